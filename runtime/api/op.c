@@ -1,0 +1,57 @@
+/*
+ * op.c (api) -- MPI_Op_create and MPI_Op_free.  The kernels are in
+ * runtime/op.c.
+ */
+#include <stdlib.h>
+
+#include "error.h"
+#include "op.h"
+#include "runtime.h"
+
+int PMPI_Op_create(MPI_User_function *fn, int commute, MPI_Op *op)
+{
+    static const char call[] = "MPI_Op_create";
+    if (fn == NULL)
+        return lark_err_raise(NULL, call, MPI_ERR_ARG, "the user function is NULL");
+    if (op == NULL)
+        return lark_err_raise(NULL, call, MPI_ERR_ARG, "op (the output argument) is NULL");
+    /* Freed by MPI_Op_free. */
+    struct lark_user_op *u = malloc(sizeof *u);
+    if (u == NULL)
+        return lark_err_raise(NULL, call, MPI_ERR_NO_MEM, "out of memory");
+    u->magic = LARK_USER_OP_MAGIC;
+    u->fn = fn;
+    u->commute = commute != 0;
+    *op = (MPI_Op)u;
+    return MPI_SUCCESS;
+}
+LARK_API_ALIAS(Op_create)
+
+int PMPI_Op_free(MPI_Op *op)
+{
+    static const char call[] = "MPI_Op_free";
+    if (op == NULL)
+        return lark_err_raise(NULL, call, MPI_ERR_ARG, "op is NULL");
+    if (lark_op_is_predefined(*op))
+        return lark_err_raise(NULL, call, MPI_ERR_OP, "a predefined op cannot be freed");
+    struct lark_user_op *u = lark_op_user(*op);
+    if (u == NULL)
+        return lark_err_raise(NULL, call, MPI_ERR_OP, "the op is not valid (already freed?)");
+    u->magic = 0;
+    free(u);
+    *op = MPI_OP_NULL;
+    return MPI_SUCCESS;
+}
+LARK_API_ALIAS(Op_free)
+
+int PMPI_Op_commutative(MPI_Op op, int *commute)
+{
+    static const char call[] = "MPI_Op_commutative";
+    if (commute == NULL)
+        return lark_err_raise(NULL, call, MPI_ERR_ARG, "commute is NULL");
+    if (!lark_op_is_predefined(op) && lark_op_user(op) == NULL)
+        return lark_err_raise(NULL, call, MPI_ERR_OP, "the op is not valid");
+    *commute = lark_op_commutes(op);
+    return MPI_SUCCESS;
+}
+LARK_API_ALIAS(Op_commutative)

@@ -1,0 +1,101 @@
+/*
+ * bcast.c -- MPI_Bcast.
+ *
+ * Small messages: a binomial tree rooted at `root` (log2 n rounds, the root's
+ * data reaches everyone).  Large messages: van de Geijn's scatter + ring
+ * allgather: the root scatters n pieces down the binomial tree, then the
+ * ranks pass pieces around a ring, so every link carries ~2x the message
+ * instead of log2(n)x.
+ */
+#include "coll.h"
+
+#define BCAST_LONG_MSG (256 * 1024)
+
+static int real_rank(int vr, int root, int n)
+{
+    return (vr + root) % n;
+}
+
+static int bcast_binomial(void *buf, size_t bytes, int root, struct lark_comm *comm)
+{
+    int n = comm->size, vr = (comm->rank - root + n) % n, mask = 1, rc;
+    while (mask < n) {
+        if (vr & mask) {
+            rc = lark_coll_recv(buf, bytes, real_rank(vr - mask, root, n), LARK_TAG_BCAST, comm);
+            if (rc != 0)
+                return rc;
+            break;
+        }
+        mask <<= 1;
+    }
+    for (mask >>= 1; mask > 0; mask >>= 1) {
+        if (vr + mask < n) {
+            rc = lark_coll_send(buf, bytes, real_rank(vr + mask, root, n), LARK_TAG_BCAST, comm);
+            if (rc != 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* Byte range of piece i (relative rank order) of a message cut in n pieces. */
+static size_t piece_off(size_t bytes, size_t chunk, int i)
+{
+    size_t off = (size_t)i * chunk;
+    return off < bytes ? off : bytes;
+}
+
+static int bcast_scatter_allgather(void *buf, size_t bytes, int root, struct lark_comm *comm)
+{
+    int n = comm->size, vr = (comm->rank - root + n) % n, mask = 1, rc;
+    char *p = buf;
+    size_t chunk = (bytes + (size_t)n - 1) / (size_t)n;
+
+    /* Scatter: receive the pieces of my subtree [vr, vr + mask) from my parent. */
+    while (mask < n) {
+        if (vr & mask) {
+            int end = vr + mask < n ? vr + mask : n;
+            size_t lo = piece_off(bytes, chunk, vr), hi = piece_off(bytes, chunk, end);
+            rc = lark_coll_recv(p + lo, hi - lo, real_rank(vr - mask, root, n), LARK_TAG_BCAST,
+                                comm);
+            if (rc != 0)
+                return rc;
+            break;
+        }
+        mask <<= 1;
+    }
+    for (mask >>= 1; mask > 0; mask >>= 1) {
+        int child = vr + mask;
+        if (child < n) {
+            int end = child + mask < n ? child + mask : n;
+            size_t lo = piece_off(bytes, chunk, child), hi = piece_off(bytes, chunk, end);
+            rc = lark_coll_send(p + lo, hi - lo, real_rank(child, root, n), LARK_TAG_BCAST, comm);
+            if (rc != 0)
+                return rc;
+        }
+    }
+
+    /* Ring allgather of the pieces, in relative ranks. */
+    int right = real_rank((vr + 1) % n, root, n), left = real_rank((vr - 1 + n) % n, root, n);
+    for (int s = 0; s < n - 1; s++) {
+        int sp = (vr - s + n) % n, rp = (vr - s - 1 + n) % n;
+        size_t slo = piece_off(bytes, chunk, sp), shi = piece_off(bytes, chunk, sp + 1);
+        size_t rlo = piece_off(bytes, chunk, rp), rhi = piece_off(bytes, chunk, rp + 1);
+        rc = lark_coll_sendrecv(p + slo, shi - slo, right, p + rlo, rhi - rlo, left, LARK_TAG_BCAST,
+                                comm);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int lark_coll_bcast(void *buf, size_t bytes, int root, struct lark_comm *comm)
+{
+    if (comm->size == 1 || bytes == 0)
+        return 0;
+    enum lark_coll_alg alg = lark_coll_forced("LARK_COLL_BCAST");
+    if (alg == LARK_ALG_AUTO)
+        alg = bytes >= BCAST_LONG_MSG && comm->size > 2 ? LARK_ALG_2 : LARK_ALG_1;
+    return alg == LARK_ALG_2 ? bcast_scatter_allgather(buf, bytes, root, comm)
+                             : bcast_binomial(buf, bytes, root, comm);
+}

@@ -1,0 +1,107 @@
+/*
+ * coll.h -- what the collective algorithms share.
+ *
+ * Collectives run over the internal point-to-point API (p2p.h) in the
+ * communicator's collective context (LARK_CTX_COLL), so their messages
+ * never match a user's receive.  The algorithms work on contiguous bytes:
+ * the API layer (runtime/api/coll.c) checks arguments and turns
+ * (buffer, count, datatype) into byte counts, and reductions into
+ * (element type, element count) for op.c.
+ *
+ * Every function here is called WITHOUT the runtime lock held (they take it
+ * around each post) and blocks until its part of the collective is done.
+ * Returns 0 or an internal error (< 0, lark.h).
+ */
+#ifndef LARK_COLL_H_INCLUDED
+#define LARK_COLL_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "comm.h"
+#include "lark.h"
+
+/* malloc that never returns NULL for a size of 0 (a zero-byte block is
+ * still a block).  Free with free(). */
+static inline void *lark_coll_alloc(size_t bytes)
+{
+    return malloc(bytes ? bytes : 1);
+}
+
+/* One tag per collective, so a rank's messages of two different collectives
+ * can be told apart in a trace (correctness does not depend on it: all ranks
+ * call collectives in the same order and messages between a pair never
+ * overtake each other). */
+enum lark_coll_tag {
+    LARK_TAG_BARRIER = 1,
+    LARK_TAG_BCAST,
+    LARK_TAG_REDUCE,
+    LARK_TAG_ALLREDUCE,
+    LARK_TAG_GATHER,
+    LARK_TAG_SCATTER,
+    LARK_TAG_ALLGATHER,
+    LARK_TAG_ALLTOALL,
+    LARK_TAG_SCAN,
+    LARK_TAG_CID,
+    LARK_TAG_SPLIT,
+};
+
+/* A reduction: op applied elementwise on `count` elements of `type`
+ * (basic predefined type, or the user's type for user ops), `bytes` bytes. */
+struct lark_reduction {
+    MPI_Op op;
+    MPI_Datatype type;
+    size_t count;
+    size_t bytes;
+    int commutes;
+};
+
+/* ---- point-to-point in the collective context (coll.c) ---- */
+int lark_coll_send(const void *buf, size_t bytes, int dst, int tag, struct lark_comm *comm);
+int lark_coll_recv(void *buf, size_t bytes, int src, int tag, struct lark_comm *comm);
+/* Send to dst and receive from src at the same time (either may be
+ * MPI_PROC_NULL to skip that half). */
+int lark_coll_sendrecv(const void *sbuf, size_t sbytes, int dst, void *rbuf, size_t rbytes, int src,
+                       int tag, struct lark_comm *comm);
+
+/* ---- algorithms ---- */
+int lark_coll_barrier(struct lark_comm *comm);
+int lark_coll_bcast(void *buf, size_t bytes, int root, struct lark_comm *comm);
+/* Reduce: sbuf (never MPI_IN_PLACE here: the API layer copies) into rbuf at
+ * root; rbuf is only touched at the root. */
+int lark_coll_reduce(const void *sbuf, void *rbuf, const struct lark_reduction *red, int root,
+                     struct lark_comm *comm);
+/* Allreduce in place: buf holds this rank's contribution and gets the result. */
+int lark_coll_allreduce(void *buf, const struct lark_reduction *red, struct lark_comm *comm);
+/* Inclusive (exclusive = 0) or exclusive scan in place over buf. */
+int lark_coll_scan(void *buf, const struct lark_reduction *red, int exclusive,
+                   struct lark_comm *comm);
+/* Gather `bytes` from everyone into rbuf at root, in rank order (rbuf holds
+ * size*bytes at root; root's own block is already in place). */
+int lark_coll_gather(const void *sbuf, void *rbuf, size_t bytes, int root, struct lark_comm *comm);
+int lark_coll_scatter(const void *sbuf, void *rbuf, size_t bytes, int root, struct lark_comm *comm);
+/* Gatherv/Scatterv: per-rank byte counts and displacements, meaningful at
+ * the root only.  The root's own block: sbuf (gatherv) / rbuf (scatterv),
+ * or MPI_IN_PLACE when it is already where it belongs. */
+int lark_coll_gatherv(const void *sbuf, size_t sbytes, void *rbuf, const size_t *rcounts,
+                      const size_t *rdispls, int root, struct lark_comm *comm);
+int lark_coll_scatterv(const void *sbuf, const size_t *scounts, const size_t *sdispls, void *rbuf,
+                       size_t rbytes, int root, struct lark_comm *comm);
+/* Allgather in place: rbuf holds size blocks of `bytes`, ours filled in. */
+int lark_coll_allgather(void *rbuf, size_t bytes, struct lark_comm *comm);
+/* Allgatherv in place: block i is counts[i] bytes at displs[i]. */
+int lark_coll_allgatherv(void *rbuf, const size_t *counts, const size_t *displs,
+                         struct lark_comm *comm);
+/* Alltoall(v) with byte counts and byte displacements per peer. */
+int lark_coll_alltoallv(const void *sbuf, const size_t *scounts, const size_t *sdispls, void *rbuf,
+                        const size_t *rcounts, const size_t *rdispls, struct lark_comm *comm);
+
+/* Algorithm selection, overridable for tests:
+ * LARK_COLL_BCAST=binomial|scatter_allgather,
+ * LARK_COLL_ALLREDUCE=recursive_doubling|ring|reduce_bcast,
+ * LARK_COLL_ALLGATHER=bruck|ring.  Read once (coll.c). */
+enum lark_coll_alg { LARK_ALG_AUTO = 0, LARK_ALG_1, LARK_ALG_2, LARK_ALG_3 };
+enum lark_coll_alg lark_coll_forced(const char *var);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * reduce.c -- MPI_Reduce by a binomial tree.
+ *
+ * Each rank combines the partial results of its subtree and passes the sum
+ * up.  Partial results always cover a contiguous range of ranks and are
+ * combined lower-range-first, so with the tree rooted at rank 0 the result
+ * is in rank order, as non-commutative ops require; for those the result
+ * then travels from rank 0 to the root.  Commutative ops root the tree at
+ * the root directly.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "coll.h"
+#include "op.h"
+
+int lark_coll_reduce(const void *sbuf, void *rbuf, const struct lark_reduction *red, int root,
+                     struct lark_comm *comm)
+{
+    int n = comm->size, rc = 0;
+    int tree_root = red->commutes ? root : 0;
+    int vr = (comm->rank - tree_root + n) % n;
+    size_t bytes = red->bytes;
+
+    if (n == 1) {
+        if (sbuf != rbuf)
+            memcpy(rbuf, sbuf, bytes);
+        return 0;
+    }
+    /* acc: what this rank has combined so far; tmp: a child's partial. */
+    char *acc = lark_coll_alloc(bytes), *tmp = lark_coll_alloc(bytes);
+    if (acc == NULL || tmp == NULL) {
+        free(acc);
+        free(tmp);
+        return LARK_ERR_NOMEM;
+    }
+    memcpy(acc, sbuf, bytes);
+    for (int mask = 1; mask < n; mask <<= 1) {
+        if (vr & mask) {
+            rc = lark_coll_send(acc, bytes, (vr - mask + tree_root) % n, LARK_TAG_REDUCE, comm);
+            break;
+        }
+        if (vr + mask < n) {
+            rc = lark_coll_recv(tmp, bytes, (vr + mask + tree_root) % n, LARK_TAG_REDUCE, comm);
+            if (rc != 0)
+                break;
+            /* tmp = acc op tmp: the lower ranks' partial on the left. */
+            lark_op_apply(red->op, acc, tmp, red->count, red->type);
+            char *t = acc;
+            acc = tmp;
+            tmp = t;
+        }
+    }
+    if (rc == 0 && vr == 0) {
+        /* acc holds the result at the tree's root. */
+        if (comm->rank == root)
+            memcpy(rbuf, acc, bytes);
+        else
+            rc = lark_coll_send(acc, bytes, root, LARK_TAG_REDUCE, comm);
+    } else if (rc == 0 && comm->rank == root && tree_root != root) {
+        rc = lark_coll_recv(rbuf, bytes, tree_root, LARK_TAG_REDUCE, comm);
+    }
+    free(acc);
+    free(tmp);
+    return rc;
+}

@@ -1,0 +1,340 @@
+/*
+ * coll_check.c -- every blocking collective, checked against results
+ * computed locally, on MPI_COMM_WORLD and on communicators of every size
+ * from 1 to the world size made by MPI_Comm_split (one in reversed rank
+ * order), with several counts crossing the algorithms' size thresholds,
+ * several types and ops, MPI_IN_PLACE, and a non-commutative user op.
+ *
+ * Run with any number of ranks; exits non-zero on the first wrong answer.
+ */
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int wrank;
+
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "coll_check: rank %d: line %d: ", wrank, __LINE__);                    \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fprintf(stderr, "\n");                                                                 \
+            MPI_Abort(MPI_COMM_WORLD, 1);                                                          \
+        }                                                                                          \
+    } while (0)
+
+/* The value rank r contributes at index i. */
+static long val(int r, long i)
+{
+    return (r + 1) * 1000 + (i % 977) - 400;
+}
+
+static const int counts[] = {0, 1, 7, 1000, 70000};
+#define NCOUNTS ((int)(sizeof counts / sizeof counts[0]))
+
+/* 2x2 integer matrix product, non-commutative: inout = in * inout, on
+ * *len longs (len / 4 matrices). */
+static void matmul(void *in, void *inout, int *len, MPI_Datatype *type)
+{
+    (void)type;
+    long *a = in, *b = inout;
+    for (int k = 0; k < *len / 4; k++, a += 4, b += 4) {
+        long r[4] = {a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3],
+                     a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3]};
+        memcpy(b, r, sizeof r);
+    }
+}
+
+static void mat_of(int r, long m[4])
+{
+    /* Unimodular-ish small matrices so products stay small and exact. */
+    m[0] = 1;
+    m[1] = r % 3;
+    m[2] = (r % 2);
+    m[3] = 1 + (r % 2) * (r % 3);
+}
+
+static void mat_mul_into(const long a[4], long b[4]) /* b = a * b */
+{
+    long r[4] = {a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3], a[2] * b[0] + a[3] * b[2],
+                 a[2] * b[1] + a[3] * b[3]};
+    memcpy(b, r, sizeof r);
+}
+
+static void check_comm(MPI_Comm comm, const char *what)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    /* The world rank of each rank of comm: val() uses comm ranks, but
+     * knowing the mapping lets the test print useful errors. */
+    MPI_Barrier(comm);
+
+    for (int ci = 0; ci < NCOUNTS; ci++) {
+        long n = counts[ci];
+        size_t nb = (size_t)(n ? n : 1);
+        long *buf = malloc(nb * sizeof(long)), *out = malloc(nb * sizeof(long));
+        long *all = malloc(nb * (size_t)size * sizeof(long));
+        CHECK(buf && out && all, "malloc");
+
+        /* Bcast from every root (for big counts, two roots only). */
+        for (int root = 0; root < size; root += (n > 1000 ? size - 1 : 1)) {
+            for (long i = 0; i < n; i++)
+                buf[i] = rank == root ? val(root, i) : -1;
+            MPI_Bcast(buf, (int)n, MPI_LONG, root, comm);
+            for (long i = 0; i < n; i++)
+                CHECK(buf[i] == val(root, i), "%s bcast n=%ld root=%d i=%ld: %ld", what, n, root, i,
+                      buf[i]);
+            if (root == size - 1)
+                break;
+        }
+
+        /* Reduce (SUM, MAX) to root 0 and to the last rank; in place at root. */
+        for (int root = 0; root<size; root += size - 1> 0 ? size - 1 : 1) {
+            for (long i = 0; i < n; i++)
+                buf[i] = val(rank, i);
+            MPI_Reduce(buf, out, (int)n, MPI_LONG, MPI_SUM, root, comm);
+            if (rank == root)
+                for (long i = 0; i < n; i++) {
+                    long want = 0;
+                    for (int r = 0; r < size; r++)
+                        want += val(r, i);
+                    CHECK(out[i] == want, "%s reduce sum n=%ld root=%d i=%ld: %ld != %ld", what, n,
+                          root, i, out[i], want);
+                }
+            if (rank == root) {
+                for (long i = 0; i < n; i++)
+                    out[i] = val(rank, i);
+                MPI_Reduce(MPI_IN_PLACE, out, (int)n, MPI_LONG, MPI_MAX, root, comm);
+                for (long i = 0; i < n; i++)
+                    CHECK(out[i] == val(size - 1, i), "%s reduce max in place i=%ld", what, i);
+            } else {
+                MPI_Reduce(buf, NULL, (int)n, MPI_LONG, MPI_MAX, root, comm);
+            }
+            if (size == 1)
+                break;
+        }
+
+        /* Allreduce, every algorithm the library picks for this size; plus
+         * in place with MIN on doubles. */
+        for (long i = 0; i < n; i++)
+            buf[i] = val(rank, i);
+        MPI_Allreduce(buf, out, (int)n, MPI_LONG, MPI_SUM, comm);
+        for (long i = 0; i < n; i++) {
+            long want = 0;
+            for (int r = 0; r < size; r++)
+                want += val(r, i);
+            CHECK(out[i] == want, "%s allreduce sum n=%ld i=%ld: %ld != %ld", what, n, i, out[i],
+                  want);
+        }
+        double *d = (double *)out;
+        for (long i = 0; i < n; i++)
+            d[i] = (double)val(rank, i);
+        MPI_Allreduce(MPI_IN_PLACE, d, (int)n, MPI_DOUBLE, MPI_MIN, comm);
+        for (long i = 0; i < n; i++)
+            CHECK(d[i] == (double)val(0, i), "%s allreduce min in place i=%ld: %g", what, i, d[i]);
+
+        /* Allgather and gather/scatter with every block size. */
+        for (long i = 0; i < n; i++)
+            buf[i] = val(rank, i);
+        MPI_Allgather(buf, (int)n, MPI_LONG, all, (int)n, MPI_LONG, comm);
+        for (int r = 0; r < size; r++)
+            for (long i = 0; i < n; i++)
+                CHECK(all[r * n + i] == val(r, i), "%s allgather n=%ld block %d i=%ld", what, n, r,
+                      i);
+        int root = size / 2;
+        memset(all, 0xff, nb * (size_t)size * sizeof(long));
+        MPI_Gather(buf, (int)n, MPI_LONG, all, (int)n, MPI_LONG, root, comm);
+        if (rank == root)
+            for (int r = 0; r < size; r++)
+                for (long i = 0; i < n; i++)
+                    CHECK(all[r * n + i] == val(r, i), "%s gather n=%ld block %d", what, n, r);
+        if (rank == root)
+            for (int r = 0; r < size; r++)
+                for (long i = 0; i < n; i++)
+                    all[r * n + i] = val(r, i) * 3;
+        MPI_Scatter(all, (int)n, MPI_LONG, out, (int)n, MPI_LONG, root, comm);
+        for (long i = 0; i < n; i++)
+            CHECK(out[i] == val(rank, i) * 3, "%s scatter n=%ld i=%ld", what, n, i);
+
+        free(buf);
+        free(out);
+        free(all);
+    }
+
+    /* Alltoall / alltoallv: block (r -> s) holds r*100+s. */
+    {
+        int *sb = malloc((size_t)size * 2 * sizeof(int)),
+            *rb = malloc((size_t)size * 2 * sizeof(int));
+        for (int s = 0; s < size; s++)
+            sb[2 * s] = rank * 100 + s, sb[2 * s + 1] = -(rank * 100 + s);
+        MPI_Alltoall(sb, 2, MPI_INT, rb, 2, MPI_INT, comm);
+        for (int r = 0; r < size; r++)
+            CHECK(rb[2 * r] == r * 100 + rank && rb[2 * r + 1] == -(r * 100 + rank),
+                  "%s alltoall from %d", what, r);
+        /* v: rank r sends (s % 2 + 1) ints to s; s receives (s % 2 + 1) from everyone. */
+        int *sc = malloc((size_t)size * sizeof(int)), *sd = malloc((size_t)size * sizeof(int));
+        int *rc = malloc((size_t)size * sizeof(int)), *rd = malloc((size_t)size * sizeof(int));
+        int off = 0;
+        for (int s = 0; s < size; s++) {
+            sc[s] = s % 2 + 1;
+            sd[s] = off;
+            off += sc[s];
+        }
+        int *sv = malloc((size_t)off * sizeof(int)), *rv = malloc((size_t)size * 2 * sizeof(int));
+        for (int s = 0; s < size; s++)
+            for (int k = 0; k < sc[s]; k++)
+                sv[sd[s] + k] = rank * 1000 + s * 10 + k;
+        for (int r = 0; r < size; r++) {
+            rc[r] = rank % 2 + 1;
+            rd[r] = 2 * r;
+        }
+        MPI_Alltoallv(sv, sc, sd, MPI_INT, rv, rc, rd, MPI_INT, comm);
+        for (int r = 0; r < size; r++)
+            for (int k = 0; k < rc[r]; k++)
+                CHECK(rv[rd[r] + k] == r * 1000 + rank * 10 + k, "%s alltoallv from %d", what, r);
+
+        /* Gatherv / allgatherv / scatterv with counts r % 3 + 1. */
+        int total = 0;
+        for (int r = 0; r < size; r++) {
+            rc[r] = r % 3 + 1;
+            rd[r] = total;
+            total += rc[r];
+        }
+        int *g = malloc((size_t)total * sizeof(int)), mine[3];
+        for (int k = 0; k < rank % 3 + 1; k++)
+            mine[k] = rank * 10 + k;
+        MPI_Allgatherv(mine, rank % 3 + 1, MPI_INT, g, rc, rd, MPI_INT, comm);
+        for (int r = 0; r < size; r++)
+            for (int k = 0; k < rc[r]; k++)
+                CHECK(g[rd[r] + k] == r * 10 + k, "%s allgatherv from %d", what, r);
+        memset(g, 0, (size_t)total * sizeof(int));
+        MPI_Gatherv(mine, rank % 3 + 1, MPI_INT, g, rc, rd, MPI_INT, size - 1, comm);
+        if (rank == size - 1)
+            for (int r = 0; r < size; r++)
+                for (int k = 0; k < rc[r]; k++)
+                    CHECK(g[rd[r] + k] == r * 10 + k, "%s gatherv from %d", what, r);
+        int got[3] = {-1, -1, -1};
+        MPI_Scatterv(g, rc, rd, MPI_INT, got, rank % 3 + 1, MPI_INT, size - 1, comm);
+        for (int k = 0; k < rank % 3 + 1; k++)
+            CHECK(got[k] == rank * 10 + k, "%s scatterv", what);
+        free(g);
+        free(sv);
+        free(rv);
+        free(sc);
+        free(sd);
+        free(rc);
+        free(rd);
+        free(sb);
+        free(rb);
+    }
+
+    /* Scan / Exscan (SUM on int), reduce_scatter(_block). */
+    {
+        int v[2] = {rank + 1, 2 * rank}, s[2] = {-7, -7};
+        MPI_Scan(v, s, 2, MPI_INT, MPI_SUM, comm);
+        CHECK(s[0] == (rank + 1) * (rank + 2) / 2 && s[1] == rank * (rank + 1), "%s scan: %d %d",
+              what, s[0], s[1]);
+        s[0] = s[1] = -7;
+        MPI_Exscan(v, s, 2, MPI_INT, MPI_SUM, comm);
+        if (rank > 0)
+            CHECK(s[0] == rank * (rank + 1) / 2 && s[1] == (rank - 1) * rank, "%s exscan: %d %d",
+                  what, s[0], s[1]);
+        int *in = malloc((size_t)size * 2 * sizeof(int)), out[2];
+        for (int k = 0; k < 2 * size; k++)
+            in[k] = rank + k;
+        MPI_Reduce_scatter_block(in, out, 2, MPI_INT, MPI_SUM, comm);
+        int base = size * (size - 1) / 2;
+        CHECK(out[0] == base + 2 * rank * size && out[1] == base + (2 * rank + 1) * size,
+              "%s reduce_scatter_block: %d %d", what, out[0], out[1]);
+        int *rcs = malloc((size_t)size * sizeof(int)), tot = 0;
+        for (int r = 0; r < size; r++)
+            tot += rcs[r] = r % 2 + 1;
+        int *in2 = malloc((size_t)tot * sizeof(int)), out2[2] = {0, 0}, first = 0;
+        for (int k = 0; k < tot; k++)
+            in2[k] = k * (rank + 1);
+        for (int r = 0; r < rank; r++)
+            first += rcs[r];
+        MPI_Reduce_scatter(in2, out2, rcs, MPI_INT, MPI_SUM, comm);
+        for (int k = 0; k < rcs[rank]; k++)
+            CHECK(out2[k] == (first + k) * size * (size + 1) / 2, "%s reduce_scatter", what);
+        free(in);
+        free(in2);
+        free(rcs);
+    }
+
+    /* MINLOC / MAXLOC on MPI_DOUBLE_INT, ties resolved to the lower index. */
+    {
+        struct {
+            double v;
+            int k;
+        } in = {(double)(rank % 3), rank}, out;
+        MPI_Allreduce(&in, &out, 1, MPI_DOUBLE_INT, MPI_MAXLOC, comm);
+        int want = size >= 3 ? 2 : size - 1;
+        CHECK(out.v == (double)(want % 3) && out.k == want, "%s maxloc: %g %d", what, out.v, out.k);
+        MPI_Allreduce(&in, &out, 1, MPI_DOUBLE_INT, MPI_MINLOC, comm);
+        CHECK(out.v == 0.0 && out.k == 0, "%s minloc: %g %d", what, out.v, out.k);
+    }
+
+    /* A non-commutative user op: the product must be in rank order, for
+     * reduce (to the last rank), allreduce and scan. */
+    {
+        MPI_Op op;
+        MPI_Op_create(matmul, 0, &op);
+        long m[4], r[4], want[4] = {1, 0, 0, 1}, prefix[4] = {1, 0, 0, 1};
+        for (int k = size - 1; k >= 0; k--) {
+            long mk[4];
+            mat_of(k, mk);
+            mat_mul_into(mk, want); /* want = m0 * m1 * ... * m(size-1) */
+            if (k <= rank)
+                mat_mul_into(mk, prefix); /* prefix = m0 * ... * m(rank) */
+        }
+        mat_of(rank, m);
+        MPI_Allreduce(m, r, 4, MPI_LONG, op, comm);
+        CHECK(memcmp(r, want, sizeof r) == 0, "%s allreduce user op out of order", what);
+        MPI_Reduce(m, r, 4, MPI_LONG, op, size - 1, comm);
+        if (rank == size - 1)
+            CHECK(memcmp(r, want, sizeof r) == 0, "%s reduce user op out of order", what);
+        MPI_Scan(m, r, 4, MPI_LONG, op, comm);
+        CHECK(memcmp(r, prefix, sizeof r) == 0, "%s scan user op out of order", what);
+        MPI_Op_free(&op);
+        CHECK(op == MPI_OP_NULL, "Op_free did not reset the handle");
+    }
+    MPI_Barrier(comm);
+}
+
+int main(int argc, char **argv)
+{
+    int size;
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &wrank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+
+    check_comm(MPI_COMM_WORLD, "world");
+    for (int k = 1; k <= size; k++) {
+        MPI_Comm sub;
+        MPI_Comm_split(MPI_COMM_WORLD, wrank < k ? 0 : MPI_UNDEFINED, 0, &sub);
+        if (wrank < k) {
+            char what[32];
+            snprintf(what, sizeof what, "split-%d", k);
+            check_comm(sub, what);
+            MPI_Comm_free(&sub);
+        } else {
+            CHECK(sub == MPI_COMM_NULL, "split with MPI_UNDEFINED must give MPI_COMM_NULL");
+        }
+    }
+    /* Reversed order: rank i of the new communicator is world rank n-1-i. */
+    MPI_Comm rev;
+    MPI_Comm_split(MPI_COMM_WORLD, 0, size - wrank, &rev);
+    int rr;
+    MPI_Comm_rank(rev, &rr);
+    CHECK(rr == size - 1 - wrank, "reversed split: rank %d", rr);
+    check_comm(rev, "reversed");
+    MPI_Comm_free(&rev);
+
+    if (wrank == 0)
+        printf("coll_check: all collectives correct on %d ranks\n", size);
+    MPI_Finalize();
+    return 0;
+}
