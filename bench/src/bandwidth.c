@@ -1,0 +1,114 @@
+/* bandwidth.c -- streaming bandwidth between rank 0 and rank 1: a window of
+ * nonblocking sends in flight, then a short acknowledgement.  With -x bi both
+ * ranks stream at each other at once (bidirectional bandwidth).
+ *
+ * Result lines: "bw <ranks> <size> <GB/s>" or "bibw <ranks> <size> <GB/s>"
+ * (GB = 1e9 bytes; bibw counts the bytes of both directions).  The window
+ * shrinks for large messages so that it never holds more than 64 MiB.  Each
+ * window slot gets its own receive buffer, and one window is checked slot by
+ * slot before timing.
+ */
+#include "bench.h"
+
+#include <mpi.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#define WINDOW_BYTES (64u << 20)
+
+static int bidir;
+
+/* One window.  Rank 0 sends (and, bidirectional, receives); rank 1 the
+ * mirror image.  Slot i of the receive area is recv + i * size. */
+static void window(char *sendbuf, char *recv, size_t size, int w, MPI_Request *req)
+{
+    int peer = 1 - bench_rank, n = 0;
+    char ack = 0;
+    if (bench_rank > 1)
+        return;
+    if (bidir || bench_rank == 1) {
+        for (int i = 0; i < w; i++)
+            MPI_Irecv(recv + (size_t)i * size, (int)size, MPI_BYTE, peer, 0, MPI_COMM_WORLD,
+                      &req[n++]);
+    }
+    if (bidir || bench_rank == 0) {
+        for (int i = 0; i < w; i++)
+            MPI_Isend(sendbuf + (bidir ? 0 : (size_t)i * size), (int)size, MPI_BYTE, peer, 0,
+                      MPI_COMM_WORLD, &req[n++]);
+    }
+    MPI_Waitall(n, req, MPI_STATUSES_IGNORE);
+    if (bidir)
+        return;
+    if (bench_rank == 0)
+        MPI_Recv(&ack, 1, MPI_CHAR, 1, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    else
+        MPI_Send(&ack, 1, MPI_CHAR, 0, 2, MPI_COMM_WORLD);
+}
+
+int main(int argc, char **argv)
+{
+    struct bench_opts o = {.budget = 0.1, .min_iters = 3, .max_iters = 100000, .window = 64};
+    MPI_Init(&argc, &argv);
+    bench_parse(&o, argc, argv);
+    if (o.nsizes == 0) {
+        for (size_t s = 1; s <= (16u << 20); s *= 2)
+            o.sizes[o.nsizes++] = s;
+    }
+    if (o.arg && strcmp(o.arg, "bi") == 0)
+        bidir = 1;
+    else if (o.arg && strcmp(o.arg, "uni") != 0)
+        bench_die("-x takes 'uni' or 'bi', not '%s'", o.arg);
+    if (bench_nranks < 2)
+        bench_die("bandwidth needs at least 2 ranks");
+
+    size_t maxsize = o.sizes[o.nsizes - 1];
+    size_t area = maxsize * (size_t)o.window;
+    if (area > WINDOW_BYTES)
+        area = maxsize > WINDOW_BYTES ? maxsize : WINDOW_BYTES;
+    /* Unidirectional: rank 0 sends from a window of buffers (so a slot can be
+     * checked on its own), rank 1 receives into one; bidirectional: each rank
+     * sends from one buffer and receives into a window.  Freed at the end. */
+    char *sendbuf = bench_alloc(area);
+    char *recv = bench_alloc(area);
+    MPI_Request *req = malloc(2 * (size_t)o.window * sizeof(*req));
+    if (!req)
+        bench_die("out of memory");
+
+    for (int k = 0; k < o.nsizes; k++) {
+        size_t size = o.sizes[k], bad;
+        int w = o.window;
+        if (size && (size_t)w * size > area)
+            w = (int)(area / size);
+
+        /* Check one window: slot i carries seed i (+100 from rank 1). */
+        for (int i = 0; i < w; i++)
+            bench_fill(sendbuf + (bidir ? 0 : (size_t)i * size), size,
+                       bidir ? 100u * (unsigned)bench_rank : (unsigned)i);
+        window(sendbuf, recv, size, w, req);
+        if (bench_rank <= 1 && (bidir || bench_rank == 1)) {
+            for (int i = 0; i < w; i++)
+                if (bench_check(recv + (size_t)i * size, size,
+                                bidir ? 100u * (unsigned)(1 - bench_rank) : (unsigned)i, &bad))
+                    bench_invalid(bidir ? "bidirectional window" : "streaming window", size, bad);
+        }
+
+        bench_sync();
+        double t = MPI_Wtime();
+        window(sendbuf, recv, size, w, req);
+        window(sendbuf, recv, size, w, req);
+        int iters = bench_choose_iters(&o, (MPI_Wtime() - t) / 2);
+        bench_sync();
+        t = MPI_Wtime();
+        for (int i = 0; i < iters; i++)
+            window(sendbuf, recv, size, w, req);
+        t = MPI_Wtime() - t;
+        double bytes = (double)size * w * iters * (bidir ? 2 : 1);
+        bench_result(bidir ? "bibw" : "bw", size, bytes / t / 1e9);
+    }
+    free(req);
+    free(sendbuf);
+    free(recv);
+    MPI_Finalize();
+    return 0;
+}

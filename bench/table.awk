@@ -1,0 +1,65 @@
+# table.awk -- summary.csv (see summary.awk) as Markdown tables, one per
+# metric, for the terminal and for bench/README.md.
+#
+#   awk -F, -v ncores=2 -f table.awk summary.csv
+
+function title(m) {
+    if (m == "startup") return "Startup: wall time of `mpirun -n N hello`"
+    if (m == "lat") return "Ping-pong latency (half a round trip, MPI_Send/MPI_Recv)"
+    if (m == "bw") return "Streaming bandwidth (window of 64 MPI_Isend, at most 64 MiB in flight)"
+    if (m == "bibw") return "Bidirectional bandwidth (both ranks stream at once, both directions counted)"
+    if (m == "msgrate") return "Message rate (N/2 pairs, windows of 64 nonblocking sends, all pairs summed)"
+    return "MPI_" toupper(substr(m, 1, 1)) substr(m, 2) " (mean time per call)"
+}
+function human(s) {
+    if (s == "") return "-"
+    if (s + 0 >= 1048576 && s % 1048576 == 0) return (s / 1048576) " MiB"
+    if (s + 0 >= 1024 && s % 1024 == 0) return (s / 1024) " KiB"
+    return s " B"
+}
+function num(v) {
+    if (v !~ /^[0-9.e+-]+$/) return v
+    if (v + 0 >= 1000) return sprintf("%.0f", v)
+    return sprintf("%.3g", v)
+}
+function label(i) {
+    if (col[i] == "lark") return "Lark"
+    if (col[i] == "openmpi") return "Open MPI"
+    if (col[i] == "mpich") return "MPICH"
+    return col[i]
+}
+
+NR == 1 {
+    for (i = 1; i <= NF; i++) {
+        if ($i == "best_peer") last = i - 1
+        col[i] = $i
+    }
+    next
+}
+{
+    if ($1 != metric) {
+        metric = $1
+        printf "\n### %s\n\n", title(metric)
+        printf "%s is better; unit %s; ratio = Lark / best peer.\n\n", \
+            ($5 == "higher" ? "Higher" : "Lower"), $4
+        printf "| ranks | size |"
+        for (i = 6; i <= last; i++)
+            printf " %s |", label(i)
+        print " Lark / best |"
+        printf "|---:|---:|"
+        for (i = 6; i <= last; i++)
+            printf "---:|"
+        print "---:|"
+    }
+    r = $2
+    if (ncores != "" && r + 0 > ncores + 0) r = r " (over)"
+    printf "| %s | %s |", r, (metric == "startup" || metric == "barrier") ? "-" : human($3)
+    for (i = 6; i <= last; i++)
+        printf " %s |", num($i)
+    ratio = $(last + 2)
+    printf " %s |\n", ratio == "" ? "-" : sprintf("%.2f", ratio)
+}
+END {
+    if (ncores != "")
+        printf "\n(over): more ranks than the %s cores (oversubscribed).\n", ncores
+}
