@@ -74,7 +74,7 @@ title() {
     bw) echo "Streaming bandwidth (window of 64 Isend)" ;;
     bibw) echo "Bidirectional bandwidth" ;;
     msgrate) echo "Message rate (N/2 pairs)" ;;
-    *) echo "MPI_$(echo "$1" | cut -c1 | tr 'a-z' 'A-Z')$(echo "$1" | cut -c2-) (mean time per call)" ;;
+    *) echo "MPI_$(echo "$1" | cut -c1 | tr '[:lower:]' '[:upper:]')$(echo "$1" | cut -c2-) (mean time per call)" ;;
     esac
 }
 
