@@ -1,0 +1,96 @@
+/*
+ * check.h -- argument checks shared by the point-to-point entry points.
+ *
+ * Each returns MPI_SUCCESS, or the MPI class that lark_err_raise() gave
+ * back after running the communicator's error handler (so the caller just
+ * returns it).  They never take the runtime lock.
+ */
+#ifndef LARK_API_CHECK_H_INCLUDED
+#define LARK_API_CHECK_H_INCLUDED
+
+#include "lark.h"
+#include "comm.h"
+#include "datatype.h"
+#include "error.h"
+#include "runtime.h"
+
+#define LARK_TAG_UB 0x7fffffff
+
+static inline int lark_check_init(const char *call)
+{
+    if (LARK_UNLIKELY(!lark_initialized()))
+        return lark_err_raise(NULL, call, MPI_ERR_OTHER,
+                              "MPI is not initialized (call MPI_Init first) or already finalized");
+    return MPI_SUCCESS;
+}
+
+static inline int lark_check_comm(const char *call, MPI_Comm comm, struct lark_comm **c)
+{
+    int rc = lark_check_init(call);
+    if (rc != MPI_SUCCESS)
+        return rc;
+    *c = lark_comm_from_handle(comm);
+    if (LARK_UNLIKELY(*c == NULL))
+        return lark_err_raise(NULL, call, MPI_ERR_COMM, "invalid communicator %p", (void *)comm);
+    return MPI_SUCCESS;
+}
+
+/* buf/count/datatype of a send or receive buffer. */
+static inline int lark_check_buf(const char *call, struct lark_comm *c, const void *buf, int count,
+                                 MPI_Datatype dt, struct lark_datatype **d)
+{
+    if (LARK_UNLIKELY(count < 0))
+        return lark_err_raise(c, call, MPI_ERR_COUNT, "count %d is negative", count);
+    *d = lark_datatype_from_handle(dt);
+    if (LARK_UNLIKELY(*d == NULL))
+        return lark_err_raise(c, call, MPI_ERR_TYPE, "invalid datatype %p", (void *)dt);
+    if (LARK_UNLIKELY(!(*d)->committed))
+        return lark_err_raise(c, call, MPI_ERR_TYPE, "datatype %s is not committed",
+                              (*d)->name ? (*d)->name : "");
+    if (LARK_UNLIKELY(buf == NULL && count > 0 && (*d)->size > 0))
+        return lark_err_raise(c, call, MPI_ERR_BUFFER, "buffer is NULL with count %d", count);
+    return MPI_SUCCESS;
+}
+
+/* A destination rank (send) or source rank (receive: wildcard allowed). */
+static inline int lark_check_rank(const char *call, struct lark_comm *c, int rank, bool any_ok)
+{
+    if (LARK_LIKELY(rank >= 0 && rank < c->size) || rank == MPI_PROC_NULL ||
+        (any_ok && rank == MPI_ANY_SOURCE))
+        return MPI_SUCCESS;
+    return lark_err_raise(c, call, MPI_ERR_RANK, "rank %d is not in the communicator (size %d)",
+                          rank, c->size);
+}
+
+static inline int lark_check_tag(const char *call, struct lark_comm *c, int tag, bool any_ok)
+{
+    if (LARK_LIKELY(tag >= 0 && tag <= LARK_TAG_UB) || (any_ok && tag == MPI_ANY_TAG))
+        return MPI_SUCCESS;
+    return lark_err_raise(c, call, MPI_ERR_TAG, "tag %d is invalid (0..%d%s)", tag, LARK_TAG_UB,
+                          any_ok ? " or MPI_ANY_TAG" : "");
+}
+
+static inline int lark_check_ptr(const char *call, struct lark_comm *c, const void *p,
+                                 const char *what, int cls)
+{
+    if (LARK_LIKELY(p != NULL))
+        return MPI_SUCCESS;
+    return lark_err_raise(c, call, cls, "%s is NULL", what);
+}
+
+/* All the checks of a send or receive. */
+static inline int lark_check_p2p(const char *call, const void *buf, int count, MPI_Datatype dt,
+                                 int rank, int tag, MPI_Comm comm, bool recv, struct lark_comm **c,
+                                 struct lark_datatype **d)
+{
+    int rc = lark_check_comm(call, comm, c);
+    if (rc == MPI_SUCCESS)
+        rc = lark_check_buf(call, *c, buf, count, dt, d);
+    if (rc == MPI_SUCCESS)
+        rc = lark_check_rank(call, *c, rank, recv);
+    if (rc == MPI_SUCCESS)
+        rc = lark_check_tag(call, *c, tag, recv);
+    return rc;
+}
+
+#endif

@@ -1,0 +1,470 @@
+/*
+ * request.c -- completing requests: the Wait and Test families, freeing,
+ * cancelling, persistent starts, and status queries.
+ */
+#include <stdlib.h>
+
+#include "lark.h"
+#include "check.h"
+#include "p2p.h"
+#include "progress.h"
+#include "request.h"
+
+static void empty_status(MPI_Status *st)
+{
+    if (st == MPI_STATUS_IGNORE)
+        return;
+    st->MPI_SOURCE = MPI_ANY_SOURCE;
+    st->MPI_TAG = MPI_ANY_TAG;
+    st->MPI_ERROR = MPI_SUCCESS;
+    lark_status_set_bytes(st, 0);
+    lark_status_set_cancelled(st, false);
+}
+
+/* Handle -> request for the wait/test calls.  *r = NULL for
+ * MPI_REQUEST_NULL and for inactive persistent requests (both "done with
+ * an empty status").  Returns MPI_SUCCESS or the raised class. */
+static int lookup(const char *call, MPI_Request h, struct lark_request **r)
+{
+    *r = NULL;
+    if (h == MPI_REQUEST_NULL)
+        return MPI_SUCCESS;
+    struct lark_request *q = lark_request_from_handle(h);
+    if (q == NULL)
+        return lark_err_raise(NULL, call, MPI_ERR_REQUEST, "invalid request %p", (void *)h);
+    if (!q->persistent || q->active)
+        *r = q;
+    return MPI_SUCCESS;
+}
+
+/* Finish a completed request for the user: status, free or deactivate,
+ * reset the handle.  Runtime lock held.  Returns the internal error. */
+static int finish(struct lark_request *r, MPI_Request *h, MPI_Status *st,
+                  struct lark_comm **errcomm)
+{
+    bool persistent = r->persistent;
+    *errcomm = r->comm;
+    if (r->error != 0 && r->comm != NULL)
+        lark_comm_retain(r->comm); /* the caller releases it after raising */
+    int rc = lark_request_finish(r, st);
+    if (!persistent)
+        *h = MPI_REQUEST_NULL;
+    return rc;
+}
+
+static int raise_req(const char *call, struct lark_comm *c, int rc)
+{
+    int cls = lark_err_raise(c, call, rc, "the request ended in error");
+    if (c != NULL)
+        lark_comm_release(c);
+    return cls;
+}
+
+static bool req_done(void *arg)
+{
+    return lark_request_done(arg);
+}
+
+int PMPI_Wait(MPI_Request *request, MPI_Status *status)
+{
+    int rc = lark_check_init("MPI_Wait");
+    if (rc != MPI_SUCCESS)
+        return rc;
+    if (request == NULL)
+        return lark_err_raise(NULL, "MPI_Wait", MPI_ERR_REQUEST, "request is NULL");
+    struct lark_request *r;
+    if ((rc = lookup("MPI_Wait", *request, &r)) != MPI_SUCCESS)
+        return rc;
+    if (r == NULL) {
+        empty_status(status);
+        return MPI_SUCCESS;
+    }
+    if (!lark_request_done(r))
+        lark_progress_wait(req_done, r);
+    struct lark_comm *c;
+    lark_lock();
+    rc = finish(r, request, status, &c);
+    lark_unlock();
+    return rc == LARK_OK ? MPI_SUCCESS : raise_req("MPI_Wait", c, rc);
+}
+LARK_API_ALIAS(Wait)
+
+int PMPI_Test(MPI_Request *request, int *flag, MPI_Status *status)
+{
+    int rc = lark_check_init("MPI_Test");
+    if (rc != MPI_SUCCESS)
+        return rc;
+    if (request == NULL || flag == NULL)
+        return lark_err_raise(NULL, "MPI_Test", MPI_ERR_ARG, "NULL argument");
+    struct lark_request *r;
+    if ((rc = lookup("MPI_Test", *request, &r)) != MPI_SUCCESS)
+        return rc;
+    if (r == NULL) {
+        *flag = 1;
+        empty_status(status);
+        return MPI_SUCCESS;
+    }
+    lark_lock();
+    if (!lark_request_done(r))
+        lark_p2p_progress();
+    *flag = lark_request_done(r);
+    struct lark_comm *c = NULL;
+    rc = LARK_OK;
+    if (*flag)
+        rc = finish(r, request, status, &c);
+    lark_unlock();
+    return rc == LARK_OK ? MPI_SUCCESS : raise_req("MPI_Test", c, rc);
+}
+LARK_API_ALIAS(Test)
+
+/* Validate an array of handles; NULL entries stay for null/inactive. */
+static int lookup_all(const char *call, int count, MPI_Request reqs[], struct lark_request ***out)
+{
+    if (count < 0)
+        return lark_err_raise(NULL, call, MPI_ERR_COUNT, "count %d is negative", count);
+    if (count > 0 && reqs == NULL)
+        return lark_err_raise(NULL, call, MPI_ERR_REQUEST, "array of requests is NULL");
+    /* Freed by the caller. */
+    struct lark_request **rs = malloc(sizeof *rs * (size_t)(count ? count : 1));
+    if (rs == NULL)
+        return lark_err_raise(NULL, call, LARK_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < count; i++) {
+        int rc = lookup(call, reqs[i], &rs[i]);
+        if (rc != MPI_SUCCESS) {
+            free(rs);
+            return rc;
+        }
+    }
+    *out = rs;
+    return MPI_SUCCESS;
+}
+
+struct set_args {
+    int n;
+    struct lark_request **rs;
+    bool all;
+};
+
+static bool set_done(void *arg)
+{
+    struct set_args *a = arg;
+    bool any = false, active = false;
+    for (int i = 0; i < a->n; i++) {
+        if (a->rs[i] == NULL)
+            continue;
+        active = true;
+        if (lark_request_done(a->rs[i]))
+            any = true;
+        else if (a->all)
+            return false;
+    }
+    return a->all || any || !active;
+}
+
+/* Finish the completed entries (all of them, or only the first with
+ * `first_only`); set statuses and errors.  Runtime lock held.  Returns the
+ * number finished; *err the first error class. */
+static int finish_done(int count, MPI_Request reqs[], struct lark_request **rs, MPI_Status sts[],
+                       int *indices, bool first_only, int *err, struct lark_comm **errcomm)
+{
+    int n = 0;
+    for (int i = 0; i < count; i++) {
+        if (rs[i] == NULL || !lark_request_done(rs[i]))
+            continue;
+        MPI_Status *st = sts == MPI_STATUSES_IGNORE ? MPI_STATUS_IGNORE : &sts[indices ? n : i];
+        struct lark_comm *c;
+        int rc = finish(rs[i], &reqs[i], st, &c);
+        rs[i] = NULL;
+        if (rc != LARK_OK && *err == MPI_SUCCESS) {
+            *err = rc;
+            *errcomm = c;
+        } else if (rc != LARK_OK && c != NULL) {
+            lark_comm_release(c);
+        }
+        if (indices)
+            indices[n] = i;
+        n++;
+        if (first_only)
+            break;
+    }
+    return n;
+}
+
+int PMPI_Waitall(int count, MPI_Request array_of_requests[], MPI_Status array_of_statuses[])
+{
+    int rc = lark_check_init("MPI_Waitall");
+    struct lark_request **rs;
+    if (rc != MPI_SUCCESS || (rc = lookup_all("MPI_Waitall", count, array_of_requests, &rs)))
+        return rc;
+    struct set_args a = {count, rs, true};
+    lark_progress_wait(set_done, &a);
+    if (array_of_statuses != MPI_STATUSES_IGNORE)
+        for (int i = 0; i < count; i++)
+            if (rs[i] == NULL)
+                empty_status(&array_of_statuses[i]);
+    int err = MPI_SUCCESS;
+    struct lark_comm *c = NULL;
+    lark_lock();
+    finish_done(count, array_of_requests, rs, array_of_statuses, NULL, false, &err, &c);
+    lark_unlock();
+    free(rs);
+    if (err == MPI_SUCCESS)
+        return MPI_SUCCESS;
+    if (array_of_statuses == MPI_STATUSES_IGNORE)
+        return raise_req("MPI_Waitall", c, err);
+    int cls = lark_err_raise(c, "MPI_Waitall", MPI_ERR_IN_STATUS,
+                             "a request ended in error (see the statuses)");
+    if (c != NULL)
+        lark_comm_release(c);
+    return cls;
+}
+LARK_API_ALIAS(Waitall)
+
+int PMPI_Testall(int count, MPI_Request array_of_requests[], int *flag,
+                 MPI_Status array_of_statuses[])
+{
+    int rc = lark_check_init("MPI_Testall");
+    struct lark_request **rs;
+    if (rc != MPI_SUCCESS || (rc = lookup_all("MPI_Testall", count, array_of_requests, &rs)))
+        return rc;
+    if (flag == NULL) {
+        free(rs);
+        return lark_err_raise(NULL, "MPI_Testall", MPI_ERR_ARG, "flag is NULL");
+    }
+    struct set_args a = {count, rs, true};
+    lark_lock();
+    if (!set_done(&a))
+        lark_p2p_progress();
+    *flag = set_done(&a);
+    int err = MPI_SUCCESS;
+    struct lark_comm *c = NULL;
+    if (*flag) {
+        if (array_of_statuses != MPI_STATUSES_IGNORE)
+            for (int i = 0; i < count; i++)
+                if (rs[i] == NULL)
+                    empty_status(&array_of_statuses[i]);
+        finish_done(count, array_of_requests, rs, array_of_statuses, NULL, false, &err, &c);
+    }
+    lark_unlock();
+    free(rs);
+    if (err == MPI_SUCCESS)
+        return MPI_SUCCESS;
+    int cls = lark_err_raise(c, "MPI_Testall", MPI_ERR_IN_STATUS, "a request ended in error");
+    if (c != NULL)
+        lark_comm_release(c);
+    return cls;
+}
+LARK_API_ALIAS(Testall)
+
+static int any_common(const char *call, int count, MPI_Request reqs[], int *index, int *flag,
+                      MPI_Status *status, bool blocking)
+{
+    int rc = lark_check_init(call);
+    struct lark_request **rs;
+    if (rc != MPI_SUCCESS || (rc = lookup_all(call, count, reqs, &rs)))
+        return rc;
+    if (index == NULL || (!blocking && flag == NULL)) {
+        free(rs);
+        return lark_err_raise(NULL, call, MPI_ERR_ARG, "NULL argument");
+    }
+    struct set_args a = {count, rs, false};
+    if (blocking)
+        lark_progress_wait(set_done, &a);
+    int err = MPI_SUCCESS, n = 0, idx = MPI_UNDEFINED;
+    struct lark_comm *c = NULL;
+    lark_lock();
+    if (!blocking && !set_done(&a))
+        lark_p2p_progress();
+    bool done = set_done(&a);
+    if (done) {
+        n = finish_done(count, reqs, rs, status == MPI_STATUS_IGNORE ? MPI_STATUSES_IGNORE : status,
+                        &idx, true, &err, &c);
+        if (n == 0) { /* nothing active */
+            idx = MPI_UNDEFINED;
+            empty_status(status);
+        }
+    }
+    lark_unlock();
+    free(rs);
+    *index = n ? idx : MPI_UNDEFINED;
+    if (flag)
+        *flag = done;
+    return err == MPI_SUCCESS ? MPI_SUCCESS : raise_req(call, c, err);
+}
+
+int PMPI_Waitany(int count, MPI_Request array_of_requests[], int *index, MPI_Status *status)
+{
+    return any_common("MPI_Waitany", count, array_of_requests, index, NULL, status, true);
+}
+LARK_API_ALIAS(Waitany)
+
+int PMPI_Testany(int count, MPI_Request array_of_requests[], int *index, int *flag,
+                 MPI_Status *status)
+{
+    return any_common("MPI_Testany", count, array_of_requests, index, flag, status, false);
+}
+LARK_API_ALIAS(Testany)
+
+static int some_common(const char *call, int incount, MPI_Request reqs[], int *outcount,
+                       int indices[], MPI_Status sts[], bool blocking)
+{
+    int rc = lark_check_init(call);
+    struct lark_request **rs;
+    if (rc != MPI_SUCCESS || (rc = lookup_all(call, incount, reqs, &rs)))
+        return rc;
+    if (outcount == NULL || (incount > 0 && indices == NULL)) {
+        free(rs);
+        return lark_err_raise(NULL, call, MPI_ERR_ARG, "NULL argument");
+    }
+    struct set_args a = {incount, rs, false};
+    if (blocking)
+        lark_progress_wait(set_done, &a);
+    int err = MPI_SUCCESS, active = 0;
+    struct lark_comm *c = NULL;
+    lark_lock();
+    if (!blocking)
+        lark_p2p_progress();
+    for (int i = 0; i < incount; i++)
+        active += rs[i] != NULL;
+    int n = finish_done(incount, reqs, rs, sts, indices, false, &err, &c);
+    lark_unlock();
+    free(rs);
+    *outcount = active == 0 ? MPI_UNDEFINED : n;
+    if (err == MPI_SUCCESS)
+        return MPI_SUCCESS;
+    int cls = lark_err_raise(c, call, MPI_ERR_IN_STATUS, "a request ended in error");
+    if (c != NULL)
+        lark_comm_release(c);
+    return cls;
+}
+
+int PMPI_Waitsome(int incount, MPI_Request array_of_requests[], int *outcount,
+                  int array_of_indices[], MPI_Status array_of_statuses[])
+{
+    return some_common("MPI_Waitsome", incount, array_of_requests, outcount, array_of_indices,
+                       array_of_statuses, true);
+}
+LARK_API_ALIAS(Waitsome)
+
+int PMPI_Testsome(int incount, MPI_Request array_of_requests[], int *outcount,
+                  int array_of_indices[], MPI_Status array_of_statuses[])
+{
+    return some_common("MPI_Testsome", incount, array_of_requests, outcount, array_of_indices,
+                       array_of_statuses, false);
+}
+LARK_API_ALIAS(Testsome)
+
+int PMPI_Request_free(MPI_Request *request)
+{
+    int rc = lark_check_init("MPI_Request_free");
+    if (rc != MPI_SUCCESS)
+        return rc;
+    if (request == NULL || *request == MPI_REQUEST_NULL)
+        return lark_err_raise(NULL, "MPI_Request_free", MPI_ERR_REQUEST, "no request to free");
+    struct lark_request *r = lark_request_from_handle(*request);
+    if (r == NULL)
+        return lark_err_raise(NULL, "MPI_Request_free", MPI_ERR_REQUEST, "invalid request");
+    lark_lock();
+    if (lark_request_done(r)) {
+        lark_request_free(r);
+    } else {
+        r->persistent = false; /* freed for good once it completes */
+        r->freed = true;
+    }
+    lark_unlock();
+    *request = MPI_REQUEST_NULL;
+    return MPI_SUCCESS;
+}
+LARK_API_ALIAS(Request_free)
+
+int PMPI_Request_get_status(MPI_Request request, int *flag, MPI_Status *status)
+{
+    int rc = lark_check_init("MPI_Request_get_status");
+    if (rc != MPI_SUCCESS)
+        return rc;
+    if (flag == NULL)
+        return lark_err_raise(NULL, "MPI_Request_get_status", MPI_ERR_ARG, "flag is NULL");
+    struct lark_request *r;
+    if ((rc = lookup("MPI_Request_get_status", request, &r)) != MPI_SUCCESS)
+        return rc;
+    if (r == NULL) {
+        *flag = 1;
+        empty_status(status);
+        return MPI_SUCCESS;
+    }
+    lark_lock();
+    if (!lark_request_done(r))
+        lark_p2p_progress();
+    *flag = lark_request_done(r);
+    if (*flag)
+        lark_request_status(r, status);
+    lark_unlock();
+    return MPI_SUCCESS;
+}
+LARK_API_ALIAS(Request_get_status)
+
+int PMPI_Cancel(MPI_Request *request)
+{
+    int rc = lark_check_init("MPI_Cancel");
+    if (rc != MPI_SUCCESS)
+        return rc;
+    if (request == NULL)
+        return lark_err_raise(NULL, "MPI_Cancel", MPI_ERR_REQUEST, "request is NULL");
+    struct lark_request *r = lark_request_from_handle(*request);
+    if (r == NULL)
+        return lark_err_raise(NULL, "MPI_Cancel", MPI_ERR_REQUEST, "invalid request");
+    lark_lock();
+    rc = lark_p2p_cancel(r);
+    lark_unlock();
+    return rc == LARK_OK ? MPI_SUCCESS : lark_err_raise(r->comm, "MPI_Cancel", rc, "cancel failed");
+}
+LARK_API_ALIAS(Cancel)
+
+int PMPI_Test_cancelled(const MPI_Status *status, int *flag)
+{
+    if (status == NULL || flag == NULL)
+        return lark_err_raise(NULL, "MPI_Test_cancelled", MPI_ERR_ARG, "NULL argument");
+    *flag = lark_status_cancelled(status);
+    return MPI_SUCCESS;
+}
+LARK_API_ALIAS(Test_cancelled)
+
+static int start_one(const char *call, MPI_Request *request)
+{
+    struct lark_request *r = lark_request_from_handle(*request);
+    if (r == NULL || !r->persistent)
+        return lark_err_raise(NULL, call, MPI_ERR_REQUEST, "not a persistent request");
+    if (r->active)
+        return lark_err_raise(r->comm, call, MPI_ERR_REQUEST, "the request is already active");
+    lark_lock();
+    int rc = lark_p2p_start(r);
+    lark_unlock();
+    if (rc == LARK_ERR_NOMEM && r->mode == LARK_SEND_BUFFERED)
+        return lark_err_raise(r->comm, call, MPI_ERR_BUFFER, "the attached buffer has no room");
+    return rc == LARK_OK ? MPI_SUCCESS : lark_err_raise(r->comm, call, rc, "could not start");
+}
+
+int PMPI_Start(MPI_Request *request)
+{
+    int rc = lark_check_init("MPI_Start");
+    if (rc != MPI_SUCCESS)
+        return rc;
+    if (request == NULL)
+        return lark_err_raise(NULL, "MPI_Start", MPI_ERR_REQUEST, "request is NULL");
+    return start_one("MPI_Start", request);
+}
+LARK_API_ALIAS(Start)
+
+int PMPI_Startall(int count, MPI_Request array_of_requests[])
+{
+    int rc = lark_check_init("MPI_Startall");
+    if (rc != MPI_SUCCESS)
+        return rc;
+    if (count < 0 || (count > 0 && array_of_requests == NULL))
+        return lark_err_raise(NULL, "MPI_Startall", MPI_ERR_ARG, "invalid array of requests");
+    for (int i = 0; i < count; i++)
+        if ((rc = start_one("MPI_Startall", &array_of_requests[i])) != MPI_SUCCESS)
+            return rc;
+    return MPI_SUCCESS;
+}
+LARK_API_ALIAS(Startall)

@@ -1,0 +1,221 @@
+/*
+ * send.c -- the send calls of the point-to-point chapter: blocking,
+ * nonblocking and persistent, in the standard, synchronous, ready and
+ * buffered modes.  Each checks its arguments and calls p2p.h.
+ */
+#include "lark.h"
+#include "bsend.h"
+#include "check.h"
+#include "p2p.h"
+#include "request.h"
+
+/* Start a send of `mode`; *req gets the request (NULL for buffered sends,
+ * which complete at once). */
+static int isend_common(const char *call, const void *buf, int count, MPI_Datatype datatype,
+                        int dest, int tag, MPI_Comm comm, int mode, struct lark_request **req,
+                        struct lark_comm **cp)
+{
+    struct lark_comm *c;
+    struct lark_datatype *d;
+    int rc = lark_check_p2p(call, buf, count, datatype, dest, tag, comm, false, &c, &d);
+    if (rc != MPI_SUCCESS)
+        return rc;
+    *cp = c;
+    lark_lock();
+    if (mode == LARK_SEND_BUFFERED) {
+        rc = lark_bsend_start(buf, (size_t)count, d, dest, tag, c);
+        *req = NULL;
+    } else {
+        rc = lark_p2p_isend(buf, (size_t)count, d, dest, tag, c, LARK_CTX_PT2PT, mode, req);
+    }
+    lark_unlock();
+    if (rc == LARK_ERR_NOMEM && mode == LARK_SEND_BUFFERED)
+        return lark_err_raise(c, call, MPI_ERR_BUFFER,
+                              "the attached buffer has no room for %d elements (attach a larger "
+                              "one with MPI_Buffer_attach)",
+                              count);
+    if (rc != LARK_OK)
+        return lark_err_raise(c, call, rc, "could not start the send to rank %d", dest);
+    return MPI_SUCCESS;
+}
+
+static int send_blocking(const char *call, const void *buf, int count, MPI_Datatype datatype,
+                         int dest, int tag, MPI_Comm comm, int mode)
+{
+    struct lark_request *req;
+    struct lark_comm *c;
+    int rc = isend_common(call, buf, count, datatype, dest, tag, comm, mode, &req, &c);
+    if (rc != MPI_SUCCESS || req == NULL)
+        return rc;
+    rc = lark_request_wait(req, MPI_STATUS_IGNORE);
+    if (rc != LARK_OK)
+        return lark_err_raise(c, call, rc, "the send to rank %d failed", dest);
+    return MPI_SUCCESS;
+}
+
+static int send_nonblocking(const char *call, const void *buf, int count, MPI_Datatype datatype,
+                            int dest, int tag, MPI_Comm comm, int mode, MPI_Request *request)
+{
+    struct lark_request *req;
+    struct lark_comm *c;
+    if (request == NULL)
+        return lark_err_raise(lark_comm_from_handle(comm), call, MPI_ERR_ARG, "request is NULL");
+    int rc = isend_common(call, buf, count, datatype, dest, tag, comm, mode, &req, &c);
+    if (rc != MPI_SUCCESS)
+        return rc;
+    if (req == NULL) { /* buffered: already copied, hand back a done request */
+        lark_lock();
+        req = lark_request_alloc(LARK_REQ_SEND, c);
+        if (req != NULL)
+            lark_request_complete(req);
+        lark_unlock();
+        if (req == NULL)
+            return lark_err_raise(c, call, LARK_ERR_NOMEM, "out of memory for a request");
+    }
+    *request = lark_request_to_handle(req);
+    return MPI_SUCCESS;
+}
+
+int PMPI_Send(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm)
+{
+    return send_blocking("MPI_Send", buf, count, datatype, dest, tag, comm, LARK_SEND_STANDARD);
+}
+LARK_API_ALIAS(Send)
+
+int PMPI_Ssend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm)
+{
+    return send_blocking("MPI_Ssend", buf, count, datatype, dest, tag, comm, LARK_SEND_SYNC);
+}
+LARK_API_ALIAS(Ssend)
+
+int PMPI_Rsend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm)
+{
+    return send_blocking("MPI_Rsend", buf, count, datatype, dest, tag, comm, LARK_SEND_READY);
+}
+LARK_API_ALIAS(Rsend)
+
+int PMPI_Bsend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm)
+{
+    return send_blocking("MPI_Bsend", buf, count, datatype, dest, tag, comm, LARK_SEND_BUFFERED);
+}
+LARK_API_ALIAS(Bsend)
+
+int PMPI_Isend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm,
+               MPI_Request *request)
+{
+    return send_nonblocking("MPI_Isend", buf, count, datatype, dest, tag, comm, LARK_SEND_STANDARD,
+                            request);
+}
+LARK_API_ALIAS(Isend)
+
+int PMPI_Issend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm,
+                MPI_Request *request)
+{
+    return send_nonblocking("MPI_Issend", buf, count, datatype, dest, tag, comm, LARK_SEND_SYNC,
+                            request);
+}
+LARK_API_ALIAS(Issend)
+
+int PMPI_Irsend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm,
+                MPI_Request *request)
+{
+    return send_nonblocking("MPI_Irsend", buf, count, datatype, dest, tag, comm, LARK_SEND_READY,
+                            request);
+}
+LARK_API_ALIAS(Irsend)
+
+int PMPI_Ibsend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm,
+                MPI_Request *request)
+{
+    return send_nonblocking("MPI_Ibsend", buf, count, datatype, dest, tag, comm, LARK_SEND_BUFFERED,
+                            request);
+}
+LARK_API_ALIAS(Ibsend)
+
+static int send_init(const char *call, const void *buf, int count, MPI_Datatype datatype, int dest,
+                     int tag, MPI_Comm comm, int mode, MPI_Request *request)
+{
+    struct lark_comm *c;
+    struct lark_datatype *d;
+    int rc = lark_check_p2p(call, buf, count, datatype, dest, tag, comm, false, &c, &d);
+    if (rc != MPI_SUCCESS)
+        return rc;
+    if (request == NULL)
+        return lark_err_raise(c, call, MPI_ERR_ARG, "request is NULL");
+    struct lark_request *req;
+    lark_lock();
+    rc = lark_p2p_send_init(buf, (size_t)count, d, dest, tag, c, mode, &req);
+    lark_unlock();
+    if (rc != LARK_OK)
+        return lark_err_raise(c, call, rc, "could not make the request");
+    *request = lark_request_to_handle(req);
+    return MPI_SUCCESS;
+}
+
+int PMPI_Send_init(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,
+                   MPI_Comm comm, MPI_Request *request)
+{
+    return send_init("MPI_Send_init", buf, count, datatype, dest, tag, comm, LARK_SEND_STANDARD,
+                     request);
+}
+LARK_API_ALIAS(Send_init)
+
+int PMPI_Ssend_init(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,
+                    MPI_Comm comm, MPI_Request *request)
+{
+    return send_init("MPI_Ssend_init", buf, count, datatype, dest, tag, comm, LARK_SEND_SYNC,
+                     request);
+}
+LARK_API_ALIAS(Ssend_init)
+
+int PMPI_Rsend_init(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,
+                    MPI_Comm comm, MPI_Request *request)
+{
+    return send_init("MPI_Rsend_init", buf, count, datatype, dest, tag, comm, LARK_SEND_READY,
+                     request);
+}
+LARK_API_ALIAS(Rsend_init)
+
+int PMPI_Bsend_init(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,
+                    MPI_Comm comm, MPI_Request *request)
+{
+    return send_init("MPI_Bsend_init", buf, count, datatype, dest, tag, comm, LARK_SEND_BUFFERED,
+                     request);
+}
+LARK_API_ALIAS(Bsend_init)
+
+int PMPI_Buffer_attach(void *buffer, int size)
+{
+    int rc = lark_check_init("MPI_Buffer_attach");
+    if (rc != MPI_SUCCESS)
+        return rc;
+    if (size < 0 || (buffer == NULL && size > 0))
+        return lark_err_raise(NULL, "MPI_Buffer_attach", MPI_ERR_BUFFER,
+                              "invalid buffer (%p, %d bytes)", buffer, size);
+    lark_lock();
+    rc = lark_bsend_attach(buffer, (size_t)size);
+    lark_unlock();
+    if (rc != LARK_OK)
+        return lark_err_raise(NULL, "MPI_Buffer_attach", MPI_ERR_BUFFER,
+                              "a buffer is already attached");
+    return MPI_SUCCESS;
+}
+LARK_API_ALIAS(Buffer_attach)
+
+int PMPI_Buffer_detach(void *buffer_addr, int *size)
+{
+    int rc = lark_check_init("MPI_Buffer_detach");
+    if (rc != MPI_SUCCESS)
+        return rc;
+    if (buffer_addr == NULL || size == NULL)
+        return lark_err_raise(NULL, "MPI_Buffer_detach", MPI_ERR_ARG, "NULL argument");
+    void *b;
+    size_t n;
+    rc = lark_bsend_detach(&b, &n);
+    if (rc != LARK_OK)
+        return lark_err_raise(NULL, "MPI_Buffer_detach", MPI_ERR_BUFFER, "no buffer is attached");
+    *(void **)buffer_addr = b;
+    *size = (int)n;
+    return MPI_SUCCESS;
+}
+LARK_API_ALIAS(Buffer_detach)

@@ -1,0 +1,804 @@
+/*
+ * p2p.c -- point-to-point protocols: from a send or receive request to
+ * frames on a transport and back.
+ *
+ * The one place that picks the transport for a peer is peer_get(): self for
+ * this process, shm for a process on this node (tcp, later, for the rest).
+ * A message of up to the transport's eager_limit bytes goes in one EAGER
+ * frame (copied out of the user's buffer at once, so a standard send
+ * completes as soon as the transport took it).  A longer one sends an RTS
+ * with its address; once matched, the receiver reads it with the
+ * transport's single-copy get (CMA for shm) and answers FIN, or, when get is
+ * missing or refused, answers CTS and the sender streams DATA frames through
+ * the transport (the pipelined fallback).  Synchronous sends set SYNC on
+ * EAGER and get a SACK when matched (rendezvous is synchronous anyway).
+ *
+ * Frames a transport cannot take now (LARK_ERR_AGAIN) wait in the peer's
+ * FIFO queue; once a peer has queued frames every later frame queues behind
+ * them, so per-pair order on the wire equals the order of the sequence
+ * numbers the matching engine checks.
+ *
+ * Everything here runs with the runtime lock held.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lark.h"
+#include "bsend.h"
+#include "comm.h"
+#include "datatype.h"
+#include "match.h"
+#include "p2p.h"
+#include "progress.h"
+#include "request.h"
+#include "runtime.h"
+#include "transport.h"
+
+/* A frame waiting for room in a transport, or a DATA stream in progress. */
+struct outq {
+    struct outq *next;
+    struct lark_wire hdr;
+    const void *payload; /* not owned (the request's buffer) */
+    size_t len;
+    struct lark_request *req; /* complete it once sent (EAGER, not SYNC) or stream it */
+    bool stream;              /* DATA frames of req until all is sent */
+};
+
+struct lark_peer {
+    int world;
+    struct lark_transport *tp;
+    void *state;       /* transport's per-peer state */
+    uint32_t send_seq; /* next sequence number to this peer */
+    struct outq *qhead, *qtail;
+    bool busy; /* on the busy list (has queued frames) */
+    struct lark_peer *next_busy;
+};
+
+/* A message that arrived before its receive (or was parked, or is held by
+ * MPI_Mprobe).  Freed when received. */
+#define LARK_MSG_MAGIC 0x4c4b4d53u
+struct lark_msg {
+    struct lark_match_item item;
+    uint32_t magic;
+    struct lark_wire hdr;
+    int src;    /* world rank of the sender */
+    void *data; /* EAGER payload copy (malloc), NULL for RTS */
+    size_t len;
+};
+
+static struct lark_transport transports[2]; /* [0] self, [1] shm */
+static int ntransports;
+static struct lark_peer **peers; /* by world rank, made on first use */
+static struct lark_peer *busy;   /* peers with queued frames */
+static struct lark_match match;
+static bool cma_disabled;     /* get() refused once: use CTS/DATA from now on */
+static size_t eager_override; /* LARK_EAGER_LIMIT, 0 = transport's */
+
+static int transport_start(struct lark_transport *tp, const struct lark_transport_ops *ops)
+{
+    memset(tp, 0, sizeof *tp);
+    tp->ops = ops;
+    if (ops->priv_size) {
+        /* Freed in lark_p2p_finalize (or right here on failure). */
+        tp->priv = calloc(1, ops->priv_size);
+        if (tp->priv == NULL)
+            return LARK_ERR_NOMEM;
+    }
+    int rc = ops->init(tp);
+    if (rc != LARK_OK) {
+        free(tp->priv);
+        tp->priv = NULL;
+        tp->ops = NULL;
+    }
+    return rc;
+}
+
+int lark_p2p_init(void)
+{
+    int rc = lark_match_init(&match, lark_rt.size);
+    if (rc != LARK_OK)
+        return rc;
+    /* One pointer per world rank; each peer is made on first use. */
+    peers = calloc((size_t)lark_rt.size, sizeof *peers);
+    if (peers == NULL)
+        return LARK_ERR_NOMEM;
+    const char *env = getenv("LARK_EAGER_LIMIT");
+    if (env != NULL)
+        eager_override = strtoul(env, NULL, 0);
+    env = getenv("LARK_SHM_NO_CMA");
+    cma_disabled = env != NULL && atoi(env) != 0;
+    ntransports = 0;
+    if ((rc = transport_start(&transports[0], &lark_transport_self_ops)) != LARK_OK)
+        return rc;
+    ntransports = 1;
+    if (lark_rt.local_size > 1) {
+        if ((rc = transport_start(&transports[1], &lark_transport_shm_ops)) != LARK_OK)
+            return rc;
+        ntransports = 2;
+    }
+    lark_progress_init();
+    return LARK_OK;
+}
+
+int lark_p2p_wireup(void)
+{
+    for (int i = 0; i < ntransports; i++) {
+        if (transports[i].ops->wireup != NULL) {
+            int rc = transports[i].ops->wireup(&transports[i]);
+            if (rc != LARK_OK)
+                return rc;
+        }
+    }
+    return LARK_OK;
+}
+
+void lark_p2p_finalize(void)
+{
+    for (int i = ntransports - 1; i >= 0; i--) {
+        transports[i].ops->finalize(&transports[i]);
+        free(transports[i].priv);
+        transports[i].priv = NULL;
+    }
+    ntransports = 0;
+    if (peers != NULL) {
+        for (int i = 0; i < lark_rt.size; i++) {
+            struct lark_peer *p = peers[i];
+            if (p == NULL)
+                continue;
+            while (p->qhead) {
+                struct outq *q = p->qhead;
+                p->qhead = q->next;
+                free(q);
+            }
+            free(p);
+        }
+        free(peers);
+        peers = NULL;
+    }
+    busy = NULL;
+    lark_match_fini(&match);
+}
+
+/* The peer object of world rank `w`: the one place that picks a transport. */
+static struct lark_peer *peer_get(int w, int *err)
+{
+    struct lark_peer *p = peers[w];
+    if (LARK_LIKELY(p != NULL))
+        return p;
+    struct lark_transport *tp = NULL;
+    if (w == lark_rt.rank)
+        tp = &transports[0];
+    else
+        for (int i = 1; i < ntransports && tp == NULL; i++)
+            if (transports[i].ops->reachable(&transports[i], w))
+                tp = &transports[i];
+    if (tp == NULL) {
+        fprintf(stderr, "Lark MPI: rank %d: no transport reaches rank %d\n", lark_rt.rank, w);
+        *err = LARK_ERR_PEER;
+        return NULL;
+    }
+    /* Freed at finalize. */
+    p = calloc(1, sizeof *p);
+    if (p == NULL) {
+        *err = LARK_ERR_NOMEM;
+        return NULL;
+    }
+    p->world = w;
+    p->tp = tp;
+    int rc = tp->ops->connect ? tp->ops->connect(tp, w, &p->state) : LARK_OK;
+    if (rc != LARK_OK) {
+        free(p);
+        *err = rc;
+        return NULL;
+    }
+    peers[w] = p;
+    return p;
+}
+
+static size_t eager_limit(const struct lark_transport *tp)
+{
+    size_t e = tp->eager_limit;
+    if (eager_override && eager_override < e)
+        e = eager_override;
+    return e;
+}
+
+/* ---- sending frames ---- */
+
+static void frame_sent(struct outq *q);
+
+static int enqueue(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
+                   size_t len, struct lark_request *req, bool stream)
+{
+    /* Freed once sent (drain_peer) or at finalize. */
+    struct outq *q = malloc(sizeof *q);
+    if (q == NULL)
+        return LARK_ERR_NOMEM;
+    q->next = NULL;
+    q->hdr = *hdr;
+    q->payload = payload;
+    q->len = len;
+    q->req = req;
+    q->stream = stream;
+    if (p->qtail)
+        p->qtail->next = q;
+    else
+        p->qhead = q;
+    p->qtail = q;
+    if (!p->busy) {
+        p->busy = true;
+        p->next_busy = busy;
+        busy = p;
+    }
+    return LARK_OK;
+}
+
+/* Send a frame now if nothing is queued ahead of it, else queue it.  If
+ * `req` is set the request completes once the frame is out. */
+static int send_frame(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
+                      size_t len, struct lark_request *req)
+{
+    if (p->qhead == NULL) {
+        int rc = p->tp->ops->send(p->tp, p->state, hdr, payload, len);
+        if (rc == LARK_OK) {
+            if (req != NULL)
+                lark_request_complete(req);
+            return LARK_OK;
+        }
+        if (rc != LARK_ERR_AGAIN)
+            return rc;
+    }
+    return enqueue(p, hdr, payload, len, req, false);
+}
+
+/* Push as much of a DATA stream as the transport takes.  Returns 0 when the
+ * whole message is out, LARK_ERR_AGAIN when it must wait, < 0 on error. */
+static int stream_data(struct lark_peer *p, struct lark_request *req)
+{
+    struct lark_wire h = {.type = LARK_WIRE_DATA,
+                          .len = req->len,
+                          .rreq = req->remote,
+                          .sreq = (uint64_t)(uintptr_t)req};
+    size_t chunk = p->tp->max_send;
+    while (req->sent < req->len) {
+        size_t n = req->len - req->sent;
+        if (n > chunk)
+            n = chunk;
+        h.addr = req->sent;
+        int rc = p->tp->ops->send(p->tp, p->state, &h, (const char *)req->data + req->sent, n);
+        if (rc != LARK_OK)
+            return rc;
+        req->sent += n;
+    }
+    return LARK_OK;
+}
+
+static void frame_sent(struct outq *q)
+{
+    if (q->req != NULL)
+        lark_request_complete(q->req);
+}
+
+/* Retry the queued frames of one peer, in order.  Returns frames sent. */
+static int drain_peer(struct lark_peer *p)
+{
+    int n = 0;
+    while (p->qhead) {
+        struct outq *q = p->qhead;
+        int rc;
+        if (q->stream) {
+            rc = stream_data(p, q->req);
+            if (rc == LARK_OK) {
+                lark_request_complete(q->req);
+                q->req = NULL;
+            }
+        } else {
+            rc = p->tp->ops->send(p->tp, p->state, &q->hdr, q->payload, q->len);
+            if (rc == LARK_OK)
+                frame_sent(q);
+        }
+        if (rc == LARK_ERR_AGAIN)
+            break;
+        if (rc != LARK_OK && q->req != NULL) {
+            q->req->error = rc;
+            lark_request_complete(q->req);
+        }
+        p->qhead = q->next;
+        if (p->qhead == NULL)
+            p->qtail = NULL;
+        free(q);
+        n++;
+    }
+    return n;
+}
+
+int lark_p2p_progress(void)
+{
+    int events = 0;
+    for (int i = 0; i < ntransports; i++) {
+        int n = transports[i].ops->progress(&transports[i]);
+        if (n > 0)
+            events += n;
+    }
+    if (busy != NULL) {
+        struct lark_peer **pp = &busy;
+        while (*pp) {
+            struct lark_peer *p = *pp;
+            events += drain_peer(p);
+            if (p->qhead == NULL) {
+                p->busy = false;
+                *pp = p->next_busy;
+            } else {
+                pp = &p->next_busy;
+            }
+        }
+    }
+    return events;
+}
+
+/* ---- sends ---- */
+
+static int start_send(struct lark_request *req)
+{
+    int err = LARK_OK;
+    struct lark_comm *comm = req->comm;
+    struct lark_peer *p = peer_get(lark_comm_world_rank(comm, req->peer), &err);
+    if (p == NULL)
+        return err;
+    req->tpeer = p;
+    struct lark_wire h = {.ctx = comm->ctx[req->ctxsel],
+                          .src = comm->rank,
+                          .tag = req->tag,
+                          .len = req->len,
+                          .sreq = (uint64_t)(uintptr_t)req};
+    const void *data = req->buf;
+    if (!req->dt->contig && req->len > 0) {
+        /* Pack once per start; freed with the request (or the next start). */
+        free(req->packed);
+        req->packed = malloc(req->len);
+        if (req->packed == NULL)
+            return LARK_ERR_NOMEM;
+        lark_datatype_pack(req->dt, req->buf, req->count, 0, req->packed, req->len);
+        data = req->packed;
+    }
+    req->data = data;
+    h.seq = p->send_seq++;
+    if (req->len <= eager_limit(p->tp)) {
+        h.type = LARK_WIRE_EAGER;
+        if (req->mode == LARK_SEND_SYNC) {
+            h.flags = LARK_WIRE_SYNC;
+            req->pending_acks = 1;
+            return send_frame(p, &h, data, req->len, NULL);
+        }
+        return send_frame(p, &h, data, req->len, req);
+    }
+    h.type = LARK_WIRE_RTS;
+    h.addr = (uint64_t)(uintptr_t)data;
+    req->pending_acks = 1;
+    return send_frame(p, &h, NULL, 0, NULL);
+}
+
+static void fill_send(struct lark_request *req, const void *buf, size_t count,
+                      struct lark_datatype *dt, int dest, int tag, int ctxsel, int mode)
+{
+    req->buf = (void *)buf;
+    req->count = count;
+    req->dt = dt;
+    req->len = lark_datatype_packed_size(dt, count);
+    req->peer = dest;
+    req->tag = tag;
+    req->ctxsel = ctxsel;
+    req->mode = (uint8_t)mode;
+}
+
+int lark_p2p_isend(const void *buf, size_t count, struct lark_datatype *dt, int dest, int tag,
+                   struct lark_comm *comm, int ctxsel, int mode, struct lark_request **out)
+{
+    struct lark_request *req = lark_request_alloc(LARK_REQ_SEND, comm);
+    if (req == NULL)
+        return LARK_ERR_NOMEM;
+    fill_send(req, buf, count, dt, dest, tag, ctxsel, mode);
+    *out = req;
+    if (dest == MPI_PROC_NULL) {
+        lark_request_complete(req);
+        return LARK_OK;
+    }
+    int rc = start_send(req);
+    if (rc != LARK_OK) {
+        *out = NULL;
+        lark_request_free(req);
+    }
+    return rc;
+}
+
+int lark_p2p_send_init(const void *buf, size_t count, struct lark_datatype *dt, int dest, int tag,
+                       struct lark_comm *comm, int mode, struct lark_request **out)
+{
+    struct lark_request *req = lark_request_alloc(LARK_REQ_SEND, comm);
+    if (req == NULL)
+        return LARK_ERR_NOMEM;
+    fill_send(req, buf, count, dt, dest, tag, LARK_CTX_PT2PT, mode);
+    req->persistent = true;
+    atomic_store(&req->complete, 1); /* inactive */
+    *out = req;
+    return LARK_OK;
+}
+
+/* ---- receives ---- */
+
+static void send_ctrl(int world, int type, uint64_t sreq, uint64_t rreq)
+{
+    int err;
+    struct lark_peer *p = peer_get(world, &err);
+    if (p == NULL)
+        return; /* the peer vanished; its own side reports it */
+    struct lark_wire h = {.type = (uint8_t)type, .sreq = sreq, .rreq = rreq};
+    send_frame(p, &h, NULL, 0, NULL);
+}
+
+static void set_recv_status(struct lark_request *req, const struct lark_wire *h)
+{
+    req->status.MPI_SOURCE = h->src;
+    req->status.MPI_TAG = h->tag;
+    req->msg_len = h->len;
+    req->status_count = h->len <= req->len ? h->len : req->len;
+    if (h->len > req->len)
+        req->error = LARK_ERR_TRUNCATE;
+}
+
+/* A matched message meets its receive.  `payload` holds the EAGER bytes. */
+static void deliver_matched(struct lark_request *req, int src, const struct lark_wire *h,
+                            const void *payload)
+{
+    set_recv_status(req, h);
+    if (h->type == LARK_WIRE_EAGER) {
+        lark_datatype_unpack(req->dt, req->buf, req->count, 0, payload, req->status_count);
+        if (h->flags & LARK_WIRE_SYNC)
+            send_ctrl(src, LARK_WIRE_SACK, h->sreq, 0);
+        lark_request_complete(req);
+        return;
+    }
+    /* RTS: read it ourselves if we can, else ask for a stream. */
+    struct lark_peer *p = peers[src];
+    int err;
+    if (p == NULL)
+        p = peer_get(src, &err);
+    if (p == NULL) {
+        req->error = LARK_ERR_PEER;
+        lark_request_complete(req);
+        return;
+    }
+    if (!cma_disabled && p->tp->ops->get != NULL && req->dt->contig) {
+        int rc = LARK_OK;
+        if (req->status_count > 0)
+            rc = p->tp->ops->get(p->tp, p->state, (char *)req->buf + req->dt->lb, h->addr,
+                                 req->status_count);
+        if (rc == LARK_OK) {
+            send_ctrl(src, LARK_WIRE_FIN, h->sreq, 0);
+            lark_request_complete(req);
+            return;
+        }
+        if (rc != LARK_ERR_UNSUPPORTED) {
+            req->error = rc;
+            send_ctrl(src, LARK_WIRE_FIN, h->sreq, 0);
+            lark_request_complete(req);
+            return;
+        }
+        cma_disabled = true; /* the kernel refused: stream from now on */
+    }
+    req->received = 0;
+    if (h->len == 0) {
+        send_ctrl(src, LARK_WIRE_FIN, h->sreq, 0);
+        lark_request_complete(req);
+        return;
+    }
+    send_ctrl(src, LARK_WIRE_CTS, h->sreq, (uint64_t)(uintptr_t)req);
+}
+
+/* Turn an arrived EAGER/RTS into an unexpected message record. */
+static struct lark_msg *msg_new(int src, const struct lark_wire *h, const void *payload, size_t len)
+{
+    /* Freed when received (msg_free). */
+    struct lark_msg *m = malloc(sizeof *m);
+    if (m == NULL)
+        return NULL;
+    m->magic = LARK_MSG_MAGIC;
+    m->hdr = *h;
+    m->src = src;
+    m->len = len;
+    m->data = NULL;
+    if (h->type == LARK_WIRE_EAGER && len > 0) {
+        m->data = malloc(len);
+        if (m->data == NULL) {
+            free(m);
+            return NULL;
+        }
+        memcpy(m->data, payload, len);
+    }
+    m->item = (struct lark_match_item){
+        .ctx = h->ctx, .source = h->src, .tag = h->tag, .peer = src, .seq = h->seq};
+    return m;
+}
+
+static void msg_free(struct lark_msg *m)
+{
+    m->magic = 0;
+    free(m->data);
+    free(m);
+}
+
+static void out_of_memory(const char *what)
+{
+    fprintf(stderr, "Lark MPI: rank %d: out of memory %s\n", lark_rt.rank, what);
+    lark_runtime_abort(MPI_ERR_NO_MEM, "out of memory in the progress engine");
+}
+
+/* An in-order EAGER/RTS: match it or keep it. */
+static void arrive(int src, const struct lark_wire *h, const void *payload, size_t len)
+{
+    struct lark_match_item probe = {
+        .ctx = h->ctx, .source = h->src, .tag = h->tag, .peer = src, .seq = h->seq};
+    struct lark_match_item *r = lark_match_arrive(&match, &probe);
+    if (r != NULL) {
+        deliver_matched(LARK_CONTAINER_OF(r, struct lark_request, match), src, h, payload);
+        return;
+    }
+    /* Unexpected: keep a record that owns a copy of the bytes. */
+    struct lark_msg *m = msg_new(src, h, payload, len);
+    if (m == NULL || lark_match_unexpected(&match, &m->item) != LARK_OK)
+        out_of_memory("keeping an unexpected message");
+}
+
+void lark_transport_deliver(int src, const struct lark_wire *h, const void *payload, size_t len)
+{
+    struct lark_request *req;
+    switch (h->type) {
+    case LARK_WIRE_EAGER:
+    case LARK_WIRE_RTS:
+        if (LARK_UNLIKELY(!lark_match_in_order(&match, src, h->seq))) {
+            struct lark_msg *m = msg_new(src, h, payload, len);
+            if (m == NULL)
+                out_of_memory("parking an early message");
+            lark_match_park(&match, &m->item);
+            return;
+        }
+        arrive(src, h, payload, len);
+        if (LARK_UNLIKELY(match.nparked > 0)) {
+            struct lark_match_item *it;
+            while ((it = lark_match_unpark(&match)) != NULL) {
+                struct lark_msg *m = LARK_CONTAINER_OF(it, struct lark_msg, item);
+                arrive(m->src, &m->hdr, m->data, m->len);
+                msg_free(m);
+            }
+        }
+        return;
+    case LARK_WIRE_CTS: {
+        req = (struct lark_request *)(uintptr_t)h->sreq;
+        req->remote = h->rreq;
+        req->sent = 0;
+        struct lark_peer *p = req->tpeer;
+        req->pending_acks = 0;
+        int rc = p->qhead == NULL ? stream_data(p, req) : LARK_ERR_AGAIN;
+        if (rc == LARK_OK) {
+            lark_request_complete(req);
+        } else if (rc == LARK_ERR_AGAIN) {
+            if (enqueue(p, h, NULL, 0, req, true) != LARK_OK)
+                out_of_memory("queueing a stream");
+        } else {
+            req->error = rc;
+            lark_request_complete(req);
+        }
+        return;
+    }
+    case LARK_WIRE_DATA: {
+        req = (struct lark_request *)(uintptr_t)h->rreq;
+        size_t off = h->addr;
+        if (off < req->status_count) {
+            size_t n = len;
+            if (off + n > req->status_count)
+                n = req->status_count - off;
+            lark_datatype_unpack(req->dt, req->buf, req->count, off, payload, n);
+        }
+        req->received += len;
+        if (req->received >= req->msg_len)
+            lark_request_complete(req);
+        return;
+    }
+    case LARK_WIRE_FIN:
+    case LARK_WIRE_SACK:
+        req = (struct lark_request *)(uintptr_t)h->sreq;
+        if (--req->pending_acks <= 0)
+            lark_request_complete(req);
+        return;
+    default:
+        fprintf(stderr, "Lark MPI: rank %d: unknown frame type %d from rank %d\n", lark_rt.rank,
+                h->type, src);
+        return;
+    }
+}
+
+static void fill_recv(struct lark_request *req, void *buf, size_t count, struct lark_datatype *dt,
+                      int source, int tag, int ctxsel)
+{
+    req->buf = buf;
+    req->count = count;
+    req->dt = dt;
+    req->len = lark_datatype_packed_size(dt, count);
+    req->peer = source;
+    req->tag = tag;
+    req->ctxsel = ctxsel;
+}
+
+static int start_recv(struct lark_request *req)
+{
+    if (req->peer == MPI_PROC_NULL) {
+        req->status.MPI_SOURCE = MPI_PROC_NULL;
+        req->status.MPI_TAG = MPI_ANY_TAG;
+        req->status_count = 0;
+        lark_request_complete(req);
+        return LARK_OK;
+    }
+    req->match = (struct lark_match_item){
+        .ctx = req->comm->ctx[req->ctxsel], .source = req->peer, .tag = req->tag};
+    struct lark_match_item *u = lark_match_post(&match, &req->match);
+    if (u != NULL) {
+        struct lark_msg *m = LARK_CONTAINER_OF(u, struct lark_msg, item);
+        deliver_matched(req, m->src, &m->hdr, m->data);
+        msg_free(m);
+    }
+    return LARK_OK;
+}
+
+int lark_p2p_irecv(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,
+                   struct lark_comm *comm, int ctxsel, struct lark_request **out)
+{
+    struct lark_request *req = lark_request_alloc(LARK_REQ_RECV, comm);
+    if (req == NULL)
+        return LARK_ERR_NOMEM;
+    fill_recv(req, buf, count, dt, source, tag, ctxsel);
+    *out = req;
+    return start_recv(req);
+}
+
+int lark_p2p_recv_init(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,
+                       struct lark_comm *comm, struct lark_request **out)
+{
+    struct lark_request *req = lark_request_alloc(LARK_REQ_RECV, comm);
+    if (req == NULL)
+        return LARK_ERR_NOMEM;
+    fill_recv(req, buf, count, dt, source, tag, LARK_CTX_PT2PT);
+    req->persistent = true;
+    atomic_store(&req->complete, 1);
+    *out = req;
+    return LARK_OK;
+}
+
+int lark_p2p_start(struct lark_request *req)
+{
+    atomic_store(&req->complete, 0);
+    req->active = true;
+    req->error = 0;
+    req->cancelled = false;
+    req->sent = req->received = 0;
+    req->pending_acks = 0;
+    memset(&req->status, 0, sizeof req->status);
+    if (req->kind == LARK_REQ_RECV)
+        return start_recv(req);
+    if (req->peer == MPI_PROC_NULL) {
+        lark_request_complete(req);
+        return LARK_OK;
+    }
+    if (req->mode == LARK_SEND_BUFFERED) {
+        int rc = lark_bsend_start(req->buf, req->count, req->dt, req->peer, req->tag, req->comm);
+        if (rc == LARK_OK)
+            lark_request_complete(req);
+        return rc;
+    }
+    return start_send(req);
+}
+
+int lark_p2p_iprobe(int source, int tag, struct lark_comm *comm, int ctxsel, int *found,
+                    MPI_Status *st, bool take, void **msg)
+{
+    *found = 0;
+    if (source == MPI_PROC_NULL) {
+        *found = 1;
+        if (st != MPI_STATUS_IGNORE) {
+            st->MPI_SOURCE = MPI_PROC_NULL;
+            st->MPI_TAG = MPI_ANY_TAG;
+            st->MPI_ERROR = MPI_SUCCESS;
+            lark_status_set_bytes(st, 0);
+            lark_status_set_cancelled(st, false);
+        }
+        if (msg)
+            *msg = NULL;
+        return LARK_OK;
+    }
+    struct lark_match_item *u = lark_match_peek(&match, comm->ctx[ctxsel], source, tag);
+    if (u == NULL) {
+        lark_p2p_progress();
+        u = lark_match_peek(&match, comm->ctx[ctxsel], source, tag);
+    }
+    if (u == NULL)
+        return LARK_OK;
+    struct lark_msg *m = LARK_CONTAINER_OF(u, struct lark_msg, item);
+    *found = 1;
+    if (st != MPI_STATUS_IGNORE) {
+        st->MPI_SOURCE = m->hdr.src;
+        st->MPI_TAG = m->hdr.tag;
+        st->MPI_ERROR = MPI_SUCCESS;
+        lark_status_set_bytes(st, m->hdr.len);
+        lark_status_set_cancelled(st, false);
+    }
+    if (take) {
+        lark_match_take(&match, u);
+        *msg = m;
+    }
+    return LARK_OK;
+}
+
+int lark_p2p_imrecv(void *buf, size_t count, struct lark_datatype *dt, void *msg,
+                    struct lark_comm *comm, struct lark_request **out)
+{
+    struct lark_request *req = lark_request_alloc(LARK_REQ_RECV, comm);
+    if (req == NULL)
+        return LARK_ERR_NOMEM;
+    fill_recv(req, buf, count, dt, MPI_ANY_SOURCE, MPI_ANY_TAG, LARK_CTX_PT2PT);
+    *out = req;
+    if (msg == NULL) { /* MPI_MESSAGE_NO_PROC */
+        req->peer = MPI_PROC_NULL;
+        return start_recv(req);
+    }
+    struct lark_msg *m = msg;
+    deliver_matched(req, m->src, &m->hdr, m->data);
+    msg_free(m);
+    return LARK_OK;
+}
+
+bool lark_p2p_msg_valid(void *msg)
+{
+    return msg != NULL && ((struct lark_msg *)msg)->magic == LARK_MSG_MAGIC;
+}
+
+int lark_p2p_cancel(struct lark_request *req)
+{
+    if (lark_request_done(req))
+        return LARK_OK;
+    if (req->kind == LARK_REQ_RECV && lark_match_cancel(&match, &req->match)) {
+        req->cancelled = true;
+        req->status.MPI_SOURCE = MPI_ANY_SOURCE;
+        req->status.MPI_TAG = MPI_ANY_TAG;
+        req->status_count = 0;
+        lark_request_complete(req);
+    }
+    /* A send already carries a sequence number the receiver waits for, so it
+     * is never withdrawn: it completes normally (MPI allows this). */
+    return LARK_OK;
+}
+
+/* ---- blocking conveniences ---- */
+
+int lark_p2p_send(const void *buf, size_t count, struct lark_datatype *dt, int dest, int tag,
+                  struct lark_comm *comm, int ctxsel)
+{
+    struct lark_request *req;
+    lark_lock();
+    int rc = lark_p2p_isend(buf, count, dt, dest, tag, comm, ctxsel, LARK_SEND_STANDARD, &req);
+    lark_unlock();
+    if (rc != LARK_OK)
+        return rc;
+    return lark_request_wait(req, MPI_STATUS_IGNORE);
+}
+
+int lark_p2p_recv(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,
+                  struct lark_comm *comm, int ctxsel, MPI_Status *st)
+{
+    struct lark_request *req;
+    lark_lock();
+    int rc = lark_p2p_irecv(buf, count, dt, source, tag, comm, ctxsel, &req);
+    lark_unlock();
+    if (rc != LARK_OK)
+        return rc;
+    return lark_request_wait(req, st);
+}

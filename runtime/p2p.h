@@ -1,0 +1,66 @@
+/*
+ * p2p.h -- the internal point-to-point API.
+ *
+ * What MPI_Isend/MPI_Irecv & co. call after checking their arguments, and
+ * what collectives call directly with LARK_CTX_COLL.  Ranks are ranks in
+ * `comm`; `ctxsel` picks the communicator's point-to-point or collective
+ * context.  All functions are called with the runtime lock held (see
+ * runtime.h; lark_request_wait* in request.h take it themselves), never
+ * block, and return 0 or an internal error code (lark.h).  *req is a new
+ * request the caller waits on (lark_request_wait) or hands to the user.
+ * MPI_PROC_NULL as peer gives a request that is already complete.
+ */
+#ifndef LARK_P2P_H_INCLUDED
+#define LARK_P2P_H_INCLUDED
+
+#include "lark.h"
+#include "request.h"
+
+struct lark_comm;
+struct lark_datatype;
+
+int lark_p2p_isend(const void *buf, size_t count, struct lark_datatype *dt, int dest, int tag,
+                   struct lark_comm *comm, int ctxsel, int mode, struct lark_request **req);
+int lark_p2p_irecv(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,
+                   struct lark_comm *comm, int ctxsel, struct lark_request **req);
+
+/* Blocking conveniences: isend/irecv + wait.  Take the lock themselves
+ * (call without it). */
+int lark_p2p_send(const void *buf, size_t count, struct lark_datatype *dt, int dest, int tag,
+                  struct lark_comm *comm, int ctxsel);
+int lark_p2p_recv(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,
+                  struct lark_comm *comm, int ctxsel, MPI_Status *st);
+
+/* (Re)start a persistent or inactive request built by lark_p2p_*_init. */
+int lark_p2p_start(struct lark_request *req);
+/* Build inactive persistent requests (MPI_Send_init, MPI_Recv_init). */
+int lark_p2p_send_init(const void *buf, size_t count, struct lark_datatype *dt, int dest, int tag,
+                       struct lark_comm *comm, int mode, struct lark_request **req);
+int lark_p2p_recv_init(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,
+                       struct lark_comm *comm, struct lark_request **req);
+
+/* Probe: is there a matching message?  *found = 1 and *st filled if so.
+ * With `take` (Mprobe), the message is removed from matching and returned
+ * in *msg, to be received with lark_p2p_mrecv. */
+int lark_p2p_iprobe(int source, int tag, struct lark_comm *comm, int ctxsel, int *found,
+                    MPI_Status *st, bool take, void **msg);
+int lark_p2p_imrecv(void *buf, size_t count, struct lark_datatype *dt, void *msg,
+                    struct lark_comm *comm, struct lark_request **req);
+
+/* Is `msg` a message handle made by lark_p2p_iprobe(take)? */
+bool lark_p2p_msg_valid(void *msg);
+
+/* Cancel a pending request: receives not yet matched, sends not yet
+ * handed to a transport.  Sets req->cancelled and completes it if so. */
+int lark_p2p_cancel(struct lark_request *req);
+
+/* Set up and tear down (wireup.c): transports, matching, peers. */
+int lark_p2p_init(void);
+int lark_p2p_wireup(void);
+void lark_p2p_finalize(void);
+
+/* One pass over every transport and queued send; returns events handled.
+ * Runtime lock held. */
+int lark_p2p_progress(void);
+
+#endif

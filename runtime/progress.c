@@ -1,0 +1,148 @@
+/*
+ * progress.c -- waiting without wasting the core.
+ *
+ * One engine polls every transport (lark_p2p_progress).  A waiting thread
+ * polls in a tight loop for a while, then yields the CPU between polls, then
+ * sleeps on this process's doorbell: a futex word that lives in shared
+ * memory once the shm transport is up, so a peer that writes a frame for us
+ * can wake us.  When ranks outnumber cores the spin phase is cut short, so
+ * an idle rank gives its core to the rank that has work.
+ *
+ * The doorbell protocol (no lost wake-ups): the sleeper increments
+ * `sleepers`, issues a full fence, reads `seq`, polls once more, and only
+ * then futex-waits on `seq`.  The waker makes its frame visible, issues a
+ * full fence, and if `sleepers` is non-zero bumps `seq` and futex-wakes.
+ * Either the sleeper's last poll sees the frame or the waker sees the
+ * sleeper.  Sleeps are bounded (LARK_SLEEP_NS) as a safety net.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lark.h"
+#include "p2p.h"
+#include "progress.h"
+#include "runtime.h"
+#include "transport.h"
+
+#define LARK_SLEEP_NS 20000000L /* 20 ms: a safety net, not a polling period */
+
+static struct lark_doorbell private_bell;
+static struct lark_doorbell *bell = &private_bell;
+static unsigned spin_polls = 20000; /* tight polls before yielding */
+static unsigned yield_polls = 2000; /* yielding polls before sleeping */
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+void lark_progress_init(void)
+{
+    cpu_set_t set;
+    int ncpu = 0;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        ncpu = CPU_COUNT(&set);
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    if (ncpu <= 0 || (online > 0 && ncpu > online))
+        ncpu = (int)online;
+    const char *env = getenv("LARK_WAIT_SPIN");
+    if (env != NULL) {
+        spin_polls = (unsigned)atoi(env);
+    } else if (ncpu > 0 && lark_rt.local_size > ncpu) {
+        /* Oversubscribed: hardly spin, yield a little, then sleep. */
+        spin_polls = 50;
+        yield_polls = 20;
+    } else if (ncpu > 0 && lark_rt.local_size == ncpu) {
+        /* Every core busy: whoever we wait for needs no core from us, but
+         * OS noise does; spin, then yield soon. */
+        spin_polls = 20000;
+        yield_polls = 1000;
+    }
+    env = getenv("LARK_WAIT_YIELD");
+    if (env != NULL)
+        yield_polls = (unsigned)atoi(env);
+}
+
+void lark_transport_set_doorbell(struct lark_doorbell *db)
+{
+    bell = db != NULL ? db : &private_bell;
+}
+
+void lark_doorbell_ring(struct lark_doorbell *db)
+{
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&db->sleepers, memory_order_relaxed) != 0) {
+        atomic_fetch_add_explicit(&db->seq, 1, memory_order_seq_cst);
+        syscall(SYS_futex, &db->seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    }
+}
+
+void lark_progress_wake_self(void)
+{
+    lark_doorbell_ring(bell);
+}
+
+void lark_transport_wake_self(void)
+{
+    if (lark_rt.locking)
+        lark_doorbell_ring(bell);
+}
+
+static bool poll_once(bool (*done)(void *), void *arg, int *events)
+{
+    lark_lock();
+    bool d = done(arg);
+    if (!d) {
+        *events = lark_p2p_progress();
+        d = done(arg);
+    }
+    lark_unlock();
+    return d;
+}
+
+void lark_progress_wait(bool (*done)(void *arg), void *arg)
+{
+    unsigned idle = 0;
+    for (;;) {
+        int ev = 0;
+        if (poll_once(done, arg, &ev))
+            return;
+        if (ev > 0) {
+            idle = 0;
+            continue;
+        }
+        idle++;
+        if (idle < spin_polls) {
+            cpu_relax();
+            continue;
+        }
+        if (idle < spin_polls + yield_polls) {
+            sched_yield();
+            continue;
+        }
+        /* Sleep until rung (see the protocol above). */
+        atomic_fetch_add_explicit(&bell->sleepers, 1, memory_order_seq_cst);
+        atomic_thread_fence(memory_order_seq_cst);
+        uint32_t seen = atomic_load_explicit(&bell->seq, memory_order_seq_cst);
+        ev = 0;
+        if (poll_once(done, arg, &ev)) {
+            atomic_fetch_sub_explicit(&bell->sleepers, 1, memory_order_seq_cst);
+            return;
+        }
+        if (ev == 0) {
+            struct timespec ts = {0, LARK_SLEEP_NS};
+            syscall(SYS_futex, &bell->seq, FUTEX_WAIT, seen, &ts, NULL, 0);
+        }
+        atomic_fetch_sub_explicit(&bell->sleepers, 1, memory_order_seq_cst);
+        /* After a wake, poll hard again for a short while: more may come. */
+        idle = spin_polls > 100 ? spin_polls - 100 : 0;
+    }
+}

@@ -1,0 +1,23 @@
+/*
+ * progress.h -- the progress engine's waiting side: how a thread waits for
+ * a condition while the transports are polled, and how it gives the core
+ * away when waiting long (spin, then sched_yield, then sleep on this
+ * process's doorbell until a peer or another thread rings it).
+ */
+#ifndef LARK_PROGRESS_H_INCLUDED
+#define LARK_PROGRESS_H_INCLUDED
+
+#include <stdbool.h>
+
+#include "lark.h"
+
+/* Poll until done(arg) is true.  Called WITHOUT the runtime lock; done() is
+ * evaluated with it held.  May block. */
+void lark_progress_wait(bool (*done)(void *arg), void *arg);
+/* Wake threads of this process sleeping in lark_progress_wait (a request
+ * they may wait on completed).  Runtime lock held or not. */
+void lark_progress_wake_self(void);
+/* Choose the waiting policy (spin counts) from the job layout (init). */
+void lark_progress_init(void);
+
+#endif

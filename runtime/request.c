@@ -1,0 +1,149 @@
+/*
+ * request.c -- request objects: allocation (with a small free list, since
+ * every message makes one), completion, status, and waiting.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lark.h"
+#include "comm.h"
+#include "progress.h"
+#include "request.h"
+#include "runtime.h"
+
+#define FREELIST_MAX 256
+static struct lark_request *freelist; /* runtime lock held */
+static int nfree;
+
+struct lark_request *lark_request_from_handle(MPI_Request h)
+{
+    if ((intptr_t)h < 0x1000)
+        return NULL;
+    struct lark_request *r = (struct lark_request *)h;
+    return r->magic == LARK_REQUEST_MAGIC ? r : NULL;
+}
+
+struct lark_request *lark_request_alloc(int kind, struct lark_comm *comm)
+{
+    struct lark_request *r = freelist;
+    if (r != NULL) {
+        freelist = r->next;
+        nfree--;
+    } else {
+        /* Returned to the free list or freed by lark_request_free. */
+        r = malloc(sizeof *r);
+        if (r == NULL)
+            return NULL;
+    }
+    memset(r, 0, sizeof *r);
+    r->magic = LARK_REQUEST_MAGIC;
+    r->kind = (uint8_t)kind;
+    r->comm = comm;
+    if (comm != NULL)
+        lark_comm_retain(comm);
+    return r;
+}
+
+void lark_request_free(struct lark_request *r)
+{
+    free(r->packed);
+    if (r->bsend)
+        lark_bsend_release(r);
+    if (r->comm != NULL)
+        lark_comm_release(r->comm);
+    r->magic = 0;
+    if (nfree < FREELIST_MAX) {
+        r->next = freelist;
+        freelist = r;
+        nfree++;
+    } else {
+        free(r);
+    }
+}
+
+void lark_request_complete(struct lark_request *r)
+{
+    atomic_store_explicit(&r->complete, 1, memory_order_release);
+    if (r->freed && !r->persistent) {
+        lark_request_free(r);
+        return;
+    }
+    if (lark_rt.locking)
+        lark_progress_wake_self(); /* another thread may sleep on it */
+}
+
+void lark_request_status(const struct lark_request *r, MPI_Status *st)
+{
+    if (st == MPI_STATUS_IGNORE)
+        return;
+    if (r->kind == LARK_REQ_RECV) {
+        st->MPI_SOURCE = r->status.MPI_SOURCE;
+        st->MPI_TAG = r->status.MPI_TAG;
+    } else {
+        st->MPI_SOURCE = MPI_ANY_SOURCE;
+        st->MPI_TAG = MPI_ANY_TAG;
+    }
+    st->MPI_ERROR = r->error ? lark_err_class_of(r->error) : MPI_SUCCESS;
+    lark_status_set_bytes(st, r->kind == LARK_REQ_RECV ? r->status_count : 0);
+    lark_status_set_cancelled(st, r->cancelled);
+}
+
+static bool req_done(void *arg)
+{
+    return lark_request_done(arg);
+}
+
+/* Take the status of a completed request and release it (persistent:
+ * make it inactive).  Returns its error code.  Runtime lock held. */
+int lark_request_finish(struct lark_request *r, MPI_Status *st)
+{
+    lark_request_status(r, st);
+    int rc = r->error;
+    if (r->persistent)
+        r->active = false;
+    else
+        lark_request_free(r);
+    return rc;
+}
+
+int lark_request_wait(struct lark_request *r, MPI_Status *st)
+{
+    if (!lark_request_done(r))
+        lark_progress_wait(req_done, r);
+    lark_lock();
+    int rc = lark_request_finish(r, st);
+    lark_unlock();
+    return rc;
+}
+
+struct all_args {
+    int n;
+    struct lark_request **reqs;
+};
+
+static bool all_done(void *arg)
+{
+    struct all_args *a = arg;
+    for (int i = 0; i < a->n; i++)
+        if (a->reqs[i] != NULL && !lark_request_done(a->reqs[i]))
+            return false;
+    return true;
+}
+
+int lark_request_waitall(int n, struct lark_request **reqs, MPI_Status *sts)
+{
+    struct all_args a = {n, reqs};
+    lark_progress_wait(all_done, &a);
+    int rc = 0;
+    lark_lock();
+    for (int i = 0; i < n; i++) {
+        if (reqs[i] == NULL)
+            continue;
+        int e =
+            lark_request_finish(reqs[i], sts == MPI_STATUSES_IGNORE ? MPI_STATUS_IGNORE : &sts[i]);
+        if (e != 0 && rc == 0)
+            rc = e;
+    }
+    lark_unlock();
+    return rc;
+}

@@ -1,0 +1,130 @@
+/*
+ * request.h -- requests: one outstanding send, receive or persistent
+ * operation.
+ *
+ * A request is created by the point-to-point layer (p2p.c), completed by it
+ * (possibly from inside the progress engine), and waited on or tested here.
+ * The user's MPI_Request is the pointer to the struct; MPI_REQUEST_NULL is
+ * the ABI's small integer.  A request holds a reference on its communicator.
+ */
+#ifndef LARK_REQUEST_H_INCLUDED
+#define LARK_REQUEST_H_INCLUDED
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "lark.h"
+#include "match.h"
+
+struct lark_comm;
+struct lark_datatype;
+struct lark_peer;
+
+#define LARK_REQUEST_MAGIC 0x4c4b5251u /* "LKRQ" */
+
+enum lark_req_kind { LARK_REQ_SEND = 1, LARK_REQ_RECV };
+
+/* Send modes (MPI_Send, MPI_Ssend, MPI_Rsend, MPI_Bsend). */
+enum lark_send_mode { LARK_SEND_STANDARD = 0, LARK_SEND_SYNC, LARK_SEND_READY, LARK_SEND_BUFFERED };
+
+struct lark_request {
+    uint32_t magic;
+    uint8_t kind;                 /* enum lark_req_kind */
+    uint8_t mode;                 /* enum lark_send_mode (sends) */
+    bool persistent;              /* MPI_Send_init & co: survives completion */
+    bool active;                  /* persistent: started and not yet completed by a wait */
+    bool freed;                   /* MPI_Request_free called while pending: free at completion */
+    bool cancelled;               /* MPI_Cancel succeeded */
+    bool bsend;                   /* a buffered send's internal copy: free buf at completion */
+    _Atomic int complete;         /* 1 once done; written under the runtime lock */
+    int error;                    /* internal code (< 0) the operation ended with */
+    MPI_Status status;            /* receives: filled at completion */
+    size_t status_count;          /* receives: bytes received (status) */
+    size_t msg_len;               /* receives: length of the matched message */
+    void *buf;                    /* user buffer (or a buffered send's copy) */
+    const void *data;             /* sends: the packed bytes being sent */
+    void *packed;                 /* sends: packed copy of a non-contiguous buffer; owned */
+    size_t count;                 /* elements */
+    struct lark_datatype *dt;     /* element type */
+    size_t len;                   /* packed bytes: send length or receive capacity */
+    int peer;                     /* rank in comm: dest, or source / MPI_ANY_SOURCE */
+    int tag;                      /* tag, or MPI_ANY_TAG */
+    struct lark_comm *comm;       /* a reference is held */
+    int ctxsel;                   /* LARK_CTX_PT2PT or LARK_CTX_COLL */
+    struct lark_match_item match; /* receives: link in the posted queue */
+    struct lark_peer *tpeer;      /* sends: destination peer */
+    uint64_t remote;              /* rendezvous: the other side's request id */
+    size_t sent;                  /* pipelined send: bytes handed to the transport */
+    size_t received;              /* pipelined receive: bytes landed */
+    int pending_acks;             /* sends: completions still awaited (FIN/SACK) */
+    struct lark_request *next;    /* in a queue owned by p2p.c */
+};
+
+/* Handle <-> object.  from_handle returns NULL for MPI_REQUEST_NULL and for
+ * anything that is not a live request. */
+struct lark_request *lark_request_from_handle(MPI_Request h);
+static inline MPI_Request lark_request_to_handle(struct lark_request *r)
+{
+    return (MPI_Request)r;
+}
+
+/* Make a request (zeroed, magic set, one reference on comm).  Returns NULL
+ * when out of memory.  Freed with lark_request_free(). */
+struct lark_request *lark_request_alloc(int kind, struct lark_comm *comm);
+void lark_request_free(struct lark_request *req);
+
+static inline bool lark_request_done(const struct lark_request *r)
+{
+    return atomic_load_explicit(&r->complete, memory_order_acquire) != 0;
+}
+/* Mark done (runtime lock held); frees it if the user freed it already. */
+void lark_request_complete(struct lark_request *req);
+
+/* Fill *st (may be MPI_STATUS_IGNORE) from a completed request. */
+void lark_request_status(const struct lark_request *req, MPI_Status *st);
+
+/* A completed request: fill *st, release it (a persistent one goes
+ * inactive), return its error code.  Runtime lock held. */
+int lark_request_finish(struct lark_request *req, MPI_Status *st);
+
+/* Wait for a request to complete, fill *st, and release it (a persistent
+ * request goes inactive instead).  Returns 0 or an internal error code (the
+ * operation's, e.g. LARK_ERR_TRUNCATE).  Takes the runtime lock itself:
+ * call without it.  May block (spin, yield, then sleep on the doorbell). */
+int lark_request_wait(struct lark_request *req, MPI_Status *st);
+/* Wait for all; sts may be MPI_STATUSES_IGNORE.  Entries may be NULL
+ * (skipped).  Returns the first error code, 0 if none. */
+int lark_request_waitall(int n, struct lark_request **reqs, MPI_Status *sts);
+
+/* A buffered send's request is being freed: give its copy's space back to
+ * the attached buffer (bsend.c). */
+void lark_bsend_release(struct lark_request *req);
+
+/* MPI_Status's hidden fields: the byte count (64 bits in MPI_internal[0..1])
+ * and the cancelled flag (MPI_internal[2]). */
+static inline void lark_status_set_bytes(MPI_Status *st, size_t n)
+{
+    st->MPI_internal[0] = (int)(uint32_t)(n & 0xffffffffu);
+    st->MPI_internal[1] = (int)(uint32_t)((uint64_t)n >> 32);
+}
+static inline size_t lark_status_bytes(const MPI_Status *st)
+{
+    return (size_t)((uint64_t)(uint32_t)st->MPI_internal[0] |
+                    ((uint64_t)(uint32_t)st->MPI_internal[1] << 32));
+}
+static inline void lark_status_set_cancelled(MPI_Status *st, bool c)
+{
+    st->MPI_internal[2] = c;
+}
+static inline bool lark_status_cancelled(const MPI_Status *st)
+{
+    return st->MPI_internal[2] != 0;
+}
+/* The MPI class of an internal code (error.c). */
+int lark_err_class(int code);
+static inline int lark_err_class_of(int code)
+{
+    return lark_err_class(code);
+}
+
+#endif

@@ -1,0 +1,297 @@
+/*
+ * wireup.c -- joining the job and leaving it.
+ *
+ * With PMIX_NAMESPACE in the environment the process is a PMIx client:
+ * PMIx_Init gives its namespace and rank, the job-level keys the launcher
+ * registered give the job and node layout, each transport publishes its
+ * address (PMIx_Put), and one PMIx_Fence exchanges them.  Without it the
+ * process is a singleton: a world of one, no PMIx at all.  This file also
+ * answers the transports' questions about the job (the upcalls of
+ * transports/transport.h).
+ */
+#include <pmix.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lark.h"
+#include "comm.h"
+#include "p2p.h"
+#include "runtime.h"
+#include "transport.h"
+
+struct lark_runtime lark_rt = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static pmix_proc_t myproc;
+
+/* Read an integer-valued PMIx key of `proc`, whatever integer type the
+ * server stored it as.  Returns 0 or -1 when absent. */
+static int get_uint(const pmix_proc_t *proc, const char *key, uint64_t *out)
+{
+    pmix_value_t *val = NULL;
+    if (PMIx_Get(proc, key, NULL, 0, &val) != PMIX_SUCCESS || val == NULL)
+        return -1;
+    int rc = 0;
+    switch (val->type) {
+    case PMIX_UINT8:
+        *out = val->data.uint8;
+        break;
+    case PMIX_UINT16:
+        *out = val->data.uint16;
+        break;
+    case PMIX_UINT32:
+        *out = val->data.uint32;
+        break;
+    case PMIX_UINT64:
+        *out = val->data.uint64;
+        break;
+    case PMIX_INT:
+        *out = (uint64_t)val->data.integer;
+        break;
+    case PMIX_INT32:
+        *out = (uint64_t)val->data.int32;
+        break;
+    case PMIX_UINT:
+        *out = val->data.uint;
+        break;
+    case PMIX_SIZE:
+        *out = val->data.size;
+        break;
+    case PMIX_PROC_RANK:
+        *out = val->data.rank;
+        break;
+    default:
+        rc = -1;
+    }
+    PMIX_VALUE_RELEASE(val);
+    return rc;
+}
+
+static int get_string(const pmix_proc_t *proc, const char *key, char **out)
+{
+    pmix_value_t *val = NULL;
+    if (PMIx_Get(proc, key, NULL, 0, &val) != PMIX_SUCCESS || val == NULL)
+        return -1;
+    int rc = -1;
+    if (val->type == PMIX_STRING && val->data.string != NULL) {
+        *out = strdup(val->data.string);
+        rc = *out ? 0 : -1;
+    }
+    PMIX_VALUE_RELEASE(val);
+    return rc;
+}
+
+static int layout_singleton(void)
+{
+    lark_rt.singleton = true;
+    lark_rt.rank = 0;
+    lark_rt.size = 1;
+    lark_rt.local_rank = 0;
+    lark_rt.local_size = 1;
+    snprintf(lark_rt.nspace, sizeof lark_rt.nspace, "lark-singleton-%ld", (long)getpid());
+    return LARK_OK;
+}
+
+static int layout_pmix(void)
+{
+    pmix_status_t st = PMIx_Init(&myproc, NULL, 0);
+    if (st != PMIX_SUCCESS) {
+        fprintf(stderr, "Lark MPI: PMIx_Init failed (%s): is this program started by mpirun?\n",
+                PMIx_Error_string(st));
+        return LARK_ERR_PEER;
+    }
+    snprintf(lark_rt.nspace, sizeof lark_rt.nspace, "%s", myproc.nspace);
+    lark_rt.rank = (int)myproc.rank;
+    pmix_proc_t wild;
+    PMIX_LOAD_PROCID(&wild, myproc.nspace, PMIX_RANK_WILDCARD);
+    uint64_t v;
+    if (get_uint(&wild, PMIX_JOB_SIZE, &v) != 0) {
+        fprintf(stderr, "Lark MPI: the launcher did not give PMIX_JOB_SIZE\n");
+        return LARK_ERR_PEER;
+    }
+    lark_rt.size = (int)v;
+    lark_rt.local_rank = get_uint(&myproc, PMIX_LOCAL_RANK, &v) == 0 ? (int)v : 0;
+    lark_rt.nodeid = get_uint(&myproc, PMIX_NODEID, &v) == 0 ? (uint32_t)v : 0;
+    lark_rt.appnum = get_uint(&myproc, PMIX_APPNUM, &v) == 0 ? (int)v : 0;
+    char *s = NULL;
+    if (get_string(&myproc, PMIX_HOSTNAME, &s) == 0) {
+        snprintf(lark_rt.hostname, sizeof lark_rt.hostname, "%s", s);
+        free(s);
+    }
+    /* Local peers: "0,1,2" (world ranks on this node, by local rank). */
+    lark_rt.local_size = 1;
+    if (get_string(&wild, PMIX_LOCAL_PEERS, &s) == 0) {
+        int n = 1;
+        for (char *p = s; *p; p++)
+            n += *p == ',';
+        lark_rt.local_peers = malloc(sizeof(int) * (size_t)n);
+        if (lark_rt.local_peers == NULL) {
+            free(s);
+            return LARK_ERR_NOMEM;
+        }
+        int i = 0;
+        for (char *tok = strtok(s, ","); tok && i < n; tok = strtok(NULL, ","))
+            lark_rt.local_peers[i++] = atoi(tok);
+        lark_rt.local_size = i;
+        free(s);
+        for (i = 0; i < lark_rt.local_size; i++)
+            if (lark_rt.local_peers[i] == lark_rt.rank)
+                lark_rt.local_rank = i;
+    }
+    return LARK_OK;
+}
+
+int lark_runtime_init(int required, int *provided)
+{
+    int rc;
+    if (getenv("PMIX_NAMESPACE") != NULL)
+        rc = layout_pmix();
+    else
+        rc = layout_singleton();
+    if (rc != LARK_OK)
+        return rc;
+    if (lark_rt.hostname[0] == '\0')
+        gethostname(lark_rt.hostname, sizeof lark_rt.hostname - 1);
+    if (lark_rt.local_peers == NULL) {
+        lark_rt.local_peers = malloc(sizeof(int));
+        if (lark_rt.local_peers == NULL)
+            return LARK_ERR_NOMEM;
+        lark_rt.local_peers[0] = lark_rt.rank;
+        lark_rt.local_size = 1;
+        lark_rt.local_rank = 0;
+    }
+    /* world -> local: one int per world rank; freed at finalize. */
+    lark_rt.world_to_local = malloc(sizeof(int) * (size_t)lark_rt.size);
+    if (lark_rt.world_to_local == NULL)
+        return LARK_ERR_NOMEM;
+    for (int i = 0; i < lark_rt.size; i++)
+        lark_rt.world_to_local[i] = -1;
+    for (int i = 0; i < lark_rt.local_size; i++)
+        if (lark_rt.local_peers[i] >= 0 && lark_rt.local_peers[i] < lark_rt.size)
+            lark_rt.world_to_local[lark_rt.local_peers[i]] = i;
+
+    lark_rt.thread_level = required > MPI_THREAD_MULTIPLE ? MPI_THREAD_MULTIPLE : required;
+    if (required != MPI_THREAD_SINGLE && required != MPI_THREAD_FUNNELED &&
+        required != MPI_THREAD_SERIALIZED && required != MPI_THREAD_MULTIPLE)
+        lark_rt.thread_level = MPI_THREAD_SINGLE;
+    lark_rt.locking = lark_rt.thread_level == MPI_THREAD_MULTIPLE;
+    lark_rt.main_thread = pthread_self();
+    *provided = lark_rt.thread_level;
+
+    if ((rc = lark_comm_init()) != LARK_OK)
+        return rc;
+    if ((rc = lark_p2p_init()) != LARK_OK)
+        return rc;
+    if (!lark_rt.singleton) {
+        pmix_status_t st = PMIx_Commit();
+        if (st == PMIX_SUCCESS) {
+            pmix_info_t info;
+            bool collect = true;
+            PMIX_INFO_LOAD(&info, PMIX_COLLECT_DATA, &collect, PMIX_BOOL);
+            st = PMIx_Fence(NULL, 0, &info, 1);
+            PMIX_INFO_DESTRUCT(&info);
+        }
+        if (st != PMIX_SUCCESS) {
+            fprintf(stderr, "Lark MPI: rank %d: the PMIx fence of MPI_Init failed: %s\n",
+                    lark_rt.rank, PMIx_Error_string(st));
+            return LARK_ERR_PEER;
+        }
+    }
+    if ((rc = lark_p2p_wireup()) != LARK_OK)
+        return rc;
+    atomic_store_explicit(&lark_rt.state, LARK_STATE_INIT, memory_order_release);
+    return LARK_OK;
+}
+
+int lark_runtime_finalize(void)
+{
+    /* A fence first, so no peer still reads our memory (rendezvous) or
+     * writes into our rings while we take them down. */
+    int rc = LARK_OK;
+    if (!lark_rt.singleton) {
+        pmix_status_t st = PMIx_Fence(NULL, 0, NULL, 0);
+        if (st != PMIX_SUCCESS)
+            rc = LARK_ERR_PEER;
+    }
+    lark_p2p_finalize();
+    lark_comm_finalize();
+    atomic_store_explicit(&lark_rt.state, LARK_STATE_FINALIZED, memory_order_release);
+    if (!lark_rt.singleton)
+        PMIx_Finalize(NULL, 0);
+    free(lark_rt.local_peers);
+    lark_rt.local_peers = NULL;
+    free(lark_rt.world_to_local);
+    lark_rt.world_to_local = NULL;
+    return rc;
+}
+
+_Noreturn void lark_runtime_abort(int code, const char *msg)
+{
+    if (!lark_rt.singleton && atomic_load(&lark_rt.state) == LARK_STATE_INIT)
+        PMIx_Abort(code, msg, NULL, 0);
+    _exit(code == 0 ? 1 : code);
+}
+
+int lark_runtime_put_string(const char *key, const char *value)
+{
+    if (lark_rt.singleton)
+        return LARK_OK;
+    pmix_value_t val;
+    PMIX_VALUE_LOAD(&val, value, PMIX_STRING);
+    pmix_status_t st = PMIx_Put(PMIX_LOCAL, key, &val);
+    PMIX_VALUE_DESTRUCT(&val);
+    return st == PMIX_SUCCESS ? LARK_OK : LARK_ERR_PEER;
+}
+
+int lark_runtime_get_peer_string(int world_rank, const char *key, char **value)
+{
+    if (lark_rt.singleton)
+        return LARK_ERR_PEER;
+    pmix_proc_t p;
+    PMIX_LOAD_PROCID(&p, myproc.nspace, (pmix_rank_t)world_rank);
+    return get_string(&p, key, value) == 0 ? LARK_OK : LARK_ERR_PEER;
+}
+
+/* ---- transport upcalls ---- */
+
+int lark_transport_publish(const char *key, const char *value)
+{
+    return lark_runtime_put_string(key, value);
+}
+
+int lark_transport_lookup(int peer, const char *key, char **value)
+{
+    return lark_runtime_get_peer_string(peer, key, value);
+}
+
+int lark_transport_world_rank(void)
+{
+    return lark_rt.rank;
+}
+
+int lark_transport_world_size(void)
+{
+    return lark_rt.size;
+}
+
+int lark_transport_local_rank(int world_rank)
+{
+    if (world_rank < 0 || world_rank >= lark_rt.size)
+        return -1;
+    return lark_rt.world_to_local[world_rank];
+}
+
+int lark_transport_local_size(void)
+{
+    return lark_rt.local_size;
+}
+
+const int *lark_transport_local_peers(void)
+{
+    return lark_rt.local_peers;
+}
+
+const char *lark_transport_nspace(void)
+{
+    return lark_rt.nspace;
+}

@@ -1,0 +1,422 @@
+/*
+ * shm.c -- the shared-memory transport between processes of one node.
+ *
+ * Each process owns one segment in /dev/shm ("/<nspace>.shm.<rank>.<random>",
+ * mode 0600, unlinked by whichever peer maps it last).  It holds:
+ *  - a header (with this process's doorbell), its magic written last
+ *    behind a release barrier;
+ *  - one single-producer/single-consumer ring per local sender: RING_CELLS
+ *    cache-line cells (2 KiB) and a cache line with the consumer's tail;
+ *  - this process's send pool: POOL_SLOTS buffers of POOL_SLOT bytes that
+ *    it fills with frames too long for a ring, to any receiver.
+ * Cost per node with L local ranks: L*L*2.1 KiB of rings plus L*264 KiB of
+ * pools: 128 ranks -> 34 MiB + 33 MiB; 64 -> 8.5 + 16.5 MiB.
+ *
+ * A frame in a ring starts with an 8-byte control word, then the 56-byte
+ * wire header (one cell together), then inline payload in the next cells, or
+ * a pool slot index in the control word.  The producer writes everything,
+ * then the control word with release; the consumer reads the control word
+ * with acquire, checks its stamp (the ring position), delivers, zeroes the
+ * control words of the cells it used (so stale bytes never pass for a
+ * stamp), and publishes its tail.  A frame never wraps: a SKIP control word
+ * sends the consumer back to cell 0.
+ *
+ * Large messages are read in one copy with process_vm_readv (get); when the
+ * kernel refuses (ptrace_scope, containers) get answers
+ * LARK_ERR_UNSUPPORTED and the runtime streams the message through the pool.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "lark.h"
+#include "transport.h"
+
+#define RING_CELLS     32u /* per pair: 2 KiB */
+#define CELL           64u
+#define INLINE_MAX     (15u * CELL) /* payload bytes that travel in the ring */
+#define POOL_SLOTS     8u
+#define POOL_SLOT      (32u * 1024u)                /* largest frame payload */
+#define SEG_MAGIC      UINT64_C(0x4c41524b53484d31) /* "LARKSHM1" */
+
+#define CTL_STAMP_MASK UINT64_C(0xffffffff)
+/* The stamp of ring position `pos`: never 0, so zeroed words never match. */
+#define STAMP(pos)     (((pos)&UINT64_C(0x7fffffff)) | UINT64_C(0x80000000))
+#define CTL_SKIP       (UINT64_C(1) << 63)
+#define CTL_LEN_SHIFT  32 /* 16 bits of inline length */
+#define CTL_POOL_SHIFT 48 /* 8 bits: pool slot + 1, 0 = inline */
+
+struct cell {
+    _Alignas(CELL) unsigned char b[CELL];
+};
+
+struct ring {
+    _Alignas(CELL) _Atomic uint64_t tail; /* consumer's position, in cells */
+    unsigned char pad[CELL - sizeof(uint64_t)];
+    struct cell cells[RING_CELLS];
+};
+
+struct slot {
+    _Alignas(CELL) _Atomic uint32_t busy; /* 1: holds a frame not yet consumed */
+    uint32_t len;
+    unsigned char pad[CELL - 2 * sizeof(uint32_t)];
+    unsigned char data[POOL_SLOT];
+};
+
+struct seg_header {
+    _Alignas(CELL) _Atomic uint64_t magic; /* SEG_MAGIC once ready (written last) */
+    uint32_t local_size;
+    uint32_t owner;          /* local rank of the owner */
+    int32_t pid;             /* for process_vm_readv */
+    _Atomic uint32_t mapped; /* peers that mapped it; the last one unlinks */
+    _Alignas(CELL) struct lark_doorbell bell;
+};
+
+static size_t ring_off(void)
+{
+    return (sizeof(struct seg_header) + CELL - 1) / CELL * CELL;
+}
+
+static size_t pool_off(uint32_t L)
+{
+    return ring_off() + (size_t)L * sizeof(struct ring);
+}
+
+static size_t seg_size(uint32_t L)
+{
+    size_t s = pool_off(L) + (size_t)POOL_SLOTS * sizeof(struct slot);
+    return (s + 4095) / 4096 * 4096;
+}
+
+static struct ring *seg_ring(void *seg, uint32_t sender_local)
+{
+    return (struct ring *)((char *)seg + ring_off()) + sender_local;
+}
+
+static struct slot *seg_slot(void *seg, uint32_t L, uint32_t i)
+{
+    return (struct slot *)((char *)seg + pool_off(L)) + i;
+}
+
+/* What this process knows of one local peer. */
+struct shm_peer {
+    void *seg; /* the peer's segment (mapped) */
+    int world;
+    pid_t pid;
+    /* sending to it: */
+    struct ring *out;   /* our ring in its segment */
+    uint64_t head;      /* next cell we write */
+    uint64_t tail_seen; /* its tail when we last looked */
+    /* receiving from it: */
+    struct ring *in; /* its ring in our segment */
+    uint64_t tail;   /* next cell we read */
+};
+
+struct shm_state {
+    uint32_t L, me; /* local size, local rank */
+    void *seg;      /* our segment */
+    size_t size;
+    char name[256];
+    struct shm_peer *peers; /* by local rank; [me] unused */
+    uint32_t pool_next;
+    bool cma_refused;
+};
+
+static int shm_init(struct lark_transport *tp)
+{
+    struct shm_state *s = tp->priv;
+    s->L = (uint32_t)lark_transport_local_size();
+    s->me = (uint32_t)lark_transport_local_rank(lark_transport_world_rank());
+    s->size = seg_size(s->L);
+    uint64_t rnd[2];
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+        return LARK_ERR_SYSTEM;
+    snprintf(s->name, sizeof s->name, "/%s.shm.%d.%016" PRIx64 "%016" PRIx64,
+             lark_transport_nspace(), lark_transport_world_rank(), rnd[0], rnd[1]);
+    int fd = shm_open(s->name, O_CREAT | O_EXCL | O_RDWR, 0600);
+    if (fd < 0) {
+        fprintf(stderr, "Lark MPI: rank %d: cannot create shared memory %s: %s\n",
+                lark_transport_world_rank(), s->name, strerror(errno));
+        return LARK_ERR_SYSTEM;
+    }
+    if (ftruncate(fd, (off_t)s->size) != 0) {
+        fprintf(stderr, "Lark MPI: rank %d: cannot size shared memory %s to %zu bytes: %s\n",
+                lark_transport_world_rank(), s->name, s->size, strerror(errno));
+        close(fd);
+        shm_unlink(s->name);
+        return LARK_ERR_SYSTEM;
+    }
+    s->seg = mmap(NULL, s->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (s->seg == MAP_FAILED) {
+        shm_unlink(s->name);
+        return LARK_ERR_SYSTEM;
+    }
+    struct seg_header *h = s->seg;
+    h->local_size = s->L;
+    h->owner = s->me;
+    h->pid = (int32_t)getpid();
+    atomic_store_explicit(&h->magic, SEG_MAGIC, memory_order_release);
+    /* Freed at finalize. */
+    s->peers = calloc(s->L, sizeof *s->peers);
+    if (s->peers == NULL) {
+        munmap(s->seg, s->size);
+        shm_unlink(s->name);
+        return LARK_ERR_NOMEM;
+    }
+    char addr[300];
+    snprintf(addr, sizeof addr, "%s", s->name);
+    int rc = lark_transport_publish("lark.shm", addr);
+    if (rc != LARK_OK) {
+        free(s->peers);
+        munmap(s->seg, s->size);
+        shm_unlink(s->name);
+        return rc;
+    }
+    lark_transport_set_doorbell(&h->bell);
+    tp->max_send = POOL_SLOT;
+    tp->eager_limit = POOL_SLOT;
+    const char *env = getenv("LARK_SHM_EAGER_LIMIT");
+    if (env != NULL && strtoul(env, NULL, 0) <= POOL_SLOT)
+        tp->eager_limit = strtoul(env, NULL, 0);
+    return LARK_OK;
+}
+
+/* Map every local peer's segment now (all of them: the segments must be
+ * unlinked soon, which needs every peer to have mapped them). */
+static int shm_wireup(struct lark_transport *tp)
+{
+    struct shm_state *s = tp->priv;
+    const int *local = lark_transport_local_peers();
+    for (uint32_t i = 0; i < s->L; i++) {
+        struct shm_peer *p = &s->peers[i];
+        p->world = local[i];
+        if (i == s->me)
+            continue;
+        char *name = NULL;
+        int rc = lark_transport_lookup(local[i], "lark.shm", &name);
+        if (rc != LARK_OK) {
+            fprintf(stderr, "Lark MPI: rank %d: local rank %d published no shared memory\n",
+                    lark_transport_world_rank(), local[i]);
+            return rc;
+        }
+        int fd = shm_open(name, O_RDWR, 0);
+        if (fd < 0) {
+            fprintf(stderr, "Lark MPI: rank %d: cannot open %s of rank %d: %s\n",
+                    lark_transport_world_rank(), name, local[i], strerror(errno));
+            free(name);
+            return LARK_ERR_PEER;
+        }
+        p->seg = mmap(NULL, s->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        close(fd);
+        if (p->seg == MAP_FAILED) {
+            p->seg = NULL;
+            free(name);
+            return LARK_ERR_SYSTEM;
+        }
+        struct seg_header *h = p->seg;
+        if (atomic_load_explicit(&h->magic, memory_order_acquire) != SEG_MAGIC ||
+            h->local_size != s->L) {
+            fprintf(stderr, "Lark MPI: rank %d: shared memory %s of rank %d is not ready\n",
+                    lark_transport_world_rank(), name, local[i]);
+            free(name);
+            return LARK_ERR_PEER;
+        }
+        if (atomic_fetch_add(&h->mapped, 1) + 1 == s->L - 1)
+            shm_unlink(name); /* everyone has it mapped: leave nothing behind */
+        free(name);
+        p->pid = h->pid;
+        p->out = seg_ring(p->seg, s->me);
+        p->in = seg_ring(s->seg, i);
+    }
+    return LARK_OK;
+}
+
+static bool shm_reachable(struct lark_transport *tp, int peer)
+{
+    (void)tp;
+    return lark_transport_local_rank(peer) >= 0;
+}
+
+static int shm_connect(struct lark_transport *tp, int peer, void **state)
+{
+    struct shm_state *s = tp->priv;
+    int l = lark_transport_local_rank(peer);
+    if (l < 0 || s->peers[l].seg == NULL)
+        return LARK_ERR_PEER;
+    *state = &s->peers[l];
+    return LARK_OK;
+}
+
+static int shm_send(struct lark_transport *tp, void *state, const struct lark_wire *hdr,
+                    const void *payload, size_t len)
+{
+    struct shm_state *s = tp->priv;
+    struct shm_peer *p = state;
+    struct ring *r = p->out;
+    bool pooled = len > INLINE_MAX;
+    uint64_t cells = pooled ? 1 : 1 + (len + CELL - 1) / CELL;
+    uint64_t off = p->head % RING_CELLS;
+    uint64_t need = cells + (off + cells > RING_CELLS ? RING_CELLS - off : 0);
+    if (p->head + need - p->tail_seen > RING_CELLS) {
+        p->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
+        if (p->head + need - p->tail_seen > RING_CELLS)
+            return LARK_ERR_AGAIN;
+    }
+    struct slot *sl = NULL;
+    uint64_t ctl_extra = 0;
+    if (pooled) {
+        for (uint32_t i = 0; i < POOL_SLOTS && sl == NULL; i++) {
+            uint32_t k = (s->pool_next + i) % POOL_SLOTS;
+            struct slot *c = seg_slot(s->seg, s->L, k);
+            if (atomic_load_explicit(&c->busy, memory_order_acquire) == 0) {
+                sl = c;
+                s->pool_next = k + 1;
+                ctl_extra = (uint64_t)(k + 1) << CTL_POOL_SHIFT;
+            }
+        }
+        if (sl == NULL)
+            return LARK_ERR_AGAIN;
+        memcpy(sl->data, payload, len);
+        sl->len = (uint32_t)len;
+        atomic_store_explicit(&sl->busy, 1, memory_order_relaxed);
+    } else {
+        ctl_extra = (uint64_t)len << CTL_LEN_SHIFT;
+    }
+    if (off + cells > RING_CELLS) {
+        /* Does not fit before the end: a SKIP frame, then start at cell 0. */
+        _Atomic uint64_t *ctl = (_Atomic uint64_t *)r->cells[off].b;
+        atomic_store_explicit(ctl, STAMP(p->head) | CTL_SKIP, memory_order_release);
+        p->head += RING_CELLS - off;
+        off = 0;
+    }
+    struct cell *c = &r->cells[off];
+    memcpy(c->b + 8, hdr, sizeof *hdr);
+    if (!pooled && len > 0)
+        memcpy(c[1].b, payload, len);
+    atomic_store_explicit((_Atomic uint64_t *)c->b, STAMP(p->head) | ctl_extra,
+                          memory_order_release);
+    p->head += cells;
+    lark_doorbell_ring(&((struct seg_header *)p->seg)->bell);
+    return LARK_OK;
+}
+
+static int shm_get(struct lark_transport *tp, void *state, void *local, uint64_t remote, size_t len)
+{
+    struct shm_state *s = tp->priv;
+    struct shm_peer *p = state;
+    if (s->cma_refused)
+        return LARK_ERR_UNSUPPORTED;
+    size_t done = 0;
+    while (done < len) {
+        struct iovec l = {(char *)local + done, len - done};
+        struct iovec r = {(void *)(uintptr_t)(remote + done), len - done};
+        ssize_t n = process_vm_readv(p->pid, &l, 1, &r, 1, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EPERM || errno == ENOSYS || errno == EACCES) {
+                s->cma_refused = true;
+                return LARK_ERR_UNSUPPORTED;
+            }
+            if (errno == ESRCH)
+                return LARK_ERR_PEER;
+            return LARK_ERR_SYSTEM;
+        }
+        if (n == 0)
+            return LARK_ERR_SYSTEM;
+        done += (size_t)n;
+    }
+    return LARK_OK;
+}
+
+/* Consume what is ready in one incoming ring.  Returns frames delivered. */
+static int poll_ring(struct shm_state *s, struct shm_peer *p)
+{
+    struct ring *r = p->in;
+    int n = 0;
+    bool freed_slot = false;
+    for (;;) {
+        uint64_t off = p->tail % RING_CELLS;
+        _Atomic uint64_t *ctlp = (_Atomic uint64_t *)r->cells[off].b;
+        uint64_t ctl = atomic_load_explicit(ctlp, memory_order_acquire);
+        if ((ctl & CTL_STAMP_MASK) != STAMP(p->tail))
+            break;
+        atomic_store_explicit(ctlp, 0, memory_order_relaxed);
+        if (ctl & CTL_SKIP) {
+            p->tail += RING_CELLS - off;
+            continue;
+        }
+        struct lark_wire hdr;
+        memcpy(&hdr, r->cells[off].b + 8, sizeof hdr);
+        uint32_t pool = (uint32_t)(ctl >> CTL_POOL_SHIFT) & 0xff;
+        uint64_t cells = 1;
+        if (pool) {
+            struct slot *sl = seg_slot(p->seg, s->L, pool - 1);
+            lark_transport_deliver(p->world, &hdr, sl->data, sl->len);
+            atomic_store_explicit(&sl->busy, 0, memory_order_release);
+            freed_slot = true;
+        } else {
+            size_t len = (size_t)(ctl >> CTL_LEN_SHIFT) & 0xffff;
+            cells += (len + CELL - 1) / CELL;
+            lark_transport_deliver(p->world, &hdr, r->cells[off + 1].b, len);
+            for (uint64_t k = 1; k < cells; k++)
+                atomic_store_explicit((_Atomic uint64_t *)r->cells[off + k].b, 0,
+                                      memory_order_relaxed);
+        }
+        p->tail += cells;
+        atomic_store_explicit(&r->tail, p->tail, memory_order_release);
+        n++;
+    }
+    if (n > 0 || freed_slot)
+        lark_doorbell_ring(&((struct seg_header *)p->seg)->bell); /* room for the sender */
+    return n;
+}
+
+static int shm_progress(struct lark_transport *tp)
+{
+    struct shm_state *s = tp->priv;
+    int n = 0;
+    for (uint32_t i = 0; i < s->L; i++)
+        if (i != s->me && s->peers[i].in != NULL)
+            n += poll_ring(s, &s->peers[i]);
+    return n;
+}
+
+static void shm_finalize(struct lark_transport *tp)
+{
+    struct shm_state *s = tp->priv;
+    lark_transport_set_doorbell(NULL);
+    for (uint32_t i = 0; i < s->L; i++)
+        if (s->peers && s->peers[i].seg != NULL)
+            munmap(s->peers[i].seg, s->size);
+    struct seg_header *h = s->seg;
+    /* Nobody mapped it (a peer failed early): remove it ourselves. */
+    if (atomic_load(&h->mapped) < s->L - 1)
+        shm_unlink(s->name);
+    munmap(s->seg, s->size);
+    free(s->peers);
+    s->peers = NULL;
+}
+
+const struct lark_transport_ops lark_transport_shm_ops = {
+    .name = "shm",
+    .priv_size = sizeof(struct shm_state),
+    .init = shm_init,
+    .wireup = shm_wireup,
+    .reachable = shm_reachable,
+    .connect = shm_connect,
+    .send = shm_send,
+    .get = shm_get,
+    .progress = shm_progress,
+    .finalize = shm_finalize,
+};

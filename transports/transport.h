@@ -1,0 +1,137 @@
+/*
+ * transport.h -- the one interface every transport implements (self, shm,
+ * and later tcp), and the upcalls a transport may make into the runtime.
+ *
+ * A transport moves opaque frames between two processes: a fixed-size wire
+ * header (struct lark_wire, which only the runtime interprets) followed by
+ * up to `max_send` payload bytes.  It knows nothing of matching, tags or
+ * communicators.  The runtime decides in ONE place (p2p.c, lark_peer_get)
+ * which transport serves which peer, chooses the protocol (eager below
+ * `eager_limit`, rendezvous above), and queues a frame when a transport
+ * answers LARK_ERR_AGAIN ("no room now, retry"), so ordering is kept.
+ *
+ * Operations are called with the runtime lock held (if the program runs
+ * MPI_THREAD_MULTIPLE), from one thread at a time.  None may block, except
+ * init/wireup/finalize which may talk to PMIx.  Return values follow lark.h:
+ * 0 done, < 0 error, progress returns the number of events it handled.
+ */
+#ifndef LARK_TRANSPORT_H_INCLUDED
+#define LARK_TRANSPORT_H_INCLUDED
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The header of every frame.  Written by the runtime's protocol code,
+ * carried verbatim by transports. */
+enum lark_wire_type {
+    LARK_WIRE_EAGER = 1, /* a whole message: header + payload */
+    LARK_WIRE_RTS,       /* rendezvous: request to send (addr = sender's buffer) */
+    LARK_WIRE_CTS,       /* rendezvous fallback: clear to send, stream DATA */
+    LARK_WIRE_DATA,      /* rendezvous fallback: a piece at offset `addr` */
+    LARK_WIRE_FIN,       /* rendezvous: receiver is done reading, sender completes */
+    LARK_WIRE_SACK       /* synchronous send: the receive has matched */
+};
+#define LARK_WIRE_SYNC 0x1 /* flags: sender wants a SACK when matched */
+
+struct lark_wire {
+    uint8_t type;  /* enum lark_wire_type */
+    uint8_t flags; /* LARK_WIRE_SYNC */
+    uint16_t reserved;
+    uint32_t ctx; /* context id */
+    int32_t src;  /* sender's rank in the communicator */
+    int32_t tag;
+    uint32_t seq; /* per pair sequence number (EAGER, RTS) */
+    uint32_t pad;
+    uint64_t len;  /* message length in packed bytes */
+    uint64_t sreq; /* sender's request id */
+    uint64_t rreq; /* receiver's request id (CTS, DATA, FIN) */
+    uint64_t addr; /* RTS: sender buffer address; DATA: offset */
+};
+_Static_assert(sizeof(struct lark_wire) == 56, "wire header must fit a cache line with 8 bytes");
+
+/* A doorbell: how a process sleeping in MPI_Wait is woken by another one.
+ * It lives where the wakers can reach it (the shm transport puts it in the
+ * process's own shared segment).  See progress.c for the protocol. */
+struct lark_doorbell {
+    _Atomic uint32_t seq;      /* futex word: bumped by each wake */
+    _Atomic uint32_t sleepers; /* threads of the owner that may sleep */
+};
+
+struct lark_transport;
+
+struct lark_transport_ops {
+    const char *name;
+    /* Bytes of private state the framework allocates (zeroed) for tp->priv
+     * before init and frees after finalize. */
+    size_t priv_size;
+    /* Set up local resources and publish this process's address with
+     * lark_transport_publish().  Called once from MPI_Init, before the
+     * PMIx fence; may block.  On failure it MUST leave nothing behind
+     * (finalize is not called).  Mandatory. */
+    int (*init)(struct lark_transport *tp);
+    /* After the fence: read peers' addresses (lazily is better).  May
+     * block.  Optional. */
+    int (*wireup)(struct lark_transport *tp);
+    /* Whether this transport can reach world rank `peer`.  Mandatory. */
+    bool (*reachable)(struct lark_transport *tp, int peer);
+    /* Make per-peer state for `peer` (called on first use); *state is
+     * passed back to send/get.  Owned by the transport, freed at finalize. */
+    int (*connect)(struct lark_transport *tp, int peer, void **state);
+    /* Send one frame: hdr + len payload bytes (len <= tp->max_send).  The
+     * bytes are copied or written out before it returns: the caller may
+     * reuse hdr and payload at once.  LARK_ERR_AGAIN: no room now, nothing
+     * was sent, retry after progress.  Never blocks.  Mandatory. */
+    int (*send)(struct lark_transport *tp, void *state, const struct lark_wire *hdr,
+                const void *payload, size_t len);
+    /* Single copy: read len bytes at `remote` in the peer's address space
+     * into `local`.  LARK_ERR_UNSUPPORTED when the kernel refuses (the
+     * runtime then falls back to CTS/DATA).  May be NULL. */
+    int (*get)(struct lark_transport *tp, void *state, void *local, uint64_t remote, size_t len);
+    /* Poll for arriving frames, calling lark_transport_deliver() for each;
+     * returns how many it handled (0: nothing to do), < 0 on error.
+     * Mandatory. */
+    int (*progress)(struct lark_transport *tp);
+    /* Release everything; MUST work after a successful init whatever
+     * happened since.  May block briefly.  Mandatory. */
+    void (*finalize)(struct lark_transport *tp);
+};
+
+struct lark_transport {
+    const struct lark_transport_ops *ops;
+    void *priv;         /* the transport's state (priv_size bytes) */
+    size_t max_send;    /* largest payload of one send (set by init) */
+    size_t eager_limit; /* messages up to this go eager (set by init) */
+};
+
+extern const struct lark_transport_ops lark_transport_self_ops;
+extern const struct lark_transport_ops lark_transport_shm_ops;
+
+/* ---- Upcalls from transports into the runtime (defined in runtime/) ---- */
+
+/* A frame arrived from world rank `src`.  payload is valid only during the
+ * call.  Called from the transport's progress with the runtime lock held. */
+void lark_transport_deliver(int src, const struct lark_wire *hdr, const void *payload, size_t len);
+/* Publish a string address for peers (before the fence), and read a
+ * peer's (after it); the caller frees *value.  May block. */
+int lark_transport_publish(const char *key, const char *value);
+int lark_transport_lookup(int peer, const char *key, char **value);
+/* This process's place in the job. */
+int lark_transport_world_rank(void);
+int lark_transport_world_size(void);
+int lark_transport_local_rank(int world_rank); /* -1 when not on this node */
+int lark_transport_local_size(void);
+const int *lark_transport_local_peers(void); /* world ranks by local rank */
+const char *lark_transport_nspace(void);
+/* Where this process's doorbell lives: a transport whose peers can wake
+ * this process moves it into shared memory with this call (init only). */
+void lark_transport_set_doorbell(struct lark_doorbell *db);
+/* Wake threads of this process that may sleep waiting (a frame for
+ * ourselves was queued).  Cheap when nobody sleeps. */
+void lark_transport_wake_self(void);
+/* Wake the owner of `db` if it may be sleeping.  Call after the frame that
+ * it should see is fully written. */
+void lark_doorbell_ring(struct lark_doorbell *db);
+
+#endif
