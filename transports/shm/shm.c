@@ -183,6 +183,10 @@ static int shm_init(struct lark_transport *tp)
         return rc;
     }
     lark_transport_set_doorbell(&h->bell);
+    /* Test hook: behave as if the kernel refused CMA (EPERM), to exercise
+     * the runtime's automatic fallback where CMA works. */
+    const char *refuse = getenv("LARK_SHM_CMA_EPERM");
+    s->cma_refused = refuse != NULL && atoi(refuse) != 0;
     tp->max_send = POOL_SLOT;
     tp->eager_limit = POOL_SLOT;
     const char *env = getenv("LARK_SHM_EAGER_LIMIT");
