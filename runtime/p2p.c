@@ -313,6 +313,11 @@ static int drain_peer(struct lark_peer *p)
     return n;
 }
 
+bool lark_p2p_busy(void)
+{
+    return busy != NULL;
+}
+
 int lark_p2p_progress(void)
 {
     int events = 0;

@@ -59,6 +59,9 @@ int lark_p2p_init(void);
 int lark_p2p_wireup(void);
 void lark_p2p_finalize(void);
 
+/* Are frames still waiting for room in a transport?  Runtime lock held. */
+bool lark_p2p_busy(void);
+
 /* One pass over every transport and queued send; returns events handled.
  * Runtime lock held. */
 int lark_p2p_progress(void);

@@ -34,14 +34,24 @@
 
 static struct lark_doorbell private_bell;
 static struct lark_doorbell *bell = &private_bell;
-static unsigned spin_polls = 20000; /* tight polls before yielding */
-static unsigned yield_polls = 2000; /* yielding polls before sleeping */
+/* The waiting policy: poll tightly for spin_ns, then yield between polls
+ * until yield_ns, then sleep.  Set by lark_progress_init from the layout,
+ * overridable with LARK_WAIT_SPIN_US / LARK_WAIT_YIELD_US. */
+static int64_t spin_ns = 2000000;   /* 2 ms */
+static int64_t yield_ns = 20000000; /* then 20 ms of yielding */
 
 static inline void cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 void lark_progress_init(void)
@@ -53,22 +63,20 @@ void lark_progress_init(void)
     long online = sysconf(_SC_NPROCESSORS_ONLN);
     if (ncpu <= 0 || (online > 0 && ncpu > online))
         ncpu = (int)online;
-    const char *env = getenv("LARK_WAIT_SPIN");
-    if (env != NULL) {
-        spin_polls = (unsigned)atoi(env);
-    } else if (ncpu > 0 && lark_rt.local_size > ncpu) {
-        /* Oversubscribed: hardly spin, yield a little, then sleep. */
-        spin_polls = 50;
-        yield_polls = 20;
-    } else if (ncpu > 0 && lark_rt.local_size == ncpu) {
-        /* Every core busy: whoever we wait for needs no core from us, but
-         * OS noise does; spin, then yield soon. */
-        spin_polls = 20000;
-        yield_polls = 1000;
+    if (ncpu > 0 && lark_rt.local_size > ncpu) {
+        /* Oversubscribed: the rank we wait for may need our core.  Poll a
+         * moment, yield briefly, then sleep until rung: a sleeping rank is
+         * off the run queue, and the futex wake-up hands the core straight
+         * to the rank that has work. */
+        spin_ns = 2000;
+        yield_ns = 50000;
     }
-    env = getenv("LARK_WAIT_YIELD");
+    const char *env = getenv("LARK_WAIT_SPIN_US");
     if (env != NULL)
-        yield_polls = (unsigned)atoi(env);
+        spin_ns = atoll(env) * 1000;
+    env = getenv("LARK_WAIT_YIELD_US");
+    if (env != NULL)
+        yield_ns = atoll(env) * 1000;
 }
 
 void lark_transport_set_doorbell(struct lark_doorbell *db)
@@ -111,20 +119,29 @@ static bool poll_once(bool (*done)(void *), void *arg, int *events)
 void lark_progress_wait(bool (*done)(void *arg), void *arg)
 {
     unsigned idle = 0;
+    int64_t since = 0; /* when the current idle stretch began (0: not yet read) */
     for (;;) {
         int ev = 0;
         if (poll_once(done, arg, &ev))
             return;
         if (ev > 0) {
             idle = 0;
+            since = 0;
             continue;
         }
-        idle++;
-        if (idle < spin_polls) {
+        /* Read the clock only every 32 idle polls: it costs more than a poll. */
+        if ((++idle & 31) != 0) {
             cpu_relax();
             continue;
         }
-        if (idle < spin_polls + yield_polls) {
+        int64_t t = now_ns();
+        if (since == 0)
+            since = t;
+        if (t - since < spin_ns) {
+            cpu_relax();
+            continue;
+        }
+        if (t - since < spin_ns + yield_ns) {
             sched_yield();
             continue;
         }
@@ -142,7 +159,8 @@ void lark_progress_wait(bool (*done)(void *arg), void *arg)
             syscall(SYS_futex, &bell->seq, FUTEX_WAIT, seen, &ts, NULL, 0);
         }
         atomic_fetch_sub_explicit(&bell->sleepers, 1, memory_order_seq_cst);
-        /* After a wake, poll hard again for a short while: more may come. */
-        idle = spin_polls > 100 ? spin_polls - 100 : 0;
+        /* Woken: poll hard again, more may follow. */
+        idle = 0;
+        since = 0;
     }
 }

@@ -18,6 +18,7 @@
 #include "lark.h"
 #include "comm.h"
 #include "p2p.h"
+#include "progress.h"
 #include "runtime.h"
 #include "transport.h"
 
@@ -203,14 +204,49 @@ int lark_runtime_init(int required, int *provided)
     return LARK_OK;
 }
 
+struct fence_wait {
+    _Atomic int done;
+    pmix_status_t status;
+};
+
+/* Called by the PMIx progress thread when the finalize fence completes. */
+static void fence_done_cb(pmix_status_t status, void *cbdata)
+{
+    struct fence_wait *w = cbdata;
+    w->status = status;
+    atomic_store_explicit(&w->done, 1, memory_order_release);
+    lark_progress_wake_self();
+}
+
+static bool fence_is_done(void *arg)
+{
+    struct fence_wait *w = arg;
+    return atomic_load_explicit(&w->done, memory_order_acquire) != 0;
+}
+
+static bool nothing_queued(void *arg)
+{
+    (void)arg;
+    return !lark_p2p_busy();
+}
+
 int lark_runtime_finalize(void)
 {
-    /* A fence first, so no peer still reads our memory (rendezvous) or
-     * writes into our rings while we take them down. */
+    /* First push out every frame still queued (a freed request's send, a
+     * FIN): peers keep progressing meanwhile, in this same loop or in the
+     * fence wait below.  Then a fence, progressing while it runs, so no peer
+     * still reads our memory (rendezvous) or writes into our rings when we
+     * take them down. */
     int rc = LARK_OK;
+    lark_progress_wait(nothing_queued, NULL);
     if (!lark_rt.singleton) {
-        pmix_status_t st = PMIx_Fence(NULL, 0, NULL, 0);
-        if (st != PMIX_SUCCESS)
+        struct fence_wait w = {0, PMIX_SUCCESS};
+        pmix_status_t st = PMIx_Fence_nb(NULL, 0, NULL, 0, fence_done_cb, &w);
+        if (st == PMIX_SUCCESS) {
+            lark_progress_wait(fence_is_done, &w);
+            st = w.status;
+        }
+        if (st != PMIX_SUCCESS && st != PMIX_OPERATION_SUCCEEDED)
             rc = LARK_ERR_PEER;
     }
     lark_p2p_finalize();
