@@ -2,7 +2,7 @@
 # mpitest.sh FILE.mpi -- run one MPI test program under the real launcher.
 #
 # FILE.mpi holds one line: the mpirun arguments, with the program named
-# relative to tests/mpi/ in the build tree, e.g. "-n 4 ring".  The run fails
+# relative to tests/mpi/ in the build tree, e.g. "-n 2 ./ring".  The run fails
 # if mpirun exits non-zero or takes longer than LARK_TEST_TIMEOUT seconds
 # (default 120): a hang is a failure, never a silent wait.
 . "$top_srcdir/tests/scripts/lib.sh"
