@@ -1,7 +1,8 @@
 # table.awk -- summary.csv (see summary.awk) as Markdown tables, one per
 # metric, for the terminal and for bench/README.md.
 #
-#   awk -F, -v ncores=2 -f table.awk summary.csv
+#   awk -F, -v ncores=2 [-v h='####'] -f table.awk summary.csv
+# (h: the Markdown heading of each table, ### unless given).
 
 function title(m) {
     if (m == "startup") return "Startup: wall time of `mpirun -n N hello`"
@@ -39,7 +40,7 @@ NR == 1 {
 {
     if ($1 != metric) {
         metric = $1
-        printf "\n### %s\n\n", title(metric)
+        printf "\n%s %s\n\n", (h == "" ? "###" : h), title(metric)
         printf "%s is better; unit %s; ratio = Lark / best peer.\n\n", \
             ($5 == "higher" ? "Higher" : "Lower"), $4
         printf "| ranks | size |"

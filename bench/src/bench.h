@@ -64,6 +64,19 @@ double bench_sum_to_root(double v);
  * rank gets the same answer (calls bench_share_int). */
 int bench_choose_iters(const struct bench_opts *o, double per_iter);
 
+/* The timed loop.  body(ctx, n) runs n iterations of what is measured.
+ * bench_measure runs iters iterations in BENCH_CHUNKS chunks (fewer when
+ * iters is small), each started right after a bench_sync, and returns, on
+ * rank 0, the time per iteration of the fastest chunk: the best of a few
+ * samples within one run, so that a burst of other work on a shared machine
+ * does not decide the result.  A chunk's time is rank 0's own (BENCH_ROOT),
+ * the mean over ranks (BENCH_MEAN) or the slowest rank's (BENCH_MAX).  Every
+ * rank must call it; other ranks get their own last chunk's time. */
+#define BENCH_CHUNKS 3
+enum bench_how { BENCH_ROOT, BENCH_MEAN, BENCH_MAX };
+typedef void (*bench_body)(void *ctx, int iters);
+double bench_measure(bench_body body, void *ctx, int iters, enum bench_how how);
+
 /* Fills / checks a buffer with a pattern that depends on the seed, the byte
  * offset and the size, so a stale, short or shifted buffer is caught. */
 void bench_fill(void *buf, size_t size, unsigned seed);

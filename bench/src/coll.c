@@ -56,6 +56,18 @@ static void op(void *in, void *out, size_t size)
 #endif
 }
 
+struct args {
+    void *in, *out;
+    size_t size;
+};
+
+static void body(void *ctx, int iters)
+{
+    struct args *a = ctx;
+    for (int i = 0; i < iters; i++)
+        op(a->in, a->out, a->size);
+}
+
 /* Fills the input of one checked call and checks its output. */
 static void validate(void *in, void *out, size_t size)
 {
@@ -146,13 +158,9 @@ int main(int argc, char **argv)
             op(in, out, size);
         bench_sync();
         int iters = bench_choose_iters(&o, (MPI_Wtime() - t) / warm);
-        bench_sync();
-        t = MPI_Wtime();
-        for (int i = 0; i < iters; i++)
-            op(in, out, size);
-        t = MPI_Wtime() - t;
-        double mean = bench_sum_to_root(t / iters) / bench_nranks;
-        bench_result(NAME, size, mean * 1e6);
+        struct args a = {in, out, size};
+        t = bench_measure(body, &a, iters, BENCH_MEAN);
+        bench_result(NAME, size, t * 1e6);
     }
     free(in);
     free(out);

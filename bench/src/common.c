@@ -183,6 +183,43 @@ int bench_choose_iters(const struct bench_opts *o, double per_iter)
     return bench_share_int(n);
 }
 
+/* Like bench_sum_to_root, but the largest value. */
+static double max_to_root(double v)
+{
+    if (bench_rank != 0) {
+        MPI_Send(&v, 1, MPI_DOUBLE, 0, HARNESS_TAG, MPI_COMM_WORLD);
+        return v;
+    }
+    for (int r = 1; r < bench_nranks; r++) {
+        double x;
+        MPI_Recv(&x, 1, MPI_DOUBLE, r, HARNESS_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (x > v)
+            v = x;
+    }
+    return v;
+}
+
+double bench_measure(bench_body body, void *ctx, int iters, enum bench_how how)
+{
+    int chunks = iters >= BENCH_CHUNKS ? BENCH_CHUNKS : 1;
+    double best = -1, t = 0;
+    for (int c = 0; c < chunks; c++) {
+        /* The last chunk takes the remainder, so that iters run in all. */
+        int n = c < chunks - 1 ? iters / chunks : iters - (chunks - 1) * (iters / chunks);
+        bench_sync();
+        t = MPI_Wtime();
+        body(ctx, n);
+        t = (MPI_Wtime() - t) / n;
+        if (how == BENCH_MEAN)
+            t = bench_sum_to_root(t) / bench_nranks;
+        else if (how == BENCH_MAX)
+            t = max_to_root(t);
+        if (best < 0 || t < best)
+            best = t;
+    }
+    return bench_rank == 0 ? best : t;
+}
+
 static unsigned char pattern(size_t i, size_t size, unsigned seed)
 {
     uint32_t x = ((uint32_t)i * 2654435761u) ^ ((uint32_t)size * 40503u) ^ (seed * 97u);

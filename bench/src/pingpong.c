@@ -11,6 +11,11 @@
 
 #include <stdlib.h>
 
+struct pp {
+    char *buf;
+    size_t size;
+};
+
 static void bounce(char *buf, size_t size, int iters)
 {
     for (int i = 0; i < iters; i++) {
@@ -22,6 +27,12 @@ static void bounce(char *buf, size_t size, int iters)
             MPI_Send(buf, (int)size, MPI_BYTE, 0, 0, MPI_COMM_WORLD);
         }
     }
+}
+
+static void body(void *ctx, int iters)
+{
+    struct pp *p = ctx;
+    bounce(p->buf, p->size, iters);
 }
 
 /* One round trip with patterned data, checked at both ends. */
@@ -66,11 +77,9 @@ int main(int argc, char **argv)
         double t = MPI_Wtime();
         bounce(buf, size, warm);
         int iters = bench_choose_iters(&o, (MPI_Wtime() - t) / warm);
-        bench_sync();
-        t = MPI_Wtime();
-        bounce(buf, size, iters);
-        t = MPI_Wtime() - t;
-        bench_result("lat", size, t / (2.0 * iters) * 1e6);
+        struct pp p = {buf, size};
+        t = bench_measure(body, &p, iters, BENCH_ROOT);
+        bench_result("lat", size, t / 2.0 * 1e6);
     }
     free(buf);
     MPI_Finalize();
