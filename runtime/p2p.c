@@ -72,8 +72,10 @@ static int ntransports;
 static struct lark_peer **peers; /* by world rank, made on first use */
 static struct lark_peer *busy;   /* peers with queued frames */
 static struct lark_match match;
-static bool cma_disabled;     /* get() refused once: use CTS/DATA from now on */
-static size_t eager_override; /* LARK_EAGER_LIMIT, 0 = transport's */
+static bool cma_disabled;         /* get() refused once: use CTS/DATA from now on */
+static bool cma_works;            /* a get() succeeded: the split rendezvous may be used */
+static size_t split_min = 131072; /* LARK_RNDV_SPLIT_MIN: split from this size (0: never) */
+static size_t eager_override;     /* LARK_EAGER_LIMIT, 0 = transport's */
 
 static int transport_start(struct lark_transport *tp, const struct lark_transport_ops *ops)
 {
@@ -106,6 +108,9 @@ int lark_p2p_init(void)
     const char *env = getenv("LARK_EAGER_LIMIT");
     if (env != NULL)
         eager_override = strtoul(env, NULL, 0);
+    env = getenv("LARK_RNDV_SPLIT_MIN");
+    if (env != NULL)
+        split_min = strtoul(env, NULL, 0);
     env = getenv("LARK_SHM_NO_CMA");
     cma_disabled = env != NULL && atoi(env) != 0;
     ntransports = 0;
@@ -452,6 +457,15 @@ static void set_recv_status(struct lark_request *req, const struct lark_wire *h)
         req->error = LARK_ERR_TRUNCATE;
 }
 
+/* One half of a split rendezvous is done; after both, release the sender. */
+static void split_part_done(struct lark_request *req, int src)
+{
+    if (--req->pending_acks > 0)
+        return;
+    send_ctrl(src, LARK_WIRE_FIN, req->remote_sreq, 0);
+    lark_request_complete(req);
+}
+
 /* A matched message meets its receive.  `payload` holds the EAGER bytes. */
 static void deliver_matched(struct lark_request *req, int src, const struct lark_wire *h,
                             const void *payload)
@@ -474,12 +488,35 @@ static void deliver_matched(struct lark_request *req, int src, const struct lark
         lark_request_complete(req);
         return;
     }
+    if (!cma_disabled && cma_works && split_min != 0 && req->status_count >= split_min &&
+        p->tp->ops->get != NULL && p->tp->ops->put != NULL && req->dt->contig) {
+        /* Split: the sender writes the second half into our buffer while we
+         * read the first half from its buffer, so both cores copy. */
+        size_t n = req->status_count, split = (n / 2) & ~(size_t)4095;
+        char *dst = (char *)req->buf + req->dt->lb;
+        req->remote = h->addr;
+        req->remote_sreq = h->sreq;
+        req->pending_acks = 2; /* our read, its write */
+        struct lark_wire w = {.type = LARK_WIRE_PUT,
+                              .sreq = h->sreq,
+                              .rreq = (uint64_t)(uintptr_t)req,
+                              .addr = (uint64_t)(uintptr_t)(dst + split),
+                              .len = n - split,
+                              .off = split};
+        send_frame(p, &w, NULL, 0, NULL);
+        int rc = p->tp->ops->get(p->tp, p->state, dst, h->addr, split);
+        if (rc != LARK_OK)
+            req->error = rc;
+        split_part_done(req, src);
+        return;
+    }
     if (!cma_disabled && p->tp->ops->get != NULL && req->dt->contig) {
         int rc = LARK_OK;
         if (req->status_count > 0)
             rc = p->tp->ops->get(p->tp, p->state, (char *)req->buf + req->dt->lb, h->addr,
                                  req->status_count);
         if (rc == LARK_OK) {
+            cma_works = true;
             send_ctrl(src, LARK_WIRE_FIN, h->sreq, 0);
             lark_request_complete(req);
             return;
@@ -608,6 +645,33 @@ void lark_transport_deliver(int src, const struct lark_wire *h, const void *payl
         req->received += len;
         if (req->received >= req->msg_len)
             lark_request_complete(req);
+        return;
+    }
+    case LARK_WIRE_PUT: {
+        /* Our half of a split rendezvous: write it, say so. */
+        req = (struct lark_request *)(uintptr_t)h->sreq;
+        struct lark_peer *p = req->tpeer;
+        int rc =
+            p->tp->ops->put(p->tp, p->state, h->addr, (const char *)req->data + h->off, h->len);
+        struct lark_wire w = {.type = LARK_WIRE_PUT_DONE,
+                              .flags = rc == LARK_OK ? 0 : LARK_WIRE_FAILED,
+                              .rreq = h->rreq,
+                              .len = h->len};
+        send_frame(p, &w, NULL, 0, NULL);
+        return;
+    }
+    case LARK_WIRE_PUT_DONE: {
+        req = (struct lark_request *)(uintptr_t)h->rreq;
+        if (h->flags & LARK_WIRE_FAILED) {
+            /* The sender could not write: read its half ourselves. */
+            struct lark_peer *p = peers[src];
+            size_t n = req->status_count, off = n - h->len;
+            int rc = p->tp->ops->get(p->tp, p->state, (char *)req->buf + req->dt->lb + off,
+                                     req->remote + off, h->len);
+            if (rc != LARK_OK)
+                req->error = rc;
+        }
+        split_part_done(req, src);
         return;
     }
     case LARK_WIRE_FIN:

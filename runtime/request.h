@@ -53,11 +53,13 @@ struct lark_request {
     int ctxsel;                   /* LARK_CTX_PT2PT or LARK_CTX_COLL */
     struct lark_match_item match; /* receives: link in the posted queue */
     struct lark_peer *tpeer;      /* sends: destination peer */
-    uint64_t remote;              /* rendezvous: the other side's request id */
-    size_t sent;                  /* pipelined send: bytes handed to the transport */
-    size_t received;              /* pipelined receive: bytes landed */
-    int pending_acks;             /* sends: completions still awaited (FIN/SACK) */
-    struct lark_request *next;    /* in a queue owned by p2p.c */
+    uint64_t remote;           /* rendezvous: the other side's request id (sends), or the sender's
+                                  buffer address (split receives) */
+    uint64_t remote_sreq;      /* split receives: the sender's request id */
+    size_t sent;               /* pipelined send: bytes handed to the transport */
+    size_t received;           /* pipelined receive: bytes landed */
+    int pending_acks;          /* sends: completions still awaited (FIN/SACK) */
+    struct lark_request *next; /* in a queue owned by p2p.c */
 };
 
 /* Handle <-> object.  from_handle returns NULL for MPI_REQUEST_NULL and for

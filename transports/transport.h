@@ -31,9 +31,12 @@ enum lark_wire_type {
     LARK_WIRE_CTS,       /* rendezvous fallback: clear to send, stream DATA */
     LARK_WIRE_DATA,      /* rendezvous fallback: a piece at offset `addr` */
     LARK_WIRE_FIN,       /* rendezvous: receiver is done reading, sender completes */
-    LARK_WIRE_SACK       /* synchronous send: the receive has matched */
+    LARK_WIRE_SACK,      /* synchronous send: the receive has matched */
+    LARK_WIRE_PUT,       /* rendezvous split: sender, write your bytes [off, off+len) at addr */
+    LARK_WIRE_PUT_DONE   /* rendezvous split: sender wrote its part (flags: LARK_WIRE_FAILED) */
 };
-#define LARK_WIRE_SYNC 0x1 /* flags: sender wants a SACK when matched */
+#define LARK_WIRE_SYNC   0x1 /* flags: sender wants a SACK when matched */
+#define LARK_WIRE_FAILED 0x2 /* flags of PUT_DONE: the put failed, read it yourself */
 
 struct lark_wire {
     uint8_t type;  /* enum lark_wire_type */
@@ -42,12 +45,17 @@ struct lark_wire {
     uint32_t ctx; /* context id */
     int32_t src;  /* sender's rank in the communicator */
     int32_t tag;
-    uint32_t seq; /* per pair sequence number (EAGER, RTS) */
-    uint32_t pad;
+    union {
+        struct {
+            uint32_t seq; /* per pair sequence number (EAGER, RTS) */
+            uint32_t pad;
+        };
+        uint64_t off; /* PUT: offset in the sender's message */
+    };
     uint64_t len;  /* message length in packed bytes */
     uint64_t sreq; /* sender's request id */
-    uint64_t rreq; /* receiver's request id (CTS, DATA, FIN) */
-    uint64_t addr; /* RTS: sender buffer address; DATA: offset */
+    uint64_t rreq; /* receiver's request id (CTS, DATA, PUT, PUT_DONE) */
+    uint64_t addr; /* RTS: sender buffer address; DATA: offset; PUT: receiver address */
 };
 _Static_assert(sizeof(struct lark_wire) == 56, "wire header must fit a cache line with 8 bytes");
 
@@ -89,6 +97,11 @@ struct lark_transport_ops {
      * into `local`.  LARK_ERR_UNSUPPORTED when the kernel refuses (the
      * runtime then falls back to CTS/DATA).  May be NULL. */
     int (*get)(struct lark_transport *tp, void *state, void *local, uint64_t remote, size_t len);
+    /* Single copy the other way: write len bytes from `local` at `remote` in
+     * the peer's address space.  Same contract as get.  May be NULL (then
+     * the runtime never splits a rendezvous between both sides). */
+    int (*put)(struct lark_transport *tp, void *state, uint64_t remote, const void *local,
+               size_t len);
     /* Poll for arriving frames, calling lark_transport_deliver() for each;
      * returns how many it handled (0: nothing to do), < 0 on error.
      * Mandatory. */

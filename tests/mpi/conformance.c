@@ -12,7 +12,9 @@
  * Options (before MPI_Init, so they reach the runtime): --no-cma forces the
  * pipelined copy through shared memory instead of process_vm_readv;
  * --cma-refused makes the shm transport act as if the kernel refused CMA
- * (the runtime must fall back by itself); --eager N caps the eager limit at N bytes (e.g. 1:
+ * (the runtime must fall back by itself); --put-refused refuses only the
+ * sender's half of a split rendezvous (the receiver reads it instead);
+ * --eager N caps the eager limit at N bytes (e.g. 1:
  * rendezvous for all).
  */
 #include <mpi.h>
@@ -217,6 +219,8 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--no-cma") == 0)
             setenv("LARK_SHM_NO_CMA", "1", 1);
+        else if (strcmp(argv[i], "--put-refused") == 0)
+            setenv("LARK_SHM_PUT_EPERM", "1", 1);
         else if (strcmp(argv[i], "--cma-refused") == 0)
             setenv("LARK_SHM_CMA_EPERM", "1", 1);
         else if (strcmp(argv[i], "--eager") == 0 && i + 1 < argc)

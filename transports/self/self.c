@@ -68,6 +68,15 @@ static int self_get(struct lark_transport *tp, void *state, void *local, uint64_
     return LARK_OK;
 }
 
+static int self_put(struct lark_transport *tp, void *state, uint64_t remote, const void *local,
+                    size_t len)
+{
+    (void)tp;
+    (void)state;
+    memcpy((void *)(uintptr_t)remote, local, len);
+    return LARK_OK;
+}
+
 static int self_progress(struct lark_transport *tp)
 {
     struct self_state *s = tp->priv;
@@ -104,6 +113,7 @@ const struct lark_transport_ops lark_transport_self_ops = {
     .reachable = self_reachable,
     .send = self_send,
     .get = self_get,
+    .put = self_put,
     .progress = self_progress,
     .finalize = self_finalize,
 };

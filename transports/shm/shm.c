@@ -10,7 +10,7 @@
  *  - this process's send pool: POOL_SLOTS buffers of POOL_SLOT bytes that
  *    it fills with frames too long for a ring, to any receiver.
  * Cost per node with L local ranks: L*L*2.1 KiB of rings plus L*264 KiB of
- * pools: 128 ranks -> 34 MiB + 33 MiB; 64 -> 8.5 + 16.5 MiB.
+ * pools: 128 ranks -> 34 MiB + 33 MiB; 64 -> 8.6 + 16.5 MiB; 8 -> 0.1 + 2.1.
  *
  * A frame in a ring starts with an 8-byte control word, then the 56-byte
  * wire header (one cell together), then inline payload in the next cells, or
@@ -60,8 +60,8 @@ struct cell {
 };
 
 struct ring {
-    _Alignas(CELL) _Atomic uint64_t tail; /* consumer's position, in cells */
-    unsigned char pad[CELL - sizeof(uint64_t)];
+    _Alignas(CELL) _Atomic uint64_t tail;      /* consumer's position, in cells */
+    _Alignas(CELL) _Atomic uint32_t want_wake; /* producer found it full: wake me */
     struct cell cells[RING_CELLS];
 };
 
@@ -129,6 +129,7 @@ struct shm_state {
     struct shm_peer *peers; /* by local rank; [me] unused */
     uint32_t pool_next;
     bool cma_refused;
+    bool put_refused; /* test hook: process_vm_writev "refused" */
 };
 
 static int shm_init(struct lark_transport *tp)
@@ -187,6 +188,8 @@ static int shm_init(struct lark_transport *tp)
      * the runtime's automatic fallback where CMA works. */
     const char *refuse = getenv("LARK_SHM_CMA_EPERM");
     s->cma_refused = refuse != NULL && atoi(refuse) != 0;
+    refuse = getenv("LARK_SHM_PUT_EPERM");
+    s->put_refused = refuse != NULL && atoi(refuse) != 0;
     tp->max_send = POOL_SLOT;
     tp->eager_limit = POOL_SLOT;
     const char *env = getenv("LARK_SHM_EAGER_LIMIT");
@@ -273,8 +276,15 @@ static int shm_send(struct lark_transport *tp, void *state, const struct lark_wi
     uint64_t need = cells + (off + cells > RING_CELLS ? RING_CELLS - off : 0);
     if (p->head + need - p->tail_seen > RING_CELLS) {
         p->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
-        if (p->head + need - p->tail_seen > RING_CELLS)
-            return LARK_ERR_AGAIN;
+        if (p->head + need - p->tail_seen > RING_CELLS) {
+            /* Full: ask the consumer to ring our doorbell when it makes
+             * room, then look once more (it may have just done so). */
+            atomic_store_explicit(&r->want_wake, 1, memory_order_relaxed);
+            atomic_thread_fence(memory_order_seq_cst);
+            p->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
+            if (p->head + need - p->tail_seen > RING_CELLS)
+                return LARK_ERR_AGAIN;
+        }
     }
     struct slot *sl = NULL;
     uint64_t ctl_extra = 0;
@@ -314,17 +324,18 @@ static int shm_send(struct lark_transport *tp, void *state, const struct lark_wi
     return LARK_OK;
 }
 
-static int shm_get(struct lark_transport *tp, void *state, void *local, uint64_t remote, size_t len)
+/* One CMA copy, either way, retried until complete. */
+static int cma_copy(struct shm_state *s, struct shm_peer *p, void *local, uint64_t remote,
+                    size_t len, bool write)
 {
-    struct shm_state *s = tp->priv;
-    struct shm_peer *p = state;
-    if (s->cma_refused)
+    if (s->cma_refused || (write && s->put_refused))
         return LARK_ERR_UNSUPPORTED;
     size_t done = 0;
     while (done < len) {
         struct iovec l = {(char *)local + done, len - done};
         struct iovec r = {(void *)(uintptr_t)(remote + done), len - done};
-        ssize_t n = process_vm_readv(p->pid, &l, 1, &r, 1, 0);
+        ssize_t n = write ? process_vm_writev(p->pid, &l, 1, &r, 1, 0)
+                          : process_vm_readv(p->pid, &l, 1, &r, 1, 0);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -343,12 +354,24 @@ static int shm_get(struct lark_transport *tp, void *state, void *local, uint64_t
     return LARK_OK;
 }
 
+static int shm_get(struct lark_transport *tp, void *state, void *local, uint64_t remote, size_t len)
+{
+    return cma_copy(tp->priv, state, local, remote, len, false);
+}
+
+static int shm_put(struct lark_transport *tp, void *state, uint64_t remote, const void *local,
+                   size_t len)
+{
+    return cma_copy(tp->priv, state, (void *)local, remote, len, true);
+}
+
 /* Consume what is ready in one incoming ring.  Returns frames delivered. */
 static int poll_ring(struct shm_state *s, struct shm_peer *p)
 {
     struct ring *r = p->in;
     int n = 0;
     bool freed_slot = false;
+    uint64_t start = p->tail;
     for (;;) {
         uint64_t off = p->tail % RING_CELLS;
         _Atomic uint64_t *ctlp = (_Atomic uint64_t *)r->cells[off].b;
@@ -381,8 +404,18 @@ static int poll_ring(struct shm_state *s, struct shm_peer *p)
         atomic_store_explicit(&r->tail, p->tail, memory_order_release);
         n++;
     }
-    if (n > 0 || freed_slot)
-        lark_doorbell_ring(&((struct seg_header *)p->seg)->bell); /* room for the sender */
+    /* Wake the sender if it may wait for room: a pool slot came free, or it
+     * found this ring full and asked (see shm_send). */
+    bool wake = freed_slot;
+    if (p->tail != start) {
+        atomic_thread_fence(memory_order_seq_cst);
+        if (atomic_load_explicit(&r->want_wake, memory_order_relaxed)) {
+            atomic_store_explicit(&r->want_wake, 0, memory_order_relaxed);
+            wake = true;
+        }
+    }
+    if (wake)
+        lark_doorbell_ring(&((struct seg_header *)p->seg)->bell);
     return n;
 }
 
@@ -421,6 +454,7 @@ const struct lark_transport_ops lark_transport_shm_ops = {
     .connect = shm_connect,
     .send = shm_send,
     .get = shm_get,
+    .put = shm_put,
     .progress = shm_progress,
     .finalize = shm_finalize,
 };
