@@ -2,8 +2,8 @@
  * ring.c -- pass a token around the ranks, several laps.
  *
  * Rank 0 starts the token; each rank receives it from its left neighbour and
- * sends it to its right one.  Rank 0 counts the laps down, so every rank
- * learns when to stop.
+ * sends it to its right one.  Rank 0 counts the laps down; when the count
+ * reaches 0 it goes round once more, so every rank learns to stop.
  *
  *   mpicc ring.c -o ring && mpirun -n 4 ./ring
  */
@@ -31,13 +31,15 @@ int main(int argc, char **argv)
             token--;
             printf("rank 0: token back, %d laps to go\n", token);
         }
-        /* Pass it on even when it reached 0, so everyone learns to stop;
-         * rank 0 does not send the final 0 a second lap. */
-        if (rank != 0 || token > 0)
-            MPI_Send(&token, 1, MPI_INT, right, 0, MPI_COMM_WORLD);
+        /* Pass it on even when it reached 0, so everyone learns to stop. */
+        MPI_Send(&token, 1, MPI_INT, right, 0, MPI_COMM_WORLD);
         if (token == 0)
             break;
     }
+    /* The final 0 comes back around to rank 0: take it, or it would be
+     * left unreceived. */
+    if (rank == 0)
+        MPI_Recv(&token, 1, MPI_INT, left, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     printf("rank %d done\n", rank);
     MPI_Finalize();
     return 0;
