@@ -20,6 +20,7 @@
 #include "error.h"
 #include "op.h"
 #include "runtime.h"
+#include "type_contig.h"
 
 /* Check one (buffer, count, datatype) argument triple; on success *bytes is
  * the size of the block.  Returns MPI_SUCCESS or the raised error class. */
@@ -73,15 +74,24 @@ static int make_reduction(struct lark_comm *c, const char *call, int count, MPI_
                           MPI_Op op, struct lark_reduction *red)
 {
     struct lark_datatype *dt = lark_datatype_from_handle(type);
-    if (lark_op_check(op, type) != MPI_SUCCESS) {
+    /* Predefined ops work element by element on a predefined type: a
+     * contiguous derived type is `per` of its base element. */
+    MPI_Datatype elem = type;
+    size_t per = 1;
+    if (!dt->predefined && lark_op_user(op) == NULL && lark_type_contig_base(dt, &elem, &per) != 0)
+        return lark_err_raise(c, call, MPI_ERR_OP,
+                              "predefined ops apply to predefined types and contiguous types "
+                              "of them only; use a user op (MPI_Op_create) for this datatype");
+    if (lark_op_check(op, elem) != MPI_SUCCESS) {
         if (lark_op_user(op) == NULL && !lark_op_is_predefined(op))
             return lark_err_raise(c, call, MPI_ERR_OP, "the op is not a valid MPI_Op");
+        struct lark_datatype *et = lark_datatype_from_handle(elem);
         return lark_err_raise(c, call, MPI_ERR_OP, "this op is not defined on datatype %s",
-                              dt && dt->name ? dt->name : "(derived)");
+                              et && et->name ? et->name : "(derived)");
     }
     red->op = op;
-    red->type = type;
-    red->count = (size_t)count;
+    red->type = elem;
+    red->count = (size_t)count * per;
     red->bytes = (size_t)count * (size_t)dt->extent;
     red->commutes = lark_op_commutes(op);
     return MPI_SUCCESS;
