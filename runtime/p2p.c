@@ -488,7 +488,9 @@ static void deliver_matched(struct lark_request *req, int src, const struct lark
         lark_request_complete(req);
         return;
     }
-    if (!cma_disabled && cma_works && split_min != 0 && req->status_count >= split_min &&
+    bool get_ok = !cma_disabled && p->tp->ops->get != NULL && req->dt->contig &&
+                  req->status_count >= p->tp->get_min;
+    if (get_ok && cma_works && split_min != 0 && req->status_count >= split_min &&
         p->tp->ops->get != NULL && p->tp->ops->put != NULL && req->dt->contig) {
         /* Split: the sender writes the second half into our buffer while we
          * read the first half from its buffer, so both cores copy. */
@@ -510,7 +512,7 @@ static void deliver_matched(struct lark_request *req, int src, const struct lark
         split_part_done(req, src);
         return;
     }
-    if (!cma_disabled && p->tp->ops->get != NULL && req->dt->contig) {
+    if (get_ok) {
         int rc = LARK_OK;
         if (req->status_count > 0)
             rc = p->tp->ops->get(p->tp, p->state, (char *)req->buf + req->dt->lb, h->addr,

@@ -116,6 +116,8 @@ struct lark_transport {
     void *priv;         /* the transport's state (priv_size bytes) */
     size_t max_send;    /* largest payload of one send (set by init) */
     size_t eager_limit; /* messages up to this go eager (set by init) */
+    size_t get_min;     /* rendezvous below this streams DATA rather than calling get:
+                           where get has a high fixed cost (set by init; 0: always get) */
 };
 
 extern const struct lark_transport_ops lark_transport_self_ops;
