@@ -71,6 +71,7 @@ static struct lark_transport transports[2]; /* [0] self, [1] shm */
 static int ntransports;
 static struct lark_peer **peers; /* by world rank, made on first use */
 static struct lark_peer *busy;   /* peers with queued frames */
+static struct outq *outq_free;   /* recycled queue entries */
 static struct lark_match match;
 static bool cma_disabled;         /* get() refused once: use CTS/DATA from now on */
 static bool cma_works;            /* a get() succeeded: the split rendezvous may be used */
@@ -161,6 +162,11 @@ void lark_p2p_finalize(void)
         free(peers);
         peers = NULL;
     }
+    while (outq_free) {
+        struct outq *q = outq_free;
+        outq_free = q->next;
+        free(q);
+    }
     busy = NULL;
     lark_match_fini(&match);
 }
@@ -216,9 +222,11 @@ static void frame_sent(struct outq *q);
 static int enqueue(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
                    size_t len, struct lark_request *req, bool stream)
 {
-    /* Freed once sent (drain_peer) or at finalize. */
-    struct outq *q = malloc(sizeof *q);
-    if (q == NULL)
+    /* Recycled once sent (drain_peer); freed at finalize. */
+    struct outq *q = outq_free;
+    if (q != NULL)
+        outq_free = q->next;
+    else if ((q = malloc(sizeof *q)) == NULL)
         return LARK_ERR_NOMEM;
     q->next = NULL;
     q->hdr = *hdr;
@@ -312,7 +320,8 @@ static int drain_peer(struct lark_peer *p)
         p->qhead = q->next;
         if (p->qhead == NULL)
             p->qtail = NULL;
-        free(q);
+        q->next = outq_free;
+        outq_free = q;
         n++;
     }
     return n;
@@ -374,6 +383,14 @@ static int start_send(struct lark_request *req)
     }
     req->data = data;
     h.seq = p->send_seq++;
+    if (req->len <= LARK_WIRE_INLINE_MAX && req->mode != LARK_SEND_SYNC) {
+        /* Tiny: the payload rides in the header, one frame of one cell. */
+        h.type = LARK_WIRE_EAGER;
+        h.flags = LARK_WIRE_INLINE;
+        if (req->len)
+            memcpy(h.inl, data, req->len);
+        return send_frame(p, &h, NULL, 0, req);
+    }
     if (req->len <= eager_limit(p->tp)) {
         h.type = LARK_WIRE_EAGER;
         if (req->mode == LARK_SEND_SYNC) {
@@ -597,6 +614,10 @@ static void arrive(int src, const struct lark_wire *h, const void *payload, size
 void lark_transport_deliver(int src, const struct lark_wire *h, const void *payload, size_t len)
 {
     struct lark_request *req;
+    if (h->flags & LARK_WIRE_INLINE) {
+        payload = h->inl;
+        len = h->len;
+    }
     switch (h->type) {
     case LARK_WIRE_EAGER:
     case LARK_WIRE_RTS:

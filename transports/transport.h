@@ -35,8 +35,10 @@ enum lark_wire_type {
     LARK_WIRE_PUT,       /* rendezvous split: sender, write your bytes [off, off+len) at addr */
     LARK_WIRE_PUT_DONE   /* rendezvous split: sender wrote its part (flags: LARK_WIRE_FAILED) */
 };
-#define LARK_WIRE_SYNC   0x1 /* flags: sender wants a SACK when matched */
-#define LARK_WIRE_FAILED 0x2 /* flags of PUT_DONE: the put failed, read it yourself */
+#define LARK_WIRE_SYNC       0x1 /* flags: sender wants a SACK when matched */
+#define LARK_WIRE_FAILED     0x2 /* flags of PUT_DONE: the put failed, read it yourself */
+#define LARK_WIRE_INLINE     0x4 /* flags of EAGER: the payload (<= 16 B) is in `inl` */
+#define LARK_WIRE_INLINE_MAX 16
 
 struct lark_wire {
     uint8_t type;  /* enum lark_wire_type */
@@ -54,8 +56,13 @@ struct lark_wire {
     };
     uint64_t len;  /* message length in packed bytes */
     uint64_t sreq; /* sender's request id */
-    uint64_t rreq; /* receiver's request id (CTS, DATA, PUT, PUT_DONE) */
-    uint64_t addr; /* RTS: sender buffer address; DATA: offset; PUT: receiver address */
+    union {
+        struct {
+            uint64_t rreq; /* receiver's request id (CTS, DATA, PUT, PUT_DONE) */
+            uint64_t addr; /* RTS: sender buffer address; DATA: offset; PUT: receiver address */
+        };
+        uint8_t inl[16]; /* EAGER with LARK_WIRE_INLINE: the payload itself */
+    };
 };
 _Static_assert(sizeof(struct lark_wire) == 56, "wire header must fit a cache line with 8 bytes");
 

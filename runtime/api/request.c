@@ -118,25 +118,37 @@ int PMPI_Test(MPI_Request *request, int *flag, MPI_Status *status)
 LARK_API_ALIAS(Test)
 
 /* Validate an array of handles; NULL entries stay for null/inactive. */
-static int lookup_all(const char *call, int count, MPI_Request reqs[], struct lark_request ***out)
+#define SMALL_SET 64
+
+/* Validate an array of handles into *out: `small` (SMALL_SET entries) when
+ * it fits, else a malloc'd array (release with free_set).  NULL entries
+ * stand for null or inactive requests. */
+static int lookup_all(const char *call, int count, MPI_Request reqs[], struct lark_request **small,
+                      struct lark_request ***out)
 {
     if (count < 0)
         return lark_err_raise(NULL, call, MPI_ERR_COUNT, "count %d is negative", count);
     if (count > 0 && reqs == NULL)
         return lark_err_raise(NULL, call, MPI_ERR_REQUEST, "array of requests is NULL");
-    /* Freed by the caller. */
-    struct lark_request **rs = malloc(sizeof *rs * (size_t)(count ? count : 1));
-    if (rs == NULL)
+    struct lark_request **rs = small;
+    if (count > SMALL_SET && (rs = malloc(sizeof *rs * (size_t)count)) == NULL)
         return lark_err_raise(NULL, call, LARK_ERR_NOMEM, "out of memory");
     for (int i = 0; i < count; i++) {
         int rc = lookup(call, reqs[i], &rs[i]);
         if (rc != MPI_SUCCESS) {
-            free(rs);
+            if (rs != small)
+                free(rs);
             return rc;
         }
     }
     *out = rs;
     return MPI_SUCCESS;
+}
+
+static void free_set(struct lark_request **rs, struct lark_request **small)
+{
+    if (rs != small)
+        free(rs);
 }
 
 struct set_args {
@@ -193,8 +205,8 @@ static int finish_done(int count, MPI_Request reqs[], struct lark_request **rs, 
 int PMPI_Waitall(int count, MPI_Request array_of_requests[], MPI_Status array_of_statuses[])
 {
     int rc = lark_check_init("MPI_Waitall");
-    struct lark_request **rs;
-    if (rc != MPI_SUCCESS || (rc = lookup_all("MPI_Waitall", count, array_of_requests, &rs)))
+    struct lark_request **rs, *small[SMALL_SET];
+    if (rc != MPI_SUCCESS || (rc = lookup_all("MPI_Waitall", count, array_of_requests, small, &rs)))
         return rc;
     struct set_args a = {count, rs, true};
     lark_progress_wait(set_done, &a);
@@ -207,7 +219,7 @@ int PMPI_Waitall(int count, MPI_Request array_of_requests[], MPI_Status array_of
     lark_lock();
     finish_done(count, array_of_requests, rs, array_of_statuses, NULL, false, &err, &c);
     lark_unlock();
-    free(rs);
+    free_set(rs, small);
     if (err == MPI_SUCCESS)
         return MPI_SUCCESS;
     if (array_of_statuses == MPI_STATUSES_IGNORE)
@@ -224,11 +236,11 @@ int PMPI_Testall(int count, MPI_Request array_of_requests[], int *flag,
                  MPI_Status array_of_statuses[])
 {
     int rc = lark_check_init("MPI_Testall");
-    struct lark_request **rs;
-    if (rc != MPI_SUCCESS || (rc = lookup_all("MPI_Testall", count, array_of_requests, &rs)))
+    struct lark_request **rs, *small[SMALL_SET];
+    if (rc != MPI_SUCCESS || (rc = lookup_all("MPI_Testall", count, array_of_requests, small, &rs)))
         return rc;
     if (flag == NULL) {
-        free(rs);
+        free_set(rs, small);
         return lark_err_raise(NULL, "MPI_Testall", MPI_ERR_ARG, "flag is NULL");
     }
     struct set_args a = {count, rs, true};
@@ -246,7 +258,7 @@ int PMPI_Testall(int count, MPI_Request array_of_requests[], int *flag,
         finish_done(count, array_of_requests, rs, array_of_statuses, NULL, false, &err, &c);
     }
     lark_unlock();
-    free(rs);
+    free_set(rs, small);
     if (err == MPI_SUCCESS)
         return MPI_SUCCESS;
     int cls = lark_err_raise(c, "MPI_Testall", MPI_ERR_IN_STATUS, "a request ended in error");
@@ -260,11 +272,11 @@ static int any_common(const char *call, int count, MPI_Request reqs[], int *inde
                       MPI_Status *status, bool blocking)
 {
     int rc = lark_check_init(call);
-    struct lark_request **rs;
-    if (rc != MPI_SUCCESS || (rc = lookup_all(call, count, reqs, &rs)))
+    struct lark_request **rs, *small[SMALL_SET];
+    if (rc != MPI_SUCCESS || (rc = lookup_all(call, count, reqs, small, &rs)))
         return rc;
     if (index == NULL || (!blocking && flag == NULL)) {
-        free(rs);
+        free_set(rs, small);
         return lark_err_raise(NULL, call, MPI_ERR_ARG, "NULL argument");
     }
     struct set_args a = {count, rs, false};
@@ -285,7 +297,7 @@ static int any_common(const char *call, int count, MPI_Request reqs[], int *inde
         }
     }
     lark_unlock();
-    free(rs);
+    free_set(rs, small);
     *index = n ? idx : MPI_UNDEFINED;
     if (flag)
         *flag = done;
@@ -309,11 +321,11 @@ static int some_common(const char *call, int incount, MPI_Request reqs[], int *o
                        int indices[], MPI_Status sts[], bool blocking)
 {
     int rc = lark_check_init(call);
-    struct lark_request **rs;
-    if (rc != MPI_SUCCESS || (rc = lookup_all(call, incount, reqs, &rs)))
+    struct lark_request **rs, *small[SMALL_SET];
+    if (rc != MPI_SUCCESS || (rc = lookup_all(call, incount, reqs, small, &rs)))
         return rc;
     if (outcount == NULL || (incount > 0 && indices == NULL)) {
-        free(rs);
+        free_set(rs, small);
         return lark_err_raise(NULL, call, MPI_ERR_ARG, "NULL argument");
     }
     struct set_args a = {incount, rs, false};
@@ -328,7 +340,7 @@ static int some_common(const char *call, int incount, MPI_Request reqs[], int *o
         active += rs[i] != NULL;
     int n = finish_done(incount, reqs, rs, sts, indices, false, &err, &c);
     lark_unlock();
-    free(rs);
+    free_set(rs, small);
     *outcount = active == 0 ? MPI_UNDEFINED : n;
     if (err == MPI_SUCCESS)
         return MPI_SUCCESS;
