@@ -150,15 +150,19 @@ int main(int argc, char **argv)
         validate(in, out, size);
         /* Warm up, and time the warm-up to choose the iteration count.  The
          * synchronisation makes rank 0 see the slowest rank's time (a bcast
-         * root alone would finish its sends long before the others). */
-        int warm = size <= 65536 ? 20 : 2;
+         * root alone would finish its sends long before the others).  Two
+         * calls first; more only when they are cheap (an oversubscribed
+         * implementation may take tens of milliseconds per call). */
+        struct args a = {in, out, size};
         bench_sync();
         double t = MPI_Wtime();
-        for (int i = 0; i < warm; i++)
-            op(in, out, size);
+        body(&a, 2);
         bench_sync();
-        int iters = bench_choose_iters(&o, (MPI_Wtime() - t) / warm);
-        struct args a = {in, out, size};
+        double first = (MPI_Wtime() - t) / 2;
+        int more = bench_share_int(first * 20 < o.budget ? 18 : 0);
+        body(&a, more);
+        bench_sync();
+        int iters = bench_choose_iters(&o, (MPI_Wtime() - t) / (2 + more));
         t = bench_measure(body, &a, iters, BENCH_MEAN);
         bench_result(NAME, size, t * 1e6);
     }
