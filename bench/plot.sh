@@ -67,6 +67,13 @@ END {
     }
 }' "$csv" >"$plots/figures.txt"
 
+# gnuplot's libgd png terminal makes files a fifth the size of pngcairo's.
+if gnuplot -e 'set terminal' 2>&1 | grep -q '^ *png '; then
+    term='png size 800,520'
+else
+    term='pngcairo size 800,520'
+fi
+
 title() {
     case $1 in
     startup) echo "Startup: wall time of mpirun -n N hello" ;;
@@ -86,7 +93,7 @@ while read -r name kind metric ranks unit better; do
     t="$(title "$metric")"
     [ "$ranks" = - ] || t="$t, $ranks ranks"
     {
-        echo "set terminal pngcairo size 900,600 font 'DejaVu Sans,11'"
+        echo "set terminal $term"
         echo "set output '$plots/$name.png'"
         echo "set title \"$t\" noenhanced"
         echo "set ylabel '$unit ($where)' noenhanced"
