@@ -5,7 +5,10 @@
 [ -n "$CMAKE" ] || fail "cmake not found at configure time (apt-get install cmake)"
 lark_scratch
 cd "$scratch" || fail "cd"
-"$CMAKE" -S "$top_srcdir/tests/cmake" -B build \
+# In a --enable-sanitizers build the wrapper adds -fsanitize=...; FindMPI
+# keeps only -l/-L/-Wl link flags, so hand the sanitizer to the linker.
+san=$("$LARK_MPICC" --showme:link | tr ' ' '\n' | grep -- '^-fsanitize=' | tr '\n' ' ')
+"$CMAKE" -S "$top_srcdir/tests/cmake" -B build -DCMAKE_EXE_LINKER_FLAGS="$san" \
     -DMPI_C_COMPILER="$LARK_MPICC" -DMPI_CXX_COMPILER="$LARK_MPICXX" > cmake.log 2>&1 ||
     { cat cmake.log; fail "cmake could not configure the project with Lark's MPI"; }
 grep -q "lark-test: MPI_C_VERSION=5.0" cmake.log || { cat cmake.log; fail "FindMPI did not report MPI 5.0"; }

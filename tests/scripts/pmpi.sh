@@ -14,7 +14,9 @@ echo "$out" | grep -q "rank 1 intercepted 0 MPI_Send calls" || fail "linked tool
 # Preloaded into a program that knows nothing of the tool.
 tool="$mpi/.libs/libpmpitool.so"
 [ -f "$tool" ] || fail "$tool not built"
-out=$(timeout 60 "$LARK_MPIRUN" -n 2 -x LD_PRELOAD="$tool" "$mpi/pmpi_plain") || fail "preloaded run failed: $out"
+# In a --enable-sanitizers build the ASan runtime must come first.
+asan=$(ldd "$mpi/pmpi_plain" | awk '/libasan/ {print $3}')
+out=$(timeout 60 "$LARK_MPIRUN" -n 2 -x LD_PRELOAD="${asan:+$asan }$tool" "$mpi/pmpi_plain") || fail "preloaded run failed: $out"
 echo "$out"
 echo "$out" | grep -q "rank 0 intercepted 3 MPI_Send calls" || fail "preloaded tool did not see rank 0's 3 sends"
 
