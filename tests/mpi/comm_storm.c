@@ -2,7 +2,10 @@
  * comm_storm.c -- thousands of communicator creations and frees (dup,
  * split by parity, split of a split), each checked for size, rank, group
  * translation and comparison, with a collective on each new communicator.
- * Context ids must be recycled, or the run runs out of them.
+ * Context ids must be recycled, or the run runs out of them.  Then the
+ * two halves of the world create different numbers of communicators at
+ * the same time, and a communicator spanning both must not reuse an id
+ * that either half holds.
  */
 #include <mpi.h>
 #include <stdio.h>
@@ -87,6 +90,43 @@ int main(int argc, char **argv)
         MPI_Comm_free(&half);
         MPI_Comm_free(&dup);
     }
+    /* Context ids when subsets create communicators at the same time: the
+     * even and the odd ranks each make a different number of communicators
+     * (so their sets of used ids differ), then everyone makes one that spans
+     * both halves.  Messages sent on each must arrive on that one only, even
+     * to wildcard receives. */
+    {
+        MPI_Comm half, kept[8], span;
+        MPI_Comm_split(MPI_COMM_WORLD, wrank % 2, wrank, &half);
+        int nkept = wrank % 2 ? 3 : 7;
+        for (int k = 0; k < nkept; k++)
+            MPI_Comm_dup(half, &kept[k]);
+        MPI_Comm_dup(MPI_COMM_WORLD, &span);
+        int hr, hs;
+        MPI_Comm_rank(half, &hr);
+        MPI_Comm_size(half, &hs);
+        /* On span: to the right neighbour; on each kept: to the next in half. */
+        MPI_Request rq[2 * 8 + 2];
+        int nrq = 0, in[8 + 1], out[8 + 1];
+        out[nkept] = 100000 + wrank;
+        MPI_Isend(&out[nkept], 1, MPI_INT, (wrank + 1) % size, 0, span, &rq[nrq++]);
+        MPI_Irecv(&in[nkept], 1, MPI_INT, MPI_ANY_SOURCE, MPI_ANY_TAG, span, &rq[nrq++]);
+        for (int k = 0; k < nkept; k++) {
+            out[k] = (k + 1) * 1000 + wrank;
+            MPI_Isend(&out[k], 1, MPI_INT, (hr + 1) % hs, 0, kept[k], &rq[nrq++]);
+            MPI_Irecv(&in[k], 1, MPI_INT, MPI_ANY_SOURCE, MPI_ANY_TAG, kept[k], &rq[nrq++]);
+        }
+        MPI_Waitall(nrq, rq, MPI_STATUSES_IGNORE);
+        CHECK(in[nkept] == 100000 + (wrank + size - 1) % size, "span got %d", in[nkept]);
+        for (int k = 0; k < nkept; k++)
+            CHECK(in[k] / 1000 == k + 1 && (in[k] % 1000) % 2 == wrank % 2,
+                  "kept[%d] got %d: a message crossed communicators", k, in[k]);
+        for (int k = 0; k < nkept; k++)
+            MPI_Comm_free(&kept[k]);
+        MPI_Comm_free(&span);
+        MPI_Comm_free(&half);
+    }
+
     MPI_Barrier(MPI_COMM_WORLD);
     if (wrank == 0)
         printf("comm_storm: %d rounds of dup/split/free on %d ranks\n", iters, size);
