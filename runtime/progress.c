@@ -68,8 +68,8 @@ void lark_progress_init(void)
          * moment, yield briefly, then sleep until rung: a sleeping rank is
          * off the run queue, and the futex wake-up hands the core straight
          * to the rank that has work. */
-        spin_ns = 2000;
-        yield_ns = 50000;
+        spin_ns = 0;
+        yield_ns = 20000;
     }
     const char *env = getenv("LARK_WAIT_SPIN_US");
     if (env != NULL)
@@ -119,6 +119,7 @@ static bool poll_once(bool (*done)(void *), void *arg, int *events)
 void lark_progress_wait(bool (*done)(void *arg), void *arg)
 {
     unsigned idle = 0;
+    bool yielding = false;
     int64_t since = 0; /* when the current idle stretch began (0: not yet read) */
     for (;;) {
         int ev = 0;
@@ -127,10 +128,12 @@ void lark_progress_wait(bool (*done)(void *arg), void *arg)
         if (ev > 0) {
             idle = 0;
             since = 0;
+            yielding = false;
             continue;
         }
-        /* Read the clock only every 32 idle polls: it costs more than a poll. */
-        if ((++idle & 31) != 0) {
+        /* Spinning: read the clock only every 32 idle polls (it costs more
+         * than a poll).  Yielding: every poll, since a yield costs more. */
+        if (!yielding && (++idle & 31) != 0) {
             cpu_relax();
             continue;
         }
@@ -142,6 +145,7 @@ void lark_progress_wait(bool (*done)(void *arg), void *arg)
             continue;
         }
         if (t - since < spin_ns + yield_ns) {
+            yielding = true;
             sched_yield();
             continue;
         }
@@ -162,5 +166,6 @@ void lark_progress_wait(bool (*done)(void *arg), void *arg)
         /* Woken: poll hard again, more may follow. */
         idle = 0;
         since = 0;
+        yielding = false;
     }
 }
