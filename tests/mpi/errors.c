@@ -3,7 +3,8 @@
  * MPI_ERRORS_RETURN; truncation fills the status; a user error handler is
  * called; `errors fatal` makes a bad call under the default
  * MPI_ERRORS_ARE_FATAL (the caller checks that the job dies with a message
- * naming the call, the rank and the reason).
+ * naming the call, the rank and the reason); `errors abort`: the last rank
+ * calls MPI_Abort(7) while the others wait for it in MPI_Recv.
  */
 #include <mpi.h>
 #include <stdio.h>
@@ -37,6 +38,14 @@ int main(int argc, char **argv)
     OK(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
     OK(MPI_Comm_size(MPI_COMM_WORLD, &size));
     int buf[8] = {0};
+    if (argc > 1 && strcmp(argv[1], "abort") == 0) {
+        if (rank == size - 1)
+            MPI_Abort(MPI_COMM_WORLD, 7); /* must not return */
+        else
+            MPI_Recv(buf, 1, MPI_INT, size - 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        fprintf(stderr, "errors: MPI_Abort returned\n");
+        return 0;
+    }
     if (argc > 1 && strcmp(argv[1], "fatal") == 0) {
         MPI_Send(buf, 1, MPI_INT, size + 5, 0, MPI_COMM_WORLD); /* must not return */
         fprintf(stderr, "errors: MPI_Send with a bad rank returned under ERRORS_ARE_FATAL\n");
