@@ -1,7 +1,221 @@
-/* Placeholder until the launcher lands: see issue 3. */
+/* mpirun / mpiexec: the order of things.  Parse the command line and the
+ * hostfile, map the ranks and compute their bindings (all errors are found
+ * before anything starts), block the signals the event loop takes through a
+ * signalfd (before the PMIx server starts its threads, so they inherit the
+ * mask), start the PMIx server in a fresh temp directory, register the job,
+ * run it (job.c), then clean up: the PMIx server, its temp directory, and any
+ * /dev/shm file named after the job's namespace. */
+#include "launcher.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
-int main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+extern char **environ;
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-    fprintf(stderr, "mpirun: not implemented yet\n");
-    return 1;
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void rm_tree(const char *dir)
+{
+    if (dir && *dir)
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Shared memory the runtime made for this job: /dev/shm/<nspace>.* */
+static void clean_shm(const char *nspace)
+{
+    DIR *d = opendir("/dev/shm");
+    if (!d)
+        return;
+    size_t len = strlen(nspace);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, nspace, len) == 0 && e->d_name[len] == '.')
+            unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
+static void make_nspace(char *buf, size_t len)
+{
+    unsigned char r[8];
+    if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+        /* Never expected; fall back on something unlikely to collide. */
+        unsigned long long x =
+            (unsigned long long)getpid() * 0x9E3779B97F4A7C15ull ^ (unsigned long long)time(NULL);
+        memcpy(r, &x, sizeof(r));
+    }
+    snprintf(buf, len, "lark-%02x%02x%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5],
+             r[6], r[7]);
+}
+
+int main(int argc, char **argv)
+{
+    struct lark_options o;
+    char err[LARK_ERRLEN];
+    if (lark_options_parse(argc, argv, &o, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        lark_options_free(&o);
+        return 1;
+    }
+    if (o.help) {
+        fputs(lark_options_usage, stdout);
+        lark_options_free(&o);
+        return 0;
+    }
+    if (o.version) {
+        printf("mpirun (Lark) %s\n", PACKAGE_VERSION);
+        lark_options_free(&o);
+        return 0;
+    }
+    int code = 1;
+    struct lark_job job;
+    memset(&job, 0, sizeof(job));
+    job.opts = &o;
+    job.event_pipe[0] = job.event_pipe[1] = -1;
+    gethostname(job.hostname, sizeof(job.hostname));
+    job.hostname[sizeof(job.hostname) - 1] = 0;
+
+    if (o.hostfile) {
+        struct lark_host *fh = NULL;
+        int nfh = 0;
+        if (lark_hostfile_read(o.hostfile, &fh, &nfh, err, sizeof(err)) < 0) {
+            fprintf(stderr, "%s\n", err);
+            lark_hosts_free(fh, nfh);
+            goto out;
+        }
+        if (o.nhosts == 0) {
+            o.hosts = fh;
+            o.nhosts = nfh;
+        } else {
+            lark_hosts_free(fh, nfh); /* --host wins over the hostfile */
+        }
+    }
+    if (lark_map_ranks(&o, &job.procs, &job.nprocs, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        goto out;
+    }
+    if (o.stdin_target >= job.nprocs) {
+        fprintf(stderr, "mpirun: --stdin %d names no rank: the job has ranks 0 to %d\n",
+                o.stdin_target, job.nprocs - 1);
+        goto out;
+    }
+    if (o.wdir) {
+        struct stat st;
+        if (stat(o.wdir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "mpirun: --wdir '%s' is not a directory\n", o.wdir);
+            goto out;
+        }
+    }
+    if (o.output_dir && mkdir(o.output_dir, 0755) < 0 && errno != EEXIST) {
+        fprintf(stderr, "mpirun: cannot create the --output-filename directory '%s': %s\n",
+                o.output_dir, strerror(errno));
+        goto out;
+    }
+    job.base_env = lark_spawn_base_env(&o, environ);
+    if (!job.base_env) {
+        fprintf(stderr, "mpirun: out of memory\n");
+        goto out;
+    }
+    for (int a = 0; a < o.napps; a++) {
+        char *path = lark_spawn_resolve(o.apps[a].argv[0], job.base_env);
+        if (!path) {
+            fprintf(stderr,
+                    "mpirun: cannot find program '%s'%s; check its name, or give its path\n",
+                    o.apps[a].argv[0],
+                    strchr(o.apps[a].argv[0], '/') ? " (missing or not executable)" : " in PATH");
+            goto out;
+        }
+        free(path);
+    }
+    if (lark_bind_compute(&o, job.procs, job.nprocs, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        goto out;
+    }
+
+    /* The loop takes these through a signalfd; PMIx threads inherit the mask. */
+    sigset_t set;
+    sigemptyset(&set);
+    int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGTSTP, SIGCONT};
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        sigaddset(&set, sigs[i]);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    /* A shell starts background jobs with SIGINT ignored, and an ignored
+     * signal never reaches a signalfd: take them back (SIGHUP excepted, so
+     * nohup keeps working). */
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        if (sigs[i] != SIGHUP)
+            signal(sigs[i], SIG_DFL);
+    signal(SIGPIPE, SIG_IGN);
+
+    make_nspace(job.nspace, sizeof(job.nspace));
+    const char *tmp = getenv("TMPDIR");
+    snprintf(job.tmpdir, sizeof(job.tmpdir), "%s/%s.XXXXXX", tmp && *tmp ? tmp : "/tmp",
+             job.nspace);
+    if (!mkdtemp(job.tmpdir)) {
+        fprintf(stderr, "mpirun: cannot create a temp directory %s: %s\n", job.tmpdir,
+                strerror(errno));
+        job.tmpdir[0] = 0;
+        goto out;
+    }
+    if (pipe2(job.event_pipe, O_CLOEXEC) < 0) {
+        fprintf(stderr, "mpirun: cannot create a pipe: %s\n", strerror(errno));
+        goto out;
+    }
+    fcntl(job.event_pipe[0], F_SETFL, O_NONBLOCK);
+    if (lark_pmix_start(job.tmpdir, job.event_pipe[1], err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        goto out;
+    }
+    if (lark_pmix_register(job.nspace, job.tmpdir, &o, job.procs, job.nprocs, err, sizeof(err)) <
+        0) {
+        fprintf(stderr, "%s\n", err);
+        lark_pmix_stop();
+        goto out;
+    }
+    code = lark_job_run(&job);
+    lark_pmix_stop();
+    clean_shm(job.nspace);
+
+out:
+    if (job.tmpdir[0])
+        rm_tree(job.tmpdir);
+    if (job.event_pipe[0] >= 0) {
+        close(job.event_pipe[0]);
+        close(job.event_pipe[1]);
+    }
+    for (int i = 0; i < job.nprocs; i++) {
+        free(job.procs[i].cpuset);
+        free(job.procs[i].bind_report);
+    }
+    free(job.procs);
+    for (int i = 0; job.base_env && job.base_env[i]; i++)
+        free(job.base_env[i]);
+    free(job.base_env);
+    lark_options_free(&o);
+    /* _exit, not exit: the PMIx server's threads are still running, and
+     * library destructors must not run under them. */
+    fflush(stdout);
+    fflush(stderr);
+    _exit(code);
 }

@@ -1,0 +1,611 @@
+/* The running job: one epoll loop in mpirun's main thread over the ranks'
+ * stdout/stderr pipes, mpirun's stdin, a signalfd (SIGCHLD and the signals we
+ * forward), the pipe on which the PMIx server thread posts connect/finalize/
+ * abort events, and two timerfds (--timeout, and the grace period between
+ * SIGTERM and SIGKILL).  No sleeps, no polling.
+ *
+ * Failure rules: the first rank that dies from a signal, exits non-zero,
+ * exits without PMIx_Finalize after PMIx_Init, or exits before PMIx_Init while
+ * others did call it (they would wait in the fence forever), or calls
+ * MPI_Abort, gets one line on stderr, and every other rank's process group
+ * gets SIGTERM then, after a grace period, SIGKILL.  mpirun's exit status is
+ * the failing rank's status (128+signal for a signal, the MPI_Abort code).
+ * Later deaths during teardown are the teardown's doing and are not reported. */
+#include "launcher.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KILL_GRACE_MS 500
+#define EXIT_TIMEOUT  124
+
+enum src_kind {
+    SRC_SIGNAL,
+    SRC_EVENT,
+    SRC_OUT,
+    SRC_ERR,
+    SRC_STDIN,
+    SRC_STDIN_DST,
+    SRC_TIMEOUT,
+    SRC_GRACE,
+};
+
+struct loop {
+    struct lark_job *job;
+    int ep;
+    int sigfd, tofd, gracefd;
+    struct lark_iof **iof_out, **iof_err;
+    int nlive;
+    bool any_connected;
+    bool failing;
+    bool killed; /* SIGKILL already sent */
+    int exit_code;
+    /* stdin forwarding */
+    int src;         /* mpirun's stdin, or -1 */
+    bool src_polled; /* registered in epoll */
+    bool src_always; /* a regular file: epoll refuses it, it is always readable */
+    bool src_eof;
+    char ibuf[65536];
+    size_t ilen;
+    size_t *ioff;     /* per rank: bytes of ibuf written */
+    bool *out_polled; /* per rank: stdin pipe registered for EPOLLOUT */
+};
+
+static uint64_t key(enum src_kind k, int idx)
+{
+    return ((uint64_t)k << 32) | (uint32_t)idx;
+}
+
+static int ep_add(struct loop *L, int fd, uint32_t events, enum src_kind k, int idx)
+{
+    struct epoll_event ev = {.events = events, .data.u64 = key(k, idx)};
+    return epoll_ctl(L->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void ep_del(struct loop *L, int fd)
+{
+    epoll_ctl(L->ep, EPOLL_CTL_DEL, fd, NULL);
+}
+
+static void signal_job(struct loop *L, int sig)
+{
+    for (int i = 0; i < L->job->nprocs; i++) {
+        struct lark_proc *p = &L->job->procs[i];
+        if (p->pid > 0 && !p->exited)
+            kill(-p->pid, sig);
+    }
+}
+
+static void arm(int fd, long ms)
+{
+    struct itimerspec its = {0};
+    its.it_value.tv_sec = ms / 1000;
+    its.it_value.tv_nsec = (ms % 1000) * 1000000L;
+    timerfd_settime(fd, 0, &its, NULL);
+}
+
+/* Begin the teardown: SIGTERM now, SIGKILL after the grace period. */
+static void teardown(struct loop *L, int code)
+{
+    if (L->failing)
+        return;
+    L->failing = true;
+    L->exit_code = code;
+    signal_job(L, SIGTERM);
+    signal_job(L, SIGCONT); /* a stopped rank must see its SIGTERM */
+    arm(L->gracefd, KILL_GRACE_MS);
+}
+
+static void kill_all(struct loop *L)
+{
+    L->killed = true;
+    signal_job(L, SIGKILL);
+}
+
+static const char *host(struct loop *L)
+{
+    return L->job->hostname;
+}
+
+static void fail_line(struct loop *L, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail_line(struct loop *L, int code, const char *fmt, ...)
+{
+    if (L->failing)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (n >= (int)sizeof(msg))
+        n = sizeof(msg) - 1;
+    lark_write_all(2, msg, (size_t)n);
+    teardown(L, code);
+}
+
+/* Read everything a rank's pipes hold now (it is dead, or the job ends). */
+static void drain_fd(struct loop *L, int *fd, struct lark_iof **io)
+{
+    if (*fd < 0)
+        return;
+    int r;
+    while ((r = lark_iof_read(*io, *fd)) == 2)
+        ;
+    if (r == 0) {
+        ep_del(L, *fd);
+        close(*fd);
+        *fd = -1;
+        lark_iof_free(*io);
+        *io = NULL;
+    }
+}
+
+static void drain(struct loop *L, int i)
+{
+    struct lark_proc *p = &L->job->procs[i];
+    drain_fd(L, &p->fd_out, &L->iof_out[i]);
+    drain_fd(L, &p->fd_err, &L->iof_err[i]);
+}
+
+static void close_stdin_of(struct loop *L, int i)
+{
+    struct lark_proc *p = &L->job->procs[i];
+    if (p->fd_in < 0)
+        return;
+    if (L->out_polled[i])
+        ep_del(L, p->fd_in);
+    L->out_polled[i] = false;
+    close(p->fd_in);
+    p->fd_in = -1;
+}
+
+static void src_want(struct loop *L, bool want)
+{
+    if (L->src < 0 || L->src_always)
+        return;
+    if (want && !L->src_polled) {
+        L->src_polled = ep_add(L, L->src, EPOLLIN, SRC_STDIN, 0) == 0;
+    } else if (!want && L->src_polled) {
+        ep_del(L, L->src);
+        L->src_polled = false;
+    }
+}
+
+/* Push the current stdin chunk to every target; read the next one when all
+ * have taken it; pass EOF on as the closing of their pipes. */
+static void stdin_pump(struct loop *L)
+{
+    bool pending = false, any_target = false;
+    for (int i = 0; i < L->job->nprocs; i++) {
+        struct lark_proc *p = &L->job->procs[i];
+        if (p->fd_in < 0)
+            continue;
+        any_target = true;
+        while (L->ioff[i] < L->ilen) {
+            ssize_t n = write(p->fd_in, L->ibuf + L->ioff[i], L->ilen - L->ioff[i]);
+            if (n > 0) {
+                L->ioff[i] += (size_t)n;
+                continue;
+            }
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && errno == EAGAIN) {
+                if (!L->out_polled[i])
+                    L->out_polled[i] = ep_add(L, p->fd_in, EPOLLOUT, SRC_STDIN_DST, i) == 0;
+                pending = true;
+            } else {
+                close_stdin_of(L, i); /* the rank closed its stdin or died */
+            }
+            break;
+        }
+        if (p->fd_in >= 0 && L->ioff[i] >= L->ilen && L->out_polled[i]) {
+            ep_del(L, p->fd_in);
+            L->out_polled[i] = false;
+        }
+    }
+    if (pending)
+        return;
+    L->ilen = 0;
+    memset(L->ioff, 0, (size_t)L->job->nprocs * sizeof(size_t));
+    if (L->src_eof || !any_target) {
+        for (int i = 0; i < L->job->nprocs; i++)
+            close_stdin_of(L, i);
+        src_want(L, false);
+        L->src = -1;
+        return;
+    }
+    src_want(L, true);
+}
+
+static void stdin_read(struct loop *L)
+{
+    if (L->src < 0 || L->ilen)
+        return;
+    ssize_t n = read(L->src, L->ibuf, sizeof(L->ibuf));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0)
+        L->src_eof = true;
+    else
+        L->ilen = (size_t)n;
+    src_want(L, false);
+    stdin_pump(L);
+}
+
+/* "0,2-3": the ranks still running. */
+static void running_list(struct loop *L, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (int i = 0; i < L->job->nprocs && used + 24 < len; i++) {
+        if (L->job->procs[i].exited)
+            continue;
+        int j = i;
+        while (j + 1 < L->job->nprocs && !L->job->procs[j + 1].exited)
+            j++;
+        if (j > i)
+            used += (size_t)snprintf(buf + used, len - used, "%s%d-%d", used ? "," : "", i, j);
+        else
+            used += (size_t)snprintf(buf + used, len - used, "%s%d", used ? "," : "", i);
+        i = j;
+    }
+    if (used + 24 >= len)
+        snprintf(buf + used, len - used, ",...");
+}
+
+static void on_event(struct loop *L, struct lark_event *ev)
+{
+    struct lark_job *job = L->job;
+    if (ev->rank < 0 || ev->rank >= job->nprocs) {
+        free(ev->msg);
+        return;
+    }
+    struct lark_proc *p = &job->procs[ev->rank];
+    switch (ev->kind) {
+    case LARK_EV_CONNECTED:
+        p->connected = true;
+        if (!L->any_connected) {
+            L->any_connected = true;
+            /* A rank that already left cleanly without MPI_Init will never
+             * join the others' fence. */
+            for (int i = 0; i < job->nprocs; i++) {
+                struct lark_proc *q = &job->procs[i];
+                if (q->exited && !q->connected && WIFEXITED(q->status) &&
+                    WEXITSTATUS(q->status) == 0)
+                    fail_line(L, 1,
+                              "mpirun: rank %d (pid %d) on %s exited before MPI_Init (status 0) "
+                              "while other ranks called it; they would wait for it forever, so "
+                              "the job is aborted\n",
+                              q->rank, (int)q->pid, host(L));
+            }
+        }
+        break;
+    case LARK_EV_FINALIZED:
+        p->finalized = true;
+        break;
+    case LARK_EV_ABORT:
+        fail_line(L, ev->status & 0xff,
+                  "mpirun: rank %d (pid %d) on %s called MPI_Abort with error code %d%s%s; the job "
+                  "is aborted\n",
+                  p->rank, (int)p->pid, host(L), ev->status, ev->msg ? ": " : "",
+                  ev->msg ? ev->msg : "");
+        break;
+    }
+    free(ev->msg);
+}
+
+static void drain_events(struct loop *L)
+{
+    struct lark_event ev;
+    for (;;) {
+        ssize_t n = read(L->job->event_pipe[0], &ev, sizeof(ev));
+        if (n == (ssize_t)sizeof(ev)) {
+            on_event(L, &ev);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        return;
+    }
+}
+
+static void on_exit_of(struct loop *L, struct lark_proc *p)
+{
+    int st = p->status;
+    const char *h = host(L);
+    if (WIFSIGNALED(st)) {
+        int sig = WTERMSIG(st);
+        fail_line(L, 128 + sig,
+                  "mpirun: rank %d (pid %d) on %s was killed by signal %d (%s)%s; the job is "
+                  "aborted\n",
+                  p->rank, (int)p->pid, h, sig, strsignal(sig),
+                  WCOREDUMP(st) ? ", core dumped" : "");
+    } else if (WEXITSTATUS(st) != 0) {
+        int code = WEXITSTATUS(st);
+        fail_line(L, code,
+                  "mpirun: rank %d (pid %d) on %s exited with status %d%s; the job is aborted\n",
+                  p->rank, (int)p->pid, h, code,
+                  code == 127 && !p->connected ? " (the program could not be started)" : "");
+    } else if (p->connected && !p->finalized) {
+        fail_line(L, 1,
+                  "mpirun: rank %d (pid %d) on %s exited with status 0 without calling "
+                  "MPI_Finalize; the job is aborted\n",
+                  p->rank, (int)p->pid, h);
+    } else if (!p->connected && L->any_connected) {
+        fail_line(L, 1,
+                  "mpirun: rank %d (pid %d) on %s exited before MPI_Init (status 0) while other "
+                  "ranks called it; they would wait for it forever, so the job is aborted\n",
+                  p->rank, (int)p->pid, h);
+    }
+}
+
+static void reap(struct loop *L)
+{
+    /* Events first: a rank's PMIx_Finalize is posted before it can exit. */
+    drain_events(L);
+    for (;;) {
+        int st;
+        pid_t pid = waitpid(-1, &st, WNOHANG);
+        if (pid <= 0)
+            return;
+        for (int i = 0; i < L->job->nprocs; i++) {
+            struct lark_proc *p = &L->job->procs[i];
+            if (p->pid != pid || p->exited)
+                continue;
+            p->exited = true;
+            p->status = st;
+            L->nlive--;
+            drain(L, i); /* its last words come before our verdict */
+            close_stdin_of(L, i);
+            on_exit_of(L, p);
+            /* Whatever it left running in its process group goes too. */
+            kill(-pid, SIGKILL);
+        }
+    }
+}
+
+static void on_signal(struct loop *L, int sig)
+{
+    switch (sig) {
+    case SIGCHLD:
+        reap(L);
+        break;
+    case SIGINT:
+    case SIGTERM:
+    case SIGHUP:
+        if (L->failing) {
+            kill_all(L); /* asked twice: no more grace */
+            break;
+        }
+        fail_line(L, 128 + sig,
+                  "mpirun: received %s; terminating the job (ranks still running "
+                  "get SIGTERM, then SIGKILL)\n",
+                  sig == SIGINT    ? "SIGINT"
+                  : sig == SIGTERM ? "SIGTERM"
+                                   : "SIGHUP");
+        break;
+    case SIGUSR1:
+    case SIGUSR2:
+        signal_job(L, sig);
+        break;
+    case SIGTSTP:
+        signal_job(L, SIGSTOP);
+        raise(SIGSTOP); /* and stop ourselves, as a shell expects */
+        break;
+    case SIGCONT:
+        signal_job(L, SIGCONT);
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_timeout(struct loop *L)
+{
+    char list[256];
+    running_list(L, list, sizeof(list));
+    fail_line(L, EXIT_TIMEOUT,
+              "mpirun: timeout of %g s reached; ranks still running: %s; the job is aborted\n",
+              L->job->opts->timeout, list);
+}
+
+static int loop_setup(struct loop *L, struct lark_job *job)
+{
+    memset(L, 0, sizeof(*L));
+    L->job = job;
+    L->src = -1;
+    int n = job->nprocs;
+    L->iof_out = calloc((size_t)n, sizeof(*L->iof_out));
+    L->iof_err = calloc((size_t)n, sizeof(*L->iof_err));
+    L->ioff = calloc((size_t)n, sizeof(size_t));
+    L->out_polled = calloc((size_t)n, sizeof(bool));
+    L->ep = epoll_create1(EPOLL_CLOEXEC);
+    sigset_t set;
+    sigemptyset(&set);
+    int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGTSTP, SIGCONT};
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        sigaddset(&set, sigs[i]);
+    L->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    L->tofd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    L->gracefd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (!L->iof_out || !L->iof_err || !L->ioff || !L->out_polled || L->ep < 0 || L->sigfd < 0 ||
+        L->tofd < 0 || L->gracefd < 0)
+        return -1;
+    ep_add(L, L->sigfd, EPOLLIN, SRC_SIGNAL, 0);
+    ep_add(L, job->event_pipe[0], EPOLLIN, SRC_EVENT, 0);
+    ep_add(L, L->tofd, EPOLLIN, SRC_TIMEOUT, 0);
+    ep_add(L, L->gracefd, EPOLLIN, SRC_GRACE, 0);
+    return 0;
+}
+
+/* The output files of --output-filename: DIR/1/rank.N/{stdout,stderr}. */
+static int open_output(struct lark_job *job, int rank, const char *stream)
+{
+    const char *dir = job->opts->output_dir;
+    if (!dir)
+        return -1;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/1", dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof(path), "%s/1/rank.%d", dir, rank);
+    mkdir(path, 0755);
+    snprintf(path, sizeof(path), "%s/1/rank.%d/%s", dir, rank, stream);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        fprintf(stderr, "mpirun: cannot create %s: %s; that output goes to the terminal only\n",
+                path, strerror(errno));
+    return fd;
+}
+
+int lark_job_run(struct lark_job *job)
+{
+    struct loop L;
+    char err[LARK_ERRLEN] = "";
+    if (loop_setup(&L, job) < 0) {
+        fprintf(stderr, "mpirun: cannot set up the event loop: %s\n", strerror(errno));
+        return 1;
+    }
+    struct lark_options *o = job->opts;
+    if (o->timeout > 0)
+        arm(L.tofd, (long)(o->timeout * 1000.0 + 0.5));
+
+    int rc = lark_spawn_all(job, err, sizeof(err));
+    for (int i = 0; i < job->nprocs; i++) {
+        struct lark_proc *p = &job->procs[i];
+        if (p->pid <= 0)
+            continue;
+        L.nlive++;
+        int out = o->output_nocopy && o->output_dir ? -1 : 1;
+        int errfd = o->output_nocopy && o->output_dir ? -1 : 2;
+        L.iof_out[i] =
+            lark_iof_new(p->rank, out, open_output(job, p->rank, "stdout"), o->tag_output);
+        L.iof_err[i] =
+            lark_iof_new(p->rank, errfd, open_output(job, p->rank, "stderr"), o->tag_output);
+        ep_add(&L, p->fd_out, EPOLLIN, SRC_OUT, i);
+        ep_add(&L, p->fd_err, EPOLLIN, SRC_ERR, i);
+    }
+    if (rc < 0) {
+        /* Some ranks may have started: they go like any failed job. */
+        fail_line(&L, 1, "%s\n", err);
+    }
+    /* stdin: only when some rank takes it. */
+    bool any_in = false;
+    for (int i = 0; i < job->nprocs; i++)
+        any_in |= job->procs[i].fd_in >= 0;
+    if (any_in && fcntl(0, F_GETFL) >= 0) {
+        L.src = 0;
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = key(SRC_STDIN, 0)};
+        if (epoll_ctl(L.ep, EPOLL_CTL_ADD, 0, &ev) == 0)
+            L.src_polled = true;
+        else if (errno == EPERM)
+            L.src_always = true; /* a regular file or /dev/null */
+        else
+            L.src = -1;
+    }
+    if (L.src < 0) {
+        for (int i = 0; i < job->nprocs; i++)
+            close_stdin_of(&L, i);
+    }
+
+    while (L.nlive > 0) {
+        if (L.src_always && L.src >= 0 && L.ilen == 0)
+            stdin_read(&L);
+        /* A regular-file stdin is always ready: do not block while it has
+         * more for the ranks. */
+        int wait_ms = L.src_always && L.src >= 0 && L.ilen == 0 ? 0 : -1;
+        struct epoll_event evs[64];
+        int n = epoll_wait(L.ep, evs, 64, wait_ms);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        for (int e = 0; e < n; e++) {
+            enum src_kind k = (enum src_kind)(evs[e].data.u64 >> 32);
+            int idx = (int)(uint32_t)evs[e].data.u64;
+            switch (k) {
+            case SRC_SIGNAL: {
+                struct signalfd_siginfo si;
+                while (read(L.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+                    on_signal(&L, (int)si.ssi_signo);
+                break;
+            }
+            case SRC_EVENT:
+                drain_events(&L);
+                break;
+            case SRC_OUT:
+            case SRC_ERR: {
+                struct lark_proc *p = &job->procs[idx];
+                int *fd = k == SRC_OUT ? &p->fd_out : &p->fd_err;
+                struct lark_iof **io = k == SRC_OUT ? &L.iof_out[idx] : &L.iof_err[idx];
+                if (*fd >= 0 && lark_iof_read(*io, *fd) == 0) {
+                    ep_del(&L, *fd);
+                    close(*fd);
+                    *fd = -1;
+                    lark_iof_free(*io);
+                    *io = NULL;
+                }
+                break;
+            }
+            case SRC_STDIN:
+                stdin_read(&L);
+                break;
+            case SRC_STDIN_DST:
+                stdin_pump(&L);
+                break;
+            case SRC_TIMEOUT: {
+                uint64_t x;
+                if (read(L.tofd, &x, sizeof(x)) > 0)
+                    on_timeout(&L);
+                break;
+            }
+            case SRC_GRACE: {
+                uint64_t x;
+                if (read(L.gracefd, &x, sizeof(x)) > 0)
+                    kill_all(&L);
+                break;
+            }
+            }
+        }
+    }
+    /* Every rank is reaped: pass on what is left in the pipes, without
+     * waiting for descendants that may still hold them open. */
+    drain_events(&L);
+    for (int i = 0; i < job->nprocs; i++) {
+        drain(&L, i);
+        struct lark_proc *p = &job->procs[i];
+        if (p->fd_out >= 0)
+            close(p->fd_out);
+        if (p->fd_err >= 0)
+            close(p->fd_err);
+        lark_iof_free(L.iof_out[i]);
+        lark_iof_free(L.iof_err[i]);
+        close_stdin_of(&L, i);
+        if (p->pid > 0)
+            kill(-p->pid, SIGKILL);
+    }
+    close(L.ep);
+    close(L.sigfd);
+    close(L.tofd);
+    close(L.gracefd);
+    free(L.iof_out);
+    free(L.iof_err);
+    free(L.ioff);
+    free(L.out_polled);
+    return L.failing ? L.exit_code : 0;
+}

@@ -1,0 +1,91 @@
+/* Mapping: which ranks the job has and where they go.  The rank table is
+ * built from the application contexts (-n per program, MPMD in order), the
+ * hosts and their slots (--host, --hostfile, or this machine's allowed cores),
+ * --npernode and the oversubscription rule: more ranks than slots is an error
+ * unless --oversubscribe is given.  Only this machine can run ranks for now;
+ * other host names are refused with a clear message.  Which cores each rank
+ * is bound to is bind.c's business. */
+#include "launcher.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int lark_map_ranks(const struct lark_options *o, struct lark_proc **procs, int *nprocs, char *err,
+                   size_t errlen)
+{
+    char me[256] = "localhost";
+    gethostname(me, sizeof(me));
+    me[sizeof(me) - 1] = 0;
+
+    int slots = 0;
+    for (int h = 0; h < o->nhosts; h++) {
+        if (!lark_host_is_local(o->hosts[h].name))
+            return fail(err, errlen,
+                        "mpirun: host '%s' is not this machine (%s); multi-host jobs are not "
+                        "supported yet: use localhost or %s",
+                        o->hosts[h].name, me, me);
+        slots += o->hosts[h].slots;
+    }
+    bool user_slots = o->nhosts > 0;
+    if (!user_slots)
+        slots = lark_bind_default_slots();
+    if (slots < 1)
+        slots = 1;
+    const int nnodes = 1;
+
+    /* -n given per app; a single app without -n fills the slots (or
+     * --npernode ranks per node). */
+    long total = 0;
+    for (int k = 0; k < o->napps; k++) {
+        int np = o->apps[k].np;
+        if (np == 0)
+            np = o->npernode ? o->npernode * nnodes : slots;
+        total += np;
+    }
+    if (o->npernode && total > (long)o->npernode * nnodes)
+        return fail(err, errlen,
+                    "mpirun: %ld ranks requested with %d per node, but only %d node (%s) is "
+                    "available; use -n %d or raise --npernode to %ld",
+                    total, o->npernode, nnodes, me, o->npernode * nnodes, total);
+    if (total > slots && !o->oversubscribe)
+        return fail(err, errlen,
+                    "mpirun: %ld ranks requested but only %d slot%s on %s%s; use --oversubscribe "
+                    "to run anyway, or --host %s:%ld",
+                    total, slots, slots == 1 ? "" : "s", me,
+                    user_slots ? " (from --host/--hostfile)" : " (one per core)", me, total);
+
+    struct lark_proc *p = calloc((size_t)total, sizeof(*p));
+    if (!p)
+        return fail(err, errlen, "mpirun: out of memory for %ld ranks", total);
+    int r = 0;
+    for (int k = 0; k < o->napps; k++) {
+        int np = o->apps[k].np;
+        if (np == 0)
+            np = o->npernode ? o->npernode * nnodes : slots;
+        for (int j = 0; j < np; j++, r++) {
+            p[r].rank = r;
+            p[r].app = k;
+            p[r].app_rank = j;
+            p[r].local_rank = r; /* one node: local rank == rank */
+            p[r].fd_out = p[r].fd_err = p[r].fd_in = -1;
+        }
+    }
+    *procs = p;
+    *nprocs = (int)total;
+    return 0;
+}

@@ -1,0 +1,302 @@
+/* mpirun's PMIx server (OpenPMIx's server library).  It registers the job's
+ * namespace with everything a rank asks at PMIx_Init (sizes, node and proc
+ * maps, local peers, per-rank local/node ranks and app numbers) and fills
+ * each rank's environment with PMIx_server_setup_fork.  Put/Commit/Fence/Get
+ * between local ranks are served by the library itself.  The library calls
+ * our upcalls (connected, finalized, abort) from its own progress thread:
+ * they only post a struct lark_event down a pipe to the main loop in job.c,
+ * which owns all job state, and return at once. */
+#include "launcher.h"
+
+#include <errno.h>
+#include <pmix.h>
+#include <pmix_server.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int ev_fd = -1;
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Runs on the PMIx thread.  A pipe write of one event is atomic. */
+static void post(int kind, int rank, int status, const char *msg)
+{
+    struct lark_event ev = {.kind = kind, .rank = rank, .status = status, .msg = NULL};
+    if (msg && *msg)
+        ev.msg = strdup(msg); /* freed by job.c */
+    ssize_t n;
+    do
+        n = write(ev_fd, &ev, sizeof(ev));
+    while (n < 0 && errno == EINTR);
+    if (n != (ssize_t)sizeof(ev))
+        free(ev.msg);
+}
+
+/* Let the library release the waiting client.  PMIx 4.2.2 handles the
+ * callback better than the PMIX_OPERATION_SUCCEEDED shortcut here (with the
+ * shortcut, deregistering after an abort deadlocked). */
+static pmix_status_t release(pmix_op_cbfunc_t cbfunc, void *cbdata)
+{
+    if (!cbfunc)
+        return PMIX_OPERATION_SUCCEEDED;
+    cbfunc(PMIX_SUCCESS, cbdata);
+    return PMIX_SUCCESS;
+}
+
+static pmix_status_t up_connected(const pmix_proc_t *proc, void *obj, pmix_op_cbfunc_t cbfunc,
+                                  void *cbdata)
+{
+    (void)obj;
+    post(LARK_EV_CONNECTED, (int)proc->rank, 0, NULL);
+    return release(cbfunc, cbdata);
+}
+
+static pmix_status_t up_finalized(const pmix_proc_t *proc, void *obj, pmix_op_cbfunc_t cbfunc,
+                                  void *cbdata)
+{
+    (void)obj;
+    post(LARK_EV_FINALIZED, (int)proc->rank, 0, NULL);
+    return release(cbfunc, cbdata);
+}
+
+static pmix_status_t up_abort(const pmix_proc_t *proc, void *obj, int status, const char msg[],
+                              pmix_proc_t procs[], size_t nprocs, pmix_op_cbfunc_t cbfunc,
+                              void *cbdata)
+{
+    (void)obj;
+    (void)procs;
+    (void)nprocs;
+    /* Whatever subset was named, MPI_Abort ends the whole job. */
+    post(LARK_EV_ABORT, (int)proc->rank, status, msg);
+    return release(cbfunc, cbdata);
+}
+
+/* Only reached for fences that span nodes, which single-host jobs never
+ * have: the data of the local ranks is the whole job's. */
+static pmix_status_t up_fence(const pmix_proc_t procs[], size_t nprocs, const pmix_info_t info[],
+                              size_t ninfo, char *data, size_t ndata, pmix_modex_cbfunc_t cbfunc,
+                              void *cbdata)
+{
+    (void)procs;
+    (void)nprocs;
+    (void)info;
+    (void)ninfo;
+    if (cbfunc)
+        cbfunc(PMIX_SUCCESS, data, ndata, cbdata, NULL, NULL);
+    return PMIX_SUCCESS;
+}
+
+static pmix_status_t up_dmodex(const pmix_proc_t *proc, const pmix_info_t info[], size_t ninfo,
+                               pmix_modex_cbfunc_t cbfunc, void *cbdata)
+{
+    (void)proc;
+    (void)info;
+    (void)ninfo;
+    (void)cbfunc;
+    (void)cbdata;
+    return PMIX_ERR_NOT_SUPPORTED;
+}
+
+static pmix_server_module_t module = {
+    .client_connected = up_connected,
+    .client_finalized = up_finalized,
+    .abort = up_abort,
+    .fence_nb = up_fence,
+    .direct_modex = up_dmodex,
+};
+
+int lark_pmix_start(const char *tmpdir, int event_fd, char *err, size_t errlen)
+{
+    ev_fd = event_fd;
+    pmix_info_t info[4];
+    size_t n = 0;
+    bool no = false;
+    PMIX_INFO_LOAD(&info[n++], PMIX_SERVER_TMPDIR, tmpdir, PMIX_STRING);
+    PMIX_INFO_LOAD(&info[n++], PMIX_SYSTEM_TMPDIR, tmpdir, PMIX_STRING);
+    PMIX_INFO_LOAD(&info[n++], PMIX_SERVER_TOOL_SUPPORT, &no, PMIX_BOOL);
+    /* Our topology (already loaded, without I/O devices): otherwise the
+     * server loads its own, PCI devices included, which costs milliseconds. */
+    pmix_topology_t topo = {.source = "hwloc", .topology = lark_bind_topology()};
+    if (topo.topology)
+        PMIX_INFO_LOAD(&info[n++], PMIX_TOPOLOGY2, &topo, PMIX_TOPO);
+    pmix_status_t rc = PMIx_server_init(&module, info, n);
+    for (size_t i = 0; i < 3; i++)
+        PMIX_INFO_DESTRUCT(&info[i]);
+    if (rc != PMIX_SUCCESS)
+        return fail(err, errlen, "mpirun: cannot start the PMIx server: %s", PMIx_Error_string(rc));
+    return 0;
+}
+
+/* Completion of an asynchronous registration call. */
+struct waiter {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool done;
+    pmix_status_t status;
+};
+
+static void op_done(pmix_status_t status, void *cbdata)
+{
+    struct waiter *w = cbdata;
+    pthread_mutex_lock(&w->lock);
+    w->status = status;
+    w->done = true;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+static pmix_status_t wait_for(struct waiter *w, pmix_status_t rc)
+{
+    if (rc == PMIX_OPERATION_SUCCEEDED)
+        return PMIX_SUCCESS;
+    if (rc != PMIX_SUCCESS)
+        return rc;
+    pthread_mutex_lock(&w->lock);
+    while (!w->done)
+        pthread_cond_wait(&w->cond, &w->lock);
+    pthread_mutex_unlock(&w->lock);
+    return w->status;
+}
+
+#define WAITER_INIT                                                                                \
+    {                                                                                              \
+        PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, PMIX_SUCCESS                   \
+    }
+
+/* A comma-separated list of ranks first..first+n-1. */
+static char *rank_list(int first, int n)
+{
+    size_t cap = (size_t)n * 12 + 1, len = 0;
+    char *s = malloc(cap);
+    if (!s)
+        return NULL;
+    s[0] = 0;
+    for (int r = first; r < first + n; r++)
+        len += (size_t)snprintf(s + len, cap - len, "%s%d", r > first ? "," : "", r);
+    return s;
+}
+
+int lark_pmix_register(const char *nspace, const char *tmpdir, const struct lark_options *o,
+                       const struct lark_proc *procs, int nprocs, char *err, size_t errlen)
+{
+    char host[256] = "localhost";
+    gethostname(host, sizeof(host));
+    host[sizeof(host) - 1] = 0;
+    char *peers = rank_list(0, nprocs);
+    char *nodemap = NULL, *procmap = NULL;
+    if (!peers || PMIx_generate_regex(host, &nodemap) != PMIX_SUCCESS ||
+        PMIx_generate_ppn(peers, &procmap) != PMIX_SUCCESS) {
+        free(peers);
+        return fail(err, errlen, "mpirun: cannot build the PMIx node and process maps");
+    }
+
+    uint32_t size = (uint32_t)nprocs, napps = (uint32_t)o->napps, nodeid = 0, one = 1;
+    pmix_rank_t zero = 0;
+    size_t njob = 17, ninfo = njob + (size_t)o->napps + (size_t)nprocs, k = 0;
+    pmix_info_t *info;
+    PMIX_INFO_CREATE(info, ninfo);
+    PMIX_INFO_LOAD(&info[k++], PMIX_UNIV_SIZE, &size, PMIX_UINT32);
+    PMIX_INFO_LOAD(&info[k++], PMIX_JOB_SIZE, &size, PMIX_UINT32);
+    PMIX_INFO_LOAD(&info[k++], PMIX_MAX_PROCS, &size, PMIX_UINT32);
+    PMIX_INFO_LOAD(&info[k++], PMIX_NODE_MAP, nodemap, PMIX_STRING);
+    PMIX_INFO_LOAD(&info[k++], PMIX_PROC_MAP, procmap, PMIX_STRING);
+    PMIX_INFO_LOAD(&info[k++], PMIX_LOCAL_PEERS, peers, PMIX_STRING);
+    PMIX_INFO_LOAD(&info[k++], PMIX_LOCAL_SIZE, &size, PMIX_UINT32);
+    PMIX_INFO_LOAD(&info[k++], PMIX_NODE_SIZE, &size, PMIX_UINT32);
+    PMIX_INFO_LOAD(&info[k++], PMIX_LOCALLDR, &zero, PMIX_PROC_RANK);
+    PMIX_INFO_LOAD(&info[k++], PMIX_NODEID, &nodeid, PMIX_UINT32);
+    PMIX_INFO_LOAD(&info[k++], PMIX_NUM_NODES, &one, PMIX_UINT32);
+    PMIX_INFO_LOAD(&info[k++], PMIX_HOSTNAME, host, PMIX_STRING);
+    PMIX_INFO_LOAD(&info[k++], PMIX_JOBID, nspace, PMIX_STRING);
+    PMIX_INFO_LOAD(&info[k++], PMIX_JOB_NUM_APPS, &napps, PMIX_UINT32);
+    PMIX_INFO_LOAD(&info[k++], PMIX_APPNUM, &zero, PMIX_UINT32);
+    PMIX_INFO_LOAD(&info[k++], PMIX_TMPDIR, tmpdir, PMIX_STRING);
+    PMIX_INFO_LOAD(&info[k++], PMIX_NSDIR, tmpdir, PMIX_STRING);
+
+    /* One PMIX_APP_INFO array per application context. */
+    int first = 0;
+    for (int a = 0; a < o->napps; a++) {
+        uint32_t appnum = (uint32_t)a, asize = 0;
+        for (int i = 0; i < nprocs; i++)
+            asize += procs[i].app == a;
+        pmix_rank_t ldr = (pmix_rank_t)first;
+        pmix_data_array_t *arr;
+        PMIX_DATA_ARRAY_CREATE(arr, 3, PMIX_INFO);
+        pmix_info_t *ai = arr->array;
+        PMIX_INFO_LOAD(&ai[0], PMIX_APPNUM, &appnum, PMIX_UINT32);
+        PMIX_INFO_LOAD(&ai[1], PMIX_APP_SIZE, &asize, PMIX_UINT32);
+        PMIX_INFO_LOAD(&ai[2], PMIX_APPLDR, &ldr, PMIX_PROC_RANK);
+        PMIX_INFO_LOAD(&info[k++], PMIX_APP_INFO, arr, PMIX_DATA_ARRAY);
+        PMIX_DATA_ARRAY_FREE(arr);
+        first += (int)asize;
+    }
+    /* Per-rank data. */
+    for (int i = 0; i < nprocs; i++) {
+        pmix_rank_t rank = (pmix_rank_t)procs[i].rank;
+        uint16_t lr = (uint16_t)procs[i].local_rank, nr = (uint16_t)procs[i].local_rank;
+        uint32_t appnum = (uint32_t)procs[i].app;
+        pmix_data_array_t *arr;
+        PMIX_DATA_ARRAY_CREATE(arr, 6, PMIX_INFO);
+        pmix_info_t *pi = arr->array;
+        PMIX_INFO_LOAD(&pi[0], PMIX_RANK, &rank, PMIX_PROC_RANK);
+        PMIX_INFO_LOAD(&pi[1], PMIX_LOCAL_RANK, &lr, PMIX_UINT16);
+        PMIX_INFO_LOAD(&pi[2], PMIX_NODE_RANK, &nr, PMIX_UINT16);
+        PMIX_INFO_LOAD(&pi[3], PMIX_APPNUM, &appnum, PMIX_UINT32);
+        PMIX_INFO_LOAD(&pi[4], PMIX_HOSTNAME, host, PMIX_STRING);
+        PMIX_INFO_LOAD(&pi[5], PMIX_NODEID, &nodeid, PMIX_UINT32);
+        PMIX_INFO_LOAD(&info[k++], PMIX_PROC_DATA, arr, PMIX_DATA_ARRAY);
+        PMIX_DATA_ARRAY_FREE(arr);
+    }
+    free(peers);
+    free(nodemap);
+    free(procmap);
+
+    struct waiter w = WAITER_INIT;
+    pmix_status_t rc =
+        wait_for(&w, PMIx_server_register_nspace(nspace, nprocs, info, k, op_done, &w));
+    PMIX_INFO_FREE(info, ninfo);
+    if (rc != PMIX_SUCCESS)
+        return fail(err, errlen, "mpirun: cannot register the job with the PMIx server: %s",
+                    PMIx_Error_string(rc));
+    for (int i = 0; i < nprocs; i++) {
+        pmix_proc_t proc;
+        PMIX_LOAD_PROCID(&proc, nspace, (pmix_rank_t)procs[i].rank);
+        struct waiter wc = WAITER_INIT;
+        rc = wait_for(&wc,
+                      PMIx_server_register_client(&proc, getuid(), getgid(), NULL, op_done, &wc));
+        if (rc != PMIX_SUCCESS)
+            return fail(err, errlen, "mpirun: cannot register rank %d with the PMIx server: %s",
+                        procs[i].rank, PMIx_Error_string(rc));
+    }
+    return 0;
+}
+
+int lark_pmix_setup_fork(const char *nspace, int rank, char ***env)
+{
+    pmix_proc_t proc;
+    PMIX_LOAD_PROCID(&proc, nspace, (pmix_rank_t)rank);
+    return PMIx_server_setup_fork(&proc, env) == PMIX_SUCCESS ? 0 : -1;
+}
+
+void lark_pmix_stop(void)
+{
+    /* Deliberately not PMIx_server_finalize: with PMIx 4.2.2 it can deadlock
+     * (or crash) when the connections of killed clients are still being torn
+     * down on the progress thread, which is exactly the situation after a
+     * failed job.  mpirun is about to _exit, and main removes the server's
+     * temp directory, which holds every file the server made. */
+}

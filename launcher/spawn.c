@@ -1,0 +1,333 @@
+/* Starting the ranks.  For each rank the parent builds, before fork, its
+ * whole environment (mpirun's, minus stale PMIx/Lark variables, plus -x/-genv,
+ * -env, the LARK_* variables and the PMIx client variables of
+ * PMIx_server_setup_fork), its pipes and its binding.  The child then only
+ * makes async-signal-safe calls: its own process group (so teardown reaches
+ * whatever it starts), death with mpirun (PR_SET_PDEATHSIG), stdio onto the
+ * pipes, a clean signal mask, the binding, the working directory, exec. */
+#include "launcher.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int env_count(char **env)
+{
+    int n = 0;
+    while (env && env[n])
+        n++;
+    return n;
+}
+
+/* Set NAME=value in a malloc'd argv-style array, replacing an old value. */
+static int env_set(char ***env, const char *name, const char *value)
+{
+    size_t nlen = strlen(name);
+    char *s;
+    if (asprintf(&s, "%s=%s", name, value) < 0)
+        return -1;
+    int n = env_count(*env);
+    for (int i = 0; i < n; i++) {
+        if (strncmp((*env)[i], name, nlen) == 0 && (*env)[i][nlen] == '=') {
+            free((*env)[i]);
+            (*env)[i] = s;
+            return 0;
+        }
+    }
+    char **ne = realloc(*env, (size_t)(n + 2) * sizeof(char *));
+    if (!ne) {
+        free(s);
+        return -1;
+    }
+    ne[n] = s;
+    ne[n + 1] = NULL;
+    *env = ne;
+    return 0;
+}
+
+static int env_put(char ***env, const char *assignment)
+{
+    const char *eq = strchr(assignment, '=');
+    if (!eq)
+        return 0;
+    char name[256];
+    size_t nlen = (size_t)(eq - assignment);
+    if (nlen >= sizeof(name))
+        return -1;
+    memcpy(name, assignment, nlen);
+    name[nlen] = 0;
+    return env_set(env, name, eq + 1);
+}
+
+static char **env_dup(char **env)
+{
+    int n = env_count(env);
+    char **d = calloc((size_t)n + 1, sizeof(char *));
+    if (!d)
+        return NULL;
+    for (int i = 0; i < n; i++) {
+        d[i] = strdup(env[i]);
+        if (!d[i]) {
+            for (int j = 0; j < i; j++)
+                free(d[j]);
+            free(d);
+            return NULL;
+        }
+    }
+    return d;
+}
+
+static void env_free(char **env)
+{
+    for (int i = 0; env && env[i]; i++)
+        free(env[i]);
+    free(env);
+}
+
+static const char *env_get(char **env, const char *name)
+{
+    size_t nlen = strlen(name);
+    for (int i = 0; env && env[i]; i++)
+        if (strncmp(env[i], name, nlen) == 0 && env[i][nlen] == '=')
+            return env[i] + nlen + 1;
+    return NULL;
+}
+
+/* Variables a rank must not inherit from mpirun's own environment: those of
+ * an enclosing job would point it at the wrong server. */
+static bool stale_var(const char *s)
+{
+    if (strncmp(s, "PMIX_", 5) == 0 && strncmp(s, "PMIX_MCA_", 9) != 0)
+        return true;
+    return strncmp(s, "LARK_COMM_WORLD_", 16) == 0 || strncmp(s, "LARK_JOB_NAMESPACE=", 19) == 0 ||
+           strncmp(s, "LARK_UNIVERSE_SIZE=", 19) == 0 || strncmp(s, "LARK_APPNUM=", 12) == 0;
+}
+
+char **lark_spawn_base_env(const struct lark_options *o, char **environ_in)
+{
+    int n = env_count(environ_in);
+    char **env = calloc((size_t)n + 1, sizeof(char *));
+    if (!env)
+        return NULL;
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (stale_var(environ_in[i]))
+            continue;
+        env[k] = strdup(environ_in[i]);
+        if (!env[k]) {
+            env_free(env);
+            return NULL;
+        }
+        k++;
+    }
+    if (o->prefix) {
+        const char *path = env_get(env, "PATH");
+        const char *ld = env_get(env, "LD_LIBRARY_PATH");
+        char *np = NULL, *nl = NULL;
+        if (asprintf(&np, "%s/bin%s%s", o->prefix, path ? ":" : "", path ? path : "") < 0 ||
+            asprintf(&nl, "%s/lib%s%s", o->prefix, ld ? ":" : "", ld ? ld : "") < 0 ||
+            env_set(&env, "PATH", np) < 0 || env_set(&env, "LD_LIBRARY_PATH", nl) < 0) {
+            free(np);
+            free(nl);
+            env_free(env);
+            return NULL;
+        }
+        free(np);
+        free(nl);
+    }
+    for (int i = 0; i < o->nenv; i++)
+        if (env_put(&env, o->env[i]) < 0) {
+            env_free(env);
+            return NULL;
+        }
+    return env;
+}
+
+char *lark_spawn_resolve(const char *prog, char **env)
+{
+    if (strchr(prog, '/')) {
+        if (access(prog, X_OK) == 0)
+            return strdup(prog);
+        return NULL;
+    }
+    const char *path = env_get(env, "PATH");
+    if (!path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    const char *p = path;
+    for (;;) {
+        size_t len = strcspn(p, ":");
+        char *cand;
+        if (asprintf(&cand, "%.*s%s%s", (int)len, p, len ? "/" : "", prog) < 0)
+            return NULL;
+        struct stat st;
+        if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
+            return cand;
+        free(cand);
+        p += len;
+        if (!*p)
+            return NULL;
+        p++;
+    }
+}
+
+static void child_fail(const char *what, const char *arg)
+{
+    /* Only async-signal-safe calls here: write(2), no stdio. */
+    const char *e = strerror(errno);
+    const char *parts[] = {"mpirun: ", what, " '", arg, "': ", e, "\n"};
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+        lark_write_all(2, parts[i], strlen(parts[i]));
+    _exit(127);
+}
+
+/* Everything the child needs, prepared by the parent. */
+struct child_plan {
+    const struct lark_proc *proc;
+    const char *path;
+    char **argv;
+    char **env;
+    const char *wdir;
+    int in_fd, out_fd, err_fd; /* child ends */
+    int report_fd;             /* mpirun's stderr, for --report-bindings */
+    bool report;
+    pid_t parent;
+};
+
+static void child_run(const struct child_plan *c)
+{
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != c->parent)
+        _exit(127); /* mpirun is already gone */
+    sigset_t none;
+    sigemptyset(&none);
+    signal(SIGPIPE, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    lark_bind_apply(c->proc, c->report, c->report_fd);
+    if (dup2(c->in_fd, 0) < 0 || dup2(c->out_fd, 1) < 0 || dup2(c->err_fd, 2) < 0)
+        _exit(127);
+    if (c->wdir && chdir(c->wdir) < 0)
+        child_fail("cannot change to the working directory", c->wdir);
+    execve(c->path, c->argv, c->env);
+    child_fail("cannot run", c->path);
+}
+
+int lark_spawn_all(struct lark_job *job, char *err, size_t errlen)
+{
+    struct lark_options *o = job->opts;
+    char **paths = calloc((size_t)o->napps, sizeof(char *));
+    if (!paths)
+        return snprintf(err, errlen, "mpirun: out of memory"), -1;
+    for (int a = 0; a < o->napps; a++) {
+        paths[a] = lark_spawn_resolve(o->apps[a].argv[0], job->base_env);
+        if (!paths[a]) {
+            snprintf(err, errlen,
+                     "mpirun: cannot find program '%s'%s; check its name, or give its path",
+                     o->apps[a].argv[0],
+                     strchr(o->apps[a].argv[0], '/') ? " (missing or not executable)" : " in PATH");
+            for (int b = 0; b < a; b++)
+                free(paths[b]);
+            free(paths);
+            return -1;
+        }
+    }
+    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int rc = 0;
+    char num[32], usize[32], lsize[32];
+    snprintf(usize, sizeof(usize), "%d", job->nprocs);
+    snprintf(lsize, sizeof(lsize), "%d", job->nprocs);
+    for (int i = 0; i < job->nprocs && rc == 0; i++) {
+        struct lark_proc *p = &job->procs[i];
+        const struct lark_app *app = &o->apps[p->app];
+        char **env = env_dup(job->base_env);
+        if (!env) {
+            rc = -1;
+            break;
+        }
+        for (int j = 0; j < app->nenv && rc == 0; j++)
+            rc = env_put(&env, app->env[j]);
+        snprintf(num, sizeof(num), "%d", p->rank);
+        rc |= env_set(&env, "LARK_COMM_WORLD_RANK", num);
+        rc |= env_set(&env, "LARK_COMM_WORLD_SIZE", usize);
+        snprintf(num, sizeof(num), "%d", p->local_rank);
+        rc |= env_set(&env, "LARK_COMM_WORLD_LOCAL_RANK", num);
+        rc |= env_set(&env, "LARK_COMM_WORLD_NODE_RANK", num);
+        rc |= env_set(&env, "LARK_COMM_WORLD_LOCAL_SIZE", lsize);
+        rc |= env_set(&env, "LARK_UNIVERSE_SIZE", usize);
+        snprintf(num, sizeof(num), "%d", p->app);
+        rc |= env_set(&env, "LARK_APPNUM", num);
+        rc |= env_set(&env, "LARK_JOB_NAMESPACE", job->nspace);
+        if (rc == 0 && lark_pmix_setup_fork(job->nspace, p->rank, &env) < 0) {
+            snprintf(err, errlen, "mpirun: PMIx_server_setup_fork failed for rank %d", p->rank);
+            env_free(env);
+            rc = -1;
+            break;
+        }
+        int po[2], pe[2], pi[2] = {-1, -1};
+        if (rc == 0 && (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0))
+            rc = -1;
+        bool wants_in = o->stdin_target == LARK_STDIN_ALL || o->stdin_target == p->rank;
+        if (rc == 0 && wants_in && pipe2(pi, O_CLOEXEC) < 0)
+            rc = -1;
+        if (rc < 0) {
+            snprintf(err, errlen, "mpirun: cannot create pipes for rank %d: %s", p->rank,
+                     strerror(errno));
+            env_free(env);
+            break;
+        }
+        struct child_plan plan = {
+            .proc = p,
+            .path = paths[p->app],
+            .argv = app->argv,
+            .env = env,
+            .wdir = o->wdir,
+            .in_fd = wants_in ? pi[0] : devnull,
+            .out_fd = po[1],
+            .err_fd = pe[1],
+            .report_fd = 2,
+            .report = o->report_bindings,
+            .parent = getpid(),
+        };
+        pid_t pid = fork();
+        if (pid == 0)
+            child_run(&plan);
+        int saved = errno;
+        env_free(env);
+        close(po[1]);
+        close(pe[1]);
+        if (pi[0] >= 0)
+            close(pi[0]);
+        if (pid < 0) {
+            snprintf(err, errlen, "mpirun: cannot fork rank %d: %s", p->rank, strerror(saved));
+            close(po[0]);
+            close(pe[0]);
+            if (pi[1] >= 0)
+                close(pi[1]);
+            rc = -1;
+            break;
+        }
+        setpgid(pid, pid); /* also done by the child: whichever runs first */
+        p->pid = pid;
+        p->fd_out = po[0];
+        p->fd_err = pe[0];
+        p->fd_in = pi[1];
+        fcntl(po[0], F_SETFL, O_NONBLOCK);
+        fcntl(pe[0], F_SETFL, O_NONBLOCK);
+        if (pi[1] >= 0)
+            fcntl(pi[1], F_SETFL, O_NONBLOCK);
+    }
+    if (devnull >= 0)
+        close(devnull);
+    for (int a = 0; a < o->napps; a++)
+        free(paths[a]);
+    free(paths);
+    if (rc < 0 && !err[0])
+        snprintf(err, errlen, "mpirun: cannot start the ranks: out of memory");
+    return rc;
+}

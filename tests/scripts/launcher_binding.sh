@@ -1,0 +1,51 @@
+#!/bin/sh
+# launcher_binding.sh -- hwloc binding as the ranks see it: each rank reads
+# its own Cpus_allowed_list from /proc/self/status.  Ranks that fit the cores
+# are bound one core each, distinct; oversubscribed or --bind-to none ranks
+# are not bound; taskset limits what mpirun uses; --report-bindings tells
+# the truth (its cpus are the rank's Cpus_allowed_list).
+. "$top_srcdir/tests/scripts/launcher_lib.sh"
+
+all=$(grep Cpus_allowed_list /proc/self/status | awk '{print $2}')
+ncpu=$(nproc)
+SHOW='echo "$LARK_COMM_WORLD_RANK $(grep Cpus_allowed_list /proc/self/status | cut -f2)"'
+
+# One rank: bound to one core; the report agrees with what the rank reads.
+run -n 1 --report-bindings sh -c "$SHOW"; expect_rc 0 "-n 1"
+mine=$(awk '{print $2}' "$out")
+expect_err "rank 0 on .*: bound to core L#0 (cpus $mine)" "--report-bindings"
+if [ "$ncpu" -ge 2 ]; then
+    [ "$mine" != "$all" ] || fail "-n 1 was not bound (cpus $mine)"
+    run -n 2 --report-bindings sh -c "$SHOW"; expect_rc 0 "-n 2"
+    c0=$(awk '$1 == 0 {print $2}' "$out"); c1=$(awk '$1 == 1 {print $2}' "$out")
+    [ -n "$c0" ] && [ -n "$c1" ] && [ "$c0" != "$c1" ] || fail "-n 2: ranks share cpus: $(cat "$out")"
+    expect_err "rank 1 on .*: bound to core L#1 (cpus $c1)" "--report-bindings rank 1"
+    # PE=2: two cores for one rank.
+    run -n 1 --map-by core:PE=2 --report-bindings sh -c "$SHOW"; expect_rc 0 "PE=2"
+    expect_err "bound to cores L#0-1" "PE=2"
+    # Oversubscribed: not bound.
+    n=$((ncpu + 1))
+    run -n $n --oversubscribe --report-bindings sh -c "$SHOW"; expect_rc 0 "oversubscribed"
+    [ "$(awk '{print $2}' "$out" | sort -u)" = "$all" ] || fail "oversubscribed ranks were bound: $(cat "$out")"
+    expect_err "not bound (cpus $all)" "oversubscribed report"
+    # taskset: mpirun uses only what it is given (logical core 0 of that is the last cpu).
+    last=$(echo "$all" | tr ',-' '\n\n' | tail -n 1)
+    if command -v taskset >/dev/null; then
+        out_ts=$(taskset -c "$last" "$MPIRUN" -n 1 sh -c "$SHOW" 2>"$err") || fail "taskset run failed: $(cat "$err")"
+        [ "$out_ts" = "0 $last" ] || fail "under taskset -c $last, rank 0 got: $out_ts"
+        taskset -c "$last" "$MPIRUN" -n 2 true 2>"$err" && fail "2 ranks on 1 allowed core without --oversubscribe"
+        expect_err "only 1 slot" "taskset slots"
+    fi
+fi
+# --bind-to none: the whole allowed set.
+run -n 1 --bind-to none sh -c "$SHOW"; expect_rc 0 "--bind-to none"
+[ "$(awk '{print $2}' "$out")" = "$all" ] || fail "--bind-to none bound: $(cat "$out")"
+# --bind-to socket: the package's cpus (here, every allowed cpu of package 0).
+run -n 1 --bind-to socket --report-bindings sh -c "$SHOW"; expect_rc 0 "--bind-to socket"
+expect_err "bound to package L#0" "--bind-to socket"
+# --map-by hwthread, numa, socket run and bind somewhere inside the allowed set.
+for m in hwthread numa socket slot node; do
+    run -n 1 --map-by $m sh -c "$SHOW"; expect_rc 0 "--map-by $m"
+done
+no_leftovers "binding"
+exit 0

@@ -1,0 +1,60 @@
+# launcher_lib.sh -- helpers for the launcher's test scripts (sourced).
+# Every run gets its own TMPDIR inside the scratch directory (so what mpirun
+# leaves in "/tmp" is visible and nobody else's), and the programs run from
+# copies in the scratch directory (so `pgrep -f $scratch/` finds exactly the
+# processes of our jobs, even when other tests run mpirun at the same time).
+. "$top_srcdir/tests/scripts/lib.sh"
+lark_scratch
+MPIRUN="$LARK_MPIRUN"
+[ -x "$MPIRUN" ] || fail "no mpirun at $MPIRUN"
+TMPDIR="$scratch/tmp"
+export TMPDIR
+mkdir -p "$TMPDIR"
+PC="$scratch/pmix_client"
+cp "$top_builddir/tests/launcher/pmix_client" "$PC" || fail "no pmix_client helper"
+# A sleep whose path marks it as ours, for programs the ranks start.
+SLEEP="$scratch/sleep"
+cp "$(command -v sleep)" "$SLEEP"
+out="$scratch/out"
+err="$scratch/err"
+
+# run ARGS...: mpirun with a time limit; sets rc and elapsed_ms, output in $out/$err.
+run() {
+    t0=$(date +%s%N)
+    timeout -k 2 "${LARK_RUN_LIMIT:-30}" "$MPIRUN" "$@" >"$out" 2>"$err" </dev/null
+    rc=$?
+    t1=$(date +%s%N)
+    elapsed_ms=$(((t1 - t0) / 1000000))
+}
+
+# expect_rc N WHAT: the last run exited with N.
+expect_rc() {
+    [ "$rc" = "$1" ] || {
+        echo "--- stdout"; cat "$out"; echo "--- stderr"; cat "$err"
+        fail "$2: mpirun exited $rc, expected $1"
+    }
+}
+
+# expect_err TEXT WHAT: stderr of the last run contains TEXT.
+expect_err() {
+    grep -q -- "$1" "$err" || { cat "$err"; fail "$2: stderr lacks '$1'"; }
+}
+
+# no_leftovers WHAT: no process of our jobs, nothing in our TMPDIR, nothing
+# in /dev/shm named after a namespace listed in $scratch/ns.
+no_leftovers() {
+    i=0
+    while pgrep -f "$scratch/" >/dev/null; do
+        i=$((i + 1))
+        [ $i -gt 20 ] && { pgrep -af "$scratch/"; pkill -9 -f "$scratch/"; fail "$1: processes left behind"; }
+        sleep 0.05
+    done
+    [ -z "$(ls -A "$TMPDIR")" ] || { ls -lA "$TMPDIR"; rm -rf "${TMPDIR:?}"/*; fail "$1: files left in TMPDIR"; }
+    if [ -f "$scratch/ns" ]; then
+        for ns in $(cat "$scratch/ns"); do
+            ls /dev/shm/"$ns".* >/dev/null 2>&1 && { rm -f /dev/shm/"$ns".*; fail "$1: /dev/shm/$ns.* left behind"; }
+        done
+        rm -f "$scratch/ns"
+    fi
+    return 0
+}
