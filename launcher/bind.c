@@ -37,7 +37,16 @@ static int load_topology(void)
 {
     if (topo_loaded)
         return 0;
-    if (hwloc_topology_init(&topo) < 0)
+    /* hwloc dlopens its plugins at init (libxml2 and ICU, OpenCL, X11 for
+     * GL, libpciaccess): we need none of them, and loading them costs
+     * milliseconds of every mpirun.  Unset again so ranks do not inherit it. */
+    bool deny = !getenv("HWLOC_PLUGINS_BLACKLIST");
+    if (deny)
+        setenv("HWLOC_PLUGINS_BLACKLIST", "xml_libxml,opencl,gl,pci,cuda,nvml,rsmi,levelzero", 1);
+    int rc = hwloc_topology_init(&topo);
+    if (deny)
+        unsetenv("HWLOC_PLUGINS_BLACKLIST");
+    if (rc < 0)
         return -1;
     hwloc_topology_set_flags(topo, HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM |
                                        HWLOC_TOPOLOGY_FLAG_RESTRICT_TO_CPUBINDING);
