@@ -44,8 +44,12 @@
 #define RING_CELLS     32u /* per pair: 2 KiB */
 #define CELL           64u
 #define INLINE_MAX     (15u * CELL) /* payload bytes that travel in the ring */
-#define POOL_SLOTS     8u
-#define POOL_SLOT      (32u * 1024u)                /* largest frame payload */
+#ifndef POOL_SLOTS
+#define POOL_SLOTS 8u
+#endif
+#ifndef POOL_SLOT
+#define POOL_SLOT (32u * 1024u) /* largest frame payload */
+#endif
 #define SEG_MAGIC      UINT64_C(0x4c41524b53484d31) /* "LARKSHM1" */
 
 #define CTL_STAMP_MASK UINT64_C(0xffffffff)
