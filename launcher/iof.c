@@ -9,6 +9,7 @@
 #include "launcher.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,8 @@ int lark_write_all(int fd, const void *buf, size_t len)
                 continue;
             if (errno == EAGAIN) {
                 /* Our stdout was left non-blocking by someone: wait for room. */
-                usleep(1000);
+                struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+                poll(&pfd, 1, -1);
                 continue;
             }
             return -1;

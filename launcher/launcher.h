@@ -195,6 +195,9 @@ int lark_write_all(int fd, const void *buf, size_t len);
 /* ---- spawn.c ------------------------------------------------------------ */
 
 struct lark_job;
+/* mpirun's original soft limit on open files, restored in each rank (mpirun
+ * raises its own for its pipes), or -1 when unchanged. */
+extern long lark_spawn_nofile;
 /* Fork and exec every rank with its environment, pipes, binding and wdir. */
 int lark_spawn_all(struct lark_job *job, char *err, size_t errlen);
 /* mpirun's environment minus stale PMIx/Lark variables, plus --prefix and

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -93,6 +94,14 @@ int main(int argc, char **argv)
      * ~10 ms of every job.  Set before the server starts and inherited by
      * the ranks, unless the user chose. */
     setenv("PMIX_MCA_gds", "hash", 0);
+    /* Three pipes per rank: raise the soft limit on descriptors as far as
+     * allowed, for jobs of hundreds of ranks. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        lark_spawn_nofile = (long)rl.rlim_cur; /* the ranks get the old limit back */
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
     int code = 1;
     struct lark_job job;
     memset(&job, 0, sizeof(job));

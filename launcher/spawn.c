@@ -14,8 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+long lark_spawn_nofile = -1;
 
 static int env_count(char **env)
 {
@@ -209,6 +212,13 @@ static void child_run(const struct child_plan *c)
     sigemptyset(&none);
     signal(SIGPIPE, SIG_DFL);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    if (lark_spawn_nofile >= 0) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+            rl.rlim_cur = (rlim_t)lark_spawn_nofile;
+            setrlimit(RLIMIT_NOFILE, &rl);
+        }
+    }
     lark_bind_apply(c->proc, c->report, c->report_fd);
     if (dup2(c->in_fd, 0) < 0 || dup2(c->out_fd, 1) < 0 || dup2(c->err_fd, 2) < 0)
         _exit(127);
