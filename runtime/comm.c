@@ -118,12 +118,14 @@ int lark_comm_create(const int *world_ranks, int size, uint32_t cid, struct lark
 
 void lark_comm_retain(struct lark_comm *comm)
 {
+    if (comm->predefined) /* never freed: skip the atomic on every request */
+        return;
     __atomic_add_fetch(&comm->refcount, 1, __ATOMIC_RELAXED);
 }
 
 void lark_comm_release(struct lark_comm *comm)
 {
-    if (__atomic_sub_fetch(&comm->refcount, 1, __ATOMIC_ACQ_REL) > 0 || comm->predefined)
+    if (comm->predefined || __atomic_sub_fetch(&comm->refcount, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     if (comm->destroy_hook != NULL)
         comm->destroy_hook(comm);
