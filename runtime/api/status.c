@@ -30,8 +30,16 @@ LARK_API_ALIAS(Get_count)
 
 int PMPI_Get_elements(const MPI_Status *status, MPI_Datatype datatype, int *count)
 {
-    /* Predefined datatypes are their own basic elements. */
-    return count_of("MPI_Get_elements", status, datatype, count);
+    struct lark_datatype *d = lark_datatype_from_handle(datatype);
+    if (d == NULL || d->second_size == 0 || status == NULL || count == NULL)
+        return count_of("MPI_Get_elements", status, datatype, count);
+    /* A pair type (MPI_DOUBLE_INT, ...) is two basic elements; a partial
+     * pair counts the value if it arrived whole. */
+    size_t bytes = lark_status_bytes(status), vsize = d->size - d->second_size;
+    size_t whole = bytes / d->size, rest = bytes % d->size;
+    size_t n = 2 * whole + (rest >= vsize ? 1 : 0);
+    *count = (rest != 0 && rest != vsize) || n > INT32_MAX ? MPI_UNDEFINED : (int)n;
+    return MPI_SUCCESS;
 }
 LARK_API_ALIAS(Get_elements)
 

@@ -108,6 +108,8 @@ static void test_types_wildcards(void)
                     &st));
     OK(MPI_Get_count(&st, MPI_DOUBLE_INT, &cnt));
     CHECK(cnt == 3);
+    OK(MPI_Get_elements(&st, MPI_DOUBLE_INT, &cnt));
+    CHECK(cnt == 6); /* a pair is two basic elements */
     for (int i = 0; i < 3; i++)
         CHECK(pr[i].v == peer + i * 0.25 && pr[i].i == peer * 10 + i);
 
