@@ -324,6 +324,31 @@ static void drain_events(struct loop *L)
     }
 }
 
+/* What a fatal signal usually says about the program, for the one line. */
+static const char *signal_meaning(int sig)
+{
+    switch (sig) {
+    case SIGSEGV:
+        return ": an invalid memory access in the program";
+    case SIGBUS:
+        return ": a bad memory access, e.g. past the end of a mapped file";
+    case SIGFPE:
+        return ": an arithmetic error such as an integer division by zero";
+    case SIGABRT:
+        return ": the program called abort(), often a failed assert";
+    case SIGILL:
+        return ": an illegal instruction";
+    case SIGKILL:
+        return ": killed from outside, often by the out-of-memory killer";
+    case SIGTERM:
+        return ": terminated from outside";
+    case SIGPIPE:
+        return ": it wrote to a pipe nobody reads";
+    default:
+        return "";
+    }
+}
+
 static void on_exit_of(struct loop *L, struct lark_proc *p)
 {
     int st = p->status;
@@ -331,16 +356,18 @@ static void on_exit_of(struct loop *L, struct lark_proc *p)
     if (WIFSIGNALED(st)) {
         int sig = WTERMSIG(st);
         fail_line(L, 128 + sig,
-                  "mpirun: rank %d (pid %d) on %s was killed by signal %d (%s)%s; the job is "
+                  "mpirun: rank %d (pid %d) on %s was killed by signal %d (%s%s)%s; the job is "
                   "aborted\n",
-                  p->rank, (int)p->pid, h, sig, strsignal(sig),
+                  p->rank, (int)p->pid, h, sig, strsignal(sig), signal_meaning(sig),
                   WCOREDUMP(st) ? ", core dumped" : "");
     } else if (WEXITSTATUS(st) != 0) {
         int code = WEXITSTATUS(st);
         fail_line(L, code,
                   "mpirun: rank %d (pid %d) on %s exited with status %d%s; the job is aborted\n",
                   p->rank, (int)p->pid, h, code,
-                  code == 127 && !p->connected ? " (the program could not be started)" : "");
+                  code == 127 && !p->connected ? " (the program could not be started)"
+                  : p->connected               ? " (it returned or called exit with that code)"
+                                               : " (before MPI_Init, or not an MPI program)");
     } else if (p->connected && !p->finalized) {
         fail_line(L, 1,
                   "mpirun: rank %d (pid %d) on %s exited with status 0 without calling "
@@ -388,6 +415,7 @@ static void on_signal(struct loop *L, int sig)
     case SIGINT:
     case SIGTERM:
     case SIGHUP:
+    case SIGQUIT:
         if (L->failing) {
             kill_all(L); /* asked twice: no more grace */
             break;
@@ -437,7 +465,7 @@ static int loop_setup(struct loop *L, struct lark_job *job)
     L->ep = epoll_create1(EPOLL_CLOEXEC);
     sigset_t set;
     sigemptyset(&set);
-    int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGTSTP, SIGCONT};
+    int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGTSTP, SIGCONT};
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
         sigaddset(&set, sigs[i]);
     L->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);

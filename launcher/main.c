@@ -72,6 +72,11 @@ static void make_nspace(char *buf, size_t len)
 
 int main(int argc, char **argv)
 {
+    /* Started with stdin, stdout or stderr closed, a pipe of ours would
+     * take that number: hold them with /dev/null. */
+    for (int fd = 0; fd < 3; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+            open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
     struct lark_options o;
     char err[LARK_ERRLEN];
     if (lark_options_parse(argc, argv, &o, err, sizeof(err)) < 0) {
@@ -170,7 +175,7 @@ int main(int argc, char **argv)
     /* The loop takes these through a signalfd; PMIx threads inherit the mask. */
     sigset_t set;
     sigemptyset(&set);
-    int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGTSTP, SIGCONT};
+    int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGTSTP, SIGCONT};
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
         sigaddset(&set, sigs[i]);
     sigprocmask(SIG_BLOCK, &set, NULL);

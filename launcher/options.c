@@ -38,6 +38,7 @@ enum opt_id {
     OPT_HELP,
     OPT_VERBOSE,
     OPT_IGNORE, /* accepted for compatibility, no effect (see the table) */
+    OPT_MCA,    /* Open MPI's --mca KEY VALUE: said to be ignored */
 };
 
 struct opt_def {
@@ -88,6 +89,8 @@ static const struct opt_def opt_table[] = {
     {"genvall", OPT_IGNORE, 0},
     {"quiet", OPT_IGNORE, 0},
     {"q", OPT_IGNORE, 0},
+    {"mca", OPT_MCA, 2},
+    {"gmca", OPT_MCA, 2},
 };
 
 const char lark_options_usage[] =
@@ -411,6 +414,11 @@ static int apply_opt(const struct opt_def *d, const char *tok, char **vals, stru
         o->verbose = true;
         return 0;
     case OPT_IGNORE:
+        return 0;
+    case OPT_MCA:
+        fprintf(stderr,
+                "mpirun: ignoring %s %s %s: Open MPI's MCA parameters have no meaning for Lark\n",
+                tok, vals[0], vals[1]);
         return 0;
     }
     return 0;

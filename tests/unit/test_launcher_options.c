@@ -189,6 +189,11 @@ static void test_launcher_options_io_and_control(void **state)
     assert_int_equal(parse("-h", NULL), 0);
     assert_true(o.help);
     assert_int_equal(parse("--allow-run-as-root", "-genvall", "prog", NULL), 0);
+    assert_int_equal(parse("--mca", "btl", "self", "-n", "2", "prog", NULL), 0);
+    assert_int_equal(o.apps[0].np, 2);
+    assert_string_equal(o.apps[0].argv[0], "prog");
+    assert_int_equal(parse("--mca", "btl", NULL), -1);
+    expect_error("'--mca'");
 }
 
 static void test_launcher_options_malformed(void **state)
