@@ -31,7 +31,7 @@ check() {
 }
 
 check abort 7 7 "rank 0 .* called MPI_Abort with error code 7"
-check crash 11 139 "rank 1 .* killed by signal 11 (Segmentation fault)"
+check crash 11 139 "rank 1 .* killed by signal 11 (Segmentation fault: an invalid memory access"
 check crash 9 137 "rank 1 .* killed by signal 9"
 check exit 5 5 "rank 1 .* exited with status 5"
 check nofinalize "" 1 "rank 1 .* without calling MPI_Finalize"
