@@ -33,7 +33,9 @@
 #define LARK_SLEEP_NS 20000000L /* 20 ms: a safety net, not a polling period */
 
 static struct lark_doorbell private_bell;
-static struct lark_doorbell *bell = &private_bell;
+/* Where this process's doorbell is: written at init and finalize by the
+ * main thread, read by any thread (atomic: PMIx's thread rings it too). */
+static struct lark_doorbell *_Atomic bell = &private_bell;
 /* The waiting policy: poll tightly for spin_ns, then yield between polls
  * until yield_ns, then sleep.  Set by lark_progress_init from the layout,
  * overridable with LARK_WAIT_SPIN_US / LARK_WAIT_YIELD_US. */
@@ -150,19 +152,20 @@ void lark_progress_wait(bool (*done)(void *arg), void *arg)
             continue;
         }
         /* Sleep until rung (see the protocol above). */
-        atomic_fetch_add_explicit(&bell->sleepers, 1, memory_order_seq_cst);
+        struct lark_doorbell *b = bell;
+        atomic_fetch_add_explicit(&b->sleepers, 1, memory_order_seq_cst);
         atomic_thread_fence(memory_order_seq_cst);
-        uint32_t seen = atomic_load_explicit(&bell->seq, memory_order_seq_cst);
+        uint32_t seen = atomic_load_explicit(&b->seq, memory_order_seq_cst);
         ev = 0;
         if (poll_once(done, arg, &ev)) {
-            atomic_fetch_sub_explicit(&bell->sleepers, 1, memory_order_seq_cst);
+            atomic_fetch_sub_explicit(&b->sleepers, 1, memory_order_seq_cst);
             return;
         }
         if (ev == 0) {
             struct timespec ts = {0, LARK_SLEEP_NS};
-            syscall(SYS_futex, &bell->seq, FUTEX_WAIT, seen, &ts, NULL, 0);
+            syscall(SYS_futex, &b->seq, FUTEX_WAIT, seen, &ts, NULL, 0);
         }
-        atomic_fetch_sub_explicit(&bell->sleepers, 1, memory_order_seq_cst);
+        atomic_fetch_sub_explicit(&b->sleepers, 1, memory_order_seq_cst);
         /* Woken: poll hard again, more may follow. */
         idle = 0;
         since = 0;

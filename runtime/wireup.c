@@ -209,13 +209,16 @@ struct fence_wait {
     pmix_status_t status;
 };
 
-/* Called by the PMIx progress thread when the finalize fence completes. */
+/* Called by the PMIx progress thread when the finalize fence completes.
+ * `done` is stored only after the wake-up, so the main thread cannot go on
+ * to unmap the doorbell while this thread still rings it; if the main
+ * thread sleeps through the ring, its bounded sleep ends the wait. */
 static void fence_done_cb(pmix_status_t status, void *cbdata)
 {
     struct fence_wait *w = cbdata;
     w->status = status;
-    atomic_store_explicit(&w->done, 1, memory_order_release);
     lark_progress_wake_self();
+    atomic_store_explicit(&w->done, 1, memory_order_release);
 }
 
 static bool fence_is_done(void *arg)
