@@ -16,10 +16,13 @@
  * wire header (one cell together), then inline payload in the next cells, or
  * a pool slot index in the control word.  The producer writes everything,
  * then the control word with release; the consumer reads the control word
- * with acquire, checks its stamp (the ring position), delivers, zeroes the
- * control words of the cells it used (so stale bytes never pass for a
- * stamp), and publishes its tail.  A frame never wraps: a SKIP control word
- * sends the consumer back to cell 0.
+ * with acquire, checks its stamp (the ring position), delivers, and
+ * publishes its tail.  A frame never wraps: a SKIP control word sends the
+ * consumer back to cell 0.  Stale bytes never pass for a stamp: the consumer
+ * zeroes the first word of every payload cell and of every cell a SKIP
+ * jumped over, so at any time a cell's first word is 0 or a stamp written
+ * in the previous lap (which differs from this lap's); the first cell of a
+ * frame is left alone, which spares a cache-line transfer per message.
  *
  * Large messages are read in one copy with process_vm_readv (get); when the
  * kernel refuses (ptrace_scope, containers) get answers
@@ -41,9 +44,9 @@
 #include "lark.h"
 #include "transport.h"
 
-#define RING_CELLS     32u /* per pair: 2 KiB */
-#define CELL           64u
-#define INLINE_MAX     (15u * CELL) /* payload bytes that travel in the ring */
+#define RING_CELLS 32u /* per pair: 2 KiB */
+#define CELL       64u
+#define INLINE_MAX (15u * CELL) /* payload bytes that travel in the ring */
 #ifndef POOL_SLOTS
 #define POOL_SLOTS 8u
 #endif
@@ -390,8 +393,11 @@ static int poll_ring(struct shm_state *s, struct shm_peer *p)
         uint64_t ctl = atomic_load_explicit(ctlp, memory_order_acquire);
         if ((ctl & CTL_STAMP_MASK) != STAMP(p->tail))
             break;
-        atomic_store_explicit(ctlp, 0, memory_order_relaxed);
         if (ctl & CTL_SKIP) {
+            /* The cells after a SKIP were not written in this lap: clear
+             * them, so every cell holds 0 or a stamp of the last lap. */
+            for (uint64_t k = off + 1; k < RING_CELLS; k++)
+                atomic_store_explicit((_Atomic uint64_t *)r->cells[k].b, 0, memory_order_relaxed);
             p->tail += RING_CELLS - off;
             continue;
         }
