@@ -12,7 +12,8 @@ san=$("$LARK_MPICC" --showme:link | tr ' ' '\n' | grep -- '^-fsanitize=' | tr '\
     -DMPI_C_COMPILER="$LARK_MPICC" -DMPI_CXX_COMPILER="$LARK_MPICXX" > cmake.log 2>&1 ||
     { cat cmake.log; fail "cmake could not configure the project with Lark's MPI"; }
 grep -q "lark-test: MPI_C_VERSION=5.0" cmake.log || { cat cmake.log; fail "FindMPI did not report MPI 5.0"; }
-grep -q "lark-test: MPI_C_INCLUDE_DIRS=.*$top_srcdir/include" cmake.log || { cat cmake.log; fail "FindMPI did not find Lark's mpi.h"; }
+inc=$(cd "$top_srcdir/include" && pwd -P) # CMake prints canonical paths
+grep -q "lark-test: MPI_C_INCLUDE_DIRS=.*$inc" cmake.log || { cat cmake.log; fail "FindMPI did not find Lark's mpi.h"; }
 "$CMAKE" --build build > build.log 2>&1 || { cat build.log; fail "the CMake project did not build"; }
 out=$(timeout 60 "$LARK_MPIRUN" -n 2 ./build/cmake_hello) || fail "cmake_hello did not run: $out"
 echo "$out"
