@@ -6,12 +6,15 @@
  * this process, shm for a process on this node (tcp, later, for the rest).
  * A message of up to the transport's eager_limit bytes goes in one EAGER
  * frame (copied out of the user's buffer at once, so a standard send
- * completes as soon as the transport took it).  A longer one sends an RTS
- * with its address; once matched, the receiver reads it with the
- * transport's single-copy get (CMA for shm) and answers FIN, or, when get is
- * missing or refused, answers CTS and the sender streams DATA frames through
- * the transport (the pipelined fallback).  Synchronous sends set SYNC on
- * EAGER and get a SACK when matched (rendezvous is synchronous anyway).
+ * completes as soon as the transport took it; up to 16 bytes ride inside the
+ * header).  A longer one sends an RTS with its address; once matched, the
+ * receiver reads it with the transport's single-copy get (CMA for shm) and
+ * answers FIN; from LARK_RNDV_SPLIT_MIN on, it first asks the sender to put
+ * the second half (PUT, PUT_DONE) so both sides copy at once.  When get is
+ * missing, refused, or the message is shorter than the transport's get_min,
+ * it answers CTS and the sender streams DATA frames through the transport
+ * (the pipelined copy).  Synchronous sends set SYNC on EAGER and get a SACK
+ * when matched (rendezvous is synchronous anyway).
  *
  * Frames a transport cannot take now (LARK_ERR_AGAIN) wait in the peer's
  * FIFO queue; once a peer has queued frames every later frame queues behind
