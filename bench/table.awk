@@ -37,8 +37,19 @@ NR == 1 {
     }
     next
 }
+# The geometric mean of Lark / best over the rows of one table: one number
+# to follow from run to run.
+function geomean_line() {
+    if (metric != "" && nratio > 0)
+        printf "\nGeometric mean of Lark / best over %d row%s: %.2f\n", nratio, \
+            (nratio > 1 ? "s" : ""), exp(logsum / nratio)
+    nratio = 0
+    logsum = 0
+}
+
 {
     if ($1 != metric) {
+        geomean_line()
         metric = $1
         printf "\n%s %s\n\n", (h == "" ? "###" : h), title(metric)
         printf "%s is better; unit %s; ratio = Lark / best peer.\n\n", \
@@ -59,8 +70,13 @@ NR == 1 {
         printf " %s |", num($i)
     ratio = $(last + 2)
     printf " %s |\n", ratio == "" ? "-" : sprintf("%.2f", ratio)
+    if (ratio != "" && ratio + 0 > 0) {
+        nratio++
+        logsum += log(ratio)
+    }
 }
 END {
+    geomean_line()
     if (ncores != "")
         printf "\n(over): more ranks than the %s cores (oversubscribed).\n", ncores
 }
