@@ -19,13 +19,13 @@
 extern "C" {
 #endif
 
-#define MPI_VERSION 5
-#define MPI_SUBVERSION 0
-#define MPI_ABI_VERSION 1
+#define MPI_VERSION        5
+#define MPI_SUBVERSION     0
+#define MPI_ABI_VERSION    1
 #define MPI_ABI_SUBVERSION 0
 
 /* Lark's own identification, for programs that want to know. */
-#define LARK_MPI 1
+#define LARK_MPI            1
 #define LARK_VERSION_STRING "0.1.0"
 
 /* ---- Integer types ---------------------------------------------------- */
@@ -44,39 +44,34 @@ typedef struct MPI_Status {
     int MPI_internal[5];
 } MPI_Status;
 
-enum {
-    MPI_F_SOURCE = 0,
-    MPI_F_TAG = 1,
-    MPI_F_ERROR = 2,
-    MPI_F_STATUS_SIZE = 8
-};
+enum { MPI_F_SOURCE = 0, MPI_F_TAG = 1, MPI_F_ERROR = 2, MPI_F_STATUS_SIZE = 8 };
 
 /* ---- Handles and predefined handles ----------------------------------- */
 
 typedef struct MPI_ABI_Op *MPI_Op;
 #define MPI_OP_NULL ((MPI_Op)0x00000020)
-#define MPI_SUM ((MPI_Op)0x00000021)
-#define MPI_MIN ((MPI_Op)0x00000022)
-#define MPI_MAX ((MPI_Op)0x00000023)
-#define MPI_PROD ((MPI_Op)0x00000024)
-#define MPI_BAND ((MPI_Op)0x00000028)
-#define MPI_BOR ((MPI_Op)0x00000029)
-#define MPI_BXOR ((MPI_Op)0x0000002a)
-#define MPI_LAND ((MPI_Op)0x00000030)
-#define MPI_LOR ((MPI_Op)0x00000031)
-#define MPI_LXOR ((MPI_Op)0x00000032)
-#define MPI_MINLOC ((MPI_Op)0x00000038)
-#define MPI_MAXLOC ((MPI_Op)0x00000039)
+#define MPI_SUM     ((MPI_Op)0x00000021)
+#define MPI_MIN     ((MPI_Op)0x00000022)
+#define MPI_MAX     ((MPI_Op)0x00000023)
+#define MPI_PROD    ((MPI_Op)0x00000024)
+#define MPI_BAND    ((MPI_Op)0x00000028)
+#define MPI_BOR     ((MPI_Op)0x00000029)
+#define MPI_BXOR    ((MPI_Op)0x0000002a)
+#define MPI_LAND    ((MPI_Op)0x00000030)
+#define MPI_LOR     ((MPI_Op)0x00000031)
+#define MPI_LXOR    ((MPI_Op)0x00000032)
+#define MPI_MINLOC  ((MPI_Op)0x00000038)
+#define MPI_MAXLOC  ((MPI_Op)0x00000039)
 #define MPI_REPLACE ((MPI_Op)0x0000003c)
-#define MPI_NO_OP ((MPI_Op)0x0000003d)
+#define MPI_NO_OP   ((MPI_Op)0x0000003d)
 
 typedef struct MPI_ABI_Comm *MPI_Comm;
-#define MPI_COMM_NULL ((MPI_Comm)0x00000100)
+#define MPI_COMM_NULL  ((MPI_Comm)0x00000100)
 #define MPI_COMM_WORLD ((MPI_Comm)0x00000101)
-#define MPI_COMM_SELF ((MPI_Comm)0x00000102)
+#define MPI_COMM_SELF  ((MPI_Comm)0x00000102)
 
 typedef struct MPI_ABI_Group *MPI_Group;
-#define MPI_GROUP_NULL ((MPI_Group)0x00000108)
+#define MPI_GROUP_NULL  ((MPI_Group)0x00000108)
 #define MPI_GROUP_EMPTY ((MPI_Group)0x00000109)
 
 typedef struct MPI_ABI_Win *MPI_Win;
@@ -89,89 +84,89 @@ typedef struct MPI_ABI_Session *MPI_Session;
 #define MPI_SESSION_NULL ((MPI_Session)0x00000120)
 
 typedef struct MPI_ABI_Message *MPI_Message;
-#define MPI_MESSAGE_NULL ((MPI_Message)0x00000128)
+#define MPI_MESSAGE_NULL    ((MPI_Message)0x00000128)
 #define MPI_MESSAGE_NO_PROC ((MPI_Message)0x00000129)
 
 typedef struct MPI_ABI_Info *MPI_Info;
 #define MPI_INFO_NULL ((MPI_Info)0x00000130)
-#define MPI_INFO_ENV ((MPI_Info)0x00000131)
+#define MPI_INFO_ENV  ((MPI_Info)0x00000131)
 
 typedef struct MPI_ABI_Errhandler *MPI_Errhandler;
-#define MPI_ERRHANDLER_NULL ((MPI_Errhandler)0x00000140)
+#define MPI_ERRHANDLER_NULL  ((MPI_Errhandler)0x00000140)
 #define MPI_ERRORS_ARE_FATAL ((MPI_Errhandler)0x00000141)
-#define MPI_ERRORS_RETURN ((MPI_Errhandler)0x00000142)
-#define MPI_ERRORS_ABORT ((MPI_Errhandler)0x00000143)
+#define MPI_ERRORS_RETURN    ((MPI_Errhandler)0x00000142)
+#define MPI_ERRORS_ABORT     ((MPI_Errhandler)0x00000143)
 
 typedef struct MPI_ABI_Request *MPI_Request;
 #define MPI_REQUEST_NULL ((MPI_Request)0x00000180)
 
 typedef struct MPI_ABI_Datatype *MPI_Datatype;
-#define MPI_DATATYPE_NULL ((MPI_Datatype)0x00000200)
-#define MPI_AINT ((MPI_Datatype)0x00000201)
-#define MPI_COUNT ((MPI_Datatype)0x00000202)
-#define MPI_OFFSET ((MPI_Datatype)0x00000203)
-#define MPI_PACKED ((MPI_Datatype)0x00000207)
-#define MPI_SHORT ((MPI_Datatype)0x00000208)
-#define MPI_INT ((MPI_Datatype)0x00000209)
-#define MPI_LONG ((MPI_Datatype)0x0000020a)
-#define MPI_LONG_LONG ((MPI_Datatype)0x0000020b)
-#define MPI_LONG_LONG_INT MPI_LONG_LONG
-#define MPI_UNSIGNED_SHORT ((MPI_Datatype)0x0000020c)
-#define MPI_UNSIGNED ((MPI_Datatype)0x0000020d)
-#define MPI_UNSIGNED_LONG ((MPI_Datatype)0x0000020e)
-#define MPI_UNSIGNED_LONG_LONG ((MPI_Datatype)0x0000020f)
-#define MPI_FLOAT ((MPI_Datatype)0x00000210)
-#define MPI_C_FLOAT_COMPLEX ((MPI_Datatype)0x00000212)
-#define MPI_C_COMPLEX MPI_C_FLOAT_COMPLEX
-#define MPI_CXX_FLOAT_COMPLEX ((MPI_Datatype)0x00000213)
-#define MPI_DOUBLE ((MPI_Datatype)0x00000214)
-#define MPI_C_DOUBLE_COMPLEX ((MPI_Datatype)0x00000216)
-#define MPI_CXX_DOUBLE_COMPLEX ((MPI_Datatype)0x00000217)
-#define MPI_INTEGER ((MPI_Datatype)0x00000218)
-#define MPI_LOGICAL ((MPI_Datatype)0x00000219)
-#define MPI_REAL ((MPI_Datatype)0x0000021a)
-#define MPI_COMPLEX ((MPI_Datatype)0x0000021b)
-#define MPI_DOUBLE_PRECISION ((MPI_Datatype)0x0000021c)
-#define MPI_DOUBLE_COMPLEX ((MPI_Datatype)0x0000021d)
-#define MPI_LONG_DOUBLE ((MPI_Datatype)0x00000220)
-#define MPI_C_LONG_DOUBLE_COMPLEX ((MPI_Datatype)0x00000224)
+#define MPI_DATATYPE_NULL           ((MPI_Datatype)0x00000200)
+#define MPI_AINT                    ((MPI_Datatype)0x00000201)
+#define MPI_COUNT                   ((MPI_Datatype)0x00000202)
+#define MPI_OFFSET                  ((MPI_Datatype)0x00000203)
+#define MPI_PACKED                  ((MPI_Datatype)0x00000207)
+#define MPI_SHORT                   ((MPI_Datatype)0x00000208)
+#define MPI_INT                     ((MPI_Datatype)0x00000209)
+#define MPI_LONG                    ((MPI_Datatype)0x0000020a)
+#define MPI_LONG_LONG               ((MPI_Datatype)0x0000020b)
+#define MPI_LONG_LONG_INT           MPI_LONG_LONG
+#define MPI_UNSIGNED_SHORT          ((MPI_Datatype)0x0000020c)
+#define MPI_UNSIGNED                ((MPI_Datatype)0x0000020d)
+#define MPI_UNSIGNED_LONG           ((MPI_Datatype)0x0000020e)
+#define MPI_UNSIGNED_LONG_LONG      ((MPI_Datatype)0x0000020f)
+#define MPI_FLOAT                   ((MPI_Datatype)0x00000210)
+#define MPI_C_FLOAT_COMPLEX         ((MPI_Datatype)0x00000212)
+#define MPI_C_COMPLEX               MPI_C_FLOAT_COMPLEX
+#define MPI_CXX_FLOAT_COMPLEX       ((MPI_Datatype)0x00000213)
+#define MPI_DOUBLE                  ((MPI_Datatype)0x00000214)
+#define MPI_C_DOUBLE_COMPLEX        ((MPI_Datatype)0x00000216)
+#define MPI_CXX_DOUBLE_COMPLEX      ((MPI_Datatype)0x00000217)
+#define MPI_INTEGER                 ((MPI_Datatype)0x00000218)
+#define MPI_LOGICAL                 ((MPI_Datatype)0x00000219)
+#define MPI_REAL                    ((MPI_Datatype)0x0000021a)
+#define MPI_COMPLEX                 ((MPI_Datatype)0x0000021b)
+#define MPI_DOUBLE_PRECISION        ((MPI_Datatype)0x0000021c)
+#define MPI_DOUBLE_COMPLEX          ((MPI_Datatype)0x0000021d)
+#define MPI_LONG_DOUBLE             ((MPI_Datatype)0x00000220)
+#define MPI_C_LONG_DOUBLE_COMPLEX   ((MPI_Datatype)0x00000224)
 #define MPI_CXX_LONG_DOUBLE_COMPLEX ((MPI_Datatype)0x00000225)
-#define MPI_FLOAT_INT ((MPI_Datatype)0x00000228)
-#define MPI_DOUBLE_INT ((MPI_Datatype)0x00000229)
-#define MPI_LONG_INT ((MPI_Datatype)0x0000022a)
-#define MPI_2INT ((MPI_Datatype)0x0000022b)
-#define MPI_SHORT_INT ((MPI_Datatype)0x0000022c)
-#define MPI_LONG_DOUBLE_INT ((MPI_Datatype)0x0000022d)
-#define MPI_2REAL ((MPI_Datatype)0x00000230)
-#define MPI_2DOUBLE_PRECISION ((MPI_Datatype)0x00000231)
-#define MPI_2INTEGER ((MPI_Datatype)0x00000232)
-#define MPI_C_BOOL ((MPI_Datatype)0x00000238)
-#define MPI_CXX_BOOL ((MPI_Datatype)0x00000239)
-#define MPI_WCHAR ((MPI_Datatype)0x0000023c)
-#define MPI_INT8_T ((MPI_Datatype)0x00000240)
-#define MPI_UINT8_T ((MPI_Datatype)0x00000241)
-#define MPI_CHAR ((MPI_Datatype)0x00000243)
-#define MPI_SIGNED_CHAR ((MPI_Datatype)0x00000244)
-#define MPI_UNSIGNED_CHAR ((MPI_Datatype)0x00000245)
-#define MPI_BYTE ((MPI_Datatype)0x00000247)
-#define MPI_INT16_T ((MPI_Datatype)0x00000248)
-#define MPI_UINT16_T ((MPI_Datatype)0x00000249)
-#define MPI_INT32_T ((MPI_Datatype)0x00000250)
-#define MPI_UINT32_T ((MPI_Datatype)0x00000251)
-#define MPI_INT64_T ((MPI_Datatype)0x00000258)
-#define MPI_UINT64_T ((MPI_Datatype)0x00000259)
-#define MPI_INTEGER1 ((MPI_Datatype)0x000002c0)
-#define MPI_CHARACTER ((MPI_Datatype)0x000002c3)
-#define MPI_INTEGER2 ((MPI_Datatype)0x000002c8)
-#define MPI_INTEGER4 ((MPI_Datatype)0x000002d0)
-#define MPI_REAL4 ((MPI_Datatype)0x000002d2)
-#define MPI_INTEGER8 ((MPI_Datatype)0x000002d8)
-#define MPI_REAL8 ((MPI_Datatype)0x000002da)
-#define MPI_COMPLEX8 ((MPI_Datatype)0x000002db)
-#define MPI_INTEGER16 ((MPI_Datatype)0x000002e0)
-#define MPI_REAL16 ((MPI_Datatype)0x000002e2)
-#define MPI_COMPLEX16 ((MPI_Datatype)0x000002e3)
-#define MPI_COMPLEX32 ((MPI_Datatype)0x000002eb)
+#define MPI_FLOAT_INT               ((MPI_Datatype)0x00000228)
+#define MPI_DOUBLE_INT              ((MPI_Datatype)0x00000229)
+#define MPI_LONG_INT                ((MPI_Datatype)0x0000022a)
+#define MPI_2INT                    ((MPI_Datatype)0x0000022b)
+#define MPI_SHORT_INT               ((MPI_Datatype)0x0000022c)
+#define MPI_LONG_DOUBLE_INT         ((MPI_Datatype)0x0000022d)
+#define MPI_2REAL                   ((MPI_Datatype)0x00000230)
+#define MPI_2DOUBLE_PRECISION       ((MPI_Datatype)0x00000231)
+#define MPI_2INTEGER                ((MPI_Datatype)0x00000232)
+#define MPI_C_BOOL                  ((MPI_Datatype)0x00000238)
+#define MPI_CXX_BOOL                ((MPI_Datatype)0x00000239)
+#define MPI_WCHAR                   ((MPI_Datatype)0x0000023c)
+#define MPI_INT8_T                  ((MPI_Datatype)0x00000240)
+#define MPI_UINT8_T                 ((MPI_Datatype)0x00000241)
+#define MPI_CHAR                    ((MPI_Datatype)0x00000243)
+#define MPI_SIGNED_CHAR             ((MPI_Datatype)0x00000244)
+#define MPI_UNSIGNED_CHAR           ((MPI_Datatype)0x00000245)
+#define MPI_BYTE                    ((MPI_Datatype)0x00000247)
+#define MPI_INT16_T                 ((MPI_Datatype)0x00000248)
+#define MPI_UINT16_T                ((MPI_Datatype)0x00000249)
+#define MPI_INT32_T                 ((MPI_Datatype)0x00000250)
+#define MPI_UINT32_T                ((MPI_Datatype)0x00000251)
+#define MPI_INT64_T                 ((MPI_Datatype)0x00000258)
+#define MPI_UINT64_T                ((MPI_Datatype)0x00000259)
+#define MPI_INTEGER1                ((MPI_Datatype)0x000002c0)
+#define MPI_CHARACTER               ((MPI_Datatype)0x000002c3)
+#define MPI_INTEGER2                ((MPI_Datatype)0x000002c8)
+#define MPI_INTEGER4                ((MPI_Datatype)0x000002d0)
+#define MPI_REAL4                   ((MPI_Datatype)0x000002d2)
+#define MPI_INTEGER8                ((MPI_Datatype)0x000002d8)
+#define MPI_REAL8                   ((MPI_Datatype)0x000002da)
+#define MPI_COMPLEX8                ((MPI_Datatype)0x000002db)
+#define MPI_INTEGER16               ((MPI_Datatype)0x000002e0)
+#define MPI_REAL16                  ((MPI_Datatype)0x000002e2)
+#define MPI_COMPLEX16               ((MPI_Datatype)0x000002e3)
+#define MPI_COMPLEX32               ((MPI_Datatype)0x000002eb)
 
 /* ---- Error classes ------------------------------------------------------ */
 
@@ -243,32 +238,32 @@ enum {
 
 /* ---- Buffer address constants and ignored arguments ------------------ */
 
-#define MPI_BOTTOM ((void *)0)
-#define MPI_IN_PLACE ((void *)1)
+#define MPI_BOTTOM           ((void *)0)
+#define MPI_IN_PLACE         ((void *)1)
 #define MPI_BUFFER_AUTOMATIC ((void *)2)
 
-#define MPI_ARGV_NULL ((char **)0)
-#define MPI_ARGVS_NULL ((char ***)0)
-#define MPI_ERRCODES_IGNORE ((int *)0)
-#define MPI_STATUS_IGNORE ((MPI_Status *)0)
-#define MPI_STATUSES_IGNORE ((MPI_Status *)0)
-#define MPI_UNWEIGHTED ((int *)4)
-#define MPI_WEIGHTS_EMPTY ((int *)5)
+#define MPI_ARGV_NULL        ((char **)0)
+#define MPI_ARGVS_NULL       ((char ***)0)
+#define MPI_ERRCODES_IGNORE  ((int *)0)
+#define MPI_STATUS_IGNORE    ((MPI_Status *)0)
+#define MPI_STATUSES_IGNORE  ((MPI_Status *)0)
+#define MPI_UNWEIGHTED       ((int *)4)
+#define MPI_WEIGHTS_EMPTY    ((int *)5)
 
-#define MPI_BSEND_OVERHEAD 512
+#define MPI_BSEND_OVERHEAD   512
 
 /* ---- String sizes ------------------------------------------------------- */
 
-#define MPI_MAX_DATAREP_STRING 128
-#define MPI_MAX_ERROR_STRING 512
-#define MPI_MAX_INFO_KEY 256
-#define MPI_MAX_INFO_VAL 1024
+#define MPI_MAX_DATAREP_STRING         128
+#define MPI_MAX_ERROR_STRING           512
+#define MPI_MAX_INFO_KEY               256
+#define MPI_MAX_INFO_VAL               1024
 #define MPI_MAX_LIBRARY_VERSION_STRING 8192
-#define MPI_MAX_OBJECT_NAME 128
-#define MPI_MAX_PORT_NAME 1024
-#define MPI_MAX_PROCESSOR_NAME 256
-#define MPI_MAX_STRINGTAG_LEN 1024
-#define MPI_MAX_PSET_NAME_LEN 512
+#define MPI_MAX_OBJECT_NAME            128
+#define MPI_MAX_PORT_NAME              1024
+#define MPI_MAX_PROCESSOR_NAME         256
+#define MPI_MAX_STRINGTAG_LEN          1024
+#define MPI_MAX_PSET_NAME_LEN          512
 
 /* ---- Mode constants (powers of two, may be OR-ed) ---------------------- */
 
@@ -385,8 +380,7 @@ enum {
 
 /* ---- Callback types ----------------------------------------------------- */
 
-typedef void(MPI_User_function)(void *invec, void *inoutvec, int *len,
-                                MPI_Datatype *datatype);
+typedef void(MPI_User_function)(void *invec, void *inoutvec, int *len, MPI_Datatype *datatype);
 typedef void(MPI_User_function_c)(void *invec, void *inoutvec, MPI_Count *len,
                                   MPI_Datatype *datatype);
 typedef void(MPI_Comm_errhandler_function)(MPI_Comm *, int *, ...);
@@ -616,8 +610,8 @@ int PMPI_Reduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype data
                 int root, MPI_Comm comm);
 int MPI_Allreduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
                   MPI_Comm comm);
-int PMPI_Allreduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype,
-                   MPI_Op op, MPI_Comm comm);
+int PMPI_Allreduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
+                   MPI_Comm comm);
 int MPI_Gather(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
                int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm);
 int PMPI_Gather(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
@@ -653,8 +647,8 @@ int MPI_Alltoall(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void
 int PMPI_Alltoall(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
                   int recvcount, MPI_Datatype recvtype, MPI_Comm comm);
 int MPI_Alltoallv(const void *sendbuf, const int sendcounts[], const int sdispls[],
-                  MPI_Datatype sendtype, void *recvbuf, const int recvcounts[],
-                  const int rdispls[], MPI_Datatype recvtype, MPI_Comm comm);
+                  MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[],
+                  MPI_Datatype recvtype, MPI_Comm comm);
 int PMPI_Alltoallv(const void *sendbuf, const int sendcounts[], const int sdispls[],
                    MPI_Datatype sendtype, void *recvbuf, const int recvcounts[],
                    const int rdispls[], MPI_Datatype recvtype, MPI_Comm comm);

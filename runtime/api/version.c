@@ -21,9 +21,8 @@ int PMPI_Get_library_version(char *version, int *resultlen)
     if (version == NULL || resultlen == NULL)
         return MPI_ERR_ARG;
     int n = snprintf(version, MPI_MAX_LIBRARY_VERSION_STRING,
-                     "Lark MPI %s (MPI %d.%d, standard ABI %d.%d)",
-                     LARK_VERSION_STRING, MPI_VERSION, MPI_SUBVERSION,
-                     MPI_ABI_VERSION, MPI_ABI_SUBVERSION);
+                     "Lark MPI %s (MPI %d.%d, standard ABI %d.%d)", LARK_VERSION_STRING,
+                     MPI_VERSION, MPI_SUBVERSION, MPI_ABI_VERSION, MPI_ABI_SUBVERSION);
     *resultlen = n;
     return MPI_SUCCESS;
 }
