@@ -34,8 +34,11 @@ static void *worker(void *arg)
         int v = rank * 1000000 + t * 100000 + i, r = -1;
         MPI_Request rq[2];
         switch (i % 4) {
-        case 0: /* blocking pairs, ordered so the two sides cannot deadlock */
-            if (rank < peer) {
+        case 0:                 /* blocking pairs, ordered so the two sides cannot deadlock */
+            if (rank == peer) { /* talking to ourselves: the send must go first */
+                OK(MPI_Send(&v, 1, MPI_INT, peer, t, MPI_COMM_WORLD));
+                OK(MPI_Recv(&r, 1, MPI_INT, peer, t, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+            } else if (rank < peer) {
                 OK(MPI_Send(&v, 1, MPI_INT, peer, t, MPI_COMM_WORLD));
                 OK(MPI_Recv(&r, 1, MPI_INT, peer, t, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
             } else {
