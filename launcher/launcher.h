@@ -127,6 +127,7 @@ struct lark_proc {
     /* state, updated by job.c */
     bool connected; /* PMIx_Init done */
     bool finalized; /* PMIx_Finalize done */
+    bool suspect;   /* exited 0 after PMIx_Init, finalize not seen yet (job.c) */
     bool exited;
     int status; /* waitpid status */
     /* stdio (iof.c) */

@@ -7,6 +7,7 @@
  *   pmix_client noinit           rank 1 exits 0 at once; others wait in a fence
  *   pmix_client crash SIG        rank 1 writes last words, then raises SIG; others wait
  *   pmix_client exit CODE        rank 1 exits CODE after PMIx_Init; others wait
+ *   pmix_client skipfin          like ok, but rank 1 exits 0 without PMIx_Finalize
  * Exits 0 when everything checked out; prints what went wrong otherwise. */
 #include <pmix.h>
 #include <signal.h>
@@ -161,6 +162,8 @@ int main(int argc, char **argv)
     PMIX_VALUE_RELEASE(got);
     printf("rank %u of %u: local rank %u, app %u, peer value ok\n", me.rank, size, lrank, appnum);
     fflush(stdout);
+    if (strcmp(mode, "skipfin") == 0 && me.rank == 1)
+        return bad;
     if ((rc = PMIx_Finalize(NULL, 0)) != PMIX_SUCCESS)
         die("PMIx_Finalize", rc);
     return bad;

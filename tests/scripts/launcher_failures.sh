@@ -37,6 +37,12 @@ check exit 5 5 "rank 1 .* exited with status 5"
 check nofinalize "" 1 "rank 1 .* without calling MPI_Finalize"
 check noinit "" 1 "rank 1 .* exited before MPI_Init"
 
+# The rank without PMIx_Finalize is the last one to exit: still a failure.
+run -n 2 "$PC" skipfin
+expect_rc 1 "skipfin"
+expect_err "rank 1 .* without calling MPI_Finalize" "skipfin"
+no_leftovers "skipfin"
+
 # The last output of a crashing rank is delivered, before mpirun's verdict.
 run --oversubscribe -n 3 "$PC" crash 11
 expect_rc 139 "crash output"
