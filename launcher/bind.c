@@ -67,13 +67,13 @@ void *lark_bind_topology(void)
     return load_topology() == 0 ? (void *)topo : NULL;
 }
 
-int lark_bind_default_slots(void)
+int lark_bind_default_slots(bool hwthreads)
 {
     if (load_topology() < 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         return n > 0 ? (int)n : 1;
     }
-    int n = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
+    int n = hwthreads ? -1 : hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
     if (n <= 0)
         n = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
     return n > 0 ? n : 1;

@@ -148,8 +148,9 @@ int lark_bind_compute(const struct lark_options *o, struct lark_proc *procs, int
 void lark_bind_apply(const struct lark_proc *p, bool report, int fd);
 /* The hwloc topology (hwloc_topology_t), loaded once; NULL if it cannot be. */
 void *lark_bind_topology(void);
-/* Number of slots on this host when the user gave none: the allowed cores. */
-int lark_bind_default_slots(void);
+/* Number of slots on this host when the user gave none: the allowed cores,
+ * or hwthreads (--map-by hwthread, --use-hwthread-cpus). */
+int lark_bind_default_slots(bool hwthreads);
 
 /* ---- pmix_server.c ------------------------------------------------------- */
 

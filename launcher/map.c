@@ -43,7 +43,7 @@ int lark_map_ranks(const struct lark_options *o, struct lark_proc **procs, int *
     }
     bool user_slots = o->nhosts > 0;
     if (!user_slots)
-        slots = lark_bind_default_slots();
+        slots = lark_bind_default_slots(o->map_by == LARK_MAP_HWTHREAD);
     if (slots < 1)
         slots = 1;
     const int nnodes = 1;
@@ -67,7 +67,10 @@ int lark_map_ranks(const struct lark_options *o, struct lark_proc **procs, int *
                     "mpirun: %ld ranks requested but only %d slot%s on %s%s; use --oversubscribe "
                     "to run anyway, or --host %s:%ld",
                     total, slots, slots == 1 ? "" : "s", me,
-                    user_slots ? " (from --host/--hostfile)" : " (one per core)", me, total);
+                    user_slots                       ? " (from --host/--hostfile)"
+                    : o->map_by == LARK_MAP_HWTHREAD ? " (one per hwthread)"
+                                                     : " (one per core)",
+                    me, total);
 
     struct lark_proc *p = calloc((size_t)total, sizeof(*p));
     if (!p)

@@ -24,6 +24,7 @@ enum opt_id {
     OPT_MAPBY,
     OPT_BINDTO,
     OPT_REPORT,
+    OPT_HWTHREADS,
     OPT_OVERSUB,
     OPT_X,
     OPT_GENV,
@@ -64,6 +65,7 @@ static const struct opt_def opt_table[] = {
     {"map-by", OPT_MAPBY, 1},
     {"bind-to", OPT_BINDTO, 1},
     {"report-bindings", OPT_REPORT, 0},
+    {"use-hwthread-cpus", OPT_HWTHREADS, 0},
     {"oversubscribe", OPT_OVERSUB, 0},
     {"x", OPT_X, 1},
     {"genv", OPT_GENV, 2},
@@ -107,6 +109,7 @@ const char lark_options_usage[] =
     "  --map-by core|socket|numa|node|slot|hwthread[:PE=n]\n"
     "  --bind-to core|socket|numa|hwthread|none\n"
     "  --report-bindings          print each rank's binding\n"
+    "  --use-hwthread-cpus        one slot per hwthread (same as --map-by hwthread)\n"
     "Environment and files:\n"
     "  -x VAR, -x VAR=val         export VAR to every rank\n"
     "  -genv VAR val              set VAR for every rank\n"
@@ -347,6 +350,9 @@ static int apply_opt(const struct opt_def *d, const char *tok, char **vals, stru
         return parse_bind_to(v, o, err, errlen);
     case OPT_REPORT:
         o->report_bindings = true;
+        return 0;
+    case OPT_HWTHREADS:
+        o->map_by = LARK_MAP_HWTHREAD;
         return 0;
     case OPT_OVERSUB:
         o->oversubscribe = true;

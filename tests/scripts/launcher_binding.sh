@@ -47,5 +47,20 @@ expect_err "bound to package L#0" "--bind-to socket"
 for m in hwthread numa socket slot node; do
     run -n 1 --map-by $m sh -c "$SHOW"; expect_rc 0 "--map-by $m"
 done
+# Bigger topologies, simulated by hwloc over this machine's first two cpus.
+if [ "$all" = "0-1" ]; then
+    export HWLOC_SYNTHETIC="pack:2 core:1 pu:1"
+    run -n 2 --map-by socket --bind-to socket --report-bindings sh -c "$SHOW"; expect_rc 0 "2 packages"
+    [ "$(sort "$out" | tr '\n' '|')" = "0 0|1 1|" ] || fail "map-by socket: $(cat "$out")"
+    expect_err "rank 1 on .*: bound to package L#1 (cpus 1): \[.\]\[B\]" "bind-to socket"
+    export HWLOC_SYNTHETIC="pack:1 core:1 pu:2"
+    run -n 2 --map-by hwthread --report-bindings sh -c "$SHOW"; expect_rc 0 "2 hwthreads"
+    [ "$(sort "$out" | tr '\n' '|')" = "0 0|1 1|" ] || fail "map-by hwthread: $(cat "$out")"
+    expect_err "rank 0 on .*: bound to hwthread L#0 (cpus 0)" "map-by hwthread"
+    run -n 2 sh -c "$SHOW"; [ "$rc" != 0 ] || fail "2 ranks on 1 core without --oversubscribe"
+    expect_err "only 1 slot .*one per core" "1 core, 2 hwthreads"
+    run -n 2 --use-hwthread-cpus sh -c "$SHOW"; expect_rc 0 "--use-hwthread-cpus"
+    unset HWLOC_SYNTHETIC
+fi
 no_leftovers "binding"
 exit 0

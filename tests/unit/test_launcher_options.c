@@ -122,6 +122,8 @@ static void test_launcher_options_map_and_bind(void **state)
     assert_int_equal(parse("--bind-to", "socket", "--report-bindings", "prog", NULL), 0);
     assert_int_equal(o.bind_to, LARK_BIND_SOCKET);
     assert_true(o.report_bindings);
+    assert_int_equal(parse("--use-hwthread-cpus", "prog", NULL), 0);
+    assert_int_equal(o.map_by, LARK_MAP_HWTHREAD);
     assert_int_equal(parse("--bind-to", "numa", "prog", NULL), 0);
     assert_int_equal(o.bind_to, LARK_BIND_NUMA);
 }
