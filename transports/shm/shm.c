@@ -9,8 +9,8 @@
  *    cache-line cells (2 KiB) and a cache line with the consumer's tail;
  *  - this process's send pool: POOL_SLOTS buffers of POOL_SLOT bytes that
  *    it fills with frames too long for a ring, to any receiver.
- * Cost per node with L local ranks: L*L*2.1 KiB of rings plus L*264 KiB of
- * pools: 128 ranks -> 34 MiB + 33 MiB; 64 -> 8.6 + 16.5 MiB; 8 -> 0.1 + 2.1.
+ * Cost per node with L local ranks: L*L*2.1 KiB of rings plus L*224 KiB of
+ * pools: 128 ranks -> 34 + 28 = 62 MiB; 64 -> 8.5 + 14 MiB; 8 -> 0.1 + 1.8.
  *
  * A frame in a ring starts with an 8-byte control word, then the 56-byte
  * wire header (one cell together), then inline payload in the next cells, or
@@ -48,7 +48,7 @@
 #define CELL       64u
 #define INLINE_MAX (15u * CELL) /* payload bytes that travel in the ring */
 #ifndef POOL_SLOTS
-#define POOL_SLOTS 8u
+#define POOL_SLOTS 7u /* 7, not 8: keeps 128 local ranks under 64 MiB */
 #endif
 #ifndef POOL_SLOT
 #define POOL_SLOT (32u * 1024u) /* largest frame payload */
