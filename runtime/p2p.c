@@ -126,7 +126,6 @@ int lark_p2p_init(void)
             return rc;
         ntransports = 2;
     }
-    lark_progress_init();
     return LARK_OK;
 }
 

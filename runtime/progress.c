@@ -56,15 +56,8 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-void lark_progress_init(void)
+void lark_progress_init(int ncpu)
 {
-    cpu_set_t set;
-    int ncpu = 0;
-    if (sched_getaffinity(0, sizeof set, &set) == 0)
-        ncpu = CPU_COUNT(&set);
-    long online = sysconf(_SC_NPROCESSORS_ONLN);
-    if (ncpu <= 0 || (online > 0 && ncpu > online))
-        ncpu = (int)online;
     if (ncpu > 0 && lark_rt.local_size > ncpu) {
         /* Oversubscribed: the rank we wait for may need our core.  Yield
          * after every empty poll (no spinning at all: 8 ranks on 2 cores

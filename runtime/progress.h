@@ -17,7 +17,8 @@ void lark_progress_wait(bool (*done)(void *arg), void *arg);
 /* Wake threads of this process sleeping in lark_progress_wait (a request
  * they may wait on completed).  Runtime lock held or not. */
 void lark_progress_wake_self(void);
-/* Choose the waiting policy (spin counts) from the job layout (init). */
-void lark_progress_init(void);
+/* Choose the waiting policy from the job layout: `ncpu` is how many CPUs
+ * the ranks of this node may run on together (init, after wire-up). */
+void lark_progress_init(int ncpu);
 
 #endif

@@ -10,6 +10,7 @@
  * transports/transport.h).
  */
 #include <pmix.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +143,49 @@ static int layout_pmix(void)
     return LARK_OK;
 }
 
+/* The CPUs the ranks of this node may use, together: the union of their
+ * affinity masks, exchanged at wire-up ("lark.cpus", hex).  A rank's own
+ * mask is not enough: when the launcher binds each rank to one core, every
+ * rank sees one CPU although the job has one per rank; when the whole job
+ * is confined (taskset, cgroup) and not bound, all see the same few CPUs. */
+static void cpus_publish(void)
+{
+    cpu_set_t set;
+    if (lark_rt.singleton || sched_getaffinity(0, sizeof set, &set) != 0)
+        return;
+    char hex[sizeof set * 2 + 1];
+    const unsigned char *b = (const unsigned char *)&set;
+    for (size_t i = 0; i < sizeof set; i++)
+        snprintf(hex + 2 * i, 3, "%02x", b[i]);
+    lark_runtime_put_string("lark.cpus", hex);
+}
+
+static int cpus_of_node(void)
+{
+    cpu_set_t all;
+    CPU_ZERO(&all);
+    if (sched_getaffinity(0, sizeof all, &all) != 0)
+        return (int)sysconf(_SC_NPROCESSORS_ONLN);
+    for (int i = 0; i < lark_rt.local_size && !lark_rt.singleton; i++) {
+        char *hex = NULL;
+        if (lark_rt.local_peers[i] == lark_rt.rank ||
+            lark_runtime_get_peer_string(lark_rt.local_peers[i], "lark.cpus", &hex) != LARK_OK)
+            continue;
+        cpu_set_t set;
+        unsigned char *b = (unsigned char *)&set;
+        size_t n = strlen(hex) / 2;
+        CPU_ZERO(&set);
+        for (size_t k = 0; k < n && k < sizeof set; k++) {
+            unsigned v = 0;
+            sscanf(hex + 2 * k, "%2x", &v);
+            b[k] = (unsigned char)v;
+        }
+        free(hex);
+        CPU_OR(&all, &all, &set);
+    }
+    return CPU_COUNT(&all);
+}
+
 int lark_runtime_init(int required, int *provided)
 {
     int rc;
@@ -183,6 +227,7 @@ int lark_runtime_init(int required, int *provided)
         return rc;
     if ((rc = lark_p2p_init()) != LARK_OK)
         return rc;
+    cpus_publish();
     if (!lark_rt.singleton) {
         pmix_status_t st = PMIx_Commit();
         if (st == PMIX_SUCCESS) {
@@ -200,6 +245,7 @@ int lark_runtime_init(int required, int *provided)
     }
     if ((rc = lark_p2p_wireup()) != LARK_OK)
         return rc;
+    lark_progress_init(cpus_of_node());
     atomic_store_explicit(&lark_rt.state, LARK_STATE_INIT, memory_order_release);
     return LARK_OK;
 }
