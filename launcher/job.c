@@ -93,6 +93,13 @@ static void signal_job(struct loop *L, int sig)
     }
 }
 
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void arm(int fd, long ms)
 {
     struct itimerspec its = {0};
@@ -383,6 +390,7 @@ static void on_exit_of(struct loop *L, struct lark_proc *p)
          * the event arriving a few ms after the rank's exit.  So the verdict
          * waits for it a moment (see check_suspects). */
         p->suspect = true;
+        p->suspect_ms = now_ms();
         if (L->debug)
             fprintf(stderr, "mpirun[debug]: rank %d: no finalize seen yet\n", p->rank);
         if (!L->suspects)
@@ -398,20 +406,32 @@ static void on_exit_of(struct loop *L, struct lark_proc *p)
 
 /* Ranks that exited 0 after PMIx_Init and whose PMIx_Finalize has still
  * not been seen: they skipped MPI_Finalize. */
-static void check_suspects(struct loop *L)
+static void check_suspects(struct loop *L, bool all)
 {
     drain_events(L);
     L->suspects = false;
+    long long now = now_ms(), next = -1;
     for (int i = 0; i < L->job->nprocs; i++) {
         struct lark_proc *p = &L->job->procs[i];
         if (!p->suspect)
             continue;
+        if (!p->finalized && !all && now - p->suspect_ms < VERDICT_MS) {
+            /* Its moment is not over yet: judge it at the next tick. */
+            long long left = VERDICT_MS - (now - p->suspect_ms);
+            if (next < 0 || left < next)
+                next = left;
+            continue;
+        }
         p->suspect = false;
         if (!p->finalized)
             fail_line(L, 1,
                       "mpirun: rank %d (pid %d) on %s exited with status 0 without calling "
                       "MPI_Finalize; the job is aborted\n",
                       p->rank, (int)p->pid, host(L));
+    }
+    if (next >= 0) {
+        L->suspects = true;
+        arm(L->verdictfd, next > 0 ? next : 1);
     }
 }
 
@@ -645,7 +665,7 @@ int lark_job_run(struct lark_job *job)
             case SRC_VERDICT: {
                 uint64_t x;
                 if (read(L.verdictfd, &x, sizeof(x)) > 0)
-                    check_suspects(&L);
+                    check_suspects(&L, false);
                 break;
             }
             case SRC_GRACE: {
@@ -667,19 +687,22 @@ int lark_job_run(struct lark_job *job)
         struct epoll_event a2 = {.events = EPOLLIN, .data.u32 = 1};
         if (ep1 >= 0 && epoll_ctl(ep1, EPOLL_CTL_ADD, L.verdictfd, &a1) == 0 &&
             epoll_ctl(ep1, EPOLL_CTL_ADD, job->event_pipe[0], &a2) == 0) {
-            for (;;) {
+            while (L.suspects) {
                 drain_events(&L);
                 bool open = false;
                 for (int i = 0; i < job->nprocs; i++)
                     open |= job->procs[i].suspect && !job->procs[i].finalized;
                 struct epoll_event ev;
-                if (!open || epoll_wait(ep1, &ev, 1, VERDICT_MS * 2) <= 0 || ev.data.u32 == 0)
+                if (!open || epoll_wait(ep1, &ev, 1, VERDICT_MS * 2) <= 0)
                     break;
+                uint64_t x;
+                if (ev.data.u32 == 0 && read(L.verdictfd, &x, sizeof(x)) > 0)
+                    check_suspects(&L, false);
             }
         }
         if (ep1 >= 0)
             close(ep1);
-        check_suspects(&L);
+        check_suspects(&L, true);
     }
     /* Pass on what is left in the pipes, without waiting for descendants
      * that may still hold them open. */

@@ -125,9 +125,10 @@ struct lark_proc {
     size_t cpuset_size;
     char *bind_report; /* --report-bindings line, malloc'd, or NULL */
     /* state, updated by job.c */
-    bool connected; /* PMIx_Init done */
-    bool finalized; /* PMIx_Finalize done */
-    bool suspect;   /* exited 0 after PMIx_Init, finalize not seen yet (job.c) */
+    bool connected;       /* PMIx_Init done */
+    bool finalized;       /* PMIx_Finalize done */
+    bool suspect;         /* exited 0 after PMIx_Init, finalize not seen yet (job.c) */
+    long long suspect_ms; /* when it became a suspect (CLOCK_MONOTONIC, ms) */
     bool exited;
     int status; /* waitpid status */
     /* stdio (iof.c) */
