@@ -53,6 +53,16 @@ grep -q "^partial line$" "$out" || fail "the crashing rank's unterminated line w
 # MPI_Init when no rank does.
 run -n 2 sh -c 'exit 0'; expect_rc 0 "non-MPI job"
 
+# From the moment a rank dies, the others (one ignoring SIGTERM) are gone
+# within about a second: 0.5 s of grace, then SIGKILL.
+run -n 3 --oversubscribe sh -c "if [ \$LARK_COMM_WORLD_RANK = 1 ]; then $SLEEP 0.3; date +%s%N >$scratch/died; kill -SEGV \$\$; fi; trap '' TERM; while :; do $SLEEP 0.1; done" "$scratch/w"
+t_end=$(date +%s%N)
+expect_rc 139 "teardown time"
+took=$(((t_end - $(cat "$scratch/died")) / 1000000))
+echo "job gone $took ms after the failure"
+[ "$took" -lt 1500 ] || fail "the job took $took ms to end after a rank died"
+no_leftovers "teardown time"
+
 # A rank that ignores SIGTERM is killed after the grace period.
 run -n 2 sh -c "trap '' TERM; if [ \$LARK_COMM_WORLD_RANK = 0 ]; then exit 4; fi; while :; do $SLEEP 0.1; done" "$scratch/x"
 expect_rc 4 "SIGTERM ignored"
