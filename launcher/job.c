@@ -457,7 +457,11 @@ static void reap(struct loop *L)
              * so that what is in its pipes is all there will be. */
             kill(-pid, SIGKILL);
             drain(L, i); /* its last words come before our verdict */
-            close_stdin_of(L, i);
+            if (p->fd_in >= 0) {
+                close_stdin_of(L, i);
+                if (L->src >= 0)
+                    stdin_pump(L); /* the others may have been waiting for it */
+            }
             on_exit_of(L, p);
         }
     }

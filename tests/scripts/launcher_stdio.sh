@@ -56,6 +56,10 @@ seq 1 100000 | timeout 30 "$MPIRUN" -n 1 sh -c 'md5sum' >"$out" 2>"$err" || fail
 [ "$(cat "$out")" = "$(seq 1 100000 | md5sum)" ] || fail "stdin from a pipe was altered"
 seq 1 1000000 | timeout 30 "$MPIRUN" -n 1 head -n 1 >"$out" 2>"$err" || fail "rank closing stdin early"
 [ "$(cat "$out")" = 1 ] || fail "head -n 1: $(cat "$out")"
+# --stdin all where one rank leaves without reading: the other still gets it all.
+seq 1 300000 | timeout 30 "$MPIRUN" -n 2 --stdin all sh -c '[ $LARK_COMM_WORLD_RANK = 0 ] && exit 0; wc -l' >"$out" 2>"$err" ||
+    fail "--stdin all with a rank that leaves: $(cat "$err")"
+[ "$(cat "$out")" = 300000 ] || fail "--stdin all with a rank that leaves: $(cat "$out")"
 stdin_run -n 1 --stdin 5 cat; [ "$rc" != 0 ] || fail "--stdin 5 with 1 rank accepted"
 expect_err "--stdin 5" "--stdin out of range"
 
