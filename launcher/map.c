@@ -62,6 +62,12 @@ int lark_map_ranks(const struct lark_options *o, struct lark_proc **procs, int *
                     "mpirun: %ld ranks requested with %d per node, but only %d node (%s) is "
                     "available; use -n %d or raise --npernode to %ld",
                     total, o->npernode, nnodes, me, o->npernode * nnodes, total);
+    /* With PE=n each rank takes n slots (its n cores), as in Open MPI. */
+    if (o->pe > 1 && total * o->pe > slots && !o->oversubscribe)
+        return fail(err, errlen,
+                    "mpirun: %ld ranks with PE=%d need %ld slots but only %d are available on %s; "
+                    "use fewer ranks, a smaller PE, or --oversubscribe",
+                    total, o->pe, total * o->pe, slots, me);
     if (total > slots && !o->oversubscribe)
         return fail(err, errlen,
                     "mpirun: %ld ranks requested but only %d slot%s on %s%s; use --oversubscribe "

@@ -37,6 +37,8 @@ run -n 5 --host localhost:4 true; [ "$rc" != 0 ] || fail "oversubscription accep
 expect_err "5 ranks requested but only 4 slots" "oversubscription"
 expect_err "--oversubscribe" "oversubscription hint"
 run -n 5 --host localhost:4 --oversubscribe true; expect_rc 0 "--oversubscribe"
+run -n 3 --host localhost:4 --map-by core:PE=2 true; [ "$rc" != 0 ] || fail "PE=2 slots not counted"
+expect_err "need 6 slots but only 4" "PE=2 slots"
 run -n 64 --oversubscribe true; expect_rc 0 "64 ranks oversubscribed"
 printf '# hosts\n\nlocalhost slots=2\n%s:1\n' "$(hostname)" >"$scratch/hf"
 run -n 3 --hostfile "$scratch/hf" true; expect_rc 0 "hostfile with 3 slots"
