@@ -42,7 +42,10 @@ static int load_topology(void)
      * milliseconds of every mpirun.  Unset again so ranks do not inherit it. */
     bool deny = !getenv("HWLOC_PLUGINS_BLACKLIST");
     if (deny)
-        setenv("HWLOC_PLUGINS_BLACKLIST", "xml_libxml,opencl,gl,pci,cuda,nvml,rsmi,levelzero", 1);
+        setenv("HWLOC_PLUGINS_BLACKLIST",
+               "hwloc_xml_libxml,hwloc_opencl,hwloc_gl,hwloc_pci,hwloc_cuda,hwloc_nvml,hwloc_rsmi,"
+               "hwloc_levelzero",
+               1);
     int rc = hwloc_topology_init(&topo);
     if (deny)
         unsetenv("HWLOC_PLUGINS_BLACKLIST");

@@ -57,6 +57,21 @@ static void clean_shm(const char *nspace)
     closedir(d);
 }
 
+/* LARK_MPIRUN_DEBUG: where mpirun's own startup time goes. */
+static bool debug;
+static void phase(const char *what)
+{
+    if (!debug)
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    static double t0;
+    double t = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    if (t0 == 0)
+        t0 = t;
+    fprintf(stderr, "mpirun[debug]: %7.2f ms %s\n", t - t0, what);
+}
+
 static void make_nspace(char *buf, size_t len)
 {
     unsigned char r[8];
@@ -130,6 +145,8 @@ int main(int argc, char **argv)
             lark_hosts_free(fh, nfh); /* --host wins over the hostfile */
         }
     }
+    debug = getenv("LARK_MPIRUN_DEBUG") != NULL;
+    phase("options parsed");
     if (lark_map_ranks(&o, &job.procs, &job.nprocs, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);
         goto out;
@@ -167,6 +184,7 @@ int main(int argc, char **argv)
         }
         free(path);
     }
+    phase("ranks mapped (hwloc topology loaded)");
     if (lark_bind_compute(&o, job.procs, job.nprocs, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);
         goto out;
@@ -202,17 +220,21 @@ int main(int argc, char **argv)
         goto out;
     }
     fcntl(job.event_pipe[0], F_SETFL, O_NONBLOCK);
+    phase("bindings computed");
     if (lark_pmix_start(job.tmpdir, job.event_pipe[1], err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);
         goto out;
     }
+    phase("PMIx server started");
     if (lark_pmix_register(job.nspace, job.tmpdir, &o, job.procs, job.nprocs, err, sizeof(err)) <
         0) {
         fprintf(stderr, "%s\n", err);
         lark_pmix_stop();
         goto out;
     }
+    phase("job registered; spawning");
     code = lark_job_run(&job);
+    phase("job done");
     lark_pmix_stop();
     clean_shm(job.nspace);
 
