@@ -6,6 +6,8 @@
  * context.  Each helper posts its operations under the runtime lock, then
  * waits without it, as request.h requires.
  */
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,26 +51,44 @@ int lark_coll_recv(void *buf, size_t bytes, int src, int tag, struct lark_comm *
     return lark_coll_sendrecv(NULL, 0, MPI_PROC_NULL, buf, bytes, src, tag, comm);
 }
 
+/* Names accepted per variable, in enum order (LARK_ALG_1, _2, _3). */
+static const struct {
+    const char *var;
+    const char *names[3];
+} forced_table[] = {
+    {"LARK_COLL_BCAST", {"binomial", "scatter_allgather", NULL}},
+    {"LARK_COLL_ALLREDUCE", {"recursive_doubling", "ring", "reduce_bcast"}},
+    {"LARK_COLL_ALLGATHER", {"bruck", "ring", NULL}},
+};
+#define NFORCED (sizeof forced_table / sizeof forced_table[0])
+
 enum lark_coll_alg lark_coll_forced(const char *var)
 {
-    /* Names accepted per variable, in enum order (LARK_ALG_1, _2, _3). */
-    static const struct {
-        const char *var;
-        const char *names[3];
-    } table[] = {
-        {"LARK_COLL_BCAST", {"binomial", "scatter_allgather", NULL}},
-        {"LARK_COLL_ALLREDUCE", {"recursive_doubling", "ring", "reduce_bcast"}},
-        {"LARK_COLL_ALLGATHER", {"bruck", "ring", NULL}},
-    };
-    const char *v = getenv(var);
-    if (v == NULL || *v == '\0')
-        return LARK_ALG_AUTO;
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
-        if (strcmp(table[i].var, var) != 0)
+    /* The environment is read once per variable: collectives are called
+     * millions of times and getenv walks the whole environment.  A race
+     * between threads on first use only stores the same value twice. */
+    static _Atomic int cache[NFORCED]; /* 0 unread, else alg + 1 */
+    for (size_t i = 0; i < NFORCED; i++) {
+        if (strcmp(forced_table[i].var, var) != 0)
             continue;
-        for (int k = 0; k < 3; k++)
-            if (table[i].names[k] != NULL && strcmp(table[i].names[k], v) == 0)
-                return (enum lark_coll_alg)(k + 1);
+        int c = atomic_load_explicit(&cache[i], memory_order_relaxed);
+        if (c != 0)
+            return (enum lark_coll_alg)(c - 1);
+        enum lark_coll_alg alg = LARK_ALG_AUTO;
+        const char *v = getenv(var);
+        for (int k = 0; v != NULL && k < 3; k++)
+            if (forced_table[i].names[k] != NULL && strcmp(forced_table[i].names[k], v) == 0)
+                alg = (enum lark_coll_alg)(k + 1);
+        if (v != NULL && *v != '\0' && alg == LARK_ALG_AUTO)
+            fprintf(stderr,
+                    "Lark: %s=%s is not an algorithm Lark knows (%s%s%s%s%s); "
+                    "using the automatic choice\n",
+                    var, v, forced_table[i].names[0], forced_table[i].names[1] ? ", " : "",
+                    forced_table[i].names[1] ? forced_table[i].names[1] : "",
+                    forced_table[i].names[2] ? ", " : "",
+                    forced_table[i].names[2] ? forced_table[i].names[2] : "");
+        atomic_store_explicit(&cache[i], (int)alg + 1, memory_order_relaxed);
+        return alg;
     }
     return LARK_ALG_AUTO;
 }
