@@ -196,9 +196,16 @@ static int set_mask(struct lark_proc *p, hwloc_const_bitmap_t set)
 int lark_bind_compute(const struct lark_options *o, struct lark_proc *procs, int nprocs, char *err,
                       size_t errlen)
 {
-    if (load_topology() < 0)
-        return fail(err, errlen,
-                    "mpirun: cannot read this machine's topology with hwloc; use --bind-to none");
+    if (load_topology() < 0) {
+        if (o->bind_to != LARK_BIND_NONE && o->bind_to != LARK_BIND_DEFAULT)
+            return fail(err, errlen,
+                        "mpirun: cannot read this machine's topology with hwloc, so cannot bind; "
+                        "use --bind-to none");
+        if (o->bind_to == LARK_BIND_DEFAULT)
+            fprintf(stderr, "mpirun: cannot read this machine's topology with hwloc; the ranks "
+                            "are not bound\n");
+        return 0; /* no masks: the ranks keep mpirun's affinity */
+    }
     char host[256] = "localhost";
     gethostname(host, sizeof(host));
     host[sizeof(host) - 1] = 0;
