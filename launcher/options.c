@@ -28,6 +28,7 @@ enum opt_id {
     OPT_OVERSUB,
     OPT_X,
     OPT_GENV,
+    OPT_GENVLIST,
     OPT_ENV,
     OPT_TAG,
     OPT_OUTFILE,
@@ -69,6 +70,7 @@ static const struct opt_def opt_table[] = {
     {"oversubscribe", OPT_OVERSUB, 0},
     {"x", OPT_X, 1},
     {"genv", OPT_GENV, 2},
+    {"genvlist", OPT_GENVLIST, 1},
     {"env", OPT_ENV, 2},
     {"tag-output", OPT_TAG, 0},
     {"l", OPT_TAG, 0},
@@ -113,6 +115,7 @@ const char lark_options_usage[] =
     "Environment and files:\n"
     "  -x VAR, -x VAR=val         export VAR to every rank\n"
     "  -genv VAR val              set VAR for every rank\n"
+    "  -genvlist A,B              export A and B (like -x A -x B)\n"
     "  -env VAR val               set VAR for this program's ranks (MPMD)\n"
     "  --wdir DIR                 working directory of the ranks\n"
     "  --prefix DIR               add DIR/bin to PATH, DIR/lib to LD_LIBRARY_PATH\n"
@@ -359,6 +362,18 @@ static int apply_opt(const struct opt_def *d, const char *tok, char **vals, stru
         return 0;
     case OPT_X:
         return parse_x(v, o, err, errlen);
+    case OPT_GENVLIST: {
+        /* Hydra's -genvlist A,B: export each like -x A -x B. */
+        char *list = strdup(v);
+        if (!list)
+            return -1;
+        int rc = 0;
+        for (char *save = NULL, *it = strtok_r(list, ",", &save); it && rc == 0;
+             it = strtok_r(NULL, ",", &save))
+            rc = parse_x(it, o, err, errlen);
+        free(list);
+        return rc;
+    }
     case OPT_GENV:
     case OPT_ENV:
         if (!valid_var_name(v, strlen(v)))

@@ -139,6 +139,13 @@ static void test_launcher_options_environment(void **state)
     assert_string_equal(o.env[0], "A=3"); /* later setting wins */
     assert_string_equal(o.env[1], "LARK_TEST_FROM_ENV=hello");
     assert_string_equal(o.env[2], "B=two words");
+    setenv("LARK_TEST_L1", "one", 1);
+    assert_int_equal(parse("-genvlist", "LARK_TEST_L1,LARK_TEST_UNSET_VAR", "prog", NULL), 0);
+    assert_int_equal(o.nenv, 1);
+    assert_string_equal(o.env[0], "LARK_TEST_L1=one");
+    assert_int_equal(parse("-genvlist", "OK,9bad", "prog", NULL), -1);
+    expect_error("'9bad'");
+    unsetenv("LARK_TEST_L1");
     assert_int_equal(parse("-n", "1", "-env", "C", "x", "a", ":", "-n", "1", "b", NULL), 0);
     assert_int_equal(o.apps[0].nenv, 1);
     assert_string_equal(o.apps[0].env[0], "C=x");
