@@ -24,7 +24,7 @@ static int allreduce_recursive_doubling(void *buf, const struct lark_reduction *
 {
     int n = comm->size, r = comm->rank, rc = 0;
     size_t bytes = red->bytes;
-    char *tmp = lark_coll_alloc(bytes);
+    char *tmp = lark_coll_scratch_get(comm, 0, bytes);
     if (tmp == NULL)
         return LARK_ERR_NOMEM;
 
@@ -70,7 +70,7 @@ static int allreduce_recursive_doubling(void *buf, const struct lark_reduction *
         else
             rc = lark_coll_send(buf, bytes, r - 1, LARK_TAG_ALLREDUCE, comm);
     }
-    free(tmp);
+    lark_coll_scratch_put(comm, 0, tmp);
     return rc;
 }
 
@@ -91,7 +91,7 @@ static int allreduce_ring(void *buf, const struct lark_reduction *red, struct la
     size_t first, len, rfirst, rlen;
 
     block(red->count, n, 0, &first, &len); /* block 0 is the largest */
-    char *tmp = lark_coll_alloc(len * esize);
+    char *tmp = lark_coll_scratch_get(comm, 0, len * esize);
     if (tmp == NULL)
         return LARK_ERR_NOMEM;
 
@@ -109,7 +109,7 @@ static int allreduce_ring(void *buf, const struct lark_reduction *red, struct la
         rc = lark_coll_sendrecv(p + first * esize, len * esize, right, p + rfirst * esize,
                                 rlen * esize, left, LARK_TAG_ALLREDUCE, comm);
     }
-    free(tmp);
+    lark_coll_scratch_put(comm, 0, tmp);
     return rc;
 }
 

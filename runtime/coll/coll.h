@@ -29,6 +29,13 @@ static inline void *lark_coll_alloc(size_t bytes)
     return malloc(bytes ? bytes : 1);
 }
 
+/* Scratch space of at least `bytes` for slot 0 or 1 of a collective on
+ * comm (scratch.c); NULL when out of memory.  Hand it back with
+ * lark_coll_scratch_put() when the collective ends: the buffer may be kept
+ * for the next call on comm. */
+void *lark_coll_scratch_get(struct lark_comm *comm, int slot, size_t bytes);
+void lark_coll_scratch_put(struct lark_comm *comm, int slot, void *p);
+
 /* One tag per collective, so a rank's messages of two different collectives
  * can be told apart in a trace (correctness does not depend on it: all ranks
  * call collectives in the same order and messages between a pair never

@@ -27,40 +27,46 @@ int lark_coll_reduce(const void *sbuf, void *rbuf, const struct lark_reduction *
             memcpy(rbuf, sbuf, bytes);
         return 0;
     }
-    /* acc: what this rank has combined so far; tmp: a child's partial. */
-    char *acc = lark_coll_alloc(bytes), *tmp = lark_coll_alloc(bytes);
-    if (acc == NULL || tmp == NULL) {
-        free(acc);
-        free(tmp);
-        return LARK_ERR_NOMEM;
-    }
-    memcpy(acc, sbuf, bytes);
+    /* acc: what this rank has combined so far; it starts as the user's own
+     * buffer (read only) and moves to scratch once a child's partial has
+     * been folded in.  A leaf never copies: it sends sbuf itself. */
+    const char *acc = sbuf;
+    char *a = NULL, *b = NULL; /* scratch, got when the first child sends */
     for (int mask = 1; mask < n; mask <<= 1) {
         if (vr & mask) {
             rc = lark_coll_send(acc, bytes, (vr - mask + tree_root) % n, LARK_TAG_REDUCE, comm);
             break;
         }
-        if (vr + mask < n) {
-            rc = lark_coll_recv(tmp, bytes, (vr + mask + tree_root) % n, LARK_TAG_REDUCE, comm);
-            if (rc != 0)
+        if (vr + mask >= n)
+            continue;
+        if (a == NULL) {
+            a = lark_coll_scratch_get(comm, 0, bytes);
+            b = lark_coll_scratch_get(comm, 1, bytes);
+            if (a == NULL || b == NULL) {
+                rc = LARK_ERR_NOMEM;
                 break;
-            /* tmp = acc op tmp: the lower ranks' partial on the left. */
-            lark_op_apply(red->op, acc, tmp, red->count, red->type);
-            char *t = acc;
-            acc = tmp;
-            tmp = t;
+            }
         }
+        char *tmp = acc == a ? b : a;
+        rc = lark_coll_recv(tmp, bytes, (vr + mask + tree_root) % n, LARK_TAG_REDUCE, comm);
+        if (rc != 0)
+            break;
+        /* tmp = acc op tmp: the lower ranks' partial on the left. */
+        lark_op_apply(red->op, acc, tmp, red->count, red->type);
+        acc = tmp;
     }
     if (rc == 0 && vr == 0) {
         /* acc holds the result at the tree's root. */
-        if (comm->rank == root)
-            memcpy(rbuf, acc, bytes);
-        else
+        if (comm->rank == root) {
+            if (acc != rbuf)
+                memcpy(rbuf, acc, bytes);
+        } else {
             rc = lark_coll_send(acc, bytes, root, LARK_TAG_REDUCE, comm);
+        }
     } else if (rc == 0 && comm->rank == root && tree_root != root) {
         rc = lark_coll_recv(rbuf, bytes, tree_root, LARK_TAG_REDUCE, comm);
     }
-    free(acc);
-    free(tmp);
+    lark_coll_scratch_put(comm, 0, a);
+    lark_coll_scratch_put(comm, 1, b);
     return rc;
 }
