@@ -221,6 +221,16 @@ int lark_bind_compute(const struct lark_options *o, struct lark_proc *procs, int
         else
             b = LARK_BIND_NONE;
     }
+    if (o->bind_to != LARK_BIND_DEFAULT && b != LARK_BIND_NONE) {
+        bool pus = o->map_by == LARK_MAP_HWTHREAD || b == LARK_BIND_HWTHREAD;
+        int room = pus ? npus : ncores;
+        const char *unit = pus ? "hwthread" : "core";
+        if ((long)nprocs * o->pe > room)
+            fprintf(stderr,
+                    "mpirun: warning: %d ranks x %d %s%s each on %d %ss: some share one (bound "
+                    "as asked; --bind-to none lets the kernel spread them)\n",
+                    nprocs, o->pe, unit, o->pe > 1 ? "s" : "", room, unit);
+    }
     hwloc_bitmap_t pl = hwloc_bitmap_alloc(), set = hwloc_bitmap_alloc();
     char what[160], map[512], cpus[256];
     int rc = 0;
