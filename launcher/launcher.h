@@ -51,7 +51,7 @@ struct lark_app {
     int np;     /* ranks asked for with -n; 0 when not given */
     char **env; /* "VAR=val" set for this app only (-env); malloc'd array of malloc'd strings */
     int nenv;
-    char *wdir; /* per-app --wdir, or NULL (then the global one) */
+    char *wdir; /* --wdir in this MPMD context (not owned), or NULL: the global one */
 };
 
 struct lark_options {

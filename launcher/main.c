@@ -156,10 +156,11 @@ int main(int argc, char **argv)
                 o.stdin_target, job.nprocs - 1);
         goto out;
     }
-    if (o.wdir) {
+    for (int a = -1; a < o.napps; a++) {
+        const char *w = a < 0 ? o.wdir : o.apps[a].wdir;
         struct stat st;
-        if (stat(o.wdir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-            fprintf(stderr, "mpirun: --wdir '%s' is not a directory\n", o.wdir);
+        if (w && (stat(w, &st) < 0 || !S_ISDIR(st.st_mode))) {
+            fprintf(stderr, "mpirun: --wdir '%s' is not a directory\n", w);
             goto out;
         }
     }

@@ -420,7 +420,12 @@ static int apply_opt(const struct opt_def *d, const char *tok, char **vals, stru
         return 0;
     }
     case OPT_WDIR:
-        o->wdir = vals[0];
+        /* Before the first program: every app's (Open MPI); in a later
+         * MPMD context: that app's (Hydra's local -wdir). */
+        if (o->napps == 1)
+            o->wdir = vals[0];
+        else
+            app->wdir = vals[0];
         return 0;
     case OPT_PREFIX:
         o->prefix = vals[0];

@@ -296,7 +296,7 @@ int lark_spawn_all(struct lark_job *job, char *err, size_t errlen)
             .path = paths[p->app],
             .argv = app->argv,
             .env = env,
-            .wdir = o->wdir,
+            .wdir = app->wdir ? app->wdir : o->wdir,
             .in_fd = wants_in ? pi[0] : devnull,
             .out_fd = po[1],
             .err_fd = pe[1],

@@ -163,6 +163,11 @@ static void test_launcher_options_mpmd(void **state)
     assert_string_equal(o.apps[1].argv[0], "b");
     assert_int_equal(o.apps[1].np, 3);
     assert_int_equal(o.apps[1].argc, 3);
+    assert_int_equal(parse("-wdir", "/g", "-n", "1", "a", ":", "-n", "1", "-wdir", "/b", "b", NULL),
+                     0);
+    assert_string_equal(o.wdir, "/g");
+    assert_null(o.apps[0].wdir);
+    assert_string_equal(o.apps[1].wdir, "/b");
 }
 
 static void test_launcher_options_io_and_control(void **state)
