@@ -65,6 +65,15 @@ static int load_topology(void)
     return 0;
 }
 
+int lark_bind_count(enum lark_map_by obj)
+{
+    if (load_topology() < 0)
+        return 1;
+    int n = hwloc_get_nbobjs_by_type(topo,
+                                     obj == LARK_MAP_NUMA ? HWLOC_OBJ_NUMANODE : HWLOC_OBJ_PACKAGE);
+    return n > 0 ? n : 1;
+}
+
 void *lark_bind_topology(void)
 {
     return load_topology() == 0 ? (void *)topo : NULL;
@@ -96,12 +105,17 @@ static void place(const struct lark_options *o, int idx, hwloc_bitmap_t out)
         }
         return;
     }
-    if (o->map_by == LARK_MAP_SOCKET || o->map_by == LARK_MAP_NUMA) {
-        hwloc_obj_type_t t = o->map_by == LARK_MAP_SOCKET ? HWLOC_OBJ_PACKAGE : HWLOC_OBJ_NUMANODE;
+    if (o->map_by == LARK_MAP_SOCKET || o->map_by == LARK_MAP_NUMA || o->map_by == LARK_MAP_PPR) {
+        enum lark_map_by by = o->map_by == LARK_MAP_PPR ? o->ppr_obj : o->map_by;
+        hwloc_obj_type_t t = by == LARK_MAP_SOCKET ? HWLOC_OBJ_PACKAGE : HWLOC_OBJ_NUMANODE;
         int nd = hwloc_get_nbobjs_by_type(topo, t);
         if (nd > 0) {
-            hwloc_obj_t dom = hwloc_get_obj_by_type(topo, t, idx % nd);
-            int k = idx / nd;
+            /* socket/numa deal the ranks round-robin; ppr fills each
+             * object with its N ranks in turn. */
+            bool ppr = o->map_by == LARK_MAP_PPR;
+            hwloc_obj_t dom =
+                hwloc_get_obj_by_type(topo, t, ppr ? (idx / o->ppr_n) % nd : idx % nd);
+            int k = ppr ? idx % o->ppr_n : idx / nd;
             int nin = hwloc_get_nbobjs_inside_cpuset_by_type(topo, dom->cpuset, HWLOC_OBJ_CORE);
             if (nin > 0) {
                 for (int j = 0; j < pe; j++) {

@@ -22,6 +22,7 @@ enum lark_map_by {
     LARK_MAP_NODE,
     LARK_MAP_SLOT,
     LARK_MAP_HWTHREAD,
+    LARK_MAP_PPR, /* ppr:N:socket|numa: N ranks per package or NUMA node */
 };
 
 enum lark_bind_to {
@@ -62,7 +63,9 @@ struct lark_options {
     int nhosts;
     char *hostfile; /* --hostfile/-f/--machinefile, or NULL (not owned) */
     enum lark_map_by map_by;
-    int pe; /* cores per rank from --map-by X:PE=n (1 by default) */
+    int pe;                   /* cores per rank from --map-by X:PE=n (1 by default) */
+    int ppr_n;                /* --map-by ppr:N:OBJ with OBJ a socket or NUMA node */
+    enum lark_map_by ppr_obj; /* LARK_MAP_SOCKET or LARK_MAP_NUMA */
     enum lark_bind_to bind_to;
     bool report_bindings;
     bool oversubscribe;
@@ -147,6 +150,9 @@ int lark_bind_compute(const struct lark_options *o, struct lark_proc *procs, int
 /* In the child, before exec: apply the mask and, with --report-bindings, write
  * the line to fd once the mask read back matches.  Async-signal-safe. */
 void lark_bind_apply(const struct lark_proc *p, bool report, int fd);
+/* How many packages (LARK_MAP_SOCKET) or NUMA nodes (LARK_MAP_NUMA) this
+ * machine has; at least 1. */
+int lark_bind_count(enum lark_map_by obj);
 /* The hwloc topology (hwloc_topology_t), loaded once; NULL if it cannot be. */
 void *lark_bind_topology(void);
 /* Number of slots on this host when the user gave none: the allowed cores,

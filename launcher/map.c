@@ -47,6 +47,10 @@ int lark_map_ranks(const struct lark_options *o, struct lark_proc **procs, int *
     if (slots < 1)
         slots = 1;
     const int nnodes = 1;
+    /* ppr:N:socket|numa is N per such object of the node. */
+    int pernode = o->npernode;
+    if (o->map_by == LARK_MAP_PPR)
+        pernode = o->ppr_n * lark_bind_count(o->ppr_obj);
 
     /* -n given per app; a single app without -n fills the slots (or
      * --npernode ranks per node). */
@@ -54,14 +58,14 @@ int lark_map_ranks(const struct lark_options *o, struct lark_proc **procs, int *
     for (int k = 0; k < o->napps; k++) {
         int np = o->apps[k].np;
         if (np == 0)
-            np = o->npernode ? o->npernode * nnodes : slots;
+            np = pernode ? pernode * nnodes : slots;
         total += np;
     }
-    if (o->npernode && total > (long)o->npernode * nnodes)
+    if (pernode && total > (long)pernode * nnodes)
         return fail(err, errlen,
                     "mpirun: %ld ranks requested with %d per node, but only %d node (%s) is "
-                    "available; use -n %d or raise --npernode to %ld",
-                    total, o->npernode, nnodes, me, o->npernode * nnodes, total);
+                    "available; use -n %d or raise the ranks per node to %ld",
+                    total, pernode, nnodes, me, pernode * nnodes, total);
     /* With PE=n each rank takes n slots (its n cores), as in Open MPI. */
     if (o->pe > 1 && total * o->pe > slots && !o->oversubscribe)
         return fail(err, errlen,
@@ -85,7 +89,7 @@ int lark_map_ranks(const struct lark_options *o, struct lark_proc **procs, int *
     for (int k = 0; k < o->napps; k++) {
         int np = o->apps[k].np;
         if (np == 0)
-            np = o->npernode ? o->npernode * nnodes : slots;
+            np = pernode ? pernode * nnodes : slots;
         for (int j = 0; j < np; j++, r++) {
             p[r].rank = r;
             p[r].app = k;

@@ -109,6 +109,7 @@ const char lark_options_usage[] =
     "  --oversubscribe            allow more ranks than slots\n"
     "Mapping and binding:\n"
     "  --map-by core|socket|numa|node|slot|hwthread[:PE=n]\n"
+    "  --map-by ppr:N:node|socket|numa   N ranks per node, package or NUMA node\n"
     "  --bind-to core|socket|numa|hwthread|none\n"
     "  --report-bindings          print each rank's binding\n"
     "  --use-hwthread-cpus        one slot per hwthread (same as --map-by hwthread)\n"
@@ -220,7 +221,38 @@ static int parse_map_by(const char *v, struct lark_options *o, char *err, size_t
     };
     size_t len = strcspn(v, ":");
     bool found = false;
-    for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+    /* Open MPI's ppr:N:OBJ, "N processes per resource". */
+    if (len == 3 && strncasecmp(v, "ppr", 3) == 0) {
+        const char *n = v + 4;
+        char *end;
+        long cnt = v[3] == ':' ? strtol(n, &end, 10) : 0;
+        if (cnt <= 0 || cnt > 1000000 || *end != ':')
+            return fail(err, errlen,
+                        "mpirun: bad --map-by '%s'; expected ppr:N:node, ppr:N:socket or "
+                        "ppr:N:numa with N a positive number",
+                        v);
+        const char *obj = end + 1;
+        size_t olen = strcspn(obj, ":");
+        if (olen == 4 && strncasecmp(obj, "node", 4) == 0) {
+            o->npernode = (int)cnt;
+            o->map_by = LARK_MAP_CORE;
+        } else if ((olen == 6 && strncasecmp(obj, "socket", 6) == 0) ||
+                   (olen == 7 && strncasecmp(obj, "package", 7) == 0)) {
+            o->map_by = LARK_MAP_PPR;
+            o->ppr_obj = LARK_MAP_SOCKET;
+        } else if (olen == 4 && strncasecmp(obj, "numa", 4) == 0) {
+            o->map_by = LARK_MAP_PPR;
+            o->ppr_obj = LARK_MAP_NUMA;
+        } else {
+            return fail(err, errlen,
+                        "mpirun: bad resource '%.*s' in --map-by '%s'; use node, socket or numa",
+                        (int)olen, obj, v);
+        }
+        o->ppr_n = (int)cnt;
+        len = (size_t)(obj + olen - v);
+        found = true;
+    }
+    for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]) && !found; i++) {
         if (strlen(maps[i].name) == len && strncasecmp(maps[i].name, v, len) == 0) {
             o->map_by = maps[i].m;
             found = true;
