@@ -68,6 +68,7 @@ struct lark_options {
     enum lark_map_by ppr_obj; /* LARK_MAP_SOCKET or LARK_MAP_NUMA */
     enum lark_bind_to bind_to;
     bool report_bindings;
+    bool display_map;
     bool oversubscribe;
     bool tag_output;
     bool version;

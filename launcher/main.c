@@ -222,6 +222,20 @@ int main(int argc, char **argv)
     }
     fcntl(job.event_pipe[0], F_SETFL, O_NONBLOCK);
     phase("bindings computed");
+    if (o.display_map) {
+        /* The plan, computed before any fork (--report-bindings shows what
+         * each rank really got). */
+        printf("mpirun: map of %d rank%s on %s:\n", job.nprocs, job.nprocs == 1 ? "" : "s",
+               job.hostname);
+        for (int i = 0; i < job.nprocs; i++) {
+            const struct lark_proc *p = &job.procs[i];
+            const char *what = p->bind_report ? strchr(p->bind_report, ':') : NULL;
+            what = what ? strchr(what + 1, ':') : NULL;
+            printf("mpirun:   rank %d: app %d (%s)%s", p->rank, p->app, o.apps[p->app].argv[0],
+                   what ? what : "\n");
+        }
+        fflush(stdout);
+    }
     if (lark_pmix_start(job.tmpdir, job.event_pipe[1], err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);
         goto out;

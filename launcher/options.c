@@ -24,6 +24,7 @@ enum opt_id {
     OPT_MAPBY,
     OPT_BINDTO,
     OPT_REPORT,
+    OPT_DISPLAY_MAP,
     OPT_HWTHREADS,
     OPT_OVERSUB,
     OPT_X,
@@ -66,6 +67,7 @@ static const struct opt_def opt_table[] = {
     {"map-by", OPT_MAPBY, 1},
     {"bind-to", OPT_BINDTO, 1},
     {"report-bindings", OPT_REPORT, 0},
+    {"display-map", OPT_DISPLAY_MAP, 0},
     {"use-hwthread-cpus", OPT_HWTHREADS, 0},
     {"oversubscribe", OPT_OVERSUB, 0},
     {"x", OPT_X, 1},
@@ -112,6 +114,7 @@ const char lark_options_usage[] =
     "  --map-by ppr:N:node|socket|numa   N ranks per node, package or NUMA node\n"
     "  --bind-to core|socket|numa|hwthread|none\n"
     "  --report-bindings          print each rank's binding\n"
+    "  --display-map              print where each rank goes before starting\n"
     "  --use-hwthread-cpus        one slot per hwthread (same as --map-by hwthread)\n"
     "Environment and files:\n"
     "  -x VAR, -x VAR=val         export VAR to every rank\n"
@@ -385,6 +388,9 @@ static int apply_opt(const struct opt_def *d, const char *tok, char **vals, stru
         return parse_bind_to(v, o, err, errlen);
     case OPT_REPORT:
         o->report_bindings = true;
+        return 0;
+    case OPT_DISPLAY_MAP:
+        o->display_map = true;
         return 0;
     case OPT_HWTHREADS:
         o->map_by = LARK_MAP_HWTHREAD;

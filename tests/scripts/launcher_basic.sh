@@ -66,6 +66,11 @@ grep -q '^fromenv|y|z z|lark-[0-9a-f]\{16\}$' "$out" || fail "-x/-genv gave $(ca
 run -n 1 -env V a sh -c 'echo a$V' : -n 1 -env V b sh -c 'echo b$V'; expect_rc 0 "-env"
 [ "$(sort "$out" | tr '\n' ' ')" = "aa bb " ] || fail "-env per app gave $(cat "$out")"
 
+# --display-map shows the plan before starting.
+run --oversubscribe --display-map -n 1 true : -n 2 false
+grep -q "rank 0: app 0 (true)" "$out" || fail "--display-map: $(cat "$out")"
+grep -q "rank 2: app 1 (false)" "$out" || fail "--display-map: $(cat "$out")"
+
 # MPMD: app numbers and contiguous ranks.
 run --oversubscribe -n 1 sh -c 'echo A$LARK_APPNUM.$LARK_COMM_WORLD_RANK' : -n 2 sh -c 'echo B$LARK_APPNUM.$LARK_COMM_WORLD_RANK'
 expect_rc 0 "MPMD"
