@@ -213,8 +213,10 @@ int lark_spawn_all(struct lark_job *job, char *err, size_t errlen);
 /* mpirun's environment minus stale PMIx/Lark variables, plus --prefix and
  * -x/-genv: what every rank starts from.  malloc'd argv-style array. */
 char **lark_spawn_base_env(const struct lark_options *o, char **environ_in);
-/* Find `prog` the way execvp would with the PATH in env; malloc'd path or NULL. */
-char *lark_spawn_resolve(const char *prog, char **env);
+/* Find `prog`: an absolute path as is; a bare name in env's PATH; then (and
+ * for relative paths) in mpirun's directory, then in wdir.  Returns a
+ * malloc'd absolute path (for relative names), or NULL. */
+char *lark_spawn_resolve(const char *prog, char **env, const char *wdir);
 
 /* ---- job.c -------------------------------------------------------------- */
 

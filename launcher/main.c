@@ -175,7 +175,8 @@ int main(int argc, char **argv)
         goto out;
     }
     for (int a = 0; a < o.napps; a++) {
-        char *path = lark_spawn_resolve(o.apps[a].argv[0], job.base_env);
+        char *path = lark_spawn_resolve(o.apps[a].argv[0], job.base_env,
+                                        o.apps[a].wdir ? o.apps[a].wdir : o.wdir);
         if (!path) {
             fprintf(stderr,
                     "mpirun: cannot find program '%s'%s; check its name, or give its path\n",

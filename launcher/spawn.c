@@ -152,31 +152,57 @@ char **lark_spawn_base_env(const struct lark_options *o, char **environ_in)
     return env;
 }
 
-char *lark_spawn_resolve(const char *prog, char **env)
+static bool runnable(const char *path)
 {
-    if (strchr(prog, '/')) {
-        if (access(prog, X_OK) == 0)
-            return strdup(prog);
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* dir/prog if that can be run (malloc'd), else NULL. */
+static char *try_in(const char *dir, size_t dirlen, const char *prog)
+{
+    char *cand;
+    if (asprintf(&cand, "%.*s%s%s", (int)dirlen, dir, dirlen ? "/" : "", prog) < 0)
         return NULL;
+    if (runnable(cand))
+        return cand;
+    free(cand);
+    return NULL;
+}
+
+char *lark_spawn_resolve(const char *prog, char **env, const char *wdir)
+{
+    char cwd[4096];
+    const char *here = getcwd(cwd, sizeof(cwd)) ? cwd : ".";
+    char *found = NULL;
+    if (prog[0] == '/')
+        return runnable(prog) ? strdup(prog) : NULL;
+    if (!strchr(prog, '/')) {
+        const char *path = env_get(env, "PATH");
+        if (!path)
+            path = "/usr/local/bin:/usr/bin:/bin";
+        for (const char *p = path;; p++) {
+            size_t len = strcspn(p, ":");
+            if ((found = try_in(p, len, prog)) != NULL)
+                return found;
+            p += len;
+            if (!*p)
+                break;
+        }
     }
-    const char *path = env_get(env, "PATH");
-    if (!path)
-        path = "/usr/local/bin:/usr/bin:/bin";
-    const char *p = path;
-    for (;;) {
-        size_t len = strcspn(p, ":");
-        char *cand;
-        if (asprintf(&cand, "%.*s%s%s", (int)len, p, len ? "/" : "", prog) < 0)
-            return NULL;
-        struct stat st;
-        if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
-            return cand;
-        free(cand);
-        p += len;
-        if (!*p)
-            return NULL;
-        p++;
+    /* A relative name, or one not in PATH: mpirun's directory, then the
+     * ranks' --wdir (Open MPI finds "a.out" there too).  The result is
+     * absolute, so the ranks' chdir cannot change what runs. */
+    if ((found = try_in(here, strlen(here), prog)) != NULL)
+        return found;
+    if (wdir && (found = try_in(wdir, strlen(wdir), prog)) != NULL && found[0] != '/') {
+        char *abs = NULL;
+        if (asprintf(&abs, "%s/%s", here, found) < 0)
+            abs = NULL;
+        free(found);
+        found = abs;
     }
+    return found;
 }
 
 static void child_fail(const char *what, const char *arg)
@@ -235,7 +261,8 @@ int lark_spawn_all(struct lark_job *job, char *err, size_t errlen)
     if (!paths)
         return snprintf(err, errlen, "mpirun: out of memory"), -1;
     for (int a = 0; a < o->napps; a++) {
-        paths[a] = lark_spawn_resolve(o->apps[a].argv[0], job->base_env);
+        paths[a] = lark_spawn_resolve(o->apps[a].argv[0], job->base_env,
+                                      o->apps[a].wdir ? o->apps[a].wdir : o->wdir);
         if (!paths[a]) {
             snprintf(err, errlen,
                      "mpirun: cannot find program '%s'%s; check its name, or give its path",

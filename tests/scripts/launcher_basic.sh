@@ -83,6 +83,14 @@ run -n 1 --wdir "$scratch/wd" pwd; expect_rc 0 "--wdir"
 mkdir -p "$scratch/wd2"
 run -n 1 --wdir "$scratch/wd" pwd : -n 1 -wdir "$scratch/wd2" pwd; expect_rc 0 "per-app -wdir"
 [ "$(sort "$out" | tr '\n' ' ')" = "$scratch/wd $scratch/wd2 " ] || fail "per-app -wdir gave $(cat "$out")"
+# Programs in mpirun's directory run without ./ (as with Open MPI); a relative
+# path is mpirun's, not --wdir's.
+printf '#!/bin/sh\necho local-tool\n' >"$scratch/lark-local-tool"
+chmod +x "$scratch/lark-local-tool"
+(cd "$scratch" && timeout 30 "$MPIRUN" -n 1 lark-local-tool >"$out" 2>"$err") || fail "program in cwd: $(cat "$err")"
+[ "$(cat "$out")" = local-tool ] || fail "program in cwd printed $(cat "$out")"
+(cd "$scratch" && timeout 30 "$MPIRUN" -n 1 --wdir "$scratch/wd" ./lark-local-tool >"$out" 2>"$err") ||
+    fail "relative program with --wdir: $(cat "$err")"
 run -n 1 --wdir "$scratch/nope" pwd; [ "$rc" != 0 ] || fail "bad --wdir accepted"
 expect_err "$scratch/nope" "bad --wdir"
 printf '#!/bin/sh\necho prefixed\n' >"$scratch/pfx/bin/lark-prefixed-tool"
