@@ -491,8 +491,8 @@ int PMPI_Alltoallv(const void *sbuf, const int scounts[], const int sdispls[], M
 }
 LARK_API_ALIAS(Alltoallv)
 
-/* Reduce_scatter(_block): reduce the whole vector to rank 0, then scatter
- * the blocks.  Simple and correct for every op, commutative or not. */
+/* Reduce_scatter and Reduce_scatter_block share everything but how the
+ * counts are given (rcounts, or `block` for everyone). */
 static int reduce_scatter_common(const char *call, const void *sbuf, void *rbuf, const int *rcounts,
                                  int block, MPI_Datatype type, MPI_Op op, MPI_Comm comm)
 {
@@ -502,10 +502,6 @@ static int reduce_scatter_common(const char *call, const void *sbuf, void *rbuf,
     if (err != MPI_SUCCESS)
         return err;
     int n = c->size;
-    if (rcounts == NULL && block < 0)
-        return lark_err_raise(c, call, MPI_ERR_COUNT, "receive count %d is negative", block);
-    if (rcounts == NULL && block >= 0 && (long long)block * n > INT_MAX)
-        return lark_err_raise(c, call, MPI_ERR_COUNT, "total count exceeds INT_MAX");
     long long total = 0;
     for (int i = 0; i < n; i++) {
         int ci = rcounts ? rcounts[i] : block;
@@ -514,7 +510,7 @@ static int reduce_scatter_common(const char *call, const void *sbuf, void *rbuf,
         total += ci;
     }
     if (total > INT_MAX)
-        return lark_err_raise(c, call, MPI_ERR_COUNT, "total count exceeds INT_MAX");
+        return lark_err_raise(c, call, MPI_ERR_COUNT, "total count %lld exceeds INT_MAX", total);
     size_t tb, rb;
     int mine = rcounts ? rcounts[c->rank] : block;
     err = check_buf(c, call, "the send", sbuf == MPI_IN_PLACE ? rbuf : sbuf, (int)total, type, &tb);
@@ -524,25 +520,17 @@ static int reduce_scatter_common(const char *call, const void *sbuf, void *rbuf,
         err = make_reduction(c, call, (int)total, type, op, &red);
     if (err != MPI_SUCCESS)
         return err;
-    size_t esize = total ? tb / (size_t)total : 0;
-    char *full = lark_coll_alloc(tb);
-    size_t *v = malloc(2 * (size_t)n * sizeof *v);
-    if (full == NULL || v == NULL) {
-        free(full);
-        free(v);
+    if (total == 0)
+        return MPI_SUCCESS;
+    /* Counts in the reduction's elements (a contiguous type is `per` of them). */
+    size_t per = red.count / (size_t)total;
+    size_t *cnt = malloc((size_t)n * sizeof *cnt);
+    if (cnt == NULL)
         return lark_err_raise(c, call, MPI_ERR_NO_MEM, "out of memory");
-    }
-    size_t off = 0;
-    for (int i = 0; i < n; i++) {
-        v[i] = (size_t)(rcounts ? rcounts[i] : block) * esize;
-        v[n + i] = off;
-        off += v[i];
-    }
-    int rc = lark_coll_reduce(sbuf == MPI_IN_PLACE ? rbuf : sbuf, full, &red, 0, c);
-    if (rc == 0)
-        rc = lark_coll_scatterv(full, v, v + n, rbuf, v[c->rank], 0, c);
-    free(full);
-    free(v);
+    for (int i = 0; i < n; i++)
+        cnt[i] = (size_t)(rcounts ? rcounts[i] : block) * per;
+    int rc = lark_coll_reduce_scatter(sbuf == MPI_IN_PLACE ? rbuf : sbuf, rbuf, cnt, &red, c);
+    free(cnt);
     return done(c, call, rc);
 }
 

@@ -52,6 +52,7 @@ enum lark_coll_tag {
     LARK_TAG_SCAN,
     LARK_TAG_CID,
     LARK_TAG_SPLIT,
+    LARK_TAG_REDUCE_SCATTER,
 };
 
 /* A reduction: op applied elementwise on `count` elements of `type`
@@ -84,6 +85,11 @@ int lark_coll_allreduce(void *buf, const struct lark_reduction *red, struct lark
 /* Inclusive (exclusive = 0) or exclusive scan in place over buf. */
 int lark_coll_scan(void *buf, const struct lark_reduction *red, int exclusive,
                    struct lark_comm *comm);
+/* Reduce-scatter: sbuf holds red->count elements (red->bytes bytes; may
+ * alias rbuf for MPI_IN_PLACE), rank i gets counts[i] elements of the
+ * result, the blocks following each other in rank order. */
+int lark_coll_reduce_scatter(const void *sbuf, void *rbuf, const size_t *counts,
+                             const struct lark_reduction *red, struct lark_comm *comm);
 /* Gather `bytes` from everyone into rbuf at root, in rank order (rbuf holds
  * size*bytes at root; root's own block is already in place). */
 int lark_coll_gather(const void *sbuf, void *rbuf, size_t bytes, int root, struct lark_comm *comm);

@@ -76,6 +76,116 @@ static void mat_mul_into(const long a[4], long b[4]) /* b = a * b */
     memcpy(b, r, sizeof r);
 }
 
+/* MPI_IN_PLACE wherever the standard allows it, and reduce-scatter with
+ * large blocks and with a non-commutative op. */
+static void check_inplace(MPI_Comm comm, const char *what)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    const int k = 3; /* ints per block */
+    int *buf = malloc((size_t)size * k * sizeof(int));
+    CHECK(buf != NULL, "malloc");
+    int root = size - 1;
+
+    /* Gather in place at the root: its block is already in recvbuf. */
+    for (int i = 0; i < size * k; i++)
+        buf[i] = rank == root && i / k != root ? -1 : rank * 100 + i % k;
+    if (rank == root)
+        MPI_Gather(MPI_IN_PLACE, k, MPI_INT, buf, k, MPI_INT, root, comm);
+    else
+        MPI_Gather(buf, k, MPI_INT, NULL, k, MPI_INT, root, comm);
+    if (rank == root)
+        for (int i = 0; i < size * k; i++)
+            CHECK(buf[i] == (i / k) * 100 + i % k, "%s gather in place [%d] = %d", what, i, buf[i]);
+
+    /* Scatter in place at the root: the root keeps its block where it is. */
+    for (int i = 0; i < size * k; i++)
+        buf[i] = rank == root ? 7000 + i : -1;
+    if (rank == root)
+        MPI_Scatter(buf, k, MPI_INT, MPI_IN_PLACE, k, MPI_INT, root, comm);
+    else
+        MPI_Scatter(NULL, k, MPI_INT, buf, k, MPI_INT, root, comm);
+    for (int j = 0; j < k; j++) {
+        int got = rank == root ? buf[root * k + j] : buf[j];
+        CHECK(got == 7000 + rank * k + j, "%s scatter in place: %d", what, got);
+    }
+
+    /* Allgather and allgatherv in place. */
+    for (int i = 0; i < size * k; i++)
+        buf[i] = i / k == rank ? rank * 10 + i % k : -1;
+    MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, k, MPI_INT, comm);
+    for (int i = 0; i < size * k; i++)
+        CHECK(buf[i] == (i / k) * 10 + i % k, "%s allgather in place [%d]", what, i);
+    int *cnt = malloc((size_t)size * sizeof(int)), *dsp = malloc((size_t)size * sizeof(int));
+    int tot = 0;
+    for (int i = 0; i < size; i++) {
+        cnt[i] = i % k + 1;
+        dsp[i] = tot;
+        tot += cnt[i];
+    }
+    int *v = malloc((size_t)tot * sizeof(int));
+    for (int i = 0; i < size; i++)
+        for (int j = 0; j < cnt[i]; j++)
+            v[dsp[i] + j] = i == rank ? i * 10 + j : -1;
+    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, v, cnt, dsp, MPI_INT, comm);
+    for (int i = 0; i < size; i++)
+        for (int j = 0; j < cnt[i]; j++)
+            CHECK(v[dsp[i] + j] == i * 10 + j, "%s allgatherv in place", what);
+
+    /* Alltoall in place: block s of rank r becomes block r of rank s. */
+    for (int i = 0; i < size * k; i++)
+        buf[i] = rank * 1000 + (i / k) * 10 + i % k;
+    MPI_Alltoall(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, k, MPI_INT, comm);
+    for (int i = 0; i < size * k; i++)
+        CHECK(buf[i] == (i / k) * 1000 + rank * 10 + i % k, "%s alltoall in place [%d] = %d", what,
+              i, buf[i]);
+
+    /* Scan and exscan in place. */
+    int sv = rank + 1;
+    MPI_Scan(MPI_IN_PLACE, &sv, 1, MPI_INT, MPI_SUM, comm);
+    CHECK(sv == (rank + 1) * (rank + 2) / 2, "%s scan in place: %d", what, sv);
+    sv = rank + 1;
+    MPI_Exscan(MPI_IN_PLACE, &sv, 1, MPI_INT, MPI_SUM, comm);
+    if (rank > 0)
+        CHECK(sv == rank * (rank + 1) / 2, "%s exscan in place: %d", what, sv);
+
+    /* Reduce_scatter_block in place, with big blocks (the ring moves them). */
+    const int big = 5000;
+    long *rv = malloc((size_t)size * big * sizeof(long));
+    for (int i = 0; i < size * big; i++)
+        rv[i] = (long)i * (rank + 1);
+    MPI_Reduce_scatter_block(MPI_IN_PLACE, rv, big, MPI_LONG, MPI_SUM, comm);
+    for (int j = 0; j < big; j++)
+        CHECK(rv[j] == (long)(rank * big + j) * size * (size + 1) / 2,
+              "%s reduce_scatter_block in place [%d] = %ld", what, j, rv[j]);
+
+    /* Reduce_scatter with a non-commutative op: 2x2 matrices in rank order. */
+    MPI_Op op;
+    MPI_Op_create(matmul, 0, &op);
+    long *mats = malloc((size_t)size * 4 * sizeof(long)), got[4], want[4] = {1, 0, 0, 1};
+    int *four = malloc((size_t)size * sizeof(int));
+    for (int i = 0; i < size; i++) {
+        mat_of(rank + i, mats + 4 * i);
+        four[i] = 4;
+    }
+    MPI_Reduce_scatter(mats, got, four, MPI_LONG, op, comm);
+    for (int r = size - 1; r >= 0; r--) {
+        long m[4];
+        mat_of(r + rank, m);
+        mat_mul_into(m, want); /* want = prod over r of mat(r + rank) in rank order */
+    }
+    CHECK(memcmp(got, want, sizeof got) == 0, "%s reduce_scatter user op out of order", what);
+    MPI_Op_free(&op);
+    free(mats);
+    free(four);
+    free(rv);
+    free(v);
+    free(cnt);
+    free(dsp);
+    free(buf);
+}
+
 static void check_comm(MPI_Comm comm, const char *what)
 {
     int rank, size;
@@ -346,6 +456,7 @@ static void check_comm(MPI_Comm comm, const char *what)
         MPI_Type_free(&vec2);
         CHECK(vec2 == MPI_DATATYPE_NULL, "Type_free did not reset the handle");
     }
+    check_inplace(comm, what);
     MPI_Barrier(comm);
 }
 
