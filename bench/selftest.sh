@@ -83,6 +83,8 @@ awk -F, -v ncores=2 -f "$here/table.awk" summary.csv >table.md || fail "table.aw
 expect_line table.md "| 2 | 0 B | 2 | 5 | 5 | 0.40 |" "latency row"
 expect_line table.md "| 8 (over) | 8 B | timeout | 20 | missing | - |" "oversubscribed row"
 expect_line table.md "| 2 | 1 KiB | 10 | 4 | 5 | 2.00 |" "bandwidth row"
+expect_line table.md "| 2 | 8 B | missing | 1 | missing | - |" "a failed run shows as missing"
+expect_line table.md "| 2 | 8 B | invalid | missing | 2 | - |" "invalid row"
 cat >targets.csv <<'EOF'
 # metric,ranks,size,kind,limit,issue
 lat,2,0,value,2.5,runtime
@@ -94,7 +96,7 @@ awk -F, -v ncores=2 -f "$here/targets.awk" targets.csv summary.csv >targets.md |
     fail "targets.awk failed"
 expect_line targets.md "| lat 2 ranks 0 B: <= 2.5 us (issue: runtime) | 2 | 5 | 5 | 0.40 | yes |" "target met"
 expect_line targets.md "| bw 2 ranks 1 KiB: >= 20 GB/s (issue: runtime) | 10 | 4 | 5 | 2.00 | no |" "target missed"
-expect_line targets.md "| allreduce 2 ranks 8 B: Lark / best <= 1 (issue: collectives) | missing | 1 | failed | - | missing |" "target without Lark"
+expect_line targets.md "| allreduce 2 ranks 8 B: Lark / best <= 1 (issue: collectives) | missing | 1 | missing | - | missing |" "target without Lark"
 expect_line targets.md "| barrier 2 ranks: Lark / best <= 1 (issue: collectives) | not measured | - | - | - | missing |" "target not measured"
 
 # ---- bench-run: exit status, wall time, and the time limit kills the group

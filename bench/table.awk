@@ -18,7 +18,11 @@ function human(s) {
     if (s + 0 >= 1024 && s % 1024 == 0) return (s / 1024) " KiB"
     return s " B"
 }
+# A value, or why there is none: "failed" (built but did not run to the end)
+# shows as "missing" like a program that did not build; status.csv and
+# logs/runs.log tell them apart.
 function num(v) {
+    if (v == "failed") return "missing"
     if (v !~ /^[0-9.e+-]+$/) return v
     if (v + 0 >= 1000) return sprintf("%.0f", v)
     return sprintf("%.3g", v)

@@ -10,6 +10,7 @@ function human(s) {
 }
 function isnum(v) { return v ~ /^[0-9.e+-]+$/ }
 function num(v) {
+    if (v == "failed") return "missing"
     if (!isnum(v)) return v == "" ? "-" : v
     if (v + 0 >= 1000) return sprintf("%.0f", v)
     return sprintf("%.3g", v)
