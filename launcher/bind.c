@@ -21,18 +21,6 @@
 static hwloc_topology_t topo;
 static bool topo_loaded;
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int load_topology(void)
 {
     if (topo_loaded)
@@ -212,9 +200,10 @@ int lark_bind_compute(const struct lark_options *o, struct lark_proc *procs, int
 {
     if (load_topology() < 0) {
         if (o->bind_to != LARK_BIND_NONE && o->bind_to != LARK_BIND_DEFAULT)
-            return fail(err, errlen,
-                        "mpirun: cannot read this machine's topology with hwloc, so cannot bind; "
-                        "use --bind-to none");
+            return lark_launcher_fail(
+                err, errlen,
+                "mpirun: cannot read this machine's topology with hwloc, so cannot bind; "
+                "use --bind-to none");
         if (o->bind_to == LARK_BIND_DEFAULT)
             fprintf(stderr, "mpirun: cannot read this machine's topology with hwloc; the ranks "
                             "are not bound\n");
@@ -298,7 +287,7 @@ int lark_bind_compute(const struct lark_options *o, struct lark_proc *procs, int
     hwloc_bitmap_free(pl);
     hwloc_bitmap_free(set);
     if (rc < 0)
-        return fail(err, errlen, "mpirun: cannot compute the binding of the ranks");
+        return lark_launcher_fail(err, errlen, "mpirun: cannot compute the binding of the ranks");
     return 0;
 }
 

@@ -13,18 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int parse_slots(const char *s, size_t len, int *out)
 {
     if (len == 0 || len > 7)
@@ -96,16 +84,18 @@ static int parse_item(const char *item, size_t len, const char *origin, int line
         const char *num = colon + 1;
         size_t numlen = len - nlen - 1;
         if (parse_slots(num, numlen, &slots) < 0)
-            return fail(err, errlen,
-                        "mpirun: %s: bad slot count '%.*s' in '%.*s'; expected host:N with N a "
-                        "positive number",
-                        where, (int)numlen, num, (int)len, item);
+            return lark_launcher_fail(
+                err, errlen,
+                "mpirun: %s: bad slot count '%.*s' in '%.*s'; expected host:N with N a "
+                "positive number",
+                where, (int)numlen, num, (int)len, item);
         set = true;
     }
     if (!valid_host_name(item, nlen))
-        return fail(err, errlen, "mpirun: %s: bad host name '%.*s'", where, (int)nlen, item);
+        return lark_launcher_fail(err, errlen, "mpirun: %s: bad host name '%.*s'", where, (int)nlen,
+                                  item);
     if (add_host(hosts, nhosts, item, nlen, slots, set) < 0)
-        return fail(err, errlen, "mpirun: out of memory");
+        return lark_launcher_fail(err, errlen, "mpirun: out of memory");
     return 0;
 }
 
@@ -114,11 +104,13 @@ int lark_hostlist_parse(const char *list, struct lark_host **hosts, int *nhosts,
 {
     const char *p = list;
     if (!*p)
-        return fail(err, errlen, "mpirun: empty --host list; expected host[:slots][,host...]");
+        return lark_launcher_fail(err, errlen,
+                                  "mpirun: empty --host list; expected host[:slots][,host...]");
     for (;;) {
         size_t len = strcspn(p, ",");
         if (len == 0)
-            return fail(err, errlen, "mpirun: empty host name in --host list '%s'", list);
+            return lark_launcher_fail(err, errlen, "mpirun: empty host name in --host list '%s'",
+                                      list);
         if (parse_item(p, len, "--host", 0, hosts, nhosts, err, errlen) < 0)
             return -1;
         p += len;
@@ -160,38 +152,42 @@ int lark_hostfile_parse(const char *text, const char *origin, struct lark_host *
                 name_len = tlen;
             } else if (tlen > 6 && strncmp(tok, "slots=", 6) == 0) {
                 if (parse_slots(tok + 6, tlen - 6, &slots) < 0)
-                    return fail(err, errlen,
-                                "mpirun: hostfile %s line %d: bad slot count '%.*s' in '%.*s'; "
-                                "expected slots=N with N a positive number",
-                                origin, line, (int)(tlen - 6), tok + 6, (int)tlen, tok);
+                    return lark_launcher_fail(
+                        err, errlen,
+                        "mpirun: hostfile %s line %d: bad slot count '%.*s' in '%.*s'; "
+                        "expected slots=N with N a positive number",
+                        origin, line, (int)(tlen - 6), tok + 6, (int)tlen, tok);
                 slots_set = true;
             } else if (tlen > 10 && strncmp(tok, "max_slots=", 10) == 0) {
                 int dummy;
                 /* max_slots caps oversubscription in Open MPI; only check it. */
                 if (parse_slots(tok + 10, tlen - 10, &dummy) < 0)
-                    return fail(err, errlen,
-                                "mpirun: hostfile %s line %d: bad count '%.*s' in '%.*s'", origin,
-                                line, (int)(tlen - 10), tok + 10, (int)tlen, tok);
+                    return lark_launcher_fail(
+                        err, errlen, "mpirun: hostfile %s line %d: bad count '%.*s' in '%.*s'",
+                        origin, line, (int)(tlen - 10), tok + 10, (int)tlen, tok);
             } else {
-                return fail(err, errlen,
-                            "mpirun: hostfile %s line %d: unexpected '%.*s' after host '%.*s'; "
-                            "lines are 'host', 'host slots=N' or 'host:N'",
-                            origin, line, (int)tlen, tok, (int)name_len, name);
+                return lark_launcher_fail(
+                    err, errlen,
+                    "mpirun: hostfile %s line %d: unexpected '%.*s' after host '%.*s'; "
+                    "lines are 'host', 'host slots=N' or 'host:N'",
+                    origin, line, (int)tlen, tok, (int)name_len, name);
             }
             tok = te;
         }
         if (name) {
             if (slots_set && memchr(name, ':', name_len))
-                return fail(err, errlen,
-                            "mpirun: hostfile %s line %d: '%.*s' gives slots twice (host:N and "
-                            "slots=N)",
-                            origin, line, (int)name_len, name);
+                return lark_launcher_fail(
+                    err, errlen,
+                    "mpirun: hostfile %s line %d: '%.*s' gives slots twice (host:N and "
+                    "slots=N)",
+                    origin, line, (int)name_len, name);
             if (slots_set) {
                 if (!valid_host_name(name, name_len))
-                    return fail(err, errlen, "mpirun: hostfile %s line %d: bad host name '%.*s'",
-                                origin, line, (int)name_len, name);
+                    return lark_launcher_fail(err, errlen,
+                                              "mpirun: hostfile %s line %d: bad host name '%.*s'",
+                                              origin, line, (int)name_len, name);
                 if (add_host(hosts, nhosts, name, name_len, slots, true) < 0)
-                    return fail(err, errlen, "mpirun: out of memory");
+                    return lark_launcher_fail(err, errlen, "mpirun: out of memory");
             } else {
                 char where[300];
                 snprintf(where, sizeof(where), "hostfile %s", origin);
@@ -211,12 +207,13 @@ int lark_hostfile_read(const char *path, struct lark_host **hosts, int *nhosts, 
 {
     FILE *f = fopen(path, "r");
     if (!f)
-        return fail(err, errlen, "mpirun: cannot open hostfile '%s': %s", path, strerror(errno));
+        return lark_launcher_fail(err, errlen, "mpirun: cannot open hostfile '%s': %s", path,
+                                  strerror(errno));
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
     if (!buf) {
         fclose(f);
-        return fail(err, errlen, "mpirun: out of memory");
+        return lark_launcher_fail(err, errlen, "mpirun: out of memory");
     }
     size_t got;
     while ((got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
@@ -226,7 +223,7 @@ int lark_hostfile_read(const char *path, struct lark_host **hosts, int *nhosts, 
             if (!nb) {
                 free(buf);
                 fclose(f);
-                return fail(err, errlen, "mpirun: out of memory");
+                return lark_launcher_fail(err, errlen, "mpirun: out of memory");
             }
             buf = nb;
             cap *= 2;
@@ -236,13 +233,13 @@ int lark_hostfile_read(const char *path, struct lark_host **hosts, int *nhosts, 
     buf[len] = 0;
     if (memchr(buf, 0, len)) {
         free(buf);
-        return fail(err, errlen, "mpirun: hostfile '%s' is not a text file", path);
+        return lark_launcher_fail(err, errlen, "mpirun: hostfile '%s' is not a text file", path);
     }
     int n0 = *nhosts;
     int rc = lark_hostfile_parse(buf, path, hosts, nhosts, err, errlen);
     free(buf);
     if (rc == 0 && *nhosts == n0)
-        return fail(err, errlen, "mpirun: hostfile '%s' names no host", path);
+        return lark_launcher_fail(err, errlen, "mpirun: hostfile '%s' names no host", path);
     return rc;
 }
 

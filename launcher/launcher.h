@@ -234,4 +234,9 @@ struct lark_job {
 /* Run the job to the end; returns mpirun's exit status. */
 int lark_job_run(struct lark_job *job);
 
+/* Format a message for the user into err (errlen bytes) and return -1: how
+ * parsers and setup steps report a failure to their caller (errmsg.c). */
+int lark_launcher_fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

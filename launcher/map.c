@@ -13,18 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 int lark_map_ranks(const struct lark_options *o, struct lark_proc **procs, int *nprocs, char *err,
                    size_t errlen)
 {
@@ -35,10 +23,11 @@ int lark_map_ranks(const struct lark_options *o, struct lark_proc **procs, int *
     int slots = 0;
     for (int h = 0; h < o->nhosts; h++) {
         if (!lark_host_is_local(o->hosts[h].name))
-            return fail(err, errlen,
-                        "mpirun: host '%s' is not this machine (%s); multi-host jobs are not "
-                        "supported yet: use localhost or %s",
-                        o->hosts[h].name, me, me);
+            return lark_launcher_fail(
+                err, errlen,
+                "mpirun: host '%s' is not this machine (%s); multi-host jobs are not "
+                "supported yet: use localhost or %s",
+                o->hosts[h].name, me, me);
         slots += o->hosts[h].slots;
     }
     bool user_slots = o->nhosts > 0;
@@ -62,29 +51,32 @@ int lark_map_ranks(const struct lark_options *o, struct lark_proc **procs, int *
         total += np;
     }
     if (pernode && total > (long)pernode * nnodes)
-        return fail(err, errlen,
-                    "mpirun: %ld ranks requested with %d per node, but only %d node (%s) is "
-                    "available; use -n %d or raise the ranks per node to %ld",
-                    total, pernode, nnodes, me, pernode * nnodes, total);
+        return lark_launcher_fail(
+            err, errlen,
+            "mpirun: %ld ranks requested with %d per node, but only %d node (%s) is "
+            "available; use -n %d or raise the ranks per node to %ld",
+            total, pernode, nnodes, me, pernode * nnodes, total);
     /* With PE=n each rank takes n slots (its n cores), as in Open MPI. */
     if (o->pe > 1 && total * o->pe > slots && !o->oversubscribe)
-        return fail(err, errlen,
-                    "mpirun: %ld ranks with PE=%d need %ld slots but only %d are available on %s; "
-                    "use fewer ranks, a smaller PE, or --oversubscribe",
-                    total, o->pe, total * o->pe, slots, me);
+        return lark_launcher_fail(
+            err, errlen,
+            "mpirun: %ld ranks with PE=%d need %ld slots but only %d are available on %s; "
+            "use fewer ranks, a smaller PE, or --oversubscribe",
+            total, o->pe, total * o->pe, slots, me);
     if (total > slots && !o->oversubscribe)
-        return fail(err, errlen,
-                    "mpirun: %ld ranks requested but only %d slot%s on %s%s; use --oversubscribe "
-                    "to run anyway, or --host %s:%ld",
-                    total, slots, slots == 1 ? "" : "s", me,
-                    user_slots                       ? " (from --host/--hostfile)"
-                    : o->map_by == LARK_MAP_HWTHREAD ? " (one per hwthread)"
-                                                     : " (one per core)",
-                    me, total);
+        return lark_launcher_fail(
+            err, errlen,
+            "mpirun: %ld ranks requested but only %d slot%s on %s%s; use --oversubscribe "
+            "to run anyway, or --host %s:%ld",
+            total, slots, slots == 1 ? "" : "s", me,
+            user_slots                       ? " (from --host/--hostfile)"
+            : o->map_by == LARK_MAP_HWTHREAD ? " (one per hwthread)"
+                                             : " (one per core)",
+            me, total);
 
     struct lark_proc *p = calloc((size_t)total, sizeof(*p));
     if (!p)
-        return fail(err, errlen, "mpirun: out of memory for %ld ranks", total);
+        return lark_launcher_fail(err, errlen, "mpirun: out of memory for %ld ranks", total);
     int r = 0;
     for (int k = 0; k < o->napps; k++) {
         int np = o->apps[k].np;

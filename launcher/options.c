@@ -135,18 +135,6 @@ const char lark_options_usage[] =
     "\n"
     "MPMD: mpirun -n 1 prog_a : -n 3 prog_b\n";
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static const struct opt_def *find_opt(const char *name, size_t len)
 {
     for (size_t i = 0; i < sizeof(opt_table) / sizeof(opt_table[0]); i++) {
@@ -230,10 +218,11 @@ static int parse_map_by(const char *v, struct lark_options *o, char *err, size_t
         char *end;
         long cnt = v[3] == ':' ? strtol(n, &end, 10) : 0;
         if (cnt <= 0 || cnt > 1000000 || *end != ':')
-            return fail(err, errlen,
-                        "mpirun: bad --map-by '%s'; expected ppr:N:node, ppr:N:socket or "
-                        "ppr:N:numa with N a positive number",
-                        v);
+            return lark_launcher_fail(
+                err, errlen,
+                "mpirun: bad --map-by '%s'; expected ppr:N:node, ppr:N:socket or "
+                "ppr:N:numa with N a positive number",
+                v);
         const char *obj = end + 1;
         size_t olen = strcspn(obj, ":");
         if (olen == 4 && strncasecmp(obj, "node", 4) == 0) {
@@ -247,9 +236,10 @@ static int parse_map_by(const char *v, struct lark_options *o, char *err, size_t
             o->map_by = LARK_MAP_PPR;
             o->ppr_obj = LARK_MAP_NUMA;
         } else {
-            return fail(err, errlen,
-                        "mpirun: bad resource '%.*s' in --map-by '%s'; use node, socket or numa",
-                        (int)olen, obj, v);
+            return lark_launcher_fail(
+                err, errlen,
+                "mpirun: bad resource '%.*s' in --map-by '%s'; use node, socket or numa", (int)olen,
+                obj, v);
         }
         o->ppr_n = (int)cnt;
         len = (size_t)(obj + olen - v);
@@ -262,10 +252,11 @@ static int parse_map_by(const char *v, struct lark_options *o, char *err, size_t
         }
     }
     if (!found)
-        return fail(err, errlen,
-                    "mpirun: bad --map-by value '%.*s' in '%s'; use core, socket, numa, node, "
-                    "slot or hwthread, optionally followed by :PE=n",
-                    (int)len, v, v);
+        return lark_launcher_fail(
+            err, errlen,
+            "mpirun: bad --map-by value '%.*s' in '%s'; use core, socket, numa, node, "
+            "slot or hwthread, optionally followed by :PE=n",
+            (int)len, v, v);
     /* Modifiers, comma-separated after the colon: PE=n, oversubscribe. */
     const char *p = v + len;
     while (*p == ':' || *p == ',') {
@@ -279,17 +270,19 @@ static int parse_map_by(const char *v, struct lark_options *o, char *err, size_t
             memcpy(num, p + 3, nlen);
             num[nlen] = 0;
             if (parse_count(num, &o->pe) < 0)
-                return fail(err, errlen,
-                            "mpirun: bad PE count '%s' in --map-by '%s'; expected PE=n with n "
-                            "a positive number of cores per rank",
-                            num, v);
+                return lark_launcher_fail(
+                    err, errlen,
+                    "mpirun: bad PE count '%s' in --map-by '%s'; expected PE=n with n "
+                    "a positive number of cores per rank",
+                    num, v);
         } else if (mlen == 13 && strncasecmp(p, "oversubscribe", 13) == 0) {
             o->oversubscribe = true;
         } else {
-            return fail(err, errlen,
-                        "mpirun: unknown --map-by modifier '%.*s' in '%s'; supported: PE=n, "
-                        "oversubscribe",
-                        (int)mlen, p, v);
+            return lark_launcher_fail(
+                err, errlen,
+                "mpirun: unknown --map-by modifier '%.*s' in '%s'; supported: PE=n, "
+                "oversubscribe",
+                (int)mlen, p, v);
         }
         p += mlen;
     }
@@ -314,8 +307,9 @@ static int parse_bind_to(const char *v, struct lark_options *o, char *err, size_
             return 0;
         }
     }
-    return fail(err, errlen,
-                "mpirun: bad --bind-to value '%s'; use core, socket, numa, hwthread or none", v);
+    return lark_launcher_fail(
+        err, errlen, "mpirun: bad --bind-to value '%s'; use core, socket, numa, hwthread or none",
+        v);
 }
 
 static int parse_x(const char *v, struct lark_options *o, char *err, size_t errlen)
@@ -323,10 +317,11 @@ static int parse_x(const char *v, struct lark_options *o, char *err, size_t errl
     const char *eq = strchr(v, '=');
     size_t nlen = eq ? (size_t)(eq - v) : strlen(v);
     if (!valid_var_name(v, nlen))
-        return fail(err, errlen,
-                    "mpirun: bad -x argument '%s'; expected VAR or VAR=value with VAR a variable "
-                    "name",
-                    v);
+        return lark_launcher_fail(
+            err, errlen,
+            "mpirun: bad -x argument '%s'; expected VAR or VAR=value with VAR a variable "
+            "name",
+            v);
     if (eq)
         return set_var(&o->env, &o->nenv, v, nlen, eq + 1);
     /* -x VAR exports the current value; an unset VAR is skipped, as Open MPI does. */
@@ -366,16 +361,17 @@ static int apply_opt(const struct opt_def *d, const char *tok, char **vals, stru
     switch (d->id) {
     case OPT_NP:
         if (parse_count(v, &app->np) < 0)
-            return fail(err, errlen,
-                        "mpirun: bad value '%s' for %s; expected a positive number of ranks", v,
-                        tok);
+            return lark_launcher_fail(
+                err, errlen, "mpirun: bad value '%s' for %s; expected a positive number of ranks",
+                v, tok);
         return 0;
     case OPT_NPERNODE:
         if (parse_count(v, &o->npernode) < 0)
-            return fail(err, errlen,
-                        "mpirun: bad value '%s' for %s; expected a positive number of ranks per "
-                        "node",
-                        v, tok);
+            return lark_launcher_fail(
+                err, errlen,
+                "mpirun: bad value '%s' for %s; expected a positive number of ranks per "
+                "node",
+                v, tok);
         return 0;
     case OPT_HOST:
         return lark_hostlist_parse(v, &o->hosts, &o->nhosts, err, errlen);
@@ -415,8 +411,9 @@ static int apply_opt(const struct opt_def *d, const char *tok, char **vals, stru
     case OPT_GENV:
     case OPT_ENV:
         if (!valid_var_name(v, strlen(v)))
-            return fail(err, errlen, "mpirun: bad variable name '%s' for %s; usage: %s VAR value",
-                        v, tok, tok);
+            return lark_launcher_fail(err, errlen,
+                                      "mpirun: bad variable name '%s' for %s; usage: %s VAR value",
+                                      v, tok, tok);
         if (d->id == OPT_GENV)
             return set_var(&o->env, &o->nenv, v, strlen(v), vals[1]);
         return set_var(&app->env, &app->nenv, v, strlen(v), vals[1]);
@@ -431,16 +428,17 @@ static int apply_opt(const struct opt_def *d, const char *tok, char **vals, stru
             len = (size_t)(colon - v);
         }
         if (len == 0)
-            return fail(err, errlen, "mpirun: empty directory name in %s '%s'", tok, v);
+            return lark_launcher_fail(err, errlen, "mpirun: empty directory name in %s '%s'", tok,
+                                      v);
         free(o->output_dir);
         o->output_dir = strndup(v, len);
         return o->output_dir ? 0 : -1;
     }
     case OPT_TIMEOUT:
         if (parse_timeout(v, &o->timeout) < 0)
-            return fail(err, errlen,
-                        "mpirun: bad value '%s' for %s; expected a positive number of seconds", v,
-                        tok);
+            return lark_launcher_fail(
+                err, errlen, "mpirun: bad value '%s' for %s; expected a positive number of seconds",
+                v, tok);
         return 0;
     case OPT_STDIN: {
         int r;
@@ -453,8 +451,9 @@ static int apply_opt(const struct opt_def *d, const char *tok, char **vals, stru
         else if (parse_count(v, &r) == 0)
             o->stdin_target = r;
         else
-            return fail(err, errlen,
-                        "mpirun: bad value '%s' for %s; use a rank number, all or none", v, tok);
+            return lark_launcher_fail(
+                err, errlen, "mpirun: bad value '%s' for %s; use a rank number, all or none", v,
+                tok);
         return 0;
     }
     case OPT_WDIR:
@@ -496,7 +495,7 @@ int lark_options_parse(int argc, char **argv, struct lark_options *o, char *err,
     err[0] = 0;
     bool timeout_set = false;
     if (new_app(o) < 0)
-        return fail(err, errlen, "mpirun: out of memory");
+        return lark_launcher_fail(err, errlen, "mpirun: out of memory");
 
     int i = 1;
     while (i < argc) {
@@ -504,12 +503,13 @@ int lark_options_parse(int argc, char **argv, struct lark_options *o, char *err,
         struct lark_app *app = &o->apps[o->napps - 1];
         if (strcmp(a, ":") == 0) {
             if (!app->argv)
-                return fail(err, errlen,
-                            "mpirun: ':' at argument %d has no program before it; MPMD is "
-                            "'mpirun -n 1 a : -n 3 b'",
-                            i);
+                return lark_launcher_fail(
+                    err, errlen,
+                    "mpirun: ':' at argument %d has no program before it; MPMD is "
+                    "'mpirun -n 1 a : -n 3 b'",
+                    i);
             if (new_app(o) < 0)
-                return fail(err, errlen, "mpirun: out of memory");
+                return lark_launcher_fail(err, errlen, "mpirun: out of memory");
             i++;
             continue;
         }
@@ -517,7 +517,7 @@ int lark_options_parse(int argc, char **argv, struct lark_options *o, char *err,
         if (strcmp(a, "--") == 0) {
             forced_prog = true;
             if (++i >= argc)
-                return fail(err, errlen, "mpirun: no program after '--'");
+                return lark_launcher_fail(err, errlen, "mpirun: no program after '--'");
             a = argv[i];
         }
         if (!forced_prog && a[0] == '-' && a[1] != 0) {
@@ -528,28 +528,30 @@ int lark_options_parse(int argc, char **argv, struct lark_options *o, char *err,
             const char *inline_val = name[len] == '=' ? name + len + 1 : NULL;
             const struct opt_def *d = find_opt(name, len);
             if (!d)
-                return fail(err, errlen, "mpirun: unknown option '%s'; see 'mpirun --help'", a);
+                return lark_launcher_fail(err, errlen,
+                                          "mpirun: unknown option '%s'; see 'mpirun --help'", a);
             char *vals[2] = {NULL, NULL};
             int have = 0;
             if (inline_val) {
                 if (d->nargs != 1)
-                    return fail(err, errlen,
-                                "mpirun: option '%.*s' does not take '=value' (in '%s')",
-                                (int)(name - a + len), a, a);
+                    return lark_launcher_fail(
+                        err, errlen, "mpirun: option '%.*s' does not take '=value' (in '%s')",
+                        (int)(name - a + len), a, a);
                 vals[have++] = (char *)inline_val;
             }
             int next = i + 1;
             while (have < d->nargs) {
                 if (next >= argc)
-                    return fail(err, errlen, "mpirun: option '%s' needs %s; see 'mpirun --help'", a,
-                                d->nargs == 2 ? "two values (VAR value)" : "a value");
+                    return lark_launcher_fail(
+                        err, errlen, "mpirun: option '%s' needs %s; see 'mpirun --help'", a,
+                        d->nargs == 2 ? "two values (VAR value)" : "a value");
                 vals[have++] = argv[next++];
             }
             if (d->id == OPT_TIMEOUT)
                 timeout_set = true;
             if (apply_opt(d, a, vals, o, app, err, errlen) < 0) {
                 if (!err[0])
-                    fail(err, errlen, "mpirun: out of memory");
+                    lark_launcher_fail(err, errlen, "mpirun: out of memory");
                 return -1;
             }
             i = next;
@@ -562,7 +564,7 @@ int lark_options_parse(int argc, char **argv, struct lark_options *o, char *err,
         app->argc = i - start;
         app->argv = calloc((size_t)app->argc + 1, sizeof(char *));
         if (!app->argv)
-            return fail(err, errlen, "mpirun: out of memory");
+            return lark_launcher_fail(err, errlen, "mpirun: out of memory");
         memcpy(app->argv, &argv[start], (size_t)app->argc * sizeof(char *));
     }
 
@@ -570,28 +572,32 @@ int lark_options_parse(int argc, char **argv, struct lark_options *o, char *err,
         return 0;
     if (!o->apps[o->napps - 1].argv) {
         if (o->napps > 1)
-            return fail(err, errlen,
-                        "mpirun: the last ':' has no program after it; MPMD is 'mpirun -n 1 a : "
-                        "-n 3 b'");
-        return fail(err, errlen,
-                    "mpirun: no program to run; usage: mpirun [options] program [args] (see "
-                    "'mpirun --help')");
+            return lark_launcher_fail(
+                err, errlen,
+                "mpirun: the last ':' has no program after it; MPMD is 'mpirun -n 1 a : "
+                "-n 3 b'");
+        return lark_launcher_fail(
+            err, errlen,
+            "mpirun: no program to run; usage: mpirun [options] program [args] (see "
+            "'mpirun --help')");
     }
     if (o->napps > 1) {
         for (int k = 0; k < o->napps; k++)
             if (o->apps[k].np == 0)
-                return fail(err, errlen,
-                            "mpirun: with several programs (MPMD) each needs -n; missing for "
-                            "'%s'",
-                            o->apps[k].argv[0]);
+                return lark_launcher_fail(
+                    err, errlen,
+                    "mpirun: with several programs (MPMD) each needs -n; missing for "
+                    "'%s'",
+                    o->apps[k].argv[0]);
     }
     if (!timeout_set) {
         const char *t = getenv("MPIEXEC_TIMEOUT");
         if (t && *t && parse_timeout(t, &o->timeout) < 0)
-            return fail(err, errlen,
-                        "mpirun: bad MPIEXEC_TIMEOUT value '%s'; expected a positive number of "
-                        "seconds",
-                        t);
+            return lark_launcher_fail(
+                err, errlen,
+                "mpirun: bad MPIEXEC_TIMEOUT value '%s'; expected a positive number of "
+                "seconds",
+                t);
     }
     return 0;
 }

@@ -20,18 +20,6 @@
 
 static int ev_fd = -1;
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 /* Runs on the PMIx thread.  A pipe write of one event is atomic. */
 static void post(int kind, int rank, int status, const char *msg)
 {
@@ -137,7 +125,8 @@ int lark_pmix_start(const char *tmpdir, int event_fd, char *err, size_t errlen)
     for (size_t i = 0; i < 3; i++)
         PMIX_INFO_DESTRUCT(&info[i]);
     if (rc != PMIX_SUCCESS)
-        return fail(err, errlen, "mpirun: cannot start the PMIx server: %s", PMIx_Error_string(rc));
+        return lark_launcher_fail(err, errlen, "mpirun: cannot start the PMIx server: %s",
+                                  PMIx_Error_string(rc));
     return 0;
 }
 
@@ -201,7 +190,8 @@ int lark_pmix_register(const char *nspace, const char *tmpdir, const struct lark
     if (!peers || PMIx_generate_regex(host, &nodemap) != PMIX_SUCCESS ||
         PMIx_generate_ppn(peers, &procmap) != PMIX_SUCCESS) {
         free(peers);
-        return fail(err, errlen, "mpirun: cannot build the PMIx node and process maps");
+        return lark_launcher_fail(err, errlen,
+                                  "mpirun: cannot build the PMIx node and process maps");
     }
 
     uint32_t size = (uint32_t)nprocs, napps = (uint32_t)o->napps, nodeid = 0, one = 1;
@@ -270,8 +260,9 @@ int lark_pmix_register(const char *nspace, const char *tmpdir, const struct lark
         wait_for(&w, PMIx_server_register_nspace(nspace, nprocs, info, k, op_done, &w));
     PMIX_INFO_FREE(info, ninfo);
     if (rc != PMIX_SUCCESS)
-        return fail(err, errlen, "mpirun: cannot register the job with the PMIx server: %s",
-                    PMIx_Error_string(rc));
+        return lark_launcher_fail(err, errlen,
+                                  "mpirun: cannot register the job with the PMIx server: %s",
+                                  PMIx_Error_string(rc));
     for (int i = 0; i < nprocs; i++) {
         pmix_proc_t proc;
         PMIX_LOAD_PROCID(&proc, nspace, (pmix_rank_t)procs[i].rank);
@@ -279,8 +270,9 @@ int lark_pmix_register(const char *nspace, const char *tmpdir, const struct lark
         rc = wait_for(&wc,
                       PMIx_server_register_client(&proc, getuid(), getgid(), NULL, op_done, &wc));
         if (rc != PMIX_SUCCESS)
-            return fail(err, errlen, "mpirun: cannot register rank %d with the PMIx server: %s",
-                        procs[i].rank, PMIx_Error_string(rc));
+            return lark_launcher_fail(err, errlen,
+                                      "mpirun: cannot register rank %d with the PMIx server: %s",
+                                      procs[i].rank, PMIx_Error_string(rc));
     }
     return 0;
 }
