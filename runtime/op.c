@@ -142,8 +142,9 @@ bool lark_op_commutes(MPI_Op op)
             b[i] = (EXPR);                                                                         \
     } while (0)
 
-/* One switch over the ops for arithmetic type T. */
-#define ARITH(T)                                                                                   \
+/* Each macro below is a switch over the ops it knows; an op it does not
+ * know falls through untouched, so they can be chained. */
+#define SUMPROD(T)                                                                                 \
     switch ((intptr_t)op) {                                                                        \
     case (intptr_t)MPI_SUM:                                                                        \
         LOOP(T, a[i] + b[i]);                                                                      \
@@ -151,36 +152,6 @@ bool lark_op_commutes(MPI_Op op)
     case (intptr_t)MPI_PROD:                                                                       \
         LOOP(T, a[i] * b[i]);                                                                      \
         break;                                                                                     \
-    case (intptr_t)MPI_MAX:                                                                        \
-        LOOP(T, a[i] > b[i] ? a[i] : b[i]);                                                        \
-        break;                                                                                     \
-    case (intptr_t)MPI_MIN:                                                                        \
-        LOOP(T, a[i] < b[i] ? a[i] : b[i]);                                                        \
-        break;                                                                                     \
-    case (intptr_t)MPI_LAND:                                                                       \
-        LOOP(T, a[i] && b[i]);                                                                     \
-        break;                                                                                     \
-    case (intptr_t)MPI_LOR:                                                                        \
-        LOOP(T, a[i] || b[i]);                                                                     \
-        break;                                                                                     \
-    case (intptr_t)MPI_LXOR:                                                                       \
-        LOOP(T, !a[i] != !b[i]);                                                                   \
-        break;                                                                                     \
-    }
-
-#define BITS(T)                                                                                    \
-    switch ((intptr_t)op) {                                                                        \
-    case (intptr_t)MPI_BAND:                                                                       \
-        LOOP(T, a[i] & b[i]);                                                                      \
-        break;                                                                                     \
-    case (intptr_t)MPI_BOR:                                                                        \
-        LOOP(T, a[i] | b[i]);                                                                      \
-        break;                                                                                     \
-    case (intptr_t)MPI_BXOR:                                                                       \
-        LOOP(T, a[i] ^ b[i]);                                                                      \
-        break;                                                                                     \
-    default:                                                                                       \
-        ARITH(T)                                                                                   \
     }
 
 #define LOGICAL(T)                                                                                 \
@@ -196,14 +167,34 @@ bool lark_op_commutes(MPI_Op op)
         break;                                                                                     \
     }
 
-#define COMPLEX(T)                                                                                 \
+/* Real types: MAX/MIN, then SUM/PROD, then the logical ops. */
+#define ARITH(T)                                                                                   \
     switch ((intptr_t)op) {                                                                        \
-    case (intptr_t)MPI_SUM:                                                                        \
-        LOOP(T, a[i] + b[i]);                                                                      \
+    case (intptr_t)MPI_MAX:                                                                        \
+        LOOP(T, a[i] > b[i] ? a[i] : b[i]);                                                        \
         break;                                                                                     \
-    case (intptr_t)MPI_PROD:                                                                       \
-        LOOP(T, a[i] * b[i]);                                                                      \
+    case (intptr_t)MPI_MIN:                                                                        \
+        LOOP(T, a[i] < b[i] ? a[i] : b[i]);                                                        \
         break;                                                                                     \
+    default:                                                                                       \
+        SUMPROD(T)                                                                                 \
+        LOGICAL(T)                                                                                 \
+    }
+
+/* Integer types: the bitwise ops, then everything real types have. */
+#define BITS(T)                                                                                    \
+    switch ((intptr_t)op) {                                                                        \
+    case (intptr_t)MPI_BAND:                                                                       \
+        LOOP(T, a[i] & b[i]);                                                                      \
+        break;                                                                                     \
+    case (intptr_t)MPI_BOR:                                                                        \
+        LOOP(T, a[i] | b[i]);                                                                      \
+        break;                                                                                     \
+    case (intptr_t)MPI_BXOR:                                                                       \
+        LOOP(T, a[i] ^ b[i]);                                                                      \
+        break;                                                                                     \
+    default:                                                                                       \
+        ARITH(T)                                                                                   \
     }
 
 /* MINLOC/MAXLOC: the value wins; on a tie, the smaller index wins. */
@@ -286,13 +277,13 @@ static void apply_predefined(MPI_Op op, const void *in, void *inout, size_t n, M
         ARITH(long double);
         break;
     case (intptr_t)MPI_C_FLOAT_COMPLEX:
-        COMPLEX(float _Complex);
+        SUMPROD(float _Complex);
         break;
     case (intptr_t)MPI_C_DOUBLE_COMPLEX:
-        COMPLEX(double _Complex);
+        SUMPROD(double _Complex);
         break;
     case (intptr_t)MPI_C_LONG_DOUBLE_COMPLEX:
-        COMPLEX(long double _Complex);
+        SUMPROD(long double _Complex);
         break;
     case (intptr_t)MPI_FLOAT_INT:
         PAIR(float);
