@@ -59,16 +59,25 @@ struct lark_peer {
 };
 
 /* A message that arrived before its receive (or was parked, or is held by
- * MPI_Mprobe).  Freed when received. */
-#define LARK_MSG_MAGIC 0x4c4b4d53u
+ * MPI_Mprobe).  Freed when received.  A payload of up to LARK_MSG_INLINE
+ * bytes lives in the record itself, and freed records are kept on a short
+ * free list: a stream of small messages that arrive before their receives
+ * (a sender running ahead) then costs no malloc/free per message. */
+#define LARK_MSG_MAGIC  0x4c4b4d53u
+#define LARK_MSG_INLINE 128
+#define LARK_MSG_KEEP   256 /* free records kept at most */
 struct lark_msg {
     struct lark_match_item item;
     uint32_t magic;
     struct lark_wire hdr;
     int src;    /* world rank of the sender */
-    void *data; /* EAGER payload copy (malloc), NULL for RTS */
+    void *data; /* EAGER payload copy (inline, or malloc), NULL for RTS */
     size_t len;
+    struct lark_msg *next_free; /* on msg_free_list */
+    unsigned char inline_data[LARK_MSG_INLINE];
 };
+static struct lark_msg *msg_free_list; /* recycled records; runtime lock held */
+static int msg_free_count;
 
 static struct lark_transport transports[2]; /* [0] self, [1] shm */
 static int ntransports;
@@ -169,6 +178,12 @@ void lark_p2p_finalize(void)
         outq_free = q->next;
         free(q);
     }
+    while (msg_free_list) {
+        struct lark_msg *m = msg_free_list;
+        msg_free_list = m->next_free;
+        free(m);
+    }
+    msg_free_count = 0;
     busy = NULL;
     lark_match_fini(&match);
 }
@@ -562,17 +577,21 @@ static void deliver_matched(struct lark_request *req, int src, const struct lark
 /* Turn an arrived EAGER/RTS into an unexpected message record. */
 static struct lark_msg *msg_new(int src, const struct lark_wire *h, const void *payload, size_t len)
 {
-    /* Freed when received (msg_free). */
-    struct lark_msg *m = malloc(sizeof *m);
-    if (m == NULL)
+    /* Freed when received (msg_free): back to the free list, or free(). */
+    struct lark_msg *m = msg_free_list;
+    if (m != NULL) {
+        msg_free_list = m->next_free;
+        msg_free_count--;
+    } else if ((m = malloc(sizeof *m)) == NULL) {
         return NULL;
+    }
     m->magic = LARK_MSG_MAGIC;
     m->hdr = *h;
     m->src = src;
     m->len = len;
     m->data = NULL;
     if (h->type == LARK_WIRE_EAGER && len > 0) {
-        m->data = malloc(len);
+        m->data = len <= LARK_MSG_INLINE ? m->inline_data : malloc(len);
         if (m->data == NULL) {
             free(m);
             return NULL;
@@ -587,8 +606,15 @@ static struct lark_msg *msg_new(int src, const struct lark_wire *h, const void *
 static void msg_free(struct lark_msg *m)
 {
     m->magic = 0;
-    free(m->data);
-    free(m);
+    if (m->data != m->inline_data)
+        free(m->data);
+    if (msg_free_count < LARK_MSG_KEEP) {
+        m->next_free = msg_free_list;
+        msg_free_list = m;
+        msg_free_count++;
+    } else {
+        free(m);
+    }
 }
 
 static void out_of_memory(const char *what)
