@@ -41,14 +41,16 @@ int lark_coll_sendrecv(const void *sbuf, size_t sbytes, int dst, void *rbuf, siz
     return rc != 0 ? rc : wrc;
 }
 
+/* One-way steps (the trees of bcast, reduce, gather, scatter) take the
+ * blocking point-to-point path directly: one request, no waitall. */
 int lark_coll_send(const void *buf, size_t bytes, int dst, int tag, struct lark_comm *comm)
 {
-    return lark_coll_sendrecv(buf, bytes, dst, NULL, 0, MPI_PROC_NULL, tag, comm);
+    return lark_p2p_send(buf, bytes, byte_type(), dst, tag, comm, LARK_CTX_COLL);
 }
 
 int lark_coll_recv(void *buf, size_t bytes, int src, int tag, struct lark_comm *comm)
 {
-    return lark_coll_sendrecv(NULL, 0, MPI_PROC_NULL, buf, bytes, src, tag, comm);
+    return lark_p2p_recv(buf, bytes, byte_type(), src, tag, comm, LARK_CTX_COLL, MPI_STATUS_IGNORE);
 }
 
 /* Names accepted per variable, in enum order (LARK_ALG_1, _2, _3). */
