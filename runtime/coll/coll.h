@@ -32,7 +32,10 @@ static inline void *lark_coll_alloc(size_t bytes)
 /* Scratch space of at least `bytes` for slot 0 or 1 of a collective on
  * comm (scratch.c); NULL when out of memory.  Hand it back with
  * lark_coll_scratch_put() when the collective ends: the buffer may be kept
- * for the next call on comm. */
+ * for the next call on comm.  A collective that calls another one (allreduce
+ * inside reduce_scatter, reduce inside allreduce) must not hold a slot the
+ * inner one uses: reduce uses 0 and 1, allreduce and reduce_scatter's ring
+ * 0 (and 1). */
 void *lark_coll_scratch_get(struct lark_comm *comm, int slot, size_t bytes);
 void lark_coll_scratch_put(struct lark_comm *comm, int slot, void *p);
 

@@ -46,6 +46,22 @@ int lark_coll_reduce(const void *sbuf, void *rbuf, const struct lark_reduction *
                 rc = LARK_ERR_NOMEM;
                 break;
             }
+            /* At the root, let the last combination land in rbuf itself
+             * (no final copy): combinations alternate a, b, a, ... so rbuf
+             * takes a's place when the number of children is odd.  Not
+             * when rbuf is also the input (MPI_IN_PLACE). */
+            if (comm->rank == root && vr == 0 && rbuf != sbuf) {
+                int children = 0;
+                for (int m = mask; m < n; m <<= 1)
+                    children += vr + m < n;
+                if (children % 2 == 1) {
+                    lark_coll_scratch_put(comm, 0, a);
+                    a = rbuf;
+                } else {
+                    lark_coll_scratch_put(comm, 1, b);
+                    b = rbuf;
+                }
+            }
         }
         char *tmp = acc == a ? b : a;
         rc = lark_coll_recv(tmp, bytes, (vr + mask + tree_root) % n, LARK_TAG_REDUCE, comm);
@@ -66,7 +82,9 @@ int lark_coll_reduce(const void *sbuf, void *rbuf, const struct lark_reduction *
     } else if (rc == 0 && comm->rank == root && tree_root != root) {
         rc = lark_coll_recv(rbuf, bytes, tree_root, LARK_TAG_REDUCE, comm);
     }
-    lark_coll_scratch_put(comm, 0, a);
-    lark_coll_scratch_put(comm, 1, b);
+    if (a != rbuf)
+        lark_coll_scratch_put(comm, 0, a);
+    if (b != rbuf)
+        lark_coll_scratch_put(comm, 1, b);
     return rc;
 }

@@ -21,11 +21,17 @@ int lark_coll_reduce_scatter(const void *sbuf, void *rbuf, const size_t *counts,
 {
     int n = comm->size, r = comm->rank, rc = 0;
     size_t esize = red->count ? red->bytes / red->count : 0;
+    bool ring = red->commutes && lark_op_is_predefined(red->op) && n > 1;
     size_t *off = lark_coll_alloc((size_t)n * sizeof *off);
-    char *work = lark_coll_scratch_get(comm, 1, red->bytes);
+    /* The ring calls no other collective, so its copy may live in scratch;
+     * the allreduce path uses the scratch slots itself: malloc there. */
+    char *work = ring ? lark_coll_scratch_get(comm, 1, red->bytes) : lark_coll_alloc(red->bytes);
     if (off == NULL || work == NULL) {
         free(off);
-        lark_coll_scratch_put(comm, 1, work);
+        if (ring)
+            lark_coll_scratch_put(comm, 1, work);
+        else
+            free(work);
         return LARK_ERR_NOMEM;
     }
     size_t maxblk = 0, o = 0;
@@ -37,7 +43,6 @@ int lark_coll_reduce_scatter(const void *sbuf, void *rbuf, const size_t *counts,
     }
     memcpy(work, sbuf, red->bytes);
 
-    bool ring = red->commutes && lark_op_is_predefined(red->op) && n > 1;
     if (!ring) {
         rc = lark_coll_allreduce(work, red, comm);
     } else {
@@ -56,7 +61,10 @@ int lark_coll_reduce_scatter(const void *sbuf, void *rbuf, const size_t *counts,
     }
     if (rc == 0)
         memmove(rbuf, work + off[r] * esize, counts[r] * esize);
-    lark_coll_scratch_put(comm, 1, work);
+    if (ring)
+        lark_coll_scratch_put(comm, 1, work);
+    else
+        free(work);
     free(off);
     return rc;
 }
