@@ -69,6 +69,23 @@ static int check_root(struct lark_comm *c, const char *call, int root)
     return MPI_SUCCESS;
 }
 
+/* Entry checks of a rooted collective: MPI is up, comm and root are valid,
+ * and MPI_IN_PLACE (`inplace`: the argument that may hold it does) is
+ * used only at the root.  *is_root: whether this rank is the root. */
+static int enter_rooted(const char *call, MPI_Comm comm, int root, bool inplace,
+                        struct lark_comm **c, bool *is_root)
+{
+    int err = enter(call, comm, c);
+    if (err == MPI_SUCCESS)
+        err = check_root(*c, call, root);
+    if (err != MPI_SUCCESS)
+        return err;
+    *is_root = (*c)->rank == root;
+    if (inplace && !*is_root)
+        return lark_err_raise(*c, call, MPI_ERR_BUFFER, "MPI_IN_PLACE is only valid at the root");
+    return MPI_SUCCESS;
+}
+
 /* Describe a reduction of count elements of type under op. */
 static int make_reduction(struct lark_comm *c, const char *call, int count, MPI_Datatype type,
                           MPI_Op op, struct lark_reduction *red)
@@ -120,9 +137,8 @@ int PMPI_Bcast(void *buf, int count, MPI_Datatype type, int root, MPI_Comm comm)
     static const char call[] = "MPI_Bcast";
     struct lark_comm *c;
     size_t bytes;
-    int err = enter(call, comm, &c);
-    if (err == MPI_SUCCESS)
-        err = check_root(c, call, root);
+    bool root_here;
+    int err = enter_rooted(call, comm, root, false, &c, &root_here);
     if (err == MPI_SUCCESS)
         err = check_buf(c, call, "the", buf, count, type, &bytes);
     if (err != MPI_SUCCESS)
@@ -138,14 +154,10 @@ int PMPI_Reduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_
     struct lark_comm *c;
     struct lark_reduction red;
     size_t bytes;
-    int err = enter(call, comm, &c);
-    if (err == MPI_SUCCESS)
-        err = check_root(c, call, root);
+    bool root_here;
+    int err = enter_rooted(call, comm, root, sbuf == MPI_IN_PLACE, &c, &root_here);
     if (err != MPI_SUCCESS)
         return err;
-    bool root_here = c->rank == root;
-    if (sbuf == MPI_IN_PLACE && !root_here)
-        return lark_err_raise(c, call, MPI_ERR_BUFFER, "MPI_IN_PLACE is only valid at the root");
     err = check_buf(c, call, "the send", sbuf == MPI_IN_PLACE ? rbuf : sbuf, count, type, &bytes);
     if (err == MPI_SUCCESS && root_here)
         err = check_buf(c, call, "the receive", rbuf, count, type, &bytes);
@@ -224,14 +236,10 @@ int PMPI_Gather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, in
     static const char call[] = "MPI_Gather";
     struct lark_comm *c;
     size_t sbytes = 0, rbytes = 0;
-    int err = enter(call, comm, &c);
-    if (err == MPI_SUCCESS)
-        err = check_root(c, call, root);
+    bool root_here;
+    int err = enter_rooted(call, comm, root, sbuf == MPI_IN_PLACE, &c, &root_here);
     if (err != MPI_SUCCESS)
         return err;
-    bool root_here = c->rank == root;
-    if (sbuf == MPI_IN_PLACE && !root_here)
-        return lark_err_raise(c, call, MPI_ERR_BUFFER, "MPI_IN_PLACE is only valid at the root");
     if (sbuf != MPI_IN_PLACE)
         err = check_buf(c, call, "the send", sbuf, scount, stype, &sbytes);
     if (err == MPI_SUCCESS && root_here)
@@ -253,14 +261,10 @@ int PMPI_Scatter(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, i
     static const char call[] = "MPI_Scatter";
     struct lark_comm *c;
     size_t sbytes = 0, rbytes = 0;
-    int err = enter(call, comm, &c);
-    if (err == MPI_SUCCESS)
-        err = check_root(c, call, root);
+    bool root_here;
+    int err = enter_rooted(call, comm, root, rbuf == MPI_IN_PLACE, &c, &root_here);
     if (err != MPI_SUCCESS)
         return err;
-    bool root_here = c->rank == root;
-    if (rbuf == MPI_IN_PLACE && !root_here)
-        return lark_err_raise(c, call, MPI_ERR_BUFFER, "MPI_IN_PLACE is only valid at the root");
     if (root_here)
         err = check_buf(c, call, "the send", sbuf, scount, stype, &sbytes);
     if (err == MPI_SUCCESS && rbuf != MPI_IN_PLACE)
@@ -309,14 +313,10 @@ int PMPI_Gatherv(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, c
     static const char call[] = "MPI_Gatherv";
     struct lark_comm *c;
     size_t sbytes = 0, *v = NULL;
-    int err = enter(call, comm, &c);
-    if (err == MPI_SUCCESS)
-        err = check_root(c, call, root);
+    bool root_here;
+    int err = enter_rooted(call, comm, root, sbuf == MPI_IN_PLACE, &c, &root_here);
     if (err != MPI_SUCCESS)
         return err;
-    bool root_here = c->rank == root;
-    if (sbuf == MPI_IN_PLACE && !root_here)
-        return lark_err_raise(c, call, MPI_ERR_BUFFER, "MPI_IN_PLACE is only valid at the root");
     if (sbuf != MPI_IN_PLACE)
         err = check_buf(c, call, "the send", sbuf, scount, stype, &sbytes);
     if (err == MPI_SUCCESS && root_here)
@@ -335,14 +335,10 @@ int PMPI_Scatterv(const void *sbuf, const int scounts[], const int displs[], MPI
     static const char call[] = "MPI_Scatterv";
     struct lark_comm *c;
     size_t rbytes = 0, *v = NULL;
-    int err = enter(call, comm, &c);
-    if (err == MPI_SUCCESS)
-        err = check_root(c, call, root);
+    bool root_here;
+    int err = enter_rooted(call, comm, root, rbuf == MPI_IN_PLACE, &c, &root_here);
     if (err != MPI_SUCCESS)
         return err;
-    bool root_here = c->rank == root;
-    if (rbuf == MPI_IN_PLACE && !root_here)
-        return lark_err_raise(c, call, MPI_ERR_BUFFER, "MPI_IN_PLACE is only valid at the root");
     if (rbuf != MPI_IN_PLACE)
         err = check_buf(c, call, "the receive", rbuf, rcount, rtype, &rbytes);
     if (err == MPI_SUCCESS && root_here)

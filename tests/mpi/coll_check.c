@@ -13,16 +13,8 @@
 #include <string.h>
 
 static int wrank;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "coll_check: rank %d: line %d: ", wrank, __LINE__);                    \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fprintf(stderr, "\n");                                                                 \
-            MPI_Abort(MPI_COMM_WORLD, 1);                                                          \
-        }                                                                                          \
-    } while (0)
+#define TEST_NAME "coll_check"
+#include "check.h"
 
 /* The value rank r contributes at index i. */
 static long val(int r, long i)

@@ -8,16 +8,8 @@
 #include <stdlib.h>
 
 static int wrank;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "coll_interleave: rank %d: line %d: ", wrank, __LINE__);               \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fprintf(stderr, "\n");                                                                 \
-            MPI_Abort(MPI_COMM_WORLD, 1);                                                          \
-        }                                                                                          \
-    } while (0)
+#define TEST_NAME "coll_interleave"
+#include "check.h"
 
 int main(int argc, char **argv)
 {
