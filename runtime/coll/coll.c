@@ -61,6 +61,7 @@ static const struct {
     {"LARK_COLL_BCAST", {"binomial", "scatter_allgather", NULL}},
     {"LARK_COLL_ALLREDUCE", {"recursive_doubling", "ring", "reduce_bcast"}},
     {"LARK_COLL_ALLGATHER", {"bruck", "ring", NULL}},
+    {"LARK_COLL_REDUCE", {"binomial", "reduce_scatter_gather", NULL}},
 };
 #define NFORCED (sizeof forced_table / sizeof forced_table[0])
 

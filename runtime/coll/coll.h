@@ -116,7 +116,8 @@ int lark_coll_alltoallv(const void *sbuf, const size_t *scounts, const size_t *s
 /* Algorithm selection, overridable for tests:
  * LARK_COLL_BCAST=binomial|scatter_allgather,
  * LARK_COLL_ALLREDUCE=recursive_doubling|ring|reduce_bcast,
- * LARK_COLL_ALLGATHER=bruck|ring.  Read once (coll.c). */
+ * LARK_COLL_ALLGATHER=bruck|ring,
+ * LARK_COLL_REDUCE=binomial|reduce_scatter_gather.  Read once (coll.c). */
 enum lark_coll_alg { LARK_ALG_AUTO = 0, LARK_ALG_1, LARK_ALG_2, LARK_ALG_3 };
 enum lark_coll_alg lark_coll_forced(const char *var);
 

@@ -1,5 +1,6 @@
 /*
- * reduce.c -- MPI_Reduce by a binomial tree.
+ * reduce.c -- MPI_Reduce: a binomial tree, or for large commutative
+ * reductions on more than two ranks, reduce-scatter + gather.
  *
  * Each rank combines the partial results of its subtree and passes the sum
  * up.  Partial results always cover a contiguous range of ranks and are
@@ -14,9 +15,56 @@
 #include "coll.h"
 #include "op.h"
 
+/* Large commutative reductions: reduce-scatter around the ring (each rank
+ * ends with one reduced block), then gather the blocks at the root.  Every
+ * rank moves about 2x the vector instead of log2(n)x up the tree, and the
+ * arithmetic is spread over all ranks. */
+static int reduce_scatter_gather(const void *sbuf, void *rbuf, const struct lark_reduction *red,
+                                 int root, struct lark_comm *comm)
+{
+    int n = comm->size, rc = 0;
+    size_t esize = red->bytes / red->count;
+    size_t *cnt = lark_coll_alloc(3 * (size_t)n * sizeof *cnt);
+    if (cnt == NULL)
+        return LARK_ERR_NOMEM;
+    size_t *bytes = cnt + n, *displs = cnt + 2 * n, off = 0;
+    for (int i = 0; i < n; i++) {
+        cnt[i] = red->count / (size_t)n + ((size_t)i < red->count % (size_t)n);
+        bytes[i] = cnt[i] * esize;
+        displs[i] = off;
+        off += bytes[i];
+    }
+    char *mine = lark_coll_alloc(bytes[comm->rank]);
+    if (mine == NULL)
+        rc = LARK_ERR_NOMEM;
+    if (rc == 0)
+        rc = lark_coll_reduce_scatter(sbuf, mine, cnt, red, comm);
+    if (rc == 0)
+        rc = lark_coll_gatherv(mine, bytes[comm->rank], rbuf, bytes, displs, root, comm);
+    free(mine);
+    free(cnt);
+    return rc;
+}
+
 int lark_coll_reduce(const void *sbuf, void *rbuf, const struct lark_reduction *red, int root,
                      struct lark_comm *comm)
 {
+    enum lark_coll_alg alg = lark_coll_forced("LARK_COLL_REDUCE");
+    /* The ring needs a commutative predefined op (fixed-size elements,
+     * combined in ring order) and at least one element per rank. */
+    bool rsg_ok = red->commutes && lark_op_is_predefined(red->op) &&
+                  red->count >= (size_t)comm->size && comm->size > 2;
+    /* Automatic choice: the binomial tree.  On the 2-core machine where this
+     * was measured (ranks oversubscribed), reduce-scatter + gather lost at
+     * 2 MiB (4 ranks: 1.42 ms against 0.71; 8 ranks: 3.4 against 2.7): its
+     * n-1 ring steps each wait for a rank to be scheduled.  It should win
+     * with a core per rank; measure there before making it the default for
+     * large vectors.  LARK_COLL_REDUCE=reduce_scatter_gather forces it. */
+    if (alg == LARK_ALG_AUTO)
+        alg = LARK_ALG_1;
+    if (alg == LARK_ALG_2 && rsg_ok)
+        return reduce_scatter_gather(sbuf, rbuf, red, root, comm);
+
     int n = comm->size, rc = 0;
     int tree_root = red->commutes ? root : 0;
     int vr = (comm->rank - tree_root + n) % n;
