@@ -186,17 +186,61 @@ static int cpus_of_node(void)
     return CPU_COUNT(&all);
 }
 
+/*
+ * A process started without PMIx is a singleton, unless a launcher that does
+ * not speak PMIx started it as one task of several: srun --mpi=none (or
+ * MpiDefault=none), srun --mpi=pmi2, MPICH's Hydra.  Running each task as a
+ * world of one would silently give the user N independent jobs, so say what
+ * happened and how to start one job instead.
+ */
+static int env_int(const char *name)
+{
+    const char *v = getenv(name);
+    if (v == NULL || *v == '\0')
+        return -1;
+    char *end;
+    long n = strtol(v, &end, 10);
+    return (*end == '\0' && n >= 0 && n <= INT32_MAX) ? (int)n : -1;
+}
+
+static int check_foreign_launch(void)
+{
+    int ntasks = env_int("SLURM_STEP_NUM_TASKS");
+    if (ntasks > 1) {
+        /* So that MPI_Init's own error line names this task, not "rank 0". */
+        lark_rt.rank = env_int("SLURM_PROCID");
+        fprintf(stderr,
+                "Lark MPI: task %d of a %d-task srun step started without PMIx "
+                "(srun --mpi=%s): each task would run as a separate one-rank job. "
+                "Start Lark programs with 'srun --mpi=pmix' (or MpiDefault=pmix in "
+                "slurm.conf), or with Lark's mpirun.\n",
+                env_int("SLURM_PROCID"), ntasks,
+                getenv("SLURM_MPI_TYPE") ? getenv("SLURM_MPI_TYPE") : "none");
+        return LARK_ERR_PEER;
+    }
+    int pmi_size = env_int("PMI_SIZE");
+    if (pmi_size > 1) {
+        lark_rt.rank = env_int("PMI_RANK");
+        fprintf(stderr,
+                "Lark MPI: rank %d of %d was started by a PMI-1/PMI-2 launcher (another MPI's "
+                "mpirun, or srun --mpi=pmi2), which Lark does not speak: each rank would run "
+                "as a separate one-rank job. Use Lark's mpirun, or 'srun --mpi=pmix'.\n",
+                env_int("PMI_RANK"), pmi_size);
+        return LARK_ERR_PEER;
+    }
+    return LARK_OK;
+}
+
 int lark_runtime_init(int required, int *provided)
 {
     int rc;
+    gethostname(lark_rt.hostname, sizeof lark_rt.hostname - 1);
     if (getenv("PMIX_NAMESPACE") != NULL)
         rc = layout_pmix();
-    else
+    else if ((rc = check_foreign_launch()) == LARK_OK)
         rc = layout_singleton();
     if (rc != LARK_OK)
         return rc;
-    if (lark_rt.hostname[0] == '\0')
-        gethostname(lark_rt.hostname, sizeof lark_rt.hostname - 1);
     if (lark_rt.local_peers == NULL) {
         lark_rt.local_peers = malloc(sizeof(int));
         if (lark_rt.local_peers == NULL)
