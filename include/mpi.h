@@ -44,8 +44,6 @@ typedef struct MPI_Status {
     int MPI_internal[5];
 } MPI_Status;
 
-enum { MPI_F_SOURCE = 0, MPI_F_TAG = 1, MPI_F_ERROR = 2, MPI_F_STATUS_SIZE = 8 };
-
 /* ---- Handles and predefined handles ----------------------------------- */
 
 typedef struct MPI_ABI_Op *MPI_Op;
@@ -94,8 +92,8 @@ typedef struct MPI_ABI_Info *MPI_Info;
 typedef struct MPI_ABI_Errhandler *MPI_Errhandler;
 #define MPI_ERRHANDLER_NULL  ((MPI_Errhandler)0x00000140)
 #define MPI_ERRORS_ARE_FATAL ((MPI_Errhandler)0x00000141)
-#define MPI_ERRORS_RETURN    ((MPI_Errhandler)0x00000142)
-#define MPI_ERRORS_ABORT     ((MPI_Errhandler)0x00000143)
+#define MPI_ERRORS_ABORT     ((MPI_Errhandler)0x00000142)
+#define MPI_ERRORS_RETURN    ((MPI_Errhandler)0x00000143)
 
 typedef struct MPI_ABI_Request *MPI_Request;
 #define MPI_REQUEST_NULL ((MPI_Request)0x00000180)
@@ -116,18 +114,19 @@ typedef struct MPI_ABI_Datatype *MPI_Datatype;
 #define MPI_UNSIGNED_LONG           ((MPI_Datatype)0x0000020e)
 #define MPI_UNSIGNED_LONG_LONG      ((MPI_Datatype)0x0000020f)
 #define MPI_FLOAT                   ((MPI_Datatype)0x00000210)
-#define MPI_C_FLOAT_COMPLEX         ((MPI_Datatype)0x00000212)
 #define MPI_C_COMPLEX               MPI_C_FLOAT_COMPLEX
+#define MPI_C_FLOAT_COMPLEX         ((MPI_Datatype)0x00000212)
 #define MPI_CXX_FLOAT_COMPLEX       ((MPI_Datatype)0x00000213)
 #define MPI_DOUBLE                  ((MPI_Datatype)0x00000214)
 #define MPI_C_DOUBLE_COMPLEX        ((MPI_Datatype)0x00000216)
 #define MPI_CXX_DOUBLE_COMPLEX      ((MPI_Datatype)0x00000217)
-#define MPI_INTEGER                 ((MPI_Datatype)0x00000218)
-#define MPI_LOGICAL                 ((MPI_Datatype)0x00000219)
+#define MPI_LOGICAL                 ((MPI_Datatype)0x00000218)
+#define MPI_INTEGER                 ((MPI_Datatype)0x00000219)
 #define MPI_REAL                    ((MPI_Datatype)0x0000021a)
 #define MPI_COMPLEX                 ((MPI_Datatype)0x0000021b)
 #define MPI_DOUBLE_PRECISION        ((MPI_Datatype)0x0000021c)
 #define MPI_DOUBLE_COMPLEX          ((MPI_Datatype)0x0000021d)
+#define MPI_CHARACTER               ((MPI_Datatype)0x0000021e)
 #define MPI_LONG_DOUBLE             ((MPI_Datatype)0x00000220)
 #define MPI_C_LONG_DOUBLE_COMPLEX   ((MPI_Datatype)0x00000224)
 #define MPI_CXX_LONG_DOUBLE_COMPLEX ((MPI_Datatype)0x00000225)
@@ -155,18 +154,28 @@ typedef struct MPI_ABI_Datatype *MPI_Datatype;
 #define MPI_UINT32_T                ((MPI_Datatype)0x00000251)
 #define MPI_INT64_T                 ((MPI_Datatype)0x00000258)
 #define MPI_UINT64_T                ((MPI_Datatype)0x00000259)
-#define MPI_INTEGER1                ((MPI_Datatype)0x000002c0)
-#define MPI_CHARACTER               ((MPI_Datatype)0x000002c3)
-#define MPI_INTEGER2                ((MPI_Datatype)0x000002c8)
-#define MPI_INTEGER4                ((MPI_Datatype)0x000002d0)
+#define MPI_LOGICAL1                ((MPI_Datatype)0x000002c0)
+#define MPI_INTEGER1                ((MPI_Datatype)0x000002c1)
+#define MPI_LOGICAL2                ((MPI_Datatype)0x000002c8)
+#define MPI_INTEGER2                ((MPI_Datatype)0x000002c9)
+#define MPI_REAL2                   ((MPI_Datatype)0x000002ca)
+#define MPI_LOGICAL4                ((MPI_Datatype)0x000002d0)
+#define MPI_INTEGER4                ((MPI_Datatype)0x000002d1)
 #define MPI_REAL4                   ((MPI_Datatype)0x000002d2)
-#define MPI_INTEGER8                ((MPI_Datatype)0x000002d8)
+#define MPI_COMPLEX4                ((MPI_Datatype)0x000002d3)
+#define MPI_LOGICAL8                ((MPI_Datatype)0x000002d8)
+#define MPI_INTEGER8                ((MPI_Datatype)0x000002d9)
 #define MPI_REAL8                   ((MPI_Datatype)0x000002da)
 #define MPI_COMPLEX8                ((MPI_Datatype)0x000002db)
-#define MPI_INTEGER16               ((MPI_Datatype)0x000002e0)
+#define MPI_LOGICAL16               ((MPI_Datatype)0x000002e0)
+#define MPI_INTEGER16               ((MPI_Datatype)0x000002e1)
 #define MPI_REAL16                  ((MPI_Datatype)0x000002e2)
 #define MPI_COMPLEX16               ((MPI_Datatype)0x000002e3)
 #define MPI_COMPLEX32               ((MPI_Datatype)0x000002eb)
+
+/* ---- Fortran status size and indices ---------------------------------- */
+
+enum { MPI_F_STATUS_SIZE = 8, MPI_F_SOURCE = 0, MPI_F_TAG = 1, MPI_F_ERROR = 2 };
 
 /* ---- Error classes ------------------------------------------------------ */
 
@@ -215,25 +224,46 @@ enum {
     MPI_ERR_NO_SPACE = 41,
     MPI_ERR_NO_SUCH_FILE = 42,
     MPI_ERR_PORT = 43,
-    MPI_ERR_PROC_ABORTED = 44,
-    MPI_ERR_QUOTA = 45,
-    MPI_ERR_READ_ONLY = 46,
-    MPI_ERR_RMA_ATTACH = 47,
-    MPI_ERR_RMA_CONFLICT = 48,
-    MPI_ERR_RMA_RANGE = 49,
-    MPI_ERR_RMA_SHARED = 50,
-    MPI_ERR_RMA_SYNC = 51,
-    MPI_ERR_RMA_FLAVOR = 52,
-    MPI_ERR_SERVICE = 53,
-    MPI_ERR_SESSION = 54,
-    MPI_ERR_SIZE = 55,
-    MPI_ERR_SPAWN = 56,
-    MPI_ERR_UNSUPPORTED_DATAREP = 57,
-    MPI_ERR_UNSUPPORTED_OPERATION = 58,
+    MPI_ERR_QUOTA = 44,
+    MPI_ERR_READ_ONLY = 45,
+    MPI_ERR_RMA_ATTACH = 46,
+    MPI_ERR_RMA_CONFLICT = 47,
+    MPI_ERR_RMA_RANGE = 48,
+    MPI_ERR_RMA_SHARED = 49,
+    MPI_ERR_RMA_SYNC = 50,
+    MPI_ERR_SERVICE = 51,
+    MPI_ERR_SIZE = 52,
+    MPI_ERR_SPAWN = 53,
+    MPI_ERR_UNSUPPORTED_DATAREP = 54,
+    MPI_ERR_UNSUPPORTED_OPERATION = 55,
+    MPI_ERR_WIN = 56,
+    MPI_ERR_RMA_FLAVOR = 57,
+    MPI_ERR_PROC_ABORTED = 58,
     MPI_ERR_VALUE_TOO_LARGE = 59,
-    MPI_ERR_WIN = 60,
+    MPI_ERR_SESSION = 60,
     MPI_ERR_ERRHANDLER = 61,
-    MPI_ERR_LASTCODE = 0x3fff
+    MPI_ERR_ABI = 62,
+
+    MPI_T_ERR_CANNOT_INIT = 1001,
+    MPI_T_ERR_NOT_ACCESSIBLE = 1002,
+    MPI_T_ERR_NOT_INITIALIZED = 1003,
+    MPI_T_ERR_NOT_SUPPORTED = 1004,
+    MPI_T_ERR_MEMORY = 1005,
+    MPI_T_ERR_INVALID = 1006,
+    MPI_T_ERR_INVALID_INDEX = 1007,
+    MPI_T_ERR_INVALID_ITEM = 1008,
+    MPI_T_ERR_INVALID_SESSION = 1009,
+    MPI_T_ERR_INVALID_HANDLE = 1010,
+    MPI_T_ERR_INVALID_NAME = 1011,
+    MPI_T_ERR_OUT_OF_HANDLES = 1012,
+    MPI_T_ERR_OUT_OF_SESSIONS = 1013,
+    MPI_T_ERR_CVAR_SET_NOT_NOW = 1014,
+    MPI_T_ERR_CVAR_SET_NEVER = 1015,
+    MPI_T_ERR_PVAR_NO_WRITE = 1016,
+    MPI_T_ERR_PVAR_NO_STARTSTOP = 1017,
+    MPI_T_ERR_PVAR_NO_ATOMIC = 1018,
+
+    MPI_ERR_LASTCODE = 16383
 };
 
 /* ---- Buffer address constants and ignored arguments ------------------ */
@@ -247,8 +277,8 @@ enum {
 #define MPI_ERRCODES_IGNORE  ((int *)0)
 #define MPI_STATUS_IGNORE    ((MPI_Status *)0)
 #define MPI_STATUSES_IGNORE  ((MPI_Status *)0)
-#define MPI_UNWEIGHTED       ((int *)4)
-#define MPI_WEIGHTS_EMPTY    ((int *)5)
+#define MPI_UNWEIGHTED       ((int *)10)
+#define MPI_WEIGHTS_EMPTY    ((int *)11)
 
 #define MPI_BSEND_OVERHEAD   512
 
@@ -262,12 +292,13 @@ enum {
 #define MPI_MAX_OBJECT_NAME            128
 #define MPI_MAX_PORT_NAME              1024
 #define MPI_MAX_PROCESSOR_NAME         256
+#define MPI_MAX_PSET_NAME_LEN          1024
 #define MPI_MAX_STRINGTAG_LEN          1024
-#define MPI_MAX_PSET_NAME_LEN          512
 
 /* ---- Mode constants (powers of two, may be OR-ed) ---------------------- */
 
 enum {
+    /* file open modes */
     MPI_MODE_APPEND = 1,
     MPI_MODE_CREATE = 2,
     MPI_MODE_DELETE_ON_CLOSE = 4,
@@ -277,6 +308,8 @@ enum {
     MPI_MODE_SEQUENTIAL = 64,
     MPI_MODE_UNIQUE_OPEN = 128,
     MPI_MODE_WRONLY = 256,
+
+    /* window assertions */
     MPI_MODE_NOCHECK = 1024,
     MPI_MODE_NOPRECEDE = 2048,
     MPI_MODE_NOPUT = 4096,
@@ -284,98 +317,118 @@ enum {
     MPI_MODE_NOSUCCEED = 16384
 };
 
-/* ---- Sentinels ---------------------------------------------------------- */
+/* ---- Wildcards and sentinels (negative) -------------------------------- */
 
 enum {
     MPI_ANY_SOURCE = -1,
-    MPI_PROC_NULL = -2,
-    MPI_ROOT = -3,
-    MPI_ANY_TAG = -31,
-    MPI_KEYVAL_INVALID = -127,
-    MPI_DISPLACEMENT_CURRENT = -255,
+    MPI_ANY_TAG = -2,
+    MPI_PROC_NULL = -3,
+    MPI_ROOT = -4,
     MPI_UNDEFINED = -32766
 };
 
 /* ---- Other enumerated constants ---------------------------------------- */
 
 enum {
+    /* thread support: SINGLE < FUNNELED < SERIALIZED < MULTIPLE */
     MPI_THREAD_SINGLE = 0,
-    MPI_THREAD_FUNNELED = 1,
-    MPI_THREAD_SERIALIZED = 2,
-    MPI_THREAD_MULTIPLE = 7,
+    MPI_THREAD_FUNNELED = 1024,
+    MPI_THREAD_SERIALIZED = 2048,
+    MPI_THREAD_MULTIPLE = 4096,
 
-    MPI_ORDER_C = 0xC,
-    MPI_ORDER_FORTRAN = 0xF,
+    /* array datatype order */
+    MPI_ORDER_C = 12,
+    MPI_ORDER_FORTRAN = 15,
 
+    /* array datatype distribution */
     MPI_DISTRIBUTE_NONE = 16,
     MPI_DISTRIBUTE_BLOCK = 17,
     MPI_DISTRIBUTE_CYCLIC = 18,
     MPI_DISTRIBUTE_DFLT_DARG = 19,
 
-    MPI_LOCK_SHARED = 21,
-    MPI_LOCK_EXCLUSIVE = 22,
+    /* datatype decoding combiners */
+    MPI_COMBINER_NAMED = 101,
+    MPI_COMBINER_DUP = 102,
+    MPI_COMBINER_CONTIGUOUS = 103,
+    MPI_COMBINER_VECTOR = 104,
+    MPI_COMBINER_HVECTOR = 105,
+    MPI_COMBINER_INDEXED = 106,
+    MPI_COMBINER_HINDEXED = 107,
+    MPI_COMBINER_INDEXED_BLOCK = 108,
+    MPI_COMBINER_HINDEXED_BLOCK = 109,
+    MPI_COMBINER_STRUCT = 110,
+    MPI_COMBINER_SUBARRAY = 111,
+    MPI_COMBINER_DARRAY = 112,
+    MPI_COMBINER_F90_REAL = 113,
+    MPI_COMBINER_F90_COMPLEX = 114,
+    MPI_COMBINER_F90_INTEGER = 115,
+    MPI_COMBINER_RESIZED = 116,
+    MPI_COMBINER_VALUE_INDEX = 117,
 
-    MPI_WIN_UNIFIED = 31,
-    MPI_WIN_SEPARATE = 32,
+    /* Fortran datatype matching */
+    MPI_TYPECLASS_INTEGER = 192,
+    MPI_TYPECLASS_REAL = 193,
+    MPI_TYPECLASS_COMPLEX = 194,
 
-    MPI_WIN_FLAVOR_ALLOCATE = 41,
-    MPI_WIN_FLAVOR_CREATE = 42,
-    MPI_WIN_FLAVOR_DYNAMIC = 43,
-    MPI_WIN_FLAVOR_SHARED = 44,
+    /* communicator and group comparisons */
+    MPI_IDENT = 201,
+    MPI_CONGRUENT = 202,
+    MPI_SIMILAR = 203,
+    MPI_UNEQUAL = 204,
 
-    MPI_IDENT = 101,
-    MPI_CONGRUENT = 102,
-    MPI_SIMILAR = 103,
-    MPI_UNEQUAL = 104,
+    /* virtual topology types */
+    MPI_CART = 211,
+    MPI_GRAPH = 212,
+    MPI_DIST_GRAPH = 213,
 
-    MPI_GRAPH = 201,
-    MPI_DIST_GRAPH = 202,
-    MPI_CART = 203,
+    /* communicator split types */
+    MPI_COMM_TYPE_SHARED = 221,
+    MPI_COMM_TYPE_HW_UNGUIDED = 222,
+    MPI_COMM_TYPE_HW_GUIDED = 223,
+    MPI_COMM_TYPE_RESOURCE_GUIDED = 224,
 
-    MPI_COMBINER_NAMED = 301,
-    MPI_COMBINER_DUP = 302,
-    MPI_COMBINER_CONTIGUOUS = 303,
-    MPI_COMBINER_VECTOR = 304,
-    MPI_COMBINER_HVECTOR = 305,
-    MPI_COMBINER_INDEXED = 306,
-    MPI_COMBINER_HINDEXED = 307,
-    MPI_COMBINER_INDEXED_BLOCK = 308,
-    MPI_COMBINER_HINDEXED_BLOCK = 309,
-    MPI_COMBINER_STRUCT = 310,
-    MPI_COMBINER_SUBARRAY = 311,
-    MPI_COMBINER_DARRAY = 312,
-    MPI_COMBINER_F90_REAL = 313,
-    MPI_COMBINER_F90_COMPLEX = 314,
-    MPI_COMBINER_F90_INTEGER = 315,
-    MPI_COMBINER_RESIZED = 316,
-    MPI_COMBINER_VALUE_INDEX = 317,
+    /* window lock types */
+    MPI_LOCK_EXCLUSIVE = 301,
+    MPI_LOCK_SHARED = 302,
 
-    MPI_TYPECLASS_INTEGER = 401,
-    MPI_TYPECLASS_REAL = 402,
-    MPI_TYPECLASS_COMPLEX = 403,
+    /* window create flavors */
+    MPI_WIN_FLAVOR_CREATE = 311,
+    MPI_WIN_FLAVOR_ALLOCATE = 312,
+    MPI_WIN_FLAVOR_DYNAMIC = 313,
+    MPI_WIN_FLAVOR_SHARED = 314,
 
-    MPI_SEEK_CUR = 601,
-    MPI_SEEK_END = 602,
-    MPI_SEEK_SET = 603,
+    /* window memory models */
+    MPI_WIN_UNIFIED = 321,
+    MPI_WIN_SEPARATE = 322,
 
-    MPI_COMM_TYPE_SHARED = 1001,
-    MPI_COMM_TYPE_HW_UNGUIDED = 1002,
-    MPI_COMM_TYPE_HW_GUIDED = 1003,
-    MPI_COMM_TYPE_RESOURCE_GUIDED = 1004,
+    /* file positioning */
+    MPI_SEEK_CUR = 401,
+    MPI_SEEK_END = 402,
+    MPI_SEEK_SET = 403
+};
 
-    MPI_TAG_UB = 10001,
-    MPI_IO = 10002,
-    MPI_HOST = 10003,
-    MPI_WTIME_IS_GLOBAL = 10004,
-    MPI_APPNUM = 10005,
-    MPI_LASTUSEDCODE = 10006,
-    MPI_UNIVERSE_SIZE = 10007,
+#define MPI_DISPLACEMENT_CURRENT ((MPI_Offset)-1)
 
-    MPI_WIN_BASE = 20001,
-    MPI_WIN_DISP_UNIT = 20002,
-    MPI_WIN_SIZE = 20003,
-    MPI_WIN_CREATE_FLAVOR = 20004,
-    MPI_WIN_MODEL = 20005
+/* ---- Predefined attribute keys ----------------------------------------- */
+
+enum {
+    MPI_KEYVAL_INVALID = 0,
+
+    /* communicators */
+    MPI_TAG_UB = 501,
+    MPI_IO = 502,
+    MPI_HOST = 503,
+    MPI_WTIME_IS_GLOBAL = 504,
+    MPI_APPNUM = 505,
+    MPI_LASTUSEDCODE = 506,
+    MPI_UNIVERSE_SIZE = 507,
+
+    /* windows */
+    MPI_WIN_BASE = 601,
+    MPI_WIN_DISP_UNIT = 602,
+    MPI_WIN_SIZE = 603,
+    MPI_WIN_CREATE_FLAVOR = 604,
+    MPI_WIN_MODEL = 605
 };
 
 /* ---- Callback types ----------------------------------------------------- */
@@ -383,8 +436,140 @@ enum {
 typedef void(MPI_User_function)(void *invec, void *inoutvec, int *len, MPI_Datatype *datatype);
 typedef void(MPI_User_function_c)(void *invec, void *inoutvec, MPI_Count *len,
                                   MPI_Datatype *datatype);
-typedef void(MPI_Comm_errhandler_function)(MPI_Comm *, int *, ...);
+
+typedef int(MPI_Grequest_query_function)(void *extra_state, MPI_Status *status);
+typedef int(MPI_Grequest_free_function)(void *extra_state);
+typedef int(MPI_Grequest_cancel_function)(void *extra_state, int complete);
+
+typedef int(MPI_Copy_function)(MPI_Comm oldcomm, int keyval, void *extra_state,
+                               void *attribute_val_in, void *attribute_val_out, int *flag);
+typedef int(MPI_Delete_function)(MPI_Comm comm, int keyval, void *attribute_val, void *extra_state);
+typedef int(MPI_Comm_copy_attr_function)(MPI_Comm oldcomm, int comm_keyval, void *extra_state,
+                                         void *attribute_val_in, void *attribute_val_out,
+                                         int *flag);
+typedef int(MPI_Comm_delete_attr_function)(MPI_Comm comm, int comm_keyval, void *attribute_val,
+                                           void *extra_state);
+typedef int(MPI_Type_copy_attr_function)(MPI_Datatype oldtype, int type_keyval, void *extra_state,
+                                         void *attribute_val_in, void *attribute_val_out,
+                                         int *flag);
+typedef int(MPI_Type_delete_attr_function)(MPI_Datatype datatype, int type_keyval,
+                                           void *attribute_val, void *extra_state);
+typedef int(MPI_Win_copy_attr_function)(MPI_Win oldwin, int win_keyval, void *extra_state,
+                                        void *attribute_val_in, void *attribute_val_out, int *flag);
+typedef int(MPI_Win_delete_attr_function)(MPI_Win win, int win_keyval, void *attribute_val,
+                                          void *extra_state);
+
+typedef int(MPI_Datarep_extent_function)(MPI_Datatype datatype, MPI_Aint *extent,
+                                         void *extra_state);
+typedef int(MPI_Datarep_conversion_function)(void *userbuf, MPI_Datatype datatype, int count,
+                                             void *filebuf, MPI_Offset position, void *extra_state);
+typedef int(MPI_Datarep_conversion_function_c)(void *userbuf, MPI_Datatype datatype,
+                                               MPI_Count count, void *filebuf, MPI_Offset position,
+                                               void *extra_state);
+
+typedef void(MPI_Comm_errhandler_function)(MPI_Comm *comm, int *error_code, ...);
+typedef void(MPI_File_errhandler_function)(MPI_File *file, int *error_code, ...);
+typedef void(MPI_Win_errhandler_function)(MPI_Win *win, int *error_code, ...);
+typedef void(MPI_Session_errhandler_function)(MPI_Session *session, int *error_code, ...);
 typedef MPI_Comm_errhandler_function MPI_Comm_errhandler_fn;
+typedef MPI_File_errhandler_function MPI_File_errhandler_fn;
+typedef MPI_Win_errhandler_function MPI_Win_errhandler_fn;
+typedef MPI_Session_errhandler_function MPI_Session_errhandler_fn;
+
+/* Predefined attribute callbacks: the standard ABI's small integers, which
+ * the library recognises (never called through). */
+
+#define MPI_NULL_COPY_FN         ((MPI_Copy_function *)0)
+#define MPI_DUP_FN               ((MPI_Copy_function *)1)
+#define MPI_NULL_DELETE_FN       ((MPI_Delete_function *)0)
+#define MPI_COMM_NULL_COPY_FN    ((MPI_Comm_copy_attr_function *)0)
+#define MPI_COMM_DUP_FN          ((MPI_Comm_copy_attr_function *)1)
+#define MPI_COMM_NULL_DELETE_FN  ((MPI_Comm_delete_attr_function *)0)
+#define MPI_TYPE_NULL_COPY_FN    ((MPI_Type_copy_attr_function *)0)
+#define MPI_TYPE_DUP_FN          ((MPI_Type_copy_attr_function *)1)
+#define MPI_TYPE_NULL_DELETE_FN  ((MPI_Type_delete_attr_function *)0)
+#define MPI_WIN_NULL_COPY_FN     ((MPI_Win_copy_attr_function *)0)
+#define MPI_WIN_DUP_FN           ((MPI_Win_copy_attr_function *)1)
+#define MPI_WIN_NULL_DELETE_FN   ((MPI_Win_delete_attr_function *)0)
+#define MPI_CONVERSION_FN_NULL   ((MPI_Datarep_conversion_function *)0)
+#define MPI_CONVERSION_FN_NULL_C ((MPI_Datarep_conversion_function_c *)0)
+
+/* ---- Tool information interface (MPI_T) types and constants ----------- */
+
+typedef struct MPI_T_enum_t *MPI_T_enum;
+typedef struct MPI_T_cvar_handle_t *MPI_T_cvar_handle;
+typedef struct MPI_T_pvar_handle_t *MPI_T_pvar_handle;
+typedef struct MPI_T_pvar_session_t *MPI_T_pvar_session;
+typedef struct MPI_T_event_registration_t *MPI_T_event_registration;
+typedef struct MPI_T_event_instance_t *MPI_T_event_instance;
+
+#define MPI_T_ENUM_NULL         ((MPI_T_enum)0)
+#define MPI_T_CVAR_HANDLE_NULL  ((MPI_T_cvar_handle)0)
+#define MPI_T_PVAR_SESSION_NULL ((MPI_T_pvar_session)0)
+#define MPI_T_PVAR_HANDLE_NULL  ((MPI_T_pvar_handle)0)
+#define MPI_T_PVAR_ALL_HANDLES  ((MPI_T_pvar_handle)1)
+
+typedef enum MPI_T_cb_safety {
+    MPI_T_CB_REQUIRE_NONE = 0,
+    MPI_T_CB_REQUIRE_MPI_RESTRICTED = 3,
+    MPI_T_CB_REQUIRE_THREAD_SAFE = 15,
+    MPI_T_CB_REQUIRE_ASYNC_SIGNAL_SAFE = 63
+} MPI_T_cb_safety;
+
+typedef enum MPI_T_source_order {
+    MPI_T_SOURCE_ORDERED = 1,
+    MPI_T_SOURCE_UNORDERED = 2
+} MPI_T_source_order;
+
+enum {
+    MPI_T_VERBOSITY_USER_BASIC = 9,
+    MPI_T_VERBOSITY_USER_DETAIL = 10,
+    MPI_T_VERBOSITY_USER_ALL = 12,
+    MPI_T_VERBOSITY_TUNER_BASIC = 17,
+    MPI_T_VERBOSITY_TUNER_DETAIL = 18,
+    MPI_T_VERBOSITY_TUNER_ALL = 20,
+    MPI_T_VERBOSITY_MPIDEV_BASIC = 33,
+    MPI_T_VERBOSITY_MPIDEV_DETAIL = 34,
+    MPI_T_VERBOSITY_MPIDEV_ALL = 36
+};
+
+enum {
+    MPI_T_BIND_NO_OBJECT = 1,
+    MPI_T_BIND_MPI_COMM = 2,
+    MPI_T_BIND_MPI_DATATYPE = 3,
+    MPI_T_BIND_MPI_ERRHANDLER = 4,
+    MPI_T_BIND_MPI_FILE = 5,
+    MPI_T_BIND_MPI_GROUP = 6,
+    MPI_T_BIND_MPI_OP = 7,
+    MPI_T_BIND_MPI_REQUEST = 8,
+    MPI_T_BIND_MPI_WIN = 9,
+    MPI_T_BIND_MPI_MESSAGE = 10,
+    MPI_T_BIND_MPI_INFO = 11,
+    MPI_T_BIND_MPI_SESSION = 12
+};
+
+enum {
+    MPI_T_SCOPE_CONSTANT = 1,
+    MPI_T_SCOPE_READONLY = 2,
+    MPI_T_SCOPE_LOCAL = 3,
+    MPI_T_SCOPE_GROUP = 4,
+    MPI_T_SCOPE_GROUP_EQ = 5,
+    MPI_T_SCOPE_ALL = 6,
+    MPI_T_SCOPE_ALL_EQ = 7
+};
+
+enum {
+    MPI_T_PVAR_CLASS_STATE = 1,
+    MPI_T_PVAR_CLASS_LEVEL = 2,
+    MPI_T_PVAR_CLASS_SIZE = 3,
+    MPI_T_PVAR_CLASS_PERCENTAGE = 4,
+    MPI_T_PVAR_CLASS_HIGHWATERMARK = 5,
+    MPI_T_PVAR_CLASS_LOWWATERMARK = 6,
+    MPI_T_PVAR_CLASS_COUNTER = 7,
+    MPI_T_PVAR_CLASS_AGGREGATE = 8,
+    MPI_T_PVAR_CLASS_TIMER = 9,
+    MPI_T_PVAR_CLASS_GENERIC = 10
+};
 
 /* ---- Functions -----------------------------------------------------------
  * Each function is declared twice: MPI_X, and PMPI_X for profiling tools.

@@ -135,6 +135,7 @@ static const char *const strings[] = {
     [MPI_ERR_VALUE_TOO_LARGE] = "MPI_ERR_VALUE_TOO_LARGE: value too large",
     [MPI_ERR_WIN] = "MPI_ERR_WIN: invalid window",
     [MPI_ERR_ERRHANDLER] = "MPI_ERR_ERRHANDLER: invalid error handler",
+    [MPI_ERR_ABI] = "MPI_ERR_ABI: not supported by this ABI or language binding",
 };
 
 const char *lark_err_string(int errclass)

@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mpi.h"
+
 struct lark_match_item {
     struct lark_match_item *next, *prev;
     uint32_t ctx; /* context id */
@@ -84,8 +86,8 @@ bool lark_match_cancel(struct lark_match *m, struct lark_match_item *recv);
 /* Does a receive for (source, tag) accept a message from (msource, mtag)? */
 static inline bool lark_match_accepts(int source, int tag, int msource, int mtag)
 {
-    return (source == msource || source == -1 /* MPI_ANY_SOURCE */) &&
-           (tag == mtag || (tag == -31 /* MPI_ANY_TAG */ && mtag >= 0));
+    return (source == msource || source == MPI_ANY_SOURCE) &&
+           (tag == mtag || (tag == MPI_ANY_TAG && mtag >= 0));
 }
 
 #endif

@@ -55,10 +55,12 @@ static void test_version_abi_layout(void **state)
     assert_int_equal((intptr_t)MPI_SUM, 0x21);
     assert_int_equal((intptr_t)MPI_REQUEST_NULL, 0x180);
     assert_int_equal(MPI_ANY_SOURCE, -1);
-    assert_int_equal(MPI_PROC_NULL, -2);
-    assert_int_equal(MPI_ANY_TAG, -31);
+    assert_int_equal(MPI_ANY_TAG, -2);
+    assert_int_equal(MPI_PROC_NULL, -3);
+    assert_int_equal(MPI_ROOT, -4);
     assert_int_equal(MPI_UNDEFINED, -32766);
-    assert_int_equal(MPI_THREAD_MULTIPLE, 7);
+    assert_int_equal(MPI_THREAD_MULTIPLE, 4096);
+    assert_int_equal((intptr_t)MPI_ERRORS_RETURN, 0x143);
 }
 
 int main(void)
