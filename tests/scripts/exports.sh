@@ -3,7 +3,9 @@
 #
 # For every function declared in mpi.h, libmpi.so must define PMPI_X (strong)
 # and MPI_X (weak, so that a tool may override it), and it must export no
-# other symbol: internal code stays hidden.
+# other symbol: internal code stays hidden.  Every exported MPI function is
+# one of the standard ABI's (tests/abi/functions.txt); the coverage of that
+# list is printed.
 . "$top_srcdir/tests/scripts/lib.sh"
 lib="$top_builddir/.libs/libmpi.so"
 [ -f "$lib" ] || fail "$lib not built"
@@ -40,5 +42,16 @@ if [ -s "$scratch/undeclared" ]; then
     cat "$scratch/undeclared"
     status=1
 fi
+# Every exported function is one of the standard ABI (tests/abi/functions.txt):
+# an ABI binary finds each by its standard name, and Lark adds no others.
+sort -u "$top_srcdir/tests/abi/functions.txt" > "$scratch/abi"
+comm -23 "$scratch/exported" "$scratch/abi" > "$scratch/nonabi"
+if [ -s "$scratch/nonabi" ]; then
+    echo "libmpi.so exports MPI functions that the MPI 5.0 standard ABI does not have:"
+    cat "$scratch/nonabi"
+    status=1
+fi
+nimpl=$(comm -12 "$scratch/exported" "$scratch/abi" | wc -l)
+echo "exports: standard ABI coverage $nimpl / $(wc -l < "$scratch/abi") functions"
 [ $status -eq 0 ] && echo "exports: $(wc -l < "$scratch/declared") MPI functions, each MPI_ weak and PMPI_ strong, nothing else"
 exit $status
