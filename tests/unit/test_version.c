@@ -63,6 +63,46 @@ static void test_version_abi_layout(void **state)
     assert_int_equal((intptr_t)MPI_ERRORS_RETURN, 0x143);
 }
 
+static void test_version_abi_version(void **state)
+{
+    (void)state;
+    int major = -1, minor = -1;
+    assert_int_equal(MPI_Abi_get_version(&major, &minor), MPI_SUCCESS);
+    assert_int_equal(major, MPI_ABI_VERSION);
+    assert_int_equal(minor, MPI_ABI_SUBVERSION);
+    assert_int_equal(major, 1);
+    assert_int_equal(minor, 0);
+    assert_int_equal(MPI_Abi_get_version(NULL, &minor), MPI_ERR_ARG);
+}
+
+/* No Fortran binding: the booleans are unknown until a Fortran layer
+ * registers them, once per LOGICAL size. */
+static void test_version_abi_fortran_booleans(void **state)
+{
+    (void)state;
+    int32_t t = -7, f = -7;
+    int is_set = -1;
+    assert_int_equal(MPI_Abi_get_fortran_booleans(4, &t, &f, &is_set), MPI_SUCCESS);
+    assert_int_equal(is_set, 0);
+    int32_t mytrue = 1, myfalse = 0;
+    assert_int_equal(MPI_Abi_set_fortran_booleans(4, &mytrue, &myfalse), MPI_SUCCESS);
+    assert_int_equal(MPI_Abi_get_fortran_booleans(4, &t, &f, &is_set), MPI_SUCCESS);
+    assert_int_equal(is_set, 1);
+    assert_int_equal(t, 1);
+    assert_int_equal(f, 0);
+    int32_t other = -1;
+    assert_int_equal(MPI_Abi_set_fortran_booleans(4, &other, &myfalse), MPI_ERR_ABI);
+    assert_int_equal(MPI_Abi_get_fortran_booleans(4, &t, &f, &is_set), MPI_SUCCESS);
+    assert_int_equal(t, 1); /* the first registration stays */
+    int8_t t1, f1;
+    assert_int_equal(MPI_Abi_get_fortran_booleans(1, &t1, &f1, &is_set), MPI_SUCCESS);
+    assert_int_equal(is_set, 0); /* sizes are separate */
+    assert_int_equal(MPI_Abi_get_fortran_booleans(3, &t, &f, &is_set), MPI_ERR_ARG);
+    assert_int_equal(MPI_Abi_set_fortran_booleans(32, &t, &f), MPI_ERR_ARG);
+    assert_int_equal(MPI_Abi_set_fortran_booleans(4, &mytrue, &mytrue), MPI_ERR_ARG);
+    assert_int_equal(MPI_Abi_get_fortran_booleans(4, NULL, &f, &is_set), MPI_ERR_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -70,6 +110,8 @@ int main(void)
         cmocka_unit_test(test_version_library_string),
         cmocka_unit_test(test_version_null_args),
         cmocka_unit_test(test_version_abi_layout),
+        cmocka_unit_test(test_version_abi_version),
+        cmocka_unit_test(test_version_abi_fortran_booleans),
     };
     return cmocka_run_group_tests_name("version", tests, NULL, NULL);
 }
