@@ -19,8 +19,12 @@
 extern "C" {
 #endif
 
-#define MPI_VERSION        5
-#define MPI_SUBVERSION     0
+/* The standard whose interface and semantics Lark follows, as Open MPI and
+ * MPICH report theirs; Lark implements a subset of it (README, "Standards").
+ * The only values here that are not the standard ABI header's (5.0): they
+ * describe the library, not the binary interface. */
+#define MPI_VERSION        4
+#define MPI_SUBVERSION     1
 #define MPI_ABI_VERSION    1
 #define MPI_ABI_SUBVERSION 0
 

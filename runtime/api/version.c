@@ -21,8 +21,9 @@ int PMPI_Get_library_version(char *version, int *resultlen)
     if (version == NULL || resultlen == NULL)
         return MPI_ERR_ARG;
     int n = snprintf(version, MPI_MAX_LIBRARY_VERSION_STRING,
-                     "Lark MPI %s (MPI %d.%d, standard ABI %d.%d)", LARK_VERSION_STRING,
-                     MPI_VERSION, MPI_SUBVERSION, MPI_ABI_VERSION, MPI_ABI_SUBVERSION);
+                     "Lark MPI %s (a subset of MPI %d.%d; the MPI 5.0 standard ABI %d.%d)",
+                     LARK_VERSION_STRING, MPI_VERSION, MPI_SUBVERSION, MPI_ABI_VERSION,
+                     MPI_ABI_SUBVERSION);
     *resultlen = n;
     return MPI_SUCCESS;
 }

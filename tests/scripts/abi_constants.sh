@@ -10,7 +10,9 @@
 table="$top_srcdir/tests/abi/constants.tsv"
 [ -f "$table" ] || fail "$table missing"
 lark_scratch
-cut -f1 "$table" | sort > "$scratch/names"
+# MPI_VERSION and MPI_SUBVERSION name the standard the library implements
+# (README, "Standards"), not a value a binary passes to it: compared apart.
+cut -f1 "$table" | grep -v -E '^MPI_(VERSION|SUBVERSION)$' | sort > "$scratch/names"
 
 gen() { # names file -> C program printing each name and its value
     {
@@ -51,7 +53,8 @@ if ! diff "$scratch/want" "$scratch/got" > "$scratch/diff"; then
 fi
 ndef=$(wc -l < "$scratch/defined")
 nundef=$(wc -l < "$scratch/undefined")
-echo "abi constants: $ndef of $(wc -l < "$table") names defined with the standard value, $nundef not defined yet"
+echo "abi constants: $ndef of $(wc -l < "$scratch/names") names defined with the standard value, $nundef not defined yet"
+echo "abi constants: MPI_VERSION.MPI_SUBVERSION is Lark's own (the standard ABI header says $(sed -n 's/^MPI_VERSION\t//p' "$table").$(sed -n 's/^MPI_SUBVERSION\t//p' "$table"))"
 if [ "$nundef" -ne 0 ]; then
     # Every name is defined today: one that goes missing is a regression.
     sed 's/^/  not defined: /' "$scratch/undefined"

@@ -13,10 +13,15 @@ soname=$(objdump -p "$prefix/lib/libmpi.so" | awk '/SONAME/ {print $2}')
 case "$soname" in libmpi.so.[0-9]*) ;; *) fail "libmpi.so has no versioned soname ($soname)" ;; esac
 [ -e "$prefix/lib/$soname" ] || fail "$prefix/lib/$soname missing"
 [ "$(readlink "$prefix/bin/mpiexec")" = mpirun ] || fail "mpiexec is not mpirun"
+# The standard ABI's name and soname, for binaries built against any ABI mpi.h.
+[ -e "$prefix/lib/libmpi_abi.so.1" ] || fail "$prefix/lib/libmpi_abi.so.1 is not installed"
+abisoname=$(objdump -p "$prefix/lib/libmpi_abi.so.1" | awk '/SONAME/ {print $2}')
+[ "$abisoname" = libmpi_abi.so.1 ] || fail "libmpi_abi.so.1 has soname '$abisoname'"
 tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
-printf '#include <mpi.h>\nint main(void){int v,s;MPI_Get_version(&v,&s);return v!=5;}\n' > "$tmp/t.c"
+printf '#include <mpi.h>\nint main(void){int v,s;MPI_Get_version(&v,&s);return v!=MPI_VERSION||s!=MPI_SUBVERSION;}\n' > "$tmp/t.c"
 "$prefix/bin/mpicc" "$tmp/t.c" -o "$tmp/t" || fail "installed mpicc cannot build"
 env -u LD_LIBRARY_PATH "$tmp/t" || fail "program built by installed mpicc does not run"
 "$prefix/bin/mpicc" -show x.c | grep -q -- "-I$prefix/include" || fail "installed mpicc points elsewhere"
+"$prefix/bin/mpicc" -show x.c | grep -q -- "-lmpi_abi" && fail "mpicc links -lmpi_abi (it links -lmpi)"
 PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags lark | grep -q "$prefix/include" || fail "pkg-config lark"
-echo "installed: $prefix has mpicc, mpicxx, mpic++, mpirun, mpiexec, $soname, mpi.h, lark.pc"
+echo "installed: $prefix has mpicc, mpicxx, mpic++, mpirun, mpiexec, $soname, libmpi_abi.so.1, mpi.h, lark.pc"

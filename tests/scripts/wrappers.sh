@@ -62,10 +62,10 @@ PROG
 cp "$scratch/v.c" "$scratch/v.cc"
 "$cc" -O2 "$scratch/v.c" -o "$scratch/v" || fail "mpicc could not build a C program"
 out=$(env -u LD_LIBRARY_PATH "$scratch/v") || fail "C program did not run: $out"
-[ "$out" = "MPI 5.0" ] || fail "C program printed '$out'"
+[ "$out" = "MPI 4.1" ] || fail "C program printed '$out'"
 "$cxx" -O2 "$scratch/v.cc" -o "$scratch/vxx" || fail "mpicxx could not build a C++ program"
 out=$(env -u LD_LIBRARY_PATH "$scratch/vxx") || fail "C++ program did not run: $out"
-[ "$out" = "MPI 5.0" ] || fail "C++ program printed '$out'"
+[ "$out" = "MPI 4.1" ] || fail "C++ program printed '$out'"
 
 # Separate compile and link steps.
 "$cc" -c "$scratch/v.c" -o "$scratch/v.o" || fail "mpicc -c"
