@@ -13,10 +13,12 @@
 #include "error.h"
 #include "runtime.h"
 
-struct lark_errhandler lark_errhandler_fatal = {LARK_ERRHANDLER_MAGIC, MPI_ERRORS_ARE_FATAL, NULL,
-                                                1};
-struct lark_errhandler lark_errhandler_return = {LARK_ERRHANDLER_MAGIC, MPI_ERRORS_RETURN, NULL, 1};
-struct lark_errhandler lark_errhandler_abort = {LARK_ERRHANDLER_MAGIC, MPI_ERRORS_ABORT, NULL, 1};
+struct lark_errhandler lark_errhandler_fatal = {
+    .magic = LARK_ERRHANDLER_MAGIC, .handle = MPI_ERRORS_ARE_FATAL, .refcount = 1};
+struct lark_errhandler lark_errhandler_return = {
+    .magic = LARK_ERRHANDLER_MAGIC, .handle = MPI_ERRORS_RETURN, .refcount = 1};
+struct lark_errhandler lark_errhandler_abort = {
+    .magic = LARK_ERRHANDLER_MAGIC, .handle = MPI_ERRORS_ABORT, .refcount = 1};
 
 struct lark_errhandler *lark_errhandler_from_handle(MPI_Errhandler h)
 {
@@ -34,13 +36,13 @@ struct lark_errhandler *lark_errhandler_from_handle(MPI_Errhandler h)
 
 void lark_errhandler_retain(struct lark_errhandler *eh)
 {
-    if (eh->comm_fn != NULL)
+    if (eh->comm_fn != NULL || eh->win_fn != NULL)
         __atomic_add_fetch(&eh->refcount, 1, __ATOMIC_RELAXED);
 }
 
 void lark_errhandler_release(struct lark_errhandler *eh)
 {
-    if (eh->comm_fn == NULL) /* predefined */
+    if (eh->comm_fn == NULL && eh->win_fn == NULL) /* predefined */
         return;
     if (__atomic_sub_fetch(&eh->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
         eh->magic = 0;
@@ -146,6 +148,26 @@ const char *lark_err_string(int errclass)
     return NULL;
 }
 
+/* MPI_ERRORS_ARE_FATAL / MPI_ERRORS_ABORT: say what, where and why, then
+ * end the job. */
+_Noreturn static void fatal(const char *call, int cls, const char *fmt, va_list ap)
+{
+    char reason[512];
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s failed on rank %d (%s, pid %d): %s: %s", call,
+             lark_initialized() ? lark_rt.rank : 0,
+             lark_rt.hostname[0] ? lark_rt.hostname : "localhost", (int)getpid(),
+             lark_err_string(cls), reason);
+    fprintf(stderr,
+            "Lark MPI: %s\nLark MPI: the error handler is MPI_ERRORS_ARE_FATAL: aborting "
+            "the job (set MPI_ERRORS_RETURN on the communicator to handle errors).\n",
+            msg);
+    fflush(stderr);
+    lark_runtime_abort(cls, msg);
+}
+
 int lark_err_raise(struct lark_comm *comm, const char *call, int code, const char *fmt, ...)
 {
     int cls = lark_err_class(code);
@@ -164,22 +186,26 @@ int lark_err_raise(struct lark_comm *comm, const char *call, int code, const cha
         eh->comm_fn(&h, &c);
         return cls;
     }
-    /* MPI_ERRORS_ARE_FATAL / MPI_ERRORS_ABORT: say what, where and why,
-     * then end the job. */
-    char reason[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(reason, sizeof reason, fmt, ap);
-    va_end(ap);
-    char msg[1024];
-    snprintf(msg, sizeof msg, "%s failed on rank %d (%s, pid %d): %s: %s", call,
-             lark_initialized() ? lark_rt.rank : 0,
-             lark_rt.hostname[0] ? lark_rt.hostname : "localhost", (int)getpid(),
-             lark_err_string(cls), reason);
-    fprintf(stderr,
-            "Lark MPI: %s\nLark MPI: the error handler is MPI_ERRORS_ARE_FATAL: aborting "
-            "the job (set MPI_ERRORS_RETURN on the communicator to handle errors).\n",
-            msg);
-    fflush(stderr);
-    lark_runtime_abort(cls, msg);
+    fatal(call, cls, fmt, ap);
+}
+
+int lark_err_raise_win(struct lark_errhandler *eh, MPI_Win win, const char *call, int code,
+                       const char *fmt, ...)
+{
+    int cls = lark_err_class(code);
+    if (cls == MPI_SUCCESS)
+        return MPI_SUCCESS;
+    if (eh == &lark_errhandler_return)
+        return cls;
+    if (eh != NULL && eh->win_fn != NULL) {
+        MPI_Win h = win;
+        int c = cls;
+        eh->win_fn(&h, &c);
+        return cls;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    fatal(call, cls, fmt, ap);
 }

@@ -24,6 +24,7 @@ struct lark_errhandler {
     MPI_Errhandler handle;
     MPI_Comm_errhandler_function *comm_fn; /* NULL for the predefined ones */
     int refcount;                          /* predefined: never freed */
+    MPI_Win_errhandler_function *win_fn;   /* MPI_Win_create_errhandler's (comm_fn NULL) */
 };
 
 extern struct lark_errhandler lark_errhandler_fatal, lark_errhandler_return, lark_errhandler_abort;
@@ -43,6 +44,11 @@ int lark_err_class(int code);
  * unless the handler ends the job.  Call it without the runtime lock. */
 int lark_err_raise(struct lark_comm *comm, const char *call, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* The same for an error raised on a window: `eh` is the window's error
+ * handler, `win` its handle (passed to a user handler). */
+int lark_err_raise_win(struct lark_errhandler *eh, MPI_Win win, const char *call, int code,
+                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Text of an MPI error class (static string). */
 const char *lark_err_string(int errclass);

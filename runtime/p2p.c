@@ -46,6 +46,7 @@ struct outq {
     size_t len;
     struct lark_request *req; /* complete it once sent (EAGER, not SYNC) or stream it */
     bool stream;              /* DATA frames of req until all is sent */
+    void *owned;              /* an active message's payload copy: freed once sent */
 };
 
 struct lark_peer {
@@ -89,6 +90,9 @@ static bool cma_disabled;         /* get() refused once: use CTS/DATA from now o
 static bool cma_works;            /* a get() succeeded: the split rendezvous may be used */
 static size_t split_min = 131072; /* LARK_RNDV_SPLIT_MIN: split from this size (0: never) */
 static size_t eager_override;     /* LARK_EAGER_LIMIT, 0 = transport's */
+/* Active messages (RMA): see lark_p2p_am_register. */
+static void (*am_deliver)(int src, const struct lark_wire *h, const void *payload, size_t len);
+static int (*am_progress)(void);
 
 static int transport_start(struct lark_transport *tp, const struct lark_transport_ops *ops)
 {
@@ -166,6 +170,7 @@ void lark_p2p_finalize(void)
             while (p->qhead) {
                 struct outq *q = p->qhead;
                 p->qhead = q->next;
+                free(q->owned);
                 free(q);
             }
             free(p);
@@ -251,6 +256,7 @@ static int enqueue(struct lark_peer *p, const struct lark_wire *hdr, const void 
     q->len = len;
     q->req = req;
     q->stream = stream;
+    q->owned = NULL;
     if (p->qtail)
         p->qtail->next = q;
     else
@@ -337,6 +343,8 @@ static int drain_peer(struct lark_peer *p)
         p->qhead = q->next;
         if (p->qhead == NULL)
             p->qtail = NULL;
+        free(q->owned);
+        q->owned = NULL;
         q->next = outq_free;
         outq_free = q;
         n++;
@@ -357,6 +365,8 @@ int lark_p2p_progress(void)
         if (n > 0)
             events += n;
     }
+    if (am_progress != NULL)
+        events += am_progress();
     if (busy != NULL) {
         struct lark_peer **pp = &busy;
         while (*pp) {
@@ -371,6 +381,51 @@ int lark_p2p_progress(void)
         }
     }
     return events;
+}
+
+/* ---- active messages ---- */
+
+void lark_p2p_am_register(void (*deliver)(int src, const struct lark_wire *h, const void *payload,
+                                          size_t len),
+                          int (*progress)(void))
+{
+    am_deliver = deliver;
+    am_progress = progress;
+}
+
+int lark_p2p_am_send(int world, const struct lark_wire *h, const void *payload, size_t len)
+{
+    int err = LARK_OK;
+    struct lark_peer *p = peer_get(world, &err);
+    if (p == NULL)
+        return err;
+    if (p->qhead == NULL) {
+        int rc = p->tp->ops->send(p->tp, p->state, h, payload, len);
+        if (rc != LARK_ERR_AGAIN)
+            return rc;
+    }
+    /* No room now: queue a copy (the caller's bytes may change at once). */
+    void *copy = NULL;
+    if (len > 0) {
+        copy = malloc(len); /* freed by drain_peer once sent */
+        if (copy == NULL)
+            return LARK_ERR_NOMEM;
+        memcpy(copy, payload, len);
+    }
+    int rc = enqueue(p, h, copy, len, NULL, false);
+    if (rc != LARK_OK) {
+        free(copy);
+        return rc;
+    }
+    p->qtail->owned = copy;
+    return LARK_OK;
+}
+
+size_t lark_p2p_am_max(int world)
+{
+    int err = LARK_OK;
+    struct lark_peer *p = peer_get(world, &err);
+    return p != NULL ? p->tp->max_send : 0;
 }
 
 /* ---- sends ---- */
@@ -725,6 +780,10 @@ void lark_transport_deliver(int src, const struct lark_wire *h, const void *payl
         split_part_done(req, src);
         return;
     }
+    case LARK_WIRE_RMA:
+        if (am_deliver != NULL)
+            am_deliver(src, h, payload, len);
+        return;
     case LARK_WIRE_FIN:
     case LARK_WIRE_SACK:
         req = (struct lark_request *)(uintptr_t)h->sreq;

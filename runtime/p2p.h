@@ -54,6 +54,22 @@ bool lark_p2p_msg_valid(void *msg);
  * handed to a transport.  Sets req->cancelled and completes it if so. */
 int lark_p2p_cancel(struct lark_request *req);
 
+/* Active messages (one-sided communication, runtime/rma/am.c).  Frames of
+ * type LARK_WIRE_RMA are handed to `deliver` (runtime lock held, from the
+ * progress engine, payload valid during the call only), and `progress`
+ * runs at every progress pass (it returns events handled).  Registered
+ * once; both stay set until finalize. */
+struct lark_wire;
+void lark_p2p_am_register(void (*deliver)(int src, const struct lark_wire *h, const void *payload,
+                                          size_t len),
+                          int (*progress)(void));
+/* Send one active-message frame to world rank `world`: now, or queued
+ * behind earlier frames to it with a copy of the payload (freed once
+ * sent).  Frames to one peer arrive in the order sent.  Never blocks. */
+int lark_p2p_am_send(int world, const struct lark_wire *h, const void *payload, size_t len);
+/* Largest payload of one frame to `world` (0 if unreachable). */
+size_t lark_p2p_am_max(int world);
+
 /* Set up and tear down (wireup.c): transports, matching, peers. */
 int lark_p2p_init(void);
 int lark_p2p_wireup(void);

@@ -1,0 +1,366 @@
+/*
+ * sync.c -- the synchronisation modes of one-sided communication: fence,
+ * post/start/complete/wait (PSCW), lock/unlock (shared, exclusive, all),
+ * flush.  Called WITHOUT the runtime lock (they wait); the API layer has
+ * checked that the call fits the window's epochs.
+ *
+ * Completion rules, for both ways of reaching a target (win.h):
+ *  - direct: stores are complete when they return; a full fence orders
+ *    them before whatever tells the target (barrier, COMPLETE, unlock);
+ *  - active messages: per-pair order means that an answer to FLUSH,
+ *    UNLOCK (or the arrival of COMPLETE) proves every earlier frame was
+ *    applied; `dirty` says whether such a round trip is needed, `pending`
+ *    counts answers still to come (gets, lock grants, flush acks).
+ * Passive-target locks are a word per target (acc.c): local origins take
+ * it with atomics, remote ones ask the target (am.c), which queues them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lark.h"
+#include "coll/coll.h"
+#include "comm.h"
+#include "progress.h"
+#include "runtime.h"
+#include "win.h"
+
+struct target_arg {
+    struct lark_win *win;
+    int target; /* -1: all */
+};
+
+static bool no_pending(void *arg)
+{
+    struct target_arg *a = arg;
+    if (a->target >= 0)
+        return a->win->t[a->target].pending == 0;
+    for (int r = 0; r < a->win->comm->size; r++)
+        if (a->win->t[r].pending != 0)
+            return false;
+    return true;
+}
+
+void lark_rma_wait_pending(struct lark_win *win, int target)
+{
+    struct target_arg a = {win, target};
+    lark_progress_wait(no_pending, &a);
+}
+
+/* Runtime lock held: ask `target` to confirm everything sent so far. */
+static int send_flush(struct lark_win *win, int r)
+{
+    struct lark_win_target *t = &win->t[r];
+    if (t->local || !t->dirty)
+        return 0;
+    int rc = lark_rma_am_send(win, r, LARK_AM_FLUSH, MPI_BYTE, 0, 0, MPI_NO_OP, 0, 0, NULL, 0);
+    if (rc == 0) {
+        t->dirty = false;
+        t->pending++;
+    }
+    return rc;
+}
+
+int lark_rma_flush(struct lark_win *win, int target)
+{
+    int rc = 0;
+    lark_lock();
+    if (target >= 0) {
+        rc = send_flush(win, target);
+    } else {
+        for (int r = 0; r < win->comm->size && rc == 0; r++)
+            rc = send_flush(win, r);
+    }
+    lark_unlock();
+    atomic_thread_fence(memory_order_seq_cst);
+    lark_rma_wait_pending(win, target);
+    return rc;
+}
+
+int lark_rma_fence(struct lark_win *win, int assert)
+{
+    int rc = 0;
+    if (!(assert &MPI_MODE_NOPRECEDE))
+        rc = lark_rma_flush(win, -1);
+    atomic_thread_fence(memory_order_seq_cst);
+    if (rc == 0)
+        rc = lark_coll_barrier(win->comm);
+    atomic_thread_fence(memory_order_seq_cst);
+    lark_lock();
+    win->fence = !(assert &MPI_MODE_NOSUCCEED);
+    lark_unlock();
+    return rc;
+}
+
+/* ---- passive target ---- */
+
+struct lock_arg {
+    struct lark_win_sync *sync;
+    int type;
+};
+
+static bool try_lock(void *arg)
+{
+    struct lock_arg *a = arg;
+    return lark_rma_trylock(a->sync, a->type);
+}
+
+/* Runtime lock held: take the lock on `target`, or ask for it. */
+static int lock_begin(struct lark_win *win, int type, int target, int assert)
+{
+    struct lark_win_target *t = &win->t[target];
+    t->lock_type = type;
+    t->lock_nocheck = (assert &MPI_MODE_NOCHECK) != 0;
+    win->fence = false;
+    if (t->lock_nocheck || t->local)
+        return 0; /* local ones are taken by lock_finish */
+    int rc = lark_rma_am_send(win, target, LARK_AM_LOCK, (MPI_Datatype)(intptr_t)type, 0, 0,
+                              MPI_NO_OP, 0, 0, NULL, 0);
+    if (rc == 0)
+        t->pending++;
+    return rc;
+}
+
+/* Without the lock: wait until the lock on `target` is ours. */
+static void lock_finish(struct lark_win *win, int target)
+{
+    struct lark_win_target *t = &win->t[target];
+    if (t->lock_nocheck)
+        return;
+    if (t->local) {
+        struct lock_arg a = {t->sync, t->lock_type};
+        lark_progress_wait(try_lock, &a);
+    } else {
+        lark_rma_wait_pending(win, target);
+    }
+}
+
+int lark_rma_lock(struct lark_win *win, int type, int target, int assert)
+{
+    lark_lock();
+    int rc = lock_begin(win, type, target, assert);
+    if (rc == 0)
+        win->nlocks++;
+    else
+        win->t[target].lock_type = 0;
+    lark_unlock();
+    if (rc == 0)
+        lock_finish(win, target);
+    return rc;
+}
+
+/* Runtime lock held: end the lock on `target` (direct: release the word;
+ * else send UNLOCK, answered once all before it is applied). */
+static int unlock_begin(struct lark_win *win, int target)
+{
+    struct lark_win_target *t = &win->t[target];
+    int rc = 0;
+    if (t->local) {
+        atomic_thread_fence(memory_order_seq_cst);
+        if (!t->lock_nocheck)
+            lark_rma_unlock_word(t->sync, t->lock_type);
+    } else if (t->lock_nocheck) {
+        rc = send_flush(win, target);
+    } else {
+        rc = lark_rma_am_send(win, target, LARK_AM_UNLOCK, (MPI_Datatype)(intptr_t)t->lock_type, 0,
+                              0, MPI_NO_OP, 0, 0, NULL, 0);
+        if (rc == 0) {
+            t->pending++;
+            t->dirty = false;
+        }
+    }
+    t->lock_type = 0;
+    t->lock_nocheck = false;
+    return rc;
+}
+
+int lark_rma_unlock(struct lark_win *win, int target)
+{
+    lark_lock();
+    int rc = unlock_begin(win, target);
+    win->nlocks--;
+    lark_unlock();
+    lark_rma_wait_pending(win, target);
+    return rc;
+}
+
+int lark_rma_lock_all(struct lark_win *win, int assert)
+{
+    int rc = 0, n = win->comm->size;
+    lark_lock();
+    for (int r = 0; r < n && rc == 0; r++)
+        rc = lock_begin(win, MPI_LOCK_SHARED, r, assert);
+    if (rc == 0)
+        win->lock_all = true;
+    lark_unlock();
+    /* Remote grants were all asked for at once; local words are taken in
+     * rank order (shared locks: no deadlock with other lock_alls). */
+    for (int r = 0; r < n && rc == 0; r++)
+        lock_finish(win, r);
+    return rc;
+}
+
+int lark_rma_unlock_all(struct lark_win *win)
+{
+    int rc = 0;
+    lark_lock();
+    for (int r = 0; r < win->comm->size; r++) {
+        int e = unlock_begin(win, r);
+        if (rc == 0)
+            rc = e;
+    }
+    win->lock_all = false;
+    lark_unlock();
+    lark_rma_wait_pending(win, -1);
+    return rc;
+}
+
+/* ---- PSCW ---- */
+
+int lark_rma_post(struct lark_win *win, const int *ranks, int n, int assert)
+{
+    int rc = 0;
+    atomic_thread_fence(memory_order_seq_cst); /* our stores before their accesses */
+    lark_lock();
+    win->expose = malloc((size_t)(n ? n : 1) * sizeof *ranks); /* freed by wait */
+    if (win->expose == NULL) {
+        lark_unlock();
+        return LARK_ERR_NOMEM;
+    }
+    memcpy(win->expose, ranks, (size_t)n * sizeof *ranks);
+    win->nexpose = n;
+    win->fence = false;
+    for (int i = 0; i < n && rc == 0; i++) {
+        if (assert & MPI_MODE_NOCHECK)
+            break;
+        if (ranks[i] == win->comm->rank)
+            win->t[ranks[i]].posts++;
+        else
+            rc = lark_rma_am_send(win, ranks[i], LARK_AM_POST, MPI_BYTE, 0, 0, MPI_NO_OP, 0, 0,
+                                  NULL, 0);
+    }
+    lark_unlock();
+    return rc;
+}
+
+struct group_arg {
+    struct lark_win *win;
+    const int *ranks;
+    int n;
+    bool completes; /* count completes (wait) rather than posts (start) */
+};
+
+static bool all_noticed(void *arg)
+{
+    struct group_arg *a = arg;
+    for (int i = 0; i < a->n; i++) {
+        struct lark_win_target *t = &a->win->t[a->ranks[i]];
+        if ((a->completes ? t->completes : t->posts) == 0)
+            return false;
+    }
+    return true;
+}
+
+static void consume(struct group_arg *a)
+{
+    for (int i = 0; i < a->n; i++) {
+        struct lark_win_target *t = &a->win->t[a->ranks[i]];
+        if (a->completes)
+            t->completes--;
+        else
+            t->posts--;
+    }
+}
+
+int lark_rma_start(struct lark_win *win, const int *ranks, int n, int assert)
+{
+    lark_lock();
+    win->access = malloc((size_t)(n ? n : 1) * sizeof *ranks); /* freed by complete */
+    if (win->access == NULL) {
+        lark_unlock();
+        return LARK_ERR_NOMEM;
+    }
+    memcpy(win->access, ranks, (size_t)n * sizeof *ranks);
+    win->naccess = n;
+    win->fence = false;
+    lark_unlock();
+    if (!(assert &MPI_MODE_NOCHECK)) {
+        struct group_arg a = {win, ranks, n, false};
+        lark_progress_wait(all_noticed, &a);
+        lark_lock();
+        consume(&a);
+        lark_unlock();
+    }
+    lark_lock();
+    for (int i = 0; i < n; i++)
+        win->t[ranks[i]].in_access = true;
+    lark_unlock();
+    atomic_thread_fence(memory_order_seq_cst);
+    return 0;
+}
+
+int lark_rma_complete(struct lark_win *win)
+{
+    int rc = 0;
+    /* Our gets must have landed; direct stores are ordered by the fence
+     * before the COMPLETE frames that announce them. */
+    lark_rma_wait_pending(win, -1);
+    atomic_thread_fence(memory_order_seq_cst);
+    lark_lock();
+    for (int i = 0; i < win->naccess; i++) {
+        int r = win->access[i];
+        win->t[r].in_access = false;
+        win->t[r].dirty = false; /* COMPLETE follows the data in order */
+        if (r == win->comm->rank)
+            win->t[r].completes++;
+        else if (rc == 0)
+            rc = lark_rma_am_send(win, r, LARK_AM_COMPLETE, MPI_BYTE, 0, 0, MPI_NO_OP, 0, 0, NULL,
+                                  0);
+    }
+    free(win->access);
+    win->access = NULL;
+    win->naccess = 0;
+    lark_unlock();
+    return rc;
+}
+
+struct test_arg {
+    struct group_arg g;
+    int calls;
+    bool ok;
+};
+
+/* Done at once, or after one pass of progress (MPI_Win_test). */
+static bool test_once(void *arg)
+{
+    struct test_arg *t = arg;
+    t->ok = all_noticed(&t->g);
+    return t->ok || ++t->calls >= 2;
+}
+
+int lark_rma_wait(struct lark_win *win, bool test, int *flag)
+{
+    struct group_arg a = {win, win->expose, win->nexpose, true};
+    if (test) {
+        struct test_arg t = {a, 0, false};
+        lark_progress_wait(test_once, &t);
+        *flag = t.ok;
+        if (!t.ok)
+            return 0;
+    } else {
+        lark_progress_wait(all_noticed, &a);
+    }
+    lark_lock();
+    consume(&a);
+    free(win->expose);
+    win->expose = NULL;
+    win->nexpose = 0;
+    lark_unlock();
+    atomic_thread_fence(memory_order_seq_cst);
+    return 0;
+}
+
+bool lark_rma_can_access(struct lark_win *win, int target)
+{
+    struct lark_win_target *t = &win->t[target];
+    return win->fence || win->lock_all || t->lock_type != 0 || t->in_access;
+}
