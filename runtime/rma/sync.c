@@ -63,6 +63,11 @@ static int send_flush(struct lark_win *win, int r)
 int lark_rma_flush(struct lark_win *win, int target)
 {
     int rc = 0;
+    if (target >= 0 && win->t[target].local && win->t[target].pending == 0) {
+        /* Mapped memory: our stores are done; order them. */
+        atomic_thread_fence(memory_order_seq_cst);
+        return 0;
+    }
     lark_lock();
     if (target >= 0) {
         rc = send_flush(win, target);
