@@ -81,6 +81,8 @@ title() {
     bw) echo "Streaming bandwidth (window of 64 Isend)" ;;
     bibw) echo "Bidirectional bandwidth" ;;
     msgrate) echo "Message rate (N/2 pairs)" ;;
+    rma_fop) echo "MPI_Fetch_and_op + flush, all ranks on one counter" ;;
+    rma_*) echo "One-sided $(echo "$1" | cut -d_ -f2-)" ;;
     *) echo "MPI_$(echo "$1" | cut -c1 | tr '[:lower:]' '[:upper:]')$(echo "$1" | cut -c2-) (mean time per call)" ;;
     esac
 }

@@ -16,10 +16,11 @@ function unit(m) {
     if (m == "startup") return "s"
     if (m == "bw" || m == "bibw") return "GB/s"
     if (m == "msgrate") return "Mmsg/s"
+    if (m ~ /^rma_.*_bw$/) return "GB/s"
     return "us"
 }
 function higher_is_better(m) {
-    return m == "bw" || m == "bibw" || m == "msgrate"
+    return m == "bw" || m == "bibw" || m == "msgrate" || m ~ /^rma_.*_bw$/
 }
 function median(list,    a, n, i, j, t) {
     n = split(list, a, " ")

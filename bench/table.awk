@@ -10,7 +10,18 @@ function title(m) {
     if (m == "bw") return "Streaming bandwidth (window of 64 MPI_Isend, at most 64 MiB in flight)"
     if (m == "bibw") return "Bidirectional bandwidth (both ranks stream at once, both directions counted)"
     if (m == "msgrate") return "Message rate (N/2 pairs, windows of 64 nonblocking sends, all pairs summed)"
+    if (m == "rma_fop") return "MPI_Fetch_and_op + MPI_Win_flush, every rank on one counter at once (mean per call)"
+    if (m ~ /^rma_/) return rma_title(m)
     return "MPI_" toupper(substr(m, 1, 1)) substr(m, 2) " (mean time per call)"
+}
+# rma_<put|get>_<lock|fence>[_bw]: bench/src/rma.c.
+function rma_title(m,    w, op, sy) {
+    split(m, w, "_")
+    op = w[2] == "put" ? "MPI_Put" : "MPI_Get"
+    sy = w[3] == "lock" ? "MPI_Win_flush" : "MPI_Win_fence"
+    if (w[4] == "bw")
+        return op " bandwidth, MPI_Win_allocate window (16 operations, then one " sy ")"
+    return op " latency, MPI_Win_allocate window (one operation, then one " sy ")"
 }
 function human(s) {
     if (s == "") return "-"

@@ -14,12 +14,14 @@
  * Passive-target locks are a word per target (acc.c): local origins take
  * it with atomics, remote ones ask the target (am.c), which queues them.
  */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lark.h"
 #include "coll/coll.h"
 #include "comm.h"
+#include "p2p.h"
 #include "progress.h"
 #include "runtime.h"
 #include "win.h"
@@ -132,8 +134,21 @@ static void lock_finish(struct lark_win *win, int target)
     if (t->lock_nocheck)
         return;
     if (t->local) {
+        /* The holder releases the word with a plain atomic store that
+         * rings no doorbell, so never sleep here: poll, and give the core
+         * away between polls (the holder may need it). */
         struct lock_arg a = {t->sync, t->lock_type};
-        lark_progress_wait(try_lock, &a);
+        for (int spins = 0;; spins++) {
+            lark_lock();
+            bool got = try_lock(&a);
+            if (!got)
+                lark_p2p_progress();
+            lark_unlock();
+            if (got)
+                break;
+            if (spins > 64)
+                sched_yield();
+        }
     } else {
         lark_rma_wait_pending(win, target);
     }
