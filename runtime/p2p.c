@@ -383,6 +383,26 @@ int lark_p2p_progress(void)
     return events;
 }
 
+int lark_p2p_wait_fds(int *fds, int max)
+{
+    int n = 0;
+    for (int i = 0; i < ntransports && n < max; i++) {
+        int fd = transports[i].ops->wait_fd ? transports[i].ops->wait_fd(&transports[i]) : -1;
+        if (fd >= 0)
+            fds[n++] = fd;
+    }
+    return n;
+}
+
+int lark_p2p_arm(void)
+{
+    int pending = busy != NULL;
+    for (int i = 0; i < ntransports; i++)
+        if (transports[i].ops->arm != NULL && transports[i].ops->arm(&transports[i]) > 0)
+            pending++;
+    return pending;
+}
+
 /* ---- active messages ---- */
 
 void lark_p2p_am_register(void (*deliver)(int src, const struct lark_wire *h, const void *payload,

@@ -78,6 +78,12 @@ void lark_p2p_finalize(void);
 /* Are frames still waiting for room in a transport?  Runtime lock held. */
 bool lark_p2p_busy(void);
 
+/* The transports' wait sources (up to max fds); how many.  After wireup. */
+int lark_p2p_wait_fds(int *fds, int max);
+/* Arm every transport's wait source before sleeping; > 0 when work is
+ * pending already (queued frames, or a transport says so).  Lock held. */
+int lark_p2p_arm(void);
+
 /* One pass over every transport and queued send; returns events handled.
  * Runtime lock held. */
 int lark_p2p_progress(void);

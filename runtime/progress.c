@@ -14,13 +14,31 @@
  * full fence, and if `sleepers` is non-zero bumps `seq` and futex-wakes.
  * Either the sleeper's last poll sees the frame or the waker sees the
  * sleeper.  Sleeps are bounded (LARK_SLEEP_NS) as a safety net.
+ *
+ * When a transport has a wait source of its own (a file descriptor, e.g.
+ * TCP's epoll set), one futex cannot cover it: the process then sleeps in
+ * ONE epoll_wait over every transport's source plus its wake socket, a
+ * datagram socket in the abstract namespace whose name is in the doorbell.
+ * The protocol is the same with `fd_sleepers` for `sleepers` and a datagram
+ * for the futex wake: the sleeper counts itself, fences, arms the
+ * transports, polls once more, then waits; a waker that sees fd_sleepers
+ * sends one byte.  With shm (and self) alone, the futex stays: it is the
+ * cheaper wake-up.  LARK_WAIT_EPOLL=1 forces the epoll path (tests).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +59,12 @@ static struct lark_doorbell *_Atomic bell = &private_bell;
  * overridable with LARK_WAIT_SPIN_US / LARK_WAIT_YIELD_US. */
 static int64_t spin_ns = 2000000;   /* 2 ms */
 static int64_t yield_ns = 20000000; /* then 20 ms of yielding */
+/* The epoll path (see above): -1 when sleeping on the futex.  Made by
+ * lark_progress_init, closed by lark_progress_finalize. */
+static int ep_fd = -1;
+static int bell_sock = -1;             /* our wake socket, in ep_fd */
+static uint64_t bell_id[2];            /* its name, copied into every doorbell we own */
+static _Atomic int ring_sock = -1;     /* unbound socket to ring others' wake sockets */
 
 static inline void cpu_relax(void)
 {
@@ -56,7 +80,56 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-void lark_progress_init(int ncpu)
+static socklen_t bell_addr(const uint64_t id[2], struct sockaddr_un *a)
+{
+    memset(a, 0, sizeof *a);
+    a->sun_family = AF_UNIX;
+    int n = snprintf(a->sun_path + 1, sizeof a->sun_path - 1, "lark-bell-%016" PRIx64 "%016" PRIx64,
+                     id[0], id[1]);
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+}
+
+/* Set up the epoll path: our wake socket and every transport's source. */
+static int epoll_start(const int *fds, int n)
+{
+    if (getrandom(bell_id, sizeof bell_id, 0) != (ssize_t)sizeof bell_id)
+        return LARK_ERR_SYSTEM;
+    bell_id[0] |= 1; /* never all zero: zero means "no socket" */
+    bell_sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    ep_fd = epoll_create1(EPOLL_CLOEXEC);
+    struct sockaddr_un a;
+    socklen_t alen = bell_addr(bell_id, &a);
+    struct epoll_event ev = {.events = EPOLLIN};
+    int rc = bell_sock < 0 || ep_fd < 0 || bind(bell_sock, (struct sockaddr *)&a, alen) != 0 ||
+             epoll_ctl(ep_fd, EPOLL_CTL_ADD, bell_sock, &ev) != 0;
+    for (int i = 0; i < n && rc == 0; i++)
+        rc = epoll_ctl(ep_fd, EPOLL_CTL_ADD, fds[i], &ev) != 0;
+    if (rc != 0) {
+        fprintf(stderr, "Lark MPI: rank %d (host %s): cannot set up waiting in epoll: %s\n",
+                lark_rt.rank, lark_rt.hostname, strerror(errno));
+        lark_progress_finalize();
+        return LARK_ERR_SYSTEM;
+    }
+    memcpy(private_bell.sock, bell_id, sizeof bell_id);
+    memcpy(bell->sock, bell_id, sizeof bell_id);
+    return LARK_OK;
+}
+
+void lark_progress_finalize(void)
+{
+    if (ep_fd >= 0)
+        close(ep_fd);
+    if (bell_sock >= 0)
+        close(bell_sock);
+    int r = atomic_exchange(&ring_sock, -1);
+    if (r >= 0)
+        close(r);
+    ep_fd = bell_sock = -1;
+    memset(bell_id, 0, sizeof bell_id);
+    memset(private_bell.sock, 0, sizeof private_bell.sock);
+}
+
+int lark_progress_init(int ncpu)
 {
     if (ncpu > 0 && lark_rt.local_size > ncpu) {
         /* Oversubscribed: the rank we wait for may need our core.  Yield
@@ -74,11 +147,43 @@ void lark_progress_init(int ncpu)
     env = getenv("LARK_WAIT_YIELD_US");
     if (env != NULL)
         yield_ns = atoll(env) * 1000;
+    int fds[LARK_MAX_WAIT_FDS];
+    int n = lark_p2p_wait_fds(fds, LARK_MAX_WAIT_FDS);
+    env = getenv("LARK_WAIT_EPOLL");
+    if (n > 0 || (env != NULL && atoi(env) != 0))
+        return epoll_start(fds, n);
+    return LARK_OK;
 }
 
 void lark_transport_set_doorbell(struct lark_doorbell *db)
 {
+    if (db != NULL)
+        memcpy(db->sock, bell_id, sizeof bell_id);
     bell = db != NULL ? db : &private_bell;
+}
+
+/* Send one byte to the wake socket named in `db`.  The socket we send from
+ * is made once, by whichever thread rings first. */
+static void ring_socket(const struct lark_doorbell *db)
+{
+    int fd = atomic_load(&ring_sock);
+    if (fd < 0) {
+        int mine = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (mine < 0)
+            return; /* the sleeper's bounded sleep ends its wait */
+        int expected = -1;
+        if (atomic_compare_exchange_strong(&ring_sock, &expected, mine)) {
+            fd = mine;
+        } else {
+            close(mine);
+            fd = expected;
+        }
+    }
+    struct sockaddr_un a;
+    socklen_t alen = bell_addr(db->sock, &a);
+    char byte = 1;
+    /* EAGAIN: its queue is full of wake-ups already, it will wake. */
+    (void)sendto(fd, &byte, 1, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&a, alen);
 }
 
 void lark_doorbell_ring(struct lark_doorbell *db)
@@ -88,6 +193,9 @@ void lark_doorbell_ring(struct lark_doorbell *db)
         atomic_fetch_add_explicit(&db->seq, 1, memory_order_seq_cst);
         syscall(SYS_futex, &db->seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
     }
+    if (LARK_UNLIKELY(atomic_load_explicit(&db->fd_sleepers, memory_order_relaxed) != 0) &&
+        db->sock[0] != 0)
+        ring_socket(db);
 }
 
 void lark_progress_wake_self(void)
@@ -110,6 +218,35 @@ static bool poll_once(bool (*done)(void *), void *arg, int *events)
         d = done(arg);
     }
     lark_unlock();
+    return d;
+}
+
+/* Sleep in epoll over the wake socket and the transports' sources (see
+ * the protocol above).  Returns whether done() became true. */
+static bool sleep_epoll(bool (*done)(void *), void *arg)
+{
+    struct lark_doorbell *b = bell;
+    atomic_fetch_add_explicit(&b->fd_sleepers, 1, memory_order_seq_cst);
+    atomic_thread_fence(memory_order_seq_cst);
+    lark_lock();
+    bool d = done(arg);
+    int ev = 0;
+    if (!d) {
+        ev = lark_p2p_arm();
+        if (ev == 0) {
+            ev = lark_p2p_progress();
+            d = done(arg);
+        }
+    }
+    lark_unlock();
+    if (!d && ev == 0) {
+        struct epoll_event evs[8];
+        epoll_wait(ep_fd, evs, 8, LARK_SLEEP_NS / 1000000);
+        char buf[64];
+        while (recv(bell_sock, buf, sizeof buf, MSG_DONTWAIT) > 0)
+            ;
+    }
+    atomic_fetch_sub_explicit(&b->fd_sleepers, 1, memory_order_seq_cst);
     return d;
 }
 
@@ -144,6 +281,14 @@ void lark_progress_wait(bool (*done)(void *arg), void *arg)
         if (t - since < spin_ns + yield_ns) {
             yielding = true;
             sched_yield();
+            continue;
+        }
+        if (ep_fd >= 0) {
+            if (sleep_epoll(done, arg))
+                return;
+            idle = 0;
+            since = 0;
+            yielding = spin_ns == 0;
             continue;
         }
         /* Sleep until rung (see the protocol above). */

@@ -18,7 +18,13 @@ void lark_progress_wait(bool (*done)(void *arg), void *arg);
  * they may wait on completed).  Runtime lock held or not. */
 void lark_progress_wake_self(void);
 /* Choose the waiting policy from the job layout: `ncpu` is how many CPUs
- * the ranks of this node may run on together (init, after wire-up). */
-void lark_progress_init(int ncpu);
+ * the ranks of this node may run on together (init, after wire-up), and
+ * set up the epoll wait when a transport has a wait source. */
+int lark_progress_init(int ncpu);
+/* Close what lark_progress_init opened (finalize, after the transports). */
+void lark_progress_finalize(void);
+
+/* At most this many transports with a wait source. */
+#define LARK_MAX_WAIT_FDS 8
 
 #endif

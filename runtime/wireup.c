@@ -289,7 +289,8 @@ int lark_runtime_init(int required, int *provided)
     }
     if ((rc = lark_p2p_wireup()) != LARK_OK)
         return rc;
-    lark_progress_init(cpus_of_node());
+    if ((rc = lark_progress_init(cpus_of_node())) != LARK_OK)
+        return rc;
     atomic_store_explicit(&lark_rt.state, LARK_STATE_INIT, memory_order_release);
     return LARK_OK;
 }
@@ -343,6 +344,7 @@ int lark_runtime_finalize(void)
             rc = LARK_ERR_PEER;
     }
     lark_p2p_finalize();
+    lark_progress_finalize();
     lark_comm_finalize();
     atomic_store_explicit(&lark_rt.state, LARK_STATE_FINALIZED, memory_order_release);
     if (!lark_rt.singleton)

@@ -69,10 +69,16 @@ _Static_assert(sizeof(struct lark_wire) == 56, "wire header must fit a cache lin
 
 /* A doorbell: how a process sleeping in MPI_Wait is woken by another one.
  * It lives where the wakers can reach it (the shm transport puts it in the
- * process's own shared segment).  See progress.c for the protocol. */
+ * process's own shared segment).  The owner sleeps either on the futex word
+ * `seq` or, when it sleeps in epoll over several wait sources, on a
+ * datagram socket named by `sock` (abstract namespace).  See progress.c
+ * for the protocol. */
 struct lark_doorbell {
-    _Atomic uint32_t seq;      /* futex word: bumped by each wake */
-    _Atomic uint32_t sleepers; /* threads of the owner that may sleep */
+    _Atomic uint32_t seq;         /* futex word: bumped by each wake */
+    _Atomic uint32_t sleepers;    /* threads of the owner that may sleep on the futex */
+    _Atomic uint32_t fd_sleepers; /* threads of the owner that may sleep in epoll */
+    uint32_t reserved;
+    uint64_t sock[2]; /* the owner's wake socket: "\0lark-bell-<hex>" (0: none yet) */
 };
 
 struct lark_transport;
@@ -114,6 +120,18 @@ struct lark_transport_ops {
      * returns how many it handled (0: nothing to do), < 0 on error.
      * Mandatory. */
     int (*progress)(struct lark_transport *tp);
+    /* Wait source (optional, like UCX's event fd): a file descriptor that
+     * becomes readable (level-triggered) when progress() has something to
+     * do.  The runtime, when it has nothing to do, sleeps in one
+     * epoll_wait over every transport's source.  Asked once, after
+     * wireup; -1 or NULL: none (such a transport wakes sleepers with the
+     * doorbell).  The fd stays owned by the transport. */
+    int (*wait_fd)(struct lark_transport *tp);
+    /* Called just before the runtime sleeps on wait_fd: make sure any event
+     * from now on makes the fd readable.  Returns 0 when armed, > 0 when
+     * work is already pending (the runtime polls instead of sleeping).
+     * Runtime lock held; never blocks.  Optional. */
+    int (*arm)(struct lark_transport *tp);
     /* Release everything; MUST work after a successful init whatever
      * happened since.  May block briefly.  Mandatory. */
     void (*finalize)(struct lark_transport *tp);
