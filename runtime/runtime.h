@@ -18,6 +18,7 @@
 #include <stdatomic.h>
 
 #include "lark.h"
+#include "transport.h"
 
 enum lark_state { LARK_STATE_NONE = 0, LARK_STATE_INIT = 1, LARK_STATE_FINALIZED = 2 };
 
@@ -68,7 +69,8 @@ _Noreturn void lark_runtime_abort(int code, const char *msg);
 /* Look up a string the peer `world_rank` published under `key`; the caller
  * frees *value.  Blocks (PMIx_Get). */
 int lark_runtime_get_peer_string(int world_rank, const char *key, char **value);
-/* Publish a string for all peers to read after the init fence. */
-int lark_runtime_put_string(const char *key, const char *value);
+/* Publish a string for peers (scope: this node or the job) to read after
+ * the init fence. */
+int lark_runtime_put_string(const char *key, const char *value, enum lark_scope scope);
 
 #endif

@@ -157,7 +157,7 @@ static void cpus_publish(void)
     const unsigned char *b = (const unsigned char *)&set;
     for (size_t i = 0; i < sizeof set; i++)
         snprintf(hex + 2 * i, 3, "%02x", b[i]);
-    lark_runtime_put_string("lark.cpus", hex);
+    lark_runtime_put_string("lark.cpus", hex, LARK_SCOPE_LOCAL);
 }
 
 static int cpus_of_node(void)
@@ -275,8 +275,13 @@ int lark_runtime_init(int required, int *provided)
     if (!lark_rt.singleton) {
         pmix_status_t st = PMIx_Commit();
         if (st == PMIX_SUCCESS) {
+            /* Collect every published address in the fence, unless told
+             * not to (LARK_PMIX_COLLECT=0): then each PMIx_Get of a peer's
+             * address is a direct modex on first use, and init exchanges
+             * nothing per peer (a server that serves direct modex needed). */
             pmix_info_t info;
-            bool collect = true;
+            const char *env = getenv("LARK_PMIX_COLLECT");
+            bool collect = env == NULL || atoi(env) != 0;
             PMIX_INFO_LOAD(&info, PMIX_COLLECT_DATA, &collect, PMIX_BOOL);
             st = PMIx_Fence(NULL, 0, &info, 1);
             PMIX_INFO_DESTRUCT(&info);
@@ -363,13 +368,13 @@ _Noreturn void lark_runtime_abort(int code, const char *msg)
     _exit(code == 0 ? 1 : code);
 }
 
-int lark_runtime_put_string(const char *key, const char *value)
+int lark_runtime_put_string(const char *key, const char *value, enum lark_scope scope)
 {
     if (lark_rt.singleton)
         return LARK_OK;
     pmix_value_t val;
     PMIX_VALUE_LOAD(&val, value, PMIX_STRING);
-    pmix_status_t st = PMIx_Put(PMIX_LOCAL, key, &val);
+    pmix_status_t st = PMIx_Put(scope == LARK_SCOPE_LOCAL ? PMIX_LOCAL : PMIX_GLOBAL, key, &val);
     PMIX_VALUE_DESTRUCT(&val);
     return st == PMIX_SUCCESS ? LARK_OK : LARK_ERR_PEER;
 }
@@ -385,9 +390,18 @@ int lark_runtime_get_peer_string(int world_rank, const char *key, char **value)
 
 /* ---- transport upcalls ---- */
 
-int lark_transport_publish(const char *key, const char *value)
+int lark_transport_publish(const char *key, const char *value, enum lark_scope scope)
 {
-    return lark_runtime_put_string(key, value);
+    return lark_runtime_put_string(key, value, scope);
+}
+
+int lark_transport_lookup_job(const char *key, char **value)
+{
+    if (lark_rt.singleton)
+        return LARK_ERR_PEER;
+    pmix_proc_t wild;
+    PMIX_LOAD_PROCID(&wild, myproc.nspace, PMIX_RANK_WILDCARD);
+    return get_string(&wild, key, value) == 0 ? LARK_OK : LARK_ERR_PEER;
 }
 
 int lark_transport_lookup(int peer, const char *key, char **value)

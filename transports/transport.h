@@ -154,10 +154,18 @@ extern const struct lark_transport_ops lark_transport_shm_ops;
 /* A frame arrived from world rank `src`.  payload is valid only during the
  * call.  Called from the transport's progress with the runtime lock held. */
 void lark_transport_deliver(int src, const struct lark_wire *hdr, const void *payload, size_t len);
+/* Who may read a published address: processes of this node (PMIX_LOCAL:
+ * shm segment names) or the whole job (PMIX_GLOBAL: TCP addresses). */
+enum lark_scope { LARK_SCOPE_LOCAL, LARK_SCOPE_GLOBAL };
 /* Publish a string address for peers (before the fence), and read a
- * peer's (after it); the caller frees *value.  May block. */
-int lark_transport_publish(const char *key, const char *value);
+ * peer's (after it, lazily: on first use; with a PMIx server that does
+ * direct modex this asks the peer's server then); the caller frees
+ * *value.  May block. */
+int lark_transport_publish(const char *key, const char *value, enum lark_scope scope);
 int lark_transport_lookup(int peer, const char *key, char **value);
+/* Read a job-level string the launcher registered (PMIX_RANK_WILDCARD);
+ * LARK_ERR_PEER when absent.  The caller frees *value.  May block. */
+int lark_transport_lookup_job(const char *key, char **value);
 /* This process's place in the job. */
 int lark_transport_world_rank(void);
 int lark_transport_world_size(void);

@@ -57,9 +57,10 @@ void lark_transport_deliver(int src, const struct lark_wire *hdr, const void *pa
     memcpy(got[ngot].first, payload, len < 16 ? len : 16);
     ngot++;
 }
-int lark_transport_publish(const char *key, const char *value)
+int lark_transport_publish(const char *key, const char *value, enum lark_scope scope)
 {
     (void)key;
+    (void)scope;
     snprintf(addr[me], sizeof addr[me], "%s", value);
     return LARK_OK;
 }

@@ -183,7 +183,7 @@ static int shm_init(struct lark_transport *tp)
     }
     char addr[300];
     snprintf(addr, sizeof addr, "%s", s->name);
-    int rc = lark_transport_publish("lark.shm", addr);
+    int rc = lark_transport_publish("lark.shm", addr, LARK_SCOPE_LOCAL);
     if (rc != LARK_OK) {
         free(s->peers);
         munmap(s->seg, s->size);
