@@ -80,16 +80,14 @@ struct lark_msg {
 static struct lark_msg *msg_free_list; /* recycled records; runtime lock held */
 static int msg_free_count;
 
-static struct lark_transport transports[2]; /* [0] self, [1] shm */
+#define MAX_TRANSPORTS 8
+static struct lark_transport transports[MAX_TRANSPORTS]; /* started ones, by priority */
 static int ntransports;
 static struct lark_peer **peers; /* by world rank, made on first use */
 static struct lark_peer *busy;   /* peers with queued frames */
 static struct outq *outq_free;   /* recycled queue entries */
 static struct lark_match match;
-static bool cma_disabled;         /* get() refused once: use CTS/DATA from now on */
-static bool cma_works;            /* a get() succeeded: the split rendezvous may be used */
-static size_t split_min = 131072; /* LARK_RNDV_SPLIT_MIN: split from this size (0: never) */
-static size_t eager_override;     /* LARK_EAGER_LIMIT, 0 = transport's */
+static size_t eager_override; /* LARK_EAGER_LIMIT, 0 = transport's */
 /* Active messages (RMA): see lark_p2p_am_register. */
 static void (*am_deliver)(int src, const struct lark_wire *h, const void *payload, size_t len);
 static int (*am_progress)(void);
@@ -125,19 +123,24 @@ int lark_p2p_init(void)
     const char *env = getenv("LARK_EAGER_LIMIT");
     if (env != NULL)
         eager_override = strtoul(env, NULL, 0);
-    env = getenv("LARK_RNDV_SPLIT_MIN");
-    if (env != NULL)
-        split_min = strtoul(env, NULL, 0);
-    env = getenv("LARK_SHM_NO_CMA");
-    cma_disabled = env != NULL && atoi(env) != 0;
-    ntransports = 0;
-    if ((rc = transport_start(&transports[0], &lark_transport_self_ops)) != LARK_OK)
+    /* Start the wanted transports, highest priority first (registry.c). */
+    int nreg;
+    const struct lark_transport_entry *reg = lark_transport_registry(&nreg);
+    bool allowed[MAX_TRANSPORTS];
+    const char *list = getenv("LARK_TRANSPORTS");
+    if (nreg > MAX_TRANSPORTS)
+        return LARK_ERR_INTERN;
+    if ((rc = lark_transport_allowed(list, allowed)) != LARK_OK)
         return rc;
-    ntransports = 1;
-    if (lark_rt.local_size > 1) {
-        if ((rc = transport_start(&transports[1], &lark_transport_shm_ops)) != LARK_OK)
+    struct lark_transport_want want = {.covered = 0, .listed = list != NULL};
+    ntransports = 0;
+    for (int i = 0; i < nreg; i++) {
+        if (!allowed[i] || !reg[i].wanted(&want))
+            continue;
+        if ((rc = transport_start(&transports[ntransports], reg[i].ops)) != LARK_OK)
             return rc;
-        ntransports = 2;
+        want.covered += transports[ntransports].npeers;
+        ntransports++;
     }
     return LARK_OK;
 }
@@ -200,14 +203,14 @@ static struct lark_peer *peer_get(int w, int *err)
     if (LARK_LIKELY(p != NULL))
         return p;
     struct lark_transport *tp = NULL;
-    if (w == lark_rt.rank)
-        tp = &transports[0];
-    else
-        for (int i = 1; i < ntransports && tp == NULL; i++)
-            if (transports[i].ops->reachable(&transports[i], w))
-                tp = &transports[i];
+    for (int i = 0; i < ntransports && tp == NULL; i++)
+        if (transports[i].ops->reachable(&transports[i], w))
+            tp = &transports[i];
     if (tp == NULL) {
-        fprintf(stderr, "Lark MPI: rank %d: no transport reaches rank %d\n", lark_rt.rank, w);
+        const char *list = getenv("LARK_TRANSPORTS");
+        fprintf(stderr,
+                "Lark MPI: rank %d (host %s): no transport reaches rank %d (LARK_TRANSPORTS=%s)\n",
+                lark_rt.rank, lark_rt.hostname, w, list ? list : "(unset: all)");
         *err = LARK_ERR_PEER;
         return NULL;
     }
@@ -597,10 +600,9 @@ static void deliver_matched(struct lark_request *req, int src, const struct lark
         lark_request_complete(req);
         return;
     }
-    bool get_ok = !cma_disabled && p->tp->ops->get != NULL && req->dt->contig &&
-                  req->status_count >= p->tp->get_min;
-    if (get_ok && cma_works && split_min != 0 && req->status_count >= split_min &&
-        p->tp->ops->get != NULL && p->tp->ops->put != NULL && req->dt->contig) {
+    bool get_ok =
+        p->tp->ops->get != NULL && req->dt->contig && req->status_count >= p->tp->get_min;
+    if (get_ok && p->tp->ops->put != NULL && req->status_count >= p->tp->split_min) {
         /* Split: the sender writes the second half into our buffer while we
          * read the first half from its buffer, so both cores copy. */
         size_t n = req->status_count, split = (n / 2) & ~(size_t)4095;
@@ -627,7 +629,6 @@ static void deliver_matched(struct lark_request *req, int src, const struct lark
             rc = p->tp->ops->get(p->tp, p->state, (char *)req->buf + req->dt->lb, h->addr,
                                  req->status_count);
         if (rc == LARK_OK) {
-            cma_works = true;
             send_ctrl(src, LARK_WIRE_FIN, h->sreq, 0);
             lark_request_complete(req);
             return;
@@ -638,7 +639,7 @@ static void deliver_matched(struct lark_request *req, int src, const struct lark
             lark_request_complete(req);
             return;
         }
-        cma_disabled = true; /* the kernel refused: stream from now on */
+        /* Refused: stream this one (the transport raised get_min). */
     }
     req->received = 0;
     if (h->len == 0) {

@@ -12,7 +12,7 @@
  *
  * Operations are called with the runtime lock held (if the program runs
  * MPI_THREAD_MULTIPLE), from one thread at a time.  None may block, except
- * init/wireup/finalize which may talk to PMIx.  Return values follow lark.h:
+ * init/wireup/finalize which may talk to PMIx.  Return values follow status.h:
  * 0 done, < 0 error, progress returns the number of events it handled.
  */
 #ifndef LARK_TRANSPORT_H_INCLUDED
@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "status.h"
 
 /* The header of every frame.  Written by the runtime's protocol code,
  * carried verbatim by transports. */
@@ -109,7 +111,8 @@ struct lark_transport_ops {
                 const void *payload, size_t len);
     /* Single copy: read len bytes at `remote` in the peer's address space
      * into `local`.  LARK_ERR_UNSUPPORTED when the kernel refuses (the
-     * runtime then falls back to CTS/DATA).  May be NULL. */
+     * runtime then falls back to CTS/DATA; the transport raises get_min so
+     * it is not asked again).  May be NULL. */
     int (*get)(struct lark_transport *tp, void *state, void *local, uint64_t remote, size_t len);
     /* Single copy the other way: write len bytes from `local` at `remote` in
      * the peer's address space.  Same contract as get.  May be NULL (then
@@ -143,8 +146,37 @@ struct lark_transport {
     size_t max_send;    /* largest payload of one send (set by init) */
     size_t eager_limit; /* messages up to this go eager (set by init) */
     size_t get_min;     /* rendezvous below this streams DATA rather than calling get:
-                           where get has a high fixed cost (set by init; 0: always get) */
+                           where get has a high fixed cost (set by init; 0: always get;
+                           SIZE_MAX: never, e.g. once the kernel refused CMA).  The
+                           transport may change it at any time. */
+    size_t split_min;   /* rendezvous from this size may be split: the sender puts
+                           the second half while the receiver gets the first (set by
+                           init, changed by the transport: SIZE_MAX never) */
+    int npeers;         /* how many other ranks it can reach (set by init) */
 };
+
+/* ---- The registry (transports/registry.c) ---- */
+
+/* What a transport's "wanted?" test sees: how many other ranks the
+ * transports of higher priority already started can reach, and whether
+ * LARK_TRANSPORTS named transports explicitly. */
+struct lark_transport_want {
+    int covered;
+    bool listed;
+};
+
+struct lark_transport_entry {
+    const struct lark_transport_ops *ops;
+    int priority; /* higher first; the table is kept sorted */
+    bool (*wanted)(const struct lark_transport_want *w);
+};
+
+/* The table, highest priority first; *n entries. */
+const struct lark_transport_entry *lark_transport_registry(int *n);
+/* Which entries the comma-separated `list` (LARK_TRANSPORTS; NULL: all)
+ * allows: allowed[i] per table entry (self always).  An unknown name is
+ * LARK_ERR_ARG after a line naming the known ones. */
+int lark_transport_allowed(const char *list, bool *allowed);
 
 extern const struct lark_transport_ops lark_transport_self_ops;
 extern const struct lark_transport_ops lark_transport_shm_ops;

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lark.h"
 #include "transport.h"
 
 struct frame {
@@ -27,6 +26,8 @@ static int self_init(struct lark_transport *tp)
 {
     tp->max_send = SIZE_MAX / 2;
     tp->eager_limit = 64 * 1024;
+    tp->split_min = SIZE_MAX; /* one thread copies both halves anyway */
+    tp->npeers = 0;           /* only ourselves */
     return LARK_OK;
 }
 

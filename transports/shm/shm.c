@@ -41,7 +41,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "lark.h"
 #include "transport.h"
 
 #define RING_CELLS 32u /* per pair: 2 KiB */
@@ -135,6 +134,7 @@ struct shm_state {
     char name[256];
     struct shm_peer *peers; /* by local rank; [me] unused */
     uint32_t pool_next;
+    size_t split_min; /* LARK_RNDV_SPLIT_MIN: split from here once CMA is known to work */
     bool cma_refused;
     bool put_refused; /* test hook: process_vm_writev "refused" */
 };
@@ -207,6 +207,17 @@ static int shm_init(struct lark_transport *tp)
     const char *cmamin = getenv("LARK_SHM_CMA_MIN");
     if (cmamin != NULL)
         tp->get_min = strtoul(cmamin, NULL, 0);
+    const char *nocma = getenv("LARK_SHM_NO_CMA");
+    if (nocma != NULL && atoi(nocma) != 0)
+        tp->get_min = SIZE_MAX; /* never: the pipelined copy through the pool */
+    /* The split rendezvous (the sender writes half with process_vm_writev)
+     * is used only once a read has shown that CMA works here. */
+    s->split_min = 131072;
+    const char *split = getenv("LARK_RNDV_SPLIT_MIN");
+    if (split != NULL)
+        s->split_min = strtoul(split, NULL, 0) ? strtoul(split, NULL, 0) : SIZE_MAX;
+    tp->split_min = SIZE_MAX;
+    tp->npeers = (int)s->L - 1;
     const char *env = getenv("LARK_SHM_EAGER_LIMIT");
     if (env != NULL && strtoul(env, NULL, 0) <= POOL_SLOT)
         tp->eager_limit = strtoul(env, NULL, 0);
@@ -371,7 +382,13 @@ static int cma_copy(struct shm_state *s, struct shm_peer *p, void *local, uint64
 
 static int shm_get(struct lark_transport *tp, void *state, void *local, uint64_t remote, size_t len)
 {
-    return cma_copy(tp->priv, state, local, remote, len, false);
+    struct shm_state *s = tp->priv;
+    int rc = cma_copy(s, state, local, remote, len, false);
+    if (rc == LARK_OK && tp->split_min == SIZE_MAX)
+        tp->split_min = s->split_min; /* CMA works: both sides may copy */
+    if (rc == LARK_ERR_UNSUPPORTED)
+        tp->get_min = tp->split_min = SIZE_MAX; /* refused: stream from now on */
+    return rc;
 }
 
 static int shm_put(struct lark_transport *tp, void *state, uint64_t remote, const void *local,
