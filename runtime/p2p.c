@@ -1,25 +1,19 @@
 /*
  * p2p.c -- point-to-point protocols: from a send or receive request to
- * frames on a transport and back.
+ * frames and back.  Which transport carries them, the per-peer send queues
+ * and progress are peer.c's.
  *
- * The one place that picks the transport for a peer is peer_get(): self for
- * this process, shm for a process on this node (tcp, later, for the rest).
- * A message of up to the transport's eager_limit bytes goes in one EAGER
- * frame (copied out of the user's buffer at once, so a standard send
- * completes as soon as the transport took it; up to 16 bytes ride inside the
- * header).  A longer one sends an RTS with its address; once matched, the
- * receiver reads it with the transport's single-copy get (CMA for shm) and
- * answers FIN; from LARK_RNDV_SPLIT_MIN on, it first asks the sender to put
+ * A message of up to the peer's eager limit goes in one EAGER frame
+ * (copied out of the user's buffer at once, so a standard send completes as
+ * soon as the transport took it; up to 16 bytes ride inside the header).  A
+ * longer one sends an RTS with its address; once matched, the receiver
+ * reads it with the transport's single-copy get (CMA for shm) and answers
+ * FIN; from the transport's split_min on, it first asks the sender to put
  * the second half (PUT, PUT_DONE) so both sides copy at once.  When get is
  * missing, refused, or the message is shorter than the transport's get_min,
  * it answers CTS and the sender streams DATA frames through the transport
  * (the pipelined copy).  Synchronous sends set SYNC on EAGER and get a SACK
  * when matched (rendezvous is synchronous anyway).
- *
- * Frames a transport cannot take now (LARK_ERR_AGAIN) wait in the peer's
- * FIFO queue; once a peer has queued frames every later frame queues behind
- * them, so per-pair order on the wire equals the order of the sequence
- * numbers the matching engine checks.
  *
  * Everything here runs with the runtime lock held.
  */
@@ -33,31 +27,11 @@
 #include "datatype.h"
 #include "match.h"
 #include "p2p.h"
+#include "peer.h"
 #include "progress.h"
 #include "request.h"
 #include "runtime.h"
 #include "transport.h"
-
-/* A frame waiting for room in a transport, or a DATA stream in progress. */
-struct outq {
-    struct outq *next;
-    struct lark_wire hdr;
-    const void *payload; /* not owned (the request's buffer) */
-    size_t len;
-    struct lark_request *req; /* complete it once sent (EAGER, not SYNC) or stream it */
-    bool stream;              /* DATA frames of req until all is sent */
-    void *owned;              /* an active message's payload copy: freed once sent */
-};
-
-struct lark_peer {
-    int world;
-    struct lark_transport *tp;
-    void *state;       /* transport's per-peer state */
-    uint32_t send_seq; /* next sequence number to this peer */
-    struct outq *qhead, *qtail;
-    bool busy; /* on the busy list (has queued frames) */
-    struct lark_peer *next_busy;
-};
 
 /* A message that arrived before its receive (or was parked, or is held by
  * MPI_Mprobe).  Freed when received.  A payload of up to LARK_MSG_INLINE
@@ -80,330 +54,37 @@ struct lark_msg {
 static struct lark_msg *msg_free_list; /* recycled records; runtime lock held */
 static int msg_free_count;
 
-#define MAX_TRANSPORTS 8
-static struct lark_transport transports[MAX_TRANSPORTS]; /* started ones, by priority */
-static int ntransports;
-static struct lark_peer **peers; /* by world rank, made on first use */
-static struct lark_peer *busy;   /* peers with queued frames */
-static struct outq *outq_free;   /* recycled queue entries */
 static struct lark_match match;
-static size_t eager_override; /* LARK_EAGER_LIMIT, 0 = transport's */
 /* Active messages (RMA): see lark_p2p_am_register. */
 static void (*am_deliver)(int src, const struct lark_wire *h, const void *payload, size_t len);
 static int (*am_progress)(void);
-
-static int transport_start(struct lark_transport *tp, const struct lark_transport_ops *ops)
-{
-    memset(tp, 0, sizeof *tp);
-    tp->ops = ops;
-    if (ops->priv_size) {
-        /* Freed in lark_p2p_finalize (or right here on failure). */
-        tp->priv = calloc(1, ops->priv_size);
-        if (tp->priv == NULL)
-            return LARK_ERR_NOMEM;
-    }
-    int rc = ops->init(tp);
-    if (rc != LARK_OK) {
-        free(tp->priv);
-        tp->priv = NULL;
-        tp->ops = NULL;
-    }
-    return rc;
-}
 
 int lark_p2p_init(void)
 {
     int rc = lark_match_init(&match, lark_rt.size);
     if (rc != LARK_OK)
         return rc;
-    /* One pointer per world rank; each peer is made on first use. */
-    peers = calloc((size_t)lark_rt.size, sizeof *peers);
-    if (peers == NULL)
-        return LARK_ERR_NOMEM;
-    const char *env = getenv("LARK_EAGER_LIMIT");
-    if (env != NULL)
-        eager_override = strtoul(env, NULL, 0);
-    /* Start the wanted transports, highest priority first (registry.c). */
-    int nreg;
-    const struct lark_transport_entry *reg = lark_transport_registry(&nreg);
-    bool allowed[MAX_TRANSPORTS];
-    const char *list = getenv("LARK_TRANSPORTS");
-    if (nreg > MAX_TRANSPORTS)
-        return LARK_ERR_INTERN;
-    if ((rc = lark_transport_allowed(list, allowed)) != LARK_OK)
-        return rc;
-    struct lark_transport_want want = {.covered = 0, .listed = list != NULL};
-    ntransports = 0;
-    for (int i = 0; i < nreg; i++) {
-        if (!allowed[i] || !reg[i].wanted(&want))
-            continue;
-        if ((rc = transport_start(&transports[ntransports], reg[i].ops)) != LARK_OK)
-            return rc;
-        want.covered += transports[ntransports].npeers;
-        ntransports++;
-    }
-    return LARK_OK;
-}
-
-int lark_p2p_wireup(void)
-{
-    for (int i = 0; i < ntransports; i++) {
-        if (transports[i].ops->wireup != NULL) {
-            int rc = transports[i].ops->wireup(&transports[i]);
-            if (rc != LARK_OK)
-                return rc;
-        }
-    }
-    return LARK_OK;
+    return lark_peer_init();
 }
 
 void lark_p2p_finalize(void)
 {
-    for (int i = ntransports - 1; i >= 0; i--) {
-        transports[i].ops->finalize(&transports[i]);
-        free(transports[i].priv);
-        transports[i].priv = NULL;
-    }
-    ntransports = 0;
-    if (peers != NULL) {
-        for (int i = 0; i < lark_rt.size; i++) {
-            struct lark_peer *p = peers[i];
-            if (p == NULL)
-                continue;
-            while (p->qhead) {
-                struct outq *q = p->qhead;
-                p->qhead = q->next;
-                free(q->owned);
-                free(q);
-            }
-            free(p);
-        }
-        free(peers);
-        peers = NULL;
-    }
-    while (outq_free) {
-        struct outq *q = outq_free;
-        outq_free = q->next;
-        free(q);
-    }
+    lark_peer_finalize();
     while (msg_free_list) {
         struct lark_msg *m = msg_free_list;
         msg_free_list = m->next_free;
         free(m);
     }
     msg_free_count = 0;
-    busy = NULL;
     lark_match_fini(&match);
-}
-
-/* The peer object of world rank `w`: the one place that picks a transport. */
-static struct lark_peer *peer_get(int w, int *err)
-{
-    struct lark_peer *p = peers[w];
-    if (LARK_LIKELY(p != NULL))
-        return p;
-    struct lark_transport *tp = NULL;
-    for (int i = 0; i < ntransports && tp == NULL; i++)
-        if (transports[i].ops->reachable(&transports[i], w))
-            tp = &transports[i];
-    if (tp == NULL) {
-        const char *list = getenv("LARK_TRANSPORTS");
-        fprintf(stderr,
-                "Lark MPI: rank %d (host %s): no transport reaches rank %d (LARK_TRANSPORTS=%s)\n",
-                lark_rt.rank, lark_rt.hostname, w, list ? list : "(unset: all)");
-        *err = LARK_ERR_PEER;
-        return NULL;
-    }
-    /* Freed at finalize. */
-    p = calloc(1, sizeof *p);
-    if (p == NULL) {
-        *err = LARK_ERR_NOMEM;
-        return NULL;
-    }
-    p->world = w;
-    p->tp = tp;
-    int rc = tp->ops->connect ? tp->ops->connect(tp, w, &p->state) : LARK_OK;
-    if (rc != LARK_OK) {
-        free(p);
-        *err = rc;
-        return NULL;
-    }
-    peers[w] = p;
-    return p;
-}
-
-static size_t eager_limit(const struct lark_transport *tp)
-{
-    size_t e = tp->eager_limit;
-    if (eager_override && eager_override < e)
-        e = eager_override;
-    return e;
-}
-
-/* ---- sending frames ---- */
-
-static void frame_sent(struct outq *q);
-
-static int enqueue(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
-                   size_t len, struct lark_request *req, bool stream)
-{
-    /* Recycled once sent (drain_peer); freed at finalize. */
-    struct outq *q = outq_free;
-    if (q != NULL)
-        outq_free = q->next;
-    else if ((q = malloc(sizeof *q)) == NULL)
-        return LARK_ERR_NOMEM;
-    q->next = NULL;
-    q->hdr = *hdr;
-    q->payload = payload;
-    q->len = len;
-    q->req = req;
-    q->stream = stream;
-    q->owned = NULL;
-    if (p->qtail)
-        p->qtail->next = q;
-    else
-        p->qhead = q;
-    p->qtail = q;
-    if (!p->busy) {
-        p->busy = true;
-        p->next_busy = busy;
-        busy = p;
-    }
-    return LARK_OK;
-}
-
-/* Send a frame now if nothing is queued ahead of it, else queue it.  If
- * `req` is set the request completes once the frame is out. */
-static int send_frame(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
-                      size_t len, struct lark_request *req)
-{
-    if (p->qhead == NULL) {
-        int rc = p->tp->ops->send(p->tp, p->state, hdr, payload, len);
-        if (rc == LARK_OK) {
-            if (req != NULL)
-                lark_request_complete(req);
-            return LARK_OK;
-        }
-        if (rc != LARK_ERR_AGAIN)
-            return rc;
-    }
-    return enqueue(p, hdr, payload, len, req, false);
-}
-
-/* Push as much of a DATA stream as the transport takes.  Returns 0 when the
- * whole message is out, LARK_ERR_AGAIN when it must wait, < 0 on error. */
-static int stream_data(struct lark_peer *p, struct lark_request *req)
-{
-    struct lark_wire h = {.type = LARK_WIRE_DATA,
-                          .len = req->len,
-                          .rreq = req->remote,
-                          .sreq = (uint64_t)(uintptr_t)req};
-    size_t chunk = p->tp->max_send;
-    while (req->sent < req->len) {
-        size_t n = req->len - req->sent;
-        if (n > chunk)
-            n = chunk;
-        h.addr = req->sent;
-        int rc = p->tp->ops->send(p->tp, p->state, &h, (const char *)req->data + req->sent, n);
-        if (rc != LARK_OK)
-            return rc;
-        req->sent += n;
-    }
-    return LARK_OK;
-}
-
-static void frame_sent(struct outq *q)
-{
-    if (q->req != NULL)
-        lark_request_complete(q->req);
-}
-
-/* Retry the queued frames of one peer, in order.  Returns frames sent. */
-static int drain_peer(struct lark_peer *p)
-{
-    int n = 0;
-    while (p->qhead) {
-        struct outq *q = p->qhead;
-        int rc;
-        if (q->stream) {
-            rc = stream_data(p, q->req);
-            if (rc == LARK_OK) {
-                lark_request_complete(q->req);
-                q->req = NULL;
-            }
-        } else {
-            rc = p->tp->ops->send(p->tp, p->state, &q->hdr, q->payload, q->len);
-            if (rc == LARK_OK)
-                frame_sent(q);
-        }
-        if (rc == LARK_ERR_AGAIN)
-            break;
-        if (rc != LARK_OK && q->req != NULL) {
-            q->req->error = rc;
-            lark_request_complete(q->req);
-        }
-        p->qhead = q->next;
-        if (p->qhead == NULL)
-            p->qtail = NULL;
-        free(q->owned);
-        q->owned = NULL;
-        q->next = outq_free;
-        outq_free = q;
-        n++;
-    }
-    return n;
-}
-
-bool lark_p2p_busy(void)
-{
-    return busy != NULL;
 }
 
 int lark_p2p_progress(void)
 {
-    int events = 0;
-    for (int i = 0; i < ntransports; i++) {
-        int n = transports[i].ops->progress(&transports[i]);
-        if (n > 0)
-            events += n;
-    }
+    int events = lark_peer_progress();
     if (am_progress != NULL)
         events += am_progress();
-    if (busy != NULL) {
-        struct lark_peer **pp = &busy;
-        while (*pp) {
-            struct lark_peer *p = *pp;
-            events += drain_peer(p);
-            if (p->qhead == NULL) {
-                p->busy = false;
-                *pp = p->next_busy;
-            } else {
-                pp = &p->next_busy;
-            }
-        }
-    }
     return events;
-}
-
-int lark_p2p_wait_fds(int *fds, int max)
-{
-    int n = 0;
-    for (int i = 0; i < ntransports && n < max; i++) {
-        int fd = transports[i].ops->wait_fd ? transports[i].ops->wait_fd(&transports[i]) : -1;
-        if (fd >= 0)
-            fds[n++] = fd;
-    }
-    return n;
-}
-
-int lark_p2p_arm(void)
-{
-    int pending = busy != NULL;
-    for (int i = 0; i < ntransports; i++)
-        if (transports[i].ops->arm != NULL && transports[i].ops->arm(&transports[i]) > 0)
-            pending++;
-    return pending;
 }
 
 /* ---- active messages ---- */
@@ -419,35 +100,14 @@ void lark_p2p_am_register(void (*deliver)(int src, const struct lark_wire *h, co
 int lark_p2p_am_send(int world, const struct lark_wire *h, const void *payload, size_t len)
 {
     int err = LARK_OK;
-    struct lark_peer *p = peer_get(world, &err);
-    if (p == NULL)
-        return err;
-    if (p->qhead == NULL) {
-        int rc = p->tp->ops->send(p->tp, p->state, h, payload, len);
-        if (rc != LARK_ERR_AGAIN)
-            return rc;
-    }
-    /* No room now: queue a copy (the caller's bytes may change at once). */
-    void *copy = NULL;
-    if (len > 0) {
-        copy = malloc(len); /* freed by drain_peer once sent */
-        if (copy == NULL)
-            return LARK_ERR_NOMEM;
-        memcpy(copy, payload, len);
-    }
-    int rc = enqueue(p, h, copy, len, NULL, false);
-    if (rc != LARK_OK) {
-        free(copy);
-        return rc;
-    }
-    p->qtail->owned = copy;
-    return LARK_OK;
+    struct lark_peer *p = lark_peer_get(world, &err);
+    return p != NULL ? lark_peer_send_copy(p, h, payload, len) : err;
 }
 
 size_t lark_p2p_am_max(int world)
 {
     int err = LARK_OK;
-    struct lark_peer *p = peer_get(world, &err);
+    struct lark_peer *p = lark_peer_get(world, &err);
     return p != NULL ? p->tp->max_send : 0;
 }
 
@@ -457,7 +117,7 @@ static int start_send(struct lark_request *req)
 {
     int err = LARK_OK;
     struct lark_comm *comm = req->comm;
-    struct lark_peer *p = peer_get(lark_comm_world_rank(comm, req->peer), &err);
+    struct lark_peer *p = lark_peer_get(lark_comm_world_rank(comm, req->peer), &err);
     if (p == NULL)
         return err;
     req->tpeer = p;
@@ -484,21 +144,21 @@ static int start_send(struct lark_request *req)
         h.flags = LARK_WIRE_INLINE;
         if (req->len)
             memcpy(h.inl, data, req->len);
-        return send_frame(p, &h, NULL, 0, req);
+        return lark_peer_send(p, &h, NULL, 0, req);
     }
-    if (req->len <= eager_limit(p->tp)) {
+    if (req->len <= lark_peer_eager_limit(p)) {
         h.type = LARK_WIRE_EAGER;
         if (req->mode == LARK_SEND_SYNC) {
             h.flags = LARK_WIRE_SYNC;
             req->pending_acks = 1;
-            return send_frame(p, &h, data, req->len, NULL);
+            return lark_peer_send(p, &h, data, req->len, NULL);
         }
-        return send_frame(p, &h, data, req->len, req);
+        return lark_peer_send(p, &h, data, req->len, req);
     }
     h.type = LARK_WIRE_RTS;
     h.addr = (uint64_t)(uintptr_t)data;
     req->pending_acks = 1;
-    return send_frame(p, &h, NULL, 0, NULL);
+    return lark_peer_send(p, &h, NULL, 0, NULL);
 }
 
 static void fill_send(struct lark_request *req, const void *buf, size_t count,
@@ -552,11 +212,11 @@ int lark_p2p_send_init(const void *buf, size_t count, struct lark_datatype *dt, 
 static void send_ctrl(int world, int type, uint64_t sreq, uint64_t rreq)
 {
     int err;
-    struct lark_peer *p = peer_get(world, &err);
+    struct lark_peer *p = lark_peer_get(world, &err);
     if (p == NULL)
         return; /* the peer vanished; its own side reports it */
     struct lark_wire h = {.type = (uint8_t)type, .sreq = sreq, .rreq = rreq};
-    send_frame(p, &h, NULL, 0, NULL);
+    lark_peer_send(p, &h, NULL, 0, NULL);
 }
 
 static void set_recv_status(struct lark_request *req, const struct lark_wire *h)
@@ -591,17 +251,14 @@ static void deliver_matched(struct lark_request *req, int src, const struct lark
         return;
     }
     /* RTS: read it ourselves if we can, else ask for a stream. */
-    struct lark_peer *p = peers[src];
     int err;
-    if (p == NULL)
-        p = peer_get(src, &err);
+    struct lark_peer *p = lark_peer_get(src, &err);
     if (p == NULL) {
         req->error = LARK_ERR_PEER;
         lark_request_complete(req);
         return;
     }
-    bool get_ok =
-        p->tp->ops->get != NULL && req->dt->contig && req->status_count >= p->tp->get_min;
+    bool get_ok = p->tp->ops->get != NULL && req->dt->contig && req->status_count >= p->tp->get_min;
     if (get_ok && p->tp->ops->put != NULL && req->status_count >= p->tp->split_min) {
         /* Split: the sender writes the second half into our buffer while we
          * read the first half from its buffer, so both cores copy. */
@@ -616,7 +273,7 @@ static void deliver_matched(struct lark_request *req, int src, const struct lark
                               .addr = (uint64_t)(uintptr_t)(dst + split),
                               .len = n - split,
                               .off = split};
-        send_frame(p, &w, NULL, 0, NULL);
+        lark_peer_send(p, &w, NULL, 0, NULL);
         int rc = p->tp->ops->get(p->tp, p->state, dst, h->addr, split);
         if (rc != LARK_OK)
             req->error = rc;
@@ -746,15 +403,11 @@ void lark_transport_deliver(int src, const struct lark_wire *h, const void *payl
         req = (struct lark_request *)(uintptr_t)h->sreq;
         req->remote = h->rreq;
         req->sent = 0;
-        struct lark_peer *p = req->tpeer;
         req->pending_acks = 0;
-        int rc = p->qhead == NULL ? stream_data(p, req) : LARK_ERR_AGAIN;
-        if (rc == LARK_OK) {
-            lark_request_complete(req);
-        } else if (rc == LARK_ERR_AGAIN) {
-            if (enqueue(p, h, NULL, 0, req, true) != LARK_OK)
-                out_of_memory("queueing a stream");
-        } else {
+        int rc = lark_peer_stream(req->tpeer, req);
+        if (rc == LARK_ERR_NOMEM)
+            out_of_memory("queueing a stream");
+        if (rc != LARK_OK) {
             req->error = rc;
             lark_request_complete(req);
         }
@@ -784,14 +437,15 @@ void lark_transport_deliver(int src, const struct lark_wire *h, const void *payl
                               .flags = rc == LARK_OK ? 0 : LARK_WIRE_FAILED,
                               .rreq = h->rreq,
                               .len = h->len};
-        send_frame(p, &w, NULL, 0, NULL);
+        lark_peer_send(p, &w, NULL, 0, NULL);
         return;
     }
     case LARK_WIRE_PUT_DONE: {
         req = (struct lark_request *)(uintptr_t)h->rreq;
         if (h->flags & LARK_WIRE_FAILED) {
             /* The sender could not write: read its half ourselves. */
-            struct lark_peer *p = peers[src];
+            int err;
+            struct lark_peer *p = lark_peer_get(src, &err);
             size_t n = req->status_count, off = n - h->len;
             int rc = p->tp->ops->get(p->tp, p->state, (char *)req->buf + req->dt->lb + off,
                                      req->remote + off, h->len);

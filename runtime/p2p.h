@@ -70,22 +70,13 @@ int lark_p2p_am_send(int world, const struct lark_wire *h, const void *payload, 
 /* Largest payload of one frame to `world` (0 if unreachable). */
 size_t lark_p2p_am_max(int world);
 
-/* Set up and tear down (wireup.c): transports, matching, peers. */
+/* Set up and tear down (wireup.c): matching, then the peers and their
+ * transports (peer.h; lark_peer_wireup after the fence). */
 int lark_p2p_init(void);
-int lark_p2p_wireup(void);
 void lark_p2p_finalize(void);
 
-/* Are frames still waiting for room in a transport?  Runtime lock held. */
-bool lark_p2p_busy(void);
-
-/* The transports' wait sources (up to max fds); how many.  After wireup. */
-int lark_p2p_wait_fds(int *fds, int max);
-/* Arm every transport's wait source before sleeping; > 0 when work is
- * pending already (queued frames, or a transport says so).  Lock held. */
-int lark_p2p_arm(void);
-
-/* One pass over every transport and queued send; returns events handled.
- * Runtime lock held. */
+/* One pass over every transport and queued send (lark_peer_progress);
+ * returns events handled.  Runtime lock held. */
 int lark_p2p_progress(void);
 
 #endif

@@ -44,6 +44,7 @@
 
 #include "lark.h"
 #include "p2p.h"
+#include "peer.h"
 #include "progress.h"
 #include "runtime.h"
 #include "transport.h"
@@ -62,9 +63,9 @@ static int64_t yield_ns = 20000000; /* then 20 ms of yielding */
 /* The epoll path (see above): -1 when sleeping on the futex.  Made by
  * lark_progress_init, closed by lark_progress_finalize. */
 static int ep_fd = -1;
-static int bell_sock = -1;             /* our wake socket, in ep_fd */
-static uint64_t bell_id[2];            /* its name, copied into every doorbell we own */
-static _Atomic int ring_sock = -1;     /* unbound socket to ring others' wake sockets */
+static int bell_sock = -1;         /* our wake socket, in ep_fd */
+static uint64_t bell_id[2];        /* its name, copied into every doorbell we own */
+static _Atomic int ring_sock = -1; /* unbound socket to ring others' wake sockets */
 
 static inline void cpu_relax(void)
 {
@@ -148,7 +149,7 @@ int lark_progress_init(int ncpu)
     if (env != NULL)
         yield_ns = atoll(env) * 1000;
     int fds[LARK_MAX_WAIT_FDS];
-    int n = lark_p2p_wait_fds(fds, LARK_MAX_WAIT_FDS);
+    int n = lark_peer_wait_fds(fds, LARK_MAX_WAIT_FDS);
     env = getenv("LARK_WAIT_EPOLL");
     if (n > 0 || (env != NULL && atoi(env) != 0))
         return epoll_start(fds, n);
@@ -232,7 +233,7 @@ static bool sleep_epoll(bool (*done)(void *), void *arg)
     bool d = done(arg);
     int ev = 0;
     if (!d) {
-        ev = lark_p2p_arm();
+        ev = lark_peer_arm();
         if (ev == 0) {
             ev = lark_p2p_progress();
             d = done(arg);

@@ -19,6 +19,7 @@
 #include "lark.h"
 #include "comm.h"
 #include "p2p.h"
+#include "peer.h"
 #include "progress.h"
 #include "runtime.h"
 #include "transport.h"
@@ -292,7 +293,7 @@ int lark_runtime_init(int required, int *provided)
             return LARK_ERR_PEER;
         }
     }
-    if ((rc = lark_p2p_wireup()) != LARK_OK)
+    if ((rc = lark_peer_wireup()) != LARK_OK)
         return rc;
     if ((rc = lark_progress_init(cpus_of_node())) != LARK_OK)
         return rc;
@@ -326,7 +327,7 @@ static bool fence_is_done(void *arg)
 static bool nothing_queued(void *arg)
 {
     (void)arg;
-    return !lark_p2p_busy();
+    return !lark_peer_busy();
 }
 
 int lark_runtime_finalize(void)

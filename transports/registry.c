@@ -70,8 +70,8 @@ int lark_transport_allowed(const char *list, bool *allowed)
         if (!known) {
             char names[128] = "";
             for (size_t i = 0; i < NTABLE; i++)
-                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
-                         i ? ", " : "", table[i].ops->name);
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                         table[i].ops->name);
             fprintf(stderr,
                     "Lark MPI: rank %d: LARK_TRANSPORTS=%s names an unknown transport \"%.*s\"; "
                     "the known ones are %s\n",

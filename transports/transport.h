@@ -5,10 +5,11 @@
  * A transport moves opaque frames between two processes: a fixed-size wire
  * header (struct lark_wire, which only the runtime interprets) followed by
  * up to `max_send` payload bytes.  It knows nothing of matching, tags or
- * communicators.  The runtime decides in ONE place (p2p.c, lark_peer_get)
- * which transport serves which peer, chooses the protocol (eager below
- * `eager_limit`, rendezvous above), and queues a frame when a transport
- * answers LARK_ERR_AGAIN ("no room now, retry"), so ordering is kept.
+ * communicators.  The runtime decides in ONE place (runtime/peer.c,
+ * lark_peer_get) which transport serves which peer, chooses the protocol
+ * (runtime/p2p.c: eager below `eager_limit`, rendezvous above), and queues a
+ * frame when a transport answers LARK_ERR_AGAIN ("no room now, retry"), so
+ * ordering is kept.  Transports are listed in registry.c.
  *
  * Operations are called with the runtime lock held (if the program runs
  * MPI_THREAD_MULTIPLE), from one thread at a time.  None may block, except
@@ -106,7 +107,10 @@ struct lark_transport_ops {
     /* Send one frame: hdr + len payload bytes (len <= tp->max_send).  The
      * bytes are copied or written out before it returns: the caller may
      * reuse hdr and payload at once.  LARK_ERR_AGAIN: no room now, nothing
-     * was sent, retry after progress.  Never blocks.  Mandatory. */
+     * was sent, retry after progress.  Never blocks.  Mandatory.  The
+     * runtime may call it from inside lark_transport_deliver() during this
+     * same transport's progress (a CTS answered with DATA, a FIN), so
+     * progress must be re-entrant for send. */
     int (*send)(struct lark_transport *tp, void *state, const struct lark_wire *hdr,
                 const void *payload, size_t len);
     /* Single copy: read len bytes at `remote` in the peer's address space

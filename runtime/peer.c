@@ -1,0 +1,387 @@
+/*
+ * peer.c -- the peers of this process: which transport reaches each one,
+ * per-peer send queues, and the progress pass (see peer.h).
+ *
+ * The transports come from the registry (transports/registry.c): at init
+ * every one that LARK_TRANSPORTS allows and that has peers to serve is
+ * started, highest priority first.  A peer object is made on first use,
+ * by lark_peer_get, the one place that picks a transport: the first
+ * started one whose reachable() says yes.
+ *
+ * Frames a transport cannot take now (LARK_ERR_AGAIN) wait in the peer's
+ * FIFO queue; once a peer has queued frames every later frame queues behind
+ * them, so per-pair order on the wire equals the order of the sequence
+ * numbers the matching engine checks.  A DATA stream (rendezvous answered
+ * with CTS) is one queue entry that sends as much as the transport takes.
+ *
+ * Costs: one pointer per world rank (calloc: pages are touched only where
+ * peers are used) plus ~80 B per peer actually talked to.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "peer.h"
+#include "request.h"
+#include "runtime.h"
+#include "transport.h"
+
+/* A frame waiting for room in a transport, or a DATA stream in progress. */
+struct outq {
+    struct outq *next;
+    struct lark_wire hdr;
+    const void *payload; /* not owned (the request's buffer) */
+    size_t len;
+    struct lark_request *req; /* complete it once sent (EAGER, not SYNC) or stream it */
+    bool stream;              /* DATA frames of req until all is sent */
+    void *owned;              /* a payload copy (lark_peer_send_copy): freed once sent */
+};
+
+#define MAX_TRANSPORTS 8
+static struct lark_transport transports[MAX_TRANSPORTS]; /* started ones, by priority */
+static int ntransports;
+static struct lark_peer **peers; /* by world rank, made on first use */
+static struct lark_peer *busy;   /* peers with queued frames */
+static struct outq *outq_free;   /* recycled queue entries */
+static size_t eager_override;    /* LARK_EAGER_LIMIT, 0 = transport's */
+
+static int transport_start(struct lark_transport *tp, const struct lark_transport_ops *ops)
+{
+    memset(tp, 0, sizeof *tp);
+    tp->ops = ops;
+    if (ops->priv_size) {
+        /* Freed in lark_peer_finalize (or right here on failure). */
+        tp->priv = calloc(1, ops->priv_size);
+        if (tp->priv == NULL)
+            return LARK_ERR_NOMEM;
+    }
+    int rc = ops->init(tp);
+    if (rc != LARK_OK) {
+        free(tp->priv);
+        tp->priv = NULL;
+        tp->ops = NULL;
+    }
+    return rc;
+}
+
+int lark_peer_init(void)
+{
+    /* One pointer per world rank; each peer is made on first use. */
+    peers = calloc((size_t)lark_rt.size, sizeof *peers);
+    if (peers == NULL)
+        return LARK_ERR_NOMEM;
+    const char *env = getenv("LARK_EAGER_LIMIT");
+    if (env != NULL)
+        eager_override = strtoul(env, NULL, 0);
+    /* Start the wanted transports, highest priority first (registry.c). */
+    int nreg, rc;
+    const struct lark_transport_entry *reg = lark_transport_registry(&nreg);
+    bool allowed[MAX_TRANSPORTS];
+    const char *list = getenv("LARK_TRANSPORTS");
+    if (nreg > MAX_TRANSPORTS)
+        return LARK_ERR_INTERN;
+    if ((rc = lark_transport_allowed(list, allowed)) != LARK_OK)
+        return rc;
+    struct lark_transport_want want = {.covered = 0, .listed = list != NULL};
+    ntransports = 0;
+    for (int i = 0; i < nreg; i++) {
+        if (!allowed[i] || !reg[i].wanted(&want))
+            continue;
+        if ((rc = transport_start(&transports[ntransports], reg[i].ops)) != LARK_OK)
+            return rc;
+        want.covered += transports[ntransports].npeers;
+        ntransports++;
+    }
+    return LARK_OK;
+}
+
+int lark_peer_wireup(void)
+{
+    for (int i = 0; i < ntransports; i++) {
+        if (transports[i].ops->wireup != NULL) {
+            int rc = transports[i].ops->wireup(&transports[i]);
+            if (rc != LARK_OK)
+                return rc;
+        }
+    }
+    return LARK_OK;
+}
+
+void lark_peer_finalize(void)
+{
+    for (int i = ntransports - 1; i >= 0; i--) {
+        transports[i].ops->finalize(&transports[i]);
+        free(transports[i].priv);
+        transports[i].priv = NULL;
+    }
+    ntransports = 0;
+    if (peers != NULL) {
+        for (int i = 0; i < lark_rt.size; i++) {
+            struct lark_peer *p = peers[i];
+            if (p == NULL)
+                continue;
+            while (p->qhead) {
+                struct outq *q = p->qhead;
+                p->qhead = q->next;
+                free(q->owned);
+                free(q);
+            }
+            free(p);
+        }
+        free(peers);
+        peers = NULL;
+    }
+    while (outq_free) {
+        struct outq *q = outq_free;
+        outq_free = q->next;
+        free(q);
+    }
+    busy = NULL;
+}
+
+/* The peer object of world rank `w`: the one place that picks a transport. */
+struct lark_peer *lark_peer_get(int w, int *err)
+{
+    struct lark_peer *p = peers[w];
+    if (LARK_LIKELY(p != NULL))
+        return p;
+    struct lark_transport *tp = NULL;
+    for (int i = 0; i < ntransports && tp == NULL; i++)
+        if (transports[i].ops->reachable(&transports[i], w))
+            tp = &transports[i];
+    if (tp == NULL) {
+        const char *list = getenv("LARK_TRANSPORTS");
+        fprintf(stderr,
+                "Lark MPI: rank %d (host %s): no transport reaches rank %d (LARK_TRANSPORTS=%s)\n",
+                lark_rt.rank, lark_rt.hostname, w, list ? list : "(unset: all)");
+        *err = LARK_ERR_PEER;
+        return NULL;
+    }
+    /* Freed at finalize. */
+    p = calloc(1, sizeof *p);
+    if (p == NULL) {
+        *err = LARK_ERR_NOMEM;
+        return NULL;
+    }
+    p->world = w;
+    p->tp = tp;
+    int rc = tp->ops->connect ? tp->ops->connect(tp, w, &p->state) : LARK_OK;
+    if (rc != LARK_OK) {
+        free(p);
+        *err = rc;
+        return NULL;
+    }
+    peers[w] = p;
+    return p;
+}
+
+size_t lark_peer_eager_limit(const struct lark_peer *p)
+{
+    size_t e = p->tp->eager_limit;
+    if (eager_override && eager_override < e)
+        e = eager_override;
+    return e;
+}
+
+/* ---- sending frames ---- */
+
+static void frame_sent(struct outq *q);
+
+static int enqueue(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
+                   size_t len, struct lark_request *req, bool stream)
+{
+    /* Recycled once sent (drain_peer); freed at finalize. */
+    struct outq *q = outq_free;
+    if (q != NULL)
+        outq_free = q->next;
+    else if ((q = malloc(sizeof *q)) == NULL)
+        return LARK_ERR_NOMEM;
+    q->next = NULL;
+    q->hdr = *hdr;
+    q->payload = payload;
+    q->len = len;
+    q->req = req;
+    q->stream = stream;
+    q->owned = NULL;
+    if (p->qtail)
+        p->qtail->next = q;
+    else
+        p->qhead = q;
+    p->qtail = q;
+    if (!p->busy) {
+        p->busy = true;
+        p->next_busy = busy;
+        busy = p;
+    }
+    return LARK_OK;
+}
+
+int lark_peer_send(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
+                   size_t len, struct lark_request *req)
+{
+    if (p->qhead == NULL) {
+        int rc = p->tp->ops->send(p->tp, p->state, hdr, payload, len);
+        if (rc == LARK_OK) {
+            if (req != NULL)
+                lark_request_complete(req);
+            return LARK_OK;
+        }
+        if (rc != LARK_ERR_AGAIN)
+            return rc;
+    }
+    return enqueue(p, hdr, payload, len, req, false);
+}
+
+/* Push as much of a DATA stream as the transport takes.  Returns 0 when the
+ * whole message is out, LARK_ERR_AGAIN when it must wait, < 0 on error. */
+static int stream_data(struct lark_peer *p, struct lark_request *req)
+{
+    struct lark_wire h = {.type = LARK_WIRE_DATA,
+                          .len = req->len,
+                          .rreq = req->remote,
+                          .sreq = (uint64_t)(uintptr_t)req};
+    size_t chunk = p->tp->max_send;
+    while (req->sent < req->len) {
+        size_t n = req->len - req->sent;
+        if (n > chunk)
+            n = chunk;
+        h.addr = req->sent;
+        int rc = p->tp->ops->send(p->tp, p->state, &h, (const char *)req->data + req->sent, n);
+        if (rc != LARK_OK)
+            return rc;
+        req->sent += n;
+    }
+    return LARK_OK;
+}
+
+static void frame_sent(struct outq *q)
+{
+    if (q->req != NULL)
+        lark_request_complete(q->req);
+}
+
+/* Retry the queued frames of one peer, in order.  Returns frames sent. */
+static int drain_peer(struct lark_peer *p)
+{
+    int n = 0;
+    while (p->qhead) {
+        struct outq *q = p->qhead;
+        int rc;
+        if (q->stream) {
+            rc = stream_data(p, q->req);
+            if (rc == LARK_OK) {
+                lark_request_complete(q->req);
+                q->req = NULL;
+            }
+        } else {
+            rc = p->tp->ops->send(p->tp, p->state, &q->hdr, q->payload, q->len);
+            if (rc == LARK_OK)
+                frame_sent(q);
+        }
+        if (rc == LARK_ERR_AGAIN)
+            break;
+        if (rc != LARK_OK && q->req != NULL) {
+            q->req->error = rc;
+            lark_request_complete(q->req);
+        }
+        p->qhead = q->next;
+        if (p->qhead == NULL)
+            p->qtail = NULL;
+        free(q->owned);
+        q->owned = NULL;
+        q->next = outq_free;
+        outq_free = q;
+        n++;
+    }
+    return n;
+}
+
+int lark_peer_send_copy(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
+                        size_t len)
+{
+    if (p->qhead == NULL) {
+        int rc = p->tp->ops->send(p->tp, p->state, hdr, payload, len);
+        if (rc != LARK_ERR_AGAIN)
+            return rc;
+    }
+    /* No room now: queue a copy (the caller's bytes may change at once). */
+    void *copy = NULL;
+    if (len > 0) {
+        copy = malloc(len); /* freed by drain_peer once sent */
+        if (copy == NULL)
+            return LARK_ERR_NOMEM;
+        memcpy(copy, payload, len);
+    }
+    int rc = enqueue(p, hdr, copy, len, NULL, false);
+    if (rc != LARK_OK) {
+        free(copy);
+        return rc;
+    }
+    p->qtail->owned = copy;
+    return LARK_OK;
+}
+
+int lark_peer_stream(struct lark_peer *p, struct lark_request *req)
+{
+    int rc = p->qhead == NULL ? stream_data(p, req) : LARK_ERR_AGAIN;
+    if (rc == LARK_OK) {
+        lark_request_complete(req);
+        return LARK_OK;
+    }
+    if (rc != LARK_ERR_AGAIN)
+        return rc;
+    struct lark_wire none = {.type = LARK_WIRE_DATA};
+    return enqueue(p, &none, NULL, 0, req, true);
+}
+
+bool lark_peer_busy(void)
+{
+    return busy != NULL;
+}
+
+int lark_peer_progress(void)
+{
+    int events = 0;
+    for (int i = 0; i < ntransports; i++) {
+        int n = transports[i].ops->progress(&transports[i]);
+        if (n > 0)
+            events += n;
+    }
+    if (busy != NULL) {
+        struct lark_peer **pp = &busy;
+        while (*pp) {
+            struct lark_peer *p = *pp;
+            events += drain_peer(p);
+            if (p->qhead == NULL) {
+                p->busy = false;
+                *pp = p->next_busy;
+            } else {
+                pp = &p->next_busy;
+            }
+        }
+    }
+    return events;
+}
+
+int lark_peer_wait_fds(int *fds, int max)
+{
+    int n = 0;
+    for (int i = 0; i < ntransports && n < max; i++) {
+        int fd = transports[i].ops->wait_fd ? transports[i].ops->wait_fd(&transports[i]) : -1;
+        if (fd >= 0)
+            fds[n++] = fd;
+    }
+    return n;
+}
+
+int lark_peer_arm(void)
+{
+    /* Queued frames do not keep us awake: the transport that said "no room"
+     * wakes us when there is room (shm: the consumer rings the doorbell;
+     * a socket: writable in epoll). */
+    int pending = 0;
+    for (int i = 0; i < ntransports; i++)
+        if (transports[i].ops->arm != NULL && transports[i].ops->arm(&transports[i]) > 0)
+            pending++;
+    return pending;
+}

@@ -1,0 +1,70 @@
+/*
+ * peer.h -- the peers of this process and the transports that reach them.
+ *
+ * peer.c owns the started transports (chosen from transports/registry.c),
+ * the per-peer table (a pointer per world rank; a peer object is made on
+ * first use, when its transport is chosen: the ONE place that decides),
+ * the per-peer FIFO of frames a transport could not take yet, and the
+ * progress pass over transports and queues.  p2p.c builds the frames (the
+ * protocols) and hands them here.  Everything is called with the runtime
+ * lock held and never blocks, except init/wireup/finalize.
+ */
+#ifndef LARK_PEER_H_INCLUDED
+#define LARK_PEER_H_INCLUDED
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "status.h"
+#include "transport.h"
+
+struct lark_request;
+struct outq;
+
+struct lark_peer {
+    int world;
+    struct lark_transport *tp;
+    void *state;       /* transport's per-peer state */
+    uint32_t send_seq; /* next sequence number to this peer */
+    struct outq *qhead, *qtail;
+    bool busy; /* on the busy list (has queued frames) */
+    struct lark_peer *next_busy;
+};
+
+/* Start the transports (MPI_Init, before the fence), let them read their
+ * peers' addresses (after it), release everything (MPI_Finalize). */
+int lark_peer_init(void);
+int lark_peer_wireup(void);
+void lark_peer_finalize(void);
+
+/* The peer of world rank `w`, made (and its transport chosen) on first
+ * use.  NULL with *err set when no transport reaches it. */
+struct lark_peer *lark_peer_get(int w, int *err);
+/* The eager limit for this peer: its transport's, capped by
+ * LARK_EAGER_LIMIT. */
+size_t lark_peer_eager_limit(const struct lark_peer *p);
+
+/* Send one frame now, or queue it behind earlier ones (order is kept).
+ * With `req`, the request completes once the frame is out.  The payload
+ * must stay valid until then (it is not copied while queued). */
+int lark_peer_send(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
+                   size_t len, struct lark_request *req);
+/* Send one frame now, or queue it with a copy of its payload (freed once
+ * sent): the caller's bytes may change at once.  Order is kept. */
+int lark_peer_send_copy(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
+                        size_t len);
+/* Stream req's bytes as DATA frames (the rendezvous answered with CTS);
+ * the request completes once all are out (< 0: error, not completed). */
+int lark_peer_stream(struct lark_peer *p, struct lark_request *req);
+
+/* Frames still waiting for room in a transport? */
+bool lark_peer_busy(void);
+/* One pass over every transport and queued frame; events handled. */
+int lark_peer_progress(void);
+/* The transports' wait sources (up to max); how many.  After wireup. */
+int lark_peer_wait_fds(int *fds, int max);
+/* Arm every transport's wait source before sleeping; > 0 when a
+ * transport says work is already pending. */
+int lark_peer_arm(void);
+
+#endif
