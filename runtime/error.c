@@ -150,7 +150,7 @@ const char *lark_err_string(int errclass)
 
 /* MPI_ERRORS_ARE_FATAL / MPI_ERRORS_ABORT: say what, where and why, then
  * end the job. */
-_Noreturn static void fatal(const char *call, int cls, const char *fmt, va_list ap)
+_Noreturn static void fatal(const char *call, int cls, const char *obj, const char *fmt, va_list ap)
 {
     char reason[512];
     vsnprintf(reason, sizeof reason, fmt, ap);
@@ -162,8 +162,8 @@ _Noreturn static void fatal(const char *call, int cls, const char *fmt, va_list 
              lark_err_string(cls), reason);
     fprintf(stderr,
             "Lark MPI: %s\nLark MPI: the error handler is MPI_ERRORS_ARE_FATAL: aborting "
-            "the job (set MPI_ERRORS_RETURN on the communicator to handle errors).\n",
-            msg);
+            "the job (set MPI_ERRORS_RETURN on the %s to handle errors).\n",
+            msg, obj);
     fflush(stderr);
     lark_runtime_abort(cls, msg);
 }
@@ -188,7 +188,7 @@ int lark_err_raise(struct lark_comm *comm, const char *call, int code, const cha
     }
     va_list ap;
     va_start(ap, fmt);
-    fatal(call, cls, fmt, ap);
+    fatal(call, cls, "communicator", fmt, ap);
 }
 
 int lark_err_raise_win(struct lark_errhandler *eh, MPI_Win win, const char *call, int code,
@@ -207,5 +207,5 @@ int lark_err_raise_win(struct lark_errhandler *eh, MPI_Win win, const char *call
     }
     va_list ap;
     va_start(ap, fmt);
-    fatal(call, cls, fmt, ap);
+    fatal(call, cls, "window", fmt, ap);
 }

@@ -55,8 +55,17 @@ int main(int argc, char **argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     wrank = rank;
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     MPI_Win win;
+    if (argc > 1 && argv[1][0] == 'f') {
+        /* "fatal": the default handler of a window ends the job. */
+        MPI_Win_create(mem, sizeof mem, sizeof(int), MPI_INFO_NULL, MPI_COMM_WORLD, &win);
+        MPI_Win_fence(0, win);
+        MPI_Put(buf, 4, MPI_INT, (rank + 1) % size, 6, 4, MPI_INT, win);
+        printf("rma_errors: MPI_Put returned under MPI_ERRORS_ARE_FATAL\n");
+        MPI_Finalize();
+        return 0;
+    }
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     expect(MPI_Win_create(mem, -1, 4, MPI_INFO_NULL, MPI_COMM_WORLD, &win), MPI_ERR_SIZE,
            "negative size");
     expect(MPI_Win_create(mem, 32, 0, MPI_INFO_NULL, MPI_COMM_WORLD, &win), MPI_ERR_DISP,
