@@ -26,6 +26,7 @@ static enum family family_of(MPI_Datatype t)
     case (intptr_t)MPI_UNSIGNED_LONG:
     case (intptr_t)MPI_LONG_LONG:
     case (intptr_t)MPI_UNSIGNED_LONG_LONG:
+    case (intptr_t)MPI_CHAR: /* not in the standard's table; Open MPI and MPICH allow it */
     case (intptr_t)MPI_SIGNED_CHAR:
     case (intptr_t)MPI_UNSIGNED_CHAR:
     case (intptr_t)MPI_INT8_T:
@@ -258,6 +259,9 @@ static void apply_predefined(MPI_Op op, const void *in, void *inout, size_t n, M
     case (intptr_t)MPI_SIGNED_CHAR:
     case (intptr_t)MPI_INT8_T:
         BITS(int8_t);
+        break;
+    case (intptr_t)MPI_CHAR:
+        BITS(char); /* signed or not as the C compiler's char is */
         break;
     case (intptr_t)MPI_UNSIGNED_CHAR:
     case (intptr_t)MPI_UINT8_T:

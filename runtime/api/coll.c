@@ -102,6 +102,10 @@ static int make_reduction(struct lark_comm *c, const char *call, int count, MPI_
     if (lark_op_check(op, elem) != MPI_SUCCESS) {
         if (lark_op_user(op) == NULL && !lark_op_is_predefined(op))
             return lark_err_raise(c, call, MPI_ERR_OP, "the op is not a valid MPI_Op");
+        if (op == MPI_REPLACE || op == MPI_NO_OP)
+            return lark_err_raise(c, call, MPI_ERR_OP,
+                                  "MPI_REPLACE and MPI_NO_OP are for one-sided accumulate "
+                                  "operations only, not for reductions");
         struct lark_datatype *et = lark_datatype_from_handle(elem);
         return lark_err_raise(c, call, MPI_ERR_OP, "this op is not defined on datatype %s",
                               et && et->name ? et->name : "(derived)");
@@ -203,18 +207,19 @@ static int scan_common(const char *call, const void *sbuf, void *rbuf, int count
     int err = enter(call, comm, &c);
     if (err == MPI_SUCCESS && sbuf != MPI_IN_PLACE)
         err = check_buf(c, call, "the send", sbuf, count, type, &bytes);
-    if (err == MPI_SUCCESS)
+    /* Exscan: rank 0's rbuf is not significant (unless it holds the input). */
+    if (err == MPI_SUCCESS && !(exclusive && c->rank == 0 && sbuf != MPI_IN_PLACE))
         err = check_buf(c, call, "the receive", rbuf, count, type, &bytes);
     if (err == MPI_SUCCESS)
         err = make_reduction(c, call, count, type, op, &red);
     if (err != MPI_SUCCESS)
         return err;
-    if (bytes == 0 || c->size == 1)
-        return sbuf != MPI_IN_PLACE && !exclusive ? (memmove(rbuf, sbuf, bytes), MPI_SUCCESS)
-                                                  : MPI_SUCCESS;
-    if (sbuf != MPI_IN_PLACE)
-        memmove(rbuf, sbuf, bytes);
-    return done(c, call, lark_coll_scan(rbuf, &red, exclusive, c));
+    /* Exscan never writes rank 0's rbuf (the standard leaves it undefined,
+     * and a program may pass a buffer that must not be written). */
+    const void *in = sbuf == MPI_IN_PLACE ? rbuf : sbuf;
+    if (bytes == 0 || (exclusive && c->size == 1))
+        return MPI_SUCCESS;
+    return done(c, call, lark_coll_scan(in, rbuf, &red, exclusive, c));
 }
 
 int PMPI_Scan(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op, MPI_Comm comm)
@@ -487,6 +492,72 @@ int PMPI_Alltoallv(const void *sbuf, const int scounts[], const int sdispls[], M
 }
 LARK_API_ALIAS(Alltoallv)
 
+/* Alltoallw's per-peer (count, type) pairs as byte counts; displacements
+ * are in bytes already.  *out holds counts then displacements (free it). */
+static int vector_w_bytes(struct lark_comm *c, const char *call, const char *what,
+                          const int *counts, const int *displs, const MPI_Datatype *types,
+                          size_t **out)
+{
+    if (counts == NULL || displs == NULL || types == NULL)
+        return lark_err_raise(c, call, MPI_ERR_ARG,
+                              "%s counts, displacements or datatypes array is NULL", what);
+    size_t *v = malloc(2 * (size_t)c->size * sizeof *v);
+    if (v == NULL)
+        return lark_err_raise(c, call, MPI_ERR_NO_MEM, "out of memory");
+    for (int i = 0; i < c->size; i++) {
+        int err = check_buf(c, call, what, (void *)1, counts[i], types[i], &v[i]);
+        if (err == MPI_SUCCESS && displs[i] < 0)
+            err = lark_err_raise(c, call, MPI_ERR_ARG, "%s displacement for rank %d is negative",
+                                 what, i);
+        if (err != MPI_SUCCESS) {
+            free(v);
+            return err;
+        }
+        v[c->size + i] = (size_t)displs[i];
+    }
+    *out = v;
+    return MPI_SUCCESS;
+}
+
+int PMPI_Alltoallw(const void *sbuf, const int scounts[], const int sdispls[],
+                   const MPI_Datatype stypes[], void *rbuf, const int rcounts[],
+                   const int rdispls[], const MPI_Datatype rtypes[], MPI_Comm comm)
+{
+    static const char call[] = "MPI_Alltoallw";
+    struct lark_comm *c;
+    size_t *sv = NULL, *rv = NULL;
+    void *copy = NULL;
+    int err = enter(call, comm, &c);
+    if (err == MPI_SUCCESS)
+        err = vector_w_bytes(c, call, "the receive", rcounts, rdispls, rtypes, &rv);
+    if (err == MPI_SUCCESS && sbuf != MPI_IN_PLACE)
+        err = vector_w_bytes(c, call, "the send", scounts, sdispls, stypes, &sv);
+    if (err != MPI_SUCCESS) {
+        free(rv);
+        return err;
+    }
+    int n = c->size;
+    if (sbuf == MPI_IN_PLACE) {
+        size_t end = 0;
+        for (int i = 0; i < n; i++)
+            if (rv[n + i] + rv[i] > end)
+                end = rv[n + i] + rv[i];
+        copy = lark_coll_alloc(end);
+        if (copy == NULL) {
+            free(rv);
+            return lark_err_raise(c, call, MPI_ERR_NO_MEM, "out of memory");
+        }
+        memcpy(copy, rbuf, end);
+        sbuf = copy;
+    }
+    int rc = lark_coll_alltoallv(sbuf, sv ? sv : rv, sv ? sv + n : rv + n, rbuf, rv, rv + n, c);
+    free(copy);
+    free(sv);
+    free(rv);
+    return done(c, call, rc);
+}
+LARK_API_ALIAS(Alltoallw)
+
 /* Reduce_scatter and Reduce_scatter_block share everything but how the
  * counts are given (rcounts, or `block` for everyone). */
 static int reduce_scatter_common(const char *call, const void *sbuf, void *rbuf, const int *rcounts,
@@ -548,3 +619,24 @@ int PMPI_Reduce_scatter(const void *sbuf, void *rbuf, const int rcounts[], MPI_D
     return reduce_scatter_common("MPI_Reduce_scatter", sbuf, rbuf, rcounts, 0, type, op, comm);
 }
 LARK_API_ALIAS(Reduce_scatter)
+
+int PMPI_Reduce_local(const void *inbuf, void *inoutbuf, int count, MPI_Datatype type, MPI_Op op)
+{
+    static const char call[] = "MPI_Reduce_local";
+    struct lark_reduction red;
+    size_t bytes;
+    if (!lark_initialized())
+        return lark_err_raise(NULL, call, MPI_ERR_OTHER,
+                              "called before MPI_Init or after MPI_Finalize");
+    int err = check_buf(NULL, call, "the input", inbuf, count, type, &bytes);
+    if (err == MPI_SUCCESS)
+        err = check_buf(NULL, call, "the input/output", inoutbuf, count, type, &bytes);
+    if (err == MPI_SUCCESS)
+        err = make_reduction(NULL, call, count, type, op, &red);
+    if (err != MPI_SUCCESS)
+        return err;
+    if (count > 0)
+        lark_op_apply(op, inbuf, inoutbuf, red.count, red.type);
+    return MPI_SUCCESS;
+}
+LARK_API_ALIAS(Reduce_local)

@@ -85,8 +85,9 @@ int lark_coll_reduce(const void *sbuf, void *rbuf, const struct lark_reduction *
                      struct lark_comm *comm);
 /* Allreduce in place: buf holds this rank's contribution and gets the result. */
 int lark_coll_allreduce(void *buf, const struct lark_reduction *red, struct lark_comm *comm);
-/* Inclusive (exclusive = 0) or exclusive scan in place over buf. */
-int lark_coll_scan(void *buf, const struct lark_reduction *red, int exclusive,
+/* Inclusive (exclusive = 0) or exclusive scan of sbuf (may be buf: in
+ * place) into buf.  Exscan leaves rank 0's buf untouched. */
+int lark_coll_scan(const void *sbuf, void *buf, const struct lark_reduction *red, int exclusive,
                    struct lark_comm *comm);
 /* Reduce-scatter: sbuf holds red->count elements (red->bytes bytes; may
  * alias rbuf for MPI_IN_PLACE), rank i gets counts[i] elements of the

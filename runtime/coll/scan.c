@@ -13,7 +13,7 @@
 #include "coll.h"
 #include "op.h"
 
-int lark_coll_scan(void *buf, const struct lark_reduction *red, int exclusive,
+int lark_coll_scan(const void *sbuf, void *buf, const struct lark_reduction *red, int exclusive,
                    struct lark_comm *comm)
 {
     int n = comm->size, r = comm->rank, rc = 0;
@@ -24,8 +24,12 @@ int lark_coll_scan(void *buf, const struct lark_reduction *red, int exclusive,
         free(tmp);
         return LARK_ERR_NOMEM;
     }
-    memcpy(partial, buf, bytes);
-    bool have_result = !exclusive; /* exscan: buf is undefined on rank 0 */
+    memcpy(partial, sbuf, bytes);
+    /* Exscan: buf is written only once a lower rank's partial arrives, so
+     * rank 0's buffer is never touched (it may be NULL or read-only). */
+    bool have_result = !exclusive;
+    if (!exclusive && sbuf != buf)
+        memcpy(buf, sbuf, bytes);
 
     for (int mask = 1; mask < n && rc == 0; mask <<= 1) {
         int peer = r ^ mask;

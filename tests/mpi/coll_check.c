@@ -178,6 +178,93 @@ static void check_inplace(MPI_Comm comm, const char *what)
     free(buf);
 }
 
+/* Exscan leaves rank 0's buffer alone; MPI_CHAR reductions (as the peers
+ * allow); Reduce_local; Op_commutative; Alltoallw with a type per peer. */
+static void check_extras(MPI_Comm comm, const char *what)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+
+    int v = rank + 1, s = -7;
+    MPI_Exscan(&v, &s, 1, MPI_INT, MPI_SUM, comm);
+    if (rank == 0)
+        CHECK(s == -7, "%s exscan wrote rank 0's receive buffer (%d)", what, s);
+    else
+        CHECK(s == rank * (rank + 1) / 2, "%s exscan: %d", what, s);
+    /* Rank 0's receive buffer is not significant: NULL is fine. */
+    MPI_Exscan(&v, rank == 0 ? NULL : &s, 1, MPI_INT, MPI_SUM, comm);
+    if (rank > 0)
+        CHECK(s == rank * (rank + 1) / 2, "%s exscan with NULL at rank 0: %d", what, s);
+
+    char c[3] = {1, (char)rank, 3}, cr[3];
+    MPI_Allreduce(c, cr, 3, MPI_CHAR, MPI_SUM, comm);
+    CHECK(cr[0] == (char)size && cr[1] == (char)(size * (size - 1) / 2) &&
+              cr[2] == (char)(3 * size),
+          "%s allreduce MPI_CHAR sum: %d %d %d", what, cr[0], cr[1], cr[2]);
+    MPI_Reduce(c, cr, 3, MPI_CHAR, MPI_BOR, 0, comm);
+    if (rank == 0) {
+        int bor = 0;
+        for (int r = 0; r < size; r++)
+            bor |= r;
+        CHECK(cr[1] == (char)bor, "%s reduce MPI_CHAR bor: %d", what, cr[1]);
+    }
+
+    long a[3] = {1, 2, 3}, b[3] = {10, 20, 30};
+    MPI_Reduce_local(a, b, 3, MPI_LONG, MPI_SUM);
+    CHECK(b[0] == 11 && b[1] == 22 && b[2] == 33, "Reduce_local sum");
+    MPI_Reduce_local(a, b, 3, MPI_LONG, MPI_MIN);
+    CHECK(b[0] == 1 && b[2] == 3, "Reduce_local min");
+    MPI_Op op;
+    MPI_Op_create(matmul, 0, &op);
+    long m1[4] = {1, 1, 0, 1}, m2[4] = {1, 0, 1, 1}; /* m2 = m1 * m2 */
+    MPI_Reduce_local(m1, m2, 4, MPI_LONG, op);
+    CHECK(m2[0] == 2 && m2[1] == 1 && m2[2] == 1 && m2[3] == 1, "Reduce_local user op order");
+    int commute = -1;
+    MPI_Op_commutative(op, &commute);
+    CHECK(commute == 0, "Op_commutative of a non-commutative op: %d", commute);
+    MPI_Op_commutative(MPI_SUM, &commute);
+    CHECK(commute == 1, "Op_commutative(MPI_SUM): %d", commute);
+    MPI_Op_free(&op);
+
+    /* Alltoallw: to peer s, s % 2 + 1 ints as MPI_INT, or the same bytes
+     * as a contiguous type of 2 ints when s is odd; byte displacements. */
+    MPI_Datatype two;
+    MPI_Type_contiguous(2, MPI_INT, &two);
+    MPI_Type_commit(&two);
+    int *sc = malloc((size_t)size * sizeof(int)), *sd = malloc((size_t)size * sizeof(int));
+    int *rcn = malloc((size_t)size * sizeof(int)), *rd = malloc((size_t)size * sizeof(int));
+    MPI_Datatype *st = malloc((size_t)size * sizeof *st), *rt = malloc((size_t)size * sizeof *rt);
+    int *sb = malloc((size_t)size * 2 * sizeof(int)), *rb = malloc((size_t)size * 2 * sizeof(int));
+    for (int p = 0; p < size; p++) {
+        sc[p] = 1;
+        st[p] = p % 2 ? two : MPI_INT;
+        sd[p] = p * 2 * (int)sizeof(int);
+        sb[2 * p] = rank * 100 + p;
+        sb[2 * p + 1] = -(rank * 100 + p);
+        /* What arrives from p is what p sends to us: my parity decides. */
+        rcn[p] = rank % 2 ? 2 : 1;
+        rt[p] = MPI_INT;
+        rd[p] = p * 2 * (int)sizeof(int);
+        rb[2 * p] = rb[2 * p + 1] = 12345;
+    }
+    MPI_Alltoallw(sb, sc, sd, st, rb, rcn, rd, rt, comm);
+    for (int p = 0; p < size; p++) {
+        CHECK(rb[2 * p] == p * 100 + rank, "%s alltoallw from %d: %d", what, p, rb[2 * p]);
+        CHECK(rb[2 * p + 1] == (rank % 2 ? -(p * 100 + rank) : 12345),
+              "%s alltoallw second int from %d: %d", what, p, rb[2 * p + 1]);
+    }
+    MPI_Type_free(&two);
+    free(sc);
+    free(sd);
+    free(rcn);
+    free(rd);
+    free(st);
+    free(rt);
+    free(sb);
+    free(rb);
+}
+
 static void check_comm(MPI_Comm comm, const char *what)
 {
     int rank, size;
@@ -449,6 +536,7 @@ static void check_comm(MPI_Comm comm, const char *what)
         CHECK(vec2 == MPI_DATATYPE_NULL, "Type_free did not reset the handle");
     }
     check_inplace(comm, what);
+    check_extras(comm, what);
     MPI_Barrier(comm);
 }
 

@@ -55,6 +55,10 @@ int main(int argc, char **argv)
     expect(MPI_Allreduce(&d, &d, 1, MPI_DOUBLE, MPI_BAND, c), MPI_ERR_OP,
            "Allreduce BAND on DOUBLE");
     expect(MPI_Reduce(&x, &y, 1, MPI_INT, MPI_MAXLOC, 0, c), MPI_ERR_OP, "Reduce MAXLOC on INT");
+    /* MPI_REPLACE / MPI_NO_OP belong to one-sided accumulate only. */
+    expect(MPI_Allreduce(&x, &y, 1, MPI_INT, MPI_REPLACE, c), MPI_ERR_OP, "Allreduce MPI_REPLACE");
+    expect(MPI_Reduce_local(&x, &y, 1, MPI_INT, MPI_NO_OP), MPI_ERR_OP, "Reduce_local MPI_NO_OP");
+    expect(MPI_Reduce_local(&x, &y, 1, MPI_BYTE, MPI_SUM), MPI_ERR_OP, "Reduce_local SUM on BYTE");
     expect(MPI_Barrier(MPI_COMM_NULL), MPI_ERR_COMM, "Barrier MPI_COMM_NULL");
     expect(MPI_Allgather(&x, 1, MPI_INT, &y, -2, MPI_INT, c), MPI_ERR_COUNT, "Allgather count");
     expect(MPI_Comm_free(&(MPI_Comm){MPI_COMM_WORLD}), MPI_ERR_COMM, "Comm_free(WORLD)");
