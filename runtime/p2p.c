@@ -79,11 +79,15 @@ void lark_p2p_finalize(void)
     lark_match_fini(&match);
 }
 
+int (*lark_p2p_progress_hook)(void);
+
 int lark_p2p_progress(void)
 {
     int events = lark_peer_progress();
     if (am_progress != NULL)
         events += am_progress();
+    if (lark_p2p_progress_hook != NULL)
+        events += lark_p2p_progress_hook();
     return events;
 }
 

@@ -78,5 +78,9 @@ void lark_p2p_finalize(void);
 /* One pass over every transport and queued send (lark_peer_progress);
  * returns events handled.  Runtime lock held. */
 int lark_p2p_progress(void);
+/* More work for every pass, after the transports: set by the collective
+ * schedules (runtime/coll/sched.c) while some run, NULL otherwise.
+ * Returns events handled; runtime lock held. */
+extern int (*lark_p2p_progress_hook)(void);
 
 #endif

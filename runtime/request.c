@@ -55,6 +55,8 @@ struct lark_request *lark_request_alloc(int kind, struct lark_comm *comm)
     r->sent = r->received = 0;
     r->pending_acks = 0;
     r->next = NULL;
+    r->ext = NULL;
+    r->release = NULL;
     r->comm = comm;
     if (comm != NULL)
         lark_comm_retain(comm);
@@ -63,6 +65,8 @@ struct lark_request *lark_request_alloc(int kind, struct lark_comm *comm)
 
 void lark_request_free(struct lark_request *r)
 {
+    if (r->release != NULL)
+        r->release(r);
     free(r->packed);
     if (r->bsend)
         lark_bsend_release(r);

@@ -22,7 +22,9 @@ struct lark_peer;
 
 #define LARK_REQUEST_MAGIC 0x4c4b5251u /* "LKRQ" */
 
-enum lark_req_kind { LARK_REQ_SEND = 1, LARK_REQ_RECV };
+/* LARK_REQ_COLL: a nonblocking or persistent collective; `ext` is its
+ * schedule (runtime/coll/sched.h). */
+enum lark_req_kind { LARK_REQ_SEND = 1, LARK_REQ_RECV, LARK_REQ_COLL };
 
 /* Send modes (MPI_Send, MPI_Ssend, MPI_Rsend, MPI_Bsend). */
 enum lark_send_mode { LARK_SEND_STANDARD = 0, LARK_SEND_SYNC, LARK_SEND_READY, LARK_SEND_BUFFERED };
@@ -60,6 +62,8 @@ struct lark_request {
     size_t received;           /* pipelined receive: bytes landed */
     int pending_acks;          /* sends: completions still awaited (FIN/SACK) */
     struct lark_request *next; /* in a queue owned by p2p.c */
+    void *ext;                 /* collectives: the schedule */
+    void (*release)(struct lark_request *req); /* called by lark_request_free if set */
 };
 
 /* Handle <-> object.  from_handle returns NULL for MPI_REQUEST_NULL and for

@@ -15,10 +15,13 @@
 #include <string.h>
 
 #include "coll/coll.h"
+#include "coll/sched.h"
+#include "coll_api.h"
 #include "comm.h"
 #include "datatype.h"
 #include "error.h"
 #include "op.h"
+#include "request.h"
 #include "runtime.h"
 #include "type_contig.h"
 
@@ -48,15 +51,19 @@ static int check_buf(struct lark_comm *c, const char *call, const char *what, co
     return MPI_SUCCESS;
 }
 
-/* Common entry checks: MPI is initialised and comm is valid. */
-static int enter(const char *call, MPI_Comm comm, struct lark_comm **c)
+/* Common entry checks: MPI is initialised, comm is valid, and the
+ * nonblocking and persistent forms have somewhere to put their request. */
+static int enter_call(const struct lark_coll_call *k, MPI_Comm comm, struct lark_comm **c)
 {
     if (!lark_initialized())
-        return lark_err_raise(NULL, call, MPI_ERR_OTHER,
+        return lark_err_raise(NULL, k->name, MPI_ERR_OTHER,
                               "called before MPI_Init or after MPI_Finalize");
     *c = lark_comm_from_handle(comm);
     if (*c == NULL)
-        return lark_err_raise(NULL, call, MPI_ERR_COMM, "the communicator is not valid");
+        return lark_err_raise(NULL, k->name, MPI_ERR_COMM, "the communicator is not valid");
+    if (k->form != LARK_FORM_BLOCKING && k->request == NULL)
+        return lark_err_raise(*c, k->name, MPI_ERR_REQUEST,
+                              "the request argument is NULL (pass the address of an MPI_Request)");
     return MPI_SUCCESS;
 }
 
@@ -72,10 +79,11 @@ static int check_root(struct lark_comm *c, const char *call, int root)
 /* Entry checks of a rooted collective: MPI is up, comm and root are valid,
  * and MPI_IN_PLACE (`inplace`: the argument that may hold it does) is
  * used only at the root.  *is_root: whether this rank is the root. */
-static int enter_rooted(const char *call, MPI_Comm comm, int root, bool inplace,
+static int enter_rooted(const struct lark_coll_call *k, MPI_Comm comm, int root, bool inplace,
                         struct lark_comm **c, bool *is_root)
 {
-    int err = enter(call, comm, c);
+    const char *call = k->name;
+    int err = enter_call(k, comm, c);
     if (err == MPI_SUCCESS)
         err = check_root(*c, call, root);
     if (err != MPI_SUCCESS)
@@ -118,48 +126,84 @@ static int make_reduction(struct lark_comm *c, const char *call, int count, MPI_
     return MPI_SUCCESS;
 }
 
-static int done(struct lark_comm *c, const char *call, int rc)
+/* Start the schedule of a call: direct on the caller's stack for the
+ * blocking form, recorded otherwise.  Returns MPI_SUCCESS or the raised
+ * class (nothing to clean up then). */
+static int begin(struct lark_comm *c, const struct lark_coll_call *k, struct lark_sched *direct,
+                 struct lark_sched **s)
 {
-    if (rc == 0)
+    if (k->form == LARK_FORM_BLOCKING) {
+        lark_sched_direct(direct, c);
+        *s = direct;
         return MPI_SUCCESS;
-    return lark_err_raise(c, call, rc, "the collective failed");
+    }
+    *s = lark_sched_new(c, k->form == LARK_FORM_PERSISTENT);
+    if (*s == NULL)
+        return lark_err_raise(c, k->name, MPI_ERR_NO_MEM, "out of memory");
+    return MPI_SUCCESS;
 }
 
-int PMPI_Barrier(MPI_Comm comm)
+/* End a call: the blocking form has run (finish waiting); the others get
+ * their request (started, or inactive for the persistent form). */
+static int finish(struct lark_comm *c, const struct lark_coll_call *k, struct lark_sched *s, int rc)
 {
-    static const char call[] = "MPI_Barrier";
+    if (k->form == LARK_FORM_BLOCKING) {
+        rc = lark_sched_direct_end(s, rc);
+        return rc == 0 ? MPI_SUCCESS : lark_err_raise(c, k->name, rc, "the collective failed");
+    }
+    if (rc != 0) {
+        lark_lock();
+        lark_sched_free(s);
+        lark_unlock();
+        return lark_err_raise(c, k->name, rc, "could not set up the collective");
+    }
+    struct lark_request *r;
+    rc = lark_sched_request(s, &r);
+    if (rc != 0)
+        return lark_err_raise(c, k->name, rc, "could not start the collective");
+    *k->request = lark_request_to_handle(r);
+    return MPI_SUCCESS;
+}
+
+int lark_coll_api_barrier(MPI_Comm comm, const struct lark_coll_call *k)
+{
     struct lark_comm *c;
-    int err = enter(call, comm, &c);
+    struct lark_sched ds, *s;
+    int err = enter_call(k, comm, &c);
+    if (err == MPI_SUCCESS)
+        err = begin(c, k, &ds, &s);
     if (err != MPI_SUCCESS)
         return err;
-    return done(c, call, lark_coll_barrier(c));
+    return finish(c, k, s, lark_sched_barrier(s));
 }
-LARK_API_ALIAS(Barrier)
 
-int PMPI_Bcast(void *buf, int count, MPI_Datatype type, int root, MPI_Comm comm)
+int lark_coll_api_bcast(void *buf, int count, MPI_Datatype type, int root, MPI_Comm comm,
+                        const struct lark_coll_call *k)
 {
-    static const char call[] = "MPI_Bcast";
     struct lark_comm *c;
+    struct lark_sched ds, *s;
     size_t bytes;
     bool root_here;
-    int err = enter_rooted(call, comm, root, false, &c, &root_here);
+    int err = enter_rooted(k, comm, root, false, &c, &root_here);
     if (err == MPI_SUCCESS)
-        err = check_buf(c, call, "the", buf, count, type, &bytes);
+        err = check_buf(c, k->name, "the", buf, count, type, &bytes);
+    if (err == MPI_SUCCESS)
+        err = begin(c, k, &ds, &s);
     if (err != MPI_SUCCESS)
         return err;
-    return done(c, call, lark_coll_bcast(buf, bytes, root, c));
+    return finish(c, k, s, lark_sched_bcast(s, buf, bytes, root));
 }
-LARK_API_ALIAS(Bcast)
 
-int PMPI_Reduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op, int root,
-                MPI_Comm comm)
+int lark_coll_api_reduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
+                         int root, MPI_Comm comm, const struct lark_coll_call *k)
 {
-    static const char call[] = "MPI_Reduce";
+    const char *call = k->name;
     struct lark_comm *c;
+    struct lark_sched ds, *s;
     struct lark_reduction red;
     size_t bytes;
     bool root_here;
-    int err = enter_rooted(call, comm, root, sbuf == MPI_IN_PLACE, &c, &root_here);
+    int err = enter_rooted(k, comm, root, sbuf == MPI_IN_PLACE, &c, &root_here);
     if (err != MPI_SUCCESS)
         return err;
     err = check_buf(c, call, "the send", sbuf == MPI_IN_PLACE ? rbuf : sbuf, count, type, &bytes);
@@ -167,44 +211,50 @@ int PMPI_Reduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_
         err = check_buf(c, call, "the receive", rbuf, count, type, &bytes);
     if (err == MPI_SUCCESS)
         err = make_reduction(c, call, count, type, op, &red);
+    if (err == MPI_SUCCESS)
+        err = begin(c, k, &ds, &s);
     if (err != MPI_SUCCESS)
         return err;
-    if (count == 0)
-        return MPI_SUCCESS;
-    return done(c, call, lark_coll_reduce(sbuf == MPI_IN_PLACE ? rbuf : sbuf, rbuf, &red, root, c));
+    int rc = 0;
+    if (count > 0)
+        rc = lark_sched_reduce(s, sbuf == MPI_IN_PLACE ? rbuf : sbuf, rbuf, &red, root);
+    return finish(c, k, s, rc);
 }
-LARK_API_ALIAS(Reduce)
 
-int PMPI_Allreduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
-                   MPI_Comm comm)
+int lark_coll_api_allreduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
+                            MPI_Comm comm, const struct lark_coll_call *k)
 {
-    static const char call[] = "MPI_Allreduce";
+    const char *call = k->name;
     struct lark_comm *c;
+    struct lark_sched ds, *s;
     struct lark_reduction red;
     size_t bytes;
-    int err = enter(call, comm, &c);
+    int err = enter_call(k, comm, &c);
     if (err == MPI_SUCCESS && sbuf != MPI_IN_PLACE)
         err = check_buf(c, call, "the send", sbuf, count, type, &bytes);
     if (err == MPI_SUCCESS)
         err = check_buf(c, call, "the receive", rbuf, count, type, &bytes);
     if (err == MPI_SUCCESS)
         err = make_reduction(c, call, count, type, op, &red);
+    if (err == MPI_SUCCESS)
+        err = begin(c, k, &ds, &s);
     if (err != MPI_SUCCESS)
         return err;
-    if (sbuf != MPI_IN_PLACE && bytes > 0)
-        memmove(rbuf, sbuf, bytes);
-    return done(c, call, lark_coll_allreduce(rbuf, &red, c));
+    int rc = sbuf != MPI_IN_PLACE ? lark_sched_copy(s, rbuf, sbuf, bytes) : 0;
+    if (rc == 0)
+        rc = lark_sched_allreduce(s, rbuf, &red);
+    return finish(c, k, s, rc);
 }
-LARK_API_ALIAS(Allreduce)
 
-/* Scan and Exscan share everything but the flag. */
-static int scan_common(const char *call, const void *sbuf, void *rbuf, int count, MPI_Datatype type,
-                       MPI_Op op, MPI_Comm comm, int exclusive)
+int lark_coll_api_scan(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
+                       MPI_Comm comm, int exclusive, const struct lark_coll_call *k)
 {
+    const char *call = k->name;
     struct lark_comm *c;
+    struct lark_sched ds, *s;
     struct lark_reduction red;
     size_t bytes;
-    int err = enter(call, comm, &c);
+    int err = enter_call(k, comm, &c);
     if (err == MPI_SUCCESS && sbuf != MPI_IN_PLACE)
         err = check_buf(c, call, "the send", sbuf, count, type, &bytes);
     /* Exscan: rank 0's rbuf is not significant (unless it holds the input). */
@@ -212,37 +262,29 @@ static int scan_common(const char *call, const void *sbuf, void *rbuf, int count
         err = check_buf(c, call, "the receive", rbuf, count, type, &bytes);
     if (err == MPI_SUCCESS)
         err = make_reduction(c, call, count, type, op, &red);
+    if (err == MPI_SUCCESS)
+        err = begin(c, k, &ds, &s);
     if (err != MPI_SUCCESS)
         return err;
     /* Exscan never writes rank 0's rbuf (the standard leaves it undefined,
      * and a program may pass a buffer that must not be written). */
     const void *in = sbuf == MPI_IN_PLACE ? rbuf : sbuf;
-    if (bytes == 0 || (exclusive && c->size == 1))
-        return MPI_SUCCESS;
-    return done(c, call, lark_coll_scan(in, rbuf, &red, exclusive, c));
+    int rc = 0;
+    if (bytes > 0 && !(exclusive && c->size == 1))
+        rc = lark_sched_scan(s, in, rbuf, &red, exclusive);
+    return finish(c, k, s, rc);
 }
 
-int PMPI_Scan(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op, MPI_Comm comm)
+int lark_coll_api_gather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, int rcount,
+                         MPI_Datatype rtype, int root, MPI_Comm comm,
+                         const struct lark_coll_call *k)
 {
-    return scan_common("MPI_Scan", sbuf, rbuf, count, type, op, comm, 0);
-}
-LARK_API_ALIAS(Scan)
-
-int PMPI_Exscan(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
-                MPI_Comm comm)
-{
-    return scan_common("MPI_Exscan", sbuf, rbuf, count, type, op, comm, 1);
-}
-LARK_API_ALIAS(Exscan)
-
-int PMPI_Gather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, int rcount,
-                MPI_Datatype rtype, int root, MPI_Comm comm)
-{
-    static const char call[] = "MPI_Gather";
+    const char *call = k->name;
     struct lark_comm *c;
+    struct lark_sched ds, *s;
     size_t sbytes = 0, rbytes = 0;
     bool root_here;
-    int err = enter_rooted(call, comm, root, sbuf == MPI_IN_PLACE, &c, &root_here);
+    int err = enter_rooted(k, comm, root, sbuf == MPI_IN_PLACE, &c, &root_here);
     if (err != MPI_SUCCESS)
         return err;
     if (sbuf != MPI_IN_PLACE)
@@ -254,20 +296,23 @@ int PMPI_Gather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, in
     if (root_here && sbuf != MPI_IN_PLACE && sbytes != rbytes)
         return lark_err_raise(c, call, MPI_ERR_TRUNCATE,
                               "the root sends %zu bytes but receives %zu per rank", sbytes, rbytes);
+    if ((err = begin(c, k, &ds, &s)) != MPI_SUCCESS)
+        return err;
     size_t bytes = root_here ? rbytes : sbytes;
     const void *own = sbuf == MPI_IN_PLACE ? (char *)rbuf + (size_t)root * rbytes : sbuf;
-    return done(c, call, lark_coll_gather(own, rbuf, bytes, root, c));
+    return finish(c, k, s, lark_sched_gather(s, own, rbuf, bytes, root));
 }
-LARK_API_ALIAS(Gather)
 
-int PMPI_Scatter(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, int rcount,
-                 MPI_Datatype rtype, int root, MPI_Comm comm)
+int lark_coll_api_scatter(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, int rcount,
+                          MPI_Datatype rtype, int root, MPI_Comm comm,
+                          const struct lark_coll_call *k)
 {
-    static const char call[] = "MPI_Scatter";
+    const char *call = k->name;
     struct lark_comm *c;
+    struct lark_sched ds, *s;
     size_t sbytes = 0, rbytes = 0;
     bool root_here;
-    int err = enter_rooted(call, comm, root, rbuf == MPI_IN_PLACE, &c, &root_here);
+    int err = enter_rooted(k, comm, root, rbuf == MPI_IN_PLACE, &c, &root_here);
     if (err != MPI_SUCCESS)
         return err;
     if (root_here)
@@ -279,10 +324,11 @@ int PMPI_Scatter(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, i
     if (root_here && rbuf != MPI_IN_PLACE && sbytes != rbytes)
         return lark_err_raise(c, call, MPI_ERR_TRUNCATE,
                               "the root sends %zu bytes per rank but receives %zu", sbytes, rbytes);
+    if ((err = begin(c, k, &ds, &s)) != MPI_SUCCESS)
+        return err;
     size_t bytes = root_here ? sbytes : rbytes;
-    return done(c, call, lark_coll_scatter(sbuf, rbuf, bytes, root, c));
+    return finish(c, k, s, lark_sched_scatter(s, sbuf, rbuf, bytes, root));
 }
-LARK_API_ALIAS(Scatter)
 
 /* Convert int counts/displacements (in elements of dt) to bytes. */
 static int vector_bytes(struct lark_comm *c, const char *call, const char *what, const int *counts,
@@ -312,110 +358,152 @@ static int vector_bytes(struct lark_comm *c, const char *call, const char *what,
     return MPI_SUCCESS;
 }
 
-int PMPI_Gatherv(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, const int rcounts[],
-                 const int displs[], MPI_Datatype rtype, int root, MPI_Comm comm)
+int lark_coll_api_gatherv(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf,
+                          const int rcounts[], const int displs[], MPI_Datatype rtype, int root,
+                          MPI_Comm comm, const struct lark_coll_call *k)
 {
-    static const char call[] = "MPI_Gatherv";
+    const char *call = k->name;
     struct lark_comm *c;
+    struct lark_sched ds, *s;
     size_t sbytes = 0, *v = NULL;
     bool root_here;
-    int err = enter_rooted(call, comm, root, sbuf == MPI_IN_PLACE, &c, &root_here);
+    int err = enter_rooted(k, comm, root, sbuf == MPI_IN_PLACE, &c, &root_here);
     if (err != MPI_SUCCESS)
         return err;
     if (sbuf != MPI_IN_PLACE)
         err = check_buf(c, call, "the send", sbuf, scount, stype, &sbytes);
     if (err == MPI_SUCCESS && root_here)
         err = vector_bytes(c, call, "the receive", rcounts, displs, rtype, &v);
+    if (err == MPI_SUCCESS && (err = begin(c, k, &ds, &s)) != MPI_SUCCESS)
+        free(v);
     if (err != MPI_SUCCESS)
         return err;
-    int rc = lark_coll_gatherv(sbuf, sbytes, rbuf, v, v ? v + c->size : NULL, root, c);
+    int rc = lark_sched_gatherv(s, sbuf, sbytes, rbuf, v, v ? v + c->size : NULL, root);
     free(v);
-    return done(c, call, rc);
+    return finish(c, k, s, rc);
 }
-LARK_API_ALIAS(Gatherv)
 
-int PMPI_Scatterv(const void *sbuf, const int scounts[], const int displs[], MPI_Datatype stype,
-                  void *rbuf, int rcount, MPI_Datatype rtype, int root, MPI_Comm comm)
+int lark_coll_api_scatterv(const void *sbuf, const int scounts[], const int displs[],
+                           MPI_Datatype stype, void *rbuf, int rcount, MPI_Datatype rtype, int root,
+                           MPI_Comm comm, const struct lark_coll_call *k)
 {
-    static const char call[] = "MPI_Scatterv";
+    const char *call = k->name;
     struct lark_comm *c;
+    struct lark_sched ds, *s;
     size_t rbytes = 0, *v = NULL;
     bool root_here;
-    int err = enter_rooted(call, comm, root, rbuf == MPI_IN_PLACE, &c, &root_here);
+    int err = enter_rooted(k, comm, root, rbuf == MPI_IN_PLACE, &c, &root_here);
     if (err != MPI_SUCCESS)
         return err;
     if (rbuf != MPI_IN_PLACE)
         err = check_buf(c, call, "the receive", rbuf, rcount, rtype, &rbytes);
     if (err == MPI_SUCCESS && root_here)
         err = vector_bytes(c, call, "the send", scounts, displs, stype, &v);
+    if (err == MPI_SUCCESS && (err = begin(c, k, &ds, &s)) != MPI_SUCCESS)
+        free(v);
     if (err != MPI_SUCCESS)
         return err;
-    int rc = lark_coll_scatterv(sbuf, v, v ? v + c->size : NULL, rbuf, rbytes, root, c);
+    int rc = lark_sched_scatterv(s, sbuf, v, v ? v + c->size : NULL, rbuf, rbytes, root);
     free(v);
-    return done(c, call, rc);
+    return finish(c, k, s, rc);
 }
-LARK_API_ALIAS(Scatterv)
 
-int PMPI_Allgather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, int rcount,
-                   MPI_Datatype rtype, MPI_Comm comm)
+int lark_coll_api_allgather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf,
+                            int rcount, MPI_Datatype rtype, MPI_Comm comm,
+                            const struct lark_coll_call *k)
 {
-    static const char call[] = "MPI_Allgather";
+    const char *call = k->name;
     struct lark_comm *c;
+    struct lark_sched ds, *s;
     size_t sbytes = 0, rbytes = 0;
-    int err = enter(call, comm, &c);
+    int err = enter_call(k, comm, &c);
     if (err == MPI_SUCCESS && sbuf != MPI_IN_PLACE)
         err = check_buf(c, call, "the send", sbuf, scount, stype, &sbytes);
     if (err == MPI_SUCCESS)
         err = check_buf(c, call, "the receive", rbuf, rcount, rtype, &rbytes);
     if (err != MPI_SUCCESS)
         return err;
-    if (sbuf != MPI_IN_PLACE) {
-        if (sbytes != rbytes)
-            return lark_err_raise(c, call, MPI_ERR_TRUNCATE,
-                                  "each rank sends %zu bytes but receives %zu per rank", sbytes,
-                                  rbytes);
-        memmove((char *)rbuf + (size_t)c->rank * rbytes, sbuf, rbytes);
-    }
-    return done(c, call, lark_coll_allgather(rbuf, rbytes, c));
+    if (sbuf != MPI_IN_PLACE && sbytes != rbytes)
+        return lark_err_raise(c, call, MPI_ERR_TRUNCATE,
+                              "each rank sends %zu bytes but receives %zu per rank", sbytes,
+                              rbytes);
+    if ((err = begin(c, k, &ds, &s)) != MPI_SUCCESS)
+        return err;
+    int rc = 0;
+    if (sbuf != MPI_IN_PLACE)
+        rc = lark_sched_copy(s, (char *)rbuf + (size_t)c->rank * rbytes, sbuf, rbytes);
+    if (rc == 0)
+        rc = lark_sched_allgather(s, rbuf, rbytes);
+    return finish(c, k, s, rc);
 }
-LARK_API_ALIAS(Allgather)
 
-int PMPI_Allgatherv(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf,
-                    const int rcounts[], const int displs[], MPI_Datatype rtype, MPI_Comm comm)
+int lark_coll_api_allgatherv(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf,
+                             const int rcounts[], const int displs[], MPI_Datatype rtype,
+                             MPI_Comm comm, const struct lark_coll_call *k)
 {
-    static const char call[] = "MPI_Allgatherv";
+    const char *call = k->name;
     struct lark_comm *c;
+    struct lark_sched ds, *s;
     size_t sbytes = 0, *v = NULL;
-    int err = enter(call, comm, &c);
+    int err = enter_call(k, comm, &c);
     if (err == MPI_SUCCESS && sbuf != MPI_IN_PLACE)
         err = check_buf(c, call, "the send", sbuf, scount, stype, &sbytes);
     if (err == MPI_SUCCESS)
         err = vector_bytes(c, call, "the receive", rcounts, displs, rtype, &v);
     if (err != MPI_SUCCESS)
         return err;
-    if (sbuf != MPI_IN_PLACE) {
-        if (sbytes != v[c->rank]) {
-            size_t want = v[c->rank];
-            free(v);
-            return lark_err_raise(c, call, MPI_ERR_TRUNCATE,
-                                  "this rank sends %zu bytes but its receive count says %zu",
-                                  sbytes, want);
-        }
-        memmove((char *)rbuf + v[c->size + c->rank], sbuf, sbytes);
+    if (sbuf != MPI_IN_PLACE && sbytes != v[c->rank]) {
+        size_t want = v[c->rank];
+        free(v);
+        return lark_err_raise(c, call, MPI_ERR_TRUNCATE,
+                              "this rank sends %zu bytes but its receive count says %zu", sbytes,
+                              want);
     }
-    int rc = lark_coll_allgatherv(rbuf, v, v + c->size, c);
+    if ((err = begin(c, k, &ds, &s)) != MPI_SUCCESS) {
+        free(v);
+        return err;
+    }
+    int rc = 0;
+    if (sbuf != MPI_IN_PLACE)
+        rc = lark_sched_copy(s, (char *)rbuf + v[c->size + c->rank], sbuf, sbytes);
+    if (rc == 0)
+        rc = lark_sched_allgatherv(s, rbuf, v, v + c->size);
     free(v);
-    return done(c, call, rc);
+    return finish(c, k, s, rc);
 }
-LARK_API_ALIAS(Allgatherv)
 
-int PMPI_Alltoall(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, int rcount,
-                  MPI_Datatype rtype, MPI_Comm comm)
+/* The alltoall family once counts are bytes: sv (counts, then
+ * displacements; NULL for MPI_IN_PLACE: the send layout is the receive
+ * layout, sent from a copy of what rbuf holds when the collective starts). */
+static int alltoall_bytes(struct lark_sched *s, const void *sbuf, const size_t *sv, void *rbuf,
+                          const size_t *rv)
 {
-    static const char call[] = "MPI_Alltoall";
+    int n = s->comm->size, rc = 0;
+    if (sv == NULL) {
+        size_t end = 0;
+        for (int i = 0; i < n; i++)
+            if (rv[n + i] + rv[i] > end)
+                end = rv[n + i] + rv[i];
+        void *copy = lark_sched_tmp(s, -1, end);
+        if (copy == NULL)
+            return LARK_ERR_NOMEM;
+        rc = lark_sched_copy(s, copy, rbuf, end);
+        if (rc == 0)
+            rc = lark_sched_alltoallv(s, copy, rv, rv + n, rbuf, rv, rv + n);
+        lark_sched_tmp_put(s, -1, copy);
+        return rc;
+    }
+    return lark_sched_alltoallv(s, sbuf, sv, sv + n, rbuf, rv, rv + n);
+}
+
+int lark_coll_api_alltoall(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, int rcount,
+                           MPI_Datatype rtype, MPI_Comm comm, const struct lark_coll_call *k)
+{
+    const char *call = k->name;
     struct lark_comm *c;
+    struct lark_sched ds, *s;
     size_t sbytes = 0, rbytes = 0;
-    int err = enter(call, comm, &c);
+    int err = enter_call(k, comm, &c);
     if (err == MPI_SUCCESS)
         err = check_buf(c, call, "the receive", rbuf, rcount, rtype, &rbytes);
     if (err == MPI_SUCCESS && sbuf != MPI_IN_PLACE)
@@ -428,69 +516,47 @@ int PMPI_Alltoall(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, 
                               rbytes);
     int n = c->size;
     size_t *v = malloc(2 * (size_t)n * sizeof *v);
-    void *copy = NULL;
     if (v == NULL)
         return lark_err_raise(c, call, MPI_ERR_NO_MEM, "out of memory");
     for (int i = 0; i < n; i++) {
         v[i] = rbytes;
         v[n + i] = (size_t)i * rbytes;
     }
-    if (sbuf == MPI_IN_PLACE) {
-        /* In place: send from a copy of what the receive buffer holds now. */
-        copy = lark_coll_alloc((size_t)n * rbytes);
-        if (copy == NULL) {
-            free(v);
-            return lark_err_raise(c, call, MPI_ERR_NO_MEM, "out of memory");
-        }
-        memcpy(copy, rbuf, (size_t)n * rbytes);
-        sbuf = copy;
+    if ((err = begin(c, k, &ds, &s)) != MPI_SUCCESS) {
+        free(v);
+        return err;
     }
-    int rc = lark_coll_alltoallv(sbuf, v, v + n, rbuf, v, v + n, c);
-    free(copy);
+    int rc = alltoall_bytes(s, sbuf, sbuf == MPI_IN_PLACE ? NULL : v, rbuf, v);
     free(v);
-    return done(c, call, rc);
+    return finish(c, k, s, rc);
 }
-LARK_API_ALIAS(Alltoall)
 
-int PMPI_Alltoallv(const void *sbuf, const int scounts[], const int sdispls[], MPI_Datatype stype,
-                   void *rbuf, const int rcounts[], const int rdispls[], MPI_Datatype rtype,
-                   MPI_Comm comm)
+int lark_coll_api_alltoallv(const void *sbuf, const int scounts[], const int sdispls[],
+                            MPI_Datatype stype, void *rbuf, const int rcounts[],
+                            const int rdispls[], MPI_Datatype rtype, MPI_Comm comm,
+                            const struct lark_coll_call *k)
 {
-    static const char call[] = "MPI_Alltoallv";
+    const char *call = k->name;
     struct lark_comm *c;
+    struct lark_sched ds, *s;
     size_t *sv = NULL, *rv = NULL;
-    void *copy = NULL;
-    int err = enter(call, comm, &c);
+    int err = enter_call(k, comm, &c);
     if (err == MPI_SUCCESS)
         err = vector_bytes(c, call, "the receive", rcounts, rdispls, rtype, &rv);
     if (err == MPI_SUCCESS && sbuf != MPI_IN_PLACE)
         err = vector_bytes(c, call, "the send", scounts, sdispls, stype, &sv);
+    if (err == MPI_SUCCESS)
+        err = begin(c, k, &ds, &s);
     if (err != MPI_SUCCESS) {
         free(rv);
+        free(sv);
         return err;
     }
-    int n = c->size;
-    if (sbuf == MPI_IN_PLACE) {
-        /* In place: the send layout is the receive layout, from a copy. */
-        size_t end = 0;
-        for (int i = 0; i < n; i++)
-            if (rv[n + i] + rv[i] > end)
-                end = rv[n + i] + rv[i];
-        copy = lark_coll_alloc(end);
-        if (copy == NULL) {
-            free(rv);
-            return lark_err_raise(c, call, MPI_ERR_NO_MEM, "out of memory");
-        }
-        memcpy(copy, rbuf, end);
-        sbuf = copy;
-    }
-    int rc = lark_coll_alltoallv(sbuf, sv ? sv : rv, sv ? sv + n : rv + n, rbuf, rv, rv + n, c);
-    free(copy);
+    int rc = alltoall_bytes(s, sbuf, sv, rbuf, rv);
     free(sv);
     free(rv);
-    return done(c, call, rc);
+    return finish(c, k, s, rc);
 }
-LARK_API_ALIAS(Alltoallv)
 
 /* Alltoallw's per-peer (count, type) pairs as byte counts; displacements
  * are in bytes already.  *out holds counts then displacements (free it). */
@@ -519,53 +585,42 @@ static int vector_w_bytes(struct lark_comm *c, const char *call, const char *wha
     return MPI_SUCCESS;
 }
 
-int PMPI_Alltoallw(const void *sbuf, const int scounts[], const int sdispls[],
-                   const MPI_Datatype stypes[], void *rbuf, const int rcounts[],
-                   const int rdispls[], const MPI_Datatype rtypes[], MPI_Comm comm)
+int lark_coll_api_alltoallw(const void *sbuf, const int scounts[], const int sdispls[],
+                            const MPI_Datatype stypes[], void *rbuf, const int rcounts[],
+                            const int rdispls[], const MPI_Datatype rtypes[], MPI_Comm comm,
+                            const struct lark_coll_call *k)
 {
-    static const char call[] = "MPI_Alltoallw";
+    const char *call = k->name;
     struct lark_comm *c;
+    struct lark_sched ds, *s;
     size_t *sv = NULL, *rv = NULL;
-    void *copy = NULL;
-    int err = enter(call, comm, &c);
+    int err = enter_call(k, comm, &c);
     if (err == MPI_SUCCESS)
         err = vector_w_bytes(c, call, "the receive", rcounts, rdispls, rtypes, &rv);
     if (err == MPI_SUCCESS && sbuf != MPI_IN_PLACE)
         err = vector_w_bytes(c, call, "the send", scounts, sdispls, stypes, &sv);
+    if (err == MPI_SUCCESS)
+        err = begin(c, k, &ds, &s);
     if (err != MPI_SUCCESS) {
         free(rv);
+        free(sv);
         return err;
     }
-    int n = c->size;
-    if (sbuf == MPI_IN_PLACE) {
-        size_t end = 0;
-        for (int i = 0; i < n; i++)
-            if (rv[n + i] + rv[i] > end)
-                end = rv[n + i] + rv[i];
-        copy = lark_coll_alloc(end);
-        if (copy == NULL) {
-            free(rv);
-            return lark_err_raise(c, call, MPI_ERR_NO_MEM, "out of memory");
-        }
-        memcpy(copy, rbuf, end);
-        sbuf = copy;
-    }
-    int rc = lark_coll_alltoallv(sbuf, sv ? sv : rv, sv ? sv + n : rv + n, rbuf, rv, rv + n, c);
-    free(copy);
+    int rc = alltoall_bytes(s, sbuf, sv, rbuf, rv);
     free(sv);
     free(rv);
-    return done(c, call, rc);
+    return finish(c, k, s, rc);
 }
-LARK_API_ALIAS(Alltoallw)
 
-/* Reduce_scatter and Reduce_scatter_block share everything but how the
- * counts are given (rcounts, or `block` for everyone). */
-static int reduce_scatter_common(const char *call, const void *sbuf, void *rbuf, const int *rcounts,
-                                 int block, MPI_Datatype type, MPI_Op op, MPI_Comm comm)
+int lark_coll_api_reduce_scatter(const void *sbuf, void *rbuf, const int *rcounts, int block,
+                                 MPI_Datatype type, MPI_Op op, MPI_Comm comm,
+                                 const struct lark_coll_call *k)
 {
+    const char *call = k->name;
     struct lark_comm *c;
+    struct lark_sched ds, *s;
     struct lark_reduction red;
-    int err = enter(call, comm, &c);
+    int err = enter_call(k, comm, &c);
     if (err != MPI_SUCCESS)
         return err;
     int n = c->size;
@@ -587,38 +642,23 @@ static int reduce_scatter_common(const char *call, const void *sbuf, void *rbuf,
         err = make_reduction(c, call, (int)total, type, op, &red);
     if (err != MPI_SUCCESS)
         return err;
-    if (total == 0)
-        return MPI_SUCCESS;
     /* Counts in the reduction's elements (a contiguous type is `per` of them). */
-    size_t per = red.count / (size_t)total;
+    size_t per = total ? red.count / (size_t)total : 1;
     size_t *cnt = malloc((size_t)n * sizeof *cnt);
     if (cnt == NULL)
         return lark_err_raise(c, call, MPI_ERR_NO_MEM, "out of memory");
     for (int i = 0; i < n; i++)
         cnt[i] = (size_t)(rcounts ? rcounts[i] : block) * per;
-    int rc = lark_coll_reduce_scatter(sbuf == MPI_IN_PLACE ? rbuf : sbuf, rbuf, cnt, &red, c);
-    free(cnt);
-    return done(c, call, rc);
-}
-
-int PMPI_Reduce_scatter_block(const void *sbuf, void *rbuf, int rcount, MPI_Datatype type,
-                              MPI_Op op, MPI_Comm comm)
-{
-    return reduce_scatter_common("MPI_Reduce_scatter_block", sbuf, rbuf, NULL, rcount, type, op,
-                                 comm);
-}
-LARK_API_ALIAS(Reduce_scatter_block)
-
-int PMPI_Reduce_scatter(const void *sbuf, void *rbuf, const int rcounts[], MPI_Datatype type,
-                        MPI_Op op, MPI_Comm comm)
-{
-    if (rcounts == NULL) {
-        struct lark_comm *c = lark_comm_from_handle(comm);
-        return lark_err_raise(c, "MPI_Reduce_scatter", MPI_ERR_ARG, "recvcounts is NULL");
+    if ((err = begin(c, k, &ds, &s)) != MPI_SUCCESS) {
+        free(cnt);
+        return err;
     }
-    return reduce_scatter_common("MPI_Reduce_scatter", sbuf, rbuf, rcounts, 0, type, op, comm);
+    int rc = 0;
+    if (total > 0)
+        rc = lark_sched_reduce_scatter(s, sbuf == MPI_IN_PLACE ? rbuf : sbuf, rbuf, cnt, &red);
+    free(cnt);
+    return finish(c, k, s, rc);
 }
-LARK_API_ALIAS(Reduce_scatter)
 
 int PMPI_Reduce_local(const void *inbuf, void *inoutbuf, int count, MPI_Datatype type, MPI_Op op)
 {

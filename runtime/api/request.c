@@ -6,6 +6,7 @@
 
 #include "lark.h"
 #include "check.h"
+#include "coll/sched.h"
 #include "p2p.h"
 #include "progress.h"
 #include "request.h"
@@ -384,6 +385,10 @@ int PMPI_Request_free(MPI_Request *request)
     struct lark_request *r = lark_request_from_handle(*request);
     if (r == NULL)
         return lark_err_raise(NULL, "MPI_Request_free", MPI_ERR_REQUEST, "invalid request");
+    if (r->kind == LARK_REQ_COLL && (!r->persistent || r->active))
+        return lark_err_raise(r->comm, "MPI_Request_free", MPI_ERR_REQUEST,
+                              "the request of an active collective cannot be freed (the standard "
+                              "makes it erroneous); complete it with MPI_Wait or MPI_Test first");
     lark_lock();
     if (lark_request_done(r)) {
         lark_request_free(r);
@@ -457,7 +462,7 @@ static int start_one(const char *call, MPI_Request *request)
     if (r->active)
         return lark_err_raise(r->comm, call, MPI_ERR_REQUEST, "the request is already active");
     lark_lock();
-    int rc = lark_p2p_start(r);
+    int rc = r->kind == LARK_REQ_COLL ? lark_sched_start(r) : lark_p2p_start(r);
     lark_unlock();
     if (rc == LARK_ERR_NOMEM && r->mode == LARK_SEND_BUFFERED)
         return lark_err_raise(r->comm, call, MPI_ERR_BUFFER, "the attached buffer has no room");

@@ -10,53 +10,54 @@
 #include <string.h>
 
 #include "coll.h"
+#include "sched.h"
 
 #define ALLGATHER_RING_MIN (64 * 1024)
 
-static int allgather_ring(void *rbuf, const size_t *counts, const size_t *displs,
-                          struct lark_comm *comm)
+static int allgather_ring(struct lark_sched *s, void *rbuf, const size_t *counts,
+                          const size_t *displs)
 {
-    int n = comm->size, r = comm->rank, rc = 0;
+    int n = s->comm->size, r = s->comm->rank, rc = 0;
     char *p = rbuf;
-    for (int s = 0; s < n - 1 && rc == 0; s++) {
-        int sb = (r - s + n) % n, rb = (r - s - 1 + n) % n;
-        rc = lark_coll_sendrecv(p + displs[sb], counts[sb], (r + 1) % n, p + displs[rb], counts[rb],
-                                (r - 1 + n) % n, LARK_TAG_ALLGATHER, comm);
+    for (int k = 0; k < n - 1 && rc == 0; k++) {
+        int sb = (r - k + n) % n, rb = (r - k - 1 + n) % n;
+        rc = lark_sched_sendrecv(s, p + displs[sb], counts[sb], (r + 1) % n, p + displs[rb],
+                                 counts[rb], (r - 1 + n) % n, LARK_TAG_ALLGATHER);
     }
     return rc;
 }
 
-static int allgather_bruck(void *rbuf, size_t bytes, struct lark_comm *comm)
+static int allgather_bruck(struct lark_sched *s, void *rbuf, size_t bytes)
 {
-    int n = comm->size, r = comm->rank, rc = 0;
+    int n = s->comm->size, r = s->comm->rank, rc = 0;
     char *out = rbuf;
-    char *tmp = lark_coll_alloc((size_t)n * bytes);
+    char *tmp = lark_sched_tmp(s, -1, (size_t)n * bytes);
     if (tmp == NULL)
         return LARK_ERR_NOMEM;
     /* tmp[i] will hold the block of rank (r + i) mod n. */
-    memcpy(tmp, out + (size_t)r * bytes, bytes);
+    rc = lark_sched_copy(s, tmp, out + (size_t)r * bytes, bytes);
     for (int k = 1; k < n && rc == 0; k <<= 1) {
         size_t cnt = (size_t)(k < n - k ? k : n - k);
-        rc = lark_coll_sendrecv(tmp, cnt * bytes, (r - k + n) % n, tmp + (size_t)k * bytes,
-                                cnt * bytes, (r + k) % n, LARK_TAG_ALLGATHER, comm);
+        rc = lark_sched_sendrecv(s, tmp, cnt * bytes, (r - k + n) % n, tmp + (size_t)k * bytes,
+                                 cnt * bytes, (r + k) % n, LARK_TAG_ALLGATHER);
     }
-    if (rc == 0)
-        for (int i = 0; i < n; i++)
-            memcpy(out + (size_t)((r + i) % n) * bytes, tmp + (size_t)i * bytes, bytes);
-    free(tmp);
+    for (int i = 1; i < n && rc == 0; i++)
+        rc =
+            lark_sched_copy(s, out + (size_t)((r + i) % n) * bytes, tmp + (size_t)i * bytes, bytes);
+    lark_sched_tmp_put(s, -1, tmp);
     return rc;
 }
 
-int lark_coll_allgather(void *rbuf, size_t bytes, struct lark_comm *comm)
+int lark_sched_allgather(struct lark_sched *s, void *rbuf, size_t bytes)
 {
-    int n = comm->size;
+    int n = s->comm->size;
     if (n == 1 || bytes == 0)
         return 0;
     enum lark_coll_alg alg = lark_coll_forced("LARK_COLL_ALLGATHER");
     if (alg == LARK_ALG_AUTO)
         alg = bytes * (size_t)n >= ALLGATHER_RING_MIN ? LARK_ALG_2 : LARK_ALG_1;
     if (alg == LARK_ALG_1)
-        return allgather_bruck(rbuf, bytes, comm);
+        return allgather_bruck(s, rbuf, bytes);
     size_t *cd = malloc(2 * (size_t)n * sizeof *cd);
     if (cd == NULL)
         return LARK_ERR_NOMEM;
@@ -64,28 +65,30 @@ int lark_coll_allgather(void *rbuf, size_t bytes, struct lark_comm *comm)
         cd[i] = bytes;
         cd[n + i] = (size_t)i * bytes;
     }
-    int rc = allgather_ring(rbuf, cd, cd + n, comm);
+    int rc = allgather_ring(s, rbuf, cd, cd + n);
     free(cd);
     return rc;
 }
 
-int lark_coll_allgatherv(void *rbuf, const size_t *counts, const size_t *displs,
-                         struct lark_comm *comm)
+int lark_sched_allgatherv(struct lark_sched *s, void *rbuf, const size_t *counts,
+                          const size_t *displs)
 {
-    return comm->size == 1 ? 0 : allgather_ring(rbuf, counts, displs, comm);
+    return s->comm->size == 1 ? 0 : allgather_ring(s, rbuf, counts, displs);
 }
 
-int lark_coll_alltoallv(const void *sbuf, const size_t *scounts, const size_t *sdispls, void *rbuf,
-                        const size_t *rcounts, const size_t *rdispls, struct lark_comm *comm)
+int lark_sched_alltoallv(struct lark_sched *s, const void *sbuf, const size_t *scounts,
+                         const size_t *sdispls, void *rbuf, const size_t *rcounts,
+                         const size_t *rdispls)
 {
-    int n = comm->size, r = comm->rank, rc = 0;
+    int n = s->comm->size, r = s->comm->rank;
     const char *in = sbuf;
     char *out = rbuf;
-    memcpy(out + rdispls[r], in + sdispls[r], scounts[r] < rcounts[r] ? scounts[r] : rcounts[r]);
-    for (int s = 1; s < n && rc == 0; s++) {
-        int dst = (r + s) % n, src = (r - s + n) % n;
-        rc = lark_coll_sendrecv(in + sdispls[dst], scounts[dst], dst, out + rdispls[src],
-                                rcounts[src], src, LARK_TAG_ALLTOALL, comm);
+    int rc = lark_sched_copy(s, out + rdispls[r], in + sdispls[r],
+                             scounts[r] < rcounts[r] ? scounts[r] : rcounts[r]);
+    for (int k = 1; k < n && rc == 0; k++) {
+        int dst = (r + k) % n, src = (r - k + n) % n;
+        rc = lark_sched_sendrecv(s, in + sdispls[dst], scounts[dst], dst, out + rdispls[src],
+                                 rcounts[src], src, LARK_TAG_ALLTOALL);
     }
     return rc;
 }

@@ -15,16 +15,17 @@
 #include <string.h>
 
 #include "coll.h"
+#include "sched.h"
 #include "op.h"
 
 #define ALLREDUCE_RING_MIN (16 * 1024)
 
-static int allreduce_recursive_doubling(void *buf, const struct lark_reduction *red,
-                                        struct lark_comm *comm)
+static int allreduce_recursive_doubling(struct lark_sched *s, void *buf,
+                                        const struct lark_reduction *red)
 {
-    int n = comm->size, r = comm->rank, rc = 0;
+    int n = s->comm->size, r = s->comm->rank, rc = 0;
     size_t bytes = red->bytes;
-    char *tmp = lark_coll_scratch_get(comm, 0, bytes);
+    char *tmp = lark_sched_tmp(s, 0, bytes);
     if (tmp == NULL)
         return LARK_ERR_NOMEM;
 
@@ -35,12 +36,12 @@ static int allreduce_recursive_doubling(void *buf, const struct lark_reduction *
 
     if (r < 2 * rem) {
         if (r % 2 == 0) {
-            rc = lark_coll_send(buf, bytes, r + 1, LARK_TAG_ALLREDUCE, comm);
+            rc = lark_sched_send(s, buf, bytes, r + 1, LARK_TAG_ALLREDUCE);
             newrank = -1;
         } else {
-            rc = lark_coll_recv(tmp, bytes, r - 1, LARK_TAG_ALLREDUCE, comm);
-            if (rc == 0)
-                lark_op_apply(red->op, tmp, buf, red->count, red->type); /* buf = left op buf */
+            rc = lark_sched_recv(s, tmp, bytes, r - 1, LARK_TAG_ALLREDUCE);
+            if (rc == 0) /* buf = left op buf */
+                rc = lark_sched_combine(s, red->op, tmp, buf, red->count, red->type);
             newrank = r / 2;
         }
     } else {
@@ -51,26 +52,27 @@ static int allreduce_recursive_doubling(void *buf, const struct lark_reduction *
         for (int mask = 1; mask < pof2; mask <<= 1) {
             int np = newrank ^ mask;
             int partner = np < rem ? np * 2 + 1 : np + rem;
-            rc = lark_coll_sendrecv(buf, bytes, partner, tmp, bytes, partner, LARK_TAG_ALLREDUCE,
-                                    comm);
+            rc = lark_sched_sendrecv(s, buf, bytes, partner, tmp, bytes, partner,
+                                     LARK_TAG_ALLREDUCE);
+            if (rc == 0 && np < newrank) {
+                rc = lark_sched_combine(s, red->op, tmp, buf, red->count, red->type);
+            } else if (rc == 0) {
+                rc = lark_sched_combine(s, red->op, buf, tmp, red->count, red->type);
+                if (rc == 0)
+                    rc = lark_sched_copy(s, buf, tmp, bytes);
+            }
             if (rc != 0)
                 break;
-            if (np < newrank) {
-                lark_op_apply(red->op, tmp, buf, red->count, red->type);
-            } else {
-                lark_op_apply(red->op, buf, tmp, red->count, red->type);
-                memcpy(buf, tmp, bytes);
-            }
         }
     }
 
     if (rc == 0 && r < 2 * rem) {
         if (r % 2 == 0)
-            rc = lark_coll_recv(buf, bytes, r + 1, LARK_TAG_ALLREDUCE, comm);
+            rc = lark_sched_recv(s, buf, bytes, r + 1, LARK_TAG_ALLREDUCE);
         else
-            rc = lark_coll_send(buf, bytes, r - 1, LARK_TAG_ALLREDUCE, comm);
+            rc = lark_sched_send(s, buf, bytes, r - 1, LARK_TAG_ALLREDUCE);
     }
-    lark_coll_scratch_put(comm, 0, tmp);
+    lark_sched_tmp_put(s, 0, tmp);
     return rc;
 }
 
@@ -82,51 +84,54 @@ static void block(size_t count, int n, int i, size_t *first, size_t *len)
     *len = base + (ui < extra ? 1 : 0);
 }
 
-static int allreduce_ring(void *buf, const struct lark_reduction *red, struct lark_comm *comm)
+static int allreduce_ring(struct lark_sched *s, void *buf, const struct lark_reduction *red)
 {
-    int n = comm->size, r = comm->rank, rc = 0;
+    int n = s->comm->size, r = s->comm->rank, rc = 0;
     size_t esize = red->bytes / red->count;
     char *p = buf;
     int right = (r + 1) % n, left = (r - 1 + n) % n;
     size_t first, len, rfirst, rlen;
 
     block(red->count, n, 0, &first, &len); /* block 0 is the largest */
-    char *tmp = lark_coll_scratch_get(comm, 0, len * esize);
+    char *tmp = lark_sched_tmp(s, 0, len * esize);
     if (tmp == NULL)
         return LARK_ERR_NOMEM;
 
-    for (int s = 0; s < n - 1 && rc == 0; s++) {
-        block(red->count, n, (r - s + n) % n, &first, &len);
-        block(red->count, n, (r - s - 1 + n) % n, &rfirst, &rlen);
-        rc = lark_coll_sendrecv(p + first * esize, len * esize, right, tmp, rlen * esize, left,
-                                LARK_TAG_ALLREDUCE, comm);
+    for (int k = 0; k < n - 1 && rc == 0; k++) {
+        block(red->count, n, (r - k + n) % n, &first, &len);
+        block(red->count, n, (r - k - 1 + n) % n, &rfirst, &rlen);
+        rc = lark_sched_sendrecv(s, p + first * esize, len * esize, right, tmp, rlen * esize, left,
+                                 LARK_TAG_ALLREDUCE);
         if (rc == 0)
-            lark_op_apply(red->op, tmp, p + rfirst * esize, rlen, red->type);
+            rc = lark_sched_combine(s, red->op, tmp, p + rfirst * esize, rlen, red->type);
     }
-    for (int s = 0; s < n - 1 && rc == 0; s++) {
-        block(red->count, n, (r + 1 - s + n) % n, &first, &len);
-        block(red->count, n, (r - s + n) % n, &rfirst, &rlen);
-        rc = lark_coll_sendrecv(p + first * esize, len * esize, right, p + rfirst * esize,
-                                rlen * esize, left, LARK_TAG_ALLREDUCE, comm);
+    for (int k = 0; k < n - 1 && rc == 0; k++) {
+        block(red->count, n, (r + 1 - k + n) % n, &first, &len);
+        block(red->count, n, (r - k + n) % n, &rfirst, &rlen);
+        rc = lark_sched_sendrecv(s, p + first * esize, len * esize, right, p + rfirst * esize,
+                                 rlen * esize, left, LARK_TAG_ALLREDUCE);
     }
-    lark_coll_scratch_put(comm, 0, tmp);
+    lark_sched_tmp_put(s, 0, tmp);
     return rc;
 }
 
-static int allreduce_reduce_bcast(void *buf, const struct lark_reduction *red,
-                                  struct lark_comm *comm)
+static int allreduce_reduce_bcast(struct lark_sched *s, void *buf, const struct lark_reduction *red)
 {
-    char *tmp = lark_coll_alloc(red->bytes);
+    char *tmp = lark_sched_tmp(s, -1, red->bytes);
     if (tmp == NULL)
         return LARK_ERR_NOMEM;
-    memcpy(tmp, buf, red->bytes);
-    int rc = lark_coll_reduce(tmp, buf, red, 0, comm);
-    free(tmp);
-    return rc != 0 ? rc : lark_coll_bcast(buf, red->bytes, 0, comm);
+    int rc = lark_sched_copy(s, tmp, buf, red->bytes);
+    if (rc == 0)
+        rc = lark_sched_reduce(s, tmp, buf, red, 0);
+    if (rc == 0)
+        rc = lark_sched_bcast(s, buf, red->bytes, 0);
+    lark_sched_tmp_put(s, -1, tmp);
+    return rc;
 }
 
-int lark_coll_allreduce(void *buf, const struct lark_reduction *red, struct lark_comm *comm)
+int lark_sched_allreduce(struct lark_sched *s, void *buf, const struct lark_reduction *red)
 {
+    struct lark_comm *comm = s->comm;
     if (comm->size == 1 || red->count == 0)
         return 0;
     enum lark_coll_alg alg = lark_coll_forced("LARK_COLL_ALLREDUCE");
@@ -141,10 +146,10 @@ int lark_coll_allreduce(void *buf, const struct lark_reduction *red, struct lark
                   : LARK_ALG_1;
     switch (alg) {
     case LARK_ALG_2:
-        return allreduce_ring(buf, red, comm);
+        return allreduce_ring(s, buf, red);
     case LARK_ALG_3:
-        return allreduce_reduce_bcast(buf, red, comm);
+        return allreduce_reduce_bcast(s, buf, red);
     default:
-        return allreduce_recursive_doubling(buf, red, comm);
+        return allreduce_recursive_doubling(s, buf, red);
     }
 }

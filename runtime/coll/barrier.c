@@ -3,14 +3,15 @@
  * k each rank signals rank + 2^k and waits for rank - 2^k.  Works for any n.
  */
 #include "coll.h"
+#include "sched.h"
 
-int lark_coll_barrier(struct lark_comm *comm)
+int lark_sched_barrier(struct lark_sched *s)
 {
-    int n = comm->size, r = comm->rank;
-    char token = 0, sink;
+    static char token, sink; /* zero bytes move: never read or written */
+    int n = s->comm->size, r = s->comm->rank;
     for (int k = 1; k < n; k <<= 1) {
-        int rc = lark_coll_sendrecv(&token, 0, (r + k) % n, &sink, 0, (r - k + n) % n,
-                                    LARK_TAG_BARRIER, comm);
+        int rc = lark_sched_sendrecv(s, &token, 0, (r + k) % n, &sink, 0, (r - k + n) % n,
+                                     LARK_TAG_BARRIER);
         if (rc != 0)
             return rc;
     }

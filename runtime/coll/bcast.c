@@ -8,6 +8,7 @@
  * instead of log2(n)x.
  */
 #include "coll.h"
+#include "sched.h"
 
 #define BCAST_LONG_MSG (256 * 1024)
 
@@ -16,12 +17,12 @@ static int real_rank(int vr, int root, int n)
     return (vr + root) % n;
 }
 
-static int bcast_binomial(void *buf, size_t bytes, int root, struct lark_comm *comm)
+static int bcast_binomial(struct lark_sched *s, void *buf, size_t bytes, int root)
 {
-    int n = comm->size, vr = (comm->rank - root + n) % n, mask = 1, rc;
+    int n = s->comm->size, vr = (s->comm->rank - root + n) % n, mask = 1, rc;
     while (mask < n) {
         if (vr & mask) {
-            rc = lark_coll_recv(buf, bytes, real_rank(vr - mask, root, n), LARK_TAG_BCAST, comm);
+            rc = lark_sched_recv(s, buf, bytes, real_rank(vr - mask, root, n), LARK_TAG_BCAST);
             if (rc != 0)
                 return rc;
             break;
@@ -30,7 +31,7 @@ static int bcast_binomial(void *buf, size_t bytes, int root, struct lark_comm *c
     }
     for (mask >>= 1; mask > 0; mask >>= 1) {
         if (vr + mask < n) {
-            rc = lark_coll_send(buf, bytes, real_rank(vr + mask, root, n), LARK_TAG_BCAST, comm);
+            rc = lark_sched_send(s, buf, bytes, real_rank(vr + mask, root, n), LARK_TAG_BCAST);
             if (rc != 0)
                 return rc;
         }
@@ -45,9 +46,9 @@ static size_t piece_off(size_t bytes, size_t chunk, int i)
     return off < bytes ? off : bytes;
 }
 
-static int bcast_scatter_allgather(void *buf, size_t bytes, int root, struct lark_comm *comm)
+static int bcast_scatter_allgather(struct lark_sched *s, void *buf, size_t bytes, int root)
 {
-    int n = comm->size, vr = (comm->rank - root + n) % n, mask = 1, rc;
+    int n = s->comm->size, vr = (s->comm->rank - root + n) % n, mask = 1, rc;
     char *p = buf;
     size_t chunk = (bytes + (size_t)n - 1) / (size_t)n;
 
@@ -56,8 +57,7 @@ static int bcast_scatter_allgather(void *buf, size_t bytes, int root, struct lar
         if (vr & mask) {
             int end = vr + mask < n ? vr + mask : n;
             size_t lo = piece_off(bytes, chunk, vr), hi = piece_off(bytes, chunk, end);
-            rc = lark_coll_recv(p + lo, hi - lo, real_rank(vr - mask, root, n), LARK_TAG_BCAST,
-                                comm);
+            rc = lark_sched_recv(s, p + lo, hi - lo, real_rank(vr - mask, root, n), LARK_TAG_BCAST);
             if (rc != 0)
                 return rc;
             break;
@@ -69,7 +69,7 @@ static int bcast_scatter_allgather(void *buf, size_t bytes, int root, struct lar
         if (child < n) {
             int end = child + mask < n ? child + mask : n;
             size_t lo = piece_off(bytes, chunk, child), hi = piece_off(bytes, chunk, end);
-            rc = lark_coll_send(p + lo, hi - lo, real_rank(child, root, n), LARK_TAG_BCAST, comm);
+            rc = lark_sched_send(s, p + lo, hi - lo, real_rank(child, root, n), LARK_TAG_BCAST);
             if (rc != 0)
                 return rc;
         }
@@ -77,25 +77,26 @@ static int bcast_scatter_allgather(void *buf, size_t bytes, int root, struct lar
 
     /* Ring allgather of the pieces, in relative ranks. */
     int right = real_rank((vr + 1) % n, root, n), left = real_rank((vr - 1 + n) % n, root, n);
-    for (int s = 0; s < n - 1; s++) {
-        int sp = (vr - s + n) % n, rp = (vr - s - 1 + n) % n;
+    for (int k = 0; k < n - 1; k++) {
+        int sp = (vr - k + n) % n, rp = (vr - k - 1 + n) % n;
         size_t slo = piece_off(bytes, chunk, sp), shi = piece_off(bytes, chunk, sp + 1);
         size_t rlo = piece_off(bytes, chunk, rp), rhi = piece_off(bytes, chunk, rp + 1);
-        rc = lark_coll_sendrecv(p + slo, shi - slo, right, p + rlo, rhi - rlo, left, LARK_TAG_BCAST,
-                                comm);
+        rc = lark_sched_sendrecv(s, p + slo, shi - slo, right, p + rlo, rhi - rlo, left,
+                                 LARK_TAG_BCAST);
         if (rc != 0)
             return rc;
     }
     return 0;
 }
 
-int lark_coll_bcast(void *buf, size_t bytes, int root, struct lark_comm *comm)
+int lark_sched_bcast(struct lark_sched *s, void *buf, size_t bytes, int root)
 {
+    struct lark_comm *comm = s->comm;
     if (comm->size == 1 || bytes == 0)
         return 0;
     enum lark_coll_alg alg = lark_coll_forced("LARK_COLL_BCAST");
     if (alg == LARK_ALG_AUTO)
         alg = bytes >= BCAST_LONG_MSG && comm->size > 2 ? LARK_ALG_2 : LARK_ALG_1;
-    return alg == LARK_ALG_2 ? bcast_scatter_allgather(buf, bytes, root, comm)
-                             : bcast_binomial(buf, bytes, root, comm);
+    return alg == LARK_ALG_2 ? bcast_scatter_allgather(s, buf, bytes, root)
+                             : bcast_binomial(s, buf, bytes, root);
 }

@@ -1,5 +1,6 @@
 /*
- * coll.c -- the point-to-point glue under every collective algorithm, and
+ * coll.c -- the point-to-point glue under every collective algorithm, the
+ * blocking forms of the collectives (each runs its schedule directly), and
  * the environment switches that force an algorithm (for tests).
  *
  * Collective messages are bytes (MPI_BYTE) in the communicator's collective
@@ -16,6 +17,7 @@
 #include "p2p.h"
 #include "request.h"
 #include "runtime.h"
+#include "sched.h"
 
 static struct lark_datatype *byte_type(void)
 {
@@ -25,32 +27,162 @@ static struct lark_datatype *byte_type(void)
     return dt;
 }
 
-int lark_coll_sendrecv(const void *sbuf, size_t sbytes, int dst, void *rbuf, size_t rbytes, int src,
-                       int tag, struct lark_comm *comm)
+int lark_sched_sendrecv(struct lark_sched *s, const void *sbuf, size_t sbytes, int dst, void *rbuf,
+                        size_t rbytes, int src, int tag)
 {
-    struct lark_request *reqs[2] = {NULL, NULL};
-    int rc = 0;
-    lark_lock();
-    if (src != MPI_PROC_NULL)
-        rc = lark_p2p_irecv(rbuf, rbytes, byte_type(), src, tag, comm, LARK_CTX_COLL, &reqs[0]);
-    if (rc == 0 && dst != MPI_PROC_NULL)
-        rc = lark_p2p_isend(sbuf, sbytes, byte_type(), dst, tag, comm, LARK_CTX_COLL,
-                            LARK_SEND_STANDARD, &reqs[1]);
-    lark_unlock();
-    int wrc = lark_request_waitall(2, reqs, MPI_STATUSES_IGNORE);
+    int rc = lark_sched_irecv(s, rbuf, rbytes, src, tag);
+    if (rc == 0)
+        rc = lark_sched_isend(s, sbuf, sbytes, dst, tag);
+    int wrc = lark_sched_wait(s);
     return rc != 0 ? rc : wrc;
 }
 
-/* One-way steps (the trees of bcast, reduce, gather, scatter) take the
- * blocking point-to-point path directly: one request, no waitall. */
+/* One-way steps (the trees of bcast, reduce, gather, scatter): a direct
+ * schedule with nothing outstanding takes the blocking point-to-point path
+ * (one request, no waitall). */
+int lark_sched_send(struct lark_sched *s, const void *buf, size_t bytes, int dst, int tag)
+{
+    if (!s->record && s->nreqs == 0)
+        return lark_p2p_send(buf, bytes, byte_type(), dst, tag, s->comm, LARK_CTX_COLL);
+    int rc = lark_sched_isend(s, buf, bytes, dst, tag);
+    int wrc = lark_sched_wait(s);
+    return rc != 0 ? rc : wrc;
+}
+
+int lark_sched_recv(struct lark_sched *s, void *buf, size_t bytes, int src, int tag)
+{
+    if (!s->record && s->nreqs == 0)
+        return lark_p2p_recv(buf, bytes, byte_type(), src, tag, s->comm, LARK_CTX_COLL,
+                             MPI_STATUS_IGNORE);
+    int rc = lark_sched_irecv(s, buf, bytes, src, tag);
+    int wrc = lark_sched_wait(s);
+    return rc != 0 ? rc : wrc;
+}
+
+/* ---- blocking forms: a direct schedule on the stack ---- */
+
 int lark_coll_send(const void *buf, size_t bytes, int dst, int tag, struct lark_comm *comm)
 {
-    return lark_p2p_send(buf, bytes, byte_type(), dst, tag, comm, LARK_CTX_COLL);
+    struct lark_sched s;
+    lark_sched_direct(&s, comm);
+    return lark_sched_direct_end(&s, lark_sched_send(&s, buf, bytes, dst, tag));
 }
 
 int lark_coll_recv(void *buf, size_t bytes, int src, int tag, struct lark_comm *comm)
 {
-    return lark_p2p_recv(buf, bytes, byte_type(), src, tag, comm, LARK_CTX_COLL, MPI_STATUS_IGNORE);
+    struct lark_sched s;
+    lark_sched_direct(&s, comm);
+    return lark_sched_direct_end(&s, lark_sched_recv(&s, buf, bytes, src, tag));
+}
+
+int lark_coll_sendrecv(const void *sbuf, size_t sbytes, int dst, void *rbuf, size_t rbytes, int src,
+                       int tag, struct lark_comm *comm)
+{
+    struct lark_sched s;
+    lark_sched_direct(&s, comm);
+    return lark_sched_direct_end(
+        &s, lark_sched_sendrecv(&s, sbuf, sbytes, dst, rbuf, rbytes, src, tag));
+}
+
+int lark_coll_barrier(struct lark_comm *comm)
+{
+    struct lark_sched s;
+    lark_sched_direct(&s, comm);
+    return lark_sched_direct_end(&s, lark_sched_barrier(&s));
+}
+
+int lark_coll_bcast(void *buf, size_t bytes, int root, struct lark_comm *comm)
+{
+    struct lark_sched s;
+    lark_sched_direct(&s, comm);
+    return lark_sched_direct_end(&s, lark_sched_bcast(&s, buf, bytes, root));
+}
+
+int lark_coll_reduce(const void *sbuf, void *rbuf, const struct lark_reduction *red, int root,
+                     struct lark_comm *comm)
+{
+    struct lark_sched s;
+    lark_sched_direct(&s, comm);
+    return lark_sched_direct_end(&s, lark_sched_reduce(&s, sbuf, rbuf, red, root));
+}
+
+int lark_coll_allreduce(void *buf, const struct lark_reduction *red, struct lark_comm *comm)
+{
+    struct lark_sched s;
+    lark_sched_direct(&s, comm);
+    return lark_sched_direct_end(&s, lark_sched_allreduce(&s, buf, red));
+}
+
+int lark_coll_scan(const void *sbuf, void *buf, const struct lark_reduction *red, int exclusive,
+                   struct lark_comm *comm)
+{
+    struct lark_sched s;
+    lark_sched_direct(&s, comm);
+    return lark_sched_direct_end(&s, lark_sched_scan(&s, sbuf, buf, red, exclusive));
+}
+
+int lark_coll_reduce_scatter(const void *sbuf, void *rbuf, const size_t *counts,
+                             const struct lark_reduction *red, struct lark_comm *comm)
+{
+    struct lark_sched s;
+    lark_sched_direct(&s, comm);
+    return lark_sched_direct_end(&s, lark_sched_reduce_scatter(&s, sbuf, rbuf, counts, red));
+}
+
+int lark_coll_gather(const void *sbuf, void *rbuf, size_t bytes, int root, struct lark_comm *comm)
+{
+    struct lark_sched s;
+    lark_sched_direct(&s, comm);
+    return lark_sched_direct_end(&s, lark_sched_gather(&s, sbuf, rbuf, bytes, root));
+}
+
+int lark_coll_scatter(const void *sbuf, void *rbuf, size_t bytes, int root, struct lark_comm *comm)
+{
+    struct lark_sched s;
+    lark_sched_direct(&s, comm);
+    return lark_sched_direct_end(&s, lark_sched_scatter(&s, sbuf, rbuf, bytes, root));
+}
+
+int lark_coll_gatherv(const void *sbuf, size_t sbytes, void *rbuf, const size_t *rcounts,
+                      const size_t *rdispls, int root, struct lark_comm *comm)
+{
+    struct lark_sched s;
+    lark_sched_direct(&s, comm);
+    return lark_sched_direct_end(
+        &s, lark_sched_gatherv(&s, sbuf, sbytes, rbuf, rcounts, rdispls, root));
+}
+
+int lark_coll_scatterv(const void *sbuf, const size_t *scounts, const size_t *sdispls, void *rbuf,
+                       size_t rbytes, int root, struct lark_comm *comm)
+{
+    struct lark_sched s;
+    lark_sched_direct(&s, comm);
+    return lark_sched_direct_end(
+        &s, lark_sched_scatterv(&s, sbuf, scounts, sdispls, rbuf, rbytes, root));
+}
+
+int lark_coll_allgather(void *rbuf, size_t bytes, struct lark_comm *comm)
+{
+    struct lark_sched s;
+    lark_sched_direct(&s, comm);
+    return lark_sched_direct_end(&s, lark_sched_allgather(&s, rbuf, bytes));
+}
+
+int lark_coll_allgatherv(void *rbuf, const size_t *counts, const size_t *displs,
+                         struct lark_comm *comm)
+{
+    struct lark_sched s;
+    lark_sched_direct(&s, comm);
+    return lark_sched_direct_end(&s, lark_sched_allgatherv(&s, rbuf, counts, displs));
+}
+
+int lark_coll_alltoallv(const void *sbuf, const size_t *scounts, const size_t *sdispls, void *rbuf,
+                        const size_t *rcounts, const size_t *rdispls, struct lark_comm *comm)
+{
+    struct lark_sched s;
+    lark_sched_direct(&s, comm);
+    return lark_sched_direct_end(
+        &s, lark_sched_alltoallv(&s, sbuf, scounts, sdispls, rbuf, rcounts, rdispls));
 }
 
 /* Names accepted per variable, in enum order (LARK_ALG_1, _2, _3). */

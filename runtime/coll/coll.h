@@ -8,8 +8,13 @@
  * (buffer, count, datatype) into byte counts, and reductions into
  * (element type, element count) for op.c.
  *
+ * Each algorithm is written once, as a schedule (sched.h): lark_sched_X
+ * runs it at once on a direct schedule (the blocking collectives) or
+ * records it for the nonblocking and persistent ones.  The lark_coll_X
+ * forms are the blocking calls for code outside runtime/coll.
+ *
  * Every function here is called WITHOUT the runtime lock held (they take it
- * around each post) and blocks until its part of the collective is done.
+ * around each post); direct ones block until their part is done.
  * Returns 0 or an internal error (< 0, lark.h).
  */
 #ifndef LARK_COLL_H_INCLUDED
@@ -68,15 +73,55 @@ struct lark_reduction {
     int commutes;
 };
 
+/* Tags of the fixed tags above fit in LARK_TAG_BITS bits; a recorded
+ * schedule's run adds its sequence number above them (sched.h). */
+#define LARK_TAG_BITS 6
+/* The next sequence number for a run of a recorded schedule on comm:
+ * 1 .. 2^24-1, then wrapping to 1 (scratch.c).  Runtime lock held. */
+uint32_t lark_coll_next_seq(struct lark_comm *comm);
+
+struct lark_sched;
+
 /* ---- point-to-point in the collective context (coll.c) ---- */
+/* A send / receive / both at once, done before the next step (a direct
+ * schedule blocks in them).  Either peer of sendrecv may be MPI_PROC_NULL
+ * to skip that half. */
+int lark_sched_send(struct lark_sched *s, const void *buf, size_t bytes, int dst, int tag);
+int lark_sched_recv(struct lark_sched *s, void *buf, size_t bytes, int src, int tag);
+int lark_sched_sendrecv(struct lark_sched *s, const void *sbuf, size_t sbytes, int dst, void *rbuf,
+                        size_t rbytes, int src, int tag);
+/* The same, blocking, for code outside runtime/coll (no schedule). */
 int lark_coll_send(const void *buf, size_t bytes, int dst, int tag, struct lark_comm *comm);
 int lark_coll_recv(void *buf, size_t bytes, int src, int tag, struct lark_comm *comm);
-/* Send to dst and receive from src at the same time (either may be
- * MPI_PROC_NULL to skip that half). */
 int lark_coll_sendrecv(const void *sbuf, size_t sbytes, int dst, void *rbuf, size_t rbytes, int src,
                        int tag, struct lark_comm *comm);
 
-/* ---- algorithms ---- */
+/* ---- algorithms, as schedules (sched.h): lark_sched_X(s, ...) adds
+ * collective X to s, or runs it when s is direct.  Same arguments as the
+ * blocking lark_coll_X(..., comm) below, which run them directly. ---- */
+int lark_sched_barrier(struct lark_sched *s);
+int lark_sched_bcast(struct lark_sched *s, void *buf, size_t bytes, int root);
+int lark_sched_reduce(struct lark_sched *s, const void *sbuf, void *rbuf,
+                      const struct lark_reduction *red, int root);
+int lark_sched_allreduce(struct lark_sched *s, void *buf, const struct lark_reduction *red);
+int lark_sched_scan(struct lark_sched *s, const void *sbuf, void *buf,
+                    const struct lark_reduction *red, int exclusive);
+int lark_sched_reduce_scatter(struct lark_sched *s, const void *sbuf, void *rbuf,
+                              const size_t *counts, const struct lark_reduction *red);
+int lark_sched_gather(struct lark_sched *s, const void *sbuf, void *rbuf, size_t bytes, int root);
+int lark_sched_scatter(struct lark_sched *s, const void *sbuf, void *rbuf, size_t bytes, int root);
+int lark_sched_gatherv(struct lark_sched *s, const void *sbuf, size_t sbytes, void *rbuf,
+                       const size_t *rcounts, const size_t *rdispls, int root);
+int lark_sched_scatterv(struct lark_sched *s, const void *sbuf, const size_t *scounts,
+                        const size_t *sdispls, void *rbuf, size_t rbytes, int root);
+int lark_sched_allgather(struct lark_sched *s, void *rbuf, size_t bytes);
+int lark_sched_allgatherv(struct lark_sched *s, void *rbuf, const size_t *counts,
+                          const size_t *displs);
+int lark_sched_alltoallv(struct lark_sched *s, const void *sbuf, const size_t *scounts,
+                         const size_t *sdispls, void *rbuf, const size_t *rcounts,
+                         const size_t *rdispls);
+
+/* ---- blocking forms (run the schedule code directly) ---- */
 int lark_coll_barrier(struct lark_comm *comm);
 int lark_coll_bcast(void *buf, size_t bytes, int root, struct lark_comm *comm);
 /* Reduce: sbuf (never MPI_IN_PLACE here: the API layer copies) into rbuf at

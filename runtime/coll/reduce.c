@@ -13,15 +13,17 @@
 #include <string.h>
 
 #include "coll.h"
+#include "sched.h"
 #include "op.h"
 
 /* Large commutative reductions: reduce-scatter around the ring (each rank
  * ends with one reduced block), then gather the blocks at the root.  Every
  * rank moves about 2x the vector instead of log2(n)x up the tree, and the
  * arithmetic is spread over all ranks. */
-static int reduce_scatter_gather(const void *sbuf, void *rbuf, const struct lark_reduction *red,
-                                 int root, struct lark_comm *comm)
+static int reduce_scatter_gather(struct lark_sched *s, const void *sbuf, void *rbuf,
+                                 const struct lark_reduction *red, int root)
 {
+    struct lark_comm *comm = s->comm;
     int n = comm->size, rc = 0;
     size_t esize = red->bytes / red->count;
     size_t *cnt = lark_coll_alloc(3 * (size_t)n * sizeof *cnt);
@@ -34,21 +36,22 @@ static int reduce_scatter_gather(const void *sbuf, void *rbuf, const struct lark
         displs[i] = off;
         off += bytes[i];
     }
-    char *mine = lark_coll_alloc(bytes[comm->rank]);
+    char *mine = lark_sched_tmp(s, -1, bytes[comm->rank]);
     if (mine == NULL)
         rc = LARK_ERR_NOMEM;
     if (rc == 0)
-        rc = lark_coll_reduce_scatter(sbuf, mine, cnt, red, comm);
+        rc = lark_sched_reduce_scatter(s, sbuf, mine, cnt, red);
     if (rc == 0)
-        rc = lark_coll_gatherv(mine, bytes[comm->rank], rbuf, bytes, displs, root, comm);
-    free(mine);
+        rc = lark_sched_gatherv(s, mine, bytes[comm->rank], rbuf, bytes, displs, root);
+    lark_sched_tmp_put(s, -1, mine);
     free(cnt);
     return rc;
 }
 
-int lark_coll_reduce(const void *sbuf, void *rbuf, const struct lark_reduction *red, int root,
-                     struct lark_comm *comm)
+int lark_sched_reduce(struct lark_sched *s, const void *sbuf, void *rbuf,
+                      const struct lark_reduction *red, int root)
 {
+    struct lark_comm *comm = s->comm;
     enum lark_coll_alg alg = lark_coll_forced("LARK_COLL_REDUCE");
     /* The ring needs a commutative predefined op (fixed-size elements,
      * combined in ring order) and at least one element per rank. */
@@ -63,18 +66,15 @@ int lark_coll_reduce(const void *sbuf, void *rbuf, const struct lark_reduction *
     if (alg == LARK_ALG_AUTO)
         alg = LARK_ALG_1;
     if (alg == LARK_ALG_2 && rsg_ok)
-        return reduce_scatter_gather(sbuf, rbuf, red, root, comm);
+        return reduce_scatter_gather(s, sbuf, rbuf, red, root);
 
     int n = comm->size, rc = 0;
     int tree_root = red->commutes ? root : 0;
     int vr = (comm->rank - tree_root + n) % n;
     size_t bytes = red->bytes;
 
-    if (n == 1) {
-        if (sbuf != rbuf)
-            memcpy(rbuf, sbuf, bytes);
-        return 0;
-    }
+    if (n == 1)
+        return lark_sched_copy(s, rbuf, sbuf, bytes);
     /* acc: what this rank has combined so far; it starts as the user's own
      * buffer (read only) and moves to scratch once a child's partial has
      * been folded in.  A leaf never copies: it sends sbuf itself. */
@@ -82,14 +82,14 @@ int lark_coll_reduce(const void *sbuf, void *rbuf, const struct lark_reduction *
     char *a = NULL, *b = NULL; /* scratch, got when the first child sends */
     for (int mask = 1; mask < n; mask <<= 1) {
         if (vr & mask) {
-            rc = lark_coll_send(acc, bytes, (vr - mask + tree_root) % n, LARK_TAG_REDUCE, comm);
+            rc = lark_sched_send(s, acc, bytes, (vr - mask + tree_root) % n, LARK_TAG_REDUCE);
             break;
         }
         if (vr + mask >= n)
             continue;
         if (a == NULL) {
-            a = lark_coll_scratch_get(comm, 0, bytes);
-            b = lark_coll_scratch_get(comm, 1, bytes);
+            a = lark_sched_tmp(s, 0, bytes);
+            b = lark_sched_tmp(s, 1, bytes);
             if (a == NULL || b == NULL) {
                 rc = LARK_ERR_NOMEM;
                 break;
@@ -103,36 +103,35 @@ int lark_coll_reduce(const void *sbuf, void *rbuf, const struct lark_reduction *
                 for (int m = mask; m < n; m <<= 1)
                     children += vr + m < n;
                 if (children % 2 == 1) {
-                    lark_coll_scratch_put(comm, 0, a);
+                    lark_sched_tmp_put(s, 0, a);
                     a = rbuf;
                 } else {
-                    lark_coll_scratch_put(comm, 1, b);
+                    lark_sched_tmp_put(s, 1, b);
                     b = rbuf;
                 }
             }
         }
         char *tmp = acc == a ? b : a;
-        rc = lark_coll_recv(tmp, bytes, (vr + mask + tree_root) % n, LARK_TAG_REDUCE, comm);
+        rc = lark_sched_recv(s, tmp, bytes, (vr + mask + tree_root) % n, LARK_TAG_REDUCE);
+        /* tmp = acc op tmp: the lower ranks' partial on the left. */
+        if (rc == 0)
+            rc = lark_sched_combine(s, red->op, acc, tmp, red->count, red->type);
         if (rc != 0)
             break;
-        /* tmp = acc op tmp: the lower ranks' partial on the left. */
-        lark_op_apply(red->op, acc, tmp, red->count, red->type);
         acc = tmp;
     }
     if (rc == 0 && vr == 0) {
         /* acc holds the result at the tree's root. */
-        if (comm->rank == root) {
-            if (acc != rbuf)
-                memcpy(rbuf, acc, bytes);
-        } else {
-            rc = lark_coll_send(acc, bytes, root, LARK_TAG_REDUCE, comm);
-        }
+        if (comm->rank == root)
+            rc = lark_sched_copy(s, rbuf, acc, bytes);
+        else
+            rc = lark_sched_send(s, acc, bytes, root, LARK_TAG_REDUCE);
     } else if (rc == 0 && comm->rank == root && tree_root != root) {
-        rc = lark_coll_recv(rbuf, bytes, tree_root, LARK_TAG_REDUCE, comm);
+        rc = lark_sched_recv(s, rbuf, bytes, tree_root, LARK_TAG_REDUCE);
     }
     if (a != rbuf)
-        lark_coll_scratch_put(comm, 0, a);
+        lark_sched_tmp_put(s, 0, a);
     if (b != rbuf)
-        lark_coll_scratch_put(comm, 1, b);
+        lark_sched_tmp_put(s, 1, b);
     return rc;
 }

@@ -14,24 +14,23 @@
 #include <string.h>
 
 #include "coll.h"
+#include "sched.h"
 #include "op.h"
 
-int lark_coll_reduce_scatter(const void *sbuf, void *rbuf, const size_t *counts,
-                             const struct lark_reduction *red, struct lark_comm *comm)
+int lark_sched_reduce_scatter(struct lark_sched *s, const void *sbuf, void *rbuf,
+                              const size_t *counts, const struct lark_reduction *red)
 {
-    int n = comm->size, r = comm->rank, rc = 0;
+    int n = s->comm->size, r = s->comm->rank, rc = 0;
     size_t esize = red->count ? red->bytes / red->count : 0;
     bool ring = red->commutes && lark_op_is_predefined(red->op) && n > 1;
     size_t *off = lark_coll_alloc((size_t)n * sizeof *off);
     /* The ring calls no other collective, so its copy may live in scratch;
      * the allreduce path uses the scratch slots itself: malloc there. */
-    char *work = ring ? lark_coll_scratch_get(comm, 1, red->bytes) : lark_coll_alloc(red->bytes);
+    int wslot = ring ? 1 : -1;
+    char *work = lark_sched_tmp(s, wslot, red->bytes);
     if (off == NULL || work == NULL) {
         free(off);
-        if (ring)
-            lark_coll_scratch_put(comm, 1, work);
-        else
-            free(work);
+        lark_sched_tmp_put(s, wslot, work);
         return LARK_ERR_NOMEM;
     }
     size_t maxblk = 0, o = 0;
@@ -41,30 +40,28 @@ int lark_coll_reduce_scatter(const void *sbuf, void *rbuf, const size_t *counts,
         if (counts[i] > maxblk)
             maxblk = counts[i];
     }
-    memcpy(work, sbuf, red->bytes);
+    rc = lark_sched_copy(s, work, sbuf, red->bytes);
 
-    if (!ring) {
-        rc = lark_coll_allreduce(work, red, comm);
-    } else {
-        char *tmp = lark_coll_scratch_get(comm, 0, maxblk * esize);
+    if (rc == 0 && !ring) {
+        rc = lark_sched_allreduce(s, work, red);
+    } else if (rc == 0) {
+        char *tmp = lark_sched_tmp(s, 0, maxblk * esize);
         if (tmp == NULL)
             rc = LARK_ERR_NOMEM;
         int right = (r + 1) % n, left = (r - 1 + n) % n;
-        for (int s = 0; s < n - 1 && rc == 0; s++) {
-            int sb = ((r - s - 1) % n + n) % n, rb = ((r - s - 2) % n + n) % n;
-            rc = lark_coll_sendrecv(work + off[sb] * esize, counts[sb] * esize, right, tmp,
-                                    counts[rb] * esize, left, LARK_TAG_REDUCE_SCATTER, comm);
+        for (int k = 0; k < n - 1 && rc == 0; k++) {
+            int sb = ((r - k - 1) % n + n) % n, rb = ((r - k - 2) % n + n) % n;
+            rc = lark_sched_sendrecv(s, work + off[sb] * esize, counts[sb] * esize, right, tmp,
+                                     counts[rb] * esize, left, LARK_TAG_REDUCE_SCATTER);
             if (rc == 0)
-                lark_op_apply(red->op, tmp, work + off[rb] * esize, counts[rb], red->type);
+                rc = lark_sched_combine(s, red->op, tmp, work + off[rb] * esize, counts[rb],
+                                        red->type);
         }
-        lark_coll_scratch_put(comm, 0, tmp);
+        lark_sched_tmp_put(s, 0, tmp);
     }
     if (rc == 0)
-        memmove(rbuf, work + off[r] * esize, counts[r] * esize);
-    if (ring)
-        lark_coll_scratch_put(comm, 1, work);
-    else
-        free(work);
+        rc = lark_sched_copy(s, rbuf, work + off[r] * esize, counts[r] * esize);
+    lark_sched_tmp_put(s, wslot, work);
     free(off);
     return rc;
 }

@@ -11,49 +11,51 @@
 #include <string.h>
 
 #include "coll.h"
-#include "op.h"
+#include "sched.h"
 
-int lark_coll_scan(const void *sbuf, void *buf, const struct lark_reduction *red, int exclusive,
-                   struct lark_comm *comm)
+int lark_sched_scan(struct lark_sched *s, const void *sbuf, void *buf,
+                    const struct lark_reduction *red, int exclusive)
 {
-    int n = comm->size, r = comm->rank, rc = 0;
+    int n = s->comm->size, r = s->comm->rank, rc = 0;
     size_t bytes = red->bytes;
-    char *partial = lark_coll_alloc(bytes), *tmp = lark_coll_alloc(bytes);
+    char *partial = lark_sched_tmp(s, -1, bytes), *tmp = lark_sched_tmp(s, -1, bytes);
     if (partial == NULL || tmp == NULL) {
-        free(partial);
-        free(tmp);
+        lark_sched_tmp_put(s, -1, partial);
+        lark_sched_tmp_put(s, -1, tmp);
         return LARK_ERR_NOMEM;
     }
-    memcpy(partial, sbuf, bytes);
+    rc = lark_sched_copy(s, partial, sbuf, bytes);
     /* Exscan: buf is written only once a lower rank's partial arrives, so
      * rank 0's buffer is never touched (it may be NULL or read-only). */
     bool have_result = !exclusive;
-    if (!exclusive && sbuf != buf)
-        memcpy(buf, sbuf, bytes);
+    if (rc == 0 && !exclusive)
+        rc = lark_sched_copy(s, buf, sbuf, bytes);
 
     for (int mask = 1; mask < n && rc == 0; mask <<= 1) {
         int peer = r ^ mask;
         if (peer >= n)
             continue;
-        rc = lark_coll_sendrecv(partial, bytes, peer, tmp, bytes, peer, LARK_TAG_SCAN, comm);
+        rc = lark_sched_sendrecv(s, partial, bytes, peer, tmp, bytes, peer, LARK_TAG_SCAN);
         if (rc != 0)
             break;
         if (peer < r) {
             /* tmp covers ranks below ours: result = tmp op result. */
             if (have_result) {
-                lark_op_apply(red->op, tmp, buf, red->count, red->type);
+                rc = lark_sched_combine(s, red->op, tmp, buf, red->count, red->type);
             } else {
-                memcpy(buf, tmp, bytes);
+                rc = lark_sched_copy(s, buf, tmp, bytes);
                 have_result = true;
             }
-            lark_op_apply(red->op, tmp, partial, red->count, red->type);
+            if (rc == 0)
+                rc = lark_sched_combine(s, red->op, tmp, partial, red->count, red->type);
         } else {
             /* tmp covers ranks above: partial = partial op tmp. */
-            lark_op_apply(red->op, partial, tmp, red->count, red->type);
-            memcpy(partial, tmp, bytes);
+            rc = lark_sched_combine(s, red->op, partial, tmp, red->count, red->type);
+            if (rc == 0)
+                rc = lark_sched_copy(s, partial, tmp, bytes);
         }
     }
-    free(partial);
-    free(tmp);
+    lark_sched_tmp_put(s, -1, partial);
+    lark_sched_tmp_put(s, -1, tmp);
     return rc;
 }

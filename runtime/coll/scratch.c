@@ -7,6 +7,11 @@
  * communicator's destroy hook (MPI_Comm_free, or MPI_Finalize for WORLD and
  * SELF); larger ones are allocated per call.  MPI forbids two collectives
  * on one communicator at the same time, so no lock is needed.
+ *
+ * It also numbers the runs of recorded schedules (nonblocking and
+ * persistent collectives) on the communicator: the number goes into their
+ * tags (sched.h).  Every rank starts those in the same order, so the
+ * numbers agree.
  */
 #include <stdlib.h>
 
@@ -18,6 +23,7 @@
 struct coll_state {
     void *buf[SCRATCH_SLOTS];
     size_t cap[SCRATCH_SLOTS];
+    uint32_t seq; /* the last run's sequence number (lark_coll_next_seq) */
 };
 
 static void destroy(struct lark_comm *comm)
@@ -31,18 +37,38 @@ static void destroy(struct lark_comm *comm)
     comm->coll = NULL;
 }
 
-void *lark_coll_scratch_get(struct lark_comm *comm, int slot, size_t bytes)
+/* The communicator's collective state, made on first use (NULL when out
+ * of memory). */
+static struct coll_state *state(struct lark_comm *comm)
 {
-    if (bytes > SCRATCH_KEEP || slot < 0 || slot >= SCRATCH_SLOTS)
-        return lark_coll_alloc(bytes);
     struct coll_state *st = comm->coll;
     if (st == NULL) {
-        st = calloc(1, sizeof *st);
+        st = calloc(1, sizeof *st); /* freed by destroy() */
         if (st == NULL)
             return NULL;
         comm->coll = st;
         comm->destroy_hook = destroy;
     }
+    return st;
+}
+
+uint32_t lark_coll_next_seq(struct lark_comm *comm)
+{
+    struct coll_state *st = state(comm);
+    if (st == NULL)
+        return 1; /* out of memory: still a tag no blocking collective uses */
+    if (++st->seq >= (UINT32_C(1) << 24))
+        st->seq = 1;
+    return st->seq;
+}
+
+void *lark_coll_scratch_get(struct lark_comm *comm, int slot, size_t bytes)
+{
+    if (bytes > SCRATCH_KEEP || slot < 0 || slot >= SCRATCH_SLOTS)
+        return lark_coll_alloc(bytes);
+    struct coll_state *st = state(comm);
+    if (st == NULL)
+        return NULL;
     if (st->cap[slot] < bytes || st->buf[slot] == NULL) {
         void *p = lark_coll_alloc(bytes);
         if (p == NULL)

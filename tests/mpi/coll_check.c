@@ -6,6 +6,10 @@
  * several types and ops, MPI_IN_PLACE, and a non-commutative user op.
  *
  * Run with any number of ranks; exits non-zero on the first wrong answer.
+ * With the argument "nb" every collective runs as its nonblocking form
+ * (MPI_Ibcast + MPI_Wait), with "persistent" as its persistent form
+ * (MPI_Bcast_init + MPI_Start + MPI_Wait + MPI_Request_free): the same
+ * checks then cover all three forms.
  */
 #include <mpi.h>
 #include <stdio.h>
@@ -21,6 +25,39 @@ static long val(int r, long i)
 {
     return (r + 1) * 1000 + (i % 977) - 400;
 }
+
+/* Which form the collectives run in (see the file comment). */
+static enum { BLOCKING, NONBLOCKING, PERSISTENT } form;
+static MPI_Request coll_req = MPI_REQUEST_NULL;
+
+/* After MPI_X / MPI_IX / MPI_X_init: complete the collective. */
+static void coll_finish(int rc)
+{
+    CHECK(rc == MPI_SUCCESS, "collective call failed: %d", rc);
+    if (form == PERSISTENT) {
+        CHECK(coll_req != MPI_REQUEST_NULL, "persistent init gave a null request");
+        MPI_Start(&coll_req);
+    }
+    if (form != BLOCKING) {
+        MPI_Status st;
+        MPI_Wait(&coll_req, &st);
+    }
+    if (form == PERSISTENT) {
+        CHECK(coll_req != MPI_REQUEST_NULL, "a persistent request was freed by MPI_Wait");
+        MPI_Request_free(&coll_req);
+    }
+    CHECK(coll_req == MPI_REQUEST_NULL, "request not reset");
+}
+
+#if MPI_VERSION >= 4
+#define COLL_INIT(B, ...) B##_init(__VA_ARGS__, MPI_INFO_NULL, &coll_req)
+#else
+#define COLL_INIT(B, ...) MPI_ERR_OTHER
+#endif
+#define COLL(B, I, ...)                                                                            \
+    coll_finish(form == BLOCKING      ? B(__VA_ARGS__)                                             \
+                : form == NONBLOCKING ? I(__VA_ARGS__, &coll_req)                                  \
+                                      : COLL_INIT(B, __VA_ARGS__))
 
 static const int counts[] = {0, 1, 7, 1000, 70000};
 #define NCOUNTS ((int)(sizeof counts / sizeof counts[0]))
@@ -84,9 +121,9 @@ static void check_inplace(MPI_Comm comm, const char *what)
     for (int i = 0; i < size * k; i++)
         buf[i] = rank == root && i / k != root ? -1 : rank * 100 + i % k;
     if (rank == root)
-        MPI_Gather(MPI_IN_PLACE, k, MPI_INT, buf, k, MPI_INT, root, comm);
+        COLL(MPI_Gather, MPI_Igather, MPI_IN_PLACE, k, MPI_INT, buf, k, MPI_INT, root, comm);
     else
-        MPI_Gather(buf, k, MPI_INT, NULL, k, MPI_INT, root, comm);
+        COLL(MPI_Gather, MPI_Igather, buf, k, MPI_INT, NULL, k, MPI_INT, root, comm);
     if (rank == root)
         for (int i = 0; i < size * k; i++)
             CHECK(buf[i] == (i / k) * 100 + i % k, "%s gather in place [%d] = %d", what, i, buf[i]);
@@ -95,9 +132,9 @@ static void check_inplace(MPI_Comm comm, const char *what)
     for (int i = 0; i < size * k; i++)
         buf[i] = rank == root ? 7000 + i : -1;
     if (rank == root)
-        MPI_Scatter(buf, k, MPI_INT, MPI_IN_PLACE, k, MPI_INT, root, comm);
+        COLL(MPI_Scatter, MPI_Iscatter, buf, k, MPI_INT, MPI_IN_PLACE, k, MPI_INT, root, comm);
     else
-        MPI_Scatter(NULL, k, MPI_INT, buf, k, MPI_INT, root, comm);
+        COLL(MPI_Scatter, MPI_Iscatter, NULL, k, MPI_INT, buf, k, MPI_INT, root, comm);
     for (int j = 0; j < k; j++) {
         int got = rank == root ? buf[root * k + j] : buf[j];
         CHECK(got == 7000 + rank * k + j, "%s scatter in place: %d", what, got);
@@ -106,7 +143,7 @@ static void check_inplace(MPI_Comm comm, const char *what)
     /* Allgather and allgatherv in place. */
     for (int i = 0; i < size * k; i++)
         buf[i] = i / k == rank ? rank * 10 + i % k : -1;
-    MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, k, MPI_INT, comm);
+    COLL(MPI_Allgather, MPI_Iallgather, MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, k, MPI_INT, comm);
     for (int i = 0; i < size * k; i++)
         CHECK(buf[i] == (i / k) * 10 + i % k, "%s allgather in place [%d]", what, i);
     int *cnt = malloc((size_t)size * sizeof(int)), *dsp = malloc((size_t)size * sizeof(int));
@@ -120,7 +157,8 @@ static void check_inplace(MPI_Comm comm, const char *what)
     for (int i = 0; i < size; i++)
         for (int j = 0; j < cnt[i]; j++)
             v[dsp[i] + j] = i == rank ? i * 10 + j : -1;
-    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, v, cnt, dsp, MPI_INT, comm);
+    COLL(MPI_Allgatherv, MPI_Iallgatherv, MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, v, cnt, dsp, MPI_INT,
+         comm);
     for (int i = 0; i < size; i++)
         for (int j = 0; j < cnt[i]; j++)
             CHECK(v[dsp[i] + j] == i * 10 + j, "%s allgatherv in place", what);
@@ -128,17 +166,17 @@ static void check_inplace(MPI_Comm comm, const char *what)
     /* Alltoall in place: block s of rank r becomes block r of rank s. */
     for (int i = 0; i < size * k; i++)
         buf[i] = rank * 1000 + (i / k) * 10 + i % k;
-    MPI_Alltoall(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, k, MPI_INT, comm);
+    COLL(MPI_Alltoall, MPI_Ialltoall, MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, k, MPI_INT, comm);
     for (int i = 0; i < size * k; i++)
         CHECK(buf[i] == (i / k) * 1000 + rank * 10 + i % k, "%s alltoall in place [%d] = %d", what,
               i, buf[i]);
 
     /* Scan and exscan in place. */
     int sv = rank + 1;
-    MPI_Scan(MPI_IN_PLACE, &sv, 1, MPI_INT, MPI_SUM, comm);
+    COLL(MPI_Scan, MPI_Iscan, MPI_IN_PLACE, &sv, 1, MPI_INT, MPI_SUM, comm);
     CHECK(sv == (rank + 1) * (rank + 2) / 2, "%s scan in place: %d", what, sv);
     sv = rank + 1;
-    MPI_Exscan(MPI_IN_PLACE, &sv, 1, MPI_INT, MPI_SUM, comm);
+    COLL(MPI_Exscan, MPI_Iexscan, MPI_IN_PLACE, &sv, 1, MPI_INT, MPI_SUM, comm);
     if (rank > 0)
         CHECK(sv == rank * (rank + 1) / 2, "%s exscan in place: %d", what, sv);
 
@@ -147,7 +185,8 @@ static void check_inplace(MPI_Comm comm, const char *what)
     long *rv = malloc((size_t)size * big * sizeof(long));
     for (int i = 0; i < size * big; i++)
         rv[i] = (long)i * (rank + 1);
-    MPI_Reduce_scatter_block(MPI_IN_PLACE, rv, big, MPI_LONG, MPI_SUM, comm);
+    COLL(MPI_Reduce_scatter_block, MPI_Ireduce_scatter_block, MPI_IN_PLACE, rv, big, MPI_LONG,
+         MPI_SUM, comm);
     for (int j = 0; j < big; j++)
         CHECK(rv[j] == (long)(rank * big + j) * size * (size + 1) / 2,
               "%s reduce_scatter_block in place [%d] = %ld", what, j, rv[j]);
@@ -161,7 +200,7 @@ static void check_inplace(MPI_Comm comm, const char *what)
         mat_of(rank + i, mats + 4 * i);
         four[i] = 4;
     }
-    MPI_Reduce_scatter(mats, got, four, MPI_LONG, op, comm);
+    COLL(MPI_Reduce_scatter, MPI_Ireduce_scatter, mats, got, four, MPI_LONG, op, comm);
     for (int r = size - 1; r >= 0; r--) {
         long m[4];
         mat_of(r + rank, m);
@@ -187,22 +226,22 @@ static void check_extras(MPI_Comm comm, const char *what)
     MPI_Comm_size(comm, &size);
 
     int v = rank + 1, s = -7;
-    MPI_Exscan(&v, &s, 1, MPI_INT, MPI_SUM, comm);
+    COLL(MPI_Exscan, MPI_Iexscan, &v, &s, 1, MPI_INT, MPI_SUM, comm);
     if (rank == 0)
         CHECK(s == -7, "%s exscan wrote rank 0's receive buffer (%d)", what, s);
     else
         CHECK(s == rank * (rank + 1) / 2, "%s exscan: %d", what, s);
     /* Rank 0's receive buffer is not significant: NULL is fine. */
-    MPI_Exscan(&v, rank == 0 ? NULL : &s, 1, MPI_INT, MPI_SUM, comm);
+    COLL(MPI_Exscan, MPI_Iexscan, &v, rank == 0 ? NULL : &s, 1, MPI_INT, MPI_SUM, comm);
     if (rank > 0)
         CHECK(s == rank * (rank + 1) / 2, "%s exscan with NULL at rank 0: %d", what, s);
 
     char c[3] = {1, (char)rank, 3}, cr[3];
-    MPI_Allreduce(c, cr, 3, MPI_CHAR, MPI_SUM, comm);
+    COLL(MPI_Allreduce, MPI_Iallreduce, c, cr, 3, MPI_CHAR, MPI_SUM, comm);
     CHECK(cr[0] == (char)size && cr[1] == (char)(size * (size - 1) / 2) &&
               cr[2] == (char)(3 * size),
           "%s allreduce MPI_CHAR sum: %d %d %d", what, cr[0], cr[1], cr[2]);
-    MPI_Reduce(c, cr, 3, MPI_CHAR, MPI_BOR, 0, comm);
+    COLL(MPI_Reduce, MPI_Ireduce, c, cr, 3, MPI_CHAR, MPI_BOR, 0, comm);
     if (rank == 0) {
         int bor = 0;
         for (int r = 0; r < size; r++)
@@ -248,7 +287,7 @@ static void check_extras(MPI_Comm comm, const char *what)
         rd[p] = p * 2 * (int)sizeof(int);
         rb[2 * p] = rb[2 * p + 1] = 12345;
     }
-    MPI_Alltoallw(sb, sc, sd, st, rb, rcn, rd, rt, comm);
+    COLL(MPI_Alltoallw, MPI_Ialltoallw, sb, sc, sd, st, rb, rcn, rd, rt, comm);
     for (int p = 0; p < size; p++) {
         CHECK(rb[2 * p] == p * 100 + rank, "%s alltoallw from %d: %d", what, p, rb[2 * p]);
         CHECK(rb[2 * p + 1] == (rank % 2 ? -(p * 100 + rank) : 12345),
@@ -272,7 +311,7 @@ static void check_comm(MPI_Comm comm, const char *what)
     MPI_Comm_size(comm, &size);
     /* The world rank of each rank of comm: val() uses comm ranks, but
      * knowing the mapping lets the test print useful errors. */
-    MPI_Barrier(comm);
+    COLL(MPI_Barrier, MPI_Ibarrier, comm);
 
     for (int ci = 0; ci < NCOUNTS; ci++) {
         long n = counts[ci];
@@ -285,7 +324,7 @@ static void check_comm(MPI_Comm comm, const char *what)
         for (int root = 0; root < size; root += (n > 1000 ? size - 1 : 1)) {
             for (long i = 0; i < n; i++)
                 buf[i] = rank == root ? val(root, i) : -1;
-            MPI_Bcast(buf, (int)n, MPI_LONG, root, comm);
+            COLL(MPI_Bcast, MPI_Ibcast, buf, (int)n, MPI_LONG, root, comm);
             for (long i = 0; i < n; i++)
                 CHECK(buf[i] == val(root, i), "%s bcast n=%ld root=%d i=%ld: %ld", what, n, root, i,
                       buf[i]);
@@ -297,7 +336,7 @@ static void check_comm(MPI_Comm comm, const char *what)
         for (int root = 0; root<size; root += size - 1> 0 ? size - 1 : 1) {
             for (long i = 0; i < n; i++)
                 buf[i] = val(rank, i);
-            MPI_Reduce(buf, out, (int)n, MPI_LONG, MPI_SUM, root, comm);
+            COLL(MPI_Reduce, MPI_Ireduce, buf, out, (int)n, MPI_LONG, MPI_SUM, root, comm);
             if (rank == root)
                 for (long i = 0; i < n; i++) {
                     long want = 0;
@@ -309,11 +348,12 @@ static void check_comm(MPI_Comm comm, const char *what)
             if (rank == root) {
                 for (long i = 0; i < n; i++)
                     out[i] = val(rank, i);
-                MPI_Reduce(MPI_IN_PLACE, out, (int)n, MPI_LONG, MPI_MAX, root, comm);
+                COLL(MPI_Reduce, MPI_Ireduce, MPI_IN_PLACE, out, (int)n, MPI_LONG, MPI_MAX, root,
+                     comm);
                 for (long i = 0; i < n; i++)
                     CHECK(out[i] == val(size - 1, i), "%s reduce max in place i=%ld", what, i);
             } else {
-                MPI_Reduce(buf, NULL, (int)n, MPI_LONG, MPI_MAX, root, comm);
+                COLL(MPI_Reduce, MPI_Ireduce, buf, NULL, (int)n, MPI_LONG, MPI_MAX, root, comm);
             }
             if (size == 1)
                 break;
@@ -323,7 +363,7 @@ static void check_comm(MPI_Comm comm, const char *what)
          * in place with MIN on doubles. */
         for (long i = 0; i < n; i++)
             buf[i] = val(rank, i);
-        MPI_Allreduce(buf, out, (int)n, MPI_LONG, MPI_SUM, comm);
+        COLL(MPI_Allreduce, MPI_Iallreduce, buf, out, (int)n, MPI_LONG, MPI_SUM, comm);
         for (long i = 0; i < n; i++) {
             long want = 0;
             for (int r = 0; r < size; r++)
@@ -334,21 +374,21 @@ static void check_comm(MPI_Comm comm, const char *what)
         double *d = (double *)out;
         for (long i = 0; i < n; i++)
             d[i] = (double)val(rank, i);
-        MPI_Allreduce(MPI_IN_PLACE, d, (int)n, MPI_DOUBLE, MPI_MIN, comm);
+        COLL(MPI_Allreduce, MPI_Iallreduce, MPI_IN_PLACE, d, (int)n, MPI_DOUBLE, MPI_MIN, comm);
         for (long i = 0; i < n; i++)
             CHECK(d[i] == (double)val(0, i), "%s allreduce min in place i=%ld: %g", what, i, d[i]);
 
         /* Allgather and gather/scatter with every block size. */
         for (long i = 0; i < n; i++)
             buf[i] = val(rank, i);
-        MPI_Allgather(buf, (int)n, MPI_LONG, all, (int)n, MPI_LONG, comm);
+        COLL(MPI_Allgather, MPI_Iallgather, buf, (int)n, MPI_LONG, all, (int)n, MPI_LONG, comm);
         for (int r = 0; r < size; r++)
             for (long i = 0; i < n; i++)
                 CHECK(all[r * n + i] == val(r, i), "%s allgather n=%ld block %d i=%ld", what, n, r,
                       i);
         int root = size / 2;
         memset(all, 0xff, nb * (size_t)size * sizeof(long));
-        MPI_Gather(buf, (int)n, MPI_LONG, all, (int)n, MPI_LONG, root, comm);
+        COLL(MPI_Gather, MPI_Igather, buf, (int)n, MPI_LONG, all, (int)n, MPI_LONG, root, comm);
         if (rank == root)
             for (int r = 0; r < size; r++)
                 for (long i = 0; i < n; i++)
@@ -357,7 +397,7 @@ static void check_comm(MPI_Comm comm, const char *what)
             for (int r = 0; r < size; r++)
                 for (long i = 0; i < n; i++)
                     all[r * n + i] = val(r, i) * 3;
-        MPI_Scatter(all, (int)n, MPI_LONG, out, (int)n, MPI_LONG, root, comm);
+        COLL(MPI_Scatter, MPI_Iscatter, all, (int)n, MPI_LONG, out, (int)n, MPI_LONG, root, comm);
         for (long i = 0; i < n; i++)
             CHECK(out[i] == val(rank, i) * 3, "%s scatter n=%ld i=%ld", what, n, i);
 
@@ -372,7 +412,7 @@ static void check_comm(MPI_Comm comm, const char *what)
             *rb = malloc((size_t)size * 2 * sizeof(int));
         for (int s = 0; s < size; s++)
             sb[2 * s] = rank * 100 + s, sb[2 * s + 1] = -(rank * 100 + s);
-        MPI_Alltoall(sb, 2, MPI_INT, rb, 2, MPI_INT, comm);
+        COLL(MPI_Alltoall, MPI_Ialltoall, sb, 2, MPI_INT, rb, 2, MPI_INT, comm);
         for (int r = 0; r < size; r++)
             CHECK(rb[2 * r] == r * 100 + rank && rb[2 * r + 1] == -(r * 100 + rank),
                   "%s alltoall from %d", what, r);
@@ -393,7 +433,7 @@ static void check_comm(MPI_Comm comm, const char *what)
             rc[r] = rank % 2 + 1;
             rd[r] = 2 * r;
         }
-        MPI_Alltoallv(sv, sc, sd, MPI_INT, rv, rc, rd, MPI_INT, comm);
+        COLL(MPI_Alltoallv, MPI_Ialltoallv, sv, sc, sd, MPI_INT, rv, rc, rd, MPI_INT, comm);
         for (int r = 0; r < size; r++)
             for (int k = 0; k < rc[r]; k++)
                 CHECK(rv[rd[r] + k] == r * 1000 + rank * 10 + k, "%s alltoallv from %d", what, r);
@@ -408,18 +448,21 @@ static void check_comm(MPI_Comm comm, const char *what)
         int *g = malloc((size_t)total * sizeof(int)), mine[3];
         for (int k = 0; k < rank % 3 + 1; k++)
             mine[k] = rank * 10 + k;
-        MPI_Allgatherv(mine, rank % 3 + 1, MPI_INT, g, rc, rd, MPI_INT, comm);
+        COLL(MPI_Allgatherv, MPI_Iallgatherv, mine, rank % 3 + 1, MPI_INT, g, rc, rd, MPI_INT,
+             comm);
         for (int r = 0; r < size; r++)
             for (int k = 0; k < rc[r]; k++)
                 CHECK(g[rd[r] + k] == r * 10 + k, "%s allgatherv from %d", what, r);
         memset(g, 0, (size_t)total * sizeof(int));
-        MPI_Gatherv(mine, rank % 3 + 1, MPI_INT, g, rc, rd, MPI_INT, size - 1, comm);
+        COLL(MPI_Gatherv, MPI_Igatherv, mine, rank % 3 + 1, MPI_INT, g, rc, rd, MPI_INT, size - 1,
+             comm);
         if (rank == size - 1)
             for (int r = 0; r < size; r++)
                 for (int k = 0; k < rc[r]; k++)
                     CHECK(g[rd[r] + k] == r * 10 + k, "%s gatherv from %d", what, r);
         int got[3] = {-1, -1, -1};
-        MPI_Scatterv(g, rc, rd, MPI_INT, got, rank % 3 + 1, MPI_INT, size - 1, comm);
+        COLL(MPI_Scatterv, MPI_Iscatterv, g, rc, rd, MPI_INT, got, rank % 3 + 1, MPI_INT, size - 1,
+             comm);
         for (int k = 0; k < rank % 3 + 1; k++)
             CHECK(got[k] == rank * 10 + k, "%s scatterv", what);
         free(g);
@@ -436,18 +479,19 @@ static void check_comm(MPI_Comm comm, const char *what)
     /* Scan / Exscan (SUM on int), reduce_scatter(_block). */
     {
         int v[2] = {rank + 1, 2 * rank}, s[2] = {-7, -7};
-        MPI_Scan(v, s, 2, MPI_INT, MPI_SUM, comm);
+        COLL(MPI_Scan, MPI_Iscan, v, s, 2, MPI_INT, MPI_SUM, comm);
         CHECK(s[0] == (rank + 1) * (rank + 2) / 2 && s[1] == rank * (rank + 1), "%s scan: %d %d",
               what, s[0], s[1]);
         s[0] = s[1] = -7;
-        MPI_Exscan(v, s, 2, MPI_INT, MPI_SUM, comm);
+        COLL(MPI_Exscan, MPI_Iexscan, v, s, 2, MPI_INT, MPI_SUM, comm);
         if (rank > 0)
             CHECK(s[0] == rank * (rank + 1) / 2 && s[1] == (rank - 1) * rank, "%s exscan: %d %d",
                   what, s[0], s[1]);
         int *in = malloc((size_t)size * 2 * sizeof(int)), out[2];
         for (int k = 0; k < 2 * size; k++)
             in[k] = rank + k;
-        MPI_Reduce_scatter_block(in, out, 2, MPI_INT, MPI_SUM, comm);
+        COLL(MPI_Reduce_scatter_block, MPI_Ireduce_scatter_block, in, out, 2, MPI_INT, MPI_SUM,
+             comm);
         int base = size * (size - 1) / 2;
         CHECK(out[0] == base + 2 * rank * size && out[1] == base + (2 * rank + 1) * size,
               "%s reduce_scatter_block: %d %d", what, out[0], out[1]);
@@ -459,7 +503,7 @@ static void check_comm(MPI_Comm comm, const char *what)
             in2[k] = k * (rank + 1);
         for (int r = 0; r < rank; r++)
             first += rcs[r];
-        MPI_Reduce_scatter(in2, out2, rcs, MPI_INT, MPI_SUM, comm);
+        COLL(MPI_Reduce_scatter, MPI_Ireduce_scatter, in2, out2, rcs, MPI_INT, MPI_SUM, comm);
         for (int k = 0; k < rcs[rank]; k++)
             CHECK(out2[k] == (first + k) * size * (size + 1) / 2, "%s reduce_scatter", what);
         free(in);
@@ -473,10 +517,10 @@ static void check_comm(MPI_Comm comm, const char *what)
             double v;
             int k;
         } in = {(double)(rank % 3), rank}, out;
-        MPI_Allreduce(&in, &out, 1, MPI_DOUBLE_INT, MPI_MAXLOC, comm);
+        COLL(MPI_Allreduce, MPI_Iallreduce, &in, &out, 1, MPI_DOUBLE_INT, MPI_MAXLOC, comm);
         int want = size >= 3 ? 2 : size - 1;
         CHECK(out.v == (double)(want % 3) && out.k == want, "%s maxloc: %g %d", what, out.v, out.k);
-        MPI_Allreduce(&in, &out, 1, MPI_DOUBLE_INT, MPI_MINLOC, comm);
+        COLL(MPI_Allreduce, MPI_Iallreduce, &in, &out, 1, MPI_DOUBLE_INT, MPI_MINLOC, comm);
         CHECK(out.v == 0.0 && out.k == 0, "%s minloc: %g %d", what, out.v, out.k);
     }
 
@@ -494,12 +538,12 @@ static void check_comm(MPI_Comm comm, const char *what)
                 mat_mul_into(mk, prefix); /* prefix = m0 * ... * m(rank) */
         }
         mat_of(rank, m);
-        MPI_Allreduce(m, r, 4, MPI_LONG, op, comm);
+        COLL(MPI_Allreduce, MPI_Iallreduce, m, r, 4, MPI_LONG, op, comm);
         CHECK(memcmp(r, want, sizeof r) == 0, "%s allreduce user op out of order", what);
-        MPI_Reduce(m, r, 4, MPI_LONG, op, size - 1, comm);
+        COLL(MPI_Reduce, MPI_Ireduce, m, r, 4, MPI_LONG, op, size - 1, comm);
         if (rank == size - 1)
             CHECK(memcmp(r, want, sizeof r) == 0, "%s reduce user op out of order", what);
-        MPI_Scan(m, r, 4, MPI_LONG, op, comm);
+        COLL(MPI_Scan, MPI_Iscan, m, r, 4, MPI_LONG, op, comm);
         CHECK(memcmp(r, prefix, sizeof r) == 0, "%s scan user op out of order", what);
         MPI_Op_free(&op);
         CHECK(op == MPI_OP_NULL, "Op_free did not reset the handle");
@@ -518,18 +562,18 @@ static void check_comm(MPI_Comm comm, const char *what)
 #ifdef LARK_MPI
         /* The standard defines predefined ops on predefined types only;
          * Lark, like MPICH, also takes contiguous types of them. */
-        MPI_Allreduce(in, out, 3, vec2, MPI_SUM, comm);
+        COLL(MPI_Allreduce, MPI_Iallreduce, in, out, 3, vec2, MPI_SUM, comm);
         for (int k = 0; k < 6; k++)
             CHECK(out[k] == 10.0 * size * (size - 1) / 2 + (double)k * size,
                   "%s vec2 sum [%d] = %g", what, k, out[k]);
 #endif
         MPI_Op op;
         MPI_Op_create(pairmax, 1, &op);
-        MPI_Allreduce(in, out, 3, vec2, op, comm);
+        COLL(MPI_Allreduce, MPI_Iallreduce, in, out, 3, vec2, op, comm);
         for (int k = 0; k < 6; k++)
             CHECK(out[k] == (size - 1) * 10.0 + k, "%s vec2 user op [%d] = %g", what, k, out[k]);
         MPI_Op_free(&op);
-        MPI_Bcast(in, 3, vec2, 0, comm);
+        COLL(MPI_Bcast, MPI_Ibcast, in, 3, vec2, 0, comm);
         for (int k = 0; k < 6; k++)
             CHECK(in[k] == (double)k, "%s vec2 bcast", what);
         MPI_Type_free(&vec2);
@@ -537,7 +581,7 @@ static void check_comm(MPI_Comm comm, const char *what)
     }
     check_inplace(comm, what);
     check_extras(comm, what);
-    MPI_Barrier(comm);
+    COLL(MPI_Barrier, MPI_Ibarrier, comm);
 }
 
 int main(int argc, char **argv)
@@ -545,6 +589,10 @@ int main(int argc, char **argv)
     int size;
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &wrank);
+    if (argc > 1 && strcmp(argv[1], "nb") == 0)
+        form = NONBLOCKING;
+    else if (argc > 1 && strcmp(argv[1], "persistent") == 0)
+        form = PERSISTENT;
     MPI_Comm_size(MPI_COMM_WORLD, &size);
 
     check_comm(MPI_COMM_WORLD, "world");
@@ -570,7 +618,11 @@ int main(int argc, char **argv)
     MPI_Comm_free(&rev);
 
     if (wrank == 0)
-        printf("coll_check: all collectives correct on %d ranks\n", size);
+        printf("coll_check: all collectives (%s) correct on %d ranks\n",
+               form == BLOCKING      ? "blocking"
+               : form == NONBLOCKING ? "nonblocking"
+                                     : "persistent",
+               size);
     MPI_Finalize();
     return 0;
 }
