@@ -37,17 +37,27 @@
  * MPI_Mprobe).  Freed when received.  A payload of up to LARK_MSG_INLINE
  * bytes lives in the record itself, and freed records are kept on a short
  * free list: a stream of small messages that arrive before their receives
- * (a sender running ahead) then costs no malloc/free per message. */
-#define LARK_MSG_MAGIC  0x4c4b4d53u
-#define LARK_MSG_INLINE 128
-#define LARK_MSG_KEEP   256 /* free records kept at most */
+ * (a sender running ahead) then costs no malloc/free per message.  A
+ * record also keeps its larger payload buffer (up to LARK_MSG_BUF_KEEP
+ * bytes) when recycled: a stream of 4-32 KiB eager messages arriving
+ * early (a bcast or reduce root running ahead) used to malloc and free a
+ * buffer per message, and glibc trimmed and regrew the top of the heap, so
+ * the receiver page-faulted (and shot down TLBs) on most messages: bcast
+ * of 8 KiB took 20 us instead of 1.  At most LARK_MSG_KEEP records of
+ * LARK_MSG_BUF_KEEP bytes (8 MiB) stay allocated after a burst. */
+#define LARK_MSG_MAGIC    0x4c4b4d53u
+#define LARK_MSG_INLINE   128
+#define LARK_MSG_KEEP     256         /* free records kept at most */
+#define LARK_MSG_BUF_KEEP (32 * 1024) /* payload buffers kept with them at most */
 struct lark_msg {
     struct lark_match_item item;
     uint32_t magic;
     struct lark_wire hdr;
     int src;    /* world rank of the sender */
-    void *data; /* EAGER payload copy (inline, or malloc), NULL for RTS */
+    void *data; /* EAGER payload copy (inline_data or buf), NULL for RTS */
     size_t len;
+    void *buf; /* malloc'd payload buffer of cap bytes, kept across recycling */
+    size_t cap;
     struct lark_msg *next_free; /* on msg_free_list */
     unsigned char inline_data[LARK_MSG_INLINE];
 };
@@ -73,6 +83,7 @@ void lark_p2p_finalize(void)
     while (msg_free_list) {
         struct lark_msg *m = msg_free_list;
         msg_free_list = m->next_free;
+        free(m->buf);
         free(m);
     }
     msg_free_count = 0;
@@ -321,6 +332,9 @@ static struct lark_msg *msg_new(int src, const struct lark_wire *h, const void *
         msg_free_count--;
     } else if ((m = malloc(sizeof *m)) == NULL) {
         return NULL;
+    } else {
+        m->buf = NULL;
+        m->cap = 0;
     }
     m->magic = LARK_MSG_MAGIC;
     m->hdr = *h;
@@ -328,11 +342,16 @@ static struct lark_msg *msg_new(int src, const struct lark_wire *h, const void *
     m->len = len;
     m->data = NULL;
     if (h->type == LARK_WIRE_EAGER && len > 0) {
-        m->data = len <= LARK_MSG_INLINE ? m->inline_data : malloc(len);
-        if (m->data == NULL) {
-            free(m);
-            return NULL;
+        if (len > LARK_MSG_INLINE && m->cap < len) {
+            free(m->buf);
+            m->buf = malloc(len); /* freed in msg_free, or kept with the record */
+            m->cap = m->buf != NULL ? len : 0;
+            if (m->buf == NULL) {
+                free(m);
+                return NULL;
+            }
         }
+        m->data = len <= LARK_MSG_INLINE ? m->inline_data : m->buf;
         memcpy(m->data, payload, len);
     }
     m->item = (struct lark_match_item){
@@ -343,13 +362,17 @@ static struct lark_msg *msg_new(int src, const struct lark_wire *h, const void *
 static void msg_free(struct lark_msg *m)
 {
     m->magic = 0;
-    if (m->data != m->inline_data)
-        free(m->data);
     if (msg_free_count < LARK_MSG_KEEP) {
+        if (m->cap > LARK_MSG_BUF_KEEP) {
+            free(m->buf);
+            m->buf = NULL;
+            m->cap = 0;
+        }
         m->next_free = msg_free_list;
         msg_free_list = m;
         msg_free_count++;
     } else {
+        free(m->buf);
         free(m);
     }
 }
