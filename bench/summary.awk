@@ -17,10 +17,11 @@ function unit(m) {
     if (m == "bw" || m == "bibw") return "GB/s"
     if (m == "msgrate") return "Mmsg/s"
     if (m ~ /^rma_.*_bw$/) return "GB/s"
+    if (m == "overlap") return "%"
     return "us"
 }
 function higher_is_better(m) {
-    return m == "bw" || m == "bibw" || m == "msgrate" || m ~ /^rma_.*_bw$/
+    return m == "bw" || m == "bibw" || m == "msgrate" || m == "overlap" || m ~ /^rma_.*_bw$/
 }
 function median(list,    a, n, i, j, t) {
     n = split(list, a, " ")

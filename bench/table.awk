@@ -12,6 +12,7 @@ function title(m) {
     if (m == "msgrate") return "Message rate (N/2 pairs, windows of 64 nonblocking sends, all pairs summed)"
     if (m == "rma_fop") return "MPI_Fetch_and_op + MPI_Win_flush, every rank on one counter at once (mean per call)"
     if (m ~ /^rma_/) return rma_title(m)
+    if (m == "overlap") return "Overlap: share of an MPI_Iallreduce hidden behind computation that calls MPI_Test 10 times"
     return "MPI_" toupper(substr(m, 1, 1)) substr(m, 2) " (mean time per call)"
 }
 # rma_<put|get>_<lock|fence>[_bw]: bench/src/rma.c.

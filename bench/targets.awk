@@ -35,7 +35,7 @@ END {
     for (k = 1; k <= nt; k++) {
         split(t[k], w, SUBSEP)
         n = split(row[t[k]], r, ",")
-        better = n ? r[c["better"]] : (w[1] ~ /^(bw|bibw|msgrate)$/ ? "higher" : "lower")
+        better = n ? r[c["better"]] : (w[1] ~ /^(bw|bibw|msgrate|overlap)$/ ? "higher" : "lower")
         rel = better == "higher" ? ">=" : "<="
         what = w[1] " " w[2] " ranks" (ncores != "" && w[2] + 0 > ncores + 0 ? " (over)" : "") (w[1] == "startup" || w[1] == "barrier" ? "" : " " human(w[3]))
         goal = kind[k] == "ratio" ? "Lark / best " rel " " limit[k] : rel " " limit[k] " " (n ? r[c["unit"]] : "")
