@@ -156,6 +156,11 @@ int lark_progress_init(int ncpu)
     return LARK_OK;
 }
 
+bool lark_progress_oversubscribed(void)
+{
+    return spin_ns == 0;
+}
+
 void lark_transport_set_doorbell(struct lark_doorbell *db)
 {
     if (db != NULL)

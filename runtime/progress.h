@@ -17,6 +17,9 @@ void lark_progress_wait(bool (*done)(void *arg), void *arg);
 /* Wake threads of this process sleeping in lark_progress_wait (a request
  * they may wait on completed).  Runtime lock held or not. */
 void lark_progress_wake_self(void);
+/* Do this node's ranks outnumber its cores (the waiting policy gives the
+ * core away at once)?  For waits outside lark_progress_wait. */
+bool lark_progress_oversubscribed(void);
 /* Choose the waiting policy from the job layout: `ncpu` is how many CPUs
  * the ranks of this node may run on together (init, after wire-up), and
  * set up the epoll wait when a transport has a wait source. */

@@ -28,10 +28,11 @@
 /* Check one (buffer, count, datatype) argument triple; on success *bytes is
  * the size of the block.  Returns MPI_SUCCESS or the raised error class. */
 static int check_buf(struct lark_comm *c, const char *call, const char *what, const void *buf,
-                     int count, MPI_Datatype type, size_t *bytes)
+                     MPI_Count count, MPI_Datatype type, size_t *bytes)
 {
     if (count < 0)
-        return lark_err_raise(c, call, MPI_ERR_COUNT, "%s count %d is negative", what, count);
+        return lark_err_raise(c, call, MPI_ERR_COUNT, "%s count %lld is negative", what,
+                              (long long)count);
     struct lark_datatype *dt = lark_datatype_from_handle(type);
     if (dt == NULL)
         return lark_err_raise(c, call, MPI_ERR_TYPE, "%s datatype is not a valid datatype", what);
@@ -45,8 +46,8 @@ static int check_buf(struct lark_comm *c, const char *call, const char *what, co
                               "non-contiguous datatypes yet",
                               what);
     if (count > 0 && buf == NULL)
-        return lark_err_raise(c, call, MPI_ERR_BUFFER, "%s buffer is NULL but count is %d", what,
-                              count);
+        return lark_err_raise(c, call, MPI_ERR_BUFFER, "%s buffer is NULL but count is %lld", what,
+                              (long long)count);
     *bytes = (size_t)count * (size_t)dt->extent;
     return MPI_SUCCESS;
 }
@@ -95,7 +96,7 @@ static int enter_rooted(const struct lark_coll_call *k, MPI_Comm comm, int root,
 }
 
 /* Describe a reduction of count elements of type under op. */
-static int make_reduction(struct lark_comm *c, const char *call, int count, MPI_Datatype type,
+static int make_reduction(struct lark_comm *c, const char *call, MPI_Count count, MPI_Datatype type,
                           MPI_Op op, struct lark_reduction *red)
 {
     struct lark_datatype *dt = lark_datatype_from_handle(type);
@@ -177,7 +178,7 @@ int lark_coll_api_barrier(MPI_Comm comm, const struct lark_coll_call *k)
     return finish(c, k, s, lark_sched_barrier(s));
 }
 
-int lark_coll_api_bcast(void *buf, int count, MPI_Datatype type, int root, MPI_Comm comm,
+int lark_coll_api_bcast(void *buf, MPI_Count count, MPI_Datatype type, int root, MPI_Comm comm,
                         const struct lark_coll_call *k)
 {
     struct lark_comm *c;
@@ -194,8 +195,8 @@ int lark_coll_api_bcast(void *buf, int count, MPI_Datatype type, int root, MPI_C
     return finish(c, k, s, lark_sched_bcast(s, buf, bytes, root));
 }
 
-int lark_coll_api_reduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
-                         int root, MPI_Comm comm, const struct lark_coll_call *k)
+int lark_coll_api_reduce(const void *sbuf, void *rbuf, MPI_Count count, MPI_Datatype type,
+                         MPI_Op op, int root, MPI_Comm comm, const struct lark_coll_call *k)
 {
     const char *call = k->name;
     struct lark_comm *c;
@@ -221,8 +222,8 @@ int lark_coll_api_reduce(const void *sbuf, void *rbuf, int count, MPI_Datatype t
     return finish(c, k, s, rc);
 }
 
-int lark_coll_api_allreduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
-                            MPI_Comm comm, const struct lark_coll_call *k)
+int lark_coll_api_allreduce(const void *sbuf, void *rbuf, MPI_Count count, MPI_Datatype type,
+                            MPI_Op op, MPI_Comm comm, const struct lark_coll_call *k)
 {
     const char *call = k->name;
     struct lark_comm *c;
@@ -246,7 +247,7 @@ int lark_coll_api_allreduce(const void *sbuf, void *rbuf, int count, MPI_Datatyp
     return finish(c, k, s, rc);
 }
 
-int lark_coll_api_scan(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
+int lark_coll_api_scan(const void *sbuf, void *rbuf, MPI_Count count, MPI_Datatype type, MPI_Op op,
                        MPI_Comm comm, int exclusive, const struct lark_coll_call *k)
 {
     const char *call = k->name;
@@ -275,8 +276,8 @@ int lark_coll_api_scan(const void *sbuf, void *rbuf, int count, MPI_Datatype typ
     return finish(c, k, s, rc);
 }
 
-int lark_coll_api_gather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, int rcount,
-                         MPI_Datatype rtype, int root, MPI_Comm comm,
+int lark_coll_api_gather(const void *sbuf, MPI_Count scount, MPI_Datatype stype, void *rbuf,
+                         MPI_Count rcount, MPI_Datatype rtype, int root, MPI_Comm comm,
                          const struct lark_coll_call *k)
 {
     const char *call = k->name;
@@ -303,8 +304,8 @@ int lark_coll_api_gather(const void *sbuf, int scount, MPI_Datatype stype, void 
     return finish(c, k, s, lark_sched_gather(s, own, rbuf, bytes, root));
 }
 
-int lark_coll_api_scatter(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, int rcount,
-                          MPI_Datatype rtype, int root, MPI_Comm comm,
+int lark_coll_api_scatter(const void *sbuf, MPI_Count scount, MPI_Datatype stype, void *rbuf,
+                          MPI_Count rcount, MPI_Datatype rtype, int root, MPI_Comm comm,
                           const struct lark_coll_call *k)
 {
     const char *call = k->name;
@@ -330,9 +331,20 @@ int lark_coll_api_scatter(const void *sbuf, int scount, MPI_Datatype stype, void
     return finish(c, k, s, lark_sched_scatter(s, sbuf, rbuf, bytes, root));
 }
 
-/* Convert int counts/displacements (in elements of dt) to bytes. */
-static int vector_bytes(struct lark_comm *c, const char *call, const char *what, const int *counts,
-                        const int *displs, MPI_Datatype type, size_t **out)
+/* Element i of a counts array: int, or MPI_Count for the large-count
+ * (_c) forms; of a displacements array: int, or MPI_Aint. */
+static MPI_Count count_at(const void *v, bool large, int i)
+{
+    return large ? ((const MPI_Count *)v)[i] : ((const int *)v)[i];
+}
+static MPI_Aint displ_at(const void *v, bool large, int i)
+{
+    return large ? ((const MPI_Aint *)v)[i] : ((const int *)v)[i];
+}
+
+/* Convert counts/displacements (in elements of dt) to bytes. */
+static int vector_bytes(struct lark_comm *c, const char *call, const char *what, const void *counts,
+                        const void *displs, bool large, MPI_Datatype type, size_t **out)
 {
     struct lark_datatype *dt = lark_datatype_from_handle(type);
     size_t dummy;
@@ -346,20 +358,21 @@ static int vector_bytes(struct lark_comm *c, const char *call, const char *what,
     if (v == NULL)
         return lark_err_raise(c, call, MPI_ERR_NO_MEM, "out of memory");
     for (int i = 0; i < c->size; i++) {
-        if (counts[i] < 0) {
+        MPI_Count n = count_at(counts, large, i);
+        if (n < 0) {
             free(v);
-            return lark_err_raise(c, call, MPI_ERR_COUNT, "%s count for rank %d is negative (%d)",
-                                  what, i, counts[i]);
+            return lark_err_raise(c, call, MPI_ERR_COUNT, "%s count for rank %d is negative (%lld)",
+                                  what, i, (long long)n);
         }
-        v[i] = (size_t)counts[i] * (size_t)dt->extent;
-        v[c->size + i] = (size_t)((MPI_Aint)displs[i] * dt->extent);
+        v[i] = (size_t)n * (size_t)dt->extent;
+        v[c->size + i] = (size_t)(displ_at(displs, large, i) * dt->extent);
     }
     *out = v;
     return MPI_SUCCESS;
 }
 
-int lark_coll_api_gatherv(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf,
-                          const int rcounts[], const int displs[], MPI_Datatype rtype, int root,
+int lark_coll_api_gatherv(const void *sbuf, MPI_Count scount, MPI_Datatype stype, void *rbuf,
+                          const void *rcounts, const void *displs, MPI_Datatype rtype, int root,
                           MPI_Comm comm, const struct lark_coll_call *k)
 {
     const char *call = k->name;
@@ -373,7 +386,7 @@ int lark_coll_api_gatherv(const void *sbuf, int scount, MPI_Datatype stype, void
     if (sbuf != MPI_IN_PLACE)
         err = check_buf(c, call, "the send", sbuf, scount, stype, &sbytes);
     if (err == MPI_SUCCESS && root_here)
-        err = vector_bytes(c, call, "the receive", rcounts, displs, rtype, &v);
+        err = vector_bytes(c, call, "the receive", rcounts, displs, k->large, rtype, &v);
     if (err == MPI_SUCCESS && (err = begin(c, k, &ds, &s)) != MPI_SUCCESS)
         free(v);
     if (err != MPI_SUCCESS)
@@ -383,9 +396,9 @@ int lark_coll_api_gatherv(const void *sbuf, int scount, MPI_Datatype stype, void
     return finish(c, k, s, rc);
 }
 
-int lark_coll_api_scatterv(const void *sbuf, const int scounts[], const int displs[],
-                           MPI_Datatype stype, void *rbuf, int rcount, MPI_Datatype rtype, int root,
-                           MPI_Comm comm, const struct lark_coll_call *k)
+int lark_coll_api_scatterv(const void *sbuf, const void *scounts, const void *displs,
+                           MPI_Datatype stype, void *rbuf, MPI_Count rcount, MPI_Datatype rtype,
+                           int root, MPI_Comm comm, const struct lark_coll_call *k)
 {
     const char *call = k->name;
     struct lark_comm *c;
@@ -398,7 +411,7 @@ int lark_coll_api_scatterv(const void *sbuf, const int scounts[], const int disp
     if (rbuf != MPI_IN_PLACE)
         err = check_buf(c, call, "the receive", rbuf, rcount, rtype, &rbytes);
     if (err == MPI_SUCCESS && root_here)
-        err = vector_bytes(c, call, "the send", scounts, displs, stype, &v);
+        err = vector_bytes(c, call, "the send", scounts, displs, k->large, stype, &v);
     if (err == MPI_SUCCESS && (err = begin(c, k, &ds, &s)) != MPI_SUCCESS)
         free(v);
     if (err != MPI_SUCCESS)
@@ -408,8 +421,8 @@ int lark_coll_api_scatterv(const void *sbuf, const int scounts[], const int disp
     return finish(c, k, s, rc);
 }
 
-int lark_coll_api_allgather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf,
-                            int rcount, MPI_Datatype rtype, MPI_Comm comm,
+int lark_coll_api_allgather(const void *sbuf, MPI_Count scount, MPI_Datatype stype, void *rbuf,
+                            MPI_Count rcount, MPI_Datatype rtype, MPI_Comm comm,
                             const struct lark_coll_call *k)
 {
     const char *call = k->name;
@@ -437,8 +450,8 @@ int lark_coll_api_allgather(const void *sbuf, int scount, MPI_Datatype stype, vo
     return finish(c, k, s, rc);
 }
 
-int lark_coll_api_allgatherv(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf,
-                             const int rcounts[], const int displs[], MPI_Datatype rtype,
+int lark_coll_api_allgatherv(const void *sbuf, MPI_Count scount, MPI_Datatype stype, void *rbuf,
+                             const void *rcounts, const void *displs, MPI_Datatype rtype,
                              MPI_Comm comm, const struct lark_coll_call *k)
 {
     const char *call = k->name;
@@ -449,7 +462,7 @@ int lark_coll_api_allgatherv(const void *sbuf, int scount, MPI_Datatype stype, v
     if (err == MPI_SUCCESS && sbuf != MPI_IN_PLACE)
         err = check_buf(c, call, "the send", sbuf, scount, stype, &sbytes);
     if (err == MPI_SUCCESS)
-        err = vector_bytes(c, call, "the receive", rcounts, displs, rtype, &v);
+        err = vector_bytes(c, call, "the receive", rcounts, displs, k->large, rtype, &v);
     if (err != MPI_SUCCESS)
         return err;
     if (sbuf != MPI_IN_PLACE && sbytes != v[c->rank]) {
@@ -496,8 +509,9 @@ static int alltoall_bytes(struct lark_sched *s, const void *sbuf, const size_t *
     return lark_sched_alltoallv(s, sbuf, sv, sv + n, rbuf, rv, rv + n);
 }
 
-int lark_coll_api_alltoall(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, int rcount,
-                           MPI_Datatype rtype, MPI_Comm comm, const struct lark_coll_call *k)
+int lark_coll_api_alltoall(const void *sbuf, MPI_Count scount, MPI_Datatype stype, void *rbuf,
+                           MPI_Count rcount, MPI_Datatype rtype, MPI_Comm comm,
+                           const struct lark_coll_call *k)
 {
     const char *call = k->name;
     struct lark_comm *c;
@@ -531,9 +545,9 @@ int lark_coll_api_alltoall(const void *sbuf, int scount, MPI_Datatype stype, voi
     return finish(c, k, s, rc);
 }
 
-int lark_coll_api_alltoallv(const void *sbuf, const int scounts[], const int sdispls[],
-                            MPI_Datatype stype, void *rbuf, const int rcounts[],
-                            const int rdispls[], MPI_Datatype rtype, MPI_Comm comm,
+int lark_coll_api_alltoallv(const void *sbuf, const void *scounts, const void *sdispls,
+                            MPI_Datatype stype, void *rbuf, const void *rcounts,
+                            const void *rdispls, MPI_Datatype rtype, MPI_Comm comm,
                             const struct lark_coll_call *k)
 {
     const char *call = k->name;
@@ -542,9 +556,9 @@ int lark_coll_api_alltoallv(const void *sbuf, const int scounts[], const int sdi
     size_t *sv = NULL, *rv = NULL;
     int err = enter_call(k, comm, &c);
     if (err == MPI_SUCCESS)
-        err = vector_bytes(c, call, "the receive", rcounts, rdispls, rtype, &rv);
+        err = vector_bytes(c, call, "the receive", rcounts, rdispls, k->large, rtype, &rv);
     if (err == MPI_SUCCESS && sbuf != MPI_IN_PLACE)
-        err = vector_bytes(c, call, "the send", scounts, sdispls, stype, &sv);
+        err = vector_bytes(c, call, "the send", scounts, sdispls, k->large, stype, &sv);
     if (err == MPI_SUCCESS)
         err = begin(c, k, &ds, &s);
     if (err != MPI_SUCCESS) {
@@ -561,8 +575,8 @@ int lark_coll_api_alltoallv(const void *sbuf, const int scounts[], const int sdi
 /* Alltoallw's per-peer (count, type) pairs as byte counts; displacements
  * are in bytes already.  *out holds counts then displacements (free it). */
 static int vector_w_bytes(struct lark_comm *c, const char *call, const char *what,
-                          const int *counts, const int *displs, const MPI_Datatype *types,
-                          size_t **out)
+                          const void *counts, const void *displs, bool large,
+                          const MPI_Datatype *types, size_t **out)
 {
     if (counts == NULL || displs == NULL || types == NULL)
         return lark_err_raise(c, call, MPI_ERR_ARG,
@@ -571,23 +585,23 @@ static int vector_w_bytes(struct lark_comm *c, const char *call, const char *wha
     if (v == NULL)
         return lark_err_raise(c, call, MPI_ERR_NO_MEM, "out of memory");
     for (int i = 0; i < c->size; i++) {
-        int err = check_buf(c, call, what, (void *)1, counts[i], types[i], &v[i]);
-        if (err == MPI_SUCCESS && displs[i] < 0)
+        int err = check_buf(c, call, what, (void *)1, count_at(counts, large, i), types[i], &v[i]);
+        if (err == MPI_SUCCESS && displ_at(displs, large, i) < 0)
             err = lark_err_raise(c, call, MPI_ERR_ARG, "%s displacement for rank %d is negative",
                                  what, i);
         if (err != MPI_SUCCESS) {
             free(v);
             return err;
         }
-        v[c->size + i] = (size_t)displs[i];
+        v[c->size + i] = (size_t)displ_at(displs, large, i);
     }
     *out = v;
     return MPI_SUCCESS;
 }
 
-int lark_coll_api_alltoallw(const void *sbuf, const int scounts[], const int sdispls[],
-                            const MPI_Datatype stypes[], void *rbuf, const int rcounts[],
-                            const int rdispls[], const MPI_Datatype rtypes[], MPI_Comm comm,
+int lark_coll_api_alltoallw(const void *sbuf, const void *scounts, const void *sdispls,
+                            const MPI_Datatype stypes[], void *rbuf, const void *rcounts,
+                            const void *rdispls, const MPI_Datatype rtypes[], MPI_Comm comm,
                             const struct lark_coll_call *k)
 {
     const char *call = k->name;
@@ -596,9 +610,9 @@ int lark_coll_api_alltoallw(const void *sbuf, const int scounts[], const int sdi
     size_t *sv = NULL, *rv = NULL;
     int err = enter_call(k, comm, &c);
     if (err == MPI_SUCCESS)
-        err = vector_w_bytes(c, call, "the receive", rcounts, rdispls, rtypes, &rv);
+        err = vector_w_bytes(c, call, "the receive", rcounts, rdispls, k->large, rtypes, &rv);
     if (err == MPI_SUCCESS && sbuf != MPI_IN_PLACE)
-        err = vector_w_bytes(c, call, "the send", scounts, sdispls, stypes, &sv);
+        err = vector_w_bytes(c, call, "the send", scounts, sdispls, k->large, stypes, &sv);
     if (err == MPI_SUCCESS)
         err = begin(c, k, &ds, &s);
     if (err != MPI_SUCCESS) {
@@ -612,7 +626,7 @@ int lark_coll_api_alltoallw(const void *sbuf, const int scounts[], const int sdi
     return finish(c, k, s, rc);
 }
 
-int lark_coll_api_reduce_scatter(const void *sbuf, void *rbuf, const int *rcounts, int block,
+int lark_coll_api_reduce_scatter(const void *sbuf, void *rbuf, const void *rcounts, MPI_Count block,
                                  MPI_Datatype type, MPI_Op op, MPI_Comm comm,
                                  const struct lark_coll_call *k)
 {
@@ -624,22 +638,21 @@ int lark_coll_api_reduce_scatter(const void *sbuf, void *rbuf, const int *rcount
     if (err != MPI_SUCCESS)
         return err;
     int n = c->size;
-    long long total = 0;
+    MPI_Count total = 0;
     for (int i = 0; i < n; i++) {
-        int ci = rcounts ? rcounts[i] : block;
+        MPI_Count ci = rcounts ? count_at(rcounts, k->large, i) : block;
         if (ci < 0)
-            return lark_err_raise(c, call, MPI_ERR_COUNT, "receive count for rank %d is %d", i, ci);
+            return lark_err_raise(c, call, MPI_ERR_COUNT, "receive count for rank %d is %lld", i,
+                                  (long long)ci);
         total += ci;
     }
-    if (total > INT_MAX)
-        return lark_err_raise(c, call, MPI_ERR_COUNT, "total count %lld exceeds INT_MAX", total);
     size_t tb, rb;
-    int mine = rcounts ? rcounts[c->rank] : block;
-    err = check_buf(c, call, "the send", sbuf == MPI_IN_PLACE ? rbuf : sbuf, (int)total, type, &tb);
+    MPI_Count mine = rcounts ? count_at(rcounts, k->large, c->rank) : block;
+    err = check_buf(c, call, "the send", sbuf == MPI_IN_PLACE ? rbuf : sbuf, total, type, &tb);
     if (err == MPI_SUCCESS)
         err = check_buf(c, call, "the receive", rbuf, mine, type, &rb);
     if (err == MPI_SUCCESS)
-        err = make_reduction(c, call, (int)total, type, op, &red);
+        err = make_reduction(c, call, total, type, op, &red);
     if (err != MPI_SUCCESS)
         return err;
     /* Counts in the reduction's elements (a contiguous type is `per` of them). */
@@ -648,7 +661,7 @@ int lark_coll_api_reduce_scatter(const void *sbuf, void *rbuf, const int *rcount
     if (cnt == NULL)
         return lark_err_raise(c, call, MPI_ERR_NO_MEM, "out of memory");
     for (int i = 0; i < n; i++)
-        cnt[i] = (size_t)(rcounts ? rcounts[i] : block) * per;
+        cnt[i] = (size_t)(rcounts ? count_at(rcounts, k->large, i) : block) * per;
     if ((err = begin(c, k, &ds, &s)) != MPI_SUCCESS) {
         free(cnt);
         return err;
@@ -660,9 +673,9 @@ int lark_coll_api_reduce_scatter(const void *sbuf, void *rbuf, const int *rcount
     return finish(c, k, s, rc);
 }
 
-int PMPI_Reduce_local(const void *inbuf, void *inoutbuf, int count, MPI_Datatype type, MPI_Op op)
+static int reduce_local(const char *call, const void *inbuf, void *inoutbuf, MPI_Count count,
+                        MPI_Datatype type, MPI_Op op)
 {
-    static const char call[] = "MPI_Reduce_local";
     struct lark_reduction red;
     size_t bytes;
     if (!lark_initialized())
@@ -679,4 +692,16 @@ int PMPI_Reduce_local(const void *inbuf, void *inoutbuf, int count, MPI_Datatype
         lark_op_apply(op, inbuf, inoutbuf, red.count, red.type);
     return MPI_SUCCESS;
 }
+
+int PMPI_Reduce_local(const void *inbuf, void *inoutbuf, int count, MPI_Datatype type, MPI_Op op)
+{
+    return reduce_local("MPI_Reduce_local", inbuf, inoutbuf, count, type, op);
+}
 LARK_API_ALIAS(Reduce_local)
+
+int PMPI_Reduce_local_c(const void *inbuf, void *inoutbuf, MPI_Count count, MPI_Datatype type,
+                        MPI_Op op)
+{
+    return reduce_local("MPI_Reduce_local_c", inbuf, inoutbuf, count, type, op);
+}
+LARK_API_ALIAS(Reduce_local_c)

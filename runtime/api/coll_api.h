@@ -5,11 +5,16 @@
  * runtime/api/coll_forms.c holds the PMPI_ entry points: each fills a
  * struct lark_coll_call and calls lark_coll_api_X here (runtime/api/coll.c),
  * which checks the arguments once and describes the collective once, as a
- * schedule that runs now (blocking) or becomes a request.  Called without
- * the runtime lock; returns an MPI error class (after the error handler).
+ * schedule that runs now (blocking) or becomes a request.  Scalar counts
+ * are MPI_Count (an int converts); count and displacement arrays are
+ * passed untyped and read as int or as MPI_Count/MPI_Aint (`large`).  Called
+ * without the runtime lock; returns an MPI error class (after the error
+ * handler).
  */
 #ifndef LARK_API_COLL_API_H_INCLUDED
 #define LARK_API_COLL_API_H_INCLUDED
+
+#include <stdbool.h>
 
 #include "lark.h"
 
@@ -19,48 +24,51 @@ struct lark_coll_call {
     const char *name;         /* "MPI_Ibcast": for error messages */
     enum lark_coll_form form; /* which of the three */
     MPI_Request *request;     /* nonblocking and persistent: where the request goes */
+    bool large;               /* a large-count (_c) form: count arrays are MPI_Count[], and
+                                 displacement arrays MPI_Aint[]; int[] otherwise */
 };
 
 int lark_coll_api_barrier(MPI_Comm comm, const struct lark_coll_call *k);
-int lark_coll_api_bcast(void *buf, int count, MPI_Datatype type, int root, MPI_Comm comm,
+int lark_coll_api_bcast(void *buf, MPI_Count count, MPI_Datatype type, int root, MPI_Comm comm,
                         const struct lark_coll_call *k);
-int lark_coll_api_reduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
-                         int root, MPI_Comm comm, const struct lark_coll_call *k);
-int lark_coll_api_allreduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
-                            MPI_Comm comm, const struct lark_coll_call *k);
+int lark_coll_api_reduce(const void *sbuf, void *rbuf, MPI_Count count, MPI_Datatype type,
+                         MPI_Op op, int root, MPI_Comm comm, const struct lark_coll_call *k);
+int lark_coll_api_allreduce(const void *sbuf, void *rbuf, MPI_Count count, MPI_Datatype type,
+                            MPI_Op op, MPI_Comm comm, const struct lark_coll_call *k);
 /* Scan (exclusive = 0) and Exscan (1). */
-int lark_coll_api_scan(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op,
+int lark_coll_api_scan(const void *sbuf, void *rbuf, MPI_Count count, MPI_Datatype type, MPI_Op op,
                        MPI_Comm comm, int exclusive, const struct lark_coll_call *k);
-int lark_coll_api_gather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, int rcount,
-                         MPI_Datatype rtype, int root, MPI_Comm comm,
+int lark_coll_api_gather(const void *sbuf, MPI_Count scount, MPI_Datatype stype, void *rbuf,
+                         MPI_Count rcount, MPI_Datatype rtype, int root, MPI_Comm comm,
                          const struct lark_coll_call *k);
-int lark_coll_api_scatter(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, int rcount,
-                          MPI_Datatype rtype, int root, MPI_Comm comm,
+int lark_coll_api_scatter(const void *sbuf, MPI_Count scount, MPI_Datatype stype, void *rbuf,
+                          MPI_Count rcount, MPI_Datatype rtype, int root, MPI_Comm comm,
                           const struct lark_coll_call *k);
-int lark_coll_api_gatherv(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf,
-                          const int rcounts[], const int displs[], MPI_Datatype rtype, int root,
+int lark_coll_api_gatherv(const void *sbuf, MPI_Count scount, MPI_Datatype stype, void *rbuf,
+                          const void *rcounts, const void *displs, MPI_Datatype rtype, int root,
                           MPI_Comm comm, const struct lark_coll_call *k);
-int lark_coll_api_scatterv(const void *sbuf, const int scounts[], const int displs[],
-                           MPI_Datatype stype, void *rbuf, int rcount, MPI_Datatype rtype, int root,
-                           MPI_Comm comm, const struct lark_coll_call *k);
-int lark_coll_api_allgather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf,
-                            int rcount, MPI_Datatype rtype, MPI_Comm comm,
+int lark_coll_api_scatterv(const void *sbuf, const void *scounts, const void *displs,
+                           MPI_Datatype stype, void *rbuf, MPI_Count rcount, MPI_Datatype rtype,
+                           int root, MPI_Comm comm, const struct lark_coll_call *k);
+int lark_coll_api_allgather(const void *sbuf, MPI_Count scount, MPI_Datatype stype, void *rbuf,
+                            MPI_Count rcount, MPI_Datatype rtype, MPI_Comm comm,
                             const struct lark_coll_call *k);
-int lark_coll_api_allgatherv(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf,
-                             const int rcounts[], const int displs[], MPI_Datatype rtype,
+int lark_coll_api_allgatherv(const void *sbuf, MPI_Count scount, MPI_Datatype stype, void *rbuf,
+                             const void *rcounts, const void *displs, MPI_Datatype rtype,
                              MPI_Comm comm, const struct lark_coll_call *k);
-int lark_coll_api_alltoall(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, int rcount,
-                           MPI_Datatype rtype, MPI_Comm comm, const struct lark_coll_call *k);
-int lark_coll_api_alltoallv(const void *sbuf, const int scounts[], const int sdispls[],
-                            MPI_Datatype stype, void *rbuf, const int rcounts[],
-                            const int rdispls[], MPI_Datatype rtype, MPI_Comm comm,
+int lark_coll_api_alltoall(const void *sbuf, MPI_Count scount, MPI_Datatype stype, void *rbuf,
+                           MPI_Count rcount, MPI_Datatype rtype, MPI_Comm comm,
+                           const struct lark_coll_call *k);
+int lark_coll_api_alltoallv(const void *sbuf, const void *scounts, const void *sdispls,
+                            MPI_Datatype stype, void *rbuf, const void *rcounts,
+                            const void *rdispls, MPI_Datatype rtype, MPI_Comm comm,
                             const struct lark_coll_call *k);
-int lark_coll_api_alltoallw(const void *sbuf, const int scounts[], const int sdispls[],
-                            const MPI_Datatype stypes[], void *rbuf, const int rcounts[],
-                            const int rdispls[], const MPI_Datatype rtypes[], MPI_Comm comm,
+int lark_coll_api_alltoallw(const void *sbuf, const void *scounts, const void *sdispls,
+                            const MPI_Datatype stypes[], void *rbuf, const void *rcounts,
+                            const void *rdispls, const MPI_Datatype rtypes[], MPI_Comm comm,
                             const struct lark_coll_call *k);
 /* Reduce_scatter (rcounts) and Reduce_scatter_block (rcounts NULL, block). */
-int lark_coll_api_reduce_scatter(const void *sbuf, void *rbuf, const int *rcounts, int block,
+int lark_coll_api_reduce_scatter(const void *sbuf, void *rbuf, const void *rcounts, MPI_Count block,
                                  MPI_Datatype type, MPI_Op op, MPI_Comm comm,
                                  const struct lark_coll_call *k);
 

@@ -134,6 +134,9 @@ int lark_sched_allreduce(struct lark_sched *s, void *buf, const struct lark_redu
     struct lark_comm *comm = s->comm;
     if (comm->size == 1 || red->count == 0)
         return 0;
+    struct lark_coll_shm *sh = s->record ? NULL : lark_coll_shm_get(comm, red->bytes);
+    if (sh != NULL)
+        return lark_coll_shm_allreduce(sh, buf, red, comm);
     enum lark_coll_alg alg = lark_coll_forced("LARK_COLL_ALLREDUCE");
     /* The ring needs a commutative op (blocks are combined in ring order)
      * and elements of a fixed size, i.e. a predefined type. */

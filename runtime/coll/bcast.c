@@ -94,6 +94,9 @@ int lark_sched_bcast(struct lark_sched *s, void *buf, size_t bytes, int root)
     struct lark_comm *comm = s->comm;
     if (comm->size == 1 || bytes == 0)
         return 0;
+    struct lark_coll_shm *sh = s->record ? NULL : lark_coll_shm_get(comm, bytes);
+    if (sh != NULL)
+        return lark_coll_shm_bcast(sh, buf, bytes, root, comm);
     enum lark_coll_alg alg = lark_coll_forced("LARK_COLL_BCAST");
     if (alg == LARK_ALG_AUTO)
         alg = bytes >= BCAST_LONG_MSG && comm->size > 2 ? LARK_ALG_2 : LARK_ALG_1;

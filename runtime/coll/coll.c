@@ -194,6 +194,7 @@ static const struct {
     {"LARK_COLL_ALLREDUCE", {"recursive_doubling", "ring", "reduce_bcast"}},
     {"LARK_COLL_ALLGATHER", {"bruck", "ring", NULL}},
     {"LARK_COLL_REDUCE", {"binomial", "reduce_scatter_gather", NULL}},
+    {"LARK_COLL_SHM", {"on", "off", NULL}},
 };
 #define NFORCED (sizeof forced_table / sizeof forced_table[0])
 

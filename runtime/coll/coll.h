@@ -159,11 +159,34 @@ int lark_coll_allgatherv(void *rbuf, const size_t *counts, const size_t *displs,
 int lark_coll_alltoallv(const void *sbuf, const size_t *scounts, const size_t *sdispls, void *rbuf,
                         const size_t *rcounts, const size_t *rdispls, struct lark_comm *comm);
 
+/* ---- shared-memory collectives of an all-local communicator (shm.c) ----
+ * lark_coll_shm_get: the communicator's segment, made at the first call
+ * (collective: every rank must call it at the same point, with the same
+ * `bytes`), or NULL when the path is off (not all ranks on this node,
+ * bytes > LARK_SHM_SLOT, LARK_COLL_SHM=off, or the segment failed).
+ * Blocking forms only: direct schedules. */
+#define LARK_SHM_SLOT 512
+struct lark_coll_shm;
+struct lark_coll_shm *lark_coll_shm_get(struct lark_comm *comm, size_t bytes);
+int lark_coll_shm_barrier(struct lark_coll_shm *sh, struct lark_comm *comm);
+int lark_coll_shm_bcast(struct lark_coll_shm *sh, void *buf, size_t bytes, int root,
+                        struct lark_comm *comm);
+int lark_coll_shm_allreduce(struct lark_coll_shm *sh, void *buf, const struct lark_reduction *red,
+                            struct lark_comm *comm);
+void lark_coll_shm_destroy(struct lark_coll_shm *sh);
+/* Where the communicator keeps its segment (scratch.c), and its state:
+ * 0 not decided, 1 ready, -1 off, -2 being set up.  NULL when out of
+ * memory. */
+struct lark_coll_shm **lark_coll_shm_slot(struct lark_comm *comm, int **state);
+
 /* Algorithm selection, overridable for tests:
  * LARK_COLL_BCAST=binomial|scatter_allgather,
  * LARK_COLL_ALLREDUCE=recursive_doubling|ring|reduce_bcast,
  * LARK_COLL_ALLGATHER=bruck|ring,
- * LARK_COLL_REDUCE=binomial|reduce_scatter_gather.  Read once (coll.c). */
+ * LARK_COLL_REDUCE=binomial|reduce_scatter_gather,
+ * LARK_COLL_SHM=on|off (the shared-memory barrier, bcast and allreduce of
+ * blocking collectives on all-local communicators, up to LARK_SHM_SLOT
+ * bytes; on by default).  Read once (coll.c). */
 enum lark_coll_alg { LARK_ALG_AUTO = 0, LARK_ALG_1, LARK_ALG_2, LARK_ALG_3 };
 enum lark_coll_alg lark_coll_forced(const char *var);
 

@@ -23,7 +23,9 @@
 struct coll_state {
     void *buf[SCRATCH_SLOTS];
     size_t cap[SCRATCH_SLOTS];
-    uint32_t seq; /* the last run's sequence number (lark_coll_next_seq) */
+    uint32_t seq;              /* the last run's sequence number (lark_coll_next_seq) */
+    struct lark_coll_shm *shm; /* shared-memory segment (shm.c), or NULL */
+    int shm_state;             /* see lark_coll_shm_slot */
 };
 
 static void destroy(struct lark_comm *comm)
@@ -33,6 +35,7 @@ static void destroy(struct lark_comm *comm)
         return;
     for (int i = 0; i < SCRATCH_SLOTS; i++)
         free(st->buf[i]);
+    lark_coll_shm_destroy(st->shm);
     free(st);
     comm->coll = NULL;
 }
@@ -50,6 +53,15 @@ static struct coll_state *state(struct lark_comm *comm)
         comm->destroy_hook = destroy;
     }
     return st;
+}
+
+struct lark_coll_shm **lark_coll_shm_slot(struct lark_comm *comm, int **shm_state)
+{
+    struct coll_state *st = state(comm);
+    if (st == NULL)
+        return NULL;
+    *shm_state = &st->shm_state;
+    return &st->shm;
 }
 
 uint32_t lark_coll_next_seq(struct lark_comm *comm)

@@ -304,6 +304,64 @@ static void check_extras(MPI_Comm comm, const char *what)
     free(rb);
 }
 
+#if MPI_VERSION >= 4
+/* The large-count (_c) forms: MPI_Count counts, MPI_Aint displacements. */
+static void check_large(MPI_Comm comm, const char *what)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    long v[3] = {rank, 2 * rank, 3}, r[3];
+    MPI_Count three = 3;
+    MPI_Allreduce_c(v, r, three, MPI_LONG, MPI_SUM, comm);
+    CHECK(r[0] == (long)size * (size - 1) / 2 && r[2] == 3L * size, "%s allreduce_c", what);
+    MPI_Bcast_c(v, three, MPI_LONG, size - 1, comm);
+    CHECK(v[0] == size - 1 && v[2] == 3, "%s bcast_c", what);
+    MPI_Reduce_local_c(v, r, three, MPI_LONG, MPI_MAX);
+    CHECK(r[2] == 3L * size, "Reduce_local_c");
+
+    MPI_Count *cnt = malloc((size_t)size * sizeof *cnt);
+    MPI_Aint *dsp = malloc((size_t)size * sizeof *dsp);
+    int *all = malloc((size_t)size * 2 * sizeof(int)), mine[2] = {rank, -rank};
+    for (int i = 0; i < size; i++) {
+        cnt[i] = i % 2 + 1;
+        dsp[i] = 2 * i;
+    }
+    MPI_Request req;
+    MPI_Iallgatherv_c(mine, rank % 2 + 1, MPI_INT, all, cnt, dsp, MPI_INT, comm, &req);
+    MPI_Wait(&req, MPI_STATUS_IGNORE);
+    for (int i = 0; i < size; i++)
+        CHECK(all[2 * i] == i && (i % 2 == 0 || all[2 * i + 1] == -i), "%s iallgatherv_c", what);
+    /* Reduce_scatter_c: rank i gets cnt[i] ints of the sum. */
+    int tot = 0;
+    for (int i = 0; i < size; i++)
+        tot += (int)cnt[i];
+    int *in = malloc((size_t)tot * sizeof(int)), out[2] = {0, 0};
+    for (int k = 0; k < tot; k++)
+        in[k] = k + rank;
+    MPI_Reduce_scatter_c(in, out, cnt, MPI_INT, MPI_SUM, comm);
+    int first = 0;
+    for (int i = 0; i < rank; i++)
+        first += (int)cnt[i];
+    for (int k = 0; k < cnt[rank]; k++)
+        CHECK(out[k] == (first + k) * size + size * (size - 1) / 2, "%s reduce_scatter_c", what);
+    MPI_Gather_init_c(mine, 2, MPI_INT, all, 2, MPI_INT, 0, comm, MPI_INFO_NULL, &req);
+    for (int it = 0; it < 3; it++) {
+        mine[1] = it;
+        MPI_Start(&req);
+        MPI_Wait(&req, MPI_STATUS_IGNORE);
+        if (rank == 0)
+            for (int i = 0; i < size; i++)
+                CHECK(all[2 * i] == i && all[2 * i + 1] == it, "%s gather_init_c", what);
+    }
+    MPI_Request_free(&req);
+    free(in);
+    free(cnt);
+    free(dsp);
+    free(all);
+}
+#endif
+
 static void check_comm(MPI_Comm comm, const char *what)
 {
     int rank, size;
@@ -416,7 +474,8 @@ static void check_comm(MPI_Comm comm, const char *what)
         for (int r = 0; r < size; r++)
             CHECK(rb[2 * r] == r * 100 + rank && rb[2 * r + 1] == -(r * 100 + rank),
                   "%s alltoall from %d", what, r);
-        /* v: rank r sends (s % 2 + 1) ints to s; s receives (s % 2 + 1) from everyone. */
+        /* v: rank r sends (s % 2 + 1) ints to s; s receives (s % 2 + 1) from
+         * everyone. */
         int *sc = malloc((size_t)size * sizeof(int)), *sd = malloc((size_t)size * sizeof(int));
         int *rc = malloc((size_t)size * sizeof(int)), *rd = malloc((size_t)size * sizeof(int));
         int off = 0;
@@ -581,6 +640,9 @@ static void check_comm(MPI_Comm comm, const char *what)
     }
     check_inplace(comm, what);
     check_extras(comm, what);
+#if MPI_VERSION >= 4
+    check_large(comm, what);
+#endif
     COLL(MPI_Barrier, MPI_Ibarrier, comm);
 }
 

@@ -1,0 +1,237 @@
+/*
+ * shm.c (coll) -- barrier, small bcast and small allreduce through a
+ * shared-memory segment of the communicator, when all its ranks are on
+ * this node: ranks meet at a counter and a release generation in the
+ * segment (a gather / release pair) instead of exchanging log2(n) rounds of
+ * messages, and data travels through per-rank slots.
+ *
+ * The segment ("/<nspace>.coll.<cid>.<random>", mode 0600) is made at the
+ * first such collective on the communicator: rank 0 creates it and
+ * broadcasts its name, the others map it, all agree that everyone did
+ * (an allreduce), and rank 0 unlinks it, so nothing is left behind.  Any
+ * failure on any rank disables the path for that communicator (the
+ * point-to-point algorithms take over).  Cost: one segment per such
+ * communicator, 2 * n * LARK_SHM_SLOT bytes plus two cache lines: 512 KiB
+ * at 256 ranks, 16 KiB at 8; unmapped when the communicator is freed.
+ *
+ * Synchronisation: an arrival counter and a release generation.  A rank
+ * reads the generation, adds itself to the counter; the last to arrive
+ * resets the counter, bumps the generation and wakes sleepers (a futex on
+ * the generation).  The others wait for the generation to change:
+ * spinning briefly when ranks have a core each, sleeping at once when
+ * they outnumber the cores (lark_progress_oversubscribed), and polling the
+ * point-to-point engine meanwhile (a peer may need our progress to finish
+ * a send it started before this collective), with sleeps bounded to 1 ms.
+ * Data: two banks of n slots used alternately; a bank is written again two
+ * collectives later, when every rank has passed the synchronisation of the
+ * collective between, so it has finished reading.
+ *
+ * Only the blocking forms use this (direct schedules); nonblocking and
+ * persistent ones run the point-to-point algorithms.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "coll.h"
+#include "op.h"
+#include "p2p.h"
+#include "progress.h"
+#include "runtime.h"
+#include "sched.h"
+
+#define SPIN_POLLS 4000 /* polls of the generation before sleeping (a core each) */
+#define NAME_LEN   320
+
+struct seg_header {
+    _Alignas(64) _Atomic uint32_t count; /* ranks arrived in this synchronisation */
+    _Alignas(64) _Atomic uint32_t gen;   /* release generation: the futex word */
+    _Atomic uint32_t sleepers;           /* ranks in FUTEX_WAIT on gen */
+};
+
+struct lark_coll_shm {
+    struct seg_header *hdr;
+    char *data; /* 2 banks of n slots of LARK_SHM_SLOT bytes */
+    size_t size;
+    uint32_t calls; /* collectives run through the segment: bank = calls % 2 */
+};
+
+static size_t seg_size(int n)
+{
+    return sizeof(struct seg_header) + 2 * (size_t)n * LARK_SHM_SLOT;
+}
+
+void lark_coll_shm_destroy(struct lark_coll_shm *sh)
+{
+    if (sh == NULL)
+        return;
+    munmap(sh->hdr, sh->size);
+    free(sh);
+}
+
+/* Are all ranks of comm on this node? */
+static bool all_local(struct lark_comm *comm)
+{
+    if (lark_rt.world_to_local == NULL)
+        return false;
+    for (int i = 0; i < comm->size; i++)
+        if (lark_rt.world_to_local[lark_comm_world_rank(comm, i)] < 0)
+            return false;
+    return true;
+}
+
+/* Make, map and agree on the segment.  Collective over comm; runs the
+ * point-to-point algorithms (the caller marked the setup as under way). */
+static struct lark_coll_shm *attach(struct lark_comm *comm)
+{
+    char name[NAME_LEN] = {0};
+    size_t size = seg_size(comm->size);
+    int fd = -1, ok = 1;
+    if (comm->rank == 0) {
+        uint32_t rnd[2] = {0, 0};
+        if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+            ok = 0;
+        snprintf(name, sizeof name, "/%s.coll.%u.%08x%08x", lark_rt.nspace, (unsigned)comm->cid,
+                 rnd[0], rnd[1]);
+        fd = ok ? shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600) : -1;
+        if (fd >= 0 && ftruncate(fd, (off_t)size) != 0)
+            ok = 0;
+        if (fd < 0)
+            name[0] = '\0'; /* tells the others there is nothing to map */
+    }
+    if (lark_coll_bcast(name, sizeof name, 0, comm) != 0)
+        ok = 0;
+    if (comm->rank != 0 && name[0] != '\0')
+        fd = shm_open(name, O_RDWR, 0);
+    void *p = fd >= 0 ? mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+    if (fd >= 0)
+        close(fd);
+    if (p == MAP_FAILED)
+        ok = 0;
+    /* Everyone mapped it (or nobody uses it). */
+    struct lark_reduction red = {MPI_MIN, MPI_INT, 1, sizeof ok, 1};
+    if (lark_coll_allreduce(&ok, &red, comm) != 0)
+        ok = 0;
+    if (comm->rank == 0 && name[0] != '\0')
+        shm_unlink(name);
+    struct lark_coll_shm *sh = ok ? malloc(sizeof *sh) : NULL; /* freed by lark_coll_shm_destroy */
+    if (sh == NULL) {
+        if (p != MAP_FAILED)
+            munmap(p, size);
+        return NULL;
+    }
+    sh->hdr = p;
+    sh->data = (char *)p + sizeof(struct seg_header);
+    sh->size = size;
+    sh->calls = 0;
+    return sh;
+}
+
+struct lark_coll_shm *lark_coll_shm_get(struct lark_comm *comm, size_t bytes)
+{
+    if (comm->size < 2 || bytes > LARK_SHM_SLOT)
+        return NULL;
+    int *state;
+    struct lark_coll_shm **slot = lark_coll_shm_slot(comm, &state);
+    if (slot == NULL)
+        return NULL;
+    if (*state == 0) {
+        /* First use: decide once, the same way on every rank. */
+        *state = -2; /* under way: the setup's own collectives take the p2p path */
+        enum lark_coll_alg alg = lark_coll_forced("LARK_COLL_SHM");
+        if (alg != LARK_ALG_2 && all_local(comm)) {
+            *slot = attach(comm);
+        }
+        *state = *slot != NULL ? 1 : -1;
+    }
+    return *state == 1 ? *slot : NULL;
+}
+
+static void futex_wait(_Atomic uint32_t *w, uint32_t v)
+{
+    struct timespec ts = {0, 1000000}; /* 1 ms: then poll the p2p engine again */
+    syscall(SYS_futex, w, FUTEX_WAIT, v, &ts, NULL, 0);
+}
+
+/* Everyone arrives, then everyone leaves. */
+static void sync_all(struct lark_coll_shm *sh, int n)
+{
+    struct seg_header *h = sh->hdr;
+    uint32_t g = atomic_load_explicit(&h->gen, memory_order_acquire);
+    sh->calls++;
+    if (atomic_fetch_add_explicit(&h->count, 1, memory_order_acq_rel) == (uint32_t)n - 1) {
+        atomic_store_explicit(&h->count, 0, memory_order_relaxed);
+        atomic_store_explicit(&h->gen, g + 1, memory_order_seq_cst);
+        if (atomic_load_explicit(&h->sleepers, memory_order_seq_cst) != 0)
+            syscall(SYS_futex, &h->gen, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+        return;
+    }
+    int spins = lark_progress_oversubscribed() ? 0 : SPIN_POLLS;
+    for (int i = 0;; i++) {
+        if (atomic_load_explicit(&h->gen, memory_order_acquire) != g)
+            return;
+        if ((i & 63) == 63 || i >= spins) {
+            lark_lock();
+            lark_p2p_progress();
+            lark_unlock();
+        }
+        if (i < spins) {
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+            continue;
+        }
+        atomic_fetch_add_explicit(&h->sleepers, 1, memory_order_seq_cst);
+        if (atomic_load_explicit(&h->gen, memory_order_seq_cst) == g)
+            futex_wait(&h->gen, g);
+        atomic_fetch_sub_explicit(&h->sleepers, 1, memory_order_seq_cst);
+    }
+}
+
+static char *slot_of(struct lark_coll_shm *sh, int n, int r)
+{
+    return sh->data + ((size_t)(sh->calls % 2) * (size_t)n + (size_t)r) * LARK_SHM_SLOT;
+}
+
+int lark_coll_shm_barrier(struct lark_coll_shm *sh, struct lark_comm *comm)
+{
+    sync_all(sh, comm->size);
+    return 0;
+}
+
+int lark_coll_shm_bcast(struct lark_coll_shm *sh, void *buf, size_t bytes, int root,
+                        struct lark_comm *comm)
+{
+    char *slot = slot_of(sh, comm->size, 0);
+    if (comm->rank == root)
+        memcpy(slot, buf, bytes);
+    sync_all(sh, comm->size);
+    if (comm->rank != root)
+        memcpy(buf, slot, bytes);
+    return 0;
+}
+
+int lark_coll_shm_allreduce(struct lark_coll_shm *sh, void *buf, const struct lark_reduction *red,
+                            struct lark_comm *comm)
+{
+    int n = comm->size;
+    char *bank = slot_of(sh, n, 0);
+    memcpy(bank + (size_t)comm->rank * LARK_SHM_SLOT, buf, red->bytes);
+    sync_all(sh, n);
+    /* Every rank folds the same slots in rank order: the same result
+     * everywhere, and in order for non-commutative ops
+     * (inout = in op inout, `in` the lower rank). */
+    memcpy(buf, bank + (size_t)(n - 1) * LARK_SHM_SLOT, red->bytes);
+    for (int i = n - 2; i >= 0; i--)
+        lark_op_apply(red->op, bank + (size_t)i * LARK_SHM_SLOT, buf, red->count, red->type);
+    return 0;
+}
