@@ -443,7 +443,7 @@ void lark_transport_deliver(int src, const struct lark_wire *h, const void *payl
     case LARK_WIRE_DATA: {
         req = (struct lark_request *)(uintptr_t)h->rreq;
         size_t off = h->addr;
-        if (off < req->status_count) {
+        if (off < req->status_count && payload != lark_transport_recv_target(src, h, len)) {
             size_t n = len;
             if (off + n > req->status_count)
                 n = req->status_count - off;
@@ -497,6 +497,17 @@ void lark_transport_deliver(int src, const struct lark_wire *h, const void *payl
                 h->type, src);
         return;
     }
+}
+
+void *lark_transport_recv_target(int src, const struct lark_wire *h, size_t len)
+{
+    (void)src;
+    if (h->type != LARK_WIRE_DATA)
+        return NULL;
+    struct lark_request *req = (struct lark_request *)(uintptr_t)h->rreq;
+    if (!req->dt->contig || h->addr > req->status_count || len > req->status_count - h->addr)
+        return NULL;
+    return (char *)req->buf + req->dt->lb + h->addr;
 }
 
 static void fill_recv(struct lark_request *req, void *buf, size_t count, struct lark_datatype *dt,

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lark.h"
 #include "peer.h"
 #include "request.h"
 #include "runtime.h"
@@ -241,17 +242,45 @@ static int stream_data(struct lark_peer *p, struct lark_request *req)
                           .rreq = req->remote,
                           .sreq = (uint64_t)(uintptr_t)req};
     size_t chunk = p->tp->max_send;
+    bool zc = p->tp->ops->send_zc != NULL;
     while (req->sent < req->len) {
         size_t n = req->len - req->sent;
         if (n > chunk)
             n = chunk;
         h.addr = req->sent;
-        int rc = p->tp->ops->send(p->tp, p->state, &h, (const char *)req->data + req->sent, n);
-        if (rc != LARK_OK)
+        const char *from = (const char *)req->data + req->sent;
+        int rc = zc ? p->tp->ops->send_zc(p->tp, p->state, &h, from, n, req)
+                    : p->tp->ops->send(p->tp, p->state, &h, from, n);
+        if (rc == LARK_INPROGRESS)
+            req->pending_acks++; /* lark_transport_sent will say when it is out */
+        else if (rc != LARK_OK)
             return rc;
         req->sent += n;
     }
-    return LARK_OK;
+    return req->pending_acks > 0 ? LARK_INPROGRESS : LARK_OK;
+}
+
+void lark_transport_sent(void *cookie, int status)
+{
+    struct lark_request *req = cookie;
+    if (status < 0 && req->error == 0)
+        req->error = status;
+    if (--req->pending_acks == 0 && req->sent == req->len)
+        lark_request_complete(req);
+}
+
+_Noreturn void lark_transport_peer_failed(int peer, const char *why)
+{
+    char *host = NULL;
+    lark_runtime_get_peer_string(peer, "pmix.hname", &host);
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "rank %d (host %s) lost rank %d (host %s): %s; MPI_ERR_PROC_ABORTED, the job is "
+             "aborted",
+             lark_rt.rank, lark_rt.hostname, peer, host ? host : "unknown", why);
+    free(host);
+    fprintf(stderr, "Lark MPI: %s\n", msg);
+    lark_runtime_abort(MPI_ERR_PROC_ABORTED, msg);
 }
 
 static void frame_sent(struct outq *q)
@@ -269,9 +298,11 @@ static int drain_peer(struct lark_peer *p)
         int rc;
         if (q->stream) {
             rc = stream_data(p, q->req);
-            if (rc == LARK_OK) {
+            if (rc == LARK_OK)
                 lark_request_complete(q->req);
-                q->req = NULL;
+            if (rc == LARK_OK || rc == LARK_INPROGRESS) {
+                q->req = NULL; /* done here (INPROGRESS: lark_transport_sent completes it) */
+                rc = LARK_OK;
             }
         } else {
             rc = p->tp->ops->send(p->tp, p->state, &q->hdr, q->payload, q->len);
@@ -324,10 +355,10 @@ int lark_peer_send_copy(struct lark_peer *p, const struct lark_wire *hdr, const 
 int lark_peer_stream(struct lark_peer *p, struct lark_request *req)
 {
     int rc = p->qhead == NULL ? stream_data(p, req) : LARK_ERR_AGAIN;
-    if (rc == LARK_OK) {
+    if (rc == LARK_OK)
         lark_request_complete(req);
+    if (rc == LARK_OK || rc == LARK_INPROGRESS)
         return LARK_OK;
-    }
     if (rc != LARK_ERR_AGAIN)
         return rc;
     struct lark_wire none = {.type = LARK_WIRE_DATA};

@@ -437,6 +437,11 @@ const int *lark_transport_local_peers(void)
     return lark_rt.local_peers;
 }
 
+const char *lark_transport_hostname(void)
+{
+    return lark_rt.hostname;
+}
+
 const char *lark_transport_nspace(void)
 {
     return lark_rt.nspace;

@@ -27,9 +27,17 @@ static bool shm_wanted(const struct lark_transport_want *w)
     return lark_transport_local_size() > 1;
 }
 
+/* TCP serves whoever the others do not reach: ranks on other hosts, or
+ * every other rank when LARK_TRANSPORTS leaves shm out. */
+static bool tcp_wanted(const struct lark_transport_want *w)
+{
+    return w->covered < lark_transport_world_size() - 1;
+}
+
 static const struct lark_transport_entry table[] = {
     {&lark_transport_self_ops, 300, self_wanted},
     {&lark_transport_shm_ops, 200, shm_wanted},
+    {&lark_transport_tcp_ops, 100, tcp_wanted},
 };
 #define NTABLE (sizeof table / sizeof table[0])
 

@@ -113,6 +113,14 @@ struct lark_transport_ops {
      * progress must be re-entrant for send. */
     int (*send)(struct lark_transport *tp, void *state, const struct lark_wire *hdr,
                 const void *payload, size_t len);
+    /* Zero-copy send (optional): like send, but the payload is NOT copied:
+     * it stays the caller's and must stay valid until the transport calls
+     * lark_transport_sent(cookie, status).  Returns LARK_OK when all was
+     * written already (no call will follow), LARK_INPROGRESS when the call
+     * will come, LARK_ERR_AGAIN (nothing sent), or an error.  The runtime
+     * uses it for rendezvous DATA, straight from the user's buffer. */
+    int (*send_zc)(struct lark_transport *tp, void *state, const struct lark_wire *hdr,
+                   const void *payload, size_t len, void *cookie);
     /* Single copy: read len bytes at `remote` in the peer's address space
      * into `local`.  LARK_ERR_UNSUPPORTED when the kernel refuses (the
      * runtime then falls back to CTS/DATA; the transport raises get_min so
@@ -184,6 +192,7 @@ int lark_transport_allowed(const char *list, bool *allowed);
 
 extern const struct lark_transport_ops lark_transport_self_ops;
 extern const struct lark_transport_ops lark_transport_shm_ops;
+extern const struct lark_transport_ops lark_transport_tcp_ops;
 
 /* ---- Upcalls from transports into the runtime (defined in runtime/) ---- */
 
@@ -193,6 +202,20 @@ void lark_transport_deliver(int src, const struct lark_wire *hdr, const void *pa
 /* Who may read a published address: processes of this node (PMIX_LOCAL:
  * shm segment names) or the whole job (PMIX_GLOBAL: TCP addresses). */
 enum lark_scope { LARK_SCOPE_LOCAL, LARK_SCOPE_GLOBAL };
+/* A send_zc payload was written out (status 0) or can never be (< 0: the
+ * connection broke).  Called from the transport's progress or finalize. */
+void lark_transport_sent(void *cookie, int status);
+/* Where the `len` payload bytes of the frame `hdr` from world rank `src`
+ * should be read to, when the transport can read them in place (a large
+ * DATA frame straight into the receive buffer); NULL: the transport keeps
+ * them itself.  deliver() is then called with payload == that address. */
+void *lark_transport_recv_target(int src, const struct lark_wire *hdr, size_t len);
+/* The connection to world rank `peer` broke or cannot be made (`why`: a
+ * sentence).  The runtime reports it naming both ranks and hosts and ends
+ * the job (MPI_ERR_PROC_ABORTED); does not return. */
+_Noreturn void lark_transport_peer_failed(int peer, const char *why);
+/* This process's host name. */
+const char *lark_transport_hostname(void);
 /* Publish a string address for peers (before the fence), and read a
  * peer's (after it, lazily: on first use; with a PMIx server that does
  * direct modex this asks the peer's server then); the caller frees

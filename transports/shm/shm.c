@@ -135,9 +135,12 @@ struct shm_state {
     struct shm_peer *peers; /* by local rank; [me] unused */
     uint32_t pool_next;
     size_t split_min; /* LARK_RNDV_SPLIT_MIN: split from here once CMA is known to work */
+    int group;        /* LARK_SHM_GROUP test knob (0: off) */
     bool cma_refused;
     bool put_refused; /* test hook: process_vm_writev "refused" */
 };
+
+static bool shm_reachable(struct lark_transport *tp, int peer);
 
 static int shm_init(struct lark_transport *tp)
 {
@@ -217,7 +220,12 @@ static int shm_init(struct lark_transport *tp)
     if (split != NULL)
         s->split_min = strtoul(split, NULL, 0) ? strtoul(split, NULL, 0) : SIZE_MAX;
     tp->split_min = SIZE_MAX;
-    tp->npeers = (int)s->L - 1;
+    /* Test knob: shm only between ranks equal modulo N, so that one job
+     * mixes shm and the next transport (TCP) on one host. */
+    s->group = (int)strtol(getenv("LARK_SHM_GROUP") ? getenv("LARK_SHM_GROUP") : "0", NULL, 0);
+    tp->npeers = 0;
+    for (uint32_t i = 0; i < s->L; i++)
+        tp->npeers += i != s->me && shm_reachable(tp, lark_transport_local_peers()[i]);
     const char *env = getenv("LARK_SHM_EAGER_LIMIT");
     if (env != NULL && strtoul(env, NULL, 0) <= POOL_SLOT)
         tp->eager_limit = strtoul(env, NULL, 0);
@@ -276,8 +284,10 @@ static int shm_wireup(struct lark_transport *tp)
 
 static bool shm_reachable(struct lark_transport *tp, int peer)
 {
-    (void)tp;
-    return lark_transport_local_rank(peer) >= 0;
+    struct shm_state *s = tp->priv;
+    int me = lark_transport_world_rank();
+    return lark_transport_local_rank(peer) >= 0 &&
+           (s->group <= 0 || peer % s->group == me % s->group);
 }
 
 static int shm_connect(struct lark_transport *tp, int peer, void **state)

@@ -1,0 +1,796 @@
+/*
+ * conn.c -- one TCP connection between two ranks: opening it (lazily, with
+ * bounded retries), the authenticated handshake and its tie-break, framed
+ * reads and writes, and what happens when it breaks.
+ *
+ * Handshake: the caller sends HELLO (job, both ranks, the job secret); the
+ * callee checks it and answers ACK, or DUP when a connection the other way
+ * wins the tie-break: of two simultaneous calls between ranks a < b, the
+ * one made by a survives (b accepts a's call and drops its own; a answers
+ * b's call with DUP and waits).  A connection that fails the check is
+ * closed with one line (at most LARK_TCP_STRANGER_LINES per process), and
+ * the job carries on.
+ *
+ * Faults: a peer that closes or resets its connection without saying BYE,
+ * or sends a frame that does not parse, is reported through
+ * lark_transport_peer_failed (which names both ranks and hosts and ends the
+ * job with MPI_ERR_PROC_ABORTED), never waited for.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "tcp.h"
+
+#define LARK_TCP_STRANGER_LINES 20
+#define HANDSHAKE_NS            INT64_C(10000000000) /* a caller has 10 s to say HELLO */
+
+void lark_tcp_sockbuf(struct tcp_state *s, int fd)
+{
+    if (s->sockbuf == 0)
+        return; /* the kernel's autotuning */
+    int v = (int)s->sockbuf;
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
+}
+
+struct tcp_peer *lark_tcp_peer(struct tcp_state *s, int world)
+{
+    if (world < 0 || world >= s->size)
+        return NULL;
+    if (s->peers[world] == NULL) {
+        /* Freed at finalize (lark_tcp_close_all). */
+        struct tcp_peer *p = calloc(1, sizeof *p);
+        if (p == NULL)
+            return NULL;
+        p->world = world;
+        s->peers[world] = p;
+    }
+    return s->peers[world];
+}
+
+static void watch(struct tcp_state *s, struct lark_tcp_conn *c, uint32_t events, int op)
+{
+    struct epoll_event ev = {.events = events, .data.ptr = c};
+    epoll_ctl(s->ep, op, c->fd, &ev);
+}
+
+/* Ask for EPOLLOUT exactly while something waits to be written. */
+static void want_out(struct tcp_state *s, struct lark_tcp_conn *c, bool on)
+{
+    if (c->want_out == on || c->st == LARK_TCP_DEAD)
+        return;
+    c->want_out = on;
+    watch(s, c, EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0), EPOLL_CTL_MOD);
+}
+
+static void set_waiting(struct tcp_state *s, struct tcp_peer *p, bool on)
+{
+    if (on == p->on_waiting)
+        return;
+    p->on_waiting = on;
+    if (on) {
+        p->next_waiting = s->waiting;
+        s->waiting = p;
+        s->nwaiting++;
+        return;
+    }
+    for (struct tcp_peer **pp = &s->waiting; *pp; pp = &(*pp)->next_waiting)
+        if (*pp == p) {
+            *pp = p->next_waiting;
+            break;
+        }
+    s->nwaiting--;
+}
+
+/* Close a connection now; its memory waits for lark_tcp_reap (an event
+ * for it may still be in the batch being handled). */
+static void conn_close(struct tcp_state *s, struct lark_tcp_conn *c)
+{
+    if (c->st == LARK_TCP_DEAD)
+        return;
+    if (c->st != LARK_TCP_UP)
+        s->nhandshakes--;
+    epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
+    c->fd = -1;
+    c->st = LARK_TCP_DEAD;
+    s->nconns--;
+    if (c->peer != NULL && c->peer->conn == c)
+        c->peer->conn = NULL;
+}
+
+static struct lark_tcp_conn *conn_new(struct tcp_state *s, int fd, bool outgoing)
+{
+    /* Freed by lark_tcp_reap once DEAD, or at finalize. */
+    struct lark_tcp_conn *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c->fd = fd;
+    c->outgoing = outgoing;
+    c->next = s->conns;
+    s->conns = c;
+    s->nconns++;
+    s->nhandshakes++;
+    return c;
+}
+
+static const char *addr_str(const struct sockaddr_in *a, char *buf, size_t n)
+{
+    char ip[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
+    snprintf(buf, n, "%s:%d", ip, ntohs(a->sin_port));
+    return buf;
+}
+
+/* A connection to a job peer broke: report it (this ends the job). */
+static void peer_lost(struct tcp_state *s, struct lark_tcp_conn *c, const char *what)
+{
+    struct tcp_peer *p = c->peer;
+    conn_close(s, c);
+    if (p == NULL || s->finalizing)
+        return; /* MPI_Finalize: a peer that ends first is no failure */
+    char why[200], a[64];
+    snprintf(why, sizeof why, "TCP connection (%s): %s", addr_str(&c->remote, a, sizeof a), what);
+    lark_transport_peer_failed(p->world, why);
+}
+
+/* ---- addresses and calling ---- */
+
+/* Read the peer's published addresses once, keeping the ones reachable from
+ * here: its loopback only when it is on this host, others when they share
+ * a subnet with one of our interfaces. */
+static int read_addrs(struct tcp_state *s, struct tcp_peer *p)
+{
+    char *val = NULL;
+    p->addrs_read = true;
+    if (lark_transport_lookup(p->world, "lark.tcp", &val) != LARK_OK) {
+        lark_transport_peer_failed(p->world, "it published no TCP address");
+        return -1;
+    }
+    bool local = lark_transport_local_rank(p->world) >= 0;
+    char skipped[256] = "";
+    for (char *save = NULL, *tok = strtok_r(val, ",", &save); tok != NULL;
+         tok = strtok_r(NULL, ",", &save)) {
+        char ip[64];
+        int bits, port;
+        struct in_addr a;
+        if (sscanf(tok, "%63[0-9.]/%d:%d", ip, &bits, &port) != 3 ||
+            inet_pton(AF_INET, ip, &a) != 1 || port < 1 || port > 65535)
+            continue;
+        bool lo = (ntohl(a.s_addr) >> 24) == 127;
+        bool ok = lo && local;
+        for (int i = 0; i < s->nifs && !ok && !lo; i++)
+            ok = !s->ifs[i].loopback && (a.s_addr & s->ifs[i].mask.s_addr) ==
+                                            (s->ifs[i].addr.s_addr & s->ifs[i].mask.s_addr);
+        if (!ok) {
+            if (!lo)
+                snprintf(skipped + strlen(skipped), sizeof skipped - strlen(skipped), "%s%s",
+                         skipped[0] ? ", " : "", tok);
+            continue;
+        }
+        if (p->naddrs < LARK_TCP_MAX_ADDRS)
+            p->addrs[p->naddrs++] = (struct sockaddr_in){
+                .sin_family = AF_INET, .sin_addr = a, .sin_port = htons((uint16_t)port)};
+    }
+    free(val);
+    if (skipped[0] && (!s->skip_logged || p->naddrs == 0)) {
+        s->skip_logged = true;
+        fprintf(stderr,
+                "Lark MPI: rank %d (host %s): TCP: skipping address(es) %s of rank %d: no "
+                "interface of this host is on their subnet%s\n",
+                s->me, s->host, skipped, p->world,
+                p->naddrs ? "" : "; set LARK_TCP_IF_INCLUDE to interfaces both hosts share");
+    }
+    if (p->naddrs == 0) {
+        lark_transport_peer_failed(p->world, "none of its TCP addresses is reachable from here");
+        return -1;
+    }
+    return 0;
+}
+
+static void schedule_retry(struct tcp_state *s, struct tcp_peer *p, const char *what)
+{
+    int64_t now = lark_tcp_now();
+    if (now >= p->give_up_at) {
+        char why[256], a[64];
+        snprintf(why, sizeof why,
+                 "cannot connect over TCP to %s for %.0f s (%s); is a firewall in the way, or "
+                 "does LARK_TCP_IF_INCLUDE need setting?",
+                 addr_str(&p->addrs[p->addr_next % p->naddrs], a, sizeof a),
+                 (double)s->connect_timeout_ns / 1e9, what);
+        lark_transport_peer_failed(p->world, why);
+        return;
+    }
+    int64_t back = INT64_C(10000000) << (p->attempts < 7 ? p->attempts : 7); /* 10 ms .. 1.3 s */
+    p->attempts++;
+    p->addr_next++;
+    p->retry_at = now + back;
+    set_waiting(s, p, true);
+}
+
+void lark_tcp_conn_start(struct tcp_state *s, struct tcp_peer *p)
+{
+    if (!p->addrs_read && read_addrs(s, p) != 0)
+        return;
+    if (p->give_up_at == 0)
+        p->give_up_at = lark_tcp_now() + s->connect_timeout_ns;
+    p->retry_at = 0;
+    set_waiting(s, p, true); /* until ACK: the give-up deadline runs */
+    const struct sockaddr_in *a = &p->addrs[p->addr_next % p->naddrs];
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        schedule_retry(s, p, strerror(errno));
+        return;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    lark_tcp_sockbuf(s, fd);
+    struct lark_tcp_conn *c = conn_new(s, fd, true);
+    if (c == NULL) {
+        close(fd);
+        schedule_retry(s, p, "out of memory");
+        return;
+    }
+    c->peer = p;
+    c->remote = *a;
+    c->st = LARK_TCP_CONNECTING;
+    p->conn = c;
+    if (connect(fd, (const struct sockaddr *)a, sizeof *a) != 0 && errno != EINPROGRESS) {
+        const char *e = strerror(errno);
+        conn_close(s, c);
+        schedule_retry(s, p, e);
+        return;
+    }
+    watch(s, c, EPOLLOUT | EPOLLIN | EPOLLRDHUP, EPOLL_CTL_ADD);
+}
+
+void lark_tcp_timers(struct tcp_state *s)
+{
+    int64_t now = lark_tcp_now();
+    for (struct tcp_peer *p = s->waiting, *next; p != NULL; p = next) {
+        next = p->next_waiting;
+        if (p->retry_at != 0 && now >= p->retry_at)
+            lark_tcp_conn_start(s, p);
+        else if (p->retry_at == 0 && now >= p->give_up_at &&
+                 (p->awaiting || (p->conn != NULL && p->conn->st != LARK_TCP_UP))) {
+            char why[160];
+            snprintf(why, sizeof why, "no TCP connection after %.0f s (%s)",
+                     (double)s->connect_timeout_ns / 1e9,
+                     p->awaiting ? "it said it would call, and did not" : "no answer to our call");
+            lark_transport_peer_failed(p->world, why);
+        }
+    }
+    for (struct lark_tcp_conn *c = s->conns; c != NULL; c = c->next)
+        if (c->st == LARK_TCP_ACCEPTED && now >= c->deadline) {
+            char a[64];
+            if (s->strangers_logged++ < LARK_TCP_STRANGER_LINES)
+                fprintf(stderr,
+                        "Lark MPI: rank %d (host %s): dropped a TCP connection from %s: no "
+                        "handshake within 10 s\n",
+                        s->me, s->host, addr_str(&c->remote, a, sizeof a));
+            conn_close(s, c);
+        }
+}
+
+/* The connection to p is established: frames may flow. */
+static void conn_up(struct tcp_state *s, struct lark_tcp_conn *c)
+{
+    struct tcp_peer *p = c->peer;
+    c->st = LARK_TCP_UP;
+    s->nhandshakes--;
+    p->conn = c;
+    p->awaiting = false;
+    p->attempts = 0;
+    p->retry_at = 0;
+    set_waiting(s, p, false);
+    want_out(s, c, false);
+}
+
+void lark_tcp_accept(struct tcp_state *s, int lfd)
+{
+    for (;;) {
+        struct sockaddr_in a;
+        socklen_t alen = sizeof a;
+        int fd = accept4(lfd, (struct sockaddr *)&a, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return; /* EAGAIN, or out of fds: the caller retries later */
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        struct lark_tcp_conn *c = conn_new(s, fd, false);
+        if (c == NULL) {
+            close(fd);
+            return;
+        }
+        c->remote = a;
+        c->st = LARK_TCP_ACCEPTED;
+        c->deadline = lark_tcp_now() + HANDSHAKE_NS;
+        watch(s, c, EPOLLIN | EPOLLRDHUP, EPOLL_CTL_ADD);
+    }
+}
+
+static void stranger(struct tcp_state *s, struct lark_tcp_conn *c, const char *why)
+{
+    char a[64];
+    if (s->strangers_logged++ < LARK_TCP_STRANGER_LINES)
+        fprintf(stderr, "Lark MPI: rank %d (host %s): dropped a TCP connection from %s: %s\n",
+                s->me, s->host, addr_str(&c->remote, a, sizeof a), why);
+    conn_close(s, c);
+}
+
+/* Write the rest of our handshake message; 0 when all is out. */
+static int hello_flush(struct tcp_state *s, struct lark_tcp_conn *c)
+{
+    while (c->hs_sent < sizeof c->hs_out) {
+        ssize_t n = send(c->fd, (char *)&c->hs_out + c->hs_sent, sizeof c->hs_out - c->hs_sent,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN) {
+            want_out(s, c, true);
+            return 1;
+        }
+        if (n <= 0)
+            return -1;
+        c->hs_sent += (size_t)n;
+    }
+    return 0;
+}
+
+/* Read the rest of the other side's handshake message; 0 when complete,
+ * 1 when more must come, -1 on EOF or error. */
+static int hello_read(struct lark_tcp_conn *c)
+{
+    while (c->hs_got < sizeof c->hs_in) {
+        ssize_t n = recv(c->fd, (char *)&c->hs_in + c->hs_got, sizeof c->hs_in - c->hs_got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return 1;
+        if (n <= 0)
+            return -1;
+        c->hs_got += (size_t)n;
+    }
+    return 0;
+}
+
+/* The callee's side: a complete HELLO arrived. */
+static void hello_in(struct tcp_state *s, struct lark_tcp_conn *c)
+{
+    const char *why = NULL;
+    int from = lark_tcp_hello_check(&c->hs_in, LARK_TCP_HELLO, s->me, s->size, -1,
+                                    lark_transport_nspace(), s->secret, &why);
+    if (from < 0) {
+        stranger(s, c, why);
+        return;
+    }
+    struct tcp_peer *p = lark_tcp_peer(s, from);
+    if (p == NULL) {
+        conn_close(s, c);
+        return;
+    }
+    struct lark_tcp_conn *mine = p->conn;
+    bool dup = mine != NULL && (mine->st == LARK_TCP_UP || s->me < from);
+    lark_tcp_hello_make(&c->hs_out, dup ? LARK_TCP_DUP : LARK_TCP_ACK, s->me, from,
+                        lark_transport_nspace(), s->secret);
+    c->peer = dup ? NULL : p;
+    if (hello_flush(s, c) != 0 || dup) {
+        /* DUP: our own call wins; 128 bytes always fit a new socket. */
+        conn_close(s, c);
+        return;
+    }
+    if (mine != NULL)
+        conn_close(s, mine); /* its call wins the tie-break: drop ours */
+    conn_up(s, c);
+}
+
+/* The caller's side: ACK or DUP arrived. */
+static void answer_in(struct tcp_state *s, struct lark_tcp_conn *c)
+{
+    struct tcp_peer *p = c->peer;
+    const char *why = NULL;
+    if (lark_tcp_hello_check(&c->hs_in, LARK_TCP_ACK, s->me, s->size, p->world,
+                             lark_transport_nspace(), s->secret, &why) < 0) {
+        peer_lost(s, c, why);
+        return;
+    }
+    if (c->hs_in.kind == LARK_TCP_DUP) {
+        conn_close(s, c);
+        p->awaiting = true; /* its call is on the way (timers watch it) */
+        return;
+    }
+    conn_up(s, c);
+}
+
+/* ---- sending frames ---- */
+
+static int tx_flush(struct tcp_state *s, struct lark_tcp_conn *c)
+{
+    while (c->txh != NULL) {
+        struct lark_tcp_txi *t = c->txh;
+        struct iovec iov[2];
+        int k = 0;
+        if (t->hoff < sizeof t->hdr)
+            iov[k++] = (struct iovec){(char *)&t->hdr + t->hoff, sizeof t->hdr - t->hoff};
+        if (t->poff < t->plen)
+            iov[k++] = (struct iovec){(char *)t->payload + t->poff, t->plen - t->poff};
+        struct msghdr m = {.msg_iov = iov, .msg_iovlen = (size_t)k};
+        ssize_t n = sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            break;
+        if (n < 0) {
+            peer_lost(s, c, strerror(errno));
+            return -1;
+        }
+        size_t h = sizeof t->hdr - t->hoff;
+        if ((size_t)n < h) {
+            t->hoff += (size_t)n;
+            continue;
+        }
+        t->hoff = sizeof t->hdr;
+        t->poff += (size_t)n - h;
+        if (t->poff < t->plen)
+            continue;
+        c->txh = t->next;
+        if (c->txh == NULL)
+            c->txt = NULL;
+        if (t->cookie != NULL)
+            lark_transport_sent(t->cookie, LARK_OK);
+        else
+            c->tx_copied -= t->plen;
+        free(t);
+    }
+    want_out(s, c, c->txh != NULL);
+    return 0;
+}
+
+int lark_tcp_conn_send(struct tcp_state *s, struct tcp_peer *p, const struct lark_wire *hdr,
+                       const void *payload, size_t len, void *cookie)
+{
+    struct lark_tcp_conn *c = p->conn;
+    if (p->gone)
+        return LARK_ERR_PEER;
+    if (c == NULL || c->st != LARK_TCP_UP) {
+        if (c == NULL && !p->awaiting && !p->on_waiting)
+            lark_tcp_conn_start(s, p);
+        return LARK_ERR_AGAIN; /* the runtime queues it until we are up */
+    }
+    struct lark_tcp_frame f = {.word = LARK_TCP_MAGIC | LARK_TCP_FRAME, .plen = (uint32_t)len};
+    f.w = *hdr;
+    size_t done = 0;
+    if (c->txh == NULL) {
+        struct iovec iov[2] = {{&f, sizeof f}, {(void *)payload, len}};
+        struct msghdr m = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
+        ssize_t n;
+        do
+            n = sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+        while (n < 0 && errno == EINTR);
+        if (n < 0 && errno != EAGAIN) {
+            peer_lost(s, c, strerror(errno));
+            return LARK_ERR_PEER;
+        }
+        done = n > 0 ? (size_t)n : 0;
+        if (done == sizeof f + len)
+            return LARK_OK;
+    } else if (cookie == NULL && c->tx_copied >= LARK_TCP_TX_LIMIT) {
+        return LARK_ERR_AGAIN;
+    }
+    /* Queue the rest, in order.  Freed by tx_flush once written. */
+    size_t copy = cookie == NULL ? len : 0;
+    struct lark_tcp_txi *t = malloc(sizeof *t + copy);
+    if (t == NULL)
+        return done ? LARK_ERR_NOMEM : LARK_ERR_AGAIN;
+    t->next = NULL;
+    t->hdr = f;
+    t->hoff = done < sizeof f ? done : sizeof f;
+    t->plen = len;
+    t->poff = done > sizeof f ? done - sizeof f : 0;
+    t->cookie = cookie;
+    if (cookie == NULL) {
+        if (len > t->poff)
+            memcpy(t->data + t->poff, (const char *)payload + t->poff, len - t->poff);
+        t->payload = t->data;
+        c->tx_copied += len;
+    } else {
+        t->payload = payload;
+    }
+    if (c->txt)
+        c->txt->next = t;
+    else
+        c->txh = t;
+    c->txt = t;
+    want_out(s, c, true);
+    return cookie != NULL ? LARK_INPROGRESS : LARK_OK;
+}
+
+/* ---- receiving frames ---- */
+
+/* A payload too large for the receive buffer: find where it goes (the
+ * user's buffer when the runtime knows it, else a buffer of our own). */
+static int sink_start(struct lark_tcp_conn *c, const struct lark_tcp_frame *f)
+{
+    c->cur = *f;
+    c->sink = lark_transport_recv_target(c->peer->world, &f->w, f->plen);
+    c->sink_owned = c->sink == NULL;
+    if (c->sink_owned && (c->sink = malloc(f->plen)) == NULL) /* freed in sink_done */
+        return -1;
+    c->sink_got = 0;
+    c->in_sink = true;
+    return 0;
+}
+
+static void sink_done(struct lark_tcp_conn *c)
+{
+    c->in_sink = false;
+    lark_transport_deliver(c->peer->world, &c->cur.w, c->sink, c->cur.plen);
+    if (c->sink_owned)
+        free(c->sink);
+    c->sink = NULL;
+}
+
+/* Deliver every complete frame in rx; start a sink for a large payload.
+ * Returns frames handled, or -1 when the connection was closed. */
+static int rx_parse(struct tcp_state *s, struct lark_tcp_conn *c)
+{
+    int n = 0;
+    while (!c->in_sink && c->rx_len - c->rx_off >= sizeof(struct lark_tcp_frame)) {
+        struct lark_tcp_frame f;
+        memcpy(&f, c->rx + c->rx_off, sizeof f);
+        const char *why;
+        if (lark_tcp_frame_check(&f, &why) != 0) {
+            peer_lost(s, c, why);
+            return -1;
+        }
+        if ((f.word & 0xffu) == LARK_TCP_BYE) {
+            c->bye = true;
+            c->rx_off += sizeof f;
+            continue;
+        }
+        size_t have = c->rx_len - c->rx_off - sizeof f;
+        if (f.plen >= LARK_TCP_DIRECT_MIN) {
+            if (sink_start(c, &f) != 0) {
+                peer_lost(s, c, "out of memory for a message");
+                return -1;
+            }
+            size_t k = have < f.plen ? have : f.plen;
+            memcpy(c->sink, c->rx + c->rx_off + sizeof f, k);
+            c->sink_got = k;
+            c->rx_off += sizeof f + k;
+            if (c->sink_got == f.plen) {
+                sink_done(c);
+                n++;
+            }
+            continue;
+        }
+        if (have < f.plen)
+            break;
+        c->rx_off += sizeof f + f.plen;
+        lark_transport_deliver(c->peer->world, &f.w, c->rx + c->rx_off - f.plen, f.plen);
+        n++;
+        if (c->st == LARK_TCP_DEAD)
+            return -1;
+    }
+    if (c->rx_off == c->rx_len) {
+        c->rx_off = c->rx_len = 0;
+    } else if (c->rx_off > 0 && c->rx_len + 4096 > LARK_TCP_RX_CAP) {
+        memmove(c->rx, c->rx + c->rx_off, c->rx_len - c->rx_off);
+        c->rx_len -= c->rx_off;
+        c->rx_off = 0;
+    }
+    return n;
+}
+
+/* Read what the socket has (bounded per call, so one busy peer does not
+ * starve the others).  Returns frames handled, -1 when closed. */
+static int rx_read(struct tcp_state *s, struct lark_tcp_conn *c)
+{
+    int frames = 0;
+    if (c->rx == NULL && (c->rx = malloc(LARK_TCP_RX_CAP)) == NULL) /* freed with the conn */
+        return 0;
+    for (int round = 0; round < 16; round++) {
+        ssize_t n;
+        if (c->in_sink)
+            n = recv(c->fd, c->sink + c->sink_got, c->cur.plen - c->sink_got, MSG_DONTWAIT);
+        else
+            n = recv(c->fd, c->rx + c->rx_len, LARK_TCP_RX_CAP - c->rx_len, MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            break;
+        if (n <= 0) {
+            if (n == 0 && c->bye) {
+                c->peer->gone = true;
+                conn_close(s, c);
+            } else {
+                peer_lost(s, c,
+                          n == 0 ? "closed by the peer (did it die, or exit without "
+                                   "MPI_Finalize?)"
+                                 : strerror(errno));
+            }
+            return -1;
+        }
+        if (c->in_sink) {
+            c->sink_got += (size_t)n;
+            if (c->sink_got == c->cur.plen) {
+                sink_done(c);
+                frames++;
+            }
+            continue;
+        }
+        c->rx_len += (size_t)n;
+        int k = rx_parse(s, c);
+        if (k < 0)
+            return -1;
+        frames += k;
+    }
+    return frames;
+}
+
+int lark_tcp_conn_event(struct tcp_state *s, struct lark_tcp_conn *c, uint32_t events)
+{
+    if (c->st == LARK_TCP_DEAD)
+        return 0;
+    if (c->st == LARK_TCP_CONNECTING) {
+        int err = 0;
+        socklen_t elen = sizeof err;
+        getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+        if (err != 0 || (events & (EPOLLERR | EPOLLHUP))) {
+            struct tcp_peer *p = c->peer;
+            conn_close(s, c);
+            schedule_retry(s, p, strerror(err ? err : ECONNREFUSED));
+            return 0;
+        }
+        if (!(events & EPOLLOUT))
+            return 0;
+        c->st = LARK_TCP_HELLO_SENT;
+        lark_tcp_hello_make(&c->hs_out, LARK_TCP_HELLO, s->me, c->peer->world,
+                            lark_transport_nspace(), s->secret);
+        watch(s, c, EPOLLIN | EPOLLRDHUP, EPOLL_CTL_MOD);
+        c->want_out = false;
+        if (hello_flush(s, c) < 0) {
+            struct tcp_peer *p = c->peer;
+            conn_close(s, c);
+            schedule_retry(s, p, "the connection broke during the handshake");
+        }
+        return 1;
+    }
+    if (c->st == LARK_TCP_HELLO_SENT || c->st == LARK_TCP_ACCEPTED) {
+        if ((events & EPOLLOUT) && hello_flush(s, c) < 0) {
+            conn_close(s, c);
+            return 0;
+        }
+        int r = hello_read(c);
+        if (r < 0) {
+            if (c->st == LARK_TCP_ACCEPTED) {
+                stranger(s, c, "closed before its handshake was complete");
+            } else {
+                struct tcp_peer *p = c->peer;
+                conn_close(s, c);
+                schedule_retry(s, p, "the peer closed during the handshake");
+            }
+            return 0;
+        }
+        if (r > 0)
+            return 0;
+        if (c->st == LARK_TCP_ACCEPTED)
+            hello_in(s, c);
+        else
+            answer_in(s, c);
+        return 1;
+    }
+    int n = 0;
+    if ((events & EPOLLOUT) && tx_flush(s, c) < 0)
+        return 0;
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) {
+        int k = rx_read(s, c);
+        n += k > 0 ? k : 0;
+    }
+    return n;
+}
+
+void lark_tcp_reap(struct tcp_state *s)
+{
+    for (struct lark_tcp_conn **pp = &s->conns; *pp;) {
+        struct lark_tcp_conn *c = *pp;
+        if (c->st != LARK_TCP_DEAD) {
+            pp = &c->next;
+            continue;
+        }
+        *pp = c->next;
+        while (c->txh) {
+            struct lark_tcp_txi *t = c->txh;
+            c->txh = t->next;
+            if (t->cookie != NULL)
+                lark_transport_sent(t->cookie, LARK_ERR_PEER);
+            free(t);
+        }
+        if (c->sink_owned)
+            free(c->sink);
+        free(c->rx);
+        free(c);
+    }
+}
+
+/* ---- the end ---- */
+
+/* MPI_Finalize, after the runtime's last fence: say BYE on every
+ * connection, write out what is queued, stop sending, and wait (bounded)
+ * for each peer's own end, so no connection is reset with data unread. */
+void lark_tcp_goodbye(struct tcp_state *s)
+{
+    int64_t end = lark_tcp_now() + INT64_C(2000000000);
+    s->finalizing = true;
+    for (struct lark_tcp_conn *c = s->conns; c != NULL; c = c->next) {
+        if (c->st != LARK_TCP_UP)
+            continue;
+        struct lark_tcp_txi *t = calloc(1, sizeof *t);
+        if (t != NULL) {
+            t->hdr.word = LARK_TCP_MAGIC | LARK_TCP_BYE;
+            t->payload = t->data;
+            if (c->txt)
+                c->txt->next = t;
+            else
+                c->txh = t;
+            c->txt = t;
+        }
+    }
+    for (;;) {
+        struct pollfd pf[64];
+        struct lark_tcp_conn *cs[64];
+        int n = 0;
+        for (struct lark_tcp_conn *c = s->conns; c != NULL && n < 64; c = c->next) {
+            if (c->st != LARK_TCP_UP)
+                continue;
+            if (c->txh != NULL && tx_flush(s, c) == 0 && c->txh == NULL)
+                shutdown(c->fd, SHUT_WR);
+            if (c->st != LARK_TCP_UP)
+                continue;
+            pf[n] = (struct pollfd){c->fd, (short)(POLLIN | (c->txh ? POLLOUT : 0)), 0};
+            cs[n++] = c;
+        }
+        int64_t left = end - lark_tcp_now();
+        if (n == 0 || left <= 0)
+            break;
+        if (poll(pf, (nfds_t)n, (int)(left / 1000000) + 1) <= 0)
+            break;
+        for (int i = 0; i < n; i++) {
+            if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            char buf[4096];
+            ssize_t r = recv(cs[i]->fd, buf, sizeof buf, MSG_DONTWAIT);
+            if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+                conn_close(s, cs[i]); /* its end came (frames after the fence: none) */
+        }
+    }
+}
+
+void lark_tcp_close_all(struct tcp_state *s)
+{
+    for (struct lark_tcp_conn *c = s->conns; c != NULL; c = c->next)
+        conn_close(s, c);
+    lark_tcp_reap(s);
+    for (int i = 0; i < s->nlisten; i++)
+        close(s->listen_fd[i]);
+    s->nlisten = 0;
+    if (s->ep >= 0)
+        close(s->ep);
+    s->ep = -1;
+    if (s->peers != NULL)
+        for (int i = 0; i < s->size; i++)
+            free(s->peers[i]);
+    free(s->peers);
+    s->peers = NULL;
+    s->waiting = NULL;
+    s->nwaiting = 0;
+}

@@ -1,0 +1,123 @@
+/*
+ * tcp.h -- the TCP transport's internal state, shared by tcp.c (the
+ * transport's operations: init, listening, progress) and conn.c (one
+ * connection: connect, handshake, framed reads and writes, faults).
+ */
+#ifndef LARK_TCP_H_INCLUDED
+#define LARK_TCP_H_INCLUDED
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "iface.h"
+#include "transport.h"
+
+#define LARK_TCP_MAX_IFS    16
+#define LARK_TCP_RX_CAP     (256u * 1024)      /* receive buffer per connection */
+#define LARK_TCP_DIRECT_MIN (128u * 1024)      /* payloads from here are read in place */
+#define LARK_TCP_TX_LIMIT   (4u * 1024 * 1024) /* copied bytes queued per connection */
+#define LARK_TCP_MAX_ADDRS  8
+
+/* One frame (or its unwritten rest) waiting for the socket. */
+struct lark_tcp_txi {
+    struct lark_tcp_txi *next;
+    struct lark_tcp_frame hdr;
+    size_t hoff;         /* header bytes written */
+    const char *payload; /* the caller's bytes (zero copy) or data[] */
+    size_t plen, poff;
+    void *cookie; /* zero copy: lark_transport_sent(cookie) once written */
+    char data[];
+};
+
+enum lark_tcp_cstate {
+    LARK_TCP_CONNECTING, /* nonblocking connect in flight */
+    LARK_TCP_HELLO_SENT, /* waiting for ACK or DUP */
+    LARK_TCP_ACCEPTED,   /* waiting for the caller's HELLO */
+    LARK_TCP_UP,         /* frames flow */
+    LARK_TCP_DEAD        /* closed; freed by lark_tcp_reap */
+};
+
+struct tcp_peer;
+
+struct lark_tcp_conn {
+    int fd;
+    enum lark_tcp_cstate st;
+    bool outgoing;
+    bool want_out;         /* EPOLLOUT in the epoll set */
+    bool bye;              /* the peer said BYE: its EOF is no failure */
+    struct tcp_peer *peer; /* NULL until the handshake names it */
+    int64_t deadline;      /* handshake deadline (ns) */
+    struct sockaddr_in remote;
+    /* handshake */
+    struct lark_tcp_hello hs_in, hs_out;
+    size_t hs_got, hs_sent;
+    /* receiving: buffered bytes rx[rx_off, rx_len) */
+    unsigned char *rx;
+    size_t rx_off, rx_len;
+    /* receiving one large payload in place (sink) */
+    bool in_sink;
+    struct lark_tcp_frame cur;
+    char *sink;
+    size_t sink_got;
+    bool sink_owned; /* malloc'd here (no target): free after delivery */
+    /* sending */
+    struct lark_tcp_txi *txh, *txt;
+    size_t tx_copied;
+    struct lark_tcp_conn *next; /* all connections (s->conns) */
+};
+
+struct tcp_peer {
+    int world;
+    struct lark_tcp_conn *conn; /* the established one, or our call in flight */
+    bool awaiting;              /* it answered DUP: its own call will come */
+    bool gone;                  /* it said BYE and closed */
+    bool addrs_read;
+    int naddrs, addr_next, attempts;
+    int64_t retry_at, give_up_at; /* 0: no retry pending */
+    struct sockaddr_in addrs[LARK_TCP_MAX_ADDRS];
+    struct tcp_peer *next_waiting; /* on s->waiting while connecting */
+    bool on_waiting;
+};
+
+struct tcp_state {
+    int me, size;
+    char host[256];
+    int ep; /* epoll: listeners (data = index) and connections (data = conn) */
+    struct lark_tcp_if ifs[LARK_TCP_MAX_IFS];
+    int nifs;
+    int listen_fd[LARK_TCP_MAX_IFS];
+    int nlisten;
+    uint8_t secret[LARK_TCP_SECRET_LEN];
+    bool have_secret;
+    struct tcp_peer **peers; /* by world rank, made on first use */
+    struct lark_tcp_conn *conns;
+    int nconns;               /* connections not DEAD */
+    int nhandshakes;          /* of which still in the handshake */
+    struct tcp_peer *waiting; /* peers connecting (retry timers) */
+    int nwaiting;
+    unsigned idle;
+    int strangers_logged;
+    bool skip_logged;
+    bool finalizing; /* lark_tcp_goodbye: broken connections are no failure */
+    size_t sockbuf;
+    int64_t connect_timeout_ns;
+};
+
+int64_t lark_tcp_now(void);
+
+/* conn.c */
+struct tcp_peer *lark_tcp_peer(struct tcp_state *s, int world);
+void lark_tcp_conn_start(struct tcp_state *s, struct tcp_peer *p);
+int lark_tcp_conn_send(struct tcp_state *s, struct tcp_peer *p, const struct lark_wire *hdr,
+                       const void *payload, size_t len, void *cookie);
+void lark_tcp_accept(struct tcp_state *s, int lfd);
+int lark_tcp_conn_event(struct tcp_state *s, struct lark_tcp_conn *c, uint32_t events);
+void lark_tcp_timers(struct tcp_state *s);
+void lark_tcp_reap(struct tcp_state *s);
+void lark_tcp_goodbye(struct tcp_state *s);
+void lark_tcp_close_all(struct tcp_state *s);
+void lark_tcp_sockbuf(struct tcp_state *s, int fd);
+
+#endif
