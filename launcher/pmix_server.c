@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 static int ev_fd = -1;
@@ -196,7 +197,7 @@ int lark_pmix_register(const char *nspace, const char *tmpdir, const struct lark
 
     uint32_t size = (uint32_t)nprocs, napps = (uint32_t)o->napps, nodeid = 0, one = 1;
     pmix_rank_t zero = 0;
-    size_t njob = 17, ninfo = njob + (size_t)o->napps + (size_t)nprocs, k = 0;
+    size_t njob = 18, ninfo = njob + (size_t)o->napps + (size_t)nprocs, k = 0;
     pmix_info_t *info;
     PMIX_INFO_CREATE(info, ninfo);
     PMIX_INFO_LOAD(&info[k++], PMIX_UNIV_SIZE, &size, PMIX_UINT32);
@@ -216,6 +217,15 @@ int lark_pmix_register(const char *nspace, const char *tmpdir, const struct lark
     PMIX_INFO_LOAD(&info[k++], PMIX_APPNUM, &zero, PMIX_UINT32);
     PMIX_INFO_LOAD(&info[k++], PMIX_TMPDIR, tmpdir, PMIX_STRING);
     PMIX_INFO_LOAD(&info[k++], PMIX_NSDIR, tmpdir, PMIX_STRING);
+    /* The job's secret: TCP connections between ranks prove with it that
+     * they belong to the job (transports/tcp).  Never on a command line. */
+    unsigned char sec[32];
+    char sechex[65] = "";
+    if (getrandom(sec, sizeof sec, 0) == (ssize_t)sizeof sec)
+        for (size_t i = 0; i < sizeof sec; i++)
+            snprintf(sechex + 2 * i, 3, "%02x", sec[i]);
+    if (sechex[0] != '\0')
+        PMIX_INFO_LOAD(&info[k++], "lark.secret", sechex, PMIX_STRING);
 
     /* One PMIX_APP_INFO array per application context. */
     int first = 0;
