@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int rank;
@@ -58,6 +59,10 @@ static void die_mid_transfer(void)
         }
         if (done)
             fprintf(stderr, "tcp_faults: rank 1: all 64 MiB came before the kill\n");
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        fprintf(stderr, "tcp_faults: rank 1 dies at %lld ms\n",
+                (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
         raise(SIGKILL);
     }
 }

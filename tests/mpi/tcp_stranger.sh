@@ -10,7 +10,7 @@ command -v bash >/dev/null || fail "bash is missing"
 lo=$((41000 + $$ % 20000))
 hi=$((lo + 19))
 LARK_TRANSPORTS=tcp,self LARK_TCP_PORT_RANGE=$lo-$hi \
-    timeout -k 5 60 "$LARK_MPIRUN" -n 2 ./tcp_faults slow 40 > "$scratch/out" 2> "$scratch/err" &
+    timeout -k 5 60 "$LARK_MPIRUN" -n 2 ./tcp_faults slow 100 > "$scratch/out" 2> "$scratch/err" &
 job=$!
 # Wait for the ranks' listening ports.
 ports=
@@ -33,7 +33,9 @@ grep -q "dropped a TCP connection from 127.0.0.1:[0-9]*: not a Lark handshake" "
     fail "the garbage was not logged: $(cat "$scratch/err")"
 grep -q "dropped a TCP connection from 127.0.0.1:[0-9]*: wrong job secret" "$scratch/err" ||
     fail "the wrong secret was not logged: $(cat "$scratch/err")"
+# One line per dropped connection at most (a rank that reached MPI_Finalize
+# before reading a stranger drops it silently).
 n=$(grep -c "dropped a TCP connection" "$scratch/err")
-[ "$n" -eq "$(( 2 * $(echo "$ports" | wc -w) ))" ] ||
-    fail "expected one line per dropped connection, got $n: $(cat "$scratch/err")"
+[ "$n" -le "$(( 2 * $(echo "$ports" | wc -w) ))" ] ||
+    fail "more than one line per dropped connection ($n): $(cat "$scratch/err")"
 echo "tcp_stranger: strangers dropped and logged, the job unharmed"
