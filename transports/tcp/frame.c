@@ -98,6 +98,8 @@ int lark_tcp_frame_check(const struct lark_tcp_frame *f, const char **why)
             return -1;
         }
         return 0;
+    case LARK_WIRE_RMA: /* active messages of one-sided communication: any payload */
+        return 0;
     case LARK_WIRE_DATA:
         if (f->plen == 0 || w->addr > w->len || f->plen > w->len - w->addr) {
             *why = "a DATA frame outside its message";
