@@ -25,7 +25,7 @@ for impl in lark openmpi mpich; do
     mpich) cc=mpicc.mpich ;;
     esac
     for p in pingpong bandwidth; do
-        $cc -O2 -o "$out/$p.$impl" "$src/src/$p.c" "$src/src/common.c" "$src/src/run.c" \
+        $cc -O2 -o "$out/$p.$impl" "$src/src/$p.c" "$src/src/common.c" \
             -I"$src/src" -lm 2> "$out/build.$impl.log" || echo "build of $p with $impl failed" >&2
     done
 done
