@@ -12,6 +12,7 @@
 
 #include "lark.h"
 #include "match.h"
+#include "mpit/stats.h"
 
 struct lark_match_ctx {
     uint32_t ctx;
@@ -122,6 +123,7 @@ struct lark_match_item *lark_match_arrive(struct lark_match *m, const struct lar
     for (struct lark_match_item *r = c->posted.head; r; r = r->next) {
         if (lark_match_accepts(r->source, r->tag, msg->source, msg->tag)) {
             q_remove(&c->posted, r);
+            lark_count(&lark_stats.posted_len, (uint64_t)-1);
             return r;
         }
     }
@@ -134,6 +136,7 @@ int lark_match_unexpected(struct lark_match *m, struct lark_match_item *msg)
     if (c == NULL)
         return LARK_ERR_NOMEM;
     q_append(&c->unexpected, msg);
+    lark_stats_unexpected_in();
     return LARK_OK;
 }
 
@@ -145,10 +148,12 @@ struct lark_match_item *lark_match_post(struct lark_match *m, struct lark_match_
     for (struct lark_match_item *u = c->unexpected.head; u; u = u->next) {
         if (lark_match_accepts(recv->source, recv->tag, u->source, u->tag)) {
             q_remove(&c->unexpected, u);
+            lark_stats_unexpected_out();
             return u;
         }
     }
     q_append(&c->posted, recv);
+    lark_count(&lark_stats.posted_len, 1);
     return NULL;
 }
 
@@ -166,8 +171,10 @@ struct lark_match_item *lark_match_peek(struct lark_match *m, uint32_t ctx, int 
 void lark_match_take(struct lark_match *m, struct lark_match_item *msg)
 {
     struct lark_match_ctx *c = ctx_get(m, msg->ctx, false);
-    if (c != NULL)
+    if (c != NULL) {
         q_remove(&c->unexpected, msg);
+        lark_stats_unexpected_out();
+    }
 }
 
 bool lark_match_cancel(struct lark_match *m, struct lark_match_item *recv)
@@ -178,6 +185,7 @@ bool lark_match_cancel(struct lark_match *m, struct lark_match_item *recv)
     for (struct lark_match_item *r = c->posted.head; r; r = r->next) {
         if (r == recv) {
             q_remove(&c->posted, r);
+            lark_count(&lark_stats.posted_len, (uint64_t)-1);
             return true;
         }
     }

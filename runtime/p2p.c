@@ -289,7 +289,7 @@ static void deliver_matched(struct lark_request *req, int src, const struct lark
                               .len = n - split,
                               .off = split};
         lark_peer_send(p, &w, NULL, 0, NULL);
-        int rc = p->tp->ops->get(p->tp, p->state, dst, h->addr, split);
+        int rc = lark_peer_get_bytes(p, dst, h->addr, split);
         if (rc != LARK_OK)
             req->error = rc;
         split_part_done(req, src);
@@ -298,8 +298,8 @@ static void deliver_matched(struct lark_request *req, int src, const struct lark
     if (get_ok) {
         int rc = LARK_OK;
         if (req->status_count > 0)
-            rc = p->tp->ops->get(p->tp, p->state, (char *)req->buf + req->dt->lb, h->addr,
-                                 req->status_count);
+            rc = lark_peer_get_bytes(p, (char *)req->buf + req->dt->lb, h->addr,
+                                     req->status_count);
         if (rc == LARK_OK) {
             send_ctrl(src, LARK_WIRE_FIN, h->sreq, 0);
             lark_request_complete(req);
@@ -397,6 +397,12 @@ static void arrive(int src, const struct lark_wire *h, const void *payload, size
     struct lark_msg *m = msg_new(src, h, payload, len);
     if (m == NULL || lark_match_unexpected(&match, &m->item) != LARK_OK)
         out_of_memory("keeping an unexpected message");
+    if (LARK_UNLIKELY(
+            atomic_load_explicit(&lark_event_armed[LARK_EV_UNEXPECTED], memory_order_relaxed))) {
+        struct lark_ev_unexpected e = {
+            .source = h->src, .tag = h->tag, .bytes = (MPI_Count)h->len, .context = h->ctx};
+        lark_event_fire(LARK_EV_UNEXPECTED, &e);
+    }
 }
 
 void lark_transport_deliver(int src, const struct lark_wire *h, const void *payload, size_t len)
@@ -406,6 +412,8 @@ void lark_transport_deliver(int src, const struct lark_wire *h, const void *payl
         payload = h->inl;
         len = h->len;
     }
+    lark_count(&lark_rx_stats->rx_frames, 1);
+    lark_count(&lark_rx_stats->rx_bytes, len);
     switch (h->type) {
     case LARK_WIRE_EAGER:
     case LARK_WIRE_RTS:
@@ -458,8 +466,7 @@ void lark_transport_deliver(int src, const struct lark_wire *h, const void *payl
         /* Our half of a split rendezvous: write it, say so. */
         req = (struct lark_request *)(uintptr_t)h->sreq;
         struct lark_peer *p = req->tpeer;
-        int rc =
-            p->tp->ops->put(p->tp, p->state, h->addr, (const char *)req->data + h->off, h->len);
+        int rc = lark_peer_put_bytes(p, h->addr, (const char *)req->data + h->off, h->len);
         struct lark_wire w = {.type = LARK_WIRE_PUT_DONE,
                               .flags = rc == LARK_OK ? 0 : LARK_WIRE_FAILED,
                               .rreq = h->rreq,
@@ -474,8 +481,8 @@ void lark_transport_deliver(int src, const struct lark_wire *h, const void *payl
             int err;
             struct lark_peer *p = lark_peer_get(src, &err);
             size_t n = req->status_count, off = n - h->len;
-            int rc = p->tp->ops->get(p->tp, p->state, (char *)req->buf + req->dt->lb + off,
-                                     req->remote + off, h->len);
+            int rc = lark_peer_get_bytes(p, (char *)req->buf + req->dt->lb + off,
+                                         req->remote + off, h->len);
             if (rc != LARK_OK)
                 req->error = rc;
         }

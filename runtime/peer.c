@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "lark.h"
+#include "mpit/stats.h"
 #include "peer.h"
 #include "request.h"
 #include "runtime.h"
@@ -45,11 +46,13 @@ static struct lark_peer **peers; /* by world rank, made on first use */
 static struct lark_peer *busy;   /* peers with queued frames */
 static struct outq *outq_free;   /* recycled queue entries */
 static size_t eager_override;    /* LARK_EAGER_LIMIT, 0 = transport's */
+static bool eager_by_tool;       /* MPI_T set it before MPI_Init: keep it */
 
-static int transport_start(struct lark_transport *tp, const struct lark_transport_ops *ops)
+static int transport_start(struct lark_transport *tp, const struct lark_transport_ops *ops, int reg)
 {
     memset(tp, 0, sizeof *tp);
     tp->ops = ops;
+    tp->stats = &lark_tp_stats[reg];
     if (ops->priv_size) {
         /* Freed in lark_peer_finalize (or right here on failure). */
         tp->priv = calloc(1, ops->priv_size);
@@ -72,14 +75,14 @@ int lark_peer_init(void)
     if (peers == NULL)
         return LARK_ERR_NOMEM;
     const char *env = getenv("LARK_EAGER_LIMIT");
-    if (env != NULL)
+    if (env != NULL && !eager_by_tool)
         eager_override = strtoul(env, NULL, 0);
     /* Start the wanted transports, highest priority first (registry.c). */
     int nreg, rc;
     const struct lark_transport_entry *reg = lark_transport_registry(&nreg);
     bool allowed[MAX_TRANSPORTS];
     const char *list = getenv("LARK_TRANSPORTS");
-    if (nreg > MAX_TRANSPORTS)
+    if (nreg > MAX_TRANSPORTS || nreg > LARK_STATS_MAX_TP)
         return LARK_ERR_INTERN;
     if ((rc = lark_transport_allowed(list, allowed)) != LARK_OK)
         return rc;
@@ -88,7 +91,7 @@ int lark_peer_init(void)
     for (int i = 0; i < nreg; i++) {
         if (!allowed[i] || !reg[i].wanted(&want))
             continue;
-        if ((rc = transport_start(&transports[ntransports], reg[i].ops)) != LARK_OK)
+        if ((rc = transport_start(&transports[ntransports], reg[i].ops, i)) != LARK_OK)
             return rc;
         want.covered += transports[ntransports].npeers;
         ntransports++;
@@ -184,9 +187,36 @@ size_t lark_peer_eager_limit(const struct lark_peer *p)
     return e;
 }
 
+size_t lark_peer_transport_eager(const char *name)
+{
+    for (int i = 0; i < ntransports; i++)
+        if (strcmp(transports[i].ops->name, name) == 0)
+            return transports[i].eager_limit;
+    return 0;
+}
+
+size_t lark_peer_eager_cap(void)
+{
+    return eager_override;
+}
+
+void lark_peer_set_eager_cap(size_t cap)
+{
+    eager_override = cap;
+    if (!lark_initialized())
+        eager_by_tool = true;
+}
+
 /* ---- sending frames ---- */
 
 static void frame_sent(struct outq *q);
+
+/* Count a frame the transport took (MPI_T, runtime/mpit/stats.h). */
+static inline void count_tx(struct lark_peer *p, size_t len)
+{
+    lark_count(&p->tp->stats->tx_frames, 1);
+    lark_count(&p->tp->stats->tx_bytes, len);
+}
 
 static int enqueue(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
                    size_t len, struct lark_request *req, bool stream)
@@ -223,6 +253,7 @@ int lark_peer_send(struct lark_peer *p, const struct lark_wire *hdr, const void 
     if (p->qhead == NULL) {
         int rc = p->tp->ops->send(p->tp, p->state, hdr, payload, len);
         if (rc == LARK_OK) {
+            count_tx(p, len);
             if (req != NULL)
                 lark_request_complete(req);
             return LARK_OK;
@@ -255,6 +286,7 @@ static int stream_data(struct lark_peer *p, struct lark_request *req)
             req->pending_acks++; /* lark_transport_sent will say when it is out */
         else if (rc != LARK_OK)
             return rc;
+        count_tx(p, n);
         req->sent += n;
     }
     return req->pending_acks > 0 ? LARK_INPROGRESS : LARK_OK;
@@ -306,8 +338,10 @@ static int drain_peer(struct lark_peer *p)
             }
         } else {
             rc = p->tp->ops->send(p->tp, p->state, &q->hdr, q->payload, q->len);
-            if (rc == LARK_OK)
+            if (rc == LARK_OK) {
+                count_tx(p, q->len);
                 frame_sent(q);
+            }
         }
         if (rc == LARK_ERR_AGAIN)
             break;
@@ -332,6 +366,8 @@ int lark_peer_send_copy(struct lark_peer *p, const struct lark_wire *hdr, const 
 {
     if (p->qhead == NULL) {
         int rc = p->tp->ops->send(p->tp, p->state, hdr, payload, len);
+        if (rc == LARK_OK)
+            count_tx(p, len);
         if (rc != LARK_ERR_AGAIN)
             return rc;
     }
@@ -374,6 +410,7 @@ int lark_peer_progress(void)
 {
     int events = 0;
     for (int i = 0; i < ntransports; i++) {
+        lark_rx_stats = transports[i].stats;
         int n = transports[i].ops->progress(&transports[i]);
         if (n > 0)
             events += n;

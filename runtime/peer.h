@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mpit/stats.h"
 #include "status.h"
 #include "transport.h"
 
@@ -43,6 +44,14 @@ struct lark_peer *lark_peer_get(int w, int *err);
 /* The eager limit for this peer: its transport's, capped by
  * LARK_EAGER_LIMIT. */
 size_t lark_peer_eager_limit(const struct lark_peer *p);
+/* The cap over every transport's eager limit (0: none): LARK_EAGER_LIMIT,
+ * or MPI_T's lark_eager_limit (which, set before MPI_Init, stands over the
+ * environment).  Only the sender decides eager or rendezvous, so it may
+ * change at any time; runtime lock held. */
+size_t lark_peer_eager_cap(void);
+/* The eager limit of the started transport called `name` (0: not started). */
+size_t lark_peer_transport_eager(const char *name);
+void lark_peer_set_eager_cap(size_t cap);
 
 /* Send one frame now, or queue it behind earlier ones (order is kept).
  * With `req`, the request completes once the frame is out.  The payload
@@ -66,5 +75,24 @@ int lark_peer_wait_fds(int *fds, int max);
 /* Arm every transport's wait source before sleeping; > 0 when a
  * transport says work is already pending. */
 int lark_peer_arm(void);
+
+/* The transport's get/put (rendezvous by CMA and the like), counted for
+ * MPI_T: bytes read from / written into peer `p`'s memory. */
+static inline int lark_peer_get_bytes(struct lark_peer *p, void *local, uint64_t remote, size_t len)
+{
+    int rc = p->tp->ops->get(p->tp, p->state, local, remote, len);
+    if (rc == LARK_OK)
+        lark_count(&p->tp->stats->rdma_bytes, len);
+    return rc;
+}
+
+static inline int lark_peer_put_bytes(struct lark_peer *p, uint64_t remote, const void *local,
+                                      size_t len)
+{
+    int rc = p->tp->ops->put(p->tp, p->state, remote, local, len);
+    if (rc == LARK_OK)
+        lark_count(&p->tp->stats->rdma_bytes, len);
+    return rc;
+}
 
 #endif

@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "lark.h"
+#include "mpit/stats.h"
 #include "p2p.h"
 #include "peer.h"
 #include "progress.h"
@@ -58,8 +59,9 @@ static struct lark_doorbell *_Atomic bell = &private_bell;
 /* The waiting policy: poll tightly for spin_ns, then yield between polls
  * until yield_ns, then sleep.  Set by lark_progress_init from the layout,
  * overridable with LARK_WAIT_SPIN_US / LARK_WAIT_YIELD_US. */
-static int64_t spin_ns = 2000000;   /* 2 ms */
-static int64_t yield_ns = 20000000; /* then 20 ms of yielding */
+static _Atomic int64_t spin_ns = 2000000;   /* 2 ms; atomic: MPI_T may write it */
+static _Atomic int64_t yield_ns = 20000000; /* then 20 ms of yielding */
+static bool policy_by_tool;         /* MPI_T wrote it before MPI_Init: keep it */
 /* The epoll path (see above): -1 when sleeping on the futex.  Made by
  * lark_progress_init, closed by lark_progress_finalize. */
 static int ep_fd = -1;
@@ -132,7 +134,9 @@ void lark_progress_finalize(void)
 
 int lark_progress_init(int ncpu)
 {
-    if (ncpu > 0 && lark_rt.local_size > ncpu) {
+    if (policy_by_tool) {
+        /* The tool's choice stands over the layout's and the environment's. */
+    } else if (ncpu > 0 && lark_rt.local_size > ncpu) {
         /* Oversubscribed: the rank we wait for may need our core.  Yield
          * after every empty poll (no spinning at all: 8 ranks on 2 cores
          * lost 20-30% of an 8-byte allreduce to 1-2 us of spinning per
@@ -143,10 +147,10 @@ int lark_progress_init(int ncpu)
         yield_ns = 100000;
     }
     const char *env = getenv("LARK_WAIT_SPIN_US");
-    if (env != NULL)
+    if (env != NULL && !policy_by_tool)
         spin_ns = atoll(env) * 1000;
     env = getenv("LARK_WAIT_YIELD_US");
-    if (env != NULL)
+    if (env != NULL && !policy_by_tool)
         yield_ns = atoll(env) * 1000;
     int fds[LARK_MAX_WAIT_FDS];
     int n = lark_peer_wait_fds(fds, LARK_MAX_WAIT_FDS);
@@ -154,6 +158,20 @@ int lark_progress_init(int ncpu)
     if (n > 0 || (env != NULL && atoi(env) != 0))
         return epoll_start(fds, n);
     return LARK_OK;
+}
+
+void lark_progress_policy(int64_t *spin, int64_t *yield)
+{
+    *spin = spin_ns;
+    *yield = yield_ns;
+}
+
+void lark_progress_set_policy(int64_t spin, int64_t yield)
+{
+    spin_ns = spin;
+    yield_ns = yield;
+    if (!lark_initialized())
+        policy_by_tool = true;
 }
 
 bool lark_progress_oversubscribed(void)
@@ -256,15 +274,18 @@ static bool sleep_epoll(bool (*done)(void *), void *arg)
     return d;
 }
 
-void lark_progress_wait(bool (*done)(void *arg), void *arg)
+/* The waiting loop; returns when it first found itself idle (the clock at
+ * its first reading), 0 if never. */
+static int64_t wait_until(bool (*done)(void *arg), void *arg)
 {
+    int64_t first = 0;
     unsigned idle = 0;
     bool yielding = spin_ns == 0; /* oversubscribed: give the core away at once */
     int64_t since = 0;            /* when the current idle stretch began (0: not yet read) */
     for (;;) {
         int ev = 0;
         if (poll_once(done, arg, &ev))
-            return;
+            return first;
         if (ev > 0) {
             idle = 0;
             since = 0;
@@ -280,6 +301,8 @@ void lark_progress_wait(bool (*done)(void *arg), void *arg)
         int64_t t = now_ns();
         if (since == 0)
             since = t;
+        if (first == 0)
+            first = t;
         if (t - since < spin_ns) {
             cpu_relax();
             continue;
@@ -291,7 +314,7 @@ void lark_progress_wait(bool (*done)(void *arg), void *arg)
         }
         if (ep_fd >= 0) {
             if (sleep_epoll(done, arg))
-                return;
+                return first;
             idle = 0;
             since = 0;
             yielding = spin_ns == 0;
@@ -305,7 +328,7 @@ void lark_progress_wait(bool (*done)(void *arg), void *arg)
         ev = 0;
         if (poll_once(done, arg, &ev)) {
             atomic_fetch_sub_explicit(&b->sleepers, 1, memory_order_seq_cst);
-            return;
+            return first;
         }
         if (ev == 0) {
             struct timespec ts = {0, LARK_SLEEP_NS};
@@ -317,4 +340,12 @@ void lark_progress_wait(bool (*done)(void *arg), void *arg)
         since = 0;
         yielding = spin_ns == 0;
     }
+}
+
+void lark_progress_wait(bool (*done)(void *arg), void *arg)
+{
+    int64_t first = wait_until(done, arg);
+    if (first != 0) /* MPI_T's lark_wait_time: idle stretches only, not the first polls */
+        atomic_fetch_add_explicit(&lark_stats.wait_ns, (uint64_t)(now_ns() - first),
+                                  memory_order_relaxed);
 }

@@ -20,6 +20,11 @@ void lark_progress_wake_self(void);
 /* Do this node's ranks outnumber its cores (the waiting policy gives the
  * core away at once)?  For waits outside lark_progress_wait. */
 bool lark_progress_oversubscribed(void);
+/* The waiting policy in ns (spin, then yield, then sleep): read and set by
+ * MPI_T (control variables lark_wait_spin_us / lark_wait_yield_us).  Set
+ * before MPI_Init, it stands over the layout's default and LARK_WAIT_*. */
+void lark_progress_policy(int64_t *spin, int64_t *yield);
+void lark_progress_set_policy(int64_t spin, int64_t yield);
 /* Choose the waiting policy from the job layout: `ncpu` is how many CPUs
  * the ranks of this node may run on together (init, after wire-up), and
  * set up the epoll wait when a transport has a wait source. */

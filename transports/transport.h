@@ -165,6 +165,7 @@ struct lark_transport {
                            the second half while the receiver gets the first (set by
                            init, changed by the transport: SIZE_MAX never) */
     int npeers;         /* how many other ranks it can reach (set by init) */
+    struct lark_tp_stats *stats; /* its MPI_T counters (runtime/mpit/stats.h; set by the runtime) */
 };
 
 /* ---- The registry (transports/registry.c) ---- */

@@ -53,9 +53,10 @@ int lark_sched_allgather(struct lark_sched *s, void *rbuf, size_t bytes)
     int n = s->comm->size;
     if (n == 1 || bytes == 0)
         return 0;
-    enum lark_coll_alg alg = lark_coll_forced("LARK_COLL_ALLGATHER");
+    enum lark_coll_alg alg = lark_coll_forced(LARK_ROW_ALLGATHER);
     if (alg == LARK_ALG_AUTO)
         alg = bytes * (size_t)n >= ALLGATHER_RING_MIN ? LARK_ALG_2 : LARK_ALG_1;
+    lark_stats_coll(LARK_ROW_ALLGATHER, alg);
     if (alg == LARK_ALG_1)
         return allgather_bruck(s, rbuf, bytes);
     size_t *cd = malloc(2 * (size_t)n * sizeof *cd);

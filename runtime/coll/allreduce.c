@@ -135,9 +135,11 @@ int lark_sched_allreduce(struct lark_sched *s, void *buf, const struct lark_redu
     if (comm->size == 1 || red->count == 0)
         return 0;
     struct lark_coll_shm *sh = s->record ? NULL : lark_coll_shm_get(comm, red->bytes);
-    if (sh != NULL)
+    if (sh != NULL) {
+        lark_stats_coll(LARK_ROW_ALLREDUCE, 0);
         return lark_coll_shm_allreduce(sh, buf, red, comm);
-    enum lark_coll_alg alg = lark_coll_forced("LARK_COLL_ALLREDUCE");
+    }
+    enum lark_coll_alg alg = lark_coll_forced(LARK_ROW_ALLREDUCE);
     /* The ring needs a commutative op (blocks are combined in ring order)
      * and elements of a fixed size, i.e. a predefined type. */
     bool ring_ok = red->commutes && lark_op_is_predefined(red->op);
@@ -147,6 +149,7 @@ int lark_sched_allreduce(struct lark_sched *s, void *buf, const struct lark_redu
         alg = ring_ok && red->bytes >= ALLREDUCE_RING_MIN && red->count >= (size_t)comm->size
                   ? LARK_ALG_2
                   : LARK_ALG_1;
+    lark_stats_coll(LARK_ROW_ALLREDUCE, alg);
     switch (alg) {
     case LARK_ALG_2:
         return allreduce_ring(s, buf, red);

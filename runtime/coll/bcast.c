@@ -95,11 +95,14 @@ int lark_sched_bcast(struct lark_sched *s, void *buf, size_t bytes, int root)
     if (comm->size == 1 || bytes == 0)
         return 0;
     struct lark_coll_shm *sh = s->record ? NULL : lark_coll_shm_get(comm, bytes);
-    if (sh != NULL)
+    if (sh != NULL) {
+        lark_stats_coll(LARK_ROW_BCAST, 0);
         return lark_coll_shm_bcast(sh, buf, bytes, root, comm);
-    enum lark_coll_alg alg = lark_coll_forced("LARK_COLL_BCAST");
+    }
+    enum lark_coll_alg alg = lark_coll_forced(LARK_ROW_BCAST);
     if (alg == LARK_ALG_AUTO)
         alg = bytes >= BCAST_LONG_MSG && comm->size > 2 ? LARK_ALG_2 : LARK_ALG_1;
+    lark_stats_coll(LARK_ROW_BCAST, alg);
     return alg == LARK_ALG_2 ? bcast_scatter_allgather(s, buf, bytes, root)
                              : bcast_binomial(s, buf, bytes, root);
 }

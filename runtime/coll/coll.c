@@ -185,46 +185,58 @@ int lark_coll_alltoallv(const void *sbuf, const size_t *scounts, const size_t *s
         &s, lark_sched_alltoallv(&s, sbuf, scounts, sdispls, rbuf, rcounts, rdispls));
 }
 
-/* Names accepted per variable, in enum order (LARK_ALG_1, _2, _3). */
+/* Names accepted per variable, in enum order (LARK_ALG_1, _2, _3), by row
+ * (enum lark_coll_row, runtime/mpit/stats.h). */
 static const struct {
     const char *var;
     const char *names[3];
-} forced_table[] = {
-    {"LARK_COLL_BCAST", {"binomial", "scatter_allgather", NULL}},
-    {"LARK_COLL_ALLREDUCE", {"recursive_doubling", "ring", "reduce_bcast"}},
-    {"LARK_COLL_ALLGATHER", {"bruck", "ring", NULL}},
-    {"LARK_COLL_REDUCE", {"binomial", "reduce_scatter_gather", NULL}},
-    {"LARK_COLL_SHM", {"on", "off", NULL}},
+} forced_table[LARK_NROWS] = {
+    [LARK_ROW_BCAST] = {"LARK_COLL_BCAST", {"binomial", "scatter_allgather", NULL}},
+    [LARK_ROW_ALLREDUCE] = {"LARK_COLL_ALLREDUCE", {"recursive_doubling", "ring", "reduce_bcast"}},
+    [LARK_ROW_ALLGATHER] = {"LARK_COLL_ALLGATHER", {"bruck", "ring", NULL}},
+    [LARK_ROW_REDUCE] = {"LARK_COLL_REDUCE", {"binomial", "reduce_scatter_gather", NULL}},
+    [LARK_ROW_SHM] = {"LARK_COLL_SHM", {"on", "off", NULL}},
 };
-#define NFORCED (sizeof forced_table / sizeof forced_table[0])
 
-enum lark_coll_alg lark_coll_forced(const char *var)
+/* The environment is read once per variable: collectives are called
+ * millions of times and getenv walks the whole environment.  A race
+ * between threads on first use only stores the same value twice.  MPI_T
+ * writes here too (lark_coll_force). */
+static _Atomic int forced_cache[LARK_NROWS]; /* 0 unread, else alg + 1 */
+
+enum lark_coll_alg lark_coll_forced(enum lark_coll_row row)
 {
-    /* The environment is read once per variable: collectives are called
-     * millions of times and getenv walks the whole environment.  A race
-     * between threads on first use only stores the same value twice. */
-    static _Atomic int cache[NFORCED]; /* 0 unread, else alg + 1 */
-    for (size_t i = 0; i < NFORCED; i++) {
-        if (strcmp(forced_table[i].var, var) != 0)
-            continue;
-        int c = atomic_load_explicit(&cache[i], memory_order_relaxed);
-        if (c != 0)
-            return (enum lark_coll_alg)(c - 1);
-        enum lark_coll_alg alg = LARK_ALG_AUTO;
-        const char *v = getenv(var);
-        for (int k = 0; v != NULL && k < 3; k++)
-            if (forced_table[i].names[k] != NULL && strcmp(forced_table[i].names[k], v) == 0)
-                alg = (enum lark_coll_alg)(k + 1);
-        if (v != NULL && *v != '\0' && alg == LARK_ALG_AUTO)
-            fprintf(stderr,
-                    "Lark: %s=%s is not an algorithm Lark knows (%s%s%s%s%s); "
-                    "using the automatic choice\n",
-                    var, v, forced_table[i].names[0], forced_table[i].names[1] ? ", " : "",
-                    forced_table[i].names[1] ? forced_table[i].names[1] : "",
-                    forced_table[i].names[2] ? ", " : "",
-                    forced_table[i].names[2] ? forced_table[i].names[2] : "");
-        atomic_store_explicit(&cache[i], (int)alg + 1, memory_order_relaxed);
-        return alg;
-    }
-    return LARK_ALG_AUTO;
+    int c = atomic_load_explicit(&forced_cache[row], memory_order_relaxed);
+    if (c != 0)
+        return (enum lark_coll_alg)(c - 1);
+    const char *var = forced_table[row].var;
+    const char *const *names = forced_table[row].names;
+    enum lark_coll_alg alg = LARK_ALG_AUTO;
+    const char *v = getenv(var);
+    for (int k = 0; v != NULL && k < 3; k++)
+        if (names[k] != NULL && strcmp(names[k], v) == 0)
+            alg = (enum lark_coll_alg)(k + 1);
+    if (v != NULL && *v != '\0' && alg == LARK_ALG_AUTO)
+        fprintf(stderr,
+                "Lark: %s=%s is not an algorithm Lark knows (%s%s%s%s%s); "
+                "using the automatic choice\n",
+                var, v, names[0], names[1] ? ", " : "", names[1] ? names[1] : "",
+                names[2] ? ", " : "", names[2] ? names[2] : "");
+    atomic_store_explicit(&forced_cache[row], (int)alg + 1, memory_order_relaxed);
+    return alg;
+}
+
+void lark_coll_force(enum lark_coll_row row, enum lark_coll_alg alg)
+{
+    atomic_store_explicit(&forced_cache[row], (int)alg + 1, memory_order_relaxed);
+}
+
+const char *lark_coll_var(enum lark_coll_row row)
+{
+    return forced_table[row].var;
+}
+
+const char *lark_coll_alg_name(enum lark_coll_row row, enum lark_coll_alg alg)
+{
+    return alg == LARK_ALG_AUTO ? "auto" : forced_table[row].names[alg - 1];
 }

@@ -26,6 +26,7 @@
 
 #include "comm.h"
 #include "lark.h"
+#include "mpit/stats.h"
 
 /* malloc that never returns NULL for a size of 0 (a zero-byte block is
  * still a block).  Free with free(). */
@@ -188,6 +189,11 @@ struct lark_coll_shm **lark_coll_shm_slot(struct lark_comm *comm, int **state);
  * blocking collectives on all-local communicators, up to LARK_SHM_SLOT
  * bytes; on by default).  Read once (coll.c). */
 enum lark_coll_alg { LARK_ALG_AUTO = 0, LARK_ALG_1, LARK_ALG_2, LARK_ALG_3 };
-enum lark_coll_alg lark_coll_forced(const char *var);
+enum lark_coll_alg lark_coll_forced(enum lark_coll_row row);
+/* For MPI_T's control variables: force an algorithm (AUTO: the automatic
+ * choice again), the variable's name, an algorithm's name (NULL: none). */
+void lark_coll_force(enum lark_coll_row row, enum lark_coll_alg alg);
+const char *lark_coll_var(enum lark_coll_row row);
+const char *lark_coll_alg_name(enum lark_coll_row row, enum lark_coll_alg alg);
 
 #endif

@@ -52,7 +52,7 @@ int lark_sched_reduce(struct lark_sched *s, const void *sbuf, void *rbuf,
                       const struct lark_reduction *red, int root)
 {
     struct lark_comm *comm = s->comm;
-    enum lark_coll_alg alg = lark_coll_forced("LARK_COLL_REDUCE");
+    enum lark_coll_alg alg = lark_coll_forced(LARK_ROW_REDUCE);
     /* The ring needs a commutative predefined op (fixed-size elements,
      * combined in ring order) and at least one element per rank. */
     bool rsg_ok = red->commutes && lark_op_is_predefined(red->op) &&
@@ -65,7 +65,10 @@ int lark_sched_reduce(struct lark_sched *s, const void *sbuf, void *rbuf,
      * large vectors.  LARK_COLL_REDUCE=reduce_scatter_gather forces it. */
     if (alg == LARK_ALG_AUTO)
         alg = LARK_ALG_1;
-    if (alg == LARK_ALG_2 && rsg_ok)
+    if (alg == LARK_ALG_2 && !rsg_ok)
+        alg = LARK_ALG_1;
+    lark_stats_coll(LARK_ROW_REDUCE, alg);
+    if (alg == LARK_ALG_2)
         return reduce_scatter_gather(s, sbuf, rbuf, red, root);
 
     int n = comm->size, rc = 0;

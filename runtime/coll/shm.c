@@ -147,7 +147,7 @@ struct lark_coll_shm *lark_coll_shm_get(struct lark_comm *comm, size_t bytes)
     if (*state == 0) {
         /* First use: decide once, the same way on every rank. */
         *state = -2; /* under way: the setup's own collectives take the p2p path */
-        enum lark_coll_alg alg = lark_coll_forced("LARK_COLL_SHM");
+        enum lark_coll_alg alg = lark_coll_forced(LARK_ROW_SHM);
         if (alg != LARK_ALG_2 && all_local(comm)) {
             *slot = attach(comm);
         }
