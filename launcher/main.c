@@ -6,6 +6,7 @@
  * run it (job.c), then clean up: the PMIx server, its temp directory, and any
  * /dev/shm file named after the job's namespace. */
 #include "launcher.h"
+#include "shm/shm_name.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -42,16 +43,15 @@ static void rm_tree(const char *dir)
         nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Shared memory the runtime made for this job: /dev/shm/<nspace>.* */
+/* Shared memory the runtime made for this job (shm/shm_name.h). */
 static void clean_shm(const char *nspace)
 {
     DIR *d = opendir("/dev/shm");
     if (!d)
         return;
-    size_t len = strlen(nspace);
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, nspace, len) == 0 && e->d_name[len] == '.')
+        if (lark_shm_name_of_job(e->d_name, nspace))
             unlinkat(dirfd(d), e->d_name, 0);
     }
     closedir(d);
@@ -125,6 +125,7 @@ int main(int argc, char **argv)
     int code = 1;
     struct lark_job job;
     memset(&job, 0, sizeof(job));
+    job.map.me = -1;
     job.opts = &o;
     job.event_pipe[0] = job.event_pipe[1] = -1;
     gethostname(job.hostname, sizeof(job.hostname));
@@ -147,10 +148,20 @@ int main(int argc, char **argv)
     }
     debug = getenv("LARK_MPIRUN_DEBUG") != NULL;
     phase("options parsed");
-    if (lark_map_ranks(&o, &job.procs, &job.nprocs, err, sizeof(err)) < 0) {
+    if (lark_map_ranks(&o, &job.map, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);
         goto out;
     }
+    job.procs = job.map.procs;
+    job.nprocs = job.map.nprocs;
+    for (int n = 0; n < job.map.nnodes; n++)
+        if (n != job.map.me) {
+            fprintf(stderr,
+                    "mpirun: host '%s' is not this machine (%s); multi-host jobs are not "
+                    "supported yet: use localhost or %s\n",
+                    job.map.nodes[n], job.hostname, job.hostname);
+            goto out;
+        }
     if (o.stdin_target >= job.nprocs) {
         fprintf(stderr, "mpirun: --stdin %d names no rank: the job has ranks 0 to %d\n",
                 o.stdin_target, job.nprocs - 1);
@@ -187,7 +198,7 @@ int main(int argc, char **argv)
         free(path);
     }
     phase("ranks mapped (hwloc topology loaded)");
-    if (lark_bind_compute(&o, job.procs, job.nprocs, err, sizeof(err)) < 0) {
+    if (lark_bind_compute(&o, job.procs, job.nprocs, job.map.me, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);
         goto out;
     }
@@ -242,8 +253,7 @@ int main(int argc, char **argv)
         goto out;
     }
     phase("PMIx server started");
-    if (lark_pmix_register(job.nspace, job.tmpdir, &o, job.procs, job.nprocs, err, sizeof(err)) <
-        0) {
+    if (lark_pmix_register(job.nspace, job.tmpdir, &o, &job.map, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);
         lark_pmix_stop();
         goto out;
@@ -261,11 +271,7 @@ out:
         close(job.event_pipe[0]);
         close(job.event_pipe[1]);
     }
-    for (int i = 0; i < job.nprocs; i++) {
-        free(job.procs[i].cpuset);
-        free(job.procs[i].bind_report);
-    }
-    free(job.procs);
+    lark_map_free(&job.map);
     for (int i = 0; job.base_env && job.base_env[i]; i++)
         free(job.base_env[i]);
     free(job.base_env);

@@ -41,6 +41,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "shm_name.h"
 #include "transport.h"
 
 #define RING_CELLS 32u /* per pair: 2 KiB */
@@ -151,8 +152,8 @@ static int shm_init(struct lark_transport *tp)
     uint64_t rnd[2];
     if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
         return LARK_ERR_SYSTEM;
-    snprintf(s->name, sizeof s->name, "/%s.shm.%d.%016" PRIx64 "%016" PRIx64,
-             lark_transport_nspace(), lark_transport_world_rank(), rnd[0], rnd[1]);
+    lark_shm_name(s->name, sizeof s->name, lark_transport_nspace(), lark_transport_world_rank(),
+                  rnd);
     int fd = shm_open(s->name, O_CREAT | O_EXCL | O_RDWR, 0600);
     if (fd < 0) {
         fprintf(stderr, "Lark MPI: rank %d: cannot create shared memory %s: %s\n",
