@@ -195,9 +195,13 @@ static int set_mask(struct lark_proc *p, hwloc_const_bitmap_t set)
     return hwloc_cpuset_to_glibc_sched_affinity(topo, set, p->cpuset, p->cpuset_size);
 }
 
-int lark_bind_compute(const struct lark_options *o, struct lark_proc *procs, int nprocs, char *err,
-                      size_t errlen)
+int lark_bind_compute(const struct lark_options *o, struct lark_proc *all, int nall, int node,
+                      char *err, size_t errlen)
 {
+    /* The ranks of this node, in rank order. */
+    int nprocs = 0;
+    for (int i = 0; i < nall; i++)
+        nprocs += all[i].node == node;
     if (load_topology() < 0) {
         if (o->bind_to != LARK_BIND_NONE && o->bind_to != LARK_BIND_DEFAULT)
             return lark_launcher_fail(
@@ -237,8 +241,10 @@ int lark_bind_compute(const struct lark_options *o, struct lark_proc *procs, int
     hwloc_bitmap_t pl = hwloc_bitmap_alloc(), set = hwloc_bitmap_alloc();
     char what[160], map[512], cpus[256];
     int rc = 0;
-    for (int i = 0; i < nprocs && rc == 0; i++) {
-        struct lark_proc *p = &procs[i];
+    for (int i = 0; i < nall && rc == 0; i++) {
+        struct lark_proc *p = &all[i];
+        if (p->node != node)
+            continue;
         if (b == LARK_BIND_NONE) {
             p->bound = false;
             hwloc_bitmap_copy(set, hwloc_topology_get_allowed_cpuset(topo));

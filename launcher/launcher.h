@@ -120,8 +120,9 @@ bool lark_host_is_local(const char *name);
 /* One rank of the job: where it runs, what it is bound to, how it is doing. */
 struct lark_proc {
     int rank;
-    int app; /* application context number (MPMD) */
-    int local_rank;
+    int app;        /* application context number (MPMD) */
+    int node;       /* index in struct lark_map's nodes */
+    int local_rank; /* among the ranks of its node (also its node rank) */
     int app_rank;
     pid_t pid; /* 0 before spawn and after reaping */
     bool bound;
@@ -139,15 +140,27 @@ struct lark_proc {
     int fd_out, fd_err, fd_in; /* -1 when closed */
 };
 
-/* Build the rank table: apps' -n, hosts and slots, --npernode and the
- * oversubscription rules.  Fills *procs (malloc'd) and *nprocs.  Returns 0 or
- * -1 with a message that says how to fix it. */
-int lark_map_ranks(const struct lark_options *o, struct lark_proc **procs, int *nprocs, char *err,
-                   size_t errlen);
-/* Compute every rank's binding with hwloc (--map-by, --bind-to, PE=n, the
- * allowed cpuset).  Called before any fork.  Returns 0 or -1 with err. */
-int lark_bind_compute(const struct lark_options *o, struct lark_proc *procs, int nprocs, char *err,
-                      size_t errlen);
+/* The planner's result: every rank of the job and the nodes they run on.
+ * The same table is known to mpirun and to every node daemon. */
+struct lark_map {
+    struct lark_proc *procs; /* nprocs, by rank; malloc'd */
+    int nprocs;
+    char **nodes;   /* host names, malloc'd; every node runs >= 1 rank */
+    int *node_size; /* ranks per node, malloc'd */
+    int nnodes;
+    int me; /* this host's node, or -1 when it runs no rank */
+};
+
+/* Build the rank table: apps' -n, hosts and slots, --npernode, --map-by node
+ * and the oversubscription rules.  Fills *m (free with lark_map_free).
+ * Returns 0 or -1 with a message that says how to fix it. */
+int lark_map_ranks(const struct lark_options *o, struct lark_map *m, char *err, size_t errlen);
+void lark_map_free(struct lark_map *m);
+/* Compute the binding with hwloc (--map-by, --bind-to, PE=n, the allowed
+ * cpuset) of every rank of `node` (the ranks of other nodes are left
+ * alone).  Called before any fork.  Returns 0 or -1 with err. */
+int lark_bind_compute(const struct lark_options *o, struct lark_proc *procs, int nprocs, int node,
+                      char *err, size_t errlen);
 /* In the child, before exec: apply the mask and, with --report-bindings, write
  * the line to fd once the mask read back matches.  Async-signal-safe. */
 void lark_bind_apply(const struct lark_proc *p, bool report, int fd);
@@ -180,8 +193,12 @@ struct lark_event {
  * are written as struct lark_event to event_fd.  Returns 0 or -1 with err. */
 int lark_pmix_start(const char *tmpdir, int event_fd, char *err, size_t errlen);
 /* Register the job's namespace and every rank. */
+struct lark_map;
+/* Register the job's namespace with its true description seen from node
+ * m->me (node and proc maps, local peers, every rank's node) and the ranks
+ * of this node as clients. */
 int lark_pmix_register(const char *nspace, const char *tmpdir, const struct lark_options *o,
-                       const struct lark_proc *procs, int nprocs, char *err, size_t errlen);
+                       const struct lark_map *m, char *err, size_t errlen);
 /* Add the PMIx client variables for `rank` to *env (malloc'd argv-style). */
 int lark_pmix_setup_fork(const char *nspace, int rank, char ***env);
 /* End of job; see pmix_server.c for why this does not finalize. */
@@ -222,10 +239,11 @@ char *lark_spawn_resolve(const char *prog, char **env, const char *wdir);
 
 struct lark_job {
     struct lark_options *opts;
-    struct lark_proc *procs;
-    int nprocs;
-    char nspace[32];  /* lark-<16 hex> */
-    char tmpdir[256]; /* fresh temp dir for the PMIx server, removed at the end */
+    struct lark_map map;     /* the plan: every rank and node */
+    struct lark_proc *procs; /* map.procs */
+    int nprocs;              /* map.nprocs */
+    char nspace[32];         /* lark-<16 hex> */
+    char tmpdir[256];        /* fresh temp dir for the PMIx server, removed at the end */
     char hostname[256];
     int event_pipe[2]; /* PMIx thread -> loop */
     char **base_env;   /* environment common to all ranks, malloc'd */

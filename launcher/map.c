@@ -1,10 +1,12 @@
-/* Mapping: which ranks the job has and where they go.  The rank table is
- * built from the application contexts (-n per program, MPMD in order), the
- * hosts and their slots (--host, --hostfile, or this machine's allowed cores),
- * --npernode and the oversubscription rule: more ranks than slots is an error
- * unless --oversubscribe is given.  Only this machine can run ranks for now;
- * other host names are refused with a clear message.  Which cores each rank
- * is bound to is bind.c's business. */
+/* Mapping, the planner's core: which ranks the job has and on which node
+ * each runs.  The rank table is built from the application contexts (-n per
+ * program, MPMD in order), the hosts and their slots (--host, --hostfile, or
+ * this machine's allowed cores), --npernode / ppr:N, --map-by node, and the
+ * oversubscription rule: more ranks than slots is an error unless
+ * --oversubscribe is given.  Every mention of this machine (localhost,
+ * 127.x, its name) is one node, named by gethostname.  Nodes that get no
+ * rank are dropped, so every node of the map runs ranks.  Which cores each
+ * rank is bound to is the node agent's business (bind.c). */
 #include "launcher.h"
 
 #include <stdarg.h>
@@ -13,30 +15,90 @@
 #include <string.h>
 #include <unistd.h>
 
-int lark_map_ranks(const struct lark_options *o, struct lark_proc **procs, int *nprocs, char *err,
-                   size_t errlen)
+void lark_map_free(struct lark_map *m)
 {
+    for (int i = 0; i < m->nprocs; i++) {
+        free(m->procs[i].cpuset);
+        free(m->procs[i].bind_report);
+    }
+    free(m->procs);
+    for (int n = 0; n < m->nnodes; n++)
+        free(m->nodes[n]);
+    free(m->nodes);
+    free(m->node_size);
+    memset(m, 0, sizeof(*m));
+    m->me = -1;
+}
+
+/* The nodes of the host list: local mentions merged into one (named by
+ * gethostname), others in order of first mention.  slots[] per node. */
+static int collect_nodes(const struct lark_options *o, const char *me, char ***names, int **slots,
+                         bool **set, int *nnodes)
+{
+    int n = o->nhosts > 0 ? o->nhosts : 1;
+    *names = calloc((size_t)n, sizeof(char *));
+    *slots = calloc((size_t)n, sizeof(int));
+    *set = calloc((size_t)n, sizeof(bool));
+    if (!*names || !*slots || !*set)
+        return -1;
+    int k = 0, local = -1;
+    if (o->nhosts == 0) {
+        (*names)[0] = strdup(me);
+        (*slots)[0] = lark_bind_default_slots(o->map_by == LARK_MAP_HWTHREAD);
+        *nnodes = 1;
+        return (*names)[0] ? 0 : -1;
+    }
+    for (int h = 0; h < o->nhosts; h++) {
+        const struct lark_host *hh = &o->hosts[h];
+        int at = -1;
+        if (lark_host_is_local(hh->name)) {
+            at = local;
+            if (at < 0) {
+                local = at = k++;
+                (*names)[at] = strdup(me);
+            }
+        } else {
+            for (int j = 0; j < k; j++)
+                if (j != local && strcmp((*names)[j], hh->name) == 0)
+                    at = j;
+            if (at < 0) {
+                at = k++;
+                (*names)[at] = strdup(hh->name);
+            }
+        }
+        if (!(*names)[at])
+            return -1;
+        (*slots)[at] += hh->slots;
+        (*set)[at] |= hh->slots_set;
+    }
+    *nnodes = k;
+    return 0;
+}
+
+int lark_map_ranks(const struct lark_options *o, struct lark_map *m, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof(*m));
+    m->me = -1;
     char me[256] = "localhost";
     gethostname(me, sizeof(me));
     me[sizeof(me) - 1] = 0;
 
-    int slots = 0;
-    for (int h = 0; h < o->nhosts; h++) {
-        if (!lark_host_is_local(o->hosts[h].name))
-            return lark_launcher_fail(
-                err, errlen,
-                "mpirun: host '%s' is not this machine (%s); multi-host jobs are not "
-                "supported yet: use localhost or %s",
-                o->hosts[h].name, me, me);
-        slots += o->hosts[h].slots;
+    char **names = NULL;
+    int *nslots = NULL, nnodes = 0;
+    bool *nset = NULL;
+    int rc = -1;
+    struct lark_proc *p = NULL;
+    if (collect_nodes(o, me, &names, &nslots, &nset, &nnodes) < 0) {
+        lark_launcher_fail(err, errlen, "mpirun: out of memory for the host list");
+        goto out;
     }
+    long slots = 0;
+    for (int n = 0; n < nnodes; n++)
+        slots += nslots[n] > 0 ? nslots[n] : 1;
     bool user_slots = o->nhosts > 0;
-    if (!user_slots)
-        slots = lark_bind_default_slots(o->map_by == LARK_MAP_HWTHREAD);
-    if (slots < 1)
-        slots = 1;
-    const int nnodes = 1;
-    /* ppr:N:socket|numa is N per such object of the node. */
+    const char *where = nnodes == 1 ? names[0] : "the hosts given";
+    /* ppr:N:socket|numa is N per such object of the node (nodes are taken
+     * to look like this one). */
     int pernode = o->npernode;
     if (o->map_by == LARK_MAP_PPR)
         pernode = o->ppr_n * lark_bind_count(o->ppr_obj);
@@ -45,52 +107,123 @@ int lark_map_ranks(const struct lark_options *o, struct lark_proc **procs, int *
      * --npernode ranks per node). */
     long total = 0;
     for (int k = 0; k < o->napps; k++) {
-        int np = o->apps[k].np;
+        long np = o->apps[k].np;
         if (np == 0)
-            np = pernode ? pernode * nnodes : slots;
+            np = pernode ? (long)pernode * nnodes : slots;
         total += np;
     }
-    if (pernode && total > (long)pernode * nnodes)
-        return lark_launcher_fail(
-            err, errlen,
-            "mpirun: %ld ranks requested with %d per node, but only %d node (%s) is "
-            "available; use -n %d or raise the ranks per node to %ld",
-            total, pernode, nnodes, me, pernode * nnodes, total);
+    if (pernode && total > (long)pernode * nnodes) {
+        lark_launcher_fail(err, errlen,
+                           "mpirun: %ld ranks requested with %d per node, but only %d node%s (%s) "
+                           "%s available; use -n %ld or raise the ranks per node to %ld",
+                           total, pernode, nnodes, nnodes == 1 ? "" : "s", where,
+                           nnodes == 1 ? "is" : "are", (long)pernode * nnodes,
+                           (total + nnodes - 1) / nnodes);
+        goto out;
+    }
     /* With PE=n each rank takes n slots (its n cores), as in Open MPI. */
-    if (o->pe > 1 && total * o->pe > slots && !o->oversubscribe)
-        return lark_launcher_fail(
+    if (o->pe > 1 && total * o->pe > slots && !o->oversubscribe) {
+        lark_launcher_fail(err, errlen,
+                           "mpirun: %ld ranks with PE=%d need %ld slots but only %ld are available "
+                           "on %s; use fewer ranks, a smaller PE, or --oversubscribe",
+                           total, o->pe, total * o->pe, slots, where);
+        goto out;
+    }
+    if (total > slots && !o->oversubscribe) {
+        lark_launcher_fail(
             err, errlen,
-            "mpirun: %ld ranks with PE=%d need %ld slots but only %d are available on %s; "
-            "use fewer ranks, a smaller PE, or --oversubscribe",
-            total, o->pe, total * o->pe, slots, me);
-    if (total > slots && !o->oversubscribe)
-        return lark_launcher_fail(
-            err, errlen,
-            "mpirun: %ld ranks requested but only %d slot%s on %s%s; use --oversubscribe "
+            "mpirun: %ld ranks requested but only %ld slot%s on %s%s; use --oversubscribe "
             "to run anyway, or --host %s:%ld",
-            total, slots, slots == 1 ? "" : "s", me,
+            total, slots, slots == 1 ? "" : "s", where,
             user_slots                       ? " (from --host/--hostfile)"
             : o->map_by == LARK_MAP_HWTHREAD ? " (one per hwthread)"
                                              : " (one per core)",
-            me, total);
+            names[0], total);
+        goto out;
+    }
 
-    struct lark_proc *p = calloc((size_t)total, sizeof(*p));
-    if (!p)
-        return lark_launcher_fail(err, errlen, "mpirun: out of memory for %ld ranks", total);
-    int r = 0;
+    p = calloc((size_t)total, sizeof(*p));
+    int *count = calloc((size_t)nnodes, sizeof(int));
+    if (!p || !count) {
+        free(count);
+        lark_launcher_fail(err, errlen, "mpirun: out of memory for %ld ranks", total);
+        goto out;
+    }
+    /* Which node each rank goes to: -N fills each node with its share in
+     * turn; --map-by node deals ranks round-robin over the nodes with room;
+     * otherwise each node's slots are filled before the next one's.  Past
+     * the slots (oversubscribed) the rest are dealt round-robin. */
+    int per = o->pe > 1 ? o->pe : 1;
+    int cur = 0, over = 0, r = 0;
     for (int k = 0; k < o->napps; k++) {
-        int np = o->apps[k].np;
+        long np = o->apps[k].np;
         if (np == 0)
-            np = pernode ? pernode * nnodes : slots;
-        for (int j = 0; j < np; j++, r++) {
+            np = pernode ? (long)pernode * nnodes : slots;
+        for (long j = 0; j < np; j++, r++) {
+            int node = -1;
+            if (pernode) {
+                node = r / pernode;
+            } else {
+                int cap_left = 0;
+                for (int n = 0; n < nnodes; n++)
+                    cap_left |= (count[n] + 1) * per <= (nslots[n] > 0 ? nslots[n] : 1);
+                if (!cap_left) { /* oversubscribed: round-robin from the first */
+                    node = over;
+                    over = (over + 1) % nnodes;
+                } else if (o->map_by == LARK_MAP_NODE) {
+                    while ((count[cur] + 1) * per > (nslots[cur] > 0 ? nslots[cur] : 1))
+                        cur = (cur + 1) % nnodes;
+                    node = cur;
+                    cur = (cur + 1) % nnodes;
+                } else {
+                    while ((count[cur] + 1) * per > (nslots[cur] > 0 ? nslots[cur] : 1))
+                        cur = (cur + 1) % nnodes;
+                    node = cur;
+                }
+            }
             p[r].rank = r;
             p[r].app = k;
-            p[r].app_rank = j;
-            p[r].local_rank = r; /* one node: local rank == rank */
+            p[r].app_rank = (int)j;
+            p[r].node = node;
+            p[r].local_rank = count[node]++;
             p[r].fd_out = p[r].fd_err = p[r].fd_in = -1;
         }
     }
-    *procs = p;
-    *nprocs = (int)total;
-    return 0;
+    /* Drop the nodes without ranks; renumber the others in order. */
+    int *newid = calloc((size_t)nnodes, sizeof(int));
+    m->nodes = calloc((size_t)nnodes, sizeof(char *));
+    m->node_size = calloc((size_t)nnodes, sizeof(int));
+    if (!newid || !m->nodes || !m->node_size) {
+        free(newid);
+        free(count);
+        lark_launcher_fail(err, errlen, "mpirun: out of memory for the node map");
+        goto out;
+    }
+    for (int n = 0; n < nnodes; n++) {
+        newid[n] = -1;
+        if (count[n] == 0)
+            continue;
+        newid[n] = m->nnodes;
+        if (strcmp(names[n], me) == 0)
+            m->me = m->nnodes;
+        m->node_size[m->nnodes] = count[n];
+        m->nodes[m->nnodes++] = names[n];
+        names[n] = NULL;
+    }
+    for (long i = 0; i < total; i++)
+        p[i].node = newid[p[i].node];
+    free(newid);
+    free(count);
+    m->procs = p;
+    m->nprocs = (int)total;
+    p = NULL;
+    rc = 0;
+out:
+    free(p);
+    for (int n = 0; names && n < nnodes; n++)
+        free(names[n]);
+    free(names);
+    free(nslots);
+    free(nset);
+    return rc;
 }

@@ -167,35 +167,95 @@ static pmix_status_t wait_for(struct waiter *w, pmix_status_t rc)
         PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, PMIX_SUCCESS                   \
     }
 
-/* A comma-separated list of ranks first..first+n-1. */
-static char *rank_list(int first, int n)
+/* The ranks of `node` as "r,r,r" (sep ',') appended to *s at *len. */
+static int append_ranks(char **s, size_t *len, size_t *cap, const struct lark_map *m, int node)
 {
-    size_t cap = (size_t)n * 12 + 1, len = 0;
-    char *s = malloc(cap);
-    if (!s)
-        return NULL;
-    s[0] = 0;
-    for (int r = first; r < first + n; r++)
-        len += (size_t)snprintf(s + len, cap - len, "%s%d", r > first ? "," : "", r);
-    return s;
+    bool first = true;
+    for (int i = 0; i < m->nprocs; i++) {
+        if (m->procs[i].node != node)
+            continue;
+        if (*len + 16 > *cap) {
+            size_t nc = *cap * 2 + 64;
+            char *ns = realloc(*s, nc);
+            if (!ns)
+                return -1;
+            *s = ns;
+            *cap = nc;
+        }
+        *len += (size_t)snprintf(*s + *len, *cap - *len, "%s%d", first ? "" : ",", i);
+        first = false;
+    }
+    return 0;
+}
+
+/* PMIX_NODE_MAP and PMIX_PROC_MAP of the whole job, and this node's
+ * PMIX_LOCAL_PEERS, as the regular expressions PMIx wants. */
+static int make_maps(const struct lark_map *m, int me, char **nodemap, char **procmap, char **peers)
+{
+    size_t hl = 0, hc = 64, pl = 0, pc = 64, ll = 0, lc = 64;
+    char *hosts = malloc(hc), *ppn = malloc(pc), *local = malloc(lc);
+    int rc = -1;
+    if (!hosts || !ppn || !local)
+        goto out;
+    hosts[0] = ppn[0] = local[0] = 0;
+    for (int n = 0; n < m->nnodes; n++) {
+        size_t need = strlen(m->nodes[n]) + 2;
+        if (hl + need > hc) {
+            hc = (hl + need) * 2;
+            char *nh = realloc(hosts, hc);
+            if (!nh)
+                goto out;
+            hosts = nh;
+        }
+        hl += (size_t)snprintf(hosts + hl, hc - hl, "%s%s", n ? "," : "", m->nodes[n]);
+        if (n) {
+            if (pl + 2 > pc) {
+                pc = pc * 2;
+                char *np = realloc(ppn, pc);
+                if (!np)
+                    goto out;
+                ppn = np;
+            }
+            ppn[pl++] = ';';
+            ppn[pl] = 0;
+        }
+        if (append_ranks(&ppn, &pl, &pc, m, n) < 0)
+            goto out;
+    }
+    if (append_ranks(&local, &ll, &lc, m, me) < 0)
+        goto out;
+    if (PMIx_generate_regex(hosts, nodemap) != PMIX_SUCCESS ||
+        PMIx_generate_ppn(ppn, procmap) != PMIX_SUCCESS)
+        goto out;
+    *peers = local;
+    local = NULL;
+    rc = 0;
+out:
+    free(hosts);
+    free(ppn);
+    free(local);
+    return rc;
 }
 
 int lark_pmix_register(const char *nspace, const char *tmpdir, const struct lark_options *o,
-                       const struct lark_proc *procs, int nprocs, char *err, size_t errlen)
+                       const struct lark_map *m, char *err, size_t errlen)
 {
-    char host[256] = "localhost";
-    gethostname(host, sizeof(host));
-    host[sizeof(host) - 1] = 0;
-    char *peers = rank_list(0, nprocs);
-    char *nodemap = NULL, *procmap = NULL;
-    if (!peers || PMIx_generate_regex(host, &nodemap) != PMIX_SUCCESS ||
-        PMIx_generate_ppn(peers, &procmap) != PMIX_SUCCESS) {
+    const struct lark_proc *procs = m->procs;
+    int nprocs = m->nprocs, me = m->me;
+    const char *host = m->nodes[me];
+    char *peers = NULL, *nodemap = NULL, *procmap = NULL;
+    if (make_maps(m, me, &nodemap, &procmap, &peers) < 0) {
         free(peers);
         return lark_launcher_fail(err, errlen,
                                   "mpirun: cannot build the PMIx node and process maps");
     }
+    pmix_rank_t ldr = 0;
+    for (int i = nprocs - 1; i >= 0; i--)
+        if (procs[i].node == me)
+            ldr = (pmix_rank_t)i;
 
-    uint32_t size = (uint32_t)nprocs, napps = (uint32_t)o->napps, nodeid = 0, one = 1;
+    uint32_t size = (uint32_t)nprocs, napps = (uint32_t)o->napps, nodeid = (uint32_t)me,
+             nnodes = (uint32_t)m->nnodes, lsize = (uint32_t)m->node_size[me];
     pmix_rank_t zero = 0;
     size_t njob = 18, ninfo = njob + (size_t)o->napps + (size_t)nprocs, k = 0;
     pmix_info_t *info;
@@ -206,11 +266,11 @@ int lark_pmix_register(const char *nspace, const char *tmpdir, const struct lark
     PMIX_INFO_LOAD(&info[k++], PMIX_NODE_MAP, nodemap, PMIX_STRING);
     PMIX_INFO_LOAD(&info[k++], PMIX_PROC_MAP, procmap, PMIX_STRING);
     PMIX_INFO_LOAD(&info[k++], PMIX_LOCAL_PEERS, peers, PMIX_STRING);
-    PMIX_INFO_LOAD(&info[k++], PMIX_LOCAL_SIZE, &size, PMIX_UINT32);
-    PMIX_INFO_LOAD(&info[k++], PMIX_NODE_SIZE, &size, PMIX_UINT32);
-    PMIX_INFO_LOAD(&info[k++], PMIX_LOCALLDR, &zero, PMIX_PROC_RANK);
+    PMIX_INFO_LOAD(&info[k++], PMIX_LOCAL_SIZE, &lsize, PMIX_UINT32);
+    PMIX_INFO_LOAD(&info[k++], PMIX_NODE_SIZE, &lsize, PMIX_UINT32);
+    PMIX_INFO_LOAD(&info[k++], PMIX_LOCALLDR, &ldr, PMIX_PROC_RANK);
     PMIX_INFO_LOAD(&info[k++], PMIX_NODEID, &nodeid, PMIX_UINT32);
-    PMIX_INFO_LOAD(&info[k++], PMIX_NUM_NODES, &one, PMIX_UINT32);
+    PMIX_INFO_LOAD(&info[k++], PMIX_NUM_NODES, &nnodes, PMIX_UINT32);
     PMIX_INFO_LOAD(&info[k++], PMIX_HOSTNAME, host, PMIX_STRING);
     PMIX_INFO_LOAD(&info[k++], PMIX_JOBID, nspace, PMIX_STRING);
     PMIX_INFO_LOAD(&info[k++], PMIX_JOB_NUM_APPS, &napps, PMIX_UINT32);
@@ -233,22 +293,22 @@ int lark_pmix_register(const char *nspace, const char *tmpdir, const struct lark
         uint32_t appnum = (uint32_t)a, asize = 0;
         for (int i = 0; i < nprocs; i++)
             asize += procs[i].app == a;
-        pmix_rank_t ldr = (pmix_rank_t)first;
+        pmix_rank_t aldr = (pmix_rank_t)first;
         pmix_data_array_t *arr;
         PMIX_DATA_ARRAY_CREATE(arr, 3, PMIX_INFO);
         pmix_info_t *ai = arr->array;
         PMIX_INFO_LOAD(&ai[0], PMIX_APPNUM, &appnum, PMIX_UINT32);
         PMIX_INFO_LOAD(&ai[1], PMIX_APP_SIZE, &asize, PMIX_UINT32);
-        PMIX_INFO_LOAD(&ai[2], PMIX_APPLDR, &ldr, PMIX_PROC_RANK);
+        PMIX_INFO_LOAD(&ai[2], PMIX_APPLDR, &aldr, PMIX_PROC_RANK);
         PMIX_INFO_LOAD(&info[k++], PMIX_APP_INFO, arr, PMIX_DATA_ARRAY);
         PMIX_DATA_ARRAY_FREE(arr);
         first += (int)asize;
     }
-    /* Per-rank data. */
+    /* Per-rank data, for every rank of the job: its node and its place there. */
     for (int i = 0; i < nprocs; i++) {
         pmix_rank_t rank = (pmix_rank_t)procs[i].rank;
         uint16_t lr = (uint16_t)procs[i].local_rank, nr = (uint16_t)procs[i].local_rank;
-        uint32_t appnum = (uint32_t)procs[i].app;
+        uint32_t appnum = (uint32_t)procs[i].app, nid = (uint32_t)procs[i].node;
         pmix_data_array_t *arr;
         PMIX_DATA_ARRAY_CREATE(arr, 6, PMIX_INFO);
         pmix_info_t *pi = arr->array;
@@ -256,8 +316,8 @@ int lark_pmix_register(const char *nspace, const char *tmpdir, const struct lark
         PMIX_INFO_LOAD(&pi[1], PMIX_LOCAL_RANK, &lr, PMIX_UINT16);
         PMIX_INFO_LOAD(&pi[2], PMIX_NODE_RANK, &nr, PMIX_UINT16);
         PMIX_INFO_LOAD(&pi[3], PMIX_APPNUM, &appnum, PMIX_UINT32);
-        PMIX_INFO_LOAD(&pi[4], PMIX_HOSTNAME, host, PMIX_STRING);
-        PMIX_INFO_LOAD(&pi[5], PMIX_NODEID, &nodeid, PMIX_UINT32);
+        PMIX_INFO_LOAD(&pi[4], PMIX_HOSTNAME, m->nodes[procs[i].node], PMIX_STRING);
+        PMIX_INFO_LOAD(&pi[5], PMIX_NODEID, &nid, PMIX_UINT32);
         PMIX_INFO_LOAD(&info[k++], PMIX_PROC_DATA, arr, PMIX_DATA_ARRAY);
         PMIX_DATA_ARRAY_FREE(arr);
     }
@@ -267,22 +327,24 @@ int lark_pmix_register(const char *nspace, const char *tmpdir, const struct lark
 
     struct waiter w = WAITER_INIT;
     pmix_status_t rc =
-        wait_for(&w, PMIx_server_register_nspace(nspace, nprocs, info, k, op_done, &w));
+        wait_for(&w, PMIx_server_register_nspace(nspace, m->node_size[me], info, k, op_done, &w));
     PMIX_INFO_FREE(info, ninfo);
     if (rc != PMIX_SUCCESS)
         return lark_launcher_fail(err, errlen,
-                                  "mpirun: cannot register the job with the PMIx server: %s",
-                                  PMIx_Error_string(rc));
+                                  "mpirun: cannot register the job with the PMIx server on %s: %s",
+                                  host, PMIx_Error_string(rc));
     for (int i = 0; i < nprocs; i++) {
+        if (procs[i].node != me)
+            continue;
         pmix_proc_t proc;
         PMIX_LOAD_PROCID(&proc, nspace, (pmix_rank_t)procs[i].rank);
         struct waiter wc = WAITER_INIT;
         rc = wait_for(&wc,
                       PMIx_server_register_client(&proc, getuid(), getgid(), NULL, op_done, &wc));
         if (rc != PMIX_SUCCESS)
-            return lark_launcher_fail(err, errlen,
-                                      "mpirun: cannot register rank %d with the PMIx server: %s",
-                                      procs[i].rank, PMIx_Error_string(rc));
+            return lark_launcher_fail(
+                err, errlen, "mpirun: cannot register rank %d with the PMIx server on %s: %s",
+                procs[i].rank, host, PMIx_Error_string(rc));
     }
     return 0;
 }

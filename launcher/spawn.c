@@ -1,4 +1,4 @@
-/* Starting the ranks.  For each rank the parent builds, before fork, its
+/* Starting the ranks of this node.  For each rank the parent builds, before fork, its
  * whole environment (mpirun's, minus stale PMIx/Lark variables, plus -x/-genv,
  * -env, the LARK_* variables and the PMIx client variables of
  * PMIx_server_setup_fork), its pipes and its binding.  The child then only
@@ -278,9 +278,11 @@ int lark_spawn_all(struct lark_job *job, char *err, size_t errlen)
     int rc = 0;
     char num[32], usize[32], lsize[32];
     snprintf(usize, sizeof(usize), "%d", job->nprocs);
-    snprintf(lsize, sizeof(lsize), "%d", job->nprocs);
+    snprintf(lsize, sizeof(lsize), "%d", job->map.node_size[job->map.me]);
     for (int i = 0; i < job->nprocs && rc == 0; i++) {
         struct lark_proc *p = &job->procs[i];
+        if (p->node != job->map.me)
+            continue; /* another node's daemon starts it */
         const struct lark_app *app = &o->apps[p->app];
         char **env = env_dup(job->base_env);
         if (!env) {

@@ -1,6 +1,7 @@
 /* Unit tests of the rank table (launcher/map.c): ranks of MPMD apps in
  * order with their app numbers, slots from --host, the oversubscription
- * rule and its message, PE=n, --npernode, and other hosts refused. */
+ * rule and its message, PE=n, --npernode, and ranks over several nodes
+ * (by slot, by node, -N, oversubscribed, nodes without ranks dropped). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,8 +13,9 @@
 #include "launcher.h"
 
 static struct lark_options o;
-static struct lark_proc *procs;
-static int nprocs;
+static struct lark_map m = {.me = -1};
+#define procs  (m.procs)
+#define nprocs (m.nprocs)
 static char err[LARK_ERRLEN];
 
 static int parse_and_map(const char *first, ...)
@@ -28,13 +30,11 @@ static int parse_and_map(const char *first, ...)
     va_end(ap);
     argv[argc] = NULL;
     lark_options_free(&o);
-    free(procs);
-    procs = NULL;
-    nprocs = 0;
+    lark_map_free(&m);
     err[0] = 0;
     if (lark_options_parse(argc, argv, &o, err, sizeof(err)) < 0)
         fail_msg("parse failed: %s", err);
-    return lark_map_ranks(&o, &procs, &nprocs, err, sizeof(err));
+    return lark_map_ranks(&o, &m, err, sizeof(err));
 }
 
 static void expect_error(const char *text)
@@ -47,8 +47,7 @@ static int teardown(void **state)
 {
     (void)state;
     lark_options_free(&o);
-    free(procs);
-    procs = NULL;
+    lark_map_free(&m);
     return 0;
 }
 
@@ -101,12 +100,52 @@ static void test_launcher_map_npernode(void **state)
     expect_error("per node");
 }
 
-static void test_launcher_map_remote_hosts_refused(void **state)
+/* The node of each rank, as a string of digits. */
+static const char *nodes_of_ranks(void)
+{
+    static char buf[128];
+    int k = 0;
+    for (int r = 0; r < nprocs && k < 127; r++)
+        buf[k++] = (char)('0' + procs[r].node);
+    buf[k] = 0;
+    return buf;
+}
+
+static void test_launcher_map_several_nodes(void **state)
 {
     (void)state;
-    assert_int_equal(parse_and_map("--host", "localhost,far-away-node", "-n", "1", "a", NULL), -1);
-    expect_error("far-away-node");
-    expect_error("not supported yet");
+    /* By slot: each node's slots filled in turn; local ranks count per node. */
+    assert_int_equal(parse_and_map("--host", "h1:2,h2:2,h3:2", "-n", "5", "a", NULL), 0);
+    assert_string_equal(nodes_of_ranks(), "00112");
+    assert_int_equal(m.nnodes, 3);
+    assert_string_equal(m.nodes[1], "h2");
+    assert_int_equal(m.node_size[2], 1);
+    assert_int_equal(procs[3].local_rank, 1);
+    assert_int_equal(procs[4].local_rank, 0);
+    assert_int_equal(m.me, -1); /* this machine runs no rank */
+    /* By node: round-robin. */
+    assert_int_equal(parse_and_map("--host", "h1:2,h2:2", "--map-by", "node", "-n", "4", "a", NULL),
+                     0);
+    assert_string_equal(nodes_of_ranks(), "0101");
+    /* -N: that many on each node in turn. */
+    assert_int_equal(parse_and_map("--host", "h1:4,h2:4", "-N", "2", "a", NULL), 0);
+    assert_string_equal(nodes_of_ranks(), "0011");
+    /* Oversubscribed: the rest dealt round-robin. */
+    assert_int_equal(parse_and_map("--host", "h1,h2", "--oversubscribe", "-n", "5", "a", NULL), 0);
+    assert_string_equal(nodes_of_ranks(), "01010");
+    /* Nodes without ranks are dropped; every mention of this machine is one node. */
+    assert_int_equal(parse_and_map("--host", "localhost,h1:2,127.0.0.1,h2", "-n", "3", "a", NULL),
+                     0);
+    assert_int_equal(m.nnodes, 2);
+    assert_int_equal(m.me, 0);
+    assert_string_equal(nodes_of_ranks(), "001");
+    assert_string_equal(m.nodes[1], "h1");
+    /* MPMD continues where the previous app stopped. */
+    assert_int_equal(
+        parse_and_map("--host", "h1:1,h2:2", "-n", "2", "a", ":", "-n", "1", "b", NULL), 0);
+    assert_string_equal(nodes_of_ranks(), "011");
+    assert_int_equal(parse_and_map("--host", "h1:1,h2:1", "-n", "3", "a", NULL), -1);
+    expect_error("3 ranks requested but only 2 slots");
 }
 
 int main(void)
@@ -116,7 +155,7 @@ int main(void)
         cmocka_unit_test_teardown(test_launcher_map_slots_and_oversubscription, teardown),
         cmocka_unit_test_teardown(test_launcher_map_pe_takes_slots, teardown),
         cmocka_unit_test_teardown(test_launcher_map_npernode, teardown),
-        cmocka_unit_test_teardown(test_launcher_map_remote_hosts_refused, teardown),
+        cmocka_unit_test_teardown(test_launcher_map_several_nodes, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
