@@ -122,6 +122,35 @@ static int append(struct lark_iof *s, const char *data, size_t len)
     return 0;
 }
 
+void lark_iof_feed(struct lark_iof *s, const char *buf, size_t n)
+{
+    /* The last newline in this chunk ends the text we can pass on. */
+    const char *nl = memrchr(buf, '\n', n);
+    if (!nl) {
+        if (append(s, buf, n) < 0)
+            emit(s, buf, n);
+        if (s->plen >= MAX_SPLIT) {
+            emit(s, s->pend, s->plen);
+            s->plen = 0;
+        }
+        return;
+    }
+    size_t upto = (size_t)(nl - buf) + 1;
+    if (s->plen) {
+        if (append(s, buf, upto) == 0) {
+            emit(s, s->pend, s->plen);
+        } else {
+            emit(s, s->pend, s->plen);
+            emit(s, buf, upto);
+        }
+        s->plen = 0;
+    } else {
+        emit(s, buf, upto);
+    }
+    if (upto < n && append(s, buf + upto, n - upto) < 0)
+        emit(s, buf + upto, n - upto);
+}
+
 int lark_iof_read(struct lark_iof *s, int fd)
 {
     char buf[CHUNK];
@@ -137,31 +166,7 @@ int lark_iof_read(struct lark_iof *s, int fd)
         }
         if (n == 0)
             return 0;
-        /* The last newline in this chunk ends the text we can pass on. */
-        const char *nl = memrchr(buf, '\n', (size_t)n);
-        if (!nl) {
-            if (append(s, buf, (size_t)n) < 0)
-                emit(s, buf, (size_t)n);
-            if (s->plen >= MAX_SPLIT) {
-                emit(s, s->pend, s->plen);
-                s->plen = 0;
-            }
-            continue;
-        }
-        size_t upto = (size_t)(nl - buf) + 1;
-        if (s->plen) {
-            if (append(s, buf, upto) == 0) {
-                emit(s, s->pend, s->plen);
-            } else {
-                emit(s, s->pend, s->plen);
-                emit(s, buf, upto);
-            }
-            s->plen = 0;
-        } else {
-            emit(s, buf, upto);
-        }
-        if (upto < (size_t)n && append(s, buf + upto, (size_t)n - upto) < 0)
-            emit(s, buf + upto, (size_t)n - upto);
+        lark_iof_feed(s, buf, (size_t)n);
     }
     return 2;
 }

@@ -43,6 +43,9 @@ enum src_kind {
     SRC_TIMEOUT,
     SRC_GRACE,
     SRC_VERDICT,
+    SRC_LISTEN, /* daemons calling back */
+    SRC_CONN,   /* a daemon's control connection */
+    SRC_LAUNCH, /* the next call-back deadline */
 };
 
 struct loop {
@@ -66,6 +69,15 @@ struct loop {
     size_t ilen;
     size_t *ioff;     /* per rank: bytes of ibuf written */
     bool *out_polled; /* per rank: stdin pipe registered for EPOLLOUT */
+    bool *remote_in;  /* per rank: takes stdin on another node */
+    /* other nodes (remote.c) */
+    bool remote; /* some rank runs on another host */
+    int launchfd;
+    struct lark_tree tree;
+    struct lark_down down;
+    struct lark_pending *pend;
+    struct lark_fence *fences;
+    uint32_t next_req;
 };
 
 static uint64_t key(enum src_kind k, int idx)
@@ -88,8 +100,14 @@ static void signal_job(struct loop *L, int sig)
 {
     for (int i = 0; i < L->job->nprocs; i++) {
         struct lark_proc *p = &L->job->procs[i];
-        if (p->pid > 0 && !p->exited)
+        if (p->pid > 0 && !p->exited && p->node == L->job->map.me)
             kill(-p->pid, sig);
+    }
+    if (L->remote) {
+        struct lark_buf b = {0};
+        lark_buf_u32(&b, (uint32_t)sig);
+        lark_down_send(&L->down, &L->tree, -1, LARK_MSG_SIGNAL, b.data, b.len);
+        lark_buf_free(&b);
     }
 }
 
@@ -126,9 +144,9 @@ static void kill_all(struct loop *L)
     signal_job(L, SIGKILL);
 }
 
-static const char *host(struct loop *L)
+static const char *host(struct loop *L, const struct lark_proc *p)
 {
-    return L->job->hostname;
+    return L->job->map.nodes[p->node];
 }
 
 static void fail_line(struct loop *L, int code, const char *fmt, ...)
@@ -173,9 +191,23 @@ static void drain(struct loop *L, int i)
     drain_fd(L, &p->fd_err, &L->iof_err[i]);
 }
 
+static void send_stdin(struct loop *L, int rank, const char *data, size_t n)
+{
+    struct lark_buf b = {0};
+    lark_buf_u32(&b, (uint32_t)L->job->procs[rank].node);
+    lark_buf_u32(&b, (uint32_t)rank);
+    lark_buf_bytes(&b, data, n);
+    lark_down_send(&L->down, &L->tree, L->job->procs[rank].node, LARK_MSG_STDIN, b.data, b.len);
+    lark_buf_free(&b);
+}
+
 static void close_stdin_of(struct loop *L, int i)
 {
     struct lark_proc *p = &L->job->procs[i];
+    if (L->remote_in[i]) {
+        L->remote_in[i] = false;
+        send_stdin(L, i, NULL, 0); /* EOF */
+    }
     if (p->fd_in < 0)
         return;
     if (L->out_polled[i])
@@ -204,6 +236,14 @@ static void stdin_pump(struct loop *L)
     bool pending = false, any_target = false;
     for (int i = 0; i < L->job->nprocs; i++) {
         struct lark_proc *p = &L->job->procs[i];
+        if (L->remote_in[i]) {
+            /* The daemon queues it for the rank. */
+            any_target = true;
+            if (L->ioff[i] < L->ilen)
+                send_stdin(L, i, L->ibuf + L->ioff[i], L->ilen - L->ioff[i]);
+            L->ioff[i] = L->ilen;
+            continue;
+        }
         if (p->fd_in < 0)
             continue;
         any_target = true;
@@ -279,9 +319,15 @@ static void running_list(struct loop *L, char *buf, size_t len)
         snprintf(buf + used, len - used, ",...");
 }
 
+static void remote_event(struct loop *L, struct lark_event *ev);
+
 static void on_event(struct loop *L, struct lark_event *ev)
 {
     struct lark_job *job = L->job;
+    if (ev->kind >= LARK_EV_FENCE) {
+        remote_event(L, ev);
+        return;
+    }
     if (ev->rank < 0 || ev->rank >= job->nprocs) {
         free(ev->msg);
         return;
@@ -307,7 +353,7 @@ static void on_event(struct loop *L, struct lark_event *ev)
                               "mpirun: rank %d (pid %d) on %s exited before MPI_Init (status 0) "
                               "while other ranks called it; they would wait for it forever, so "
                               "the job is aborted\n",
-                              q->rank, (int)q->pid, host(L));
+                              q->rank, (int)q->pid, host(L, q));
             }
         }
         break;
@@ -318,7 +364,7 @@ static void on_event(struct loop *L, struct lark_event *ev)
         fail_line(L, ev->status & 0xff,
                   "mpirun: rank %d (pid %d) on %s called MPI_Abort with error code %d%s%s; the job "
                   "is aborted\n",
-                  p->rank, (int)p->pid, host(L), ev->status, ev->msg ? ": " : "",
+                  p->rank, (int)p->pid, host(L, p), ev->status, ev->msg ? ": " : "",
                   ev->msg ? ev->msg : "");
         break;
     }
@@ -368,7 +414,7 @@ static const char *signal_meaning(int sig)
 static void on_exit_of(struct loop *L, struct lark_proc *p)
 {
     int st = p->status;
-    const char *h = host(L);
+    const char *h = host(L, p);
     if (WIFSIGNALED(st)) {
         int sig = WTERMSIG(st);
         fail_line(L, 128 + sig,
@@ -427,7 +473,7 @@ static void check_suspects(struct loop *L, bool all)
             fail_line(L, 1,
                       "mpirun: rank %d (pid %d) on %s exited with status 0 without calling "
                       "MPI_Finalize; the job is aborted\n",
-                      p->rank, (int)p->pid, host(L));
+                      p->rank, (int)p->pid, host(L, p));
     }
     if (next >= 0) {
         L->suspects = true;
@@ -444,9 +490,11 @@ static void reap(struct loop *L)
         pid_t pid = waitpid(-1, &st, WNOHANG);
         if (pid <= 0)
             return;
+        if (L->remote && lark_down_reaped(&L->down, pid, st))
+            continue;
         for (int i = 0; i < L->job->nprocs; i++) {
             struct lark_proc *p = &L->job->procs[i];
-            if (p->pid != pid || p->exited)
+            if (p->pid != pid || p->exited || p->node != L->job->map.me)
                 continue;
             p->exited = true;
             p->status = st;
@@ -465,6 +513,298 @@ static void reap(struct loop *L)
             on_exit_of(L, p);
         }
     }
+}
+
+/* ---- other nodes: the daemons' frames, fences and direct modex ---- */
+
+static long long mono_now(void)
+{
+    return now_ms();
+}
+
+/* The ranks of `node` and of every node below it in the tree are gone
+ * (its daemon died or never started): count them out, quietly. */
+static void lose_subtree(struct loop *L, int node)
+{
+    int under = lark_tree_pos(&L->tree, node);
+    for (int i = 0; i < L->job->nprocs; i++) {
+        struct lark_proc *p = &L->job->procs[i];
+        if (p->exited || p->node == L->job->map.me ||
+            !lark_tree_below(&L->tree, lark_tree_pos(&L->tree, p->node), under))
+            continue;
+        p->exited = true;
+        p->status = SIGKILL; /* as if killed */
+        L->nlive--;
+        L->remote_in[i] = false;
+    }
+}
+
+static void remote_failed(void *arg, int node, const char *msg, bool lost)
+{
+    struct loop *L = arg;
+    (void)lost;
+    if (!L->down.ending)
+        fail_line(L, 1, "mpirun: %s; the job is aborted\n", msg);
+    lose_subtree(L, node);
+}
+
+/* Complete this node's parked fence `sig` with data (copied). */
+static void fence_release(struct loop *L, const char *sig, const void *data, size_t n)
+{
+    struct lark_pending *p = lark_pending_take(&L->pend, sig, 0);
+    if (!p)
+        return;
+    char *copy = n ? malloc(n) : NULL; /* freed by the PMIx library's release */
+    if (copy)
+        memcpy(copy, data, n);
+    lark_pmix_fence_done(p->cbfunc, p->cbdata, 0, copy, copy ? n : 0);
+    lark_pending_free(p);
+}
+
+static void fence_contribute(struct loop *L, const char *sig, const void *data, size_t n)
+{
+    struct lark_buf done = {0};
+    if (lark_fence_add(&L->fences, &L->job->map, sig, data, n, &done) != 1) {
+        lark_buf_free(&done);
+        return;
+    }
+    lark_down_send(&L->down, &L->tree, -1, LARK_MSG_FENCE_DONE, done.data, done.len);
+    struct lark_buf v = {.data = done.data, .len = done.len};
+    char *s = lark_buf_get_str(&v);
+    size_t dn;
+    const void *d = lark_buf_get_bytes(&v, &dn);
+    if (s && L->job->map.me >= 0)
+        fence_release(L, s, d, dn);
+    free(s);
+    lark_buf_free(&done);
+}
+
+/* DMDX_REQ / DMDX_RESP: to this node, or down towards its target. */
+static void dmdx_route(struct loop *L, uint32_t type, const char *payload, size_t n)
+{
+    struct lark_buf b = {.data = (char *)payload, .len = n};
+    int target = (int)lark_buf_get_u32(&b);
+    if (target != L->job->map.me || target < 0) {
+        lark_down_send(&L->down, &L->tree, target, type, payload, n);
+        return;
+    }
+    if (type == LARK_MSG_DMDX_REQ) {
+        int from = (int)lark_buf_get_u32(&b);
+        uint32_t reqid = lark_buf_get_u32(&b);
+        int rank = (int)lark_buf_get_u32(&b);
+        if (!b.bad && lark_pmix_dmodex_ask(L->job->nspace, rank, reqid, from) == 0)
+            return;
+        struct lark_buf r = {0};
+        lark_buf_u32(&r, (uint32_t)from);
+        lark_buf_u32(&r, reqid);
+        lark_buf_u32(&r, 1);
+        lark_buf_bytes(&r, NULL, 0);
+        dmdx_route(L, LARK_MSG_DMDX_RESP, r.data, r.len);
+        lark_buf_free(&r);
+        return;
+    }
+    uint32_t reqid = lark_buf_get_u32(&b);
+    int status = (int)lark_buf_get_u32(&b);
+    size_t dn;
+    const void *d = lark_buf_get_bytes(&b, &dn);
+    struct lark_pending *p = lark_pending_take(&L->pend, NULL, reqid);
+    if (!p)
+        return;
+    char *copy = dn ? malloc(dn) : NULL;
+    if (copy)
+        memcpy(copy, d, dn);
+    lark_pmix_dmodex_done(p->cbfunc, p->cbdata, status, copy, copy ? dn : 0);
+    lark_pending_free(p);
+}
+
+/* Fence and direct-modex upcalls of this node's PMIx server. */
+static void remote_event(struct loop *L, struct lark_event *ev)
+{
+    struct lark_buf b = {0};
+    switch (ev->kind) {
+    case LARK_EV_FENCE:
+        lark_pending_add(&L->pend, ev->msg, 0, ev->cbfunc, ev->cbdata);
+        fence_contribute(L, ev->msg, ev->data, ev->ndata);
+        break;
+    case LARK_EV_DMODEX_REQ: {
+        if (ev->rank < 0 || ev->rank >= L->job->nprocs) {
+            lark_pmix_dmodex_done(ev->cbfunc, ev->cbdata, -1, NULL, 0);
+            break;
+        }
+        uint32_t id = ++L->next_req;
+        lark_pending_add(&L->pend, NULL, id, ev->cbfunc, ev->cbdata);
+        lark_buf_u32(&b, (uint32_t)L->job->procs[ev->rank].node);
+        lark_buf_u32(&b, (uint32_t)L->job->map.me);
+        lark_buf_u32(&b, id);
+        lark_buf_u32(&b, (uint32_t)ev->rank);
+        dmdx_route(L, LARK_MSG_DMDX_REQ, b.data, b.len);
+        break;
+    }
+    case LARK_EV_DMODEX_DATA:
+        lark_buf_u32(&b, (uint32_t)ev->node);
+        lark_buf_u32(&b, ev->reqid);
+        lark_buf_u32(&b, (uint32_t)(ev->status != 0));
+        lark_buf_bytes(&b, ev->data, ev->ndata);
+        dmdx_route(L, LARK_MSG_DMDX_RESP, b.data, b.len);
+        break;
+    }
+    lark_buf_free(&b);
+    free(ev->msg);
+    free(ev->data);
+}
+
+/* A frame a daemon sent up (directly, or relayed by the daemons between). */
+static int remote_frame(void *arg, struct lark_conn *c, uint32_t type, struct lark_buf *b)
+{
+    struct loop *L = arg;
+    struct lark_job *job = L->job;
+    (void)c;
+    switch (type) {
+    case LARK_MSG_IO: {
+        int rank = (int)lark_buf_get_u32(b);
+        int stream = (int)lark_buf_get_u32(b);
+        size_t n;
+        const char *d = lark_buf_get_bytes(b, &n);
+        if (b->bad || rank < 0 || rank >= job->nprocs || !d)
+            break;
+        struct lark_iof *io = stream == 1 ? L->iof_out[rank] : L->iof_err[rank];
+        if (io)
+            lark_iof_feed(io, d, n);
+        break;
+    }
+    case LARK_MSG_EVENT: {
+        struct lark_event ev = {0};
+        ev.kind = (int)lark_buf_get_u32(b);
+        ev.rank = (int)lark_buf_get_u32(b);
+        ev.status = (int)lark_buf_get_u32(b);
+        ev.msg = lark_buf_get_str(b);
+        if (b->bad || ev.kind >= LARK_EV_FENCE) {
+            free(ev.msg);
+            break;
+        }
+        on_event(L, &ev); /* frees msg */
+        break;
+    }
+    case LARK_MSG_EXIT: {
+        int rank = (int)lark_buf_get_u32(b);
+        pid_t pid = (pid_t)lark_buf_get_u32(b);
+        int st = (int)lark_buf_get_u32(b);
+        if (b->bad || rank < 0 || rank >= job->nprocs)
+            break;
+        struct lark_proc *p = &job->procs[rank];
+        if (p->exited || p->node == job->map.me)
+            break;
+        p->pid = pid; /* for messages only: it is another host's */
+        p->exited = true;
+        p->status = st;
+        L->nlive--;
+        if (L->debug)
+            fprintf(stderr, "mpirun[debug]: rank %d on %s exited, wait status 0x%x\n", rank,
+                    host(L, p), st);
+        close_stdin_of(L, rank);
+        on_exit_of(L, p);
+        break;
+    }
+    case LARK_MSG_ERROR:
+    case LARK_MSG_LOST: {
+        int node = (int)lark_buf_get_u32(b);
+        char *msg = lark_buf_get_str(b);
+        if (!b->bad && node >= 0 && node < job->map.nnodes) {
+            if (type == LARK_MSG_LOST)
+                remote_failed(L, node, msg ? msg : "a daemon failed", true);
+            else if (!L->down.ending)
+                fail_line(L, 1, "mpirun: %s; the job is aborted\n", msg ? msg : "?");
+        }
+        free(msg);
+        break;
+    }
+    case LARK_MSG_FENCE: {
+        (void)lark_buf_get_u32(b); /* node */
+        char *sig = lark_buf_get_str(b);
+        size_t n;
+        const void *d = lark_buf_get_bytes(b, &n);
+        if (!b->bad && sig)
+            fence_contribute(L, sig, d, n);
+        free(sig);
+        break;
+    }
+    case LARK_MSG_DMDX_REQ:
+    case LARK_MSG_DMDX_RESP:
+        dmdx_route(L, type, b->data, b->len);
+        break;
+    case LARK_MSG_READY:
+        if (L->debug)
+            fprintf(stderr, "mpirun[debug]: node %u ready\n", lark_buf_get_u32(b));
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+static void arm_launch(struct loop *L)
+{
+    long long next = lark_down_next_deadline(&L->down);
+    if (next < 0) {
+        arm(L->launchfd, 0);
+        return;
+    }
+    long long left = next - mono_now();
+    arm(L->launchfd, left > 0 ? (long)left : 1);
+}
+
+/* Start the daemons of mpirun's children in the tree. */
+static int remote_start(struct loop *L, char *err, size_t errlen)
+{
+    struct lark_job *job = L->job;
+    struct lark_options *o = job->opts;
+    L->tree.root_node = job->map.me;
+    L->tree.nnodes = job->map.nnodes;
+    L->tree.radix = o->flat ? 0 : o->radix > 0 ? o->radix : LARK_DEFAULT_RADIX;
+    L->down.ep = L->ep;
+    L->down.key_listen = SRC_LISTEN;
+    L->down.key_conn = SRC_CONN;
+    L->down.arg = L;
+    L->down.frame = remote_frame;
+    L->down.failed = remote_failed;
+    L->down.agent_name = job->agent;
+    char cwd[4096];
+    struct lark_launch l = {
+        .nspace = job->nspace,
+        .cwd = getcwd(cwd, sizeof(cwd)),
+        .base_env = job->base_env,
+        .agent = job->agent,
+        .daemon = job->daemon,
+        .launch_timeout = job->launch_timeout,
+        .tree = L->tree,
+    };
+    lark_launch_pack(&L->down.launch, &l, o, &job->map);
+    int rc = lark_down_start(&L->down, &L->tree, 0, job->map.nodes, job->agent, job->daemon,
+                             job->secret, job->launch_timeout, err, errlen);
+    arm_launch(L);
+    return rc;
+}
+
+/* The job is over: END down the tree, and wait (bounded) for the daemons
+ * to clean up and close; then the agents (ssh clients) go. */
+static void remote_end(struct loop *L)
+{
+    L->down.ending = true;
+    lark_down_send(&L->down, &L->tree, -1, LARK_MSG_END, NULL, 0);
+    long long until = mono_now() + 3000;
+    while (lark_down_alive(&L->down) > 0 && mono_now() < until) {
+        struct epoll_event evs[16];
+        int n = epoll_wait(L->ep, evs, 16, 100);
+        for (int e = 0; e < n; e++) {
+            enum src_kind k = (enum src_kind)(evs[e].data.u64 >> 32);
+            if (k == SRC_CONN)
+                lark_down_on_conn(&L->down, (int)(uint32_t)evs[e].data.u64, evs[e].events);
+        }
+    }
+    lark_down_kill_agents(&L->down);
+    for (int k = 0; k < L->down.nkids; k++)
+        if (L->down.kids[k].agent > 0)
+            waitpid(L->down.kids[k].agent, NULL, 0);
 }
 
 static void on_signal(struct loop *L, int sig)
@@ -524,6 +864,7 @@ static int loop_setup(struct loop *L, struct lark_job *job)
     L->iof_err = calloc((size_t)n, sizeof(*L->iof_err));
     L->ioff = calloc((size_t)n, sizeof(size_t));
     L->out_polled = calloc((size_t)n, sizeof(bool));
+    L->remote_in = calloc((size_t)n, sizeof(bool));
     L->ep = epoll_create1(EPOLL_CLOEXEC);
     sigset_t set;
     sigemptyset(&set);
@@ -534,14 +875,17 @@ static int loop_setup(struct loop *L, struct lark_job *job)
     L->tofd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     L->gracefd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     L->verdictfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-    if (!L->iof_out || !L->iof_err || !L->ioff || !L->out_polled || L->ep < 0 || L->sigfd < 0 ||
-        L->tofd < 0 || L->gracefd < 0 || L->verdictfd < 0)
+    L->launchfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (!L->iof_out || !L->iof_err || !L->ioff || !L->out_polled || !L->remote_in ||
+        L->launchfd < 0 || L->ep < 0 || L->sigfd < 0 || L->tofd < 0 || L->gracefd < 0 ||
+        L->verdictfd < 0)
         return -1;
     ep_add(L, L->sigfd, EPOLLIN, SRC_SIGNAL, 0);
     ep_add(L, job->event_pipe[0], EPOLLIN, SRC_EVENT, 0);
     ep_add(L, L->tofd, EPOLLIN, SRC_TIMEOUT, 0);
     ep_add(L, L->gracefd, EPOLLIN, SRC_GRACE, 0);
     ep_add(L, L->verdictfd, EPOLLIN, SRC_VERDICT, 0);
+    ep_add(L, L->launchfd, EPOLLIN, SRC_LAUNCH, 0);
     return 0;
 }
 
@@ -576,10 +920,20 @@ int lark_job_run(struct lark_job *job)
     if (o->timeout > 0)
         arm(L.tofd, (long)(o->timeout * 1000.0 + 0.5));
 
-    int rc = lark_spawn_all(job, err, sizeof(err));
+    int rc = 0;
+    for (int n = 0; n < job->map.nnodes; n++)
+        L.remote |= n != job->map.me;
+    /* Other hosts first: their daemons start while we fork ours. */
+    if (L.remote && remote_start(&L, err + 8, sizeof(err) - 8) < 0) {
+        memcpy(err, "mpirun: ", 8);
+        rc = -1;
+    }
+    if (rc == 0 && job->map.me >= 0)
+        rc = lark_spawn_all(job, err, sizeof(err));
     for (int i = 0; i < job->nprocs; i++) {
         struct lark_proc *p = &job->procs[i];
-        if (p->pid <= 0)
+        bool remote = p->node != job->map.me;
+        if (p->pid <= 0 && !remote)
             continue;
         L.nlive++;
         int out = o->output_nocopy && o->output_dir ? -1 : 1;
@@ -588,6 +942,8 @@ int lark_job_run(struct lark_job *job)
             lark_iof_new(p->rank, out, open_output(job, p->rank, "stdout"), o->tag_output);
         L.iof_err[i] =
             lark_iof_new(p->rank, errfd, open_output(job, p->rank, "stderr"), o->tag_output);
+        if (remote)
+            continue;
         ep_add(&L, p->fd_out, EPOLLIN, SRC_OUT, i);
         ep_add(&L, p->fd_err, EPOLLIN, SRC_ERR, i);
     }
@@ -597,8 +953,12 @@ int lark_job_run(struct lark_job *job)
     }
     /* stdin: only when some rank takes it. */
     bool any_in = false;
-    for (int i = 0; i < job->nprocs; i++)
-        any_in |= job->procs[i].fd_in >= 0;
+    for (int i = 0; i < job->nprocs; i++) {
+        struct lark_proc *p = &job->procs[i];
+        L.remote_in[i] = p->node != job->map.me &&
+                         (o->stdin_target == LARK_STDIN_ALL || o->stdin_target == p->rank);
+        any_in |= p->fd_in >= 0 || L.remote_in[i];
+    }
     if (any_in && fcntl(0, F_GETFL) >= 0) {
         L.src = 0;
         struct epoll_event ev = {.events = EPOLLIN, .data.u64 = key(SRC_STDIN, 0)};
@@ -614,7 +974,11 @@ int lark_job_run(struct lark_job *job)
             close_stdin_of(&L, i);
     }
 
-    while (L.nlive > 0) {
+    /* With other hosts, a verdict on a suspect waits in this loop, where
+     * the daemons' late events still arrive. */
+    while (L.nlive > 0 || (L.remote && L.suspects)) {
+        if (L.remote)
+            lark_down_sync(&L.down);
         if (L.src_always && L.src >= 0 && L.ilen == 0)
             stdin_read(&L);
         /* A regular-file stdin is always ready: do not block while it has
@@ -672,6 +1036,20 @@ int lark_job_run(struct lark_job *job)
                     check_suspects(&L, false);
                 break;
             }
+            case SRC_LISTEN:
+                lark_down_accept(&L.down);
+                break;
+            case SRC_CONN:
+                lark_down_on_conn(&L.down, idx, evs[e].events);
+                break;
+            case SRC_LAUNCH: {
+                uint64_t x;
+                if (read(L.launchfd, &x, sizeof(x)) > 0) {
+                    lark_down_check(&L.down);
+                    arm_launch(&L);
+                }
+                break;
+            }
             case SRC_GRACE: {
                 uint64_t x;
                 if (read(L.gracefd, &x, sizeof(x)) > 0)
@@ -721,9 +1099,11 @@ int lark_job_run(struct lark_job *job)
         lark_iof_free(L.iof_out[i]);
         lark_iof_free(L.iof_err[i]);
         close_stdin_of(&L, i);
-        if (p->pid > 0)
+        if (p->pid > 0 && p->node == job->map.me)
             kill(-p->pid, SIGKILL);
     }
+    if (L.remote)
+        remote_end(&L);
     close(L.ep);
     close(L.sigfd);
     close(L.tofd);
@@ -733,5 +1113,7 @@ int lark_job_run(struct lark_job *job)
     free(L.iof_err);
     free(L.ioff);
     free(L.out_polled);
+    free(L.remote_in);
+    close(L.launchfd);
     return L.failing ? L.exit_code : 0;
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define LARK_ERRLEN 512
@@ -82,6 +83,11 @@ struct lark_options {
     int stdin_target; /* rank, LARK_STDIN_NONE or LARK_STDIN_ALL; default 0 */
     char *wdir;       /* --wdir (not owned) */
     char *prefix;     /* --prefix (not owned) */
+    /* multi-host */
+    char *agent;           /* -launcher-exec / --mca plm_rsh_agent (not owned), or NULL */
+    double launch_timeout; /* seconds, 0 = default */
+    int radix;             /* --tree-radix, 0 = default */
+    bool flat;             /* --flat-launch */
 };
 
 /* Parse mpirun's command line (argv[0] is the program name) into *o, which is
@@ -179,6 +185,9 @@ enum lark_event_kind {
     LARK_EV_CONNECTED = 1,
     LARK_EV_FINALIZED,
     LARK_EV_ABORT,
+    LARK_EV_FENCE,       /* fence_nb of ranks on several nodes: msg = signature */
+    LARK_EV_DMODEX_REQ,  /* direct_modex: a local rank wants `rank`'s data */
+    LARK_EV_DMODEX_DATA, /* PMIx_server_dmodex_request answered (reqid, node) */
 };
 
 /* Posted by the PMIx server's thread to the main loop through a pipe. */
@@ -186,7 +195,14 @@ struct lark_event {
     int kind;
     int rank;
     int status;
-    char *msg; /* abort message, malloc'd by the PMIx thread, freed by the loop */
+    char *msg;  /* abort message or fence signature, malloc'd by the PMIx thread,
+                   freed by the loop */
+    char *data; /* fence contribution / dmodex answer, malloc'd, freed by the loop */
+    size_t ndata;
+    void *cbfunc; /* the PMIx callback the loop calls when the answer is in */
+    void *cbdata;
+    uint32_t reqid; /* dmodex: which request */
+    int node;       /* dmodex: the node that asked */
 };
 
 /* Start the PMIx server with its own temp directory under `tmpdir`; upcalls
@@ -203,6 +219,14 @@ int lark_pmix_register(const char *nspace, const char *tmpdir, const struct lark
 int lark_pmix_setup_fork(const char *nspace, int rank, char ***env);
 /* End of job; see pmix_server.c for why this does not finalize. */
 void lark_pmix_stop(void);
+/* Complete a fence_nb or direct_modex upcall (from the loop's thread):
+ * hands `data` (malloc'd; ownership passes to the PMIx library, freed by
+ * its release call) to the callback the event carried. */
+void lark_pmix_fence_done(void *cbfunc, void *cbdata, int status, char *data, size_t ndata);
+void lark_pmix_dmodex_done(void *cbfunc, void *cbdata, int status, char *data, size_t ndata);
+/* Ask the local PMIx server for the data of local rank `rank` of `nspace`;
+ * the answer comes back as a LARK_EV_DMODEX_DATA event with reqid and node. */
+int lark_pmix_dmodex_ask(const char *nspace, int rank, uint32_t reqid, int node);
 
 /* ---- iof.c -------------------------------------------------------------- */
 
@@ -214,6 +238,8 @@ struct lark_iof *lark_iof_new(int rank, int out_fd, int file_fd, bool tag);
  * forward complete lines.  Returns 0 at EOF or on error (close fd), 1 when
  * the pipe is empty for now, 2 when more may be waiting. */
 int lark_iof_read(struct lark_iof *s, int fd);
+/* Forward n bytes the rank wrote (read here, or sent by its node's daemon). */
+void lark_iof_feed(struct lark_iof *s, const char *buf, size_t n);
 /* Emit whatever partial line remains and free. */
 void lark_iof_free(struct lark_iof *s);
 /* Write all of buf to fd, retrying on EINTR/short writes (blocks). */
@@ -247,10 +273,221 @@ struct lark_job {
     char hostname[256];
     int event_pipe[2]; /* PMIx thread -> loop */
     char **base_env;   /* environment common to all ranks, malloc'd */
+    /* other hosts */
+    char secret[40];       /* the job's secret: daemons show it when they call back */
+    const char *agent;     /* how to start a daemon: "ssh" or the user's command */
+    char *daemon;          /* lark-noded's path, malloc'd */
+    double launch_timeout; /* seconds a daemon has to call back */
 };
+
+#define LARK_DEFAULT_RADIX          32
+#define LARK_DEFAULT_LAUNCH_TIMEOUT 30.0
 
 /* Run the job to the end; returns mpirun's exit status. */
 int lark_job_run(struct lark_job *job);
+
+/* ---- wire.c: the control channel between mpirun and the daemons ------- */
+
+/* Frame types.  "up" goes towards mpirun, "down" towards the daemons. */
+enum lark_msg {
+    LARK_MSG_HELLO = 1,  /* up, first frame: secret, node */
+    LARK_MSG_LAUNCH,     /* down: the job (launch.c) */
+    LARK_MSG_READY,      /* up: node; its ranks are started */
+    LARK_MSG_IO,         /* up: rank, stream (1 or 2), bytes */
+    LARK_MSG_EVENT,      /* up: kind, rank, status, message */
+    LARK_MSG_EXIT,       /* up: rank, pid, wait status */
+    LARK_MSG_ERROR,      /* up: node, message (the job cannot go on) */
+    LARK_MSG_LOST,       /* up: node, message: a daemon went away */
+    LARK_MSG_FENCE,      /* up: node, signature, data */
+    LARK_MSG_FENCE_DONE, /* down: signature, data */
+    LARK_MSG_DMDX_REQ,   /* up/down: target node, asking node, reqid, rank */
+    LARK_MSG_DMDX_RESP,  /* up/down: target node, reqid, status, data */
+    LARK_MSG_SIGNAL,     /* down: signal number */
+    LARK_MSG_STDIN,      /* down: target node, rank, bytes (none: EOF) */
+    LARK_MSG_END,        /* down: the job is over, clean up and exit */
+};
+
+/* A growing byte buffer for frame payloads (writing), or a view of one
+ * (reading: data/len point into a frame, off advances, bad is set on a
+ * short or malformed payload). */
+struct lark_buf {
+    char *data;
+    size_t len, cap, off;
+    bool bad;
+};
+void lark_buf_u32(struct lark_buf *b, uint32_t v);
+void lark_buf_bytes(struct lark_buf *b, const void *data, size_t n);
+void lark_buf_str(struct lark_buf *b, const char *s); /* NULL allowed */
+void lark_buf_free(struct lark_buf *b);
+uint32_t lark_buf_get_u32(struct lark_buf *b);
+const void *lark_buf_get_bytes(struct lark_buf *b, size_t *n); /* points into b */
+char *lark_buf_get_str(struct lark_buf *b);                    /* malloc'd, or NULL */
+
+/* One control connection (non-blocking TCP). */
+struct lark_conn {
+    int fd;
+    int node;    /* the peer's node (after HELLO), -1 before */
+    bool authed; /* HELLO with the right secret received */
+    bool dead;   /* a send failed: treat as closed */
+    char *out;   /* frames not yet sent: out[outoff..outlen) */
+    size_t outlen, outoff, outcap;
+    char *in; /* bytes received, not yet a whole frame */
+    size_t inlen, incap;
+};
+typedef int (*lark_frame_fn)(void *arg, struct lark_conn *c, uint32_t type, struct lark_buf *b);
+struct lark_conn *lark_conn_new(int fd);
+void lark_conn_free(struct lark_conn *c);
+/* Queue a frame and send what the socket takes now (never blocks).
+ * Returns 0, or -1 when the connection is gone. */
+int lark_conn_send(struct lark_conn *c, uint32_t type, const struct lark_buf *b);
+int lark_conn_send_raw(struct lark_conn *c, uint32_t type, const void *payload, size_t n);
+/* Send queued bytes: 0 all sent, 1 some left (wait for EPOLLOUT), -1 error. */
+int lark_conn_flush(struct lark_conn *c);
+size_t lark_conn_pending(const struct lark_conn *c);
+/* Read what is there and call fn for every whole frame (a negative return
+ * from fn closes).  Returns 0 at EOF or error, 1 when drained, 2 if more
+ * may be waiting. */
+int lark_conn_read(struct lark_conn *c, lark_frame_fn fn, void *arg);
+/* Listen on an ephemeral TCP port on every interface; writes
+ * "ip:port,ip:port" (this host's IPv4 addresses, loopback last) to addrs. */
+int lark_listen(char *addrs, size_t len);
+/* Connect to the first address of "ip:port,..." that answers. */
+int lark_connect_any(const char *addrs, double timeout_s);
+/* Constant-time comparison of two secrets. */
+bool lark_secret_equal(const char *a, const char *b);
+
+/* ---- tree.c: the launch tree and remote starts ------------------------- */
+
+/* The daemons form a tree: position 0 is mpirun, positions 1.. are the
+ * nodes other than mpirun's (in node order).  With radix k the children of
+ * position p are p*k+1 .. p*k+k; radix 0 is flat (mpirun starts all). */
+struct lark_tree {
+    int root_node; /* mpirun's node, or -1 when it runs no rank */
+    int nnodes;
+    int radix;
+};
+int lark_tree_pos(const struct lark_tree *t, int node); /* position of a node (root node: 0) */
+int lark_tree_node(const struct lark_tree *t, int pos); /* node at a position (0: root_node) */
+int lark_tree_npos(const struct lark_tree *t);          /* positions, mpirun included */
+int lark_tree_children(const struct lark_tree *t, int pos, int *first); /* count, first pos */
+bool lark_tree_below(const struct lark_tree *t, int pos, int under);    /* pos in under's subtree */
+/* Where the daemon program is: --prefix's, or beside mpirun (installed:
+ * BINDIR/../libexec/lark/lark-noded; build tree: mpirun's directory).
+ * malloc'd. */
+char *lark_tree_daemon_path(const char *prefix);
+/* Start `daemon` on `host` through the agent ("ssh" or the user's, split
+ * at spaces, then HOST and one shell command line), with the secret on its
+ * stdin.  Returns the agent's pid or -1. */
+pid_t lark_tree_start(const char *agent, const char *host, const char *daemon, int node,
+                      const char *parent_addrs, const char *secret);
+
+/* ---- down.c: the daemons a node starts (its children in the tree) ----- */
+
+struct lark_child {
+    int pos, node;
+    const char *host;
+    pid_t agent;            /* the agent process (ssh, or the daemon itself), 0 once reaped */
+    struct lark_conn *conn; /* after a good HELLO */
+    long long deadline;     /* CLOCK_MONOTONIC ms by which it must call back */
+    struct lark_buf early;  /* frames sent down before it called back */
+    bool failed, gone;
+};
+struct lark_down {
+    /* set by the owner before lark_down_start */
+    int ep;                        /* the owner's epoll */
+    uint32_t key_listen, key_conn; /* epoll keys: kind << 32 (| conn index) */
+    const char *agent_name;
+    struct lark_buf launch; /* the LAUNCH payload for the children */
+    void *arg;
+    /* a child's frame after its HELLO (the owner relays or handles it) */
+    int (*frame)(void *arg, struct lark_conn *c, uint32_t type, struct lark_buf *b);
+    /* a child could not be started (lost = false) or died (lost = true) */
+    void (*failed)(void *arg, int node, const char *msg, bool lost);
+    bool ending; /* END sent: closing connections are expected */
+    /* state */
+    int lfd;
+    char addrs[1024];
+    char secret[80];
+    long long timeout_ms;
+    struct lark_child *kids;
+    int nkids;
+    struct lark_conn **conns; /* accepted connections, by epoll index */
+    int nconns, cap;
+};
+int lark_down_start(struct lark_down *d, const struct lark_tree *t, int mypos, char **nodes,
+                    const char *agent, const char *daemon, const char *secret, double timeout,
+                    char *err, size_t errlen);
+void lark_down_accept(struct lark_down *d);
+void lark_down_on_conn(struct lark_down *d, int idx, uint32_t events);
+/* A reaped pid: true if it was one of our agents (a failure if early). */
+bool lark_down_reaped(struct lark_down *d, pid_t pid, int status);
+/* The earliest call-back deadline (-1: none); lark_down_check fails the late. */
+long long lark_down_next_deadline(const struct lark_down *d);
+void lark_down_check(struct lark_down *d);
+/* Send a frame down to the child whose subtree holds target_node (-1: all). */
+void lark_down_send(struct lark_down *d, const struct lark_tree *t, int target_node, uint32_t type,
+                    const void *payload, size_t n);
+void lark_down_sync(struct lark_down *d); /* EPOLLOUT where bytes wait */
+int lark_down_alive(const struct lark_down *d);
+void lark_down_kill_agents(struct lark_down *d);
+
+/* ---- fence.c: fences and direct modex across nodes ------------------- */
+
+/* A PMIx callback parked until the answer comes from other nodes: a fence
+ * (sig) or a direct-modex request (reqid, sig NULL). */
+struct lark_pending {
+    struct lark_pending *next;
+    char *sig;
+    uint32_t reqid;
+    void *cbfunc, *cbdata;
+};
+int lark_pending_add(struct lark_pending **list, const char *sig, uint32_t reqid, void *cbfunc,
+                     void *cbdata);
+/* Unlink and return the first match (sig, or reqid when sig is NULL). */
+struct lark_pending *lark_pending_take(struct lark_pending **list, const char *sig, uint32_t reqid);
+void lark_pending_free(struct lark_pending *p);
+
+/* mpirun: one fence in progress. */
+struct lark_fence {
+    struct lark_fence *next;
+    char *sig;
+    int expected, got; /* nodes */
+    struct lark_buf data;
+};
+/* Add one node's contribution.  Returns 1 when the fence is complete (and
+ * fills done with the FENCE_DONE payload: signature, data), 0 when nodes are
+ * still missing, -1 out of memory. */
+int lark_fence_add(struct lark_fence **list, const struct lark_map *m, const char *sig,
+                   const void *data, size_t n, struct lark_buf *done);
+
+/* ---- launch.c: the job as a LAUNCH frame -------------------------------- */
+
+/* What a daemon needs: options that matter on a node, the map, mpirun's
+ * environment and directory, the launch settings. */
+struct lark_launch {
+    const char *nspace;
+    const char *cwd;
+    char **base_env;
+    const char *agent;
+    const char *daemon;
+    double launch_timeout;
+    struct lark_tree tree;
+};
+void lark_launch_pack(struct lark_buf *b, const struct lark_launch *l, const struct lark_options *o,
+                      const struct lark_map *m);
+/* Fills *o, *m, *l (everything malloc'd, never freed: a daemon holds it for
+ * its whole life).  Returns 0 or -1 on a malformed frame. */
+int lark_launch_unpack(struct lark_buf *b, struct lark_launch *l, struct lark_options *o,
+                       struct lark_map *m);
+
+/* ---- cleanup.c ----------------------------------------------------------- */
+
+/* Remove a node's files of the job: tmpdir (the PMIx server's) and
+ * /dev/shm/<nspace>.*.  Either may be empty. */
+void lark_cleanup_node(const char *tmpdir, const char *nspace);
+/* Fork a cleaner that calls lark_cleanup_node once this process is gone,
+ * however it went (multi-host jobs: a SIGKILLed agent leaves nothing). */
+void lark_cleanup_guard(const char *tmpdir, const char *nspace);
 
 /* Format a message for the user into err (errlen bytes) and return -1: how
  * parsers and setup steps report a failure to their caller (errmsg.c). */

@@ -6,12 +6,9 @@
  * run it (job.c), then clean up: the PMIx server, its temp directory, and any
  * /dev/shm file named after the job's namespace. */
 #include "launcher.h"
-#include "shm/shm_name.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,35 +24,6 @@
 #endif
 
 extern char **environ;
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
-static void rm_tree(const char *dir)
-{
-    if (dir && *dir)
-        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* Shared memory the runtime made for this job (shm/shm_name.h). */
-static void clean_shm(const char *nspace)
-{
-    DIR *d = opendir("/dev/shm");
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (lark_shm_name_of_job(e->d_name, nspace))
-            unlinkat(dirfd(d), e->d_name, 0);
-    }
-    closedir(d);
-}
 
 /* LARK_MPIRUN_DEBUG: where mpirun's own startup time goes. */
 static bool debug;
@@ -154,14 +122,26 @@ int main(int argc, char **argv)
     }
     job.procs = job.map.procs;
     job.nprocs = job.map.nprocs;
+    bool remote = false;
     for (int n = 0; n < job.map.nnodes; n++)
-        if (n != job.map.me) {
-            fprintf(stderr,
-                    "mpirun: host '%s' is not this machine (%s); multi-host jobs are not "
-                    "supported yet: use localhost or %s\n",
-                    job.map.nodes[n], job.hostname, job.hostname);
+        remote |= n != job.map.me;
+    if (remote) {
+        /* Other hosts: how their daemons start, and the secret they show. */
+        const char *ea = getenv("LARK_LAUNCHER_EXEC");
+        job.agent = o.agent ? o.agent : ea && *ea ? ea : "ssh";
+        job.daemon = lark_tree_daemon_path(o.prefix);
+        const char *et = getenv("LARK_LAUNCH_TIMEOUT");
+        job.launch_timeout = o.launch_timeout > 0 ? o.launch_timeout
+                             : et && atof(et) > 0 ? atof(et)
+                                                  : LARK_DEFAULT_LAUNCH_TIMEOUT;
+        unsigned char r[16];
+        if (!job.daemon || getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+            fprintf(stderr, "mpirun: cannot make the job's secret: %s\n", strerror(errno));
             goto out;
         }
+        for (int i = 0; i < 16; i++)
+            snprintf(job.secret + 2 * i, 3, "%02x", r[i]);
+    }
     if (o.stdin_target >= job.nprocs) {
         fprintf(stderr, "mpirun: --stdin %d names no rank: the job has ranks 0 to %d\n",
                 o.stdin_target, job.nprocs - 1);
@@ -198,7 +178,8 @@ int main(int argc, char **argv)
         free(path);
     }
     phase("ranks mapped (hwloc topology loaded)");
-    if (lark_bind_compute(&o, job.procs, job.nprocs, job.map.me, err, sizeof(err)) < 0) {
+    if (job.map.me >= 0 &&
+        lark_bind_compute(&o, job.procs, job.nprocs, job.map.me, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);
         goto out;
     }
@@ -228,6 +209,8 @@ int main(int argc, char **argv)
         job.tmpdir[0] = 0;
         goto out;
     }
+    if (remote)
+        lark_cleanup_guard(job.tmpdir, job.nspace);
     if (pipe2(job.event_pipe, O_CLOEXEC) < 0) {
         fprintf(stderr, "mpirun: cannot create a pipe: %s\n", strerror(errno));
         goto out;
@@ -248,12 +231,14 @@ int main(int argc, char **argv)
         }
         fflush(stdout);
     }
-    if (lark_pmix_start(job.tmpdir, job.event_pipe[1], err, sizeof(err)) < 0) {
+    /* This host's PMIx server, when it runs ranks. */
+    if (job.map.me >= 0 && lark_pmix_start(job.tmpdir, job.event_pipe[1], err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);
         goto out;
     }
     phase("PMIx server started");
-    if (lark_pmix_register(job.nspace, job.tmpdir, &o, &job.map, err, sizeof(err)) < 0) {
+    if (job.map.me >= 0 &&
+        lark_pmix_register(job.nspace, job.tmpdir, &o, &job.map, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);
         lark_pmix_stop();
         goto out;
@@ -262,16 +247,15 @@ int main(int argc, char **argv)
     code = lark_job_run(&job);
     phase("job done");
     lark_pmix_stop();
-    clean_shm(job.nspace);
 
 out:
-    if (job.tmpdir[0])
-        rm_tree(job.tmpdir);
+    lark_cleanup_node(job.tmpdir, job.nspace);
     if (job.event_pipe[0] >= 0) {
         close(job.event_pipe[0]);
         close(job.event_pipe[1]);
     }
     lark_map_free(&job.map);
+    free(job.daemon);
     for (int i = 0; job.base_env && job.base_env[i]; i++)
         free(job.base_env[i]);
     free(job.base_env);

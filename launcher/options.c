@@ -41,7 +41,11 @@ enum opt_id {
     OPT_HELP,
     OPT_VERBOSE,
     OPT_IGNORE, /* accepted for compatibility, no effect (see the table) */
-    OPT_MCA,    /* Open MPI's --mca KEY VALUE: said to be ignored */
+    OPT_MCA,    /* Open MPI's --mca KEY VALUE: plm_rsh_agent used, others said to be ignored */
+    OPT_AGENT,  /* -launcher-exec CMD: how daemons are started on other hosts */
+    OPT_LAUNCH_TIMEOUT,
+    OPT_RADIX,
+    OPT_FLAT,
 };
 
 struct opt_def {
@@ -97,6 +101,11 @@ static const struct opt_def opt_table[] = {
     {"q", OPT_IGNORE, 0},
     {"mca", OPT_MCA, 2},
     {"gmca", OPT_MCA, 2},
+    {"launcher-exec", OPT_AGENT, 1},
+    {"rsh-agent", OPT_AGENT, 1},
+    {"launch-timeout", OPT_LAUNCH_TIMEOUT, 1},
+    {"tree-radix", OPT_RADIX, 1},
+    {"flat-launch", OPT_FLAT, 0},
 };
 
 const char lark_options_usage[] =
@@ -122,7 +131,15 @@ const char lark_options_usage[] =
     "  -genvlist A,B              export A and B (like -x A -x B)\n"
     "  -env VAR val               set VAR for this program's ranks (MPMD)\n"
     "  --wdir DIR                 working directory of the ranks\n"
-    "  --prefix DIR               add DIR/bin to PATH, DIR/lib to LD_LIBRARY_PATH\n"
+    "  --prefix DIR               add DIR/bin to PATH, DIR/lib to LD_LIBRARY_PATH; the\n"
+    "                             daemon of other hosts is DIR/libexec/lark/lark-noded\n"
+    "  -launcher-exec CMD, --mca plm_rsh_agent CMD\n"
+    "                             start other hosts' daemons with CMD HOST COMMAND\n"
+    "                             (default ssh; also LARK_LAUNCHER_EXEC)\n"
+    "  --launch-timeout SEC       give up on a host whose daemon has not called back\n"
+    "                             after SEC seconds (default 30; LARK_LAUNCH_TIMEOUT)\n"
+    "  --tree-radix K             each daemon starts up to K others (default 32)\n"
+    "  --flat-launch              mpirun starts every daemon itself\n"
     "Input and output:\n"
     "  --tag-output, -l           prefix each line with the rank\n"
     "  --output-filename DIR[:nocopy]\n"
@@ -478,7 +495,29 @@ static int apply_opt(const struct opt_def *d, const char *tok, char **vals, stru
         return 0;
     case OPT_IGNORE:
         return 0;
+    case OPT_AGENT:
+        o->agent = vals[0];
+        return 0;
+    case OPT_LAUNCH_TIMEOUT:
+        if (parse_timeout(v, &o->launch_timeout) < 0)
+            return lark_launcher_fail(
+                err, errlen, "mpirun: bad value '%s' for %s; expected a positive number of seconds",
+                v, tok);
+        return 0;
+    case OPT_RADIX:
+        if (parse_count(v, &o->radix) < 0 || o->radix < 1)
+            return lark_launcher_fail(
+                err, errlen, "mpirun: bad value '%s' for %s; expected a positive number", v, tok);
+        return 0;
+    case OPT_FLAT:
+        o->radix = 0;
+        o->flat = true;
+        return 0;
     case OPT_MCA:
+        if (strcmp(vals[0], "plm_rsh_agent") == 0 || strcmp(vals[0], "orte_rsh_agent") == 0) {
+            o->agent = vals[1];
+            return 0;
+        }
         fprintf(stderr,
                 "mpirun: ignoring %s %s %s: Open MPI's MCA parameters have no meaning for Lark\n",
                 tok, vals[0], vals[1]);

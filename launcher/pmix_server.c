@@ -74,30 +74,138 @@ static pmix_status_t up_abort(const pmix_proc_t *proc, void *obj, int status, co
     return release(cbfunc, cbdata);
 }
 
-/* Only reached for fences that span nodes, which single-host jobs never
- * have: the data of the local ranks is the whole job's. */
+/* Post an event carrying a PMIx callback and data (fence, dmodex). */
+static void post_cb(int kind, int rank, const char *sig, const char *data, size_t ndata,
+                    void *cbfunc, void *cbdata)
+{
+    struct lark_event ev = {.kind = kind, .rank = rank, .cbfunc = cbfunc, .cbdata = cbdata};
+    ev.msg = sig ? strdup(sig) : NULL;
+    if (ndata) {
+        ev.data = malloc(ndata); /* freed by the loop */
+        if (ev.data) {
+            memcpy(ev.data, data, ndata);
+            ev.ndata = ndata;
+        }
+    }
+    ssize_t n;
+    do
+        n = write(ev_fd, &ev, sizeof(ev));
+    while (n < 0 && errno == EINTR);
+    if (n != (ssize_t)sizeof(ev)) {
+        free(ev.msg);
+        free(ev.data);
+    }
+}
+
+/* Reached for fences that span nodes (the library completes single-node
+ * ones itself).  The signature names the participants: "*" for the whole
+ * job, else the sorted ranks; the loop sends the contribution up the tree
+ * and calls cbfunc when mpirun has every participating node's. */
+static int cmp_rank(const void *a, const void *b)
+{
+    pmix_rank_t x = *(const pmix_rank_t *)a, y = *(const pmix_rank_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static pmix_status_t up_fence(const pmix_proc_t procs[], size_t nprocs, const pmix_info_t info[],
                               size_t ninfo, char *data, size_t ndata, pmix_modex_cbfunc_t cbfunc,
                               void *cbdata)
 {
-    (void)procs;
-    (void)nprocs;
     (void)info;
     (void)ninfo;
-    if (cbfunc)
-        cbfunc(PMIX_SUCCESS, data, ndata, cbdata, NULL, NULL);
+    bool all = false;
+    for (size_t i = 0; i < nprocs; i++)
+        all |= procs[i].rank == PMIX_RANK_WILDCARD;
+    char *sig = NULL;
+    if (all || nprocs == 0) {
+        sig = strdup("*");
+    } else {
+        pmix_rank_t *r = malloc(nprocs * sizeof(*r));
+        sig = malloc(nprocs * 12 + 1);
+        if (r && sig) {
+            for (size_t i = 0; i < nprocs; i++)
+                r[i] = procs[i].rank;
+            qsort(r, nprocs, sizeof(*r), cmp_rank);
+            size_t len = 0;
+            sig[0] = 0;
+            for (size_t i = 0; i < nprocs; i++)
+                len += (size_t)sprintf(sig + len, "%s%u", i ? "," : "", (unsigned)r[i]);
+        }
+        free(r);
+    }
+    if (!sig)
+        return PMIX_ERR_NOMEM;
+    post_cb(LARK_EV_FENCE, -1, sig, data, ndata, (void *)cbfunc, cbdata);
+    free(sig);
     return PMIX_SUCCESS;
 }
 
 static pmix_status_t up_dmodex(const pmix_proc_t *proc, const pmix_info_t info[], size_t ninfo,
                                pmix_modex_cbfunc_t cbfunc, void *cbdata)
 {
-    (void)proc;
     (void)info;
     (void)ninfo;
-    (void)cbfunc;
-    (void)cbdata;
-    return PMIX_ERR_NOT_SUPPORTED;
+    post_cb(LARK_EV_DMODEX_REQ, (int)proc->rank, NULL, NULL, 0, (void *)cbfunc, cbdata);
+    return PMIX_SUCCESS;
+}
+
+static void release_data(void *cbdata)
+{
+    free(cbdata);
+}
+
+void lark_pmix_fence_done(void *cbfunc, void *cbdata, int status, char *data, size_t ndata)
+{
+    pmix_modex_cbfunc_t fn = (pmix_modex_cbfunc_t)cbfunc;
+    if (fn)
+        fn(status == 0 ? PMIX_SUCCESS : PMIX_ERROR, data, ndata, cbdata, release_data, data);
+    else
+        free(data);
+}
+
+void lark_pmix_dmodex_done(void *cbfunc, void *cbdata, int status, char *data, size_t ndata)
+{
+    lark_pmix_fence_done(cbfunc, cbdata, status, data, ndata);
+}
+
+struct dmdx_ctx {
+    uint32_t reqid;
+    int node;
+};
+
+/* On the PMIx thread: the answer to lark_pmix_dmodex_ask. */
+static void dmdx_answer(pmix_status_t status, char *data, size_t ndata, void *cbdata)
+{
+    struct dmdx_ctx *c = cbdata;
+    struct lark_event ev = {.kind = LARK_EV_DMODEX_DATA, .reqid = c->reqid, .node = c->node};
+    ev.status = status == PMIX_SUCCESS ? 0 : -1;
+    if (ndata && (ev.data = malloc(ndata)) != NULL) {
+        memcpy(ev.data, data, ndata);
+        ev.ndata = ndata;
+    }
+    free(c);
+    ssize_t n;
+    do
+        n = write(ev_fd, &ev, sizeof(ev));
+    while (n < 0 && errno == EINTR);
+    if (n != (ssize_t)sizeof(ev))
+        free(ev.data);
+}
+
+int lark_pmix_dmodex_ask(const char *nspace, int rank, uint32_t reqid, int node)
+{
+    struct dmdx_ctx *c = malloc(sizeof(*c)); /* freed by dmdx_answer */
+    if (!c)
+        return -1;
+    c->reqid = reqid;
+    c->node = node;
+    pmix_proc_t proc;
+    PMIX_LOAD_PROCID(&proc, nspace, (pmix_rank_t)rank);
+    if (PMIx_server_dmodex_request(&proc, dmdx_answer, c) != PMIX_SUCCESS) {
+        free(c);
+        return -1;
+    }
+    return 0;
 }
 
 static pmix_server_module_t module = {

@@ -142,8 +142,10 @@ int main(int argc, char **argv)
     PMIX_VALUE_DESTRUCT(&pv);
     if ((rc = PMIx_Commit()) != PMIX_SUCCESS)
         die("PMIx_Commit", rc);
+    /* "nocollect": a fence without data, the peer's value then fetched
+     * lazily (direct modex: from another host's server when it is there). */
     pmix_info_t info;
-    bool yes = true;
+    bool yes = strcmp(mode, "nocollect") != 0;
     PMIX_INFO_LOAD(&info, PMIX_COLLECT_DATA, &yes, PMIX_BOOL);
     if ((rc = PMIx_Fence(NULL, 0, &info, 1)) != PMIX_SUCCESS)
         die("PMIx_Fence", rc);
@@ -160,7 +162,21 @@ int main(int argc, char **argv)
         bad = 1;
     }
     PMIX_VALUE_RELEASE(got);
+    /* The node this rank is on, as the server described it. */
+    char host[256] = "";
+    gethostname(host, sizeof(host));
+    pmix_value_t *hv = NULL;
+    if ((rc = PMIx_Get(&me, PMIX_HOSTNAME, NULL, 0, &hv)) != PMIX_SUCCESS ||
+        hv->type != PMIX_STRING || strcmp(hv->data.string, host) != 0) {
+        fprintf(stderr, "pmix_client rank %u: PMIX_HOSTNAME is not %s\n", me.rank, host);
+        bad = 1;
+    }
+    if (hv)
+        PMIX_VALUE_RELEASE(hv);
+    uint32_t nnodes = get_u32(&wild, PMIX_NUM_NODES), nodeid = get_u32(&me, PMIX_NODEID);
     printf("rank %u of %u: local rank %u, app %u, peer value ok\n", me.rank, size, lrank, appnum);
+    if (strcmp(mode, "hosts") == 0 || strcmp(mode, "nocollect") == 0)
+        printf("rank %u: host %s, node %u of %u, %u local\n", me.rank, host, nodeid, nnodes, lsize);
     fflush(stdout);
     if (strcmp(mode, "skipfin") == 0 && me.rank == 1)
         return bad;

@@ -24,8 +24,10 @@ run -n 1 /nonexistent/prog; [ "$rc" != 0 ] || fail "missing program accepted"
 expect_err "/nonexistent/prog" "missing program"
 run -n 1 no-such-program-lark; [ "$rc" != 0 ] || fail "missing program accepted"
 expect_err "no-such-program-lark" "missing program in PATH"
-run -n 1 --host some-other-host true; [ "$rc" != 0 ] || fail "remote host accepted"
-expect_err "not supported yet" "remote host"; expect_err "some-other-host" "remote host"
+# Another host whose daemon cannot be started (the agent fails): one line
+# naming the host, status 1 (tests/scripts/multihost.sh runs real ones).
+run -n 1 --host some-other-host -launcher-exec false true; [ "$rc" = 1 ] || fail "failed remote start: status $rc"
+expect_err "cannot start the daemon on host some-other-host: the agent 'false' exited with status 1" "remote host"
 printf 'localhost slots=x\n' >"$scratch/hf.bad"
 run -n 1 --hostfile "$scratch/hf.bad" true; [ "$rc" != 0 ] || fail "bad hostfile accepted"
 expect_err "line 1" "bad hostfile"; expect_err "'x'" "bad hostfile"

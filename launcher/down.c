@@ -1,0 +1,276 @@
+/* The daemons below a node of the launch tree (mpirun's or a daemon's own
+ * children): starting them through the agent, accepting their call-back
+ * connections on a listening socket, checking the secret of their HELLO,
+ * sending them the LAUNCH frame, relaying what they send up to the owner,
+ * and noticing when one fails: its agent exits before it called back, it
+ * does not call back within the launch timeout, or its connection closes.
+ * The owner's event loop (job.c in mpirun, noded.c in a daemon) registers
+ * the sockets in its epoll with the keys it chose and calls in here. */
+#include "launcher.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void ep_set(struct lark_down *d, struct lark_conn *c, int idx, bool add)
+{
+    struct epoll_event ev = {.events = EPOLLIN | (lark_conn_pending(c) ? EPOLLOUT : 0u),
+                             .data.u64 = ((uint64_t)d->key_conn << 32) | (uint32_t)idx};
+    epoll_ctl(d->ep, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+int lark_down_start(struct lark_down *d, const struct lark_tree *t, int mypos, char **nodes,
+                    const char *agent, const char *daemon, const char *secret, double timeout,
+                    char *err, size_t errlen)
+{
+    int first, n = lark_tree_children(t, mypos, &first);
+    d->nkids = n;
+    d->timeout_ms = (long long)(timeout * 1000);
+    snprintf(d->secret, sizeof(d->secret), "%s", secret);
+    if (n == 0)
+        return 0;
+    d->kids = calloc((size_t)n, sizeof(*d->kids));
+    d->conns = calloc((size_t)n * 2 + 8, sizeof(*d->conns));
+    d->cap = n * 2 + 8;
+    if (!d->kids || !d->conns)
+        return lark_launcher_fail(err, errlen, "out of memory for %d daemons", n);
+    d->lfd = lark_listen(d->addrs, sizeof(d->addrs));
+    if (d->lfd < 0)
+        return lark_launcher_fail(err, errlen,
+                                  "cannot listen on a TCP port for the daemons to call back: %s",
+                                  strerror(errno));
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)d->key_listen << 32};
+    epoll_ctl(d->ep, EPOLL_CTL_ADD, d->lfd, &ev);
+    long long now = mono_ms();
+    for (int k = 0; k < n; k++) {
+        struct lark_child *c = &d->kids[k];
+        c->pos = first + k;
+        c->node = lark_tree_node(t, c->pos);
+        c->host = nodes[c->node];
+        c->deadline = now + d->timeout_ms;
+        c->agent = lark_tree_start(agent, c->host, daemon, c->node, d->addrs, secret);
+        if (c->agent < 0) {
+            c->failed = true;
+            return lark_launcher_fail(err, errlen, "cannot start the agent '%s' for host %s: %s",
+                                      agent, c->host, strerror(errno));
+        }
+    }
+    return 0;
+}
+
+long long lark_down_next_deadline(const struct lark_down *d)
+{
+    long long next = -1;
+    for (int k = 0; k < d->nkids; k++) {
+        const struct lark_child *c = &d->kids[k];
+        if (!c->conn && !c->failed && (next < 0 || c->deadline < next))
+            next = c->deadline;
+    }
+    return next;
+}
+
+void lark_down_check(struct lark_down *d)
+{
+    long long now = mono_ms();
+    for (int k = 0; k < d->nkids; k++) {
+        struct lark_child *c = &d->kids[k];
+        if (c->conn || c->failed || now < c->deadline)
+            continue;
+        c->failed = true;
+        char msg[512];
+        snprintf(msg, sizeof(msg),
+                 "the daemon on host %s did not call back within %g s (host unreachable, or "
+                 "the agent hangs); check that '%s' can start programs there, or raise "
+                 "--launch-timeout",
+                 c->host, d->timeout_ms / 1000.0, d->agent_name);
+        d->failed(d->arg, c->node, msg, false);
+    }
+}
+
+bool lark_down_reaped(struct lark_down *d, pid_t pid, int status)
+{
+    for (int k = 0; k < d->nkids; k++) {
+        struct lark_child *c = &d->kids[k];
+        if (c->agent != pid)
+            continue;
+        c->agent = 0;
+        if (!c->conn && !c->failed) {
+            c->failed = true;
+            char msg[512], how[64];
+            if (WIFSIGNALED(status))
+                snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(status));
+            else
+                snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
+            snprintf(msg, sizeof(msg),
+                     "cannot start the daemon on host %s: the agent '%s' %s before the daemon "
+                     "called back (is the host reachable, and is Lark installed there at the "
+                     "same prefix?)",
+                     c->host, d->agent_name, how);
+            d->failed(d->arg, c->node, msg, false);
+        }
+        return true;
+    }
+    return false;
+}
+
+void lark_down_accept(struct lark_down *d)
+{
+    for (;;) {
+        int fd = accept4(d->lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0)
+            return;
+        int idx = -1;
+        for (int i = 0; i < d->nconns; i++)
+            if (!d->conns[i])
+                idx = i;
+        if (idx < 0 && d->nconns < d->cap)
+            idx = d->nconns++;
+        struct lark_conn *c = idx >= 0 ? lark_conn_new(fd) : NULL;
+        if (!c) {
+            close(fd); /* more strangers than we have room for */
+            continue;
+        }
+        d->conns[idx] = c;
+        ep_set(d, c, idx, true);
+    }
+}
+
+static void drop(struct lark_down *d, int idx)
+{
+    struct lark_conn *c = d->conns[idx];
+    epoll_ctl(d->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    lark_conn_free(c);
+    d->conns[idx] = NULL;
+}
+
+struct frame_ctx {
+    struct lark_down *d;
+    int idx;
+};
+
+static int on_frame(void *arg, struct lark_conn *c, uint32_t type, struct lark_buf *b)
+{
+    struct frame_ctx *x = arg;
+    struct lark_down *d = x->d;
+    if (c->authed)
+        return d->frame(d->arg, c, type, b);
+    /* The first frame must be HELLO with the secret, from a child of ours. */
+    if (type != LARK_MSG_HELLO)
+        return -1;
+    char *secret = lark_buf_get_str(b);
+    int node = (int)lark_buf_get_u32(b);
+    bool ok = !b->bad && secret && lark_secret_equal(secret, d->secret);
+    free(secret);
+    if (!ok)
+        return -1;
+    for (int k = 0; k < d->nkids; k++) {
+        struct lark_child *ch = &d->kids[k];
+        if (ch->node != node || ch->conn || ch->failed)
+            continue;
+        ch->conn = c;
+        c->node = node;
+        c->authed = true;
+        int rc = lark_conn_send(c, LARK_MSG_LAUNCH, &d->launch);
+        /* What was sent down before it called back (signals, stdin). */
+        ch->early.off = 0;
+        while (rc == 0 && ch->early.off < ch->early.len) {
+            uint32_t t = lark_buf_get_u32(&ch->early);
+            size_t n;
+            const void *p = lark_buf_get_bytes(&ch->early, &n);
+            rc = lark_conn_send_raw(c, t, p, n);
+        }
+        lark_buf_free(&ch->early);
+        return rc;
+    }
+    return -1;
+}
+
+void lark_down_on_conn(struct lark_down *d, int idx, uint32_t events)
+{
+    struct lark_conn *c = idx < d->nconns ? d->conns[idx] : NULL;
+    if (!c)
+        return;
+    int r = 1;
+    if (events & EPOLLOUT)
+        r = lark_conn_flush(c) < 0 ? 0 : 1;
+    if (r && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+        struct frame_ctx x = {d, idx};
+        r = lark_conn_read(c, on_frame, &x);
+    }
+    if (r != 0 && !c->dead) {
+        ep_set(d, c, idx, false);
+        return;
+    }
+    /* Closed.  A child that was up is lost (its subtree with it). */
+    for (int k = 0; k < d->nkids; k++) {
+        struct lark_child *ch = &d->kids[k];
+        if (ch->conn != c)
+            continue;
+        ch->conn = NULL;
+        ch->failed = true;
+        if (!d->ending) {
+            char msg[512];
+            snprintf(msg, sizeof(msg),
+                     "the daemon on host %s died (its control connection closed); its ranks are "
+                     "gone",
+                     ch->host);
+            d->failed(d->arg, ch->node, msg, true);
+        }
+        ch->gone = true;
+    }
+    drop(d, idx);
+}
+
+void lark_down_sync(struct lark_down *d)
+{
+    for (int i = 0; i < d->nconns; i++)
+        if (d->conns[i] && lark_conn_pending(d->conns[i]))
+            ep_set(d, d->conns[i], i, false);
+}
+
+void lark_down_send(struct lark_down *d, const struct lark_tree *t, int target_node, uint32_t type,
+                    const void *payload, size_t n)
+{
+    int tpos = target_node >= 0 ? lark_tree_pos(t, target_node) : -1;
+    for (int k = 0; k < d->nkids; k++) {
+        struct lark_child *ch = &d->kids[k];
+        if (ch->failed || (tpos >= 0 && !lark_tree_below(t, tpos, ch->pos)))
+            continue;
+        if (ch->conn) {
+            lark_conn_send_raw(ch->conn, type, payload, n);
+        } else {
+            /* not called back yet: kept until it does */
+            lark_buf_u32(&ch->early, type);
+            lark_buf_bytes(&ch->early, payload, n);
+        }
+    }
+    lark_down_sync(d);
+}
+
+int lark_down_alive(const struct lark_down *d)
+{
+    int n = 0;
+    for (int k = 0; k < d->nkids; k++)
+        n += d->kids[k].conn != NULL;
+    return n;
+}
+
+void lark_down_kill_agents(struct lark_down *d)
+{
+    for (int k = 0; k < d->nkids; k++)
+        if (d->kids[k].agent > 0)
+            kill(-d->kids[k].agent, SIGKILL);
+}

@@ -1,0 +1,635 @@
+/* lark-noded: the node agent of a host other than mpirun's.  Started by
+ * its parent in the launch tree (mpirun or another daemon) through the
+ * agent as "lark-noded --node N --parent IP:PORT,...", it reads the job's
+ * secret on stdin, calls back, shows the secret (HELLO), and receives the
+ * job (LAUNCH).  Then it starts its own children in the tree, registers the
+ * job with its PMIx server as seen from this node, binds and starts its
+ * ranks, and runs one epoll loop: the ranks' output, PMIx events, exits,
+ * fences and direct-modex requests go up as frames; signals, stdin, fence
+ * results and the end of the job come down.  The daemon judges nothing:
+ * mpirun sees every event and decides.  When its parent's connection
+ * closes (mpirun killed, a daemon above died) it kills its ranks' process
+ * groups, removes its files and exits at once; its children see it go and
+ * do the same. */
+#include "launcher.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { K_PARENT = 1, K_SIGNAL, K_EVENT, K_OUT, K_ERR, K_IN, K_LISTEN, K_CONN, K_TIMER };
+
+struct stdin_q {
+    char *buf;
+    size_t len, off;
+    bool eof, polled;
+};
+
+static struct {
+    int node;
+    struct lark_job job;
+    struct lark_options o;
+    struct lark_launch l;
+    struct lark_tree tree;
+    struct lark_conn *up;
+    struct lark_down down;
+    struct lark_pending *pend;
+    struct stdin_q *in; /* by rank */
+    int ep, sigfd, timerfd;
+    int nlive;
+    bool ending;
+    uint32_t next_req;
+} D;
+
+static void ep_add(int fd, uint32_t ev, int kind, int idx)
+{
+    struct epoll_event e = {.events = ev, .data.u64 = ((uint64_t)kind << 32) | (uint32_t)idx};
+    epoll_ctl(D.ep, EPOLL_CTL_ADD, fd, &e);
+}
+
+/* Kill every rank's process group, remove this node's files, exit. */
+static void die(int code)
+{
+    for (int i = 0; i < D.job.nprocs; i++) {
+        struct lark_proc *p = &D.job.procs[i];
+        if (p->node == D.node && p->pid > 0)
+            kill(-p->pid, SIGKILL);
+    }
+    lark_down_kill_agents(&D.down);
+    lark_cleanup_node(D.job.tmpdir, D.job.nspace);
+    _exit(code);
+}
+
+static void send_up(uint32_t type, struct lark_buf *b)
+{
+    if (!D.up || lark_conn_send(D.up, type, b) < 0)
+        die(1);
+    lark_buf_free(b);
+}
+
+static void up_error(uint32_t type, int node, const char *msg)
+{
+    struct lark_buf b = {0};
+    lark_buf_u32(&b, (uint32_t)node);
+    lark_buf_str(&b, msg);
+    send_up(type, &b);
+}
+
+static void child_failed(void *arg, int node, const char *msg, bool lost)
+{
+    (void)arg;
+    up_error(lost ? LARK_MSG_LOST : LARK_MSG_ERROR, node, msg);
+}
+
+/* A child's frame: everything goes up unchanged. */
+static int child_frame(void *arg, struct lark_conn *c, uint32_t type, struct lark_buf *b)
+{
+    (void)arg;
+    (void)c;
+    if (!D.up || lark_conn_send_raw(D.up, type, b->data, b->len) < 0)
+        die(1);
+    return 0;
+}
+
+static void signal_ranks(int sig)
+{
+    for (int i = 0; i < D.job.nprocs; i++) {
+        struct lark_proc *p = &D.job.procs[i];
+        if (p->node == D.node && p->pid > 0 && !p->exited)
+            kill(-p->pid, sig);
+    }
+}
+
+/* ---- stdin to local ranks ---- */
+
+static void stdin_push(int rank)
+{
+    struct lark_proc *p = &D.job.procs[rank];
+    struct stdin_q *q = &D.in[rank];
+    while (p->fd_in >= 0 && q->off < q->len) {
+        ssize_t n = write(p->fd_in, q->buf + q->off, q->len - q->off);
+        if (n > 0) {
+            q->off += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN) {
+            if (!q->polled) {
+                ep_add(p->fd_in, EPOLLOUT, K_IN, rank);
+                q->polled = true;
+            }
+            return;
+        }
+        q->len = q->off = 0; /* the rank closed its stdin */
+        q->eof = true;
+    }
+    q->len = q->off = 0;
+    if (q->polled && p->fd_in >= 0) {
+        epoll_ctl(D.ep, EPOLL_CTL_DEL, p->fd_in, NULL);
+        q->polled = false;
+    }
+    if (q->eof && p->fd_in >= 0) {
+        close(p->fd_in);
+        p->fd_in = -1;
+    }
+}
+
+/* ---- frames from the parent ---- */
+
+static int parent_frame(void *arg, struct lark_conn *c, uint32_t type, struct lark_buf *b)
+{
+    (void)arg;
+    (void)c;
+    switch (type) {
+    case LARK_MSG_SIGNAL: {
+        int sig = (int)lark_buf_get_u32(b);
+        lark_down_send(&D.down, &D.tree, -1, type, b->data, b->len);
+        signal_ranks(sig);
+        if (sig == SIGTERM)
+            signal_ranks(SIGCONT);
+        break;
+    }
+    case LARK_MSG_STDIN: {
+        int target = (int)lark_buf_get_u32(b);
+        if (target != D.node) {
+            lark_down_send(&D.down, &D.tree, target, type, b->data, b->len);
+            break;
+        }
+        int rank = (int)lark_buf_get_u32(b);
+        size_t n;
+        const void *data = lark_buf_get_bytes(b, &n);
+        if (b->bad || rank < 0 || rank >= D.job.nprocs)
+            break;
+        struct stdin_q *q = &D.in[rank];
+        if (n == 0) {
+            q->eof = true;
+        } else {
+            char *nb = realloc(q->buf, q->len + n);
+            if (!nb)
+                break;
+            q->buf = nb;
+            memcpy(q->buf + q->len, data, n);
+            q->len += n;
+        }
+        stdin_push(rank);
+        break;
+    }
+    case LARK_MSG_FENCE_DONE: {
+        lark_down_send(&D.down, &D.tree, -1, type, b->data, b->len);
+        char *sig = lark_buf_get_str(b);
+        size_t n;
+        const void *data = lark_buf_get_bytes(b, &n);
+        struct lark_pending *p = sig ? lark_pending_take(&D.pend, sig, 0) : NULL;
+        if (p) {
+            char *copy = n ? malloc(n) : NULL; /* freed by the PMIx library's release */
+            if (copy)
+                memcpy(copy, data, n);
+            lark_pmix_fence_done(p->cbfunc, p->cbdata, 0, copy, copy ? n : 0);
+            lark_pending_free(p);
+        }
+        free(sig);
+        break;
+    }
+    case LARK_MSG_DMDX_REQ: {
+        int target = (int)lark_buf_get_u32(b);
+        if (target != D.node) {
+            lark_down_send(&D.down, &D.tree, target, type, b->data, b->len);
+            break;
+        }
+        int from = (int)lark_buf_get_u32(b);
+        uint32_t reqid = lark_buf_get_u32(b);
+        int rank = (int)lark_buf_get_u32(b);
+        if (lark_pmix_dmodex_ask(D.job.nspace, rank, reqid, from) < 0) {
+            struct lark_buf r = {0};
+            lark_buf_u32(&r, (uint32_t)from);
+            lark_buf_u32(&r, reqid);
+            lark_buf_u32(&r, 1);
+            lark_buf_bytes(&r, NULL, 0);
+            send_up(LARK_MSG_DMDX_RESP, &r);
+        }
+        break;
+    }
+    case LARK_MSG_DMDX_RESP: {
+        int target = (int)lark_buf_get_u32(b);
+        if (target != D.node) {
+            lark_down_send(&D.down, &D.tree, target, type, b->data, b->len);
+            break;
+        }
+        uint32_t reqid = lark_buf_get_u32(b);
+        int status = (int)lark_buf_get_u32(b);
+        size_t n;
+        const void *data = lark_buf_get_bytes(b, &n);
+        struct lark_pending *p = lark_pending_take(&D.pend, NULL, reqid);
+        if (p) {
+            char *copy = n ? malloc(n) : NULL;
+            if (copy)
+                memcpy(copy, data, n);
+            lark_pmix_dmodex_done(p->cbfunc, p->cbdata, status, copy, copy ? n : 0);
+            lark_pending_free(p);
+        }
+        break;
+    }
+    case LARK_MSG_END:
+        lark_down_send(&D.down, &D.tree, -1, type, b->data, b->len);
+        D.ending = true;
+        D.down.ending = true;
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+/* ---- local events ---- */
+
+static void on_pmix_event(struct lark_event *ev)
+{
+    struct lark_buf b = {0};
+    switch (ev->kind) {
+    case LARK_EV_CONNECTED:
+    case LARK_EV_FINALIZED:
+    case LARK_EV_ABORT:
+        lark_buf_u32(&b, (uint32_t)ev->kind);
+        lark_buf_u32(&b, (uint32_t)ev->rank);
+        lark_buf_u32(&b, (uint32_t)ev->status);
+        lark_buf_str(&b, ev->msg);
+        send_up(LARK_MSG_EVENT, &b);
+        break;
+    case LARK_EV_FENCE:
+        lark_pending_add(&D.pend, ev->msg, 0, ev->cbfunc, ev->cbdata);
+        lark_buf_u32(&b, (uint32_t)D.node);
+        lark_buf_str(&b, ev->msg);
+        lark_buf_bytes(&b, ev->data, ev->ndata);
+        send_up(LARK_MSG_FENCE, &b);
+        break;
+    case LARK_EV_DMODEX_REQ: {
+        uint32_t id = ++D.next_req;
+        int target = ev->rank >= 0 && ev->rank < D.job.nprocs ? D.job.procs[ev->rank].node : -1;
+        if (target < 0) {
+            lark_pmix_dmodex_done(ev->cbfunc, ev->cbdata, -1, NULL, 0);
+            break;
+        }
+        lark_pending_add(&D.pend, NULL, id, ev->cbfunc, ev->cbdata);
+        lark_buf_u32(&b, (uint32_t)target);
+        lark_buf_u32(&b, (uint32_t)D.node);
+        lark_buf_u32(&b, id);
+        lark_buf_u32(&b, (uint32_t)ev->rank);
+        send_up(LARK_MSG_DMDX_REQ, &b);
+        break;
+    }
+    case LARK_EV_DMODEX_DATA:
+        lark_buf_u32(&b, (uint32_t)ev->node);
+        lark_buf_u32(&b, ev->reqid);
+        lark_buf_u32(&b, (uint32_t)(ev->status != 0));
+        lark_buf_bytes(&b, ev->data, ev->ndata);
+        send_up(LARK_MSG_DMDX_RESP, &b);
+        break;
+    }
+    free(ev->msg);
+    free(ev->data);
+}
+
+static void drain_events(void)
+{
+    struct lark_event ev;
+    while (read(D.job.event_pipe[0], &ev, sizeof(ev)) == (ssize_t)sizeof(ev))
+        on_pmix_event(&ev);
+}
+
+/* Forward what a rank's pipe holds: 0 at EOF, 1 empty for now, 2 more. */
+static int forward(int rank, int stream)
+{
+    struct lark_proc *p = &D.job.procs[rank];
+    int *fd = stream == 1 ? &p->fd_out : &p->fd_err;
+    char buf[65536];
+    for (int round = 0; round < 4 && *fd >= 0; round++) {
+        ssize_t n = read(*fd, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return 1;
+        if (n <= 0) {
+            epoll_ctl(D.ep, EPOLL_CTL_DEL, *fd, NULL);
+            close(*fd);
+            *fd = -1;
+            return 0;
+        }
+        struct lark_buf b = {0};
+        lark_buf_u32(&b, (uint32_t)rank);
+        lark_buf_u32(&b, (uint32_t)stream);
+        lark_buf_bytes(&b, buf, (size_t)n);
+        send_up(LARK_MSG_IO, &b);
+    }
+    return *fd >= 0 ? 2 : 0;
+}
+
+static void reap(void)
+{
+    drain_events(); /* a finalize is posted before the rank can exit */
+    for (;;) {
+        int st;
+        pid_t pid = waitpid(-1, &st, WNOHANG);
+        if (pid <= 0)
+            return;
+        if (lark_down_reaped(&D.down, pid, st))
+            continue;
+        for (int i = 0; i < D.job.nprocs; i++) {
+            struct lark_proc *p = &D.job.procs[i];
+            if (p->node != D.node || p->pid != pid || p->exited)
+                continue;
+            p->exited = true;
+            D.nlive--;
+            kill(-pid, SIGKILL);
+            /* its last words go up before its exit */
+            while (p->fd_out >= 0 && forward(i, 1) == 2)
+                ;
+            while (p->fd_err >= 0 && forward(i, 2) == 2)
+                ;
+            struct lark_buf b = {0};
+            lark_buf_u32(&b, (uint32_t)i);
+            lark_buf_u32(&b, (uint32_t)pid);
+            lark_buf_u32(&b, (uint32_t)st);
+            send_up(LARK_MSG_EXIT, &b);
+        }
+    }
+}
+
+static void arm_timer(void)
+{
+    long long next = lark_down_next_deadline(&D.down);
+    struct itimerspec its = {0};
+    if (next >= 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        long long ms = next > now ? next - now : 1;
+        its.it_value.tv_sec = ms / 1000;
+        its.it_value.tv_nsec = (ms % 1000) * 1000000L;
+    }
+    timerfd_settime(D.timerfd, 0, &its, NULL);
+}
+
+/* Read one frame from the parent, blocking up to timeout_ms (the LAUNCH). */
+static struct lark_buf deferred; /* frames that came with the LAUNCH */
+
+static int wait_launch(void *arg, struct lark_conn *c, uint32_t type, struct lark_buf *b)
+{
+    (void)c;
+    if (D.job.opts) {
+        /* after the LAUNCH (stdin, signals sent early): handled once set up */
+        lark_buf_u32(&deferred, type);
+        lark_buf_bytes(&deferred, b->data, b->len);
+        return 0;
+    }
+    if (type != LARK_MSG_LAUNCH)
+        return -1;
+    struct lark_map *m = arg;
+    if (lark_launch_unpack(b, &D.l, &D.o, m) < 0)
+        return -1;
+    D.job.opts = &D.o; /* marks the LAUNCH as received */
+    return 0;
+}
+
+static void usage_exit(const char *why)
+{
+    fprintf(stderr,
+            "lark-noded: %s\nlark-noded is started by mpirun (usage: lark-noded --node N "
+            "--parent IP:PORT[,...], the job's secret on stdin)\n",
+            why);
+    _exit(1);
+}
+
+int main(int argc, char **argv)
+{
+    const char *parent = NULL;
+    D.node = -1;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--node") == 0)
+            D.node = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--parent") == 0)
+            parent = argv[i + 1];
+    }
+    if (D.node < 0 || !parent)
+        usage_exit("missing --node or --parent");
+    char host[256] = "?";
+    gethostname(host, sizeof(host));
+    host[sizeof(host) - 1] = 0;
+    /* The secret: one line on stdin, then stdin is done with. */
+    char secret[128];
+    size_t sl = 0;
+    while (sl + 1 < sizeof(secret)) {
+        ssize_t n = read(0, secret + sl, 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || secret[sl] == '\n')
+            break;
+        sl++;
+    }
+    secret[sl] = 0;
+    int dn = open("/dev/null", O_RDWR);
+    if (dn >= 0) {
+        dup2(dn, 0);
+        dup2(dn, 1);
+        if (dn > 2)
+            close(dn);
+    }
+    /* Signals through a signalfd; the PMIx threads inherit the mask. */
+    sigset_t set;
+    sigemptyset(&set);
+    int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE};
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        sigaddset(&set, sigs[i]);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int fd = lark_connect_any(parent, 5.0);
+    if (fd < 0) {
+        fprintf(stderr, "lark-noded on %s: cannot reach mpirun at %s: %s\n", host, parent,
+                strerror(errno));
+        _exit(1);
+    }
+    D.up = lark_conn_new(fd);
+    struct lark_buf hb = {0};
+    lark_buf_str(&hb, secret);
+    lark_buf_u32(&hb, (uint32_t)D.node);
+    if (!D.up || lark_conn_send(D.up, LARK_MSG_HELLO, &hb) < 0)
+        _exit(1);
+    /* Wait for the LAUNCH frame (the parent sends it at once). */
+    struct lark_map *m = &D.job.map;
+    while (!D.job.opts) {
+        if (lark_conn_pending(D.up))
+            lark_conn_flush(D.up);
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 60000) <= 0 || lark_conn_read(D.up, wait_launch, m) == 0)
+            _exit(1); /* refused (a wrong secret), or the parent went away */
+    }
+    lark_buf_free(&hb);
+    m->me = D.node;
+    D.job.procs = m->procs;
+    D.job.nprocs = m->nprocs;
+    D.job.base_env = D.l.base_env;
+    D.job.event_pipe[0] = D.job.event_pipe[1] = -1;
+    snprintf(D.job.nspace, sizeof(D.job.nspace), "%s", D.l.nspace);
+    snprintf(D.job.hostname, sizeof(D.job.hostname), "%s", host);
+    D.tree = D.l.tree;
+    if (D.l.cwd && chdir(D.l.cwd) < 0) {
+        /* mpirun's directory does not exist here: start in $HOME */
+        const char *home = getenv("HOME");
+        if (home)
+            (void)chdir(home);
+    }
+    setenv("PMIX_MCA_gds", "hash", 0);
+
+    D.ep = epoll_create1(EPOLL_CLOEXEC);
+    D.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    D.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    ep_add(fd, EPOLLIN, K_PARENT, 0);
+    ep_add(D.sigfd, EPOLLIN, K_SIGNAL, 0);
+    ep_add(D.timerfd, EPOLLIN, K_TIMER, 0);
+
+    char err[LARK_ERRLEN], msg[LARK_ERRLEN + 128];
+    /* The daemons below us first: the tree grows while we start our ranks. */
+    D.down.ep = D.ep;
+    D.down.key_listen = K_LISTEN;
+    D.down.key_conn = K_CONN;
+    D.down.agent_name = D.l.agent;
+    D.down.frame = child_frame;
+    D.down.failed = child_failed;
+    struct lark_buf lb = {0};
+    lark_launch_pack(&lb, &D.l, &D.o, m);
+    D.down.launch = lb;
+    if (lark_down_start(&D.down, &D.tree, lark_tree_pos(&D.tree, D.node), m->nodes, D.l.agent,
+                        D.l.daemon, secret, D.l.launch_timeout, err, sizeof(err)) < 0) {
+        snprintf(msg, sizeof(msg), "daemon on %s: %s", host, err);
+        up_error(LARK_MSG_ERROR, D.node, msg);
+    }
+    arm_timer();
+
+    /* Our own ranks: PMIx server, registration, binding, spawn. */
+    int nlocal = m->node_size[D.node];
+    D.in = calloc((size_t)m->nprocs, sizeof(*D.in));
+    const char *tmp = getenv("TMPDIR");
+    snprintf(D.job.tmpdir, sizeof(D.job.tmpdir), "%s/%s.XXXXXX", tmp && *tmp ? tmp : "/tmp",
+             D.job.nspace);
+    bool ok = D.in && mkdtemp(D.job.tmpdir) != NULL;
+    if (!ok)
+        D.job.tmpdir[0] = 0;
+    else
+        lark_cleanup_guard(D.job.tmpdir, D.job.nspace);
+    ok = ok && pipe2(D.job.event_pipe, O_CLOEXEC) == 0;
+    if (ok) {
+        fcntl(D.job.event_pipe[0], F_SETFL, O_NONBLOCK);
+        ep_add(D.job.event_pipe[0], EPOLLIN, K_EVENT, 0);
+    }
+    err[0] = 0;
+    ok = ok && lark_pmix_start(D.job.tmpdir, D.job.event_pipe[1], err, sizeof(err)) == 0 &&
+         lark_pmix_register(D.job.nspace, D.job.tmpdir, &D.o, m, err, sizeof(err)) == 0 &&
+         lark_bind_compute(&D.o, m->procs, m->nprocs, D.node, err, sizeof(err)) == 0;
+    if (ok && lark_spawn_all(&D.job, err, sizeof(err)) < 0)
+        ok = false;
+    for (int i = 0; i < m->nprocs; i++) {
+        struct lark_proc *p = &m->procs[i];
+        if (p->node != D.node)
+            continue;
+        if (p->pid > 0) {
+            D.nlive++;
+            ep_add(p->fd_out, EPOLLIN, K_OUT, i);
+            ep_add(p->fd_err, EPOLLIN, K_ERR, i);
+        }
+    }
+    if (!ok) {
+        snprintf(msg, sizeof(msg), "%s (on host %s)",
+                 err[0] ? err : "the daemon cannot set up the job", host);
+        up_error(LARK_MSG_ERROR, D.node, msg);
+    }
+    (void)nlocal;
+    {
+        struct lark_buf rb = {0};
+        lark_buf_u32(&rb, (uint32_t)D.node);
+        send_up(LARK_MSG_READY, &rb);
+    }
+
+    while (deferred.off < deferred.len) {
+        uint32_t t = lark_buf_get_u32(&deferred);
+        size_t n;
+        const void *p = lark_buf_get_bytes(&deferred, &n);
+        struct lark_buf fb = {.data = (char *)p, .len = n};
+        parent_frame(NULL, D.up, t, &fb);
+    }
+    lark_buf_free(&deferred);
+
+    for (;;) {
+        if (D.ending && lark_down_alive(&D.down) == 0 && lark_conn_pending(D.up) == 0)
+            die(0);
+        struct epoll_event evs[64];
+        int n = epoll_wait(D.ep, evs, 64, D.ending ? 100 : -1);
+        if (n < 0 && errno != EINTR)
+            die(1);
+        for (int e = 0; e < n; e++) {
+            int kind = (int)(evs[e].data.u64 >> 32), idx = (int)(uint32_t)evs[e].data.u64;
+            switch (kind) {
+            case K_PARENT: {
+                int r = 1;
+                if (evs[e].events & EPOLLOUT)
+                    r = lark_conn_flush(D.up) < 0 ? 0 : 1;
+                if (r && (evs[e].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+                    r = lark_conn_read(D.up, parent_frame, NULL);
+                if (r == 0)
+                    die(D.ending ? 0 : 1); /* mpirun or the daemon above is gone */
+                break;
+            }
+            case K_SIGNAL: {
+                struct signalfd_siginfo si;
+                while (read(D.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                    if (si.ssi_signo == SIGCHLD)
+                        reap();
+                    else if (si.ssi_signo != SIGPIPE)
+                        die(1);
+                }
+                break;
+            }
+            case K_EVENT:
+                drain_events();
+                break;
+            case K_OUT:
+            case K_ERR:
+                forward(idx, kind == K_OUT ? 1 : 2);
+                break;
+            case K_IN:
+                stdin_push(idx);
+                break;
+            case K_LISTEN:
+                lark_down_accept(&D.down);
+                break;
+            case K_CONN:
+                lark_down_on_conn(&D.down, idx, evs[e].events);
+                break;
+            case K_TIMER: {
+                uint64_t x;
+                if (read(D.timerfd, &x, sizeof(x)) > 0) {
+                    lark_down_check(&D.down);
+                    arm_timer();
+                }
+                break;
+            }
+            }
+        }
+        /* Bytes waiting for the parent: ask for EPOLLOUT. */
+        struct epoll_event pe = {.events = EPOLLIN | (lark_conn_pending(D.up) ? EPOLLOUT : 0u),
+                                 .data.u64 = (uint64_t)K_PARENT << 32};
+        epoll_ctl(D.ep, EPOLL_CTL_MOD, D.up->fd, &pe);
+        lark_down_sync(&D.down);
+    }
+}

@@ -1,0 +1,181 @@
+/* The launch tree and remote starts.  mpirun is position 0 of a k-ary tree
+ * whose other positions are the nodes other than its own, in node order;
+ * every position starts the daemons of its children through the agent
+ * (ssh, or -launcher-exec / --mca plm_rsh_agent), so the head opens at
+ * most k remote starts whatever the job's size, and the launch takes
+ * log_k(nodes) rounds.  Radix 0 is the flat launch: mpirun starts every
+ * daemon itself.  The same arithmetic, done by every daemon from the LAUNCH
+ * frame, tells it its children, and tells mpirun whose ranks went with a
+ * daemon that died (its whole subtree). */
+#include "launcher.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int lark_tree_pos(const struct lark_tree *t, int node)
+{
+    if (node == t->root_node)
+        return 0;
+    /* positions 1.. are the nodes in order, the root's skipped */
+    return t->root_node >= 0 && node > t->root_node ? node : node + 1;
+}
+
+int lark_tree_node(const struct lark_tree *t, int pos)
+{
+    if (pos == 0)
+        return t->root_node;
+    int node = pos - 1;
+    return t->root_node >= 0 && node >= t->root_node ? node + 1 : node;
+}
+
+int lark_tree_npos(const struct lark_tree *t)
+{
+    return t->nnodes + (t->root_node >= 0 ? 0 : 1);
+}
+
+int lark_tree_children(const struct lark_tree *t, int pos, int *first)
+{
+    int n = lark_tree_npos(t);
+    if (t->radix <= 0) {
+        *first = 1;
+        return pos == 0 ? n - 1 : 0;
+    }
+    long f = (long)pos * t->radix + 1;
+    *first = (int)(f < n ? f : n);
+    if (f >= n)
+        return 0;
+    long last = f + t->radix;
+    return (int)((last < n ? last : n) - f);
+}
+
+static int parent_of(const struct lark_tree *t, int pos)
+{
+    return t->radix <= 0 ? 0 : (pos - 1) / t->radix;
+}
+
+bool lark_tree_below(const struct lark_tree *t, int pos, int under)
+{
+    while (pos > under)
+        pos = parent_of(t, pos);
+    return pos == under;
+}
+
+static bool is_exe(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
+}
+
+char *lark_tree_daemon_path(const char *prefix)
+{
+    char *p = NULL;
+    const char *env = getenv("LARK_NODED");
+    if (env && *env)
+        return strdup(env);
+    if (prefix) {
+        if (asprintf(&p, "%s/libexec/lark/lark-noded", prefix) < 0)
+            return NULL;
+        return p;
+    }
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0)
+        return strdup(LARK_LIBEXECDIR "/lark-noded");
+    self[n] = 0;
+    char *slash = strrchr(self, '/');
+    *slash = 0;
+    /* Installed: BINDIR/../libexec/lark; build tree: beside mpirun. */
+    if (asprintf(&p, "%s/../libexec/lark/lark-noded", self) >= 0 && is_exe(p))
+        return p;
+    free(p);
+    if (asprintf(&p, "%s/lark-noded", self) >= 0 && is_exe(p))
+        return p;
+    free(p);
+    return strdup(LARK_LIBEXECDIR "/lark-noded");
+}
+
+/* Quote s for a POSIX shell ('...'). */
+static void shell_quote(char *out, size_t len, const char *s)
+{
+    size_t k = 0;
+    if (k < len - 1)
+        out[k++] = '\'';
+    for (; *s && k + 5 < len; s++) {
+        if (*s == '\'') {
+            memcpy(out + k, "'\\''", 4);
+            k += 4;
+        } else {
+            out[k++] = *s;
+        }
+    }
+    if (k < len - 1)
+        out[k++] = '\'';
+    out[k] = 0;
+}
+
+pid_t lark_tree_start(const char *agent, const char *host, const char *daemon, int node,
+                      const char *parent_addrs, const char *secret)
+{
+    char qd[4096], qa[2048], cmd[8192];
+    shell_quote(qd, sizeof(qd), daemon);
+    shell_quote(qa, sizeof(qa), parent_addrs);
+    snprintf(cmd, sizeof(cmd), "%s --node %d --parent %s", qd, node, qa);
+    /* argv: the agent's words, the host, the command as one line. */
+    char *words = strdup(agent);
+    if (!words)
+        return -1;
+    char *argv[64];
+    int argc = 0;
+    char *save = NULL;
+    for (char *w = strtok_r(words, " \t", &save); w && argc < 60; w = strtok_r(NULL, " \t", &save))
+        argv[argc++] = w;
+    if (argc == 0) {
+        free(words);
+        return -1;
+    }
+    argv[argc++] = (char *)host;
+    argv[argc++] = cmd;
+    argv[argc] = NULL;
+    int in[2];
+    if (pipe2(in, O_CLOEXEC) < 0) {
+        free(words);
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* Own process group: a terminal's ^C reaches mpirun, which decides. */
+        setpgid(0, 0);
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(in[0], 0);
+        if (devnull >= 0)
+            dup2(devnull, 1);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        execvp(argv[0], argv);
+        fprintf(stderr, "mpirun: cannot run the remote-start agent '%s' for host %s: %s\n", argv[0],
+                host, strerror(errno));
+        _exit(127);
+    }
+    free(words);
+    close(in[0]);
+    if (pid > 0) {
+        setpgid(pid, pid);
+        /* The secret travels on stdin, never on a command line. */
+        char line[128];
+        int n = snprintf(line, sizeof(line), "%s\n", secret);
+        if (write(in[1], line, (size_t)n) != n) {
+            /* the agent died at once: its exit tells the story */
+        }
+    }
+    close(in[1]);
+    return pid;
+}

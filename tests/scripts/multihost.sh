@@ -1,0 +1,141 @@
+#!/bin/sh
+# Multi-host jobs across network-namespace "hosts" (multihost_lib.sh): the
+# daemons started through an agent (-launcher-exec, --mca plm_rsh_agent),
+# tree and flat launch, the PMIx description per host, fences with and
+# without data collection (direct modex), stdio (--tag-output, stdin to a
+# remote rank, --output-filename), -x, MPMD, --report-bindings per host;
+# and every failure across hosts: a remote rank killed, MPI_Abort on a
+# remote host, a daemon killed, an unreachable host, --timeout, mpirun
+# killed with SIGKILL.  After each run: no process on any host, no file.
+. "$top_srcdir/tests/scripts/launcher_lib.sh"
+. "$top_srcdir/tests/scripts/multihost_lib.sh"
+mh_hosts 4
+H0=${MH}h0 H1=${MH}h1 H2=${MH}h2 H3=${MH}h3
+# The daemon from the build tree, copied so pgrep finds it as ours.
+cp "$top_builddir/lark-noded" "$scratch/lark-noded"
+LARK_NODED="$scratch/lark-noded"
+export LARK_NODED
+HF="$scratch/hostfile"
+printf '%s slots=1\n%s slots=1\n%s slots=1\n%s slots=1\n' "$H0" "$H1" "$H2" "$H3" >"$HF"
+A="-launcher-exec"
+
+# --- the job's description, per host; a fence with data across hosts
+mh_run "$H0" $A "$AGENT" --hostfile "$HF" -n 4 "$PC" hosts
+expect_rc 0 "4 hosts"
+for r in 0 1 2 3; do
+    grep -q "^rank $r: host ${MH}h$r, node $r of 4, 1 local" "$out" || { cat "$out" "$err"; fail "rank $r's PMIx description"; }
+done
+[ "$(grep -c 'peer value ok' "$out")" = 4 ] || fail "fence with data across hosts"
+mh_no_leftovers "4 hosts"
+
+# --- two ranks per host, by node, no data collection (direct modex), flat
+mh_run "$H0" --mca plm_rsh_agent "$AGENT" --host "$H0:2,$H1:2,$H2:2" --map-by node --flat-launch \
+    -n 6 "$PC" nocollect
+expect_rc 0 "no data collection"
+grep -q "^rank 4: host ${MH}h1, node 1 of 3, 2 local" "$out" || { cat "$out" "$err"; fail "map-by node"; }
+[ "$(grep -c 'peer value ok' "$out")" = 6 ] || fail "direct modex across hosts"
+mh_no_leftovers "direct modex"
+
+# --- mpirun's host runs no rank; tree of radix 1 (a chain h1 -> h2 -> h3)
+mh_run "$H0" $A "$AGENT" --host "$H1,$H2,$H3" --tree-radix 1 -n 3 "$PC" hosts
+expect_rc 0 "chain"
+grep -q "^rank 2: host ${MH}h3, node 2 of 3" "$out" || { cat "$out" "$err"; fail "chain launch"; }
+mh_no_leftovers "chain"
+
+# --- stdio: tags, stdin to a remote rank, -x, MPMD, output files
+printf 'line one\nline two\n' >"$scratch/in"
+MH_STDIN="$scratch/in" mh_run "$H0" $A "$AGENT" --hostfile "$HF" --tag-output --stdin 2 -x MH_X=42 \
+    -n 2 sh -c 'echo "x=$MH_X on $(hostname)"' : -n 2 sh -c 'cat; echo "app1 on $(hostname)"'
+expect_rc 0 "stdio"
+grep -q "^\[1\] x=42 on ${MH}h1$" "$out" || { cat "$out" "$err"; fail "-x / --tag-output on a remote host"; }
+grep -q "^\[2\] line two$" "$out" || { cat "$out"; fail "stdin to a remote rank"; }
+grep -q "^\[3\] app1 on ${MH}h3$" "$out" || { cat "$out"; fail "MPMD across hosts"; }
+mh_run "$H0" $A "$AGENT" --hostfile "$HF" --output-filename "$scratch/of" -n 4 sh -c 'hostname'
+expect_rc 0 "output-filename"
+[ "$(cat "$scratch/of/1/rank.3/stdout")" = "${MH}h3" ] || fail "--output-filename of a remote rank"
+rm -rf "$scratch/of"
+mh_run "$H0" $A "$AGENT" --hostfile "$HF" --report-bindings -n 4 true
+expect_rc 0 "report-bindings"
+grep -q "rank 2 on ${MH}h2:" "$err" || { cat "$err"; fail "--report-bindings on a remote host"; }
+mh_no_leftovers "stdio"
+
+# --- a remote rank killed: the job ends at once, naming rank, host, signal
+mh_run "$H0" $A "$AGENT" --hostfile "$HF" -n 4 "$PC" crash 9
+expect_rc 137 "remote rank killed"
+expect_err "rank 1 (pid [0-9]*) on ${MH}h1 was killed by signal 9" "remote rank killed"
+[ "$(grep -c 'the job is aborted' "$err")" = 1 ] || { cat "$err"; fail "one failure line"; }
+grep -q "last words of rank 1" "$out" || fail "the remote rank's last words"
+[ "$elapsed_ms" -lt 5000 ] || fail "remote rank killed: the job took $elapsed_ms ms"
+mh_no_leftovers "remote rank killed"
+
+# --- MPI_Abort (PMIx_Abort) on a remote host
+mh_run "$H0" $A "$AGENT" --host "$H1,$H2" -n 2 "$PC" abort 7
+expect_rc 7 "remote abort"
+expect_err "rank 0 (pid [0-9]*) on ${MH}h1 called MPI_Abort with error code 7" "remote abort"
+mh_no_leftovers "remote abort"
+
+# --- --timeout across hosts
+mh_run "$H0" $A "$AGENT" --hostfile "$HF" --timeout 1 -n 4 "$SLEEP" 30
+expect_rc 124 "timeout"
+expect_err "timeout of 1 s reached; ranks still running: 0-3" "timeout"
+mh_no_leftovers "timeout"
+
+# --- an unreachable host: the agent fails, or the daemon never calls back
+mh_run "$H0" $A "$AGENT" --host "$H1,${MH}nohost" --launch-timeout 3 -n 2 "$SLEEP" 30
+expect_rc 1 "unreachable host"
+expect_err "cannot start the daemon on host ${MH}nohost" "unreachable host"
+mh_no_leftovers "unreachable host"
+printf '#!/bin/sh\nexec sleep 30\n' >"$scratch/hang"
+chmod +x "$scratch/hang"
+mh_run "$H0" $A "$scratch/hang" --host "$H1" --launch-timeout 1 -n 1 true
+expect_rc 1 "silent host"
+expect_err "the daemon on host ${MH}h1 did not call back within 1 s" "silent host"
+[ "$elapsed_ms" -lt 5000 ] || fail "silent host: the launch took $elapsed_ms ms"
+mh_no_leftovers "silent host"
+
+# --- a daemon killed: the job ends naming its host
+mh_run_bg() {
+    (mh_run "$@"; echo "$rc" >"$scratch/rc") &
+}
+rm -f "$scratch/rc"
+mh_run_bg "$H0" $A "$AGENT" --hostfile "$HF" -n 4 "$SLEEP" 30
+i=0
+until [ -n "$(ip netns pids "$H2" 2>/dev/null)" ] && pgrep -f "$scratch/sleep" >/dev/null &&
+    [ "$(pgrep -fc "$scratch/sleep")" -ge 4 ]; do
+    i=$((i + 1)); [ $i -gt 200 ] && fail "daemon killed: the job did not start"; sleep 0.05
+done
+# the daemon (not its cleaner, a child of the same program)
+for p in $(ip netns pids "$H2"); do
+    pp=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null)
+    [ "$(readlink "/proc/$p/exe")" = "$LARK_NODED" ] &&
+        [ "$(readlink "/proc/$pp/exe")" != "$LARK_NODED" ] && kill -9 "$p"
+done
+wait
+expect_err "the daemon on host ${MH}h2 died" "daemon killed"
+[ "$(cat "$scratch/rc")" = 1 ] || fail "daemon killed: status $(cat "$scratch/rc")"
+mh_no_leftovers "daemon killed"
+
+# --- mpirun killed with SIGKILL: every daemon kills its ranks and exits
+rm -f "$scratch/rc"
+mh_run_bg "$H0" $A "$AGENT" --hostfile "$HF" -n 4 "$SLEEP" 30
+i=0
+until [ "$(pgrep -fc "$scratch/sleep")" -ge 4 ]; do
+    i=$((i + 1)); [ $i -gt 200 ] && fail "mpirun SIGKILL: the job did not start"; sleep 0.05
+done
+# mpirun itself, not its cleaner (a child of the same program)
+for p in $(ip netns pids "$H0"); do
+    pp=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null)
+    [ "$(readlink "/proc/$p/exe")" = "$MPIRUN" ] &&
+        [ "$(readlink "/proc/$pp/exe")" != "$MPIRUN" ] && kill -9 "$p"
+done
+t0=$(date +%s%N)
+i=0
+while pgrep -f "$scratch/" >/dev/null; do
+    i=$((i + 1)); [ $i -gt 100 ] && { pgrep -af "$scratch/"; fail "mpirun SIGKILL: left behind after 5 s"; }
+    sleep 0.05
+done
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$ms" -lt 2000 ] || fail "mpirun SIGKILL: daemons and ranks took $ms ms to go"
+wait
+mh_no_leftovers "mpirun SIGKILL"
+exit 0

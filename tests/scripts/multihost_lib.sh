@@ -1,0 +1,103 @@
+# multihost_lib.sh -- several "hosts" on this machine for the multi-host
+# tests (sourced after launcher_lib.sh).  mh_hosts N makes N network
+# namespaces joined by a bridge in the root namespace, with addresses in a
+# subnet that exists only inside them (the bridge itself has none), and an
+# agent, $AGENT, used like ssh ("$AGENT HOST COMMAND-LINE"), that enters a
+# host's namespace with its own host name and its own /dev/shm; files
+# elsewhere stay shared, as on a cluster with a shared home.  Names carry
+# this shell's pid, so concurrent runs do not clash; everything is removed
+# when the script exits.  Without root (CAP_SYS_ADMIN) or iproute2 the test
+# says why and exits 77, which automake counts as skipped.
+mh_skip() {
+    echo "SKIP: $*"
+    exit 77
+}
+[ "$(id -u)" = 0 ] || mh_skip "network namespaces need root (CAP_SYS_ADMIN)"
+command -v ip >/dev/null 2>&1 || mh_skip "no 'ip' command (iproute2)"
+command -v unshare >/dev/null 2>&1 || mh_skip "no 'unshare' command (util-linux)"
+
+MH="lk$$"
+MH_BR="${MH}br"
+mh_n=0
+
+mh_cleanup() {
+    i=0
+    while [ $i -lt $mh_n ]; do
+        pids=$(ip netns pids "${MH}h$i" 2>/dev/null)
+        [ -n "$pids" ] && kill -9 $pids 2>/dev/null
+        ip netns del "${MH}h$i" 2>/dev/null
+        i=$((i + 1))
+    done
+    ip link del "$MH_BR" 2>/dev/null
+    rm -rf "$scratch"
+}
+trap mh_cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# mh_hosts N: hosts ${MH}h0 .. ${MH}h(N-1) at 10.213.0.1 ...
+mh_hosts() {
+    ip link add "$MH_BR" type bridge 2>/dev/null ||
+        mh_skip "cannot create a bridge (no CAP_NET_ADMIN here?)"
+    ip link set "$MH_BR" up
+    i=0
+    while [ $i -lt "$1" ]; do
+        ns="${MH}h$i"
+        ip netns add "$ns" 2>/dev/null || mh_skip "cannot create network namespaces here"
+        mh_n=$((i + 1))
+        ip link add "${MH}v$i" type veth peer name eth0 netns "$ns" || fail "veth for $ns"
+        ip link set "${MH}v$i" master "$MH_BR" up
+        ip -n "$ns" addr add "10.213.$((i / 250)).$((i % 250 + 1))/16" dev eth0
+        ip -n "$ns" link set eth0 up
+        ip -n "$ns" link set lo up
+        i=$((i + 1))
+    done
+    AGENT="$scratch/agent"
+    cat >"$AGENT" <<'AGENT_EOF'
+#!/bin/sh
+# agent HOST COMMAND-LINE: run the command line in HOST, as ssh would.
+h=$1
+shift
+exec ip netns exec "$h" unshare -m -u --propagation private sh -c \
+    'mount -t tmpfs x /dev/shm && hostname "$0" && exec sh -c "$1"' "$h" "$*"
+AGENT_EOF
+    chmod +x "$AGENT"
+    "$AGENT" "${MH}h0" "test \"\$(hostname)\" = ${MH}h0" || fail "the agent cannot enter ${MH}h0"
+}
+
+# mh_run HOST ARGS...: mpirun ARGS... started on HOST (its namespace), with
+# a time limit; sets rc and elapsed_ms, output in $out and $err.
+mh_run() {
+    h=$1
+    shift
+    q=""
+    for a in "$@"; do
+        q="$q '$(printf %s "$a" | sed "s/'/'\\\\''/g")'"
+    done
+    t0=$(date +%s%N)
+    timeout -k 2 "${LARK_RUN_LIMIT:-30}" "$AGENT" "$h" "cd '$PWD' && exec '$MPIRUN' $q" \
+        >"$out" 2>"$err" <"${MH_STDIN:-/dev/null}"
+    rc=$?
+    t1=$(date +%s%N)
+    elapsed_ms=$(((t1 - t0) / 1000000))
+}
+
+# mh_no_leftovers WHAT: no process in any host namespace, no file left in
+# any host's /dev/shm (each host's is a private tmpfs: look from inside),
+# nothing in our TMPDIR.
+mh_no_leftovers() {
+    i=0
+    while [ $i -lt $mh_n ]; do
+        k=0
+        while [ -n "$(ip netns pids "${MH}h$i")" ]; do
+            k=$((k + 1))
+            if [ $k -gt 40 ]; then
+                ps -o pid,args -p "$(ip netns pids "${MH}h$i" | tr '\n' ',' | sed 's/,$//')"
+                fail "$1: processes left on host ${MH}h$i"
+            fi
+            sleep 0.05
+        done
+        i=$((i + 1))
+    done
+    [ -z "$(ls -A "$TMPDIR")" ] || { ls -lA "$TMPDIR"; rm -rf "${TMPDIR:?}"/*; fail "$1: files left in TMPDIR"; }
+    return 0
+}
