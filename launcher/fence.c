@@ -127,3 +127,54 @@ int lark_fence_add(struct lark_fence **list, const struct lark_map *m, const cha
     free(f);
     return 1;
 }
+
+void lark_pending_complete(struct lark_pending **list, const char *sig, uint32_t reqid, int status,
+                           const void *data, size_t n)
+{
+    struct lark_pending *p = lark_pending_take(list, sig, reqid);
+    if (!p)
+        return;
+    char *copy = n ? malloc(n) : NULL; /* freed by the PMIx library's release call */
+    if (copy)
+        memcpy(copy, data, n);
+    lark_pmix_modex_done(p->cbfunc, p->cbdata, status, copy, copy ? n : 0);
+    lark_pending_free(p);
+}
+
+void lark_dmdx_pack_req(struct lark_buf *b, int target, int from, uint32_t reqid, int rank)
+{
+    lark_buf_u32(b, (uint32_t)target);
+    lark_buf_u32(b, (uint32_t)from);
+    lark_buf_u32(b, reqid);
+    lark_buf_u32(b, (uint32_t)rank);
+}
+
+void lark_dmdx_pack_resp(struct lark_buf *b, int target, uint32_t reqid, int status,
+                         const void *data, size_t n)
+{
+    lark_buf_u32(b, (uint32_t)target);
+    lark_buf_u32(b, reqid);
+    lark_buf_u32(b, (uint32_t)(status != 0));
+    lark_buf_bytes(b, data, n);
+}
+
+int lark_dmdx_serve(struct lark_buf *b, const char *nspace, struct lark_buf *fail)
+{
+    int from = (int)lark_buf_get_u32(b);
+    uint32_t reqid = lark_buf_get_u32(b);
+    int rank = (int)lark_buf_get_u32(b);
+    if (!b->bad && lark_pmix_dmodex_ask(nspace, rank, reqid, from) == 0)
+        return 0;
+    lark_dmdx_pack_resp(fail, from, reqid, 1, NULL, 0);
+    return -1;
+}
+
+void lark_dmdx_take_resp(struct lark_buf *b, struct lark_pending **list)
+{
+    uint32_t reqid = lark_buf_get_u32(b);
+    int status = (int)lark_buf_get_u32(b);
+    size_t n;
+    const void *d = lark_buf_get_bytes(b, &n);
+    if (!b->bad)
+        lark_pending_complete(list, NULL, reqid, status, d, n);
+}

@@ -12,6 +12,7 @@
  * the failing rank's status (128+signal for a signal, the MPI_Abort code).
  * Later deaths during teardown are the teardown's doing and are not reported. */
 #include "launcher.h"
+#include "loop.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,53 +33,6 @@
 #define KILL_GRACE_MS 500
 #define EXIT_TIMEOUT  124
 #define VERDICT_MS    300 /* see check_suspects */
-
-enum src_kind {
-    SRC_SIGNAL,
-    SRC_EVENT,
-    SRC_OUT,
-    SRC_ERR,
-    SRC_STDIN,
-    SRC_STDIN_DST,
-    SRC_TIMEOUT,
-    SRC_GRACE,
-    SRC_VERDICT,
-    SRC_LISTEN, /* daemons calling back */
-    SRC_CONN,   /* a daemon's control connection */
-    SRC_LAUNCH, /* the next call-back deadline */
-};
-
-struct loop {
-    struct lark_job *job;
-    int ep;
-    int sigfd, tofd, gracefd, verdictfd;
-    bool debug;    /* LARK_MPIRUN_DEBUG: print the job's events */
-    bool suspects; /* some rank exited 0 after PMIx_Init, finalize not seen yet */
-    struct lark_iof **iof_out, **iof_err;
-    int nlive;
-    bool any_connected;
-    bool failing;
-    bool killed; /* SIGKILL already sent */
-    int exit_code;
-    /* stdin forwarding */
-    int src;         /* mpirun's stdin, or -1 */
-    bool src_polled; /* registered in epoll */
-    bool src_always; /* a regular file: epoll refuses it, it is always readable */
-    bool src_eof;
-    char ibuf[65536];
-    size_t ilen;
-    size_t *ioff;     /* per rank: bytes of ibuf written */
-    bool *out_polled; /* per rank: stdin pipe registered for EPOLLOUT */
-    bool *remote_in;  /* per rank: takes stdin on another node */
-    /* other nodes (remote.c) */
-    bool remote; /* some rank runs on another host */
-    int launchfd;
-    struct lark_tree tree;
-    struct lark_down down;
-    struct lark_pending *pend;
-    struct lark_fence *fences;
-    uint32_t next_req;
-};
 
 static uint64_t key(enum src_kind k, int idx)
 {
@@ -111,14 +65,27 @@ static void signal_job(struct loop *L, int sig)
     }
 }
 
-static long long now_ms(void)
+long long lark_loop_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void arm(int fd, long ms)
+/* LARK_MPIRUN_DEBUG lines, stamped with ms since the loop started. */
+static long long dbg_t0;
+void lark_loop_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void lark_loop_dbg(const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "mpirun[debug]: %7lld ms %s", lark_loop_now() - dbg_t0, line);
+}
+
+void lark_loop_arm(int fd, long ms)
 {
     struct itimerspec its = {0};
     its.it_value.tv_sec = ms / 1000;
@@ -135,7 +102,7 @@ static void teardown(struct loop *L, int code)
     L->exit_code = code;
     signal_job(L, SIGTERM);
     signal_job(L, SIGCONT); /* a stopped rank must see its SIGTERM */
-    arm(L->gracefd, KILL_GRACE_MS);
+    lark_loop_arm(L->gracefd, KILL_GRACE_MS);
 }
 
 static void kill_all(struct loop *L)
@@ -144,15 +111,12 @@ static void kill_all(struct loop *L)
     signal_job(L, SIGKILL);
 }
 
-static const char *host(struct loop *L, const struct lark_proc *p)
+const char *lark_loop_host(struct loop *L, const struct lark_proc *p)
 {
     return L->job->map.nodes[p->node];
 }
 
-static void fail_line(struct loop *L, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void fail_line(struct loop *L, int code, const char *fmt, ...)
+void lark_loop_fail(struct loop *L, int code, const char *fmt, ...)
 {
     if (L->failing)
         return;
@@ -191,22 +155,12 @@ static void drain(struct loop *L, int i)
     drain_fd(L, &p->fd_err, &L->iof_err[i]);
 }
 
-static void send_stdin(struct loop *L, int rank, const char *data, size_t n)
-{
-    struct lark_buf b = {0};
-    lark_buf_u32(&b, (uint32_t)L->job->procs[rank].node);
-    lark_buf_u32(&b, (uint32_t)rank);
-    lark_buf_bytes(&b, data, n);
-    lark_down_send(&L->down, &L->tree, L->job->procs[rank].node, LARK_MSG_STDIN, b.data, b.len);
-    lark_buf_free(&b);
-}
-
-static void close_stdin_of(struct loop *L, int i)
+void lark_loop_close_stdin(struct loop *L, int i)
 {
     struct lark_proc *p = &L->job->procs[i];
     if (L->remote_in[i]) {
         L->remote_in[i] = false;
-        send_stdin(L, i, NULL, 0); /* EOF */
+        lark_remote_stdin(L, i, NULL, 0); /* EOF */
     }
     if (p->fd_in < 0)
         return;
@@ -240,7 +194,7 @@ static void stdin_pump(struct loop *L)
             /* The daemon queues it for the rank. */
             any_target = true;
             if (L->ioff[i] < L->ilen)
-                send_stdin(L, i, L->ibuf + L->ioff[i], L->ilen - L->ioff[i]);
+                lark_remote_stdin(L, i, L->ibuf + L->ioff[i], L->ilen - L->ioff[i]);
             L->ioff[i] = L->ilen;
             continue;
         }
@@ -260,7 +214,7 @@ static void stdin_pump(struct loop *L)
                     L->out_polled[i] = ep_add(L, p->fd_in, EPOLLOUT, SRC_STDIN_DST, i) == 0;
                 pending = true;
             } else {
-                close_stdin_of(L, i); /* the rank closed its stdin or died */
+                lark_loop_close_stdin(L, i); /* the rank closed its stdin or died */
             }
             break;
         }
@@ -275,7 +229,7 @@ static void stdin_pump(struct loop *L)
     memset(L->ioff, 0, (size_t)L->job->nprocs * sizeof(size_t));
     if (L->src_eof || !any_target) {
         for (int i = 0; i < L->job->nprocs; i++)
-            close_stdin_of(L, i);
+            lark_loop_close_stdin(L, i);
         src_want(L, false);
         L->src = -1;
         return;
@@ -319,13 +273,11 @@ static void running_list(struct loop *L, char *buf, size_t len)
         snprintf(buf + used, len - used, ",...");
 }
 
-static void remote_event(struct loop *L, struct lark_event *ev);
-
-static void on_event(struct loop *L, struct lark_event *ev)
+void lark_loop_event(struct loop *L, struct lark_event *ev)
 {
     struct lark_job *job = L->job;
     if (ev->kind >= LARK_EV_FENCE) {
-        remote_event(L, ev);
+        lark_remote_event(L, ev);
         return;
     }
     if (ev->rank < 0 || ev->rank >= job->nprocs) {
@@ -334,10 +286,10 @@ static void on_event(struct loop *L, struct lark_event *ev)
     }
     struct lark_proc *p = &job->procs[ev->rank];
     if (L->debug)
-        fprintf(stderr, "mpirun[debug]: rank %d %s\n", ev->rank,
-                ev->kind == LARK_EV_CONNECTED   ? "connected (PMIx_Init)"
-                : ev->kind == LARK_EV_FINALIZED ? "finalized (PMIx_Finalize)"
-                                                : "aborted (PMIx_Abort)");
+        lark_loop_dbg("rank %d %s\n", ev->rank,
+                      ev->kind == LARK_EV_CONNECTED   ? "connected (PMIx_Init)"
+                      : ev->kind == LARK_EV_FINALIZED ? "finalized (PMIx_Finalize)"
+                                                      : "aborted (PMIx_Abort)");
     switch (ev->kind) {
     case LARK_EV_CONNECTED:
         p->connected = true;
@@ -349,11 +301,12 @@ static void on_event(struct loop *L, struct lark_event *ev)
                 struct lark_proc *q = &job->procs[i];
                 if (q->exited && !q->connected && WIFEXITED(q->status) &&
                     WEXITSTATUS(q->status) == 0)
-                    fail_line(L, 1,
-                              "mpirun: rank %d (pid %d) on %s exited before MPI_Init (status 0) "
-                              "while other ranks called it; they would wait for it forever, so "
-                              "the job is aborted\n",
-                              q->rank, (int)q->pid, host(L, q));
+                    lark_loop_fail(
+                        L, 1,
+                        "mpirun: rank %d (pid %d) on %s exited before MPI_Init (status 0) "
+                        "while other ranks called it; they would wait for it forever, so "
+                        "the job is aborted\n",
+                        q->rank, (int)q->pid, lark_loop_host(L, q));
             }
         }
         break;
@@ -361,11 +314,12 @@ static void on_event(struct loop *L, struct lark_event *ev)
         p->finalized = true;
         break;
     case LARK_EV_ABORT:
-        fail_line(L, ev->status & 0xff,
-                  "mpirun: rank %d (pid %d) on %s called MPI_Abort with error code %d%s%s; the job "
-                  "is aborted\n",
-                  p->rank, (int)p->pid, host(L, p), ev->status, ev->msg ? ": " : "",
-                  ev->msg ? ev->msg : "");
+        lark_loop_fail(
+            L, ev->status & 0xff,
+            "mpirun: rank %d (pid %d) on %s called MPI_Abort with error code %d%s%s; the job "
+            "is aborted\n",
+            p->rank, (int)p->pid, lark_loop_host(L, p), ev->status, ev->msg ? ": " : "",
+            ev->msg ? ev->msg : "");
         break;
     }
     free(ev->msg);
@@ -377,7 +331,7 @@ static void drain_events(struct loop *L)
     for (;;) {
         ssize_t n = read(L->job->event_pipe[0], &ev, sizeof(ev));
         if (n == (ssize_t)sizeof(ev)) {
-            on_event(L, &ev);
+            lark_loop_event(L, &ev);
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -411,42 +365,44 @@ static const char *signal_meaning(int sig)
     }
 }
 
-static void on_exit_of(struct loop *L, struct lark_proc *p)
+void lark_loop_exit(struct loop *L, struct lark_proc *p)
 {
     int st = p->status;
-    const char *h = host(L, p);
+    const char *h = lark_loop_host(L, p);
     if (WIFSIGNALED(st)) {
         int sig = WTERMSIG(st);
-        fail_line(L, 128 + sig,
-                  "mpirun: rank %d (pid %d) on %s was killed by signal %d (%s%s)%s; the job is "
-                  "aborted\n",
-                  p->rank, (int)p->pid, h, sig, strsignal(sig), signal_meaning(sig),
-                  WCOREDUMP(st) ? ", core dumped" : "");
+        lark_loop_fail(
+            L, 128 + sig,
+            "mpirun: rank %d (pid %d) on %s was killed by signal %d (%s%s)%s; the job is "
+            "aborted\n",
+            p->rank, (int)p->pid, h, sig, strsignal(sig), signal_meaning(sig),
+            WCOREDUMP(st) ? ", core dumped" : "");
     } else if (WEXITSTATUS(st) != 0) {
         int code = WEXITSTATUS(st);
-        fail_line(L, code,
-                  "mpirun: rank %d (pid %d) on %s exited with status %d%s; the job is aborted\n",
-                  p->rank, (int)p->pid, h, code,
-                  code == 127 && !p->connected ? " (the program could not be started)"
-                  : p->connected               ? " (it returned or called exit with that code)"
-                                               : " (before MPI_Init, or not an MPI program)");
+        lark_loop_fail(
+            L, code, "mpirun: rank %d (pid %d) on %s exited with status %d%s; the job is aborted\n",
+            p->rank, (int)p->pid, h, code,
+            code == 127 && !p->connected ? " (the program could not be started)"
+            : p->connected               ? " (it returned or called exit with that code)"
+                                         : " (before MPI_Init, or not an MPI program)");
     } else if (p->connected && !p->finalized) {
         /* PMIx 4.2.2 lets a rank leave PMIx_Finalize before our
          * client_finalized upcall has run: seen in ~3% of 8-rank jobs here,
          * the event arriving a few ms after the rank's exit.  So the verdict
          * waits for it a moment (see check_suspects). */
         p->suspect = true;
-        p->suspect_ms = now_ms();
+        p->suspect_ms = lark_loop_now();
         if (L->debug)
-            fprintf(stderr, "mpirun[debug]: rank %d: no finalize seen yet\n", p->rank);
+            lark_loop_dbg("rank %d: no finalize seen yet\n", p->rank);
         if (!L->suspects)
-            arm(L->verdictfd, VERDICT_MS);
+            lark_loop_arm(L->verdictfd, VERDICT_MS);
         L->suspects = true;
     } else if (!p->connected && L->any_connected) {
-        fail_line(L, 1,
-                  "mpirun: rank %d (pid %d) on %s exited before MPI_Init (status 0) while other "
-                  "ranks called it; they would wait for it forever, so the job is aborted\n",
-                  p->rank, (int)p->pid, h);
+        lark_loop_fail(
+            L, 1,
+            "mpirun: rank %d (pid %d) on %s exited before MPI_Init (status 0) while other "
+            "ranks called it; they would wait for it forever, so the job is aborted\n",
+            p->rank, (int)p->pid, h);
     }
 }
 
@@ -456,7 +412,7 @@ static void check_suspects(struct loop *L, bool all)
 {
     drain_events(L);
     L->suspects = false;
-    long long now = now_ms(), next = -1;
+    long long now = lark_loop_now(), next = -1;
     for (int i = 0; i < L->job->nprocs; i++) {
         struct lark_proc *p = &L->job->procs[i];
         if (!p->suspect)
@@ -470,14 +426,14 @@ static void check_suspects(struct loop *L, bool all)
         }
         p->suspect = false;
         if (!p->finalized)
-            fail_line(L, 1,
-                      "mpirun: rank %d (pid %d) on %s exited with status 0 without calling "
-                      "MPI_Finalize; the job is aborted\n",
-                      p->rank, (int)p->pid, host(L, p));
+            lark_loop_fail(L, 1,
+                           "mpirun: rank %d (pid %d) on %s exited with status 0 without calling "
+                           "MPI_Finalize; the job is aborted\n",
+                           p->rank, (int)p->pid, lark_loop_host(L, p));
     }
     if (next >= 0) {
         L->suspects = true;
-        arm(L->verdictfd, next > 0 ? next : 1);
+        lark_loop_arm(L->verdictfd, next > 0 ? next : 1);
     }
 }
 
@@ -499,312 +455,20 @@ static void reap(struct loop *L)
             p->exited = true;
             p->status = st;
             if (L->debug)
-                fprintf(stderr, "mpirun[debug]: rank %d exited, wait status 0x%x\n", p->rank, st);
+                lark_loop_dbg("rank %d exited, wait status 0x%x\n", p->rank, st);
             L->nlive--;
             /* Whatever it left running in its process group goes too, first,
              * so that what is in its pipes is all there will be. */
             kill(-pid, SIGKILL);
             drain(L, i); /* its last words come before our verdict */
             if (p->fd_in >= 0) {
-                close_stdin_of(L, i);
+                lark_loop_close_stdin(L, i);
                 if (L->src >= 0)
                     stdin_pump(L); /* the others may have been waiting for it */
             }
-            on_exit_of(L, p);
+            lark_loop_exit(L, p);
         }
     }
-}
-
-/* ---- other nodes: the daemons' frames, fences and direct modex ---- */
-
-static long long mono_now(void)
-{
-    return now_ms();
-}
-
-/* The ranks of `node` and of every node below it in the tree are gone
- * (its daemon died or never started): count them out, quietly. */
-static void lose_subtree(struct loop *L, int node)
-{
-    int under = lark_tree_pos(&L->tree, node);
-    for (int i = 0; i < L->job->nprocs; i++) {
-        struct lark_proc *p = &L->job->procs[i];
-        if (p->exited || p->node == L->job->map.me ||
-            !lark_tree_below(&L->tree, lark_tree_pos(&L->tree, p->node), under))
-            continue;
-        p->exited = true;
-        p->status = SIGKILL; /* as if killed */
-        L->nlive--;
-        L->remote_in[i] = false;
-    }
-}
-
-static void remote_failed(void *arg, int node, const char *msg, bool lost)
-{
-    struct loop *L = arg;
-    (void)lost;
-    if (!L->down.ending)
-        fail_line(L, 1, "mpirun: %s; the job is aborted\n", msg);
-    lose_subtree(L, node);
-}
-
-/* Complete this node's parked fence `sig` with data (copied). */
-static void fence_release(struct loop *L, const char *sig, const void *data, size_t n)
-{
-    struct lark_pending *p = lark_pending_take(&L->pend, sig, 0);
-    if (!p)
-        return;
-    char *copy = n ? malloc(n) : NULL; /* freed by the PMIx library's release */
-    if (copy)
-        memcpy(copy, data, n);
-    lark_pmix_fence_done(p->cbfunc, p->cbdata, 0, copy, copy ? n : 0);
-    lark_pending_free(p);
-}
-
-static void fence_contribute(struct loop *L, const char *sig, const void *data, size_t n)
-{
-    struct lark_buf done = {0};
-    if (lark_fence_add(&L->fences, &L->job->map, sig, data, n, &done) != 1) {
-        lark_buf_free(&done);
-        return;
-    }
-    lark_down_send(&L->down, &L->tree, -1, LARK_MSG_FENCE_DONE, done.data, done.len);
-    struct lark_buf v = {.data = done.data, .len = done.len};
-    char *s = lark_buf_get_str(&v);
-    size_t dn;
-    const void *d = lark_buf_get_bytes(&v, &dn);
-    if (s && L->job->map.me >= 0)
-        fence_release(L, s, d, dn);
-    free(s);
-    lark_buf_free(&done);
-}
-
-/* DMDX_REQ / DMDX_RESP: to this node, or down towards its target. */
-static void dmdx_route(struct loop *L, uint32_t type, const char *payload, size_t n)
-{
-    struct lark_buf b = {.data = (char *)payload, .len = n};
-    int target = (int)lark_buf_get_u32(&b);
-    if (target != L->job->map.me || target < 0) {
-        lark_down_send(&L->down, &L->tree, target, type, payload, n);
-        return;
-    }
-    if (type == LARK_MSG_DMDX_REQ) {
-        int from = (int)lark_buf_get_u32(&b);
-        uint32_t reqid = lark_buf_get_u32(&b);
-        int rank = (int)lark_buf_get_u32(&b);
-        if (!b.bad && lark_pmix_dmodex_ask(L->job->nspace, rank, reqid, from) == 0)
-            return;
-        struct lark_buf r = {0};
-        lark_buf_u32(&r, (uint32_t)from);
-        lark_buf_u32(&r, reqid);
-        lark_buf_u32(&r, 1);
-        lark_buf_bytes(&r, NULL, 0);
-        dmdx_route(L, LARK_MSG_DMDX_RESP, r.data, r.len);
-        lark_buf_free(&r);
-        return;
-    }
-    uint32_t reqid = lark_buf_get_u32(&b);
-    int status = (int)lark_buf_get_u32(&b);
-    size_t dn;
-    const void *d = lark_buf_get_bytes(&b, &dn);
-    struct lark_pending *p = lark_pending_take(&L->pend, NULL, reqid);
-    if (!p)
-        return;
-    char *copy = dn ? malloc(dn) : NULL;
-    if (copy)
-        memcpy(copy, d, dn);
-    lark_pmix_dmodex_done(p->cbfunc, p->cbdata, status, copy, copy ? dn : 0);
-    lark_pending_free(p);
-}
-
-/* Fence and direct-modex upcalls of this node's PMIx server. */
-static void remote_event(struct loop *L, struct lark_event *ev)
-{
-    struct lark_buf b = {0};
-    switch (ev->kind) {
-    case LARK_EV_FENCE:
-        lark_pending_add(&L->pend, ev->msg, 0, ev->cbfunc, ev->cbdata);
-        fence_contribute(L, ev->msg, ev->data, ev->ndata);
-        break;
-    case LARK_EV_DMODEX_REQ: {
-        if (ev->rank < 0 || ev->rank >= L->job->nprocs) {
-            lark_pmix_dmodex_done(ev->cbfunc, ev->cbdata, -1, NULL, 0);
-            break;
-        }
-        uint32_t id = ++L->next_req;
-        lark_pending_add(&L->pend, NULL, id, ev->cbfunc, ev->cbdata);
-        lark_buf_u32(&b, (uint32_t)L->job->procs[ev->rank].node);
-        lark_buf_u32(&b, (uint32_t)L->job->map.me);
-        lark_buf_u32(&b, id);
-        lark_buf_u32(&b, (uint32_t)ev->rank);
-        dmdx_route(L, LARK_MSG_DMDX_REQ, b.data, b.len);
-        break;
-    }
-    case LARK_EV_DMODEX_DATA:
-        lark_buf_u32(&b, (uint32_t)ev->node);
-        lark_buf_u32(&b, ev->reqid);
-        lark_buf_u32(&b, (uint32_t)(ev->status != 0));
-        lark_buf_bytes(&b, ev->data, ev->ndata);
-        dmdx_route(L, LARK_MSG_DMDX_RESP, b.data, b.len);
-        break;
-    }
-    lark_buf_free(&b);
-    free(ev->msg);
-    free(ev->data);
-}
-
-/* A frame a daemon sent up (directly, or relayed by the daemons between). */
-static int remote_frame(void *arg, struct lark_conn *c, uint32_t type, struct lark_buf *b)
-{
-    struct loop *L = arg;
-    struct lark_job *job = L->job;
-    (void)c;
-    switch (type) {
-    case LARK_MSG_IO: {
-        int rank = (int)lark_buf_get_u32(b);
-        int stream = (int)lark_buf_get_u32(b);
-        size_t n;
-        const char *d = lark_buf_get_bytes(b, &n);
-        if (b->bad || rank < 0 || rank >= job->nprocs || !d)
-            break;
-        struct lark_iof *io = stream == 1 ? L->iof_out[rank] : L->iof_err[rank];
-        if (io)
-            lark_iof_feed(io, d, n);
-        break;
-    }
-    case LARK_MSG_EVENT: {
-        struct lark_event ev = {0};
-        ev.kind = (int)lark_buf_get_u32(b);
-        ev.rank = (int)lark_buf_get_u32(b);
-        ev.status = (int)lark_buf_get_u32(b);
-        ev.msg = lark_buf_get_str(b);
-        if (b->bad || ev.kind >= LARK_EV_FENCE) {
-            free(ev.msg);
-            break;
-        }
-        on_event(L, &ev); /* frees msg */
-        break;
-    }
-    case LARK_MSG_EXIT: {
-        int rank = (int)lark_buf_get_u32(b);
-        pid_t pid = (pid_t)lark_buf_get_u32(b);
-        int st = (int)lark_buf_get_u32(b);
-        if (b->bad || rank < 0 || rank >= job->nprocs)
-            break;
-        struct lark_proc *p = &job->procs[rank];
-        if (p->exited || p->node == job->map.me)
-            break;
-        p->pid = pid; /* for messages only: it is another host's */
-        p->exited = true;
-        p->status = st;
-        L->nlive--;
-        if (L->debug)
-            fprintf(stderr, "mpirun[debug]: rank %d on %s exited, wait status 0x%x\n", rank,
-                    host(L, p), st);
-        close_stdin_of(L, rank);
-        on_exit_of(L, p);
-        break;
-    }
-    case LARK_MSG_ERROR:
-    case LARK_MSG_LOST: {
-        int node = (int)lark_buf_get_u32(b);
-        char *msg = lark_buf_get_str(b);
-        if (!b->bad && node >= 0 && node < job->map.nnodes) {
-            if (type == LARK_MSG_LOST)
-                remote_failed(L, node, msg ? msg : "a daemon failed", true);
-            else if (!L->down.ending)
-                fail_line(L, 1, "mpirun: %s; the job is aborted\n", msg ? msg : "?");
-        }
-        free(msg);
-        break;
-    }
-    case LARK_MSG_FENCE: {
-        (void)lark_buf_get_u32(b); /* node */
-        char *sig = lark_buf_get_str(b);
-        size_t n;
-        const void *d = lark_buf_get_bytes(b, &n);
-        if (!b->bad && sig)
-            fence_contribute(L, sig, d, n);
-        free(sig);
-        break;
-    }
-    case LARK_MSG_DMDX_REQ:
-    case LARK_MSG_DMDX_RESP:
-        dmdx_route(L, type, b->data, b->len);
-        break;
-    case LARK_MSG_READY:
-        if (L->debug)
-            fprintf(stderr, "mpirun[debug]: node %u ready\n", lark_buf_get_u32(b));
-        break;
-    default:
-        break;
-    }
-    return 0;
-}
-
-static void arm_launch(struct loop *L)
-{
-    long long next = lark_down_next_deadline(&L->down);
-    if (next < 0) {
-        arm(L->launchfd, 0);
-        return;
-    }
-    long long left = next - mono_now();
-    arm(L->launchfd, left > 0 ? (long)left : 1);
-}
-
-/* Start the daemons of mpirun's children in the tree. */
-static int remote_start(struct loop *L, char *err, size_t errlen)
-{
-    struct lark_job *job = L->job;
-    struct lark_options *o = job->opts;
-    L->tree.root_node = job->map.me;
-    L->tree.nnodes = job->map.nnodes;
-    L->tree.radix = o->flat ? 0 : o->radix > 0 ? o->radix : LARK_DEFAULT_RADIX;
-    L->down.ep = L->ep;
-    L->down.key_listen = SRC_LISTEN;
-    L->down.key_conn = SRC_CONN;
-    L->down.arg = L;
-    L->down.frame = remote_frame;
-    L->down.failed = remote_failed;
-    L->down.agent_name = job->agent;
-    char cwd[4096];
-    struct lark_launch l = {
-        .nspace = job->nspace,
-        .cwd = getcwd(cwd, sizeof(cwd)),
-        .base_env = job->base_env,
-        .agent = job->agent,
-        .daemon = job->daemon,
-        .launch_timeout = job->launch_timeout,
-        .tree = L->tree,
-    };
-    lark_launch_pack(&L->down.launch, &l, o, &job->map);
-    int rc = lark_down_start(&L->down, &L->tree, 0, job->map.nodes, job->agent, job->daemon,
-                             job->secret, job->launch_timeout, err, errlen);
-    arm_launch(L);
-    return rc;
-}
-
-/* The job is over: END down the tree, and wait (bounded) for the daemons
- * to clean up and close; then the agents (ssh clients) go. */
-static void remote_end(struct loop *L)
-{
-    L->down.ending = true;
-    lark_down_send(&L->down, &L->tree, -1, LARK_MSG_END, NULL, 0);
-    long long until = mono_now() + 3000;
-    while (lark_down_alive(&L->down) > 0 && mono_now() < until) {
-        struct epoll_event evs[16];
-        int n = epoll_wait(L->ep, evs, 16, 100);
-        for (int e = 0; e < n; e++) {
-            enum src_kind k = (enum src_kind)(evs[e].data.u64 >> 32);
-            if (k == SRC_CONN)
-                lark_down_on_conn(&L->down, (int)(uint32_t)evs[e].data.u64, evs[e].events);
-        }
-    }
-    lark_down_kill_agents(&L->down);
-    for (int k = 0; k < L->down.nkids; k++)
-        if (L->down.kids[k].agent > 0)
-            waitpid(L->down.kids[k].agent, NULL, 0);
 }
 
 static void on_signal(struct loop *L, int sig)
@@ -821,12 +485,12 @@ static void on_signal(struct loop *L, int sig)
             kill_all(L); /* asked twice: no more grace */
             break;
         }
-        fail_line(L, 128 + sig,
-                  "mpirun: received %s; terminating the job (ranks still running "
-                  "get SIGTERM, then SIGKILL)\n",
-                  sig == SIGINT    ? "SIGINT"
-                  : sig == SIGTERM ? "SIGTERM"
-                                   : "SIGHUP");
+        lark_loop_fail(L, 128 + sig,
+                       "mpirun: received %s; terminating the job (ranks still running "
+                       "get SIGTERM, then SIGKILL)\n",
+                       sig == SIGINT    ? "SIGINT"
+                       : sig == SIGTERM ? "SIGTERM"
+                                        : "SIGHUP");
         break;
     case SIGUSR1:
     case SIGUSR2:
@@ -848,9 +512,9 @@ static void on_timeout(struct loop *L)
 {
     char list[256];
     running_list(L, list, sizeof(list));
-    fail_line(L, EXIT_TIMEOUT,
-              "mpirun: timeout of %g s reached; ranks still running: %s; the job is aborted\n",
-              L->job->opts->timeout, list);
+    lark_loop_fail(L, EXIT_TIMEOUT,
+                   "mpirun: timeout of %g s reached; ranks still running: %s; the job is aborted\n",
+                   L->job->opts->timeout, list);
 }
 
 static int loop_setup(struct loop *L, struct lark_job *job)
@@ -859,6 +523,7 @@ static int loop_setup(struct loop *L, struct lark_job *job)
     L->job = job;
     L->src = -1;
     L->debug = getenv("LARK_MPIRUN_DEBUG") != NULL;
+    dbg_t0 = lark_loop_now();
     int n = job->nprocs;
     L->iof_out = calloc((size_t)n, sizeof(*L->iof_out));
     L->iof_err = calloc((size_t)n, sizeof(*L->iof_err));
@@ -918,13 +583,13 @@ int lark_job_run(struct lark_job *job)
     }
     struct lark_options *o = job->opts;
     if (o->timeout > 0)
-        arm(L.tofd, (long)(o->timeout * 1000.0 + 0.5));
+        lark_loop_arm(L.tofd, (long)(o->timeout * 1000.0 + 0.5));
 
     int rc = 0;
     for (int n = 0; n < job->map.nnodes; n++)
         L.remote |= n != job->map.me;
     /* Other hosts first: their daemons start while we fork ours. */
-    if (L.remote && remote_start(&L, err + 8, sizeof(err) - 8) < 0) {
+    if (L.remote && lark_remote_start(&L, err + 8, sizeof(err) - 8) < 0) {
         memcpy(err, "mpirun: ", 8);
         rc = -1;
     }
@@ -949,7 +614,7 @@ int lark_job_run(struct lark_job *job)
     }
     if (rc < 0) {
         /* Some ranks may have started: they go like any failed job. */
-        fail_line(&L, 1, "%s\n", err);
+        lark_loop_fail(&L, 1, "%s\n", err);
     }
     /* stdin: only when some rank takes it. */
     bool any_in = false;
@@ -971,7 +636,7 @@ int lark_job_run(struct lark_job *job)
     }
     if (L.src < 0) {
         for (int i = 0; i < job->nprocs; i++)
-            close_stdin_of(&L, i);
+            lark_loop_close_stdin(&L, i);
     }
 
     /* With other hosts, a verdict on a suspect waits in this loop, where
@@ -1046,7 +711,7 @@ int lark_job_run(struct lark_job *job)
                 uint64_t x;
                 if (read(L.launchfd, &x, sizeof(x)) > 0) {
                     lark_down_check(&L.down);
-                    arm_launch(&L);
+                    lark_remote_arm(&L);
                 }
                 break;
             }
@@ -1098,12 +763,12 @@ int lark_job_run(struct lark_job *job)
             close(p->fd_err);
         lark_iof_free(L.iof_out[i]);
         lark_iof_free(L.iof_err[i]);
-        close_stdin_of(&L, i);
+        lark_loop_close_stdin(&L, i);
         if (p->pid > 0 && p->node == job->map.me)
             kill(-p->pid, SIGKILL);
     }
     if (L.remote)
-        remote_end(&L);
+        lark_remote_end(&L);
     close(L.ep);
     close(L.sigfd);
     close(L.tofd);

@@ -222,8 +222,7 @@ void lark_pmix_stop(void);
 /* Complete a fence_nb or direct_modex upcall (from the loop's thread):
  * hands `data` (malloc'd; ownership passes to the PMIx library, freed by
  * its release call) to the callback the event carried. */
-void lark_pmix_fence_done(void *cbfunc, void *cbdata, int status, char *data, size_t ndata);
-void lark_pmix_dmodex_done(void *cbfunc, void *cbdata, int status, char *data, size_t ndata);
+void lark_pmix_modex_done(void *cbfunc, void *cbdata, int status, char *data, size_t ndata);
 /* Ask the local PMIx server for the data of local rank `rank` of `nspace`;
  * the answer comes back as a LARK_EV_DMODEX_DATA event with reqid and node. */
 int lark_pmix_dmodex_ask(const char *nspace, int rank, uint32_t reqid, int node);
@@ -446,6 +445,21 @@ int lark_pending_add(struct lark_pending **list, const char *sig, uint32_t reqid
 /* Unlink and return the first match (sig, or reqid when sig is NULL). */
 struct lark_pending *lark_pending_take(struct lark_pending **list, const char *sig, uint32_t reqid);
 void lark_pending_free(struct lark_pending *p);
+
+/* Take the parked callback (sig, or reqid when sig is NULL), complete it
+ * with a copy of data (status 0: success) and free it; none: nothing. */
+void lark_pending_complete(struct lark_pending **list, const char *sig, uint32_t reqid, int status,
+                           const void *data, size_t n);
+/* DMDX_REQ / DMDX_RESP payloads (the target node first, for routing). */
+void lark_dmdx_pack_req(struct lark_buf *b, int target, int from, uint32_t reqid, int rank);
+void lark_dmdx_pack_resp(struct lark_buf *b, int target, uint32_t reqid, int status,
+                         const void *data, size_t n);
+/* A DMDX_REQ for this node, read past its target: ask the local PMIx
+ * server (the answer comes as a LARK_EV_DMODEX_DATA event).  When it
+ * cannot, fills fail with the error response to send and returns -1. */
+int lark_dmdx_serve(struct lark_buf *b, const char *nspace, struct lark_buf *fail);
+/* A DMDX_RESP for this node, read past its target: complete the request. */
+void lark_dmdx_take_resp(struct lark_buf *b, struct lark_pending **list);
 
 /* mpirun: one fence in progress. */
 struct lark_fence {

@@ -152,6 +152,14 @@ static int parent_frame(void *arg, struct lark_conn *c, uint32_t type, struct la
 {
     (void)arg;
     (void)c;
+    if (type == LARK_MSG_STDIN || type == LARK_MSG_DMDX_REQ || type == LARK_MSG_DMDX_RESP) {
+        /* addressed to one node: ours, or one below us */
+        int target = (int)lark_buf_get_u32(b);
+        if (target != D.node) {
+            lark_down_send(&D.down, &D.tree, target, type, b->data, b->len);
+            return 0;
+        }
+    }
     switch (type) {
     case LARK_MSG_SIGNAL: {
         int sig = (int)lark_buf_get_u32(b);
@@ -162,11 +170,6 @@ static int parent_frame(void *arg, struct lark_conn *c, uint32_t type, struct la
         break;
     }
     case LARK_MSG_STDIN: {
-        int target = (int)lark_buf_get_u32(b);
-        if (target != D.node) {
-            lark_down_send(&D.down, &D.tree, target, type, b->data, b->len);
-            break;
-        }
         int rank = (int)lark_buf_get_u32(b);
         size_t n;
         const void *data = lark_buf_get_bytes(b, &n);
@@ -191,54 +194,19 @@ static int parent_frame(void *arg, struct lark_conn *c, uint32_t type, struct la
         char *sig = lark_buf_get_str(b);
         size_t n;
         const void *data = lark_buf_get_bytes(b, &n);
-        struct lark_pending *p = sig ? lark_pending_take(&D.pend, sig, 0) : NULL;
-        if (p) {
-            char *copy = n ? malloc(n) : NULL; /* freed by the PMIx library's release */
-            if (copy)
-                memcpy(copy, data, n);
-            lark_pmix_fence_done(p->cbfunc, p->cbdata, 0, copy, copy ? n : 0);
-            lark_pending_free(p);
-        }
+        if (sig && !b->bad)
+            lark_pending_complete(&D.pend, sig, 0, 0, data, n);
         free(sig);
         break;
     }
     case LARK_MSG_DMDX_REQ: {
-        int target = (int)lark_buf_get_u32(b);
-        if (target != D.node) {
-            lark_down_send(&D.down, &D.tree, target, type, b->data, b->len);
-            break;
-        }
-        int from = (int)lark_buf_get_u32(b);
-        uint32_t reqid = lark_buf_get_u32(b);
-        int rank = (int)lark_buf_get_u32(b);
-        if (lark_pmix_dmodex_ask(D.job.nspace, rank, reqid, from) < 0) {
-            struct lark_buf r = {0};
-            lark_buf_u32(&r, (uint32_t)from);
-            lark_buf_u32(&r, reqid);
-            lark_buf_u32(&r, 1);
-            lark_buf_bytes(&r, NULL, 0);
-            send_up(LARK_MSG_DMDX_RESP, &r);
-        }
+        struct lark_buf fail = {0};
+        if (lark_dmdx_serve(b, D.job.nspace, &fail) < 0)
+            send_up(LARK_MSG_DMDX_RESP, &fail);
         break;
     }
     case LARK_MSG_DMDX_RESP: {
-        int target = (int)lark_buf_get_u32(b);
-        if (target != D.node) {
-            lark_down_send(&D.down, &D.tree, target, type, b->data, b->len);
-            break;
-        }
-        uint32_t reqid = lark_buf_get_u32(b);
-        int status = (int)lark_buf_get_u32(b);
-        size_t n;
-        const void *data = lark_buf_get_bytes(b, &n);
-        struct lark_pending *p = lark_pending_take(&D.pend, NULL, reqid);
-        if (p) {
-            char *copy = n ? malloc(n) : NULL;
-            if (copy)
-                memcpy(copy, data, n);
-            lark_pmix_dmodex_done(p->cbfunc, p->cbdata, status, copy, copy ? n : 0);
-            lark_pending_free(p);
-        }
+        lark_dmdx_take_resp(b, &D.pend);
         break;
     }
     case LARK_MSG_END:
@@ -278,22 +246,16 @@ static void on_pmix_event(struct lark_event *ev)
         uint32_t id = ++D.next_req;
         int target = ev->rank >= 0 && ev->rank < D.job.nprocs ? D.job.procs[ev->rank].node : -1;
         if (target < 0) {
-            lark_pmix_dmodex_done(ev->cbfunc, ev->cbdata, -1, NULL, 0);
+            lark_pmix_modex_done(ev->cbfunc, ev->cbdata, -1, NULL, 0);
             break;
         }
         lark_pending_add(&D.pend, NULL, id, ev->cbfunc, ev->cbdata);
-        lark_buf_u32(&b, (uint32_t)target);
-        lark_buf_u32(&b, (uint32_t)D.node);
-        lark_buf_u32(&b, id);
-        lark_buf_u32(&b, (uint32_t)ev->rank);
+        lark_dmdx_pack_req(&b, target, D.node, id, ev->rank);
         send_up(LARK_MSG_DMDX_REQ, &b);
         break;
     }
     case LARK_EV_DMODEX_DATA:
-        lark_buf_u32(&b, (uint32_t)ev->node);
-        lark_buf_u32(&b, ev->reqid);
-        lark_buf_u32(&b, (uint32_t)(ev->status != 0));
-        lark_buf_bytes(&b, ev->data, ev->ndata);
+        lark_dmdx_pack_resp(&b, ev->node, ev->reqid, ev->status, ev->data, ev->ndata);
         send_up(LARK_MSG_DMDX_RESP, &b);
         break;
     }

@@ -154,18 +154,13 @@ static void release_data(void *cbdata)
     free(cbdata);
 }
 
-void lark_pmix_fence_done(void *cbfunc, void *cbdata, int status, char *data, size_t ndata)
+void lark_pmix_modex_done(void *cbfunc, void *cbdata, int status, char *data, size_t ndata)
 {
     pmix_modex_cbfunc_t fn = (pmix_modex_cbfunc_t)cbfunc;
     if (fn)
         fn(status == 0 ? PMIX_SUCCESS : PMIX_ERROR, data, ndata, cbdata, release_data, data);
     else
         free(data);
-}
-
-void lark_pmix_dmodex_done(void *cbfunc, void *cbdata, int status, char *data, size_t ndata)
-{
-    lark_pmix_fence_done(cbfunc, cbdata, status, data, ndata);
 }
 
 struct dmdx_ctx {

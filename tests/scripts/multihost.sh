@@ -94,40 +94,35 @@ expect_err "the daemon on host ${MH}h1 did not call back within 1 s" "silent hos
 mh_no_leftovers "silent host"
 
 # --- a daemon killed: the job ends naming its host
+# mh_run_bg ARGS...: mh_run in the background, its status to $scratch/rc,
+# back once the job's 4 sleeps run.
 mh_run_bg() {
+    rm -f "$scratch/rc"
     (mh_run "$@"; echo "$rc" >"$scratch/rc") &
+    i=0
+    until [ "$(pgrep -fc "$scratch/sleep")" -ge 4 ]; do
+        i=$((i + 1)); [ $i -gt 200 ] && fail "the job did not start"; sleep 0.05
+    done
 }
-rm -f "$scratch/rc"
+# kill_prog HOST PROGRAM: SIGKILL PROGRAM on HOST, not its cleaner (a
+# child running the same program).
+kill_prog() {
+    for p in $(ip netns pids "$1"); do
+        pp=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null)
+        [ "$(readlink "/proc/$p/exe")" = "$2" ] &&
+            [ "$(readlink "/proc/$pp/exe")" != "$2" ] && kill -9 "$p"
+    done
+}
 mh_run_bg "$H0" $A "$AGENT" --hostfile "$HF" -n 4 "$SLEEP" 30
-i=0
-until [ -n "$(ip netns pids "$H2" 2>/dev/null)" ] && pgrep -f "$scratch/sleep" >/dev/null &&
-    [ "$(pgrep -fc "$scratch/sleep")" -ge 4 ]; do
-    i=$((i + 1)); [ $i -gt 200 ] && fail "daemon killed: the job did not start"; sleep 0.05
-done
-# the daemon (not its cleaner, a child of the same program)
-for p in $(ip netns pids "$H2"); do
-    pp=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null)
-    [ "$(readlink "/proc/$p/exe")" = "$LARK_NODED" ] &&
-        [ "$(readlink "/proc/$pp/exe")" != "$LARK_NODED" ] && kill -9 "$p"
-done
+kill_prog "$H2" "$LARK_NODED"
 wait
 expect_err "the daemon on host ${MH}h2 died" "daemon killed"
 [ "$(cat "$scratch/rc")" = 1 ] || fail "daemon killed: status $(cat "$scratch/rc")"
 mh_no_leftovers "daemon killed"
 
 # --- mpirun killed with SIGKILL: every daemon kills its ranks and exits
-rm -f "$scratch/rc"
 mh_run_bg "$H0" $A "$AGENT" --hostfile "$HF" -n 4 "$SLEEP" 30
-i=0
-until [ "$(pgrep -fc "$scratch/sleep")" -ge 4 ]; do
-    i=$((i + 1)); [ $i -gt 200 ] && fail "mpirun SIGKILL: the job did not start"; sleep 0.05
-done
-# mpirun itself, not its cleaner (a child of the same program)
-for p in $(ip netns pids "$H0"); do
-    pp=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null)
-    [ "$(readlink "/proc/$p/exe")" = "$MPIRUN" ] &&
-        [ "$(readlink "/proc/$pp/exe")" != "$MPIRUN" ] && kill -9 "$p"
-done
+kill_prog "$H0" "$MPIRUN"
 t0=$(date +%s%N)
 i=0
 while pgrep -f "$scratch/" >/dev/null; do

@@ -1,0 +1,75 @@
+/* The state of mpirun's event loop (job.c), shared with remote.c, which
+ * handles the other hosts' daemons within the same loop.  Private to
+ * mpirun: lark-noded has a loop of its own (noded.c). */
+#ifndef LARK_LOOP_H
+#define LARK_LOOP_H
+
+#include "launcher.h"
+
+enum src_kind {
+    SRC_SIGNAL,
+    SRC_EVENT,
+    SRC_OUT,
+    SRC_ERR,
+    SRC_STDIN,
+    SRC_STDIN_DST,
+    SRC_TIMEOUT,
+    SRC_GRACE,
+    SRC_VERDICT,
+    SRC_LISTEN, /* daemons calling back */
+    SRC_CONN,   /* a daemon's control connection */
+    SRC_LAUNCH, /* the next call-back deadline */
+};
+
+struct loop {
+    struct lark_job *job;
+    int ep;
+    int sigfd, tofd, gracefd, verdictfd;
+    bool debug;    /* LARK_MPIRUN_DEBUG: print the job's events */
+    bool suspects; /* some rank exited 0 after PMIx_Init, finalize not seen yet */
+    struct lark_iof **iof_out, **iof_err;
+    int nlive;
+    bool any_connected;
+    bool failing;
+    bool killed; /* SIGKILL already sent */
+    int exit_code;
+    /* stdin forwarding */
+    int src;         /* mpirun's stdin, or -1 */
+    bool src_polled; /* registered in epoll */
+    bool src_always; /* a regular file: epoll refuses it, it is always readable */
+    bool src_eof;
+    char ibuf[65536];
+    size_t ilen;
+    size_t *ioff;     /* per rank: bytes of ibuf written */
+    bool *out_polled; /* per rank: stdin pipe registered for EPOLLOUT */
+    bool *remote_in;  /* per rank: takes stdin on another node */
+    /* other nodes (remote.c) */
+    bool remote; /* some rank runs on another host */
+    int launchfd;
+    struct lark_tree tree;
+    struct lark_down down;
+    struct lark_pending *pend;
+    struct lark_fence *fences;
+    uint32_t next_req;
+};
+
+/* job.c */
+long long lark_loop_now(void);
+void lark_loop_arm(int fd, long ms);
+void lark_loop_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *lark_loop_host(struct loop *L, const struct lark_proc *p);
+/* The first failure: one line on stderr, then the teardown. */
+void lark_loop_fail(struct loop *L, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void lark_loop_event(struct loop *L, struct lark_event *ev); /* frees ev->msg */
+void lark_loop_exit(struct loop *L, struct lark_proc *p);    /* judge an exit */
+void lark_loop_close_stdin(struct loop *L, int rank);
+
+/* remote.c */
+int lark_remote_start(struct loop *L, char *err, size_t errlen);
+void lark_remote_event(struct loop *L, struct lark_event *ev); /* fence, dmodex */
+void lark_remote_arm(struct loop *L);                          /* launch deadline */
+void lark_remote_stdin(struct loop *L, int rank, const char *data, size_t n);
+void lark_remote_end(struct loop *L);
+
+#endif

@@ -1,0 +1,273 @@
+/* mpirun's side of the other hosts, inside its event loop (job.c): it
+ * starts the daemons of its children in the launch tree (down.c), takes
+ * the frames every daemon sends up (output, PMIx events, exits, failures,
+ * fence contributions, direct-modex traffic) and applies them to the job
+ * exactly as the local ranks' own events are applied, sends signals, stdin
+ * and fence results down, and at the end sends END and waits (bounded) for
+ * the daemons to clean up and go. */
+#include "loop.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void lark_remote_stdin(struct loop *L, int rank, const char *data, size_t n)
+{
+    struct lark_buf b = {0};
+    lark_buf_u32(&b, (uint32_t)L->job->procs[rank].node);
+    lark_buf_u32(&b, (uint32_t)rank);
+    lark_buf_bytes(&b, data, n);
+    lark_down_send(&L->down, &L->tree, L->job->procs[rank].node, LARK_MSG_STDIN, b.data, b.len);
+    lark_buf_free(&b);
+}
+
+/* The ranks of `node` and of every node below it in the tree are gone
+ * (its daemon died or never started): count them out, quietly. */
+static void lose_subtree(struct loop *L, int node)
+{
+    int under = lark_tree_pos(&L->tree, node);
+    for (int i = 0; i < L->job->nprocs; i++) {
+        struct lark_proc *p = &L->job->procs[i];
+        if (p->exited || p->node == L->job->map.me ||
+            !lark_tree_below(&L->tree, lark_tree_pos(&L->tree, p->node), under))
+            continue;
+        p->exited = true;
+        p->status = SIGKILL; /* as if killed */
+        L->nlive--;
+        L->remote_in[i] = false;
+    }
+}
+
+static void remote_failed(void *arg, int node, const char *msg, bool lost)
+{
+    struct loop *L = arg;
+    (void)lost;
+    if (!L->down.ending)
+        lark_loop_fail(L, 1, "mpirun: %s; the job is aborted\n", msg);
+    lose_subtree(L, node);
+}
+
+static void fence_contribute(struct loop *L, const char *sig, const void *data, size_t n)
+{
+    struct lark_buf done = {0};
+    if (lark_fence_add(&L->fences, &L->job->map, sig, data, n, &done) != 1) {
+        lark_buf_free(&done);
+        return;
+    }
+    lark_down_send(&L->down, &L->tree, -1, LARK_MSG_FENCE_DONE, done.data, done.len);
+    struct lark_buf v = {.data = done.data, .len = done.len};
+    char *s = lark_buf_get_str(&v);
+    size_t dn;
+    const void *d = lark_buf_get_bytes(&v, &dn);
+    if (s && L->job->map.me >= 0)
+        lark_pending_complete(&L->pend, s, 0, 0, d, dn);
+    free(s);
+    lark_buf_free(&done);
+}
+
+/* DMDX_REQ / DMDX_RESP: to this node, or down towards its target. */
+static void dmdx_route(struct loop *L, uint32_t type, const char *payload, size_t n)
+{
+    struct lark_buf b = {.data = (char *)payload, .len = n};
+    int target = (int)lark_buf_get_u32(&b);
+    if (target != L->job->map.me || target < 0) {
+        lark_down_send(&L->down, &L->tree, target, type, payload, n);
+        return;
+    }
+    if (type == LARK_MSG_DMDX_RESP) {
+        lark_dmdx_take_resp(&b, &L->pend);
+        return;
+    }
+    struct lark_buf fail = {0};
+    if (lark_dmdx_serve(&b, L->job->nspace, &fail) < 0)
+        dmdx_route(L, LARK_MSG_DMDX_RESP, fail.data, fail.len);
+    lark_buf_free(&fail);
+}
+
+/* Fence and direct-modex upcalls of this node's PMIx server. */
+void lark_remote_event(struct loop *L, struct lark_event *ev)
+{
+    struct lark_buf b = {0};
+    switch (ev->kind) {
+    case LARK_EV_FENCE:
+        lark_pending_add(&L->pend, ev->msg, 0, ev->cbfunc, ev->cbdata);
+        fence_contribute(L, ev->msg, ev->data, ev->ndata);
+        break;
+    case LARK_EV_DMODEX_REQ: {
+        if (ev->rank < 0 || ev->rank >= L->job->nprocs) {
+            lark_pmix_modex_done(ev->cbfunc, ev->cbdata, -1, NULL, 0);
+            break;
+        }
+        uint32_t id = ++L->next_req;
+        lark_pending_add(&L->pend, NULL, id, ev->cbfunc, ev->cbdata);
+        lark_dmdx_pack_req(&b, L->job->procs[ev->rank].node, L->job->map.me, id, ev->rank);
+        dmdx_route(L, LARK_MSG_DMDX_REQ, b.data, b.len);
+        break;
+    }
+    case LARK_EV_DMODEX_DATA:
+        lark_dmdx_pack_resp(&b, ev->node, ev->reqid, ev->status, ev->data, ev->ndata);
+        dmdx_route(L, LARK_MSG_DMDX_RESP, b.data, b.len);
+        break;
+    }
+    lark_buf_free(&b);
+    free(ev->msg);
+    free(ev->data);
+}
+
+/* A frame a daemon sent up (directly, or relayed by the daemons between). */
+static int remote_frame(void *arg, struct lark_conn *c, uint32_t type, struct lark_buf *b)
+{
+    struct loop *L = arg;
+    struct lark_job *job = L->job;
+    (void)c;
+    switch (type) {
+    case LARK_MSG_IO: {
+        int rank = (int)lark_buf_get_u32(b);
+        int stream = (int)lark_buf_get_u32(b);
+        size_t n;
+        const char *d = lark_buf_get_bytes(b, &n);
+        if (b->bad || rank < 0 || rank >= job->nprocs || !d)
+            break;
+        struct lark_iof *io = stream == 1 ? L->iof_out[rank] : L->iof_err[rank];
+        if (io)
+            lark_iof_feed(io, d, n);
+        break;
+    }
+    case LARK_MSG_EVENT: {
+        struct lark_event ev = {0};
+        ev.kind = (int)lark_buf_get_u32(b);
+        ev.rank = (int)lark_buf_get_u32(b);
+        ev.status = (int)lark_buf_get_u32(b);
+        ev.msg = lark_buf_get_str(b);
+        if (b->bad || ev.kind >= LARK_EV_FENCE) {
+            free(ev.msg);
+            break;
+        }
+        lark_loop_event(L, &ev); /* frees msg */
+        break;
+    }
+    case LARK_MSG_EXIT: {
+        int rank = (int)lark_buf_get_u32(b);
+        pid_t pid = (pid_t)lark_buf_get_u32(b);
+        int st = (int)lark_buf_get_u32(b);
+        if (b->bad || rank < 0 || rank >= job->nprocs)
+            break;
+        struct lark_proc *p = &job->procs[rank];
+        if (p->exited || p->node == job->map.me)
+            break;
+        p->pid = pid; /* for messages only: it is another host's */
+        p->exited = true;
+        p->status = st;
+        L->nlive--;
+        if (L->debug)
+            lark_loop_dbg("rank %d on %s exited, wait status 0x%x\n", rank, lark_loop_host(L, p),
+                          st);
+        lark_loop_close_stdin(L, rank);
+        lark_loop_exit(L, p);
+        break;
+    }
+    case LARK_MSG_ERROR:
+    case LARK_MSG_LOST: {
+        int node = (int)lark_buf_get_u32(b);
+        char *msg = lark_buf_get_str(b);
+        if (!b->bad && node >= 0 && node < job->map.nnodes) {
+            if (type == LARK_MSG_LOST)
+                remote_failed(L, node, msg ? msg : "a daemon failed", true);
+            else if (!L->down.ending)
+                lark_loop_fail(L, 1, "mpirun: %s; the job is aborted\n", msg ? msg : "?");
+        }
+        free(msg);
+        break;
+    }
+    case LARK_MSG_FENCE: {
+        (void)lark_buf_get_u32(b); /* node */
+        char *sig = lark_buf_get_str(b);
+        size_t n;
+        const void *d = lark_buf_get_bytes(b, &n);
+        if (!b->bad && sig)
+            fence_contribute(L, sig, d, n);
+        free(sig);
+        break;
+    }
+    case LARK_MSG_DMDX_REQ:
+    case LARK_MSG_DMDX_RESP:
+        dmdx_route(L, type, b->data, b->len);
+        break;
+    case LARK_MSG_READY:
+        if (L->debug)
+            lark_loop_dbg("node %u ready\n", lark_buf_get_u32(b));
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+void lark_remote_arm(struct loop *L)
+{
+    long long next = lark_down_next_deadline(&L->down);
+    if (next < 0) {
+        lark_loop_arm(L->launchfd, 0);
+        return;
+    }
+    long long left = next - lark_loop_now();
+    lark_loop_arm(L->launchfd, left > 0 ? (long)left : 1);
+}
+
+/* Start the daemons of mpirun's children in the tree. */
+int lark_remote_start(struct loop *L, char *err, size_t errlen)
+{
+    struct lark_job *job = L->job;
+    struct lark_options *o = job->opts;
+    L->tree.root_node = job->map.me;
+    L->tree.nnodes = job->map.nnodes;
+    L->tree.radix = o->flat ? 0 : o->radix > 0 ? o->radix : LARK_DEFAULT_RADIX;
+    L->down.ep = L->ep;
+    L->down.key_listen = SRC_LISTEN;
+    L->down.key_conn = SRC_CONN;
+    L->down.arg = L;
+    L->down.frame = remote_frame;
+    L->down.failed = remote_failed;
+    L->down.agent_name = job->agent;
+    char cwd[4096];
+    struct lark_launch l = {
+        .nspace = job->nspace,
+        .cwd = getcwd(cwd, sizeof(cwd)),
+        .base_env = job->base_env,
+        .agent = job->agent,
+        .daemon = job->daemon,
+        .launch_timeout = job->launch_timeout,
+        .tree = L->tree,
+    };
+    lark_launch_pack(&L->down.launch, &l, o, &job->map);
+    int rc = lark_down_start(&L->down, &L->tree, 0, job->map.nodes, job->agent, job->daemon,
+                             job->secret, job->launch_timeout, err, errlen);
+    lark_remote_arm(L);
+    return rc;
+}
+
+/* The job is over: END down the tree, and wait (bounded) for the daemons
+ * to clean up and close; then the agents (ssh clients) go. */
+void lark_remote_end(struct loop *L)
+{
+    L->down.ending = true;
+    lark_down_send(&L->down, &L->tree, -1, LARK_MSG_END, NULL, 0);
+    long long until = lark_loop_now() + 3000;
+    while (lark_down_alive(&L->down) > 0 && lark_loop_now() < until) {
+        struct epoll_event evs[16];
+        int n = epoll_wait(L->ep, evs, 16, 100);
+        for (int e = 0; e < n; e++) {
+            enum src_kind k = (enum src_kind)(evs[e].data.u64 >> 32);
+            if (k == SRC_CONN)
+                lark_down_on_conn(&L->down, (int)(uint32_t)evs[e].data.u64, evs[e].events);
+        }
+    }
+    lark_down_kill_agents(&L->down);
+    for (int k = 0; k < L->down.nkids; k++)
+        if (L->down.kids[k].agent > 0)
+            waitpid(L->down.kids[k].agent, NULL, 0);
+}
