@@ -1,0 +1,217 @@
+/* Unit tests of the multi-host pieces that need no host: the launch tree's
+ * arithmetic (launcher/tree.c), frame payloads (wire.c), the LAUNCH frame
+ * round trip (launch.c) and mpirun's fence table (fence.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "launcher.h"
+
+static void test_launcher_tree_positions_and_children(void **state)
+{
+    (void)state;
+    /* 10 nodes, mpirun on node 3, radix 3: positions 1..9 are nodes
+     * 0,1,2,4,..,9; position 0's children are 1..3, 1's 4..6, 2's 7..9. */
+    struct lark_tree t = {.root_node = 3, .nnodes = 10, .radix = 3};
+    assert_int_equal(lark_tree_npos(&t), 10);
+    assert_int_equal(lark_tree_pos(&t, 3), 0);
+    assert_int_equal(lark_tree_pos(&t, 0), 1);
+    assert_int_equal(lark_tree_pos(&t, 4), 4);
+    for (int n = 0; n < 10; n++)
+        assert_int_equal(lark_tree_node(&t, lark_tree_pos(&t, n)), n);
+    int first, k = lark_tree_children(&t, 0, &first);
+    assert_int_equal(k, 3);
+    assert_int_equal(first, 1);
+    k = lark_tree_children(&t, 2, &first);
+    assert_int_equal(k, 3);
+    assert_int_equal(first, 7);
+    assert_int_equal(lark_tree_children(&t, 3, &first), 0);
+    assert_true(lark_tree_below(&t, 9, 2));
+    assert_false(lark_tree_below(&t, 9, 3));
+    assert_true(lark_tree_below(&t, 4, 1));
+    assert_false(lark_tree_below(&t, 4, 2));
+    assert_true(lark_tree_below(&t, 7, 0));
+    /* mpirun runs no rank: every node is a daemon, positions 1..n. */
+    struct lark_tree u = {.root_node = -1, .nnodes = 4, .radix = 0};
+    assert_int_equal(lark_tree_npos(&u), 5);
+    assert_int_equal(lark_tree_pos(&u, 0), 1);
+    assert_int_equal(lark_tree_node(&u, 4), 3);
+    assert_int_equal(lark_tree_children(&u, 0, &first), 4); /* flat */
+    assert_int_equal(lark_tree_children(&u, 2, &first), 0);
+    /* 1,000 hosts at radix 32 are two levels deep. */
+    struct lark_tree big = {.root_node = 0, .nnodes = 1000, .radix = 32};
+    int depth = 0;
+    for (int p = 999; p > 0; p = (p - 1) / 32)
+        depth++;
+    assert_int_equal(depth, 2);
+    assert_int_equal(lark_tree_children(&big, 0, &first), 32);
+}
+
+static void test_launcher_tree_buffers(void **state)
+{
+    (void)state;
+    struct lark_buf b = {0};
+    lark_buf_u32(&b, 0xdeadbeef);
+    lark_buf_str(&b, "hello");
+    lark_buf_str(&b, NULL);
+    lark_buf_bytes(&b, "\0\1\2", 3);
+    struct lark_buf r = {.data = b.data, .len = b.len};
+    assert_int_equal(lark_buf_get_u32(&r), 0xdeadbeef);
+    char *s = lark_buf_get_str(&r);
+    assert_string_equal(s, "hello");
+    free(s);
+    assert_null(lark_buf_get_str(&r));
+    size_t n;
+    const char *d = lark_buf_get_bytes(&r, &n);
+    assert_int_equal(n, 3);
+    assert_int_equal(d[2], 2);
+    assert_false(r.bad);
+    (void)lark_buf_get_u32(&r); /* past the end */
+    assert_true(r.bad);
+    /* a truncated string is refused, not read past */
+    struct lark_buf t = {.data = b.data, .len = 8};
+    (void)lark_buf_get_u32(&t);
+    assert_null(lark_buf_get_str(&t));
+    assert_true(t.bad);
+    lark_buf_free(&b);
+    assert_true(lark_secret_equal("abc", "abc"));
+    assert_false(lark_secret_equal("abc", "abd"));
+    assert_false(lark_secret_equal("abc", "ab"));
+}
+
+static void test_launcher_tree_launch_round_trip(void **state)
+{
+    (void)state;
+    char *argv0[] = {"prog", "a b", NULL}, *env0[] = {"X=1", NULL}, *base[] = {"PATH=/bin", NULL};
+    struct lark_app app = {.argv = argv0, .argc = 2, .np = 3, .env = env0, .nenv = 1};
+    struct lark_options o = {.apps = &app,
+                             .napps = 1,
+                             .pe = 1,
+                             .bind_to = LARK_BIND_CORE,
+                             .stdin_target = 2,
+                             .wdir = "/w"};
+    struct lark_proc procs[3] = {
+        {.node = 0}, {.node = 1, .app_rank = 1}, {.node = 1, .app_rank = 2}};
+    char *nodes[] = {"h0", "h1"};
+    int sizes[] = {1, 2};
+    struct lark_map m = {
+        .procs = procs, .nprocs = 3, .nodes = nodes, .node_size = sizes, .nnodes = 2, .me = 0};
+    struct lark_launch l = {.nspace = "lark-0123456789abcdef",
+                            .cwd = "/home",
+                            .base_env = base,
+                            .agent = "ssh -x",
+                            .daemon = "/d",
+                            .launch_timeout = 2.5,
+                            .tree = {.root_node = 0, .nnodes = 2, .radix = 4}};
+    struct lark_buf b = {0};
+    lark_launch_pack(&b, &l, &o, &m);
+    struct lark_buf r = {.data = b.data, .len = b.len};
+    struct lark_launch l2;
+    struct lark_options o2;
+    struct lark_map m2;
+    assert_int_equal(lark_launch_unpack(&r, &l2, &o2, &m2), 0);
+    assert_string_equal(l2.nspace, l.nspace);
+    assert_string_equal(l2.base_env[0], "PATH=/bin");
+    assert_null(l2.base_env[1]);
+    assert_string_equal(l2.agent, "ssh -x");
+    assert_true(l2.launch_timeout > 2.49 && l2.launch_timeout < 2.51);
+    assert_int_equal(l2.tree.radix, 4);
+    assert_int_equal(o2.napps, 1);
+    assert_string_equal(o2.apps[0].argv[1], "a b");
+    assert_null(o2.apps[0].argv[2]);
+    assert_string_equal(o2.apps[0].env[0], "X=1");
+    assert_int_equal(o2.bind_to, LARK_BIND_CORE);
+    assert_int_equal(o2.stdin_target, 2);
+    assert_string_equal(o2.wdir, "/w");
+    assert_null(o2.prefix);
+    assert_int_equal(m2.nnodes, 2);
+    assert_string_equal(m2.nodes[1], "h1");
+    assert_int_equal(m2.node_size[1], 2);
+    assert_int_equal(m2.procs[2].local_rank, 1);
+    assert_int_equal(m2.procs[2].app_rank, 2);
+    /* a truncated frame is refused */
+    struct lark_buf t = {.data = b.data, .len = b.len - 3};
+    assert_int_equal(lark_launch_unpack(&t, &l2, &o2, &m2), -1);
+    lark_buf_free(&b);
+}
+
+static void test_launcher_tree_fence_table(void **state)
+{
+    (void)state;
+    struct lark_proc procs[4] = {{.node = 0}, {.node = 0}, {.node = 1}, {.node = 2}};
+    struct lark_map m = {.procs = procs, .nprocs = 4, .nnodes = 3};
+    struct lark_fence *list = NULL;
+    struct lark_buf done = {0};
+    /* the whole job: three nodes */
+    assert_int_equal(lark_fence_add(&list, &m, "*", "AA", 2, &done), 0);
+    /* another fence, ranks 0,1,2: nodes 0 and 1, interleaved with the first */
+    assert_int_equal(lark_fence_add(&list, &m, "0,1,2", "x", 1, &done), 0);
+    assert_int_equal(lark_fence_add(&list, &m, "*", NULL, 0, &done), 0);
+    assert_int_equal(lark_fence_add(&list, &m, "0,1,2", "y", 1, &done), 1);
+    struct lark_buf r = {.data = done.data, .len = done.len};
+    char *sig = lark_buf_get_str(&r);
+    size_t n;
+    const char *d = lark_buf_get_bytes(&r, &n);
+    assert_string_equal(sig, "0,1,2");
+    assert_int_equal(n, 2);
+    assert_memory_equal(d, "xy", 2);
+    free(sig);
+    lark_buf_free(&done);
+    assert_int_equal(lark_fence_add(&list, &m, "*", "B", 1, &done), 1);
+    r = (struct lark_buf){.data = done.data, .len = done.len};
+    sig = lark_buf_get_str(&r);
+    d = lark_buf_get_bytes(&r, &n);
+    assert_int_equal(n, 3);
+    assert_memory_equal(d, "AAB", 3);
+    free(sig);
+    lark_buf_free(&done);
+    assert_null(list);
+    /* parked callbacks: by signature in order, or by request id */
+    struct lark_pending *pend = NULL;
+    lark_pending_add(&pend, "*", 0, NULL, (void *)1);
+    lark_pending_add(&pend, NULL, 7, NULL, (void *)2);
+    lark_pending_add(&pend, "*", 0, NULL, (void *)3);
+    struct lark_pending *p = lark_pending_take(&pend, NULL, 7);
+    assert_ptr_equal(p->cbdata, (void *)2);
+    lark_pending_free(p);
+    p = lark_pending_take(&pend, "*", 0);
+    assert_ptr_equal(p->cbdata, (void *)1);
+    lark_pending_free(p);
+    assert_null(lark_pending_take(&pend, NULL, 7));
+    lark_pending_free(lark_pending_take(&pend, "*", 0));
+    assert_null(pend);
+}
+
+/* fence.c completes parked callbacks through the PMIx server; not here. */
+void lark_pmix_modex_done(void *cbfunc, void *cbdata, int status, char *data, size_t ndata)
+{
+    (void)cbfunc;
+    (void)cbdata;
+    (void)status;
+    (void)ndata;
+    free(data);
+}
+
+int lark_pmix_dmodex_ask(const char *nspace, int rank, uint32_t reqid, int node)
+{
+    (void)nspace;
+    (void)rank;
+    (void)reqid;
+    (void)node;
+    return -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_launcher_tree_positions_and_children),
+        cmocka_unit_test(test_launcher_tree_buffers),
+        cmocka_unit_test(test_launcher_tree_launch_round_trip),
+        cmocka_unit_test(test_launcher_tree_fence_table),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
