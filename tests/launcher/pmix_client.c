@@ -175,8 +175,18 @@ int main(int argc, char **argv)
         PMIX_VALUE_RELEASE(hv);
     uint32_t nnodes = get_u32(&wild, PMIX_NUM_NODES), nodeid = get_u32(&me, PMIX_NODEID);
     printf("rank %u of %u: local rank %u, app %u, peer value ok\n", me.rank, size, lrank, appnum);
-    if (strcmp(mode, "hosts") == 0 || strcmp(mode, "nocollect") == 0)
-        printf("rank %u: host %s, node %u of %u, %u local\n", me.rank, host, nodeid, nnodes, lsize);
+    if (strcmp(mode, "hosts") == 0 || strcmp(mode, "nocollect") == 0) {
+        /* and the right neighbour's host and node, from the job's maps */
+        pmix_value_t *pv2 = NULL;
+        const char *ph = "?";
+        if (PMIx_Get(&peer, PMIX_HOSTNAME, NULL, 0, &pv2) == PMIX_SUCCESS &&
+            pv2->type == PMIX_STRING)
+            ph = pv2->data.string;
+        printf("rank %u: host %s, node %u of %u, %u local; rank %u on %s\n", me.rank, host, nodeid,
+               nnodes, lsize, peer.rank, ph);
+        if (pv2)
+            PMIX_VALUE_RELEASE(pv2);
+    }
     fflush(stdout);
     if (strcmp(mode, "skipfin") == 0 && me.rank == 1)
         return bad;

@@ -23,7 +23,8 @@ A="-launcher-exec"
 mh_run "$H0" $A "$AGENT" --hostfile "$HF" -n 4 "$PC" hosts
 expect_rc 0 "4 hosts"
 for r in 0 1 2 3; do
-    grep -q "^rank $r: host ${MH}h$r, node $r of 4, 1 local" "$out" || { cat "$out" "$err"; fail "rank $r's PMIx description"; }
+    grep -q "^rank $r: host ${MH}h$r, node $r of 4, 1 local; rank $(((r + 1) % 4)) on ${MH}h$(((r + 1) % 4))$" "$out" ||
+        { cat "$out" "$err"; fail "rank $r's PMIx description"; }
 done
 [ "$(grep -c 'peer value ok' "$out")" = 4 ] || fail "fence with data across hosts"
 mh_no_leftovers "4 hosts"
@@ -100,9 +101,17 @@ mh_run_bg() {
     rm -f "$scratch/rc"
     (mh_run "$@"; echo "$rc" >"$scratch/rc") &
     i=0
-    until [ "$(pgrep -fc "$scratch/sleep")" -ge 4 ]; do
+    until [ "$(nsleeps)" -ge 4 ]; do
         i=$((i + 1)); [ $i -gt 200 ] && fail "the job did not start"; sleep 0.05
     done
+}
+# nsleeps: how many ranks run $SLEEP (not command lines that name it)
+nsleeps() {
+    n=0
+    for p in $(pgrep -f "$scratch/sleep"); do
+        [ "$(readlink "/proc/$p/exe")" = "$SLEEP" ] && n=$((n + 1))
+    done
+    echo $n
 }
 # kill_prog HOST PROGRAM: SIGKILL PROGRAM on HOST, not its cleaner (a
 # child running the same program).
