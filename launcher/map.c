@@ -155,6 +155,9 @@ int lark_map_ranks(const struct lark_options *o, struct lark_map *m, char *err, 
      * the slots (oversubscribed) the rest are dealt round-robin. */
     int per = o->pe > 1 ? o->pe : 1;
     int cur = 0, over = 0, r = 0;
+    long fit = 0, placed = 0; /* ranks that fit in the slots, ranks placed there */
+    for (int n = 0; n < nnodes; n++)
+        fit += (nslots[n] > 0 ? nslots[n] : 1) / per;
     for (int k = 0; k < o->napps; k++) {
         long np = o->apps[k].np;
         if (np == 0)
@@ -164,10 +167,7 @@ int lark_map_ranks(const struct lark_options *o, struct lark_map *m, char *err, 
             if (pernode) {
                 node = r / pernode;
             } else {
-                int cap_left = 0;
-                for (int n = 0; n < nnodes; n++)
-                    cap_left |= (count[n] + 1) * per <= (nslots[n] > 0 ? nslots[n] : 1);
-                if (!cap_left) { /* oversubscribed: round-robin from the first */
+                if (placed >= fit) { /* oversubscribed: round-robin from the first */
                     node = over;
                     over = (over + 1) % nnodes;
                 } else if (o->map_by == LARK_MAP_NODE) {
@@ -175,10 +175,12 @@ int lark_map_ranks(const struct lark_options *o, struct lark_map *m, char *err, 
                         cur = (cur + 1) % nnodes;
                     node = cur;
                     cur = (cur + 1) % nnodes;
+                    placed++;
                 } else {
                     while ((count[cur] + 1) * per > (nslots[cur] > 0 ? nslots[cur] : 1))
                         cur = (cur + 1) % nnodes;
                     node = cur;
+                    placed++;
                 }
             }
             p[r].rank = r;
