@@ -3,7 +3,9 @@
  * the options that matter on a node (the programs and their arguments, -env,
  * --wdir, binding, --report-bindings, stdin target), the whole map (every
  * rank's node and local rank, every node's name: each daemon registers the
- * job's true description with its PMIx server), mpirun's environment and
+ * job's true description with its PMIx server), the ranks' TCP secret
+ * (every node registers the same "lark.secret", or ranks on different hosts
+ * could not shake hands), mpirun's environment and
  * working directory (as Hydra does: remote ranks start where mpirun was, with
  * its environment), and how to start the daemons further down the tree. */
 #include "launcher.h"
@@ -49,6 +51,7 @@ void lark_launch_pack(struct lark_buf *b, const struct lark_launch *l, const str
                       const struct lark_map *m)
 {
     lark_buf_str(b, l->nspace);
+    lark_buf_str(b, l->rank_secret);
     lark_buf_str(b, l->cwd);
     put_strv(b, l->base_env, count(l->base_env));
     lark_buf_str(b, l->agent);
@@ -89,6 +92,7 @@ int lark_launch_unpack(struct lark_buf *b, struct lark_launch *l, struct lark_op
     memset(o, 0, sizeof(*o));
     memset(m, 0, sizeof(*m));
     l->nspace = lark_buf_get_str(b);
+    l->rank_secret = lark_buf_get_str(b);
     l->cwd = lark_buf_get_str(b);
     l->base_env = get_strv(b, NULL);
     l->agent = lark_buf_get_str(b);

@@ -212,9 +212,11 @@ int lark_pmix_start(const char *tmpdir, int event_fd, char *err, size_t errlen);
 struct lark_map;
 /* Register the job's namespace with its true description seen from node
  * m->me (node and proc maps, local peers, every rank's node) and the ranks
- * of this node as clients. */
+ * of this node as clients.  `secret` (64 hex digits, the same on every node
+ * of the job, made by mpirun) becomes the job-level key "lark.secret" that
+ * TCP handshakes between ranks show (transports/tcp); NULL or "": none. */
 int lark_pmix_register(const char *nspace, const char *tmpdir, const struct lark_options *o,
-                       const struct lark_map *m, char *err, size_t errlen);
+                       const struct lark_map *m, const char *secret, char *err, size_t errlen);
 /* Add the PMIx client variables for `rank` to *env (malloc'd argv-style). */
 int lark_pmix_setup_fork(const char *nspace, int rank, char ***env);
 /* End of job; see pmix_server.c for why this does not finalize. */
@@ -274,6 +276,7 @@ struct lark_job {
     char **base_env;   /* environment common to all ranks, malloc'd */
     /* other hosts */
     char secret[40];       /* the job's secret: daemons show it when they call back */
+    char rank_secret[68];  /* the ranks' secret (lark.secret, TCP handshakes): 64 hex */
     const char *agent;     /* how to start a daemon: "ssh" or the user's command */
     char *daemon;          /* lark-noded's path, malloc'd */
     double launch_timeout; /* seconds a daemon has to call back */
@@ -480,6 +483,7 @@ int lark_fence_add(struct lark_fence **list, const struct lark_map *m, const cha
  * environment and directory, the launch settings. */
 struct lark_launch {
     const char *nspace;
+    const char *rank_secret; /* lark.secret, registered by every node's PMIx server */
     const char *cwd;
     char **base_env;
     const char *agent;

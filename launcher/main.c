@@ -142,6 +142,13 @@ int main(int argc, char **argv)
         for (int i = 0; i < 16; i++)
             snprintf(job.secret + 2 * i, 3, "%02x", r[i]);
     }
+    /* The ranks' secret for TCP handshakes: one per job, registered by
+     * every node's PMIx server (the daemons get it in LAUNCH).  Without
+     * one, rank 0 would make its own (transports/tcp), which works too. */
+    unsigned char rs[32];
+    if (getrandom(rs, sizeof(rs), 0) == (ssize_t)sizeof(rs))
+        for (size_t i = 0; i < sizeof(rs); i++)
+            snprintf(job.rank_secret + 2 * i, 3, "%02x", rs[i]);
     if (o.stdin_target >= job.nprocs) {
         fprintf(stderr, "mpirun: --stdin %d names no rank: the job has ranks 0 to %d\n",
                 o.stdin_target, job.nprocs - 1);
@@ -237,8 +244,8 @@ int main(int argc, char **argv)
         goto out;
     }
     phase("PMIx server started");
-    if (job.map.me >= 0 &&
-        lark_pmix_register(job.nspace, job.tmpdir, &o, &job.map, err, sizeof(err)) < 0) {
+    if (job.map.me >= 0 && lark_pmix_register(job.nspace, job.tmpdir, &o, &job.map, job.rank_secret,
+                                              err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);
         lark_pmix_stop();
         goto out;

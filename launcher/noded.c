@@ -497,7 +497,8 @@ int main(int argc, char **argv)
     }
     err[0] = 0;
     ok = ok && lark_pmix_start(D.job.tmpdir, D.job.event_pipe[1], err, sizeof(err)) == 0 &&
-         lark_pmix_register(D.job.nspace, D.job.tmpdir, &D.o, m, err, sizeof(err)) == 0 &&
+         lark_pmix_register(D.job.nspace, D.job.tmpdir, &D.o, m, D.l.rank_secret, err,
+                            sizeof(err)) == 0 &&
          lark_bind_compute(&D.o, m->procs, m->nprocs, D.node, err, sizeof(err)) == 0;
     if (ok && lark_spawn_all(&D.job, err, sizeof(err)) < 0)
         ok = false;

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 static int ev_fd = -1;
@@ -341,7 +340,7 @@ out:
 }
 
 int lark_pmix_register(const char *nspace, const char *tmpdir, const struct lark_options *o,
-                       const struct lark_map *m, char *err, size_t errlen)
+                       const struct lark_map *m, const char *secret, char *err, size_t errlen)
 {
     const struct lark_proc *procs = m->procs;
     int nprocs = m->nprocs, me = m->me;
@@ -382,13 +381,8 @@ int lark_pmix_register(const char *nspace, const char *tmpdir, const struct lark
     PMIX_INFO_LOAD(&info[k++], PMIX_NSDIR, tmpdir, PMIX_STRING);
     /* The job's secret: TCP connections between ranks prove with it that
      * they belong to the job (transports/tcp).  Never on a command line. */
-    unsigned char sec[32];
-    char sechex[65] = "";
-    if (getrandom(sec, sizeof sec, 0) == (ssize_t)sizeof sec)
-        for (size_t i = 0; i < sizeof sec; i++)
-            snprintf(sechex + 2 * i, 3, "%02x", sec[i]);
-    if (sechex[0] != '\0')
-        PMIX_INFO_LOAD(&info[k++], "lark.secret", sechex, PMIX_STRING);
+    if (secret && secret[0] != '\0')
+        PMIX_INFO_LOAD(&info[k++], "lark.secret", secret, PMIX_STRING);
 
     /* One PMIX_APP_INFO array per application context. */
     int first = 0;

@@ -236,6 +236,7 @@ int lark_remote_start(struct loop *L, char *err, size_t errlen)
     char cwd[4096];
     struct lark_launch l = {
         .nspace = job->nspace,
+        .rank_secret = job->rank_secret,
         .cwd = getcwd(cwd, sizeof(cwd)),
         .base_env = job->base_env,
         .agent = job->agent,

@@ -101,6 +101,7 @@ static void test_launcher_tree_launch_round_trip(void **state)
     struct lark_map m = {
         .procs = procs, .nprocs = 3, .nodes = nodes, .node_size = sizes, .nnodes = 2, .me = 0};
     struct lark_launch l = {.nspace = "lark-0123456789abcdef",
+                            .rank_secret = "00ff",
                             .cwd = "/home",
                             .base_env = base,
                             .agent = "ssh -x",
@@ -115,6 +116,7 @@ static void test_launcher_tree_launch_round_trip(void **state)
     struct lark_map m2;
     assert_int_equal(lark_launch_unpack(&r, &l2, &o2, &m2), 0);
     assert_string_equal(l2.nspace, l.nspace);
+    assert_string_equal(l2.rank_secret, "00ff");
     assert_string_equal(l2.base_env[0], "PATH=/bin");
     assert_null(l2.base_env[1]);
     assert_string_equal(l2.agent, "ssh -x");
