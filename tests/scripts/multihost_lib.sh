@@ -3,7 +3,8 @@
 # namespaces joined by a bridge in the root namespace, with addresses in a
 # subnet that exists only inside them (the bridge itself has none), and an
 # agent, $AGENT, used like ssh ("$AGENT HOST COMMAND-LINE"), that enters a
-# host's namespace with its own host name and its own /dev/shm; files
+# host's namespace with its own host name and its own /dev/shm (a tmpfs
+# per host, also mounted under $scratch/shm so the tests can look in); files
 # elsewhere stay shared, as on a cluster with a shared home.  Names carry
 # this shell's pid, so concurrent runs do not clash; everything is removed
 # when the script exits.  Without root (CAP_SYS_ADMIN) or iproute2 the test
@@ -29,6 +30,9 @@ mh_cleanup() {
         i=$((i + 1))
     done
     ip link del "$MH_BR" 2>/dev/null
+    for d in "$scratch"/shm/*; do
+        [ -d "$d" ] && umount "$d" 2>/dev/null
+    done
     rm -rf "$scratch"
 }
 trap mh_cleanup EXIT
@@ -49,17 +53,26 @@ mh_hosts() {
         ip -n "$ns" addr add "10.213.$((i / 250)).$((i % 250 + 1))/16" dev eth0
         ip -n "$ns" link set eth0 up
         ip -n "$ns" link set lo up
+        # The host's /dev/shm: a tmpfs of its own, mounted here too, so
+        # that mh_no_leftovers sees what a job left in it.
+        mkdir -p "$scratch/shm/$ns"
+        mount -t tmpfs -o size=1g,mode=1777 "lark-test-$ns" "$scratch/shm/$ns" ||
+            mh_skip "cannot mount a tmpfs for ${ns}'s /dev/shm"
         i=$((i + 1))
     done
     AGENT="$scratch/agent"
-    cat >"$AGENT" <<'AGENT_EOF'
-#!/bin/sh
-# agent HOST COMMAND-LINE: run the command line in HOST, as ssh would.
+    {
+        echo '#!/bin/sh'
+        echo '# agent HOST COMMAND-LINE: run the command line in HOST, as ssh would.'
+        echo "shm='$scratch/shm'"
+        cat <<'AGENT_EOF'
 h=$1
 shift
+[ -d "$shm/$h" ] || { echo "agent: no host $h" >&2; exit 255; }
 exec ip netns exec "$h" unshare -m -u --propagation private sh -c \
-    'mount -t tmpfs x /dev/shm && hostname "$0" && exec sh -c "$1"' "$h" "$*"
+    'mount --bind "$1/$0" /dev/shm && hostname "$0" && exec sh -c "$2"' "$h" "$shm" "$*"
 AGENT_EOF
+    } >"$AGENT"
     chmod +x "$AGENT"
     "$AGENT" "${MH}h0" "test \"\$(hostname)\" = ${MH}h0" || fail "the agent cannot enter ${MH}h0"
 }
@@ -82,8 +95,7 @@ mh_run() {
 }
 
 # mh_no_leftovers WHAT: no process in any host namespace, no file left in
-# any host's /dev/shm (each host's is a private tmpfs: look from inside),
-# nothing in our TMPDIR.
+# any host's /dev/shm (its tmpfs, seen from here), nothing in our TMPDIR.
 mh_no_leftovers() {
     i=0
     while [ $i -lt $mh_n ]; do
@@ -93,6 +105,16 @@ mh_no_leftovers() {
             if [ $k -gt 40 ]; then
                 ps -o pid,args -p "$(ip netns pids "${MH}h$i" | tr '\n' ',' | sed 's/,$//')"
                 fail "$1: processes left on host ${MH}h$i"
+            fi
+            sleep 0.05
+        done
+        k=0
+        while [ -n "$(ls -A "$scratch/shm/${MH}h$i")" ]; do
+            k=$((k + 1))
+            if [ $k -gt 40 ]; then
+                ls -lA "$scratch/shm/${MH}h$i"
+                rm -f "$scratch/shm/${MH}h$i"/*
+                fail "$1: files left in /dev/shm of host ${MH}h$i"
             fi
             sleep 0.05
         done

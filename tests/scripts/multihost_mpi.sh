@@ -1,0 +1,91 @@
+#!/bin/sh
+# Real MPI traffic across network-namespace "hosts" (multihost_lib.sh):
+# point-to-point (every call family, 0 B to 4 MiB), collectives and
+# one-sided communication, with ranks on the same host and on different
+# hosts.
+# Where the traffic goes is checked, not assumed: with LARK_TRANSPORTS
+# limited to shm the pairs inside a host still work (so they use shm) and a
+# pair across hosts is refused (so shm never claims a remote rank).  Each host has its own network stack and
+# /dev/shm, so a wrong locality verdict cannot pass by accident.  After
+# each run: no process on any host, no file.
+. "$top_srcdir/tests/scripts/launcher_lib.sh"
+. "$top_srcdir/tests/scripts/multihost_lib.sh"
+mh_hosts 2
+H0=${MH}h0 H1=${MH}h1
+cp "$top_builddir/lark-noded" "$scratch/lark-noded"
+LARK_NODED="$scratch/lark-noded"
+export LARK_NODED
+for p in coll_check rma_basic p2p_basic tcp_faults; do
+    cp "$top_builddir/tests/mpi/$p" "$scratch/$p" || fail "no tests/mpi/$p in the build tree"
+done
+A="-launcher-exec $AGENT"
+# Two ranks per host: by slot, ranks 0,1 on h0 and 2,3 on h1, so the
+# programs' pairs (rank ^ 1) stay inside a host; by node, 0,2 on h0 and
+# 1,3 on h1, so every pair crosses hosts.
+SLOT="--host $H0:2,$H1:2 -n 4"
+NODE="--host $H0:2,$H1:2 --map-by node -n 4"
+
+# mpi WHAT EXPECTED-RC MPIRUN-ARGS...: one job from h0, checked; the
+# status "fails" means any non-zero one, well before mh_run's time limit.
+mpi() {
+    what=$1 want=$2
+    shift 2
+    mh_run "$H0" "$@"
+    if [ "$want" = fails ]; then
+        [ "$rc" != 0 ] && [ "$rc" != 124 ] && [ "$elapsed_ms" -lt 25000 ] ||
+            { cat "$out" "$err"; fail "$what: mpirun exited $rc after $elapsed_ms ms"; }
+    else
+        expect_rc "$want" "$what"
+    fi
+    mh_no_leftovers "$what"
+}
+
+# --- point-to-point (every call family, 0 B to 4 MiB: eager and
+# rendezvous): pairs across hosts (TCP), then inside hosts with shm alone
+mpi "p2p across hosts" 0 $A $NODE "$scratch/p2p_basic"
+mpi "p2p inside hosts, shm alone" 0 $A $SLOT -x LARK_TRANSPORTS=shm,self "$scratch/p2p_basic"
+# ... and shm never claims a rank on another host
+mpi "shm alone across hosts" fails $A $NODE -x LARK_TRANSPORTS=shm,self "$scratch/p2p_basic"
+expect_err "no transport reaches rank" "shm alone across hosts"
+
+# --- collectives (each rank uses shm and TCP) and one-sided communication
+mpi "collectives" 0 $A $SLOT "$scratch/coll_check"
+mpi "rma" 0 $A --host "$H0:2,$H1:3" -n 5 "$scratch/rma_basic"
+
+# --- a rank killed on the other host in the middle of a 64 MiB transfer:
+# the job ends about a second after its death (5 s: room for a loaded
+# machine), naming the rank and its host: as killed by its daemon's word
+# (status 137), or as lost by rank 0 whose TCP connection broke first
+mpi "remote rank killed mid-transfer" fails $A --host "$H0,$H1" -n 2 "$scratch/tcp_faults" kill
+grep -q "rank 1 (pid [0-9]*) on ${MH}h1 was killed by signal 9\|lost rank 1 (host ${MH}h1)" "$err" ||
+    { cat "$err"; fail "remote rank killed: no line names rank 1 on ${MH}h1"; }
+t0=$(sed -n 's/.*rank 1 dies at \([0-9]*\) ms.*/\1/p' "$err")
+[ -n "$t0" ] || fail "rank 1 did not say when it died"
+ms=$((t1 / 1000000 - t0))
+[ "$ms" -lt 5000 ] || fail "the job took $ms ms to end after rank 1 died"
+echo "remote rank killed: the job ended $ms ms after its death"
+
+# --- the daemon of the other host killed while its rank talks to ours:
+# the job ends naming the host, and the rank it ran goes with it
+rm -f "$scratch/rc"
+(mh_run "$H0" $A --host "$H0,$H1" -n 2 "$scratch/tcp_faults" slow 300; echo "$rc" >"$scratch/rc") &
+i=0
+until [ "$(ip netns pids "$H1" | while read -r p; do readlink "/proc/$p/exe"; done |
+    grep -c "^$scratch/tcp_faults$")" = 1 ]; do
+    i=$((i + 1)); [ $i -gt 200 ] && fail "the job did not start on $H1"; sleep 0.05
+done
+sleep 0.5
+for p in $(ip netns pids "$H1"); do
+    pp=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null)
+    [ "$(readlink "/proc/$p/exe")" = "$LARK_NODED" ] &&
+        [ "$(readlink "/proc/$pp/exe")" != "$LARK_NODED" ] && kill -9 "$p"
+done
+t0=$(date +%s%N)
+wait
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$(cat "$scratch/rc")" = 1 ] || { cat "$err"; fail "daemon killed: status $(cat "$scratch/rc")"; }
+expect_err "the daemon on host ${MH}h1 died" "daemon killed"
+[ "$ms" -lt 5000 ] || fail "daemon killed: the job took $ms ms to end"
+echo "daemon killed: the job ended $ms ms after"
+mh_no_leftovers "daemon killed"
+exit 0
