@@ -121,6 +121,21 @@ void lark_hosts_free(struct lark_host *hosts, int nhosts);
  * its short form). */
 bool lark_host_is_local(const char *name);
 
+/* ---- slurm_alloc.c ---------------------------------------------------- */
+
+/* The Slurm allocation mpirun runs in: 1 with *hosts (malloc'd, free with
+ * lark_hosts_free) holding every node of SLURM_JOB_NODELIST with the slots
+ * Slurm granted there; 0 outside an allocation; -1 with err. */
+int lark_slurm_allocation(struct lark_host **hosts, int *nhosts, char *err, size_t errlen);
+/* Expand a Slurm host list ("n[1-3,07],login") into *names (malloc'd array of
+ * malloc'd strings, free with lark_slurm_names_free).  0 or -1 with err. */
+int lark_slurm_hostlist(const char *list, char ***names, int *n, char *err, size_t errlen);
+void lark_slurm_names_free(char **names, int n);
+/* Parse Slurm's per-node counts ("2(x3),1") of variable `var` into exactly n
+ * counts.  0 or -1 with err. */
+int lark_slurm_counts(const char *var, const char *s, int *counts, int n, char *err,
+                      size_t errlen);
+
 /* ---- map.c / bind.c ------------------------------------------------------ */
 
 /* One rank of the job: where it runs, what it is bound to, how it is doing. */
