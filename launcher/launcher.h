@@ -88,6 +88,9 @@ struct lark_options {
     double launch_timeout; /* seconds, 0 = default */
     int radix;             /* --tree-radix, 0 = default */
     bool flat;             /* --flat-launch */
+    /* Where hosts came from when not from the user: "the Slurm allocation
+     * of job N" (a static buffer of main.c), or NULL. */
+    const char *hosts_origin;
 };
 
 /* Parse mpirun's command line (argv[0] is the program name) into *o, which is
@@ -133,8 +136,7 @@ int lark_slurm_hostlist(const char *list, char ***names, int *n, char *err, size
 void lark_slurm_names_free(char **names, int n);
 /* Parse Slurm's per-node counts ("2(x3),1") of variable `var` into exactly n
  * counts.  0 or -1 with err. */
-int lark_slurm_counts(const char *var, const char *s, int *counts, int n, char *err,
-                      size_t errlen);
+int lark_slurm_counts(const char *var, const char *s, int *counts, int n, char *err, size_t errlen);
 
 /* ---- map.c / bind.c ------------------------------------------------------ */
 
@@ -392,9 +394,15 @@ bool lark_tree_below(const struct lark_tree *t, int pos, int under);    /* pos i
  * BINDIR/../libexec/lark/lark-noded; build tree: mpirun's directory).
  * malloc'd. */
 char *lark_tree_daemon_path(const char *prefix);
+/* The agent mpirun uses inside a Slurm allocation when none is given. */
+#define LARK_SRUN_AGENT "srun"
+/* Whether the agent's program is srun (its first word's base name). */
+bool lark_tree_agent_is_srun(const char *agent);
 /* Start `daemon` on `host` through the agent ("ssh" or the user's, split
  * at spaces, then HOST and one shell command line), with the secret on its
- * stdin.  Returns the agent's pid or -1. */
+ * stdin.  An agent whose program is srun (inside a Slurm allocation) is
+ * called as srun's options, one task on HOST, then /bin/sh -c COMMAND.
+ * Returns the agent's pid or -1. */
 pid_t lark_tree_start(const char *agent, const char *host, const char *daemon, int node,
                       const char *parent_addrs, const char *secret);
 

@@ -114,6 +114,22 @@ int main(int argc, char **argv)
             lark_hosts_free(fh, nfh); /* --host wins over the hostfile */
         }
     }
+    /* Inside a Slurm allocation (salloc, sbatch) and no hosts given: the
+     * allocation's nodes, with the slots Slurm granted on each. */
+    bool slurm = false;
+    if (o.nhosts == 0 && !o.hostfile) {
+        int r = lark_slurm_allocation(&o.hosts, &o.nhosts, err, sizeof(err));
+        if (r < 0) {
+            fprintf(stderr, "mpirun: %s\n", err);
+            goto out;
+        }
+        slurm = r == 1;
+        static char origin[128];
+        snprintf(origin, sizeof(origin), "the Slurm allocation of job %s",
+                 getenv("SLURM_JOB_ID") ? getenv("SLURM_JOB_ID") : "?");
+        if (slurm)
+            o.hosts_origin = origin;
+    }
     debug = getenv("LARK_MPIRUN_DEBUG") != NULL;
     phase("options parsed");
     if (lark_map_ranks(&o, &job.map, err, sizeof(err)) < 0) {
@@ -128,7 +144,12 @@ int main(int argc, char **argv)
     if (remote) {
         /* Other hosts: how their daemons start, and the secret they show. */
         const char *ea = getenv("LARK_LAUNCHER_EXEC");
-        job.agent = o.agent ? o.agent : ea && *ea ? ea : "ssh";
+        job.agent = o.agent ? o.agent : ea && *ea ? ea : slurm ? LARK_SRUN_AGENT : "ssh";
+        /* Under srun, mpirun starts every daemon itself (one step each),
+         * unless asked for a tree: a daemon would have to call srun from
+         * inside its own step. */
+        if (lark_tree_agent_is_srun(job.agent) && o.radix == 0)
+            o.flat = true;
         job.daemon = lark_tree_daemon_path(o.prefix);
         const char *et = getenv("LARK_LAUNCH_TIMEOUT");
         job.launch_timeout = o.launch_timeout > 0 ? o.launch_timeout

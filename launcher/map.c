@@ -129,6 +129,13 @@ int lark_map_ranks(const struct lark_options *o, struct lark_map *m, char *err, 
                            total, o->pe, total * o->pe, slots, where);
         goto out;
     }
+    if (total > slots && !o->oversubscribe && o->hosts_origin) {
+        lark_launcher_fail(err, errlen,
+                           "mpirun: %ld ranks requested but only %ld slot%s in %s; use "
+                           "--oversubscribe to run anyway, or ask for more tasks (-n %ld)",
+                           total, slots, slots == 1 ? "" : "s", o->hosts_origin, total);
+        goto out;
+    }
     if (total > slots && !o->oversubscribe) {
         lark_launcher_fail(
             err, errlen,

@@ -120,6 +120,34 @@ static void shell_quote(char *out, size_t len, const char *s)
     out[k] = 0;
 }
 
+bool lark_tree_agent_is_srun(const char *agent)
+{
+    size_t n = strcspn(agent, " \t");
+    const char *base = agent;
+    for (size_t i = 0; i < n; i++)
+        if (agent[i] == '/')
+            base = agent + i + 1;
+    return (size_t)(agent + n - base) == 4 && strncmp(base, "srun", 4) == 0;
+}
+
+/* srun's options for one daemon, placed before the user's own srun words
+ * (so that those win): one task on one node, sharing the CPUs and memory
+ * of the steps already running there (mpirun's batch step, other
+ * daemons), no PMIx of Slurm's (the daemon is Lark's PMIx server), no
+ * binding (the daemon binds its ranks itself, with hwloc, as mpirun
+ * does), and the whole step killed if the daemon fails. */
+static const char *const srun_opts[] = {
+    "--nodes=1",
+    "--ntasks=1",
+    "--overlap",
+    "--mpi=none",
+    "--cpu-bind=none",
+    "--quiet",
+    "--kill-on-bad-exit=1",
+    "--job-name=lark-noded",
+};
+#define NSRUN_OPTS (sizeof(srun_opts) / sizeof(srun_opts[0]))
+
 pid_t lark_tree_start(const char *agent, const char *host, const char *daemon, int node,
                       const char *parent_addrs, const char *secret)
 {
@@ -131,16 +159,30 @@ pid_t lark_tree_start(const char *agent, const char *host, const char *daemon, i
     char *words = strdup(agent);
     if (!words)
         return -1;
-    char *argv[64];
+    bool srun = lark_tree_agent_is_srun(agent);
+    char *argv[64 + NSRUN_OPTS + 4], nodelist[1100];
     int argc = 0;
     char *save = NULL;
-    for (char *w = strtok_r(words, " \t", &save); w && argc < 60; w = strtok_r(NULL, " \t", &save))
+    for (char *w = strtok_r(words, " \t", &save); w && argc < 60;
+         w = strtok_r(NULL, " \t", &save)) {
         argv[argc++] = w;
+        if (srun && argc == 1)
+            for (size_t k = 0; k < NSRUN_OPTS; k++)
+                argv[argc++] = (char *)srun_opts[k];
+    }
     if (argc == 0) {
         free(words);
         return -1;
     }
-    argv[argc++] = (char *)host;
+    if (srun) {
+        /* srun runs a program, not a shell line as ssh does. */
+        snprintf(nodelist, sizeof(nodelist), "--nodelist=%s", host);
+        argv[argc++] = nodelist;
+        argv[argc++] = "/bin/sh";
+        argv[argc++] = "-c";
+    } else {
+        argv[argc++] = (char *)host;
+    }
     argv[argc++] = cmd;
     argv[argc] = NULL;
     int in[2];

@@ -81,6 +81,13 @@ static void test_launcher_tree_buffers(void **state)
     assert_true(lark_secret_equal("abc", "abc"));
     assert_false(lark_secret_equal("abc", "abd"));
     assert_false(lark_secret_equal("abc", "ab"));
+    /* srun as the agent (inside a Slurm allocation) is called its own way. */
+    assert_true(lark_tree_agent_is_srun("srun"));
+    assert_true(lark_tree_agent_is_srun("/usr/bin/srun --exclusive"));
+    assert_false(lark_tree_agent_is_srun("ssh"));
+    assert_false(lark_tree_agent_is_srun("mysrun"));
+    assert_false(lark_tree_agent_is_srun("srunx -v"));
+    assert_false(lark_tree_agent_is_srun("ssh srun"));
 }
 
 static void test_launcher_tree_launch_round_trip(void **state)
