@@ -672,7 +672,12 @@ int lark_tcp_conn_event(struct tcp_state *s, struct lark_tcp_conn *c, uint32_t e
         }
         int r = hello_read(c);
         if (r < 0) {
-            if (c->st == LARK_TCP_ACCEPTED) {
+            if (c->st == LARK_TCP_ACCEPTED && c->hs_got == 0) {
+                /* Hung up without a word: the loser of a tie-break (a
+                 * higher rank drops its own call once ours arrives, maybe
+                 * before its HELLO went out).  Nothing to report. */
+                conn_close(s, c);
+            } else if (c->st == LARK_TCP_ACCEPTED) {
                 stranger(s, c, "closed before its handshake was complete");
             } else {
                 struct tcp_peer *p = c->peer;
