@@ -2,7 +2,8 @@
 # slurm.sh -- Lark jobs under a real two-node Slurm cluster made on this
 # machine (tests/slurm/cluster.sh): srun --mpi=pmix on one and on two nodes,
 # the --mpi=none trap, a rank that aborts or dies under srun, scancel of a
-# running job, and mpirun inside an sbatch allocation.  Skipped (exit 77),
+# running job, mpirun inside an sbatch and a salloc allocation (daemons
+# started with srun), and scancel of a job run by mpirun.  Skipped (exit 77),
 # with the reason, where the machine cannot host the cluster.
 . "$top_srcdir/tests/scripts/lib.sh"
 . "$top_srcdir/tests/slurm/cluster.sh"
@@ -114,4 +115,37 @@ cat "$scratch/over.out"
 grep -qi "slot" "$scratch/over.out" || fail "mpirun -n 9 in 4 slots: no clear error: $(cat "$scratch/over.out")"
 no_leftovers "after mpirun in sbatch"
 
-echo "slurm: srun on 1 and 2 nodes, --mpi=none, abort, rank death, scancel, mpirun in sbatch: ok in $(($(date +%s) - t0)) s"
+# 8. mpirun inside salloc, on a host outside the allocation (this one): every
+# node gets a daemon through srun, ranks only on the allocated nodes.
+out=$(timeout 90 salloc -Q -N2 -n4 "$LARK_MPIRUN" -n 4 "$prog" ok 2>&1) ||
+    fail "mpirun inside salloc failed: $out"
+echo "$out"
+[ "$(echo "$out" | grep -c 'of 4 on n[12]: ok$')" -eq 4 ] || fail "mpirun in salloc: not 4 ranks ok: $out"
+echo "$out" | grep -q "on n1: ok" && echo "$out" | grep -q "on n2: ok" ||
+    fail "mpirun in salloc: the ranks did not span both nodes: $out"
+no_leftovers "after mpirun in salloc"
+
+# 9. scancel of a batch job whose mpirun runs ranks on both nodes: mpirun,
+# its daemons and every rank go, and nothing stays on any node.
+cat >"$scratch/cancel.sh" <<JOB
+#!/bin/sh
+exec "$LARK_MPIRUN" -n 4 "$prog" sleep
+JOB
+job=$(sbatch --parsable -N2 -n4 -o "$scratch/cancel.out" "$scratch/cancel.sh") || fail "sbatch failed"
+i=0
+until [ "$(pgrep -fc "$prog sleep")" -ge 4 ]; do
+    i=$((i + 1))
+    [ $i -lt 300 ] || fail "mpirun's job to cancel never started its 4 ranks: $(squeue; cat "$scratch/cancel.out")"
+    sleep 0.1
+done
+scancel "$job" || fail "scancel failed"
+i=0
+while squeue -h -j "$job" 2>/dev/null | grep -q . || pgrep -f "$prog sleep" >/dev/null ||
+    pgrep -f "$top_builddir/lark-noded" >/dev/null; do
+    i=$((i + 1))
+    [ $i -lt 300 ] || fail "job $job or its processes still there 30 s after scancel: $(pgrep -af "$prog|$top_builddir/lark-noded")"
+    sleep 0.1
+done
+no_leftovers "after scancel of mpirun"
+
+echo "slurm: srun on 1 and 2 nodes, --mpi=none, abort, rank death, scancel, mpirun in sbatch and salloc, scancel of mpirun: ok in $(($(date +%s) - t0)) s"
