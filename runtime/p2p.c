@@ -141,8 +141,8 @@ static int start_send(struct lark_request *req)
                           .tag = req->tag,
                           .len = req->len,
                           .sreq = (uint64_t)(uintptr_t)req};
-    const void *data = req->buf;
-    if (!req->dt->contig && req->len > 0) {
+    const void *data = (const char *)req->buf + req->dt->true_lb;
+    if (!lark_datatype_contig_n(req->dt, req->count) && req->len > 0) {
         /* Pack once per start; freed with the request (or the next start). */
         free(req->packed);
         req->packed = malloc(req->len);
@@ -182,6 +182,7 @@ static void fill_send(struct lark_request *req, const void *buf, size_t count,
     req->buf = (void *)buf;
     req->count = count;
     req->dt = dt;
+    lark_datatype_retain(dt); /* released with the request */
     req->len = lark_datatype_packed_size(dt, count);
     req->peer = dest;
     req->tag = tag;
@@ -273,12 +274,13 @@ static void deliver_matched(struct lark_request *req, int src, const struct lark
         lark_request_complete(req);
         return;
     }
-    bool get_ok = p->tp->ops->get != NULL && req->dt->contig && req->status_count >= p->tp->get_min;
+    bool get_ok = p->tp->ops->get != NULL && lark_datatype_contig_n(req->dt, req->count) &&
+                  req->status_count >= p->tp->get_min;
     if (get_ok && p->tp->ops->put != NULL && req->status_count >= p->tp->split_min) {
         /* Split: the sender writes the second half into our buffer while we
          * read the first half from its buffer, so both cores copy. */
         size_t n = req->status_count, split = (n / 2) & ~(size_t)4095;
-        char *dst = (char *)req->buf + req->dt->lb;
+        char *dst = (char *)req->buf + req->dt->true_lb;
         req->remote = h->addr;
         req->remote_sreq = h->sreq;
         req->pending_acks = 2; /* our read, its write */
@@ -298,7 +300,7 @@ static void deliver_matched(struct lark_request *req, int src, const struct lark
     if (get_ok) {
         int rc = LARK_OK;
         if (req->status_count > 0)
-            rc = lark_peer_get_bytes(p, (char *)req->buf + req->dt->lb, h->addr,
+            rc = lark_peer_get_bytes(p, (char *)req->buf + req->dt->true_lb, h->addr,
                                      req->status_count);
         if (rc == LARK_OK) {
             send_ctrl(src, LARK_WIRE_FIN, h->sreq, 0);
@@ -481,7 +483,7 @@ void lark_transport_deliver(int src, const struct lark_wire *h, const void *payl
             int err;
             struct lark_peer *p = lark_peer_get(src, &err);
             size_t n = req->status_count, off = n - h->len;
-            int rc = lark_peer_get_bytes(p, (char *)req->buf + req->dt->lb + off,
+            int rc = lark_peer_get_bytes(p, (char *)req->buf + req->dt->true_lb + off,
                                          req->remote + off, h->len);
             if (rc != LARK_OK)
                 req->error = rc;
@@ -523,6 +525,7 @@ static void fill_recv(struct lark_request *req, void *buf, size_t count, struct 
     req->buf = buf;
     req->count = count;
     req->dt = dt;
+    lark_datatype_retain(dt); /* released with the request */
     req->len = lark_datatype_packed_size(dt, count);
     req->peer = source;
     req->tag = tag;

@@ -8,6 +8,7 @@
 #include "lark.h"
 #include "comm.h"
 #include "progress.h"
+#include "datatype.h"
 #include "request.h"
 #include "runtime.h"
 
@@ -68,6 +69,8 @@ void lark_request_free(struct lark_request *r)
     if (r->release != NULL)
         r->release(r);
     free(r->packed);
+    lark_datatype_release(r->dt);
+    r->dt = NULL;
     if (r->bsend)
         lark_bsend_release(r);
     if (r->comm != NULL)

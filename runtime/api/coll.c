@@ -23,7 +23,6 @@
 #include "op.h"
 #include "request.h"
 #include "runtime.h"
-#include "type_contig.h"
 
 /* Check one (buffer, count, datatype) argument triple; on success *bytes is
  * the size of the block.  Returns MPI_SUCCESS or the raised error class. */
@@ -104,10 +103,14 @@ static int make_reduction(struct lark_comm *c, const char *call, MPI_Count count
      * contiguous derived type is `per` of its base element. */
     MPI_Datatype elem = type;
     size_t per = 1;
-    if (!dt->predefined && lark_op_user(op) == NULL && lark_type_contig_base(dt, &elem, &per) != 0)
-        return lark_err_raise(c, call, MPI_ERR_OP,
-                              "predefined ops apply to predefined types and contiguous types "
-                              "of them only; use a user op (MPI_Op_create) for this datatype");
+    if (!dt->predefined && lark_op_user(op) == NULL) {
+        if (dt->elem == NULL)
+            return lark_err_raise(c, call, MPI_ERR_OP,
+                                  "predefined ops apply to types made of one predefined type "
+                                  "only; use a user op (MPI_Op_create) for this datatype");
+        elem = dt->elem->handle;
+        per = dt->size / dt->elem->size;
+    }
     if (lark_op_check(op, elem) != MPI_SUCCESS) {
         if (lark_op_user(op) == NULL && !lark_op_is_predefined(op))
             return lark_err_raise(c, call, MPI_ERR_OP, "the op is not a valid MPI_Op");

@@ -46,7 +46,7 @@ struct walk {
 static const char *origin_bytes(struct walk *k, size_t pos, size_t len, char **tmp)
 {
     if (k->odt->contig)
-        return (const char *)k->obuf + k->odt->lb + pos;
+        return (const char *)k->obuf + k->odt->true_lb + pos;
     *tmp = malloc(len ? len : 1);
     if (*tmp == NULL)
         return NULL;
@@ -261,7 +261,7 @@ int lark_rma_put(struct lark_win *win, const void *obuf, size_t ocount, struct l
 {
     char *dst = fast_addr(win, target, tdisp, ocount, odt, tcount, tdt);
     if (LARK_LIKELY(dst != NULL)) {
-        memcpy(dst, (const char *)obuf + odt->lb, odt->size * ocount);
+        memcpy(dst, (const char *)obuf + odt->true_lb, odt->size * ocount);
         complete_now(req);
         return 0;
     }
@@ -288,7 +288,7 @@ int lark_rma_get(struct lark_win *win, void *obuf, size_t ocount, struct lark_da
 {
     char *src = fast_addr(win, target, tdisp, ocount, odt, tcount, tdt);
     if (LARK_LIKELY(src != NULL)) {
-        memcpy((char *)obuf + odt->lb, src, odt->size * ocount);
+        memcpy((char *)obuf + odt->true_lb, src, odt->size * ocount);
         complete_now(req);
         return 0;
     }

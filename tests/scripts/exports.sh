@@ -12,8 +12,8 @@ lib="$top_builddir/.libs/libmpi.so"
 lark_scratch
 
 # Declared names: "int MPI_Foo(" / "double MPI_Wtime(" at the start of a line.
-sed -n 's/^[a-z][a-z ]*[ *]\(MPI_[A-Za-z0-9_]*\)(.*/\1/p' "$top_srcdir/include/mpi.h" | sort -u > "$scratch/declared"
-sed -n 's/^[a-z][a-z ]*[ *]\(PMPI_[A-Za-z0-9_]*\)(.*/\1/p' "$top_srcdir/include/mpi.h" | sort -u > "$scratch/pdeclared"
+sed -n 's/^[a-zA-Z][a-zA-Z_ ]*[ *]\(MPI_[A-Za-z0-9_]*\)(.*/\1/p' "$top_srcdir/include/mpi.h" | sort -u > "$scratch/declared"
+sed -n 's/^[a-zA-Z][a-zA-Z_ ]*[ *]\(PMPI_[A-Za-z0-9_]*\)(.*/\1/p' "$top_srcdir/include/mpi.h" | sort -u > "$scratch/pdeclared"
 [ -s "$scratch/declared" ] || fail "found no declarations in mpi.h"
 
 # Every MPI_X has its PMPI_X declared too.

@@ -1,0 +1,233 @@
+/*
+ * datatype_pack.c -- the cursor: packing, unpacking and describing (as
+ * iovecs) any byte range [a, b) of the packed form of (buf, count, type).
+ *
+ * Packed offset a is located without walking what comes before it: the
+ * element is a / size, the run inside it a binary search over the runs'
+ * packed starts, and the block inside the run a division, unravelled into
+ * loop indices.  From there the walk visits blocks in order; whole blocks
+ * along the innermost loop go through a tight loop.  The protocols call it
+ * once per piece of a pipelined message, so no cursor state is kept
+ * between calls.  Callers hold whatever protects the buffers; never blocks.
+ */
+#include <string.h>
+
+#include "lark.h"
+#include "datatype.h"
+
+enum mode { PACK, UNPACK, IOV };
+
+struct walk {
+    char *p; /* the packed side (PACK, UNPACK) */
+    struct iovec *iov;
+    int niov, maxiov;
+};
+
+/* Fixed sizes become plain moves. */
+static inline void copy(void *d, const void *s, size_t n)
+{
+    switch (n) {
+    case 4:
+        memcpy(d, s, 4);
+        break;
+    case 8:
+        memcpy(d, s, 8);
+        break;
+    case 16:
+        memcpy(d, s, 16);
+        break;
+    default:
+        memcpy(d, s, n);
+    }
+}
+
+/* One block (or part of one) at mem.  False when the iovec list is full. */
+static inline bool visit(enum mode mode, struct walk *w, char *mem, size_t n)
+{
+    switch (mode) {
+    case PACK:
+        copy(w->p, mem, n);
+        w->p += n;
+        return true;
+    case UNPACK:
+        copy(mem, w->p, n);
+        w->p += n;
+        return true;
+    default:
+        if (w->niov > 0) {
+            struct iovec *l = &w->iov[w->niov - 1];
+            if ((char *)l->iov_base + l->iov_len == mem) {
+                l->iov_len += n;
+                return true;
+            }
+        }
+        if (w->niov == w->maxiov)
+            return false;
+        w->iov[w->niov++] = (struct iovec){mem, n};
+        return true;
+    }
+}
+
+static inline size_t run_bytes(const struct lark_datatype *dt, size_t i)
+{
+    return (i + 1 < dt->nruns ? dt->runs[i + 1].pstart : dt->size) - dt->runs[i].pstart;
+}
+
+/* The run holding packed offset o (< size) of one element. */
+static size_t find_run(const struct lark_datatype *dt, size_t o)
+{
+    size_t lo = 0, hi = dt->nruns - 1;
+    while (lo < hi) {
+        size_t mid = (lo + hi + 1) / 2;
+        if (dt->runs[mid].pstart <= o)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+/* Bytes [o, o+n) of run r (o relative to the run's packed start) of the
+ * element at base.  Returns the bytes visited. */
+static inline size_t walk_run(enum mode mode, struct walk *w, char *base,
+                              const struct lark_dt_run *r, size_t o, size_t n)
+{
+    size_t len = r->len, blk = o / len, boff = o % len, done = 0;
+    MPI_Count idx[LARK_DT_MAXD] = {0};
+    char *addr = base + r->off;
+    for (int k = 0; k < r->nd; k++) {
+        idx[k] = (MPI_Count)(blk % (size_t)r->cnt[k]);
+        blk /= (size_t)r->cnt[k];
+        addr += idx[k] * r->stride[k];
+    }
+    for (;;) {
+        if (r->nd > 0 && boff == 0 && n - done >= len) {
+            /* Whole blocks along the innermost loop. */
+            MPI_Count left = r->cnt[0] - idx[0], can = (MPI_Count)((n - done) / len);
+            if (can < left)
+                left = can;
+            MPI_Aint st = r->stride[0];
+            if (mode == PACK) {
+                char *p = w->p;
+                for (MPI_Count i = 0; i < left; i++, addr += st, p += len)
+                    copy(p, addr, len);
+                w->p = p;
+            } else if (mode == UNPACK) {
+                const char *p = w->p;
+                for (MPI_Count i = 0; i < left; i++, addr += st, p += len)
+                    copy(addr, p, len);
+                w->p = (char *)p;
+            } else {
+                for (MPI_Count i = 0; i < left; i++, addr += st) {
+                    if (!visit(mode, w, addr, len))
+                        return done;
+                    done += len;
+                    idx[0]++;
+                }
+                left = 0;
+            }
+            idx[0] += left;
+            done += (size_t)left * len;
+            if (done == n)
+                return done;
+            if (idx[0] < r->cnt[0])
+                continue;
+            /* Carry into the outer loops. */
+            addr -= r->cnt[0] * st;
+            idx[0] = 0;
+            for (int k = 1; k < r->nd; k++) {
+                addr += r->stride[k];
+                if (++idx[k] < r->cnt[k])
+                    break;
+                addr -= r->cnt[k] * r->stride[k];
+                idx[k] = 0;
+            }
+            continue;
+        }
+        size_t m = len - boff;
+        if (m > n - done)
+            m = n - done;
+        if (!visit(mode, w, addr + boff, m))
+            return done;
+        done += m;
+        boff = 0;
+        if (done == n)
+            return done;
+        for (int k = 0; k < r->nd; k++) {
+            addr += r->stride[k];
+            if (++idx[k] < r->cnt[k])
+                break;
+            addr -= r->cnt[k] * r->stride[k];
+            idx[k] = 0;
+        }
+    }
+}
+
+static inline size_t walk(enum mode mode, const struct lark_datatype *dt, const void *buf,
+                          size_t offset, size_t len, struct walk *w)
+{
+    size_t size = dt->size, inst = offset / size, o = offset % size, done = 0;
+    size_t r = find_run(dt, o);
+    while (done < len) {
+        char *base = (char *)buf + (MPI_Aint)inst * dt->extent;
+        for (; r < dt->nruns && done < len; r++) {
+            const struct lark_dt_run *run = &dt->runs[r];
+            size_t ro = o - run->pstart, m = run_bytes(dt, r) - ro;
+            if (m > len - done)
+                m = len - done;
+            size_t got = walk_run(mode, w, base, run, ro, m);
+            done += got;
+            if (got < m)
+                return done;
+            o = run->pstart + ro + m;
+        }
+        inst++;
+        r = 0;
+        o = 0;
+    }
+    return done;
+}
+
+void lark_datatype_pack(const struct lark_datatype *dt, const void *buf, size_t count,
+                        size_t offset, void *out, size_t len)
+{
+    if (len == 0)
+        return;
+    if (lark_datatype_contig_n(dt, count)) {
+        memcpy(out, (const char *)buf + dt->true_lb + offset, len);
+        return;
+    }
+    struct walk w = {.p = out};
+    walk(PACK, dt, buf, offset, len, &w);
+}
+
+void lark_datatype_unpack(const struct lark_datatype *dt, void *buf, size_t count, size_t offset,
+                          const void *in, size_t len)
+{
+    if (len == 0)
+        return;
+    if (lark_datatype_contig_n(dt, count)) {
+        memcpy((char *)buf + dt->true_lb + offset, in, len);
+        return;
+    }
+    struct walk w = {.p = (char *)in};
+    walk(UNPACK, dt, buf, offset, len, &w);
+}
+
+size_t lark_datatype_iov(const struct lark_datatype *dt, const void *buf, size_t count,
+                         size_t offset, size_t len, struct iovec *iov, int *niov)
+{
+    if (len == 0 || *niov <= 0) {
+        *niov = 0;
+        return 0;
+    }
+    if (lark_datatype_contig_n(dt, count)) {
+        iov[0] = (struct iovec){(char *)buf + dt->true_lb + offset, len};
+        *niov = 1;
+        return len;
+    }
+    struct walk w = {.iov = iov, .maxiov = *niov};
+    size_t done = walk(IOV, dt, buf, offset, len, &w);
+    *niov = w.niov;
+    return done;
+}
