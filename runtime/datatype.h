@@ -137,6 +137,7 @@ struct lark_datatype {
     bool large;                /* made by a _c constructor: envelope in counts */
     size_t nruns;
     struct lark_dt_run *runs; /* the flattened layout (owned, or inl for predefined) */
+    MPI_Count nblocks;        /* blocks in one element (0: predefined, see nruns) */
     int nsig;                 /* 0: a leaf (a predefined type that is one element) */
     struct lark_dt_sig *sig;
     MPI_Count nbasic;           /* basic elements in one element */
@@ -173,6 +174,14 @@ static inline bool lark_datatype_contig_n(const struct lark_datatype *dt, size_t
 {
     return dt->contig || dt->size == 0 || count == 0 ||
            (count == 1 && dt->nruns == 1 && dt->runs[0].nd == 0);
+}
+
+/* Mean bytes per contiguous block of one element: single-copy transfers
+ * through iovec lists only pay off for large blocks. */
+static inline size_t lark_datatype_mean_block(const struct lark_datatype *dt)
+{
+    MPI_Count n = dt->nblocks ? dt->nblocks : (MPI_Count)dt->nruns;
+    return n > 0 ? dt->size / (size_t)n : dt->size;
 }
 
 /* Pack bytes [offset, offset+len) of the packed form of (buf, count, dt)

@@ -236,6 +236,7 @@ static int finish(struct builder *b, bool pad, struct lark_datatype **out)
         for (int k = 0; k < r->nd; k++)
             blocks *= (size_t)r->cnt[k];
         p += blocks * r->len;
+        dt->nblocks += (MPI_Count)blocks;
     }
     dt->contig = dt->size == 0
                      ? dt->extent == 0

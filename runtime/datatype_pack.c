@@ -41,6 +41,66 @@ static inline void copy(void *d, const void *s, size_t n)
     }
 }
 
+/* n blocks of len bytes, st apart in memory, to/from consecutive packed
+ * bytes.  Called with constant len and pack, it becomes a loop of plain
+ * loads and stores. */
+static inline __attribute__((always_inline)) void strided_n(char *packed, char *mem, MPI_Aint st,
+                                                            MPI_Count n, size_t len, bool pack)
+{
+    for (MPI_Count i = 0; i < n; i++, mem += st, packed += len) {
+        if (pack)
+            memcpy(packed, mem, len);
+        else
+            memcpy(mem, packed, len);
+    }
+}
+
+static void gather(char *packed, char *mem, MPI_Aint st, MPI_Count n, size_t len)
+{
+    switch (len) {
+    case 4:
+        strided_n(packed, mem, st, n, 4, true);
+        break;
+    case 8:
+        strided_n(packed, mem, st, n, 8, true);
+        break;
+    case 16:
+        strided_n(packed, mem, st, n, 16, true);
+        break;
+    case 32:
+        strided_n(packed, mem, st, n, 32, true);
+        break;
+    case 64:
+        strided_n(packed, mem, st, n, 64, true);
+        break;
+    default:
+        strided_n(packed, mem, st, n, len, true);
+    }
+}
+
+static void scatter(char *packed, char *mem, MPI_Aint st, MPI_Count n, size_t len)
+{
+    switch (len) {
+    case 4:
+        strided_n(packed, mem, st, n, 4, false);
+        break;
+    case 8:
+        strided_n(packed, mem, st, n, 8, false);
+        break;
+    case 16:
+        strided_n(packed, mem, st, n, 16, false);
+        break;
+    case 32:
+        strided_n(packed, mem, st, n, 32, false);
+        break;
+    case 64:
+        strided_n(packed, mem, st, n, 64, false);
+        break;
+    default:
+        strided_n(packed, mem, st, n, len, false);
+    }
+}
+
 /* One block (or part of one) at mem.  False when the iovec list is full. */
 static inline bool visit(enum mode mode, struct walk *w, char *mem, size_t n)
 {
@@ -108,15 +168,13 @@ static inline size_t walk_run(enum mode mode, struct walk *w, char *base,
                 left = can;
             MPI_Aint st = r->stride[0];
             if (mode == PACK) {
-                char *p = w->p;
-                for (MPI_Count i = 0; i < left; i++, addr += st, p += len)
-                    copy(p, addr, len);
-                w->p = p;
+                gather(w->p, addr, st, left, len);
+                w->p += (size_t)left * len;
+                addr += left * st;
             } else if (mode == UNPACK) {
-                const char *p = w->p;
-                for (MPI_Count i = 0; i < left; i++, addr += st, p += len)
-                    copy(addr, p, len);
-                w->p = (char *)p;
+                scatter(w->p, addr, st, left, len);
+                w->p += (size_t)left * len;
+                addr += left * st;
             } else {
                 for (MPI_Count i = 0; i < left; i++, addr += st) {
                     if (!visit(mode, w, addr, len))

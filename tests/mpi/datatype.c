@@ -10,8 +10,8 @@
  * Then: MPI_Get_elements on partial receives, external32 round trips,
  * envelopes and contents, and the error classes of bad arguments under
  * MPI_ERRORS_RETURN.  Options (before MPI_Init): --eager N, --cma-min N,
- * --no-cma, --no-errors (skip the bad-argument checks: other MPIs crash on
- * some).  Run by datatype*.mpi.
+ * --iov-min N, --no-cma, --no-errors (skip the bad-argument checks, which
+ * crash some other MPIs).  Run by datatype*.mpi.
  */
 #include <limits.h>
 #include <mpi.h>
@@ -386,6 +386,8 @@ int main(int argc, char **argv)
             setenv("LARK_EAGER_LIMIT", argv[++i], 1);
         else if (strcmp(argv[i], "--cma-min") == 0 && i + 1 < argc)
             setenv("LARK_SHM_CMA_MIN", argv[++i], 1);
+        else if (strcmp(argv[i], "--iov-min") == 0 && i + 1 < argc)
+            setenv("LARK_IOV_MIN", argv[++i], 1);
         else if (strcmp(argv[i], "--no-cma") == 0)
             setenv("LARK_SHM_NO_CMA", "1", 1);
         else if (strcmp(argv[i], "--no-errors") == 0)
