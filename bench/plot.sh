@@ -81,6 +81,10 @@ title() {
     bw) echo "Streaming bandwidth (window of 64 Isend)" ;;
     bibw) echo "Bidirectional bandwidth" ;;
     msgrate) echo "Message rate (N/2 pairs)" ;;
+    halo1 | halo8) echo "Halo exchange, MPI_Type_vector of doubles, block $(echo "$1" | cut -c5)" ;;
+    soa) echo "Struct-of-arrays message (MPI_Type_create_struct)" ;;
+    pack1 | pack8) echo "MPI_Pack of the halo vector / memcpy, block $(echo "$1" | cut -c5)" ;;
+    unpack1 | unpack8) echo "MPI_Unpack of the halo vector / memcpy, block $(echo "$1" | cut -c7)" ;;
     rma_fop) echo "MPI_Fetch_and_op + flush, all ranks on one counter" ;;
     rma_*) echo "One-sided $(echo "$1" | cut -d_ -f2-)" ;;
     *) echo "MPI_$(echo "$1" | cut -c1 | tr '[:lower:]' '[:upper:]')$(echo "$1" | cut -c2-) (mean time per call)" ;;

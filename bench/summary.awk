@@ -18,10 +18,11 @@ function unit(m) {
     if (m == "msgrate") return "Mmsg/s"
     if (m ~ /^rma_.*_bw$/) return "GB/s"
     if (m == "overlap") return "%"
+    if (m ~ /^(un)?pack[18]$/) return "x memcpy"
     return "us"
 }
 function higher_is_better(m) {
-    return m == "bw" || m == "bibw" || m == "msgrate" || m == "overlap" || m ~ /^rma_.*_bw$/
+    return m == "bw" || m == "bibw" || m == "msgrate" || m == "overlap" || m ~ /^rma_.*_bw$/ || m ~ /^(un)?pack[18]$/
 }
 function median(list,    a, n, i, j, t) {
     n = split(list, a, " ")

@@ -13,6 +13,10 @@ function title(m) {
     if (m == "rma_fop") return "MPI_Fetch_and_op + MPI_Win_flush, every rank on one counter at once (mean per call)"
     if (m ~ /^rma_/) return rma_title(m)
     if (m == "overlap") return "Overlap: share of an MPI_Iallreduce hidden behind computation that calls MPI_Test 10 times"
+    if (m == "halo1" || m == "halo8") return "Halo exchange: MPI_Sendrecv of an MPI_Type_vector of doubles, block " substr(m, 5) ", stride 2 blocks (time per exchange)"
+    if (m == "soa") return "Struct of arrays: one MPI_Type_create_struct message from 4 arrays into 4 arrays, then a 1-byte reply"
+    if (m ~ /^pack[18]$/) return "MPI_Pack of the halo vector (block " substr(m, 5) "), as a fraction of memcpy of the same bytes"
+    if (m ~ /^unpack[18]$/) return "MPI_Unpack of the halo vector (block " substr(m, 7) "), as a fraction of memcpy of the same bytes"
     return "MPI_" toupper(substr(m, 1, 1)) substr(m, 2) " (mean time per call)"
 }
 # rma_<put|get>_<lock|fence>[_bw]: bench/src/rma.c.
