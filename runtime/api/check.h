@@ -47,7 +47,9 @@ static inline int lark_check_buf(const char *call, struct lark_comm *c, const vo
     if (LARK_UNLIKELY(!(*d)->committed))
         return lark_err_raise(c, call, MPI_ERR_TYPE, "datatype %s is not committed",
                               (*d)->name ? (*d)->name : "");
-    if (LARK_UNLIKELY(buf == NULL && count > 0 && (*d)->size > 0))
+    /* NULL (MPI_BOTTOM) is a valid buffer for a derived type built from
+     * absolute addresses (MPI_Get_address), never for a predefined one. */
+    if (LARK_UNLIKELY(buf == NULL && count > 0 && (*d)->size > 0 && (*d)->predefined))
         return lark_err_raise(c, call, MPI_ERR_BUFFER, "buffer is NULL with count %d", count);
     return MPI_SUCCESS;
 }

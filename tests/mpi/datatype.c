@@ -113,7 +113,7 @@ static void exchange(MPI_Datatype t, const char *what)
     OK(MPI_Type_commit(&t));
     int size;
     OK(MPI_Type_size(t, &size));
-    static const int targets[] = {0, 12, 10000, 200000, 3 << 20};
+    static const int targets[] = {0, 12, 10000, 200000, (2 << 20) + 65536};
     for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
         int count = targets[i] / size;
         if (i == 0 || count < 1)
@@ -250,6 +250,32 @@ static void partial(void)
     }
     OK(MPI_Type_free(&v));
     OK(MPI_Type_free(&s));
+}
+
+/* Absolute addresses: a struct of MPI_Get_address displacements, sent
+ * from and received into MPI_BOTTOM. */
+static void bottom(void)
+{
+    double x[4] = {1, 2, 3, 4};
+    int id[3] = {7, 8, 9};
+    if (wrank == 1) {
+        memset(x, 0, sizeof x);
+        memset(id, 0, sizeof id);
+    }
+    int bl[2] = {4, 3};
+    MPI_Aint d[2];
+    OK(MPI_Get_address(x, &d[0]));
+    OK(MPI_Get_address(id, &d[1]));
+    MPI_Datatype ty[2] = {MPI_DOUBLE, MPI_INT}, t;
+    OK(MPI_Type_create_struct(2, bl, d, ty, &t));
+    OK(MPI_Type_commit(&t));
+    if (wrank == 0) {
+        OK(MPI_Send(MPI_BOTTOM, 1, t, 1, 20, MPI_COMM_WORLD));
+    } else {
+        OK(MPI_Recv(MPI_BOTTOM, 1, t, 0, 20, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+        CHECK(x[0] == 1 && x[3] == 4 && id[0] == 7 && id[2] == 9, "MPI_BOTTOM data");
+    }
+    OK(MPI_Type_free(&t));
 }
 
 static void external32(void)
@@ -400,6 +426,7 @@ int main(int argc, char **argv)
     CHECK(size == 2, "run with 2 ranks, not %d", size);
     all_constructors();
     partial();
+    bottom();
     external32();
     envelopes();
     if (bad_args)
