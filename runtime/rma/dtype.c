@@ -11,7 +11,6 @@
  */
 #include "lark.h"
 #include "datatype.h"
-#include "type_contig.h"
 #include "win.h"
 
 int lark_rma_runs(const struct lark_datatype *dt, size_t count,
@@ -35,14 +34,12 @@ int lark_rma_runs(const struct lark_datatype *dt, size_t count,
         }
         return 0;
     }
-    MPI_Datatype base;
-    size_t per;
-    if (dt->contig && lark_type_contig_base(dt, &base, &per) == 0) {
-        const struct lark_datatype *b = lark_datatype_from_handle(base);
-        if (b != NULL && b->contig) {
-            r = (struct lark_rma_run){dt->lb, count * per, base, dt->size * count};
-            return fn(&r, arg);
-        }
+    /* A contiguous derived type made of one contiguous predefined type. */
+    const struct lark_datatype *b = dt->elem;
+    if (dt->contig && b != NULL && b->contig) {
+        size_t per = dt->size / b->size;
+        r = (struct lark_rma_run){dt->true_lb, count * per, b->handle, dt->size * count};
+        return fn(&r, arg);
     }
     return LARK_ERR_UNSUPPORTED;
 }
