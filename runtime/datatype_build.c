@@ -351,6 +351,24 @@ static int level(struct lark_datatype *inner, MPI_Count nranges, const MPI_Count
     return rc;
 }
 
+/* The end of subarray and darray: t, built level by level from old (one
+ * reference held on it when t is still old), becomes the result: its
+ * signature is `total` copies of old. */
+static int finish_nd(struct lark_datatype *t, struct lark_datatype *old, MPI_Count total,
+                     struct lark_datatype **out)
+{
+    if (t == old) { /* no level was built (ndims 0 is refused earlier) */
+        int rc = lark_datatype_dup(old, &t);
+        lark_datatype_release(old);
+        if (rc != LARK_OK)
+            return rc;
+    }
+    flat_sig(t, old, total);
+    t->align = old->align;
+    *out = t;
+    return LARK_OK;
+}
+
 int lark_datatype_subarray(int ndims, const MPI_Count *sizes, const MPI_Count *subsizes,
                            const MPI_Count *starts, int order, struct lark_datatype *old,
                            struct lark_datatype **out)
@@ -367,16 +385,7 @@ int lark_datatype_subarray(int ndims, const MPI_Count *sizes, const MPI_Count *s
         t = n;
         total *= subsizes[d];
     }
-    if (t == old) { /* ndims == 0 cannot happen (checked), but stay safe */
-        int rc = lark_datatype_dup(old, &t);
-        lark_datatype_release(old);
-        if (rc != LARK_OK)
-            return rc;
-    }
-    flat_sig(t, old, total);
-    t->align = old->align;
-    *out = t;
-    return LARK_OK;
+    return finish_nd(t, old, total, out);
 }
 
 /* The index ranges process coordinate c owns in a dimension of g indices
@@ -449,16 +458,7 @@ int lark_datatype_darray(int size, int rank, int ndims, const MPI_Count *gsizes,
             return rc;
         t = nt;
     }
-    if (t == old) {
-        int rc = lark_datatype_dup(old, &t);
-        lark_datatype_release(old);
-        if (rc != LARK_OK)
-            return rc;
-    }
-    flat_sig(t, old, total);
-    t->align = old->align;
-    *out = t;
-    return LARK_OK;
+    return finish_nd(t, old, total, out);
 }
 
 int lark_datatype_set_contents(struct lark_datatype *dt, int combiner, bool large, int ni,

@@ -259,40 +259,38 @@ int lark_datatype_ext32_size(const struct lark_datatype *dt, size_t *size)
     return LARK_OK;
 }
 
-int lark_datatype_ext32_pack(const struct lark_datatype *dt, const void *buf, size_t count,
-                             void *out)
+/* Through the native packed form in a temporary buffer (freed here):
+ * pack then convert to external32 (to_ext), or convert then unpack. */
+static int ext32_move(const struct lark_datatype *dt, void *buf, size_t count, void *ext,
+                      bool to_ext)
 {
     if (!ext32_ok(dt))
         return LARK_ERR_UNSUPPORTED;
     size_t n = dt->size * count;
-    /* The native packed form, converted into out; freed below. */
     unsigned char *tmp = malloc(n ? n : 1);
     if (tmp == NULL)
         return LARK_ERR_NOMEM;
-    lark_datatype_pack(dt, buf, count, 0, tmp, n);
-    const unsigned char *src = tmp;
-    unsigned char *dst = out;
-    convert(dt, (MPI_Count)count, &src, &dst, true);
+    if (to_ext)
+        lark_datatype_pack(dt, buf, count, 0, tmp, n);
+    const unsigned char *src = to_ext ? tmp : ext;
+    unsigned char *dst = to_ext ? ext : tmp;
+    convert(dt, (MPI_Count)count, &src, &dst, to_ext);
+    if (!to_ext)
+        lark_datatype_unpack(dt, buf, count, 0, tmp, n);
     free(tmp);
     return LARK_OK;
+}
+
+int lark_datatype_ext32_pack(const struct lark_datatype *dt, const void *buf, size_t count,
+                             void *out)
+{
+    return ext32_move(dt, (void *)buf, count, out, true);
 }
 
 int lark_datatype_ext32_unpack(const struct lark_datatype *dt, const void *in, size_t count,
                                void *buf)
 {
-    if (!ext32_ok(dt))
-        return LARK_ERR_UNSUPPORTED;
-    size_t n = dt->size * count;
-    /* The native packed form, converted from in; freed below. */
-    unsigned char *tmp = malloc(n ? n : 1);
-    if (tmp == NULL)
-        return LARK_ERR_NOMEM;
-    const unsigned char *src = in;
-    unsigned char *dst = tmp;
-    convert(dt, (MPI_Count)count, &src, &dst, false);
-    lark_datatype_unpack(dt, buf, count, 0, tmp, n);
-    free(tmp);
-    return LARK_OK;
+    return ext32_move(dt, buf, count, (void *)in, false);
 }
 
 struct lark_datatype *lark_datatype_match_size(int typeclass, int size)

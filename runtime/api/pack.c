@@ -5,6 +5,7 @@
  * helpers MPI_Get_address, MPI_Aint_add, MPI_Aint_diff.  int and _c forms.
  */
 #include <limits.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "check.h"
@@ -27,6 +28,30 @@ static int pack_type(const char *call, struct lark_comm *c, MPI_Datatype type,
     return MPI_SUCCESS;
 }
 
+/* The checks every (un)pack shares: a valid position, n bytes that fit
+ * in `space` from it, and buffers to move them between.  The user's side
+ * may be MPI_BOTTOM (NULL) for a derived type of absolute addresses. */
+static int room(const char *call, struct lark_comm *c, bool pack, MPI_Count n, MPI_Count space,
+                const MPI_Count *position, const void *packed, const void *user,
+                const struct lark_datatype *dt)
+{
+    if (position == NULL || *position < 0)
+        return lark_err_raise(c, call, MPI_ERR_ARG, "position is NULL or negative");
+    if (space < 0 || *position > space || n > space - *position) {
+        if (pack)
+            return lark_err_raise(
+                c, call, MPI_ERR_TRUNCATE,
+                "%lld packed bytes do not fit at position %lld of a %lld-byte buffer", (long long)n,
+                (long long)*position, (long long)space);
+        return lark_err_raise(c, call, MPI_ERR_TRUNCATE,
+                              "%lld bytes to unpack but only %lld left after position %lld",
+                              (long long)n, (long long)(space - *position), (long long)*position);
+    }
+    if (n > 0 && (packed == NULL || (user == NULL && dt->predefined)))
+        return lark_err_raise(c, call, MPI_ERR_BUFFER, "a buffer is NULL");
+    return MPI_SUCCESS;
+}
+
 static int pack_common(const char *call, const void *inbuf, MPI_Count incount, MPI_Datatype type,
                        void *outbuf, MPI_Count outsize, MPI_Count *position, MPI_Comm comm)
 {
@@ -40,15 +65,9 @@ static int pack_common(const char *call, const void *inbuf, MPI_Count incount, M
                               (long long)incount);
     if ((err = pack_type(call, c, type, &dt)) != MPI_SUCCESS)
         return err;
-    if (position == NULL || *position < 0)
-        return lark_err_raise(c, call, MPI_ERR_ARG, "position is NULL or negative");
     MPI_Count n = (MPI_Count)dt->size * incount;
-    if (outsize < 0 || *position > outsize || n > outsize - *position)
-        return lark_err_raise(c, call, MPI_ERR_TRUNCATE,
-                              "%lld packed bytes do not fit at position %lld of a %lld-byte buffer",
-                              (long long)n, (long long)*position, (long long)outsize);
-    if (n > 0 && (inbuf == NULL || outbuf == NULL))
-        return lark_err_raise(c, call, MPI_ERR_BUFFER, "a buffer is NULL");
+    if ((err = room(call, c, true, n, outsize, position, outbuf, inbuf, dt)) != MPI_SUCCESS)
+        return err;
     lark_datatype_pack(dt, inbuf, (size_t)incount, 0, (char *)outbuf + *position, (size_t)n);
     *position += n;
     return MPI_SUCCESS;
@@ -67,15 +86,9 @@ static int unpack_common(const char *call, const void *inbuf, MPI_Count insize, 
                               (long long)outcount);
     if ((err = pack_type(call, c, type, &dt)) != MPI_SUCCESS)
         return err;
-    if (position == NULL || *position < 0)
-        return lark_err_raise(c, call, MPI_ERR_ARG, "position is NULL or negative");
     MPI_Count n = (MPI_Count)dt->size * outcount;
-    if (insize < 0 || *position > insize || n > insize - *position)
-        return lark_err_raise(c, call, MPI_ERR_TRUNCATE,
-                              "%lld bytes to unpack but only %lld left after position %lld",
-                              (long long)n, (long long)(insize - *position), (long long)*position);
-    if (n > 0 && (inbuf == NULL || outbuf == NULL))
-        return lark_err_raise(c, call, MPI_ERR_BUFFER, "a buffer is NULL");
+    if ((err = room(call, c, false, n, insize, position, inbuf, outbuf, dt)) != MPI_SUCCESS)
+        return err;
     lark_datatype_unpack(dt, outbuf, (size_t)outcount, 0, (const char *)inbuf + *position,
                          (size_t)n);
     *position += n;
@@ -192,15 +205,9 @@ static int pack_external_common(const char *call, const char *datarep, const voi
     int err = ext_type(call, datarep, incount, type, &dt, &one);
     if (err != MPI_SUCCESS)
         return err;
-    if (position == NULL || *position < 0)
-        return lark_err_raise(NULL, call, MPI_ERR_ARG, "position is NULL or negative");
     MPI_Count n = (MPI_Count)one * incount;
-    if (*position > outsize || n > outsize - *position)
-        return lark_err_raise(NULL, call, MPI_ERR_TRUNCATE,
-                              "%lld bytes do not fit at position %lld of a %lld-byte buffer",
-                              (long long)n, (long long)*position, (long long)outsize);
-    if (n > 0 && (inbuf == NULL || outbuf == NULL))
-        return lark_err_raise(NULL, call, MPI_ERR_BUFFER, "a buffer is NULL");
+    if ((err = room(call, NULL, true, n, outsize, position, outbuf, inbuf, dt)) != MPI_SUCCESS)
+        return err;
     int rc = lark_datatype_ext32_pack(dt, inbuf, (size_t)incount, (char *)outbuf + *position);
     if (rc != LARK_OK)
         return lark_err_raise(NULL, call, rc, "packing to external32 failed");
@@ -217,15 +224,9 @@ static int unpack_external_common(const char *call, const char *datarep, const v
     int err = ext_type(call, datarep, outcount, type, &dt, &one);
     if (err != MPI_SUCCESS)
         return err;
-    if (position == NULL || *position < 0)
-        return lark_err_raise(NULL, call, MPI_ERR_ARG, "position is NULL or negative");
     MPI_Count n = (MPI_Count)one * outcount;
-    if (*position > insize || n > insize - *position)
-        return lark_err_raise(NULL, call, MPI_ERR_TRUNCATE,
-                              "%lld bytes to unpack but only %lld left after position %lld",
-                              (long long)n, (long long)(insize - *position), (long long)*position);
-    if (n > 0 && (inbuf == NULL || outbuf == NULL))
-        return lark_err_raise(NULL, call, MPI_ERR_BUFFER, "a buffer is NULL");
+    if ((err = room(call, NULL, false, n, insize, position, inbuf, outbuf, dt)) != MPI_SUCCESS)
+        return err;
     int rc =
         lark_datatype_ext32_unpack(dt, (const char *)inbuf + *position, (size_t)outcount, outbuf);
     if (rc != LARK_OK)
