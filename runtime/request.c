@@ -51,6 +51,7 @@ struct lark_request *lark_request_alloc(int kind, struct lark_comm *comm)
     r->status_count = r->msg_len = 0;
     r->data = NULL;
     r->packed = NULL;
+    r->dt = NULL; /* a reference is held once set (lark_request_free releases it) */
     r->tpeer = NULL;
     r->remote = r->remote_sreq = 0;
     r->sent = r->received = 0;
