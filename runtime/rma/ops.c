@@ -334,7 +334,13 @@ int lark_rma_accumulate(struct lark_win *win, const void *obuf, size_t ocount,
                      .op = op,
                      .opcode = fetch ? LARK_AM_GACC : LARK_AM_ACC};
     struct opcheck oc = {op};
-    int rc = lark_rma_runs(tdt, tcount, check_run_op, &oc);
+    int rc = 0;
+    /* Accumulate is element-wise: the target type must be made of one
+     * predefined type (MPI 4.1, 12.3.4); bytes of a mixed struct are not. */
+    if (!tdt->predefined && (tdt->elem == NULL || !tdt->elem->contig))
+        rc = MPI_ERR_TYPE;
+    if (rc == 0)
+        rc = lark_rma_runs(tdt, tcount, check_run_op, &oc);
     if (rc == LARK_ERR_UNSUPPORTED)
         rc = MPI_ERR_TYPE;
     if (rc == 0 && op != MPI_NO_OP)
