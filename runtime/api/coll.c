@@ -5,10 +5,15 @@
  * runtime/coll/ work on.  Errors go through lark_err_raise() with the
  * communicator, so MPI_ERRORS_RETURN set on it is honoured.
  *
- * Data moves as count * extent bytes: exact for the predefined types
- * (including the MINLOC/MAXLOC pairs, holes and all) and for contiguous
- * derived types.  Non-contiguous derived types need the datatype engine
- * and are refused with MPI_ERR_TYPE until it exists.
+ * Data moves as count * extent bytes for the predefined types (including
+ * the MINLOC/MAXLOC pairs, holes and all) and from true_lb for contiguous
+ * derived types.  A non-contiguous derived type is staged: the algorithms
+ * move its packed form in a temporary of the schedule, packed from the
+ * user's buffer before (a schedule step, so the nonblocking and
+ * persistent forms pack when they run) and unpacked into it after.  A
+ * predefined op then works on the packed elements of the one predefined
+ * type the datatype is made of; a user op on a non-contiguous type sees
+ * its operands in the type's layout (lark_sched_apply).
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -39,16 +44,140 @@ static int check_buf(struct lark_comm *c, const char *call, const char *what, co
         return lark_err_raise(c, call, MPI_ERR_TYPE,
                               "%s datatype %s is not committed (call MPI_Type_commit first)", what,
                               dt->name ? dt->name : "");
-    if (!dt->predefined && !dt->contig)
-        return lark_err_raise(c, call, MPI_ERR_TYPE,
-                              "%s datatype is not contiguous; Lark's collectives do not support "
-                              "non-contiguous datatypes yet",
-                              what);
-    if (count > 0 && buf == NULL)
+    if (count > 0 && buf == NULL && dt->predefined)
         return lark_err_raise(c, call, MPI_ERR_BUFFER, "%s buffer is NULL but count is %lld", what,
                               (long long)count);
-    *bytes = (size_t)count * (size_t)dt->extent;
+    *bytes = (size_t)count * (dt->predefined ? (size_t)dt->extent : dt->size);
     return MPI_SUCCESS;
+}
+
+/* A (buffer, count, datatype) argument as the algorithms see it: `p`,
+ * the address of its data (count * extent bytes of a predefined type,
+ * count * size of a derived one).  A non-contiguous derived type is
+ * staged in a temporary of the schedule holding its packed form: packed
+ * from the user's buffer first when `load`, unpacked into it at the end
+ * (complete()) when `store`.  The vector forms stage block by block
+ * (`blks`, malloc'd, freed by complete()). */
+struct blk {
+    MPI_Aint uoff; /* the block in the user's buffer */
+    size_t count;
+    size_t poff; /* its packed form in the temporary */
+    struct lark_datatype *dt;
+};
+struct arg {
+    char *user;
+    size_t count;
+    struct lark_datatype *dt;
+    char *p;
+    bool staged, store;
+    struct blk *blks;
+    int nblk;
+    size_t *pv; /* stage_w: packed counts and displacements (malloc'd) */
+};
+
+static bool needs_staging(const struct lark_datatype *dt, size_t count)
+{
+    return !dt->predefined && !lark_datatype_contig_n(dt, count);
+}
+
+static int stage(struct lark_sched *s, struct arg *a, const void *buf, MPI_Count count,
+                 MPI_Datatype type, bool load, bool store)
+{
+    struct lark_datatype *dt = lark_datatype_from_handle(type);
+    *a = (struct arg){.user = (char *)buf, .count = (size_t)count, .dt = dt};
+    if (!needs_staging(dt, (size_t)count)) {
+        a->p = (char *)buf + (dt->predefined ? 0 : dt->true_lb);
+        return 0;
+    }
+    /* Freed by complete() (direct) or with the recorded schedule. */
+    a->p = lark_sched_tmp(s, -1, dt->size * (size_t)count);
+    if (a->p == NULL)
+        return LARK_ERR_NOMEM;
+    a->staged = true;
+    a->store = store;
+    return load ? lark_sched_pack(s, dt, a->user, (size_t)count, a->p, false) : 0;
+}
+
+/* Stage the blocks a->blks (a->nblk of them) through one temporary. */
+static int stage_blocks(struct lark_sched *s, struct arg *a, bool load, bool store)
+{
+    size_t end = 1;
+    for (int i = 0; i < a->nblk; i++) {
+        size_t e = a->blks[i].poff + a->blks[i].count * a->blks[i].dt->size;
+        if (a->blks[i].count > 0 && e > end)
+            end = e;
+    }
+    a->p = lark_sched_tmp(s, -1, end); /* freed as stage()'s */
+    if (a->p == NULL)
+        return LARK_ERR_NOMEM;
+    a->staged = true;
+    a->store = store;
+    for (int i = 0; i < a->nblk && load; i++) {
+        struct blk *b = &a->blks[i];
+        int rc = lark_sched_pack(s, b->dt, a->user + b->uoff, b->count, a->p + b->poff, false);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* A vector collective's buffer: n blocks, v their byte counts then byte
+ * displacements as vector_bytes made them (packed units for a derived
+ * type: count * size, displacement * size). */
+static int stage_v(struct lark_sched *s, struct arg *a, const void *buf, const size_t *v, int n,
+                   MPI_Datatype type, bool load, bool store)
+{
+    struct lark_datatype *dt = lark_datatype_from_handle(type);
+    *a = (struct arg){.user = (char *)buf, .dt = dt};
+    if (dt->predefined || dt->contig || dt->size == 0) {
+        a->p = (char *)buf + (dt->predefined ? 0 : dt->true_lb);
+        return 0;
+    }
+    if ((a->blks = malloc((size_t)n * sizeof *a->blks)) == NULL)
+        return LARK_ERR_NOMEM;
+    a->nblk = n;
+    for (int i = 0; i < n; i++)
+        a->blks[i] = (struct blk){(MPI_Aint)(v[n + i] / dt->size) * dt->extent, v[i] / dt->size,
+                                  v[n + i], dt};
+    return stage_blocks(s, a, load, store);
+}
+
+/* Alltoallw's buffer: a type per block, v the byte counts then the
+ * user's byte displacements.  When a type needs staging (or a contiguous
+ * derived one starts away from its lower bound), every block is staged,
+ * one after the other, and *use is the packed v (a->pv); else *use = v. */
+static int stage_w(struct lark_sched *s, struct arg *a, const void *buf, const size_t *v, int n,
+                   const MPI_Datatype *types, bool load, bool store, const size_t **use)
+{
+    *a = (struct arg){.user = (char *)buf, .p = (char *)buf};
+    *use = v;
+    bool any = false;
+    for (int i = 0; i < n; i++) {
+        struct lark_datatype *dt = lark_datatype_from_handle(types[i]);
+        if (!dt->predefined && v[i] > 0 && (!dt->contig || dt->true_lb != 0))
+            any = true;
+    }
+    if (!any)
+        return 0;
+    a->blks = malloc((size_t)n * sizeof *a->blks);
+    a->pv = malloc(2 * (size_t)n * sizeof *a->pv);
+    if (a->blks == NULL || a->pv == NULL)
+        return LARK_ERR_NOMEM;
+    a->nblk = n;
+    size_t at = 0;
+    for (int i = 0; i < n; i++) {
+        /* A predefined type travels as its count * extent bytes, holes
+         * and all (as when nothing is staged): copied as bytes. */
+        struct lark_datatype *dt = lark_datatype_from_handle(types[i]);
+        if (dt->predefined)
+            dt = lark_datatype_from_handle(MPI_BYTE);
+        a->blks[i] = (struct blk){(MPI_Aint)v[n + i], dt->size ? v[i] / dt->size : 0, at, dt};
+        a->pv[i] = v[i];
+        a->pv[n + i] = at;
+        at += v[i];
+    }
+    *use = a->pv;
+    return stage_blocks(s, a, load, store);
 }
 
 /* Common entry checks: MPI is initialised, comm is valid, and the
@@ -108,6 +237,11 @@ static int make_reduction(struct lark_comm *c, const char *call, MPI_Count count
             return lark_err_raise(c, call, MPI_ERR_OP,
                                   "predefined ops apply to types made of one predefined type "
                                   "only; use a user op (MPI_Op_create) for this datatype");
+        if (!dt->elem->contig && !lark_datatype_contig_n(dt, (size_t)count))
+            return lark_err_raise(c, call, MPI_ERR_TYPE,
+                                  "a non-contiguous datatype of %s is not supported in reductions "
+                                  "yet; reduce count elements of %s itself",
+                                  dt->elem->name, dt->elem->name);
         elem = dt->elem->handle;
         per = dt->size / dt->elem->size;
     }
@@ -125,7 +259,7 @@ static int make_reduction(struct lark_comm *c, const char *call, MPI_Count count
     red->op = op;
     red->type = elem;
     red->count = (size_t)count * per;
-    red->bytes = (size_t)count * (size_t)dt->extent;
+    red->bytes = (size_t)count * (dt->predefined ? (size_t)dt->extent : dt->size);
     red->commutes = lark_op_commutes(op);
     return MPI_SUCCESS;
 }
@@ -169,6 +303,40 @@ static int finish(struct lark_comm *c, const struct lark_coll_call *k, struct la
     return MPI_SUCCESS;
 }
 
+/* Unpack a staged argument into the user's buffer, after everything
+ * before it completed. */
+static int unstage(struct lark_sched *s, struct arg *a)
+{
+    int rc = lark_sched_wait(s);
+    if (a->blks == NULL)
+        return rc == 0 ? lark_sched_pack(s, a->dt, a->user, a->count, a->p, true) : rc;
+    for (int i = 0; i < a->nblk && rc == 0; i++) {
+        struct blk *b = &a->blks[i];
+        rc = lark_sched_pack(s, b->dt, a->user + b->uoff, b->count, a->p + b->poff, true);
+    }
+    return rc;
+}
+
+/* finish() for calls with staged arguments: their results are unpacked
+ * first; a blocking call frees its temporaries after (a recorded
+ * schedule owns them). */
+static int complete(struct lark_comm *c, const struct lark_coll_call *k, struct lark_sched *s,
+                    int rc, struct arg *a, int n)
+{
+    bool direct = !s->record;
+    for (int i = 0; i < n; i++)
+        if (rc == 0 && a[i].staged && a[i].store)
+            rc = unstage(s, &a[i]);
+    rc = finish(c, k, s, rc);
+    for (int i = 0; i < n; i++) {
+        if (direct && a[i].staged)
+            free(a[i].p); /* lark_sched_tmp(s, -1, ...) of a direct schedule */
+        free(a[i].blks);
+        free(a[i].pv);
+    }
+    return rc;
+}
+
 int lark_coll_api_barrier(MPI_Comm comm, const struct lark_coll_call *k)
 {
     struct lark_comm *c;
@@ -188,6 +356,7 @@ int lark_coll_api_bcast(void *buf, MPI_Count count, MPI_Datatype type, int root,
     struct lark_sched ds, *s;
     size_t bytes;
     bool root_here;
+    struct arg a[1] = {{0}};
     int err = enter_rooted(k, comm, root, false, &c, &root_here);
     if (err == MPI_SUCCESS)
         err = check_buf(c, k->name, "the", buf, count, type, &bytes);
@@ -195,7 +364,10 @@ int lark_coll_api_bcast(void *buf, MPI_Count count, MPI_Datatype type, int root,
         err = begin(c, k, &ds, &s);
     if (err != MPI_SUCCESS)
         return err;
-    return finish(c, k, s, lark_sched_bcast(s, buf, bytes, root));
+    int rc = stage(s, &a[0], buf, count, type, root_here, !root_here);
+    if (rc == 0)
+        rc = lark_sched_bcast(s, a[0].p, bytes, root);
+    return complete(c, k, s, rc, a, 1);
 }
 
 int lark_coll_api_reduce(const void *sbuf, void *rbuf, MPI_Count count, MPI_Datatype type,
@@ -219,10 +391,16 @@ int lark_coll_api_reduce(const void *sbuf, void *rbuf, MPI_Count count, MPI_Data
         err = begin(c, k, &ds, &s);
     if (err != MPI_SUCCESS)
         return err;
-    int rc = 0;
-    if (count > 0)
-        rc = lark_sched_reduce(s, sbuf == MPI_IN_PLACE ? rbuf : sbuf, rbuf, &red, root);
-    return finish(c, k, s, rc);
+    /* In place (only at the root): rbuf is both input and result. */
+    struct arg a[2] = {{0}};
+    bool inplace = sbuf == MPI_IN_PLACE;
+    int rc = stage(s, &a[0], inplace ? rbuf : sbuf, count, type, true, inplace);
+    if (rc == 0 && root_here && !inplace)
+        rc = stage(s, &a[1], rbuf, count, type, false, true);
+    void *out = !root_here ? rbuf : inplace ? a[0].p : a[1].p;
+    if (rc == 0 && count > 0)
+        rc = lark_sched_reduce(s, a[0].p, out, &red, root);
+    return complete(c, k, s, rc, a, 2);
 }
 
 int lark_coll_api_allreduce(const void *sbuf, void *rbuf, MPI_Count count, MPI_Datatype type,
@@ -244,10 +422,17 @@ int lark_coll_api_allreduce(const void *sbuf, void *rbuf, MPI_Count count, MPI_D
         err = begin(c, k, &ds, &s);
     if (err != MPI_SUCCESS)
         return err;
-    int rc = sbuf != MPI_IN_PLACE ? lark_sched_copy(s, rbuf, sbuf, bytes) : 0;
+    /* The result buffer holds the input (copied, or in place). */
+    struct arg a[2] = {{0}};
+    bool inplace = sbuf == MPI_IN_PLACE;
+    int rc = stage(s, &a[0], rbuf, count, type, inplace, true);
+    if (rc == 0 && !inplace)
+        rc = stage(s, &a[1], sbuf, count, type, true, false);
+    if (rc == 0 && !inplace)
+        rc = lark_sched_copy(s, a[0].p, a[1].p, bytes);
     if (rc == 0)
-        rc = lark_sched_allreduce(s, rbuf, &red);
-    return finish(c, k, s, rc);
+        rc = lark_sched_allreduce(s, a[0].p, &red);
+    return complete(c, k, s, rc, a, 2);
 }
 
 int lark_coll_api_scan(const void *sbuf, void *rbuf, MPI_Count count, MPI_Datatype type, MPI_Op op,
@@ -272,11 +457,15 @@ int lark_coll_api_scan(const void *sbuf, void *rbuf, MPI_Count count, MPI_Dataty
         return err;
     /* Exscan never writes rank 0's rbuf (the standard leaves it undefined,
      * and a program may pass a buffer that must not be written). */
-    const void *in = sbuf == MPI_IN_PLACE ? rbuf : sbuf;
-    int rc = 0;
-    if (bytes > 0 && !(exclusive && c->size == 1))
-        rc = lark_sched_scan(s, in, rbuf, &red, exclusive);
-    return finish(c, k, s, rc);
+    struct arg a[2] = {{0}};
+    bool inplace = sbuf == MPI_IN_PLACE, writes = !(exclusive && c->rank == 0);
+    int rc = stage(s, &a[0], rbuf, count, type, inplace, writes);
+    if (rc == 0 && !inplace)
+        rc = stage(s, &a[1], sbuf, count, type, true, false);
+    const void *in = inplace ? a[0].p : a[1].p;
+    if (rc == 0 && bytes > 0 && !(exclusive && c->size == 1))
+        rc = lark_sched_scan(s, in, a[0].p, &red, exclusive);
+    return complete(c, k, s, rc, a, 2);
 }
 
 int lark_coll_api_gather(const void *sbuf, MPI_Count scount, MPI_Datatype stype, void *rbuf,
@@ -303,8 +492,15 @@ int lark_coll_api_gather(const void *sbuf, MPI_Count scount, MPI_Datatype stype,
     if ((err = begin(c, k, &ds, &s)) != MPI_SUCCESS)
         return err;
     size_t bytes = root_here ? rbytes : sbytes;
-    const void *own = sbuf == MPI_IN_PLACE ? (char *)rbuf + (size_t)root * rbytes : sbuf;
-    return finish(c, k, s, lark_sched_gather(s, own, rbuf, bytes, root));
+    struct arg a[2] = {{0}};
+    bool inplace = sbuf == MPI_IN_PLACE;
+    int rc = inplace ? 0 : stage(s, &a[0], sbuf, scount, stype, true, false);
+    if (rc == 0 && root_here)
+        rc = stage(s, &a[1], rbuf, rcount * c->size, rtype, inplace, true);
+    const void *own = inplace ? a[1].p + (size_t)root * rbytes : a[0].p;
+    if (rc == 0)
+        rc = lark_sched_gather(s, own, a[1].p, bytes, root);
+    return complete(c, k, s, rc, a, 2);
 }
 
 int lark_coll_api_scatter(const void *sbuf, MPI_Count scount, MPI_Datatype stype, void *rbuf,
@@ -331,7 +527,13 @@ int lark_coll_api_scatter(const void *sbuf, MPI_Count scount, MPI_Datatype stype
     if ((err = begin(c, k, &ds, &s)) != MPI_SUCCESS)
         return err;
     size_t bytes = root_here ? sbytes : rbytes;
-    return finish(c, k, s, lark_sched_scatter(s, sbuf, rbuf, bytes, root));
+    struct arg a[2] = {{0}};
+    int rc = root_here ? stage(s, &a[0], sbuf, scount * c->size, stype, true, false) : 0;
+    if (rc == 0 && rbuf != MPI_IN_PLACE)
+        rc = stage(s, &a[1], rbuf, rcount, rtype, false, true);
+    if (rc == 0)
+        rc = lark_sched_scatter(s, a[0].p, rbuf == MPI_IN_PLACE ? rbuf : a[1].p, bytes, root);
+    return complete(c, k, s, rc, a, 2);
 }
 
 /* Element i of a counts array: int, or MPI_Count for the large-count
@@ -367,8 +569,11 @@ static int vector_bytes(struct lark_comm *c, const char *call, const char *what,
             return lark_err_raise(c, call, MPI_ERR_COUNT, "%s count for rank %d is negative (%lld)",
                                   what, i, (long long)n);
         }
-        v[i] = (size_t)n * (size_t)dt->extent;
-        v[c->size + i] = (size_t)(displ_at(displs, large, i) * dt->extent);
+        /* Bytes of a predefined type as laid out, of a derived one packed
+         * (stage_v keeps the blocks at displacement * size). */
+        MPI_Aint one = dt->predefined ? dt->extent : (MPI_Aint)dt->size;
+        v[i] = (size_t)n * (size_t)one;
+        v[c->size + i] = (size_t)(displ_at(displs, large, i) * one);
     }
     *out = v;
     return MPI_SUCCESS;
@@ -394,9 +599,17 @@ int lark_coll_api_gatherv(const void *sbuf, MPI_Count scount, MPI_Datatype stype
         free(v);
     if (err != MPI_SUCCESS)
         return err;
-    int rc = lark_sched_gatherv(s, sbuf, sbytes, rbuf, v, v ? v + c->size : NULL, root);
+    struct arg a[2] = {{0}};
+    bool inplace = sbuf == MPI_IN_PLACE;
+    int rc = inplace ? 0 : stage(s, &a[0], sbuf, scount, stype, true, false);
+    if (rc == 0 && root_here)
+        rc = stage_v(s, &a[1], rbuf, v, c->size, rtype, inplace, true);
+    if (rc == 0)
+        rc = lark_sched_gatherv(s, inplace ? sbuf : a[0].p, sbytes, a[1].p, v,
+                                v ? v + c->size : NULL, root);
+    rc = complete(c, k, s, rc, a, 2);
     free(v);
-    return finish(c, k, s, rc);
+    return rc;
 }
 
 int lark_coll_api_scatterv(const void *sbuf, const void *scounts, const void *displs,
@@ -419,9 +632,17 @@ int lark_coll_api_scatterv(const void *sbuf, const void *scounts, const void *di
         free(v);
     if (err != MPI_SUCCESS)
         return err;
-    int rc = lark_sched_scatterv(s, sbuf, v, v ? v + c->size : NULL, rbuf, rbytes, root);
+    struct arg a[2] = {{0}};
+    bool inplace = rbuf == MPI_IN_PLACE;
+    int rc = root_here ? stage_v(s, &a[0], sbuf, v, c->size, stype, true, false) : 0;
+    if (rc == 0 && !inplace)
+        rc = stage(s, &a[1], rbuf, rcount, rtype, false, true);
+    if (rc == 0)
+        rc = lark_sched_scatterv(s, a[0].p, v, v ? v + c->size : NULL, inplace ? rbuf : a[1].p,
+                                 rbytes, root);
+    rc = complete(c, k, s, rc, a, 2);
     free(v);
-    return finish(c, k, s, rc);
+    return rc;
 }
 
 int lark_coll_api_allgather(const void *sbuf, MPI_Count scount, MPI_Datatype stype, void *rbuf,
@@ -445,12 +666,16 @@ int lark_coll_api_allgather(const void *sbuf, MPI_Count scount, MPI_Datatype sty
                               rbytes);
     if ((err = begin(c, k, &ds, &s)) != MPI_SUCCESS)
         return err;
-    int rc = 0;
-    if (sbuf != MPI_IN_PLACE)
-        rc = lark_sched_copy(s, (char *)rbuf + (size_t)c->rank * rbytes, sbuf, rbytes);
+    struct arg a[2] = {{0}};
+    bool inplace = sbuf == MPI_IN_PLACE;
+    int rc = stage(s, &a[0], rbuf, rcount * c->size, rtype, inplace, true);
+    if (rc == 0 && !inplace)
+        rc = stage(s, &a[1], sbuf, scount, stype, true, false);
+    if (rc == 0 && !inplace)
+        rc = lark_sched_copy(s, a[0].p + (size_t)c->rank * rbytes, a[1].p, rbytes);
     if (rc == 0)
-        rc = lark_sched_allgather(s, rbuf, rbytes);
-    return finish(c, k, s, rc);
+        rc = lark_sched_allgather(s, a[0].p, rbytes);
+    return complete(c, k, s, rc, a, 2);
 }
 
 int lark_coll_api_allgatherv(const void *sbuf, MPI_Count scount, MPI_Datatype stype, void *rbuf,
@@ -479,13 +704,18 @@ int lark_coll_api_allgatherv(const void *sbuf, MPI_Count scount, MPI_Datatype st
         free(v);
         return err;
     }
-    int rc = 0;
-    if (sbuf != MPI_IN_PLACE)
-        rc = lark_sched_copy(s, (char *)rbuf + v[c->size + c->rank], sbuf, sbytes);
+    struct arg a[2] = {{0}};
+    bool inplace = sbuf == MPI_IN_PLACE;
+    int rc = stage_v(s, &a[0], rbuf, v, c->size, rtype, inplace, true);
+    if (rc == 0 && !inplace)
+        rc = stage(s, &a[1], sbuf, scount, stype, true, false);
+    if (rc == 0 && !inplace)
+        rc = lark_sched_copy(s, a[0].p + v[c->size + c->rank], a[1].p, sbytes);
     if (rc == 0)
-        rc = lark_sched_allgatherv(s, rbuf, v, v + c->size);
+        rc = lark_sched_allgatherv(s, a[0].p, v, v + c->size);
+    rc = complete(c, k, s, rc, a, 2);
     free(v);
-    return finish(c, k, s, rc);
+    return rc;
 }
 
 /* The alltoall family once counts are bytes: sv (counts, then
@@ -543,9 +773,16 @@ int lark_coll_api_alltoall(const void *sbuf, MPI_Count scount, MPI_Datatype styp
         free(v);
         return err;
     }
-    int rc = alltoall_bytes(s, sbuf, sbuf == MPI_IN_PLACE ? NULL : v, rbuf, v);
+    struct arg a[2] = {{0}};
+    bool inplace = sbuf == MPI_IN_PLACE;
+    int rc = stage(s, &a[0], rbuf, rcount * n, rtype, inplace, true);
+    if (rc == 0 && !inplace)
+        rc = stage(s, &a[1], sbuf, scount * n, stype, true, false);
+    if (rc == 0)
+        rc = alltoall_bytes(s, a[1].p, inplace ? NULL : v, a[0].p, v);
+    rc = complete(c, k, s, rc, a, 2);
     free(v);
-    return finish(c, k, s, rc);
+    return rc;
 }
 
 int lark_coll_api_alltoallv(const void *sbuf, const void *scounts, const void *sdispls,
@@ -569,10 +806,17 @@ int lark_coll_api_alltoallv(const void *sbuf, const void *scounts, const void *s
         free(sv);
         return err;
     }
-    int rc = alltoall_bytes(s, sbuf, sv, rbuf, rv);
+    struct arg a[2] = {{0}};
+    bool inplace = sbuf == MPI_IN_PLACE;
+    int rc = stage_v(s, &a[0], rbuf, rv, c->size, rtype, inplace, true);
+    if (rc == 0 && !inplace)
+        rc = stage_v(s, &a[1], sbuf, sv, c->size, stype, true, false);
+    if (rc == 0)
+        rc = alltoall_bytes(s, a[1].p, sv, a[0].p, rv);
+    rc = complete(c, k, s, rc, a, 2);
     free(sv);
     free(rv);
-    return finish(c, k, s, rc);
+    return rc;
 }
 
 /* Alltoallw's per-peer (count, type) pairs as byte counts; displacements
@@ -623,10 +867,17 @@ int lark_coll_api_alltoallw(const void *sbuf, const void *scounts, const void *s
         free(sv);
         return err;
     }
-    int rc = alltoall_bytes(s, sbuf, sv, rbuf, rv);
+    struct arg a[2] = {{0}};
+    const size_t *rp = rv, *sp = sv;
+    int rc = stage_w(s, &a[0], rbuf, rv, c->size, rtypes, sbuf == MPI_IN_PLACE, true, &rp);
+    if (rc == 0 && sbuf != MPI_IN_PLACE)
+        rc = stage_w(s, &a[1], sbuf, sv, c->size, stypes, true, false, &sp);
+    if (rc == 0)
+        rc = alltoall_bytes(s, a[1].p, sp, a[0].p, rp);
+    rc = complete(c, k, s, rc, a, 2);
     free(sv);
     free(rv);
-    return finish(c, k, s, rc);
+    return rc;
 }
 
 int lark_coll_api_reduce_scatter(const void *sbuf, void *rbuf, const void *rcounts, MPI_Count block,
@@ -669,11 +920,17 @@ int lark_coll_api_reduce_scatter(const void *sbuf, void *rbuf, const void *rcoun
         free(cnt);
         return err;
     }
-    int rc = 0;
-    if (total > 0)
-        rc = lark_sched_reduce_scatter(s, sbuf == MPI_IN_PLACE ? rbuf : sbuf, rbuf, cnt, &red);
+    /* In place: rbuf holds all `total` inputs and gets our `mine`. */
+    struct arg a[2] = {{0}};
+    bool inplace = sbuf == MPI_IN_PLACE;
+    int rc = stage(s, &a[0], rbuf, inplace ? total : mine, type, inplace, true);
+    a[0].count = (size_t)mine;
+    if (rc == 0 && !inplace)
+        rc = stage(s, &a[1], sbuf, total, type, true, false);
+    if (rc == 0 && total > 0)
+        rc = lark_sched_reduce_scatter(s, inplace ? a[0].p : a[1].p, a[0].p, cnt, &red);
     free(cnt);
-    return finish(c, k, s, rc);
+    return complete(c, k, s, rc, a, 2);
 }
 
 static int reduce_local(const char *call, const void *inbuf, void *inoutbuf, MPI_Count count,
@@ -691,8 +948,30 @@ static int reduce_local(const char *call, const void *inbuf, void *inoutbuf, MPI
         err = make_reduction(NULL, call, count, type, op, &red);
     if (err != MPI_SUCCESS)
         return err;
-    if (count > 0)
-        lark_op_apply(op, inbuf, inoutbuf, red.count, red.type);
+    struct lark_datatype *dt = lark_datatype_from_handle(type);
+    if (count == 0 || dt->size == 0)
+        return MPI_SUCCESS;
+    if (!needs_staging(dt, (size_t)count) || red.type == type) {
+        /* Contiguous, or a user op that takes the type's own layout. */
+        MPI_Aint at = dt->predefined ? 0 : dt->true_lb;
+        lark_op_apply(op, (const char *)inbuf + at, (char *)inoutbuf + at, red.count, red.type);
+        return MPI_SUCCESS;
+    }
+    /* A predefined op on a non-contiguous type: on the packed elements
+     * (two temporaries, freed here). */
+    size_t n = dt->size * (size_t)count;
+    char *a = malloc(n), *b = malloc(n);
+    if (a == NULL || b == NULL) {
+        free(a);
+        free(b);
+        return lark_err_raise(NULL, call, MPI_ERR_NO_MEM, "out of memory");
+    }
+    lark_datatype_pack(dt, inbuf, (size_t)count, 0, a, n);
+    lark_datatype_pack(dt, inoutbuf, (size_t)count, 0, b, n);
+    lark_op_apply(op, a, b, red.count, red.type);
+    lark_datatype_unpack(dt, inoutbuf, (size_t)count, 0, b, n);
+    free(a);
+    free(b);
     return MPI_SUCCESS;
 }
 

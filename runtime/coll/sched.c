@@ -14,16 +14,17 @@
 #include "runtime.h"
 #include "sched.h"
 
-enum step_kind { ST_SEND = 1, ST_RECV, ST_WAIT, ST_COPY, ST_REDUCE };
+enum step_kind { ST_SEND = 1, ST_RECV, ST_WAIT, ST_COPY, ST_REDUCE, ST_PACK, ST_UNPACK };
 
 struct lark_sched_step {
     uint8_t kind;
-    int peer, tag;     /* send, recv */
-    const void *src;   /* send: data; copy: source; reduce: in */
-    void *dst;         /* recv: buffer; copy: destination; reduce: inout */
-    size_t bytes;      /* send, recv, copy; reduce: element count */
-    MPI_Op op;         /* reduce */
-    MPI_Datatype type; /* reduce */
+    int peer, tag;            /* send, recv */
+    const void *src;          /* send: data; copy: source; reduce: in */
+    void *dst;                /* recv: buffer; copy: destination; reduce: inout */
+    size_t bytes;             /* send, recv, copy; reduce: element count */
+    MPI_Op op;                /* reduce */
+    MPI_Datatype type;        /* reduce */
+    struct lark_datatype *dt; /* pack, unpack: a reference held until the schedule is freed */
 };
 
 struct lark_sched *lark_sched_running; /* runtime lock held */
@@ -139,6 +140,9 @@ void lark_sched_free(struct lark_sched *s)
         return;
     for (int i = 0; i < s->ntmps; i++)
         free(s->tmps[i]);
+    for (int i = 0; i < s->nsteps; i++)
+        if (s->steps[i].dt != NULL)
+            lark_datatype_release(s->steps[i].dt);
     free(s->tmps);
     free(s->steps);
     if (s->reqs != s->small)
@@ -242,8 +246,8 @@ int lark_sched_wait(struct lark_sched *s)
 /* A local step: after everything before it completed. */
 static struct lark_sched_step *local_step(struct lark_sched *s, int kind)
 {
-    if (s->nsteps > 0 && s->steps[s->nsteps - 1].kind != ST_WAIT &&
-        s->steps[s->nsteps - 1].kind != ST_COPY && s->steps[s->nsteps - 1].kind != ST_REDUCE)
+    if (s->nsteps > 0 &&
+        (s->steps[s->nsteps - 1].kind == ST_SEND || s->steps[s->nsteps - 1].kind == ST_RECV))
         s->wait_due = true;
     if (flush_wait(s) != 0)
         return NULL;
@@ -267,11 +271,60 @@ int lark_sched_copy(struct lark_sched *s, void *dst, const void *src, size_t byt
     return 0;
 }
 
+int lark_sched_pack(struct lark_sched *s, struct lark_datatype *dt, void *buf, size_t count,
+                    void *packed, bool unpack)
+{
+    if (count == 0 || dt->size == 0)
+        return 0;
+    if (!s->record) {
+        if (unpack)
+            lark_datatype_unpack(dt, buf, count, 0, packed, dt->size * count);
+        else
+            lark_datatype_pack(dt, buf, count, 0, packed, dt->size * count);
+        return 0;
+    }
+    struct lark_sched_step *st = local_step(s, unpack ? ST_UNPACK : ST_PACK);
+    if (st == NULL)
+        return LARK_ERR_NOMEM;
+    lark_datatype_retain(dt); /* the user may free the type before the run */
+    st->dt = dt;
+    st->dst = buf;
+    st->src = packed;
+    st->bytes = count;
+    return 0;
+}
+
+void lark_sched_apply(MPI_Op op, const void *in, void *inout, size_t count, MPI_Datatype type)
+{
+    struct lark_datatype *dt = lark_datatype_from_handle(type);
+    if (dt == NULL || dt->predefined || lark_datatype_contig_n(dt, count)) {
+        lark_op_apply(op, in, inout, count, type);
+        return;
+    }
+    /* A user op on a non-contiguous type, its operands packed: the user's
+     * function sees them in the type's layout, in two images made here
+     * (freed below).  Out of memory leaves inout unchanged: there is no
+     * error path out of a combination, and a job that cannot allocate
+     * this is failing anyway. */
+    MPI_Aint span = (MPI_Aint)(count - 1) * dt->extent;
+    MPI_Aint lo = dt->true_lb + (span < 0 ? span : 0), hi = dt->true_ub + (span > 0 ? span : 0);
+    size_t bytes = (size_t)(hi - lo), n = dt->size * count;
+    char *a = malloc(bytes ? bytes : 1), *b = malloc(bytes ? bytes : 1);
+    if (a != NULL && b != NULL) {
+        lark_datatype_unpack(dt, a - lo, count, 0, in, n);
+        lark_datatype_unpack(dt, b - lo, count, 0, inout, n);
+        lark_op_apply(op, a - lo, b - lo, count, type);
+        lark_datatype_pack(dt, b - lo, count, 0, inout, n);
+    }
+    free(a);
+    free(b);
+}
+
 int lark_sched_combine(struct lark_sched *s, MPI_Op op, const void *in, void *inout, size_t count,
                        MPI_Datatype type)
 {
     if (!s->record) {
-        lark_op_apply(op, in, inout, count, type);
+        lark_sched_apply(op, in, inout, count, type);
         return 0;
     }
     struct lark_sched_step *st = local_step(s, ST_REDUCE);
@@ -337,8 +390,13 @@ static int advance(struct lark_sched *s, int *ran)
                 s->error = rc;
         } else if (st->kind == ST_COPY) {
             memmove(st->dst, st->src, st->bytes);
+        } else if (st->kind == ST_PACK) {
+            lark_datatype_pack(st->dt, st->dst, st->bytes, 0, (void *)st->src,
+                               st->dt->size * st->bytes);
+        } else if (st->kind == ST_UNPACK) {
+            lark_datatype_unpack(st->dt, st->dst, st->bytes, 0, st->src, st->dt->size * st->bytes);
         } else {
-            lark_op_apply(st->op, st->src, st->dst, st->bytes, st->type);
+            lark_sched_apply(st->op, st->src, st->dst, st->bytes, st->type);
         }
         s->pc++;
         (*ran)++;

@@ -45,6 +45,7 @@
 #include "lark.h"
 
 struct lark_comm;
+struct lark_datatype;
 struct lark_request;
 struct lark_sched_step;
 
@@ -106,6 +107,14 @@ int lark_sched_wait(struct lark_sched *s);
 int lark_sched_copy(struct lark_sched *s, void *dst, const void *src, size_t bytes);
 int lark_sched_combine(struct lark_sched *s, MPI_Op op, const void *in, void *inout, size_t count,
                        MPI_Datatype type);
+/* Between count elements of the (non-contiguous) datatype dt at buf and
+ * their packed form at `packed` (dt->size * count bytes): pack, or
+ * unpack when `unpack`.  A recorded schedule holds a reference on dt. */
+int lark_sched_pack(struct lark_sched *s, struct lark_datatype *dt, void *buf, size_t count,
+                    void *packed, bool unpack);
+/* inout = in op inout on count elements of type, which may be a
+ * non-contiguous derived type of a user op with packed operands. */
+void lark_sched_apply(MPI_Op op, const void *in, void *inout, size_t count, MPI_Datatype type);
 /* A temporary buffer of `bytes` bytes, NULL when out of memory.  Direct:
  * the communicator's scratch `slot` (see coll.h), handed back with
  * lark_sched_tmp_put.  Recorded: owned by the schedule (put does nothing). */

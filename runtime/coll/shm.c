@@ -232,6 +232,6 @@ int lark_coll_shm_allreduce(struct lark_coll_shm *sh, void *buf, const struct la
      * (inout = in op inout, `in` the lower rank). */
     memcpy(buf, bank + (size_t)(n - 1) * LARK_SHM_SLOT, red->bytes);
     for (int i = n - 2; i >= 0; i--)
-        lark_op_apply(red->op, bank + (size_t)i * LARK_SHM_SLOT, buf, red->count, red->type);
+        lark_sched_apply(red->op, bank + (size_t)i * LARK_SHM_SLOT, buf, red->count, red->type);
     return 0;
 }
