@@ -13,6 +13,7 @@
  * Later deaths during teardown are the teardown's doing and are not reported. */
 #include "launcher.h"
 #include "loop.h"
+#include "report.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -471,6 +472,26 @@ static void reap(struct loop *L)
     }
 }
 
+/* Print where every rank is and what it waits for (launcher/report.c). */
+static void report_where(struct loop *L)
+{
+    int n = L->job->nprocs;
+    struct lark_where_view *v = calloc((size_t)n, sizeof *v);
+    if (v == NULL)
+        return;
+    for (int i = 0; i < n; i++) {
+        const struct lark_proc *p = &L->job->procs[i];
+        v[i].rank = p->rank;
+        v[i].host = L->job->map.nodes[p->node];
+        if (p->node == L->job->map.me)
+            lark_where_read(L->job->nspace, p->rank, &v[i]);
+        else
+            v[i].remote = true; /* its daemon's node: not gathered yet */
+    }
+    lark_where_report(stderr, v, n);
+    free(v);
+}
+
 static void on_signal(struct loop *L, int sig)
 {
     switch (sig) {
@@ -504,12 +525,15 @@ static void on_signal(struct loop *L, int sig)
         signal_job(L, SIGCONT);
         break;
     default:
+        if (sig == LARK_REPORT_SIGNAL)
+            report_where(L);
         break;
     }
 }
 
 static void on_timeout(struct loop *L)
 {
+    report_where(L);
     char list[256];
     running_list(L, list, sizeof(list));
     lark_loop_fail(L, EXIT_TIMEOUT,
@@ -533,7 +557,8 @@ static int loop_setup(struct loop *L, struct lark_job *job)
     L->ep = epoll_create1(EPOLL_CLOEXEC);
     sigset_t set;
     sigemptyset(&set);
-    int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGTSTP, SIGCONT};
+    int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP,  SIGQUIT,
+                  SIGUSR1, SIGUSR2, SIGTSTP, SIGCONT, LARK_REPORT_SIGNAL};
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
         sigaddset(&set, sigs[i]);
     L->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);

@@ -302,6 +302,10 @@ struct lark_job {
 #define LARK_DEFAULT_RADIX          32
 #define LARK_DEFAULT_LAUNCH_TIMEOUT 30.0
 
+/* The signal that asks a running mpirun for its hang report (where each
+ * rank is, launcher/report.c); `mpirun --report-state PID` sends it. */
+#define LARK_REPORT_SIGNAL (SIGRTMIN + 3)
+
 /* Run the job to the end; returns mpirun's exit status. */
 int lark_job_run(struct lark_job *job);
 

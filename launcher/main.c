@@ -53,8 +53,41 @@ static void make_nspace(char *buf, size_t len)
              r[6], r[7]);
 }
 
+/* mpirun --report-state PID: ask the mpirun PID (ours, by the same user)
+ * to print where each rank of its job is, on its standard error. */
+static int report_state(const char *arg)
+{
+    char *end;
+    long pid = strtol(arg ? arg : "", &end, 10);
+    char path[64], comm[64] = "";
+    snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+    FILE *f = pid > 0 && *end == '\0' ? fopen(path, "r") : NULL;
+    if (f != NULL) {
+        if (fgets(comm, sizeof comm, f) == NULL)
+            comm[0] = '\0';
+        fclose(f);
+    }
+    comm[strcspn(comm, "\n")] = '\0';
+    if (strcmp(comm, "mpirun") != 0 && strcmp(comm, "mpiexec") != 0) {
+        fprintf(stderr,
+                "mpirun: --report-state needs the process id of a running mpirun; '%s' is %s\n",
+                arg ? arg : "", f ? "another program" : "not a running process of yours");
+        return 1;
+    }
+    if (kill((pid_t)pid, LARK_REPORT_SIGNAL) != 0) {
+        fprintf(stderr, "mpirun: cannot signal mpirun %ld: %s\n", pid, strerror(errno));
+        return 1;
+    }
+    fprintf(stderr, "mpirun: asked mpirun %ld for its report; it prints it on its standard "
+                    "error\n",
+            pid);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "--report-state") == 0)
+        return report_state(argv[2]);
     /* Started with stdin, stdout or stderr closed, a pipe of ours would
      * take that number: hold them with /dev/null. */
     for (int fd = 0; fd < 3; fd++)
@@ -215,7 +248,8 @@ int main(int argc, char **argv)
     /* The loop takes these through a signalfd; PMIx threads inherit the mask. */
     sigset_t set;
     sigemptyset(&set);
-    int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGTSTP, SIGCONT};
+    int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP,  SIGQUIT,
+                  SIGUSR1, SIGUSR2, SIGTSTP, SIGCONT, LARK_REPORT_SIGNAL};
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
         sigaddset(&set, sigs[i]);
     sigprocmask(SIG_BLOCK, &set, NULL);

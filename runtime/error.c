@@ -11,6 +11,7 @@
 #include "lark.h"
 #include "comm.h"
 #include "error.h"
+#include "where.h"
 #include "runtime.h"
 
 struct lark_errhandler lark_errhandler_fatal = {
@@ -173,6 +174,7 @@ int lark_err_raise(struct lark_comm *comm, const char *call, int code, const cha
     int cls = lark_err_class(code);
     if (cls == MPI_SUCCESS)
         return MPI_SUCCESS;
+    lark_where_leave(); /* the call returns (or aborts) from here */
     struct lark_errhandler *eh = &lark_errhandler_fatal;
     if (comm == NULL && lark_initialized())
         comm = &lark_comm_world;

@@ -72,6 +72,16 @@ void lark_match_fini(struct lark_match *m)
 
 /* The queues of context `ctx`, made on first use (freed by fini).  NULL only
  * when out of memory and `create` is set, or absent and `create` unset. */
+void lark_match_walk(struct lark_match *m, bool posted, int max,
+                     void (*fn)(const struct lark_match_item *it, void *arg), void *arg)
+{
+    for (int b = 0; b < LARK_MATCH_BUCKETS; b++)
+        for (struct lark_match_ctx *c = m->buckets[b]; c; c = c->next)
+            for (struct lark_match_item *it = posted ? c->posted.head : c->unexpected.head;
+                 it != NULL && max > 0; it = it->next, max--)
+                fn(it, arg);
+}
+
 static struct lark_match_ctx *ctx_get(struct lark_match *m, uint32_t ctx, bool create)
 {
     struct lark_match_ctx **slot = &m->buckets[ctx % LARK_MATCH_BUCKETS];

@@ -46,6 +46,11 @@ struct lark_match {
     size_t nparked;
 };
 
+/* Call fn on the first `max` posted receives (posted) or unexpected
+ * messages (!posted) of every context, oldest first within a context. */
+void lark_match_walk(struct lark_match *m, bool posted, int max,
+                     void (*fn)(const struct lark_match_item *it, void *arg), void *arg);
+
 /* Set up for a job of `npeers` processes.  Returns 0 or LARK_ERR_NOMEM. */
 int lark_match_init(struct lark_match *m, int npeers);
 /* Free the engine's own memory; items still queued are simply forgotten. */

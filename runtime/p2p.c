@@ -32,6 +32,7 @@
 #include "request.h"
 #include "runtime.h"
 #include "transport.h"
+#include "where_rec.h"
 
 /* A message that arrived before its receive (or was parked, or is held by
  * MPI_Mprobe).  Freed when received.  A payload of up to LARK_MSG_INLINE
@@ -91,6 +92,33 @@ void lark_p2p_finalize(void)
 }
 
 int (*lark_p2p_progress_hook)(void);
+
+static void where_posted(const struct lark_match_item *it, void *arg)
+{
+    struct lark_where_rec *w = arg;
+    const struct lark_request *r = LARK_CONTAINER_OF(it, struct lark_request, match);
+    w->posted[w->nposted_list++] = (struct lark_where_msg){
+        .peer = it->source == MPI_ANY_SOURCE ? LARK_WHERE_ANY
+                                             : lark_comm_world_rank(r->comm, it->source),
+        .tag = it->tag,
+        .ctx = it->ctx,
+        .bytes = r->len};
+}
+
+static void where_unexpected(const struct lark_match_item *it, void *arg)
+{
+    struct lark_where_rec *w = arg;
+    const struct lark_msg *m = LARK_CONTAINER_OF(it, struct lark_msg, item);
+    w->unexpected[w->nunexpected_list++] = (struct lark_where_msg){
+        .peer = m->src, .tag = it->tag, .ctx = it->ctx, .bytes = m->hdr.len};
+}
+
+void lark_p2p_where(struct lark_where_rec *w)
+{
+    w->nposted_list = w->nunexpected_list = 0;
+    lark_match_walk(&match, true, LARK_WHERE_MAXLIST, where_posted, w);
+    lark_match_walk(&match, false, LARK_WHERE_MAXLIST, where_unexpected, w);
+}
 
 int lark_p2p_progress(void)
 {

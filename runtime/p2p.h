@@ -74,6 +74,10 @@ size_t lark_p2p_am_max(int world);
  * transports (peer.h; lark_peer_wireup after the fence). */
 int lark_p2p_init(void);
 void lark_p2p_finalize(void);
+/* Copy the first posted receives and unexpected messages into a
+ * where-record (where_rec.h); runtime lock held. */
+struct lark_where_rec;
+void lark_p2p_where(struct lark_where_rec *w);
 
 /* One pass over every transport and queued send (lark_peer_progress);
  * returns events handled.  Runtime lock held. */

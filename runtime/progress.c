@@ -49,6 +49,7 @@
 #include "progress.h"
 #include "runtime.h"
 #include "transport.h"
+#include "where.h"
 
 #define LARK_SLEEP_NS 20000000L /* 20 ms: a safety net, not a polling period */
 
@@ -312,6 +313,7 @@ static int64_t wait_until(bool (*done)(void *arg), void *arg)
             sched_yield();
             continue;
         }
+        lark_where_queues(); /* what a stuck rank waits for, for mpirun's report */
         if (ep_fd >= 0) {
             if (sleep_epoll(done, arg))
                 return first;

@@ -23,6 +23,7 @@
 #include "progress.h"
 #include "runtime.h"
 #include "transport.h"
+#include "where.h"
 
 struct lark_runtime lark_rt = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static pmix_proc_t myproc;
@@ -297,6 +298,7 @@ int lark_runtime_init(int required, int *provided)
         return rc;
     if ((rc = lark_progress_init(cpus_of_node())) != LARK_OK)
         return rc;
+    lark_where_init();
     atomic_store_explicit(&lark_rt.state, LARK_STATE_INIT, memory_order_release);
     return LARK_OK;
 }
@@ -349,6 +351,7 @@ int lark_runtime_finalize(void)
         if (st != PMIX_SUCCESS && st != PMIX_OPERATION_SUCCEEDED)
             rc = LARK_ERR_PEER;
     }
+    lark_where_finalize();
     lark_p2p_finalize();
     lark_progress_finalize();
     lark_comm_finalize();

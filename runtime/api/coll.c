@@ -28,6 +28,7 @@
 #include "op.h"
 #include "request.h"
 #include "runtime.h"
+#include "where.h"
 
 /* Check one (buffer, count, datatype) argument triple; on success *bytes is
  * the size of the block.  Returns MPI_SUCCESS or the raised error class. */
@@ -190,6 +191,8 @@ static int enter_call(const struct lark_coll_call *k, MPI_Comm comm, struct lark
     *c = lark_comm_from_handle(comm);
     if (*c == NULL)
         return lark_err_raise(NULL, k->name, MPI_ERR_COMM, "the communicator is not valid");
+    if (k->form == LARK_FORM_BLOCKING) /* left in finish(), or by lark_err_raise */
+        lark_where_enter(k->name, LARK_WHERE_COLL, *c, LARK_WHERE_NONE, LARK_WHERE_NONE, 0);
     if (k->form != LARK_FORM_BLOCKING && k->request == NULL)
         return lark_err_raise(*c, k->name, MPI_ERR_REQUEST,
                               "the request argument is NULL (pass the address of an MPI_Request)");
@@ -218,6 +221,8 @@ static int enter_rooted(const struct lark_coll_call *k, MPI_Comm comm, int root,
     if (err != MPI_SUCCESS)
         return err;
     *is_root = (*c)->rank == root;
+    if (k->form == LARK_FORM_BLOCKING)
+        lark_where_root(*c, root);
     if (inplace && !*is_root)
         return lark_err_raise(*c, call, MPI_ERR_BUFFER, "MPI_IN_PLACE is only valid at the root");
     return MPI_SUCCESS;
@@ -287,7 +292,10 @@ static int finish(struct lark_comm *c, const struct lark_coll_call *k, struct la
 {
     if (k->form == LARK_FORM_BLOCKING) {
         rc = lark_sched_direct_end(s, rc);
-        return rc == 0 ? MPI_SUCCESS : lark_err_raise(c, k->name, rc, "the collective failed");
+        if (rc != 0)
+            return lark_err_raise(c, k->name, rc, "the collective failed");
+        lark_where_leave();
+        return MPI_SUCCESS;
     }
     if (rc != 0) {
         lark_lock();

@@ -11,6 +11,7 @@
 #include "comm.h"
 #include "error.h"
 #include "runtime.h"
+#include "where.h"
 
 static int init_common(const char *call, int required, int *provided)
 {
@@ -50,6 +51,7 @@ int PMPI_Finalize(void)
 {
     if (!lark_initialized())
         return lark_err_raise(NULL, "MPI_Finalize", MPI_ERR_OTHER, "MPI is not initialized");
+    lark_where_enter("MPI_Finalize", LARK_WHERE_COLL, &lark_comm_world, LARK_WHERE_NONE, LARK_WHERE_NONE, 0);
     int rc = lark_runtime_finalize();
     return rc == LARK_OK ? MPI_SUCCESS : lark_err_class(rc);
 }

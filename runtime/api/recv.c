@@ -10,6 +10,7 @@
 #include "p2p.h"
 #include "progress.h"
 #include "request.h"
+#include "where.h"
 
 static int raise_status(struct lark_comm *c, const char *call, int rc, MPI_Status *st)
 {
@@ -32,9 +33,11 @@ int PMPI_Recv(void *buf, int count, MPI_Datatype datatype, int source, int tag, 
         return rc;
     MPI_Status tmp;
     MPI_Status *st = status == MPI_STATUS_IGNORE ? &tmp : status;
+    lark_where_enter("MPI_Recv", LARK_WHERE_RECV, c, source, tag, (size_t)count * d->size);
     rc = lark_p2p_recv(buf, (size_t)count, d, source, tag, c, LARK_CTX_PT2PT, st);
     if (rc != LARK_OK)
         return raise_status(c, "MPI_Recv", rc, st);
+    lark_where_leave();
     return MPI_SUCCESS;
 }
 LARK_API_ALIAS(Recv)
@@ -111,11 +114,13 @@ int PMPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int
         return lark_err_raise(c, "MPI_Sendrecv", rc, "could not start the exchange");
     }
     MPI_Status sts[2];
+    lark_where_enter("MPI_Sendrecv", LARK_WHERE_RECV, c, source, recvtag, (size_t)recvcount * rd->size);
     rc = lark_request_waitall(2, reqs, sts);
     if (status != MPI_STATUS_IGNORE)
         *status = sts[1];
     if (rc != LARK_OK)
         return raise_status(c, "MPI_Sendrecv", rc, &sts[1]);
+    lark_where_leave();
     return MPI_SUCCESS;
 }
 LARK_API_ALIAS(Sendrecv)
@@ -151,12 +156,14 @@ int PMPI_Sendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest,
         return lark_err_raise(c, "MPI_Sendrecv_replace", rc, "could not start the exchange");
     }
     MPI_Status sts[2];
+    lark_where_enter("MPI_Sendrecv_replace", LARK_WHERE_RECV, c, source, recvtag, len);
     rc = lark_request_waitall(2, reqs, sts);
     free(copy);
     if (status != MPI_STATUS_IGNORE)
         *status = sts[1];
     if (rc != LARK_OK)
         return raise_status(c, "MPI_Sendrecv_replace", rc, &sts[1]);
+    lark_where_leave();
     return MPI_SUCCESS;
 }
 LARK_API_ALIAS(Sendrecv_replace)
@@ -194,7 +201,9 @@ static int probe_common(const char *call, int source, int tag, MPI_Comm comm, bo
         return rc;
     struct probe_args a = {source, tag, c, take, 0, status, NULL};
     if (blocking) {
+        lark_where_enter(call, LARK_WHERE_RECV, c, source, tag, 0);
         lark_progress_wait(probe_done, &a);
+        lark_where_leave();
     } else {
         lark_lock();
         probe_done(&a);

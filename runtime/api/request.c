@@ -10,6 +10,7 @@
 #include "p2p.h"
 #include "progress.h"
 #include "request.h"
+#include "where.h"
 
 static void empty_status(MPI_Status *st)
 {
@@ -66,6 +67,14 @@ static bool req_done(void *arg)
     return lark_request_done(arg);
 }
 
+/* Wait for a request (where-record: its peer and tag). */
+static void wait_one(const char *call, struct lark_request *r)
+{
+    lark_where_enter(call, r->kind, r->comm, r->peer, r->tag, r->len);
+    lark_progress_wait(req_done, r);
+    lark_where_leave();
+}
+
 int PMPI_Wait(MPI_Request *request, MPI_Status *status)
 {
     int rc = lark_check_init("MPI_Wait");
@@ -81,7 +90,7 @@ int PMPI_Wait(MPI_Request *request, MPI_Status *status)
         return MPI_SUCCESS;
     }
     if (!lark_request_done(r))
-        lark_progress_wait(req_done, r);
+        wait_one("MPI_Wait", r);
     struct lark_comm *c;
     lark_lock();
     rc = finish(r, request, status, &c);
@@ -211,6 +220,20 @@ static int finish_done(int count, MPI_Request reqs[], struct lark_request **rs, 
     return n;
 }
 
+/* Wait for a set (where-record: the first request not yet done). */
+static void wait_set(const char *call, struct set_args *a)
+{
+    for (int i = 0; i < a->n; i++) {
+        struct lark_request *r = a->rs[i];
+        if (r != NULL && !lark_request_done(r)) {
+            lark_where_enter(call, r->kind, r->comm, r->peer, r->tag, r->len);
+            break;
+        }
+    }
+    lark_progress_wait(set_done, a);
+    lark_where_leave();
+}
+
 int PMPI_Waitall(int count, MPI_Request array_of_requests[], MPI_Status array_of_statuses[])
 {
     int rc = lark_check_init("MPI_Waitall");
@@ -218,7 +241,7 @@ int PMPI_Waitall(int count, MPI_Request array_of_requests[], MPI_Status array_of
     if (rc != MPI_SUCCESS || (rc = lookup_all("MPI_Waitall", count, array_of_requests, small, &rs)))
         return rc;
     struct set_args a = {count, rs, true, 0};
-    lark_progress_wait(set_done, &a);
+    wait_set("MPI_Waitall", &a);
     if (array_of_statuses != MPI_STATUSES_IGNORE)
         for (int i = 0; i < count; i++)
             if (rs[i] == NULL)
@@ -290,7 +313,7 @@ static int any_common(const char *call, int count, MPI_Request reqs[], int *inde
     }
     struct set_args a = {count, rs, false, 0};
     if (blocking)
-        lark_progress_wait(set_done, &a);
+        wait_set(call, &a);
     int err = MPI_SUCCESS, n = 0, idx = MPI_UNDEFINED;
     struct lark_comm *c = NULL;
     lark_lock();
@@ -339,7 +362,7 @@ static int some_common(const char *call, int incount, MPI_Request reqs[], int *o
     }
     struct set_args a = {incount, rs, false, 0};
     if (blocking)
-        lark_progress_wait(set_done, &a);
+        wait_set(call, &a);
     int err = MPI_SUCCESS, active = 0;
     struct lark_comm *c = NULL;
     lark_lock();

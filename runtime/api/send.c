@@ -8,6 +8,7 @@
 #include "check.h"
 #include "p2p.h"
 #include "request.h"
+#include "where.h"
 
 /* Start a send of `mode`; *req gets the request (NULL for buffered sends,
  * which complete at once). */
@@ -47,9 +48,11 @@ static int send_blocking(const char *call, const void *buf, int count, MPI_Datat
     int rc = isend_common(call, buf, count, datatype, dest, tag, comm, mode, &req, &c);
     if (rc != MPI_SUCCESS || req == NULL)
         return rc;
+    lark_where_enter(call, LARK_WHERE_SEND, c, dest, tag, req->len);
     rc = lark_request_wait(req, MPI_STATUS_IGNORE);
     if (rc != LARK_OK)
         return lark_err_raise(c, call, rc, "the send to rank %d failed", dest);
+    lark_where_leave();
     return MPI_SUCCESS;
 }
 

@@ -1,0 +1,29 @@
+/*
+ * report.h -- reading the ranks' where-records and the hang report
+ * (report.c; the record is runtime/where_rec.h).
+ */
+#ifndef LARK_LAUNCHER_REPORT_H
+#define LARK_LAUNCHER_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "where_rec.h"
+
+/* A rank's record as its node read it, with its ages in seconds. */
+struct lark_where_view {
+    bool valid;       /* a record was there */
+    bool remote;      /* on another host, and its record was not gathered */
+    int rank;         /* world rank */
+    const char *host; /* where it runs, or NULL */
+    struct lark_where_rec rec;
+    double in_s;     /* in the call (or out of MPI) this long */
+    double queues_s; /* age of the queue lists (< 0: never written) */
+};
+
+/* Read `rank`'s record on this node; false (v->valid false) if none. */
+bool lark_where_read(const char *nspace, int rank, struct lark_where_view *v);
+/* Print where each rank is, then the reading of who waits for whom. */
+void lark_where_report(FILE *out, const struct lark_where_view *v, int n);
+
+#endif

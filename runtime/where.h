@@ -1,0 +1,36 @@
+/*
+ * where.h -- keeping this rank's where-record (where_rec.h) up to date: the
+ * blocking API calls say which call they are in, the progress engine
+ * refreshes the queues before it sleeps.  A few plain stores per call.
+ *
+ * Threads: with MPI_THREAD_MULTIPLE the record shows the call entered or
+ * left last, by any thread (writers take turns on a spin flag).
+ */
+#ifndef LARK_WHERE_H_INCLUDED
+#define LARK_WHERE_H_INCLUDED
+
+#include <stddef.h>
+
+#include "comm.h"
+#include "where_rec.h"
+
+extern struct lark_where_rec *lark_where;
+
+/* MPI_Init: make the record (a private one if shared memory fails: then
+ * nobody can read it, and nothing else changes).  MPI_Finalize: remove it. */
+void lark_where_init(void);
+void lark_where_finalize(void);
+
+/* Entering a blocking call of a kind (enum lark_where_kind) on `c` (NULL: none) with peer `rank` (a
+ * rank of c, MPI_ANY_SOURCE, or LARK_WHERE_NONE), `tag` and `bytes`. */
+void lark_where_enter(const char *call, int kind, const struct lark_comm *c, int rank, int tag,
+                      size_t bytes);
+/* The root of a rooted collective, known after its entry checks. */
+void lark_where_root(const struct lark_comm *c, int root);
+/* Left the call (also on its error path: lark_err_raise calls it). */
+void lark_where_leave(void);
+/* Refresh the queues (the progress engine, before it sleeps; takes the
+ * runtime lock). */
+void lark_where_queues(void);
+
+#endif

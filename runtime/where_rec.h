@@ -1,0 +1,76 @@
+/*
+ * where_rec.h -- the record of where a rank is: the MPI call it is in (or
+ * that it is computing outside MPI), and, refreshed each time it goes to
+ * sleep waiting, its posted receives and oldest unexpected messages.
+ *
+ * One page in shared memory per rank, "/<nspace>.where.<rank>" in /dev/shm
+ * (so the launcher's sweep of a job's files removes it after a crash),
+ * written by the rank (runtime/where.c) and read by its node's agent
+ * (launcher/where.c) without the rank's help: a rank stuck in a loop or a
+ * system call is still described.  Header-only: the launcher does not link
+ * the runtime.
+ *
+ * Consistency: a sequence lock.  The writer makes `seq` odd, writes, makes
+ * it even; a reader copies the page and retries when `seq` was odd or
+ * changed.
+ */
+#ifndef LARK_WHERE_REC_H
+#define LARK_WHERE_REC_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define LARK_WHERE_MAGIC   0x4c4b5752u /* "LKWR" */
+#define LARK_WHERE_VERSION 1
+#define LARK_WHERE_NONE    (-1) /* no peer (or not in MPI) */
+#define LARK_WHERE_ANY     (-2) /* MPI_ANY_SOURCE */
+#define LARK_WHERE_ANYTAG  (-1) /* MPI_ANY_TAG (its standard ABI value) */
+#define LARK_WHERE_MAXLIST 24
+
+/* What kind of call a rank is in (the same values as the runtime's
+ * request kinds). */
+enum lark_where_kind { LARK_WHERE_OTHER, LARK_WHERE_SEND, LARK_WHERE_RECV, LARK_WHERE_COLL };
+
+/* A posted receive or an unexpected message. */
+struct lark_where_msg {
+    int32_t peer; /* world rank, or LARK_WHERE_ANY */
+    int32_t tag;
+    uint32_t ctx;
+    uint32_t pad;
+    uint64_t bytes;
+};
+
+struct lark_where_rec {
+    uint32_t magic, version;
+    _Atomic uint32_t seq;
+    int32_t rank; /* in MPI_COMM_WORLD */
+    int32_t pid;
+    /* The call: its name ("" when outside MPI), communicator (context id,
+     * size, whether it is MPI_COMM_WORLD), peer or root (world rank), tag
+     * and bytes; since when (CLOCK_MONOTONIC ns: in it, or out of MPI). */
+    char call[32];
+    uint32_t ctx;
+    int32_t comm_size;
+    int32_t comm_world;
+    int32_t peer;
+    int32_t tag;
+    int32_t kind; /* enum lark_where_kind */
+    uint64_t bytes;
+    int64_t since_ns;
+    uint64_t calls; /* recorded calls entered so far */
+    /* Queues, as of queues_ns (the last time the rank went to sleep). */
+    int64_t queues_ns;
+    uint32_t nposted, nunexpected; /* totals */
+    uint32_t nposted_list, nunexpected_list;
+    struct lark_where_msg posted[LARK_WHERE_MAXLIST];
+    struct lark_where_msg unexpected[LARK_WHERE_MAXLIST];
+};
+
+/* The shm_open name of a rank's record. */
+static inline int lark_where_name(char *buf, size_t len, const char *nspace, int rank)
+{
+    return snprintf(buf, len, "/%s.where.%d", nspace, rank);
+}
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * hang.c -- programs that hang on purpose, for mpirun's hang report
+ * (tests/scripts/hang_report.sh): ./hang MODE with MODE one of
+ *   deadlock   ranks 0 and 1 each receive from the other (tag 5)
+ *   straggler  every rank but the last enters MPI_Allreduce; the last sleeps
+ *   tag        rank 1 sends tag 5 and enters MPI_Barrier; rank 0 receives tag 6
+ *   spin       rank 0 receives from rank 1, which spins outside MPI
+ * Each waits forever: mpirun --timeout ends it.
+ */
+#include <mpi.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    int rank, size, x = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    const char *mode = argc > 1 ? argv[1] : "";
+    if (strcmp(mode, "deadlock") == 0) {
+        if (rank < 2)
+            MPI_Recv(&x, 1, MPI_INT, 1 - rank, 5, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    } else if (strcmp(mode, "straggler") == 0) {
+        if (rank == size - 1)
+            for (;;)
+                sleep(1);
+        MPI_Allreduce(MPI_IN_PLACE, &x, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    } else if (strcmp(mode, "tag") == 0) {
+        if (rank == 1)
+            MPI_Send(&x, 1, MPI_INT, 0, 5, MPI_COMM_WORLD);
+        if (rank == 0)
+            MPI_Recv(&x, 1, MPI_INT, 1, 6, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        MPI_Barrier(MPI_COMM_WORLD);
+    } else if (strcmp(mode, "spin") == 0) {
+        if (rank == 0)
+            MPI_Recv(&x, 1, MPI_INT, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (rank == 1) {
+            volatile unsigned long spin = 0;
+            for (;;)
+                spin++;
+        }
+    } else {
+        fprintf(stderr, "hang: unknown mode '%s'\n", mode);
+        return 2;
+    }
+    MPI_Finalize();
+    return 0;
+}

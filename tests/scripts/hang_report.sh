@@ -1,0 +1,65 @@
+#!/bin/sh
+# hang_report.sh -- mpirun's hang report: on --timeout, and on demand
+# (mpirun --report-state PID), it says where each rank is and names the
+# cause: a deadlock cycle, a straggler outside a collective, a tag
+# mismatch, a rank spinning outside MPI.  Each verdict is checked, and no
+# where-record is left in /dev/shm.
+. "$top_srcdir/tests/scripts/launcher_lib.sh"
+HANG="$scratch/hang"
+cp "$top_builddir/tests/mpi/hang" "$HANG" || fail "no hang helper"
+shm_before=$(ls /dev/shm | grep -c '\.where\.' || true)
+
+# expect_line REGEX WHAT: stderr of the last run has a line matching REGEX.
+expect_line() {
+    grep -Eq -- "$1" "$err" || {
+        echo "--- stderr"; cat "$err"
+        fail "$2: no line matching: $1"
+    }
+}
+
+run --oversubscribe --timeout 3 -n 3 "$HANG" deadlock
+expect_rc 124 "deadlock"
+expect_line '^  rank 0 \(.*\): in MPI_Recv from rank 1 tag 5 on MPI_COMM_WORLD for [0-9.]+ s' "deadlock: rank 0"
+expect_line '^mpirun: deadlock: rank 0 in MPI_Recv from rank 1 tag 5 on MPI_COMM_WORLD, rank 1 in MPI_Recv from rank 0 tag 5 on MPI_COMM_WORLD: a cycle 0 → 1 → 0$' "deadlock: the cycle"
+
+run --oversubscribe --timeout 3 -n 3 "$HANG" straggler
+expect_rc 124 "straggler"
+expect_line '^mpirun: straggler: ranks 0, 1 wait in MPI_Allreduce on MPI_COMM_WORLD; rank 2 has not entered it: it is outside MPI for [0-9.]+ s' "straggler: the verdict"
+
+run --oversubscribe --timeout 3 -n 3 "$HANG" tag
+expect_rc 124 "tag mismatch"
+expect_line '^mpirun: unmatched: rank 0 waits in MPI_Recv from rank 1 tag 6 on MPI_COMM_WORLD, but the message rank 1 sent it with tag 5 \(4 bytes\) is there unreceived: a tag mismatch\?$' "tag mismatch: the verdict"
+expect_line '^mpirun: straggler: ranks 1, 2 wait in MPI_Barrier on MPI_COMM_WORLD; rank 0 has not entered it: it is in MPI_Recv from rank 1 tag 6' "tag mismatch: the barrier"
+
+run --oversubscribe --timeout 3 -n 2 "$HANG" spin
+expect_rc 124 "spin"
+expect_line '^  rank 1 \(.*\): outside MPI for [0-9.]+ s \(computing\?\)$' "spin: rank 1"
+expect_line '^mpirun: waiting on a busy rank: rank 0 waits in MPI_Recv from rank 1 tag 0 on MPI_COMM_WORLD; rank 1 is outside MPI' "spin: the verdict"
+
+# On demand, while the job runs: the report comes on the job's stderr and
+# the job goes on (it ends by its timeout here).
+timeout -k 2 30 "$MPIRUN" --oversubscribe --timeout 6 -n 2 "$HANG" deadlock >"$out" 2>"$err" </dev/null &
+job=$!
+i=0
+while [ $i -lt 50 ] && [ "$(ls /dev/shm | grep -c '\.where\.')" -lt $((shm_before + 2)) ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+mp=$(pgrep -P $job -x mpirun || echo $job)
+"$MPIRUN" --report-state "$mp" 2>"$scratch/ask" || { cat "$scratch/ask"; fail "--report-state failed"; }
+grep -q "asked mpirun $mp for its report" "$scratch/ask" || fail "--report-state said: $(cat "$scratch/ask")"
+i=0
+while [ $i -lt 50 ] && ! grep -q '^mpirun: deadlock:' "$err"; do
+    sleep 0.1
+    i=$((i + 1))
+done
+grep -q '^mpirun: deadlock: .*a cycle 0 → 1 → 0$' "$err" || { cat "$err"; fail "no report on demand"; }
+kill -0 $job 2>/dev/null || fail "the job ended after the report"
+wait $job
+rc=$?
+[ $rc = 124 ] || { cat "$err"; fail "the job on demand exited $rc, expected 124 (its timeout)"; }
+"$MPIRUN" --report-state $$ 2>"$scratch/ask" && fail "--report-state accepted a shell's pid"
+grep -q "needs the process id of a running mpirun" "$scratch/ask" || fail "--report-state on a shell: $(cat "$scratch/ask")"
+
+[ "$(ls /dev/shm | grep -c '\.where\.' || true)" = "$shm_before" ] || fail "where-records left in /dev/shm: $(ls /dev/shm | grep '\.where\.')"
+echo "hang_report: OK"
