@@ -476,7 +476,7 @@ static void reap(struct loop *L)
 static void report_where(struct loop *L)
 {
     int n = L->job->nprocs;
-    struct lark_where_view *v = calloc((size_t)n, sizeof *v);
+    struct lark_where_view *v = n > 0 ? calloc((size_t)n, sizeof *v) : NULL;
     if (v == NULL)
         return;
     for (int i = 0; i < n; i++) {

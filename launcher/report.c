@@ -219,6 +219,8 @@ static void ranks_text(const bool *in, const struct lark_where_view *v, int n, c
  * communicator. */
 static int report_collectives(FILE *out, const struct lark_where_view *v, int n)
 {
+    if (n <= 0)
+        return 0;
     int found = 0;
     bool *in = calloc((size_t)n, sizeof *in), *done = calloc((size_t)n, sizeof *done);
     if (in == NULL || done == NULL) {
