@@ -18,6 +18,7 @@
 
 #include "lark.h"
 #include "comm.h"
+#include "hwres.h"
 #include "p2p.h"
 #include "peer.h"
 #include "progress.h"
@@ -355,6 +356,7 @@ int lark_runtime_finalize(void)
     lark_p2p_finalize();
     lark_progress_finalize();
     lark_comm_finalize();
+    lark_hwres_finalize();
     atomic_store_explicit(&lark_rt.state, LARK_STATE_FINALIZED, memory_order_release);
     if (!lark_rt.singleton)
         PMIx_Finalize(NULL, 0);
