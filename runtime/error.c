@@ -10,6 +10,7 @@
 
 #include "lark.h"
 #include "comm.h"
+#include "errcode.h"
 #include "error.h"
 #include "where.h"
 #include "runtime.h"
@@ -151,20 +152,26 @@ const char *lark_err_string(int errclass)
 
 /* MPI_ERRORS_ARE_FATAL / MPI_ERRORS_ABORT: say what, where and why, then
  * end the job. */
-_Noreturn static void fatal(const char *call, int cls, const char *obj, const char *fmt, va_list ap)
+_Noreturn static void fatal(const struct lark_errhandler *eh, const char *call, int cls,
+                            const char *obj, const char *fmt, va_list ap)
 {
     char reason[512];
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
-    char msg[1024];
+    /* A class or code the program added has its own string (or none). */
+    char what[MPI_MAX_ERROR_STRING];
+    if (lark_err_string(cls) != NULL)
+        snprintf(what, sizeof what, "%s", lark_err_string(cls));
+    else if (!lark_errcode_string(cls, what) || what[0] == '\0')
+        snprintf(what, sizeof what, "error code %d", cls);
+    char msg[2048];
     snprintf(msg, sizeof msg, "%s failed on rank %d (%s, pid %d): %s: %s", call,
              lark_initialized() ? lark_rt.rank : 0,
-             lark_rt.hostname[0] ? lark_rt.hostname : "localhost", (int)getpid(),
-             lark_err_string(cls), reason);
+             lark_rt.hostname[0] ? lark_rt.hostname : "localhost", (int)getpid(), what, reason);
     fprintf(stderr,
-            "Lark MPI: %s\nLark MPI: the error handler is MPI_ERRORS_ARE_FATAL: aborting "
+            "Lark MPI: %s\nLark MPI: the error handler is %s: aborting "
             "the job (set MPI_ERRORS_RETURN on the %s to handle errors).\n",
-            msg, obj);
+            msg, eh == &lark_errhandler_abort ? "MPI_ERRORS_ABORT" : "MPI_ERRORS_ARE_FATAL", obj);
     fflush(stderr);
     lark_runtime_abort(cls, msg);
 }
@@ -190,7 +197,7 @@ int lark_err_raise(struct lark_comm *comm, const char *call, int code, const cha
     }
     va_list ap;
     va_start(ap, fmt);
-    fatal(call, cls, "communicator", fmt, ap);
+    fatal(eh, call, cls, "communicator", fmt, ap);
 }
 
 int lark_err_raise_win(struct lark_errhandler *eh, MPI_Win win, const char *call, int code,
@@ -209,5 +216,5 @@ int lark_err_raise_win(struct lark_errhandler *eh, MPI_Win win, const char *call
     }
     va_list ap;
     va_start(ap, fmt);
-    fatal(call, cls, "window", fmt, ap);
+    fatal(eh, call, cls, "window", fmt, ap);
 }
