@@ -57,11 +57,13 @@ static inline int lark_check_buf(const char *call, struct lark_comm *c, const vo
 /* A destination rank (send) or source rank (receive: wildcard allowed). */
 static inline int lark_check_rank(const char *call, struct lark_comm *c, int rank, bool any_ok)
 {
-    if (LARK_LIKELY(rank >= 0 && rank < c->size) || rank == MPI_PROC_NULL ||
+    /* An intercommunicator's ranks name members of the remote group. */
+    int n = lark_comm_peer_size(c);
+    if (LARK_LIKELY(rank >= 0 && rank < n) || rank == MPI_PROC_NULL ||
         (any_ok && rank == MPI_ANY_SOURCE))
         return MPI_SUCCESS;
-    return lark_err_raise(c, call, MPI_ERR_RANK, "rank %d is not in the communicator (size %d)",
-                          rank, c->size);
+    return lark_err_raise(c, call, MPI_ERR_RANK, "rank %d is not in the %scommunicator (size %d)",
+                          rank, c->remote != NULL ? "remote group of the inter" : "", n);
 }
 
 static inline int lark_check_tag(const char *call, struct lark_comm *c, int tag, bool any_ok)

@@ -1,26 +1,28 @@
 /*
- * comm_create.c (api) -- making and unmaking communicators: MPI_Comm_dup,
- * MPI_Comm_split, MPI_Comm_free, and the name and comparison queries.
+ * comm_create.c (api) -- making and unmaking intracommunicators:
+ * MPI_Comm_dup (and idup, with_info), MPI_Comm_split, MPI_Comm_split_type,
+ * MPI_Comm_create, MPI_Comm_create_group and MPI_Comm_free.
  *
- * A new communicator needs a context id that no member uses yet: the
- * members AND their bitmaps of free ids with an allreduce over the parent
- * (in the parent's collective context) and take the lowest id free at all
- * of them.  Disjoint communicators made by one MPI_Comm_split share an id,
- * which is safe: they have no member in common, so no message can be
- * matched in the wrong one.
- *
- * Known limit: two threads of one process creating communicators at the
- * same time (MPI_THREAD_MULTIPLE) may race on the bitmap; the agreement is
- * not yet serialised per process.
+ * Each new communicator gets a context id agreed by its members
+ * (commnew.h, cid.h: thread-safe, rounds when several agreements of one
+ * process overlap).  Dup copies cached attributes (copy callbacks), the
+ * topology and the info hints.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "attr.h"
 #include "coll/coll.h"
 #include "comm.h"
+#include "commnew.h"
 #include "error.h"
+#include "hwres.h"
+#include "info.h"
+#include "request.h"
 #include "runtime.h"
+#include "topo.h"
 
 static int enter(const char *call, MPI_Comm comm, struct lark_comm **c)
 {
@@ -29,78 +31,160 @@ static int enter(const char *call, MPI_Comm comm, struct lark_comm **c)
                               "called before MPI_Init or after MPI_Finalize");
     *c = lark_comm_from_handle(comm);
     if (*c == NULL)
-        return lark_err_raise(NULL, call, MPI_ERR_COMM, "the communicator is not valid");
+        return lark_err_raise(NULL, call, MPI_ERR_COMM, "the communicator is not valid%s",
+                              comm == MPI_COMM_NULL ? " (MPI_COMM_NULL)" : "");
     return MPI_SUCCESS;
 }
 
-/* Agree with every member of parent on a context id free at all of them.
- * With `take`, reserve it here (ranks that get MPI_COMM_NULL from a split
- * take part but reserve nothing). */
-static int cid_agree(struct lark_comm *parent, bool take, uint32_t *cid)
+static int intra_only(const char *call, struct lark_comm *c)
 {
-    enum { WORDS = LARK_CID_MAX / 64 };
-    uint64_t free_ids[WORDS];
-    lark_lock();
-    const uint64_t *used = lark_comm_cid_bitmap();
-    for (int i = 0; i < WORDS; i++)
-        free_ids[i] = ~used[i];
-    lark_unlock();
-    struct lark_reduction red = {MPI_BAND, MPI_UINT64_T, WORDS, sizeof free_ids, 1};
-    int rc = lark_coll_allreduce(free_ids, &red, parent);
-    if (rc != 0)
-        return rc;
-    for (int i = 0; i < WORDS; i++) {
-        if (free_ids[i] == 0)
-            continue;
-        *cid = (uint32_t)(i * 64 + __builtin_ctzll(free_ids[i]));
-        if (!take)
-            return 0;
-        lark_lock();
-        rc = lark_comm_cid_reserve(*cid);
-        lark_unlock();
-        return rc;
-    }
-    return LARK_ERR_NOMEM; /* every context id is in use somewhere */
+    if (c->remote != NULL)
+        return lark_err_raise(c, call, MPI_ERR_COMM,
+                              "not available on an intercommunicator in Lark yet");
+    return MPI_SUCCESS;
 }
 
-/* Make the communicator of world_ranks with a fresh id, inheriting the
- * parent's error handler. */
-static int make_comm(struct lark_comm *parent, const int *world_ranks, int size, uint32_t cid,
-                     struct lark_comm **out)
+static int failed(struct lark_comm *c, const char *call, int rc)
 {
+    return lark_err_raise(c, call, rc, "could not create the new communicator");
+}
+
+/* Key of an agreement over parent (cid.h): the parent's id first. */
+static uint64_t key_of(const struct lark_comm *parent, uint32_t sub)
+{
+    return ((uint64_t)parent->cid << 32) | sub;
+}
+
+/* Free a communicator this call made but cannot hand out. */
+static void discard(struct lark_comm *n)
+{
+    lark_attr_delete_all(LARK_ATTR_COMM, n->handle, &n->attrs);
     lark_lock();
-    int rc = lark_comm_create(world_ranks, size, cid, out);
-    if (rc == 0 && (*out)->errhandler != parent->errhandler) {
-        lark_errhandler_release((*out)->errhandler);
-        lark_errhandler_retain(parent->errhandler);
-        (*out)->errhandler = parent->errhandler;
-    }
-    if (rc != 0)
-        lark_comm_cid_release(cid);
+    lark_comm_release(n);
     lark_unlock();
-    return rc;
+}
+
+/* The part of every dup: new id over the same group(s), then attributes,
+ * topology and hints.  `info` replaces the hints when not NULL. */
+static int dup_comm(const char *call, struct lark_comm *c, struct lark_info *info,
+                    struct lark_comm **out)
+{
+    uint32_t cid;
+    struct lark_commnew_set set = {.comm = c};
+    if (c->remote != NULL)
+        return intra_only(call, c);
+    int rc = lark_commnew_cid(&set, key_of(c, 0), true, &cid);
+    if (rc == 0)
+        rc = lark_commnew_make(c, c->group, NULL, cid, out);
+    if (rc != 0)
+        return failed(c, call, rc);
+    struct lark_comm *n = *out;
+    if (c->topo != NULL && (n->topo = lark_topo_dup(c->topo)) == NULL)
+        rc = LARK_ERR_NOMEM;
+    const struct lark_info *hints = info != NULL ? info : c->info;
+    if (rc == 0 && hints != NULL && (n->info = lark_info_dup(hints)) == NULL)
+        rc = LARK_ERR_NOMEM;
+    if (rc == 0)
+        rc = lark_attr_copy(LARK_ATTR_COMM, c->handle, &c->attrs, n->handle, &n->attrs);
+    if (rc != 0) {
+        discard(n);
+        return lark_err_raise(c, call, rc, "an attribute copy callback failed or out of memory");
+    }
+    return MPI_SUCCESS;
 }
 
 int PMPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm)
 {
     static const char call[] = "MPI_Comm_dup";
     struct lark_comm *c, *n;
-    uint32_t cid;
     int err = enter(call, comm, &c);
     if (err != MPI_SUCCESS)
         return err;
     if (newcomm == NULL)
         return lark_err_raise(c, call, MPI_ERR_ARG, "newcomm (the output argument) is NULL");
-    int rc = cid_agree(c, true, &cid);
-    if (rc == 0)
-        rc = make_comm(c, c->world_ranks, c->size, cid, &n);
-    if (rc != 0)
-        return lark_err_raise(c, call, rc == LARK_ERR_NOMEM ? MPI_ERR_NO_MEM : rc,
-                              "could not create the new communicator");
-    *newcomm = lark_comm_to_handle(n);
-    return MPI_SUCCESS;
+    err = dup_comm(call, c, NULL, &n);
+    if (err == MPI_SUCCESS)
+        *newcomm = lark_comm_to_handle(n);
+    return err;
 }
 LARK_API_ALIAS(Comm_dup)
+
+static int info_arg(const char *call, struct lark_comm *c, MPI_Info info, struct lark_info **i)
+{
+    *i = NULL;
+    if (info == MPI_INFO_NULL)
+        return MPI_SUCCESS;
+    *i = lark_info_from_handle(info);
+    if (*i == NULL)
+        return lark_err_raise(c, call, MPI_ERR_INFO, "the info object is not valid");
+    return MPI_SUCCESS;
+}
+
+int PMPI_Comm_dup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm)
+{
+    static const char call[] = "MPI_Comm_dup_with_info";
+    struct lark_comm *c, *n;
+    struct lark_info *i;
+    struct lark_info empty = {LARK_INFO_MAGIC, 0, 0, NULL, true};
+    int err = enter(call, comm, &c);
+    if (err == MPI_SUCCESS)
+        err = info_arg(call, c, info, &i);
+    if (err != MPI_SUCCESS)
+        return err;
+    if (newcomm == NULL)
+        return lark_err_raise(c, call, MPI_ERR_ARG, "newcomm (the output argument) is NULL");
+    /* MPI_INFO_NULL means no hints at all (not the parent's). */
+    err = dup_comm(call, c, i != NULL ? i : &empty, &n);
+    if (err == MPI_SUCCESS)
+        *newcomm = lark_comm_to_handle(n);
+    return err;
+}
+LARK_API_ALIAS(Comm_dup_with_info)
+
+/* Nonblocking dups complete at once: the agreement runs inside the call
+ * (a documented limit: a peer must enter its own idup or dup without
+ * first waiting for a message this process sends after its idup). */
+static int idup_common(const char *call, MPI_Comm comm, MPI_Info info, bool with_info,
+                       MPI_Comm *newcomm, MPI_Request *request)
+{
+    struct lark_comm *c;
+    int err = enter(call, comm, &c);
+    if (err != MPI_SUCCESS)
+        return err;
+    if (newcomm == NULL || request == NULL)
+        return lark_err_raise(c, call, MPI_ERR_ARG, "newcomm or request is NULL");
+    err = with_info ? PMPI_Comm_dup_with_info(comm, info, newcomm) : PMPI_Comm_dup(comm, newcomm);
+    if (err != MPI_SUCCESS)
+        return err;
+    /* An empty status, as for a completed nonblocking collective. */
+    lark_lock();
+    struct lark_request *r = lark_request_alloc(LARK_REQ_RECV, &lark_comm_self);
+    if (r != NULL) {
+        r->status.MPI_SOURCE = MPI_ANY_SOURCE;
+        r->status.MPI_TAG = MPI_ANY_TAG;
+        r->status.MPI_ERROR = MPI_SUCCESS;
+        lark_request_complete(r);
+    }
+    lark_unlock();
+    if (r == NULL)
+        return lark_err_raise(c, call, MPI_ERR_NO_MEM, "out of memory");
+    *request = lark_request_to_handle(r);
+    return MPI_SUCCESS;
+}
+
+int PMPI_Comm_idup(MPI_Comm comm, MPI_Comm *newcomm, MPI_Request *request)
+{
+    return idup_common("MPI_Comm_idup", comm, MPI_INFO_NULL, false, newcomm, request);
+}
+LARK_API_ALIAS(Comm_idup)
+
+int PMPI_Comm_idup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm, MPI_Request *request)
+{
+    return idup_common("MPI_Comm_idup_with_info", comm, info, true, newcomm, request);
+}
+LARK_API_ALIAS(Comm_idup_with_info)
+
+/* ---- split ---- */
 
 struct split_entry {
     int color, key, rank;
@@ -114,28 +198,17 @@ static int by_key_then_rank(const void *a, const void *b)
     return x->rank < y->rank ? -1 : x->rank > y->rank;
 }
 
-int PMPI_Comm_split(MPI_Comm comm, int color, int key, MPI_Comm *newcomm)
+/* Split c by color (MPI_UNDEFINED: no communicator) ordered by key. */
+static int split(struct lark_comm *c, int color, int key, struct lark_comm **out)
 {
-    static const char call[] = "MPI_Comm_split";
-    struct lark_comm *c, *n = NULL;
-    uint32_t cid;
-    int err = enter(call, comm, &c);
-    if (err != MPI_SUCCESS)
-        return err;
-    if (newcomm == NULL)
-        return lark_err_raise(c, call, MPI_ERR_ARG, "newcomm (the output argument) is NULL");
-    if (color < 0 && color != MPI_UNDEFINED)
-        return lark_err_raise(c, call, MPI_ERR_ARG,
-                              "color %d is negative (use MPI_UNDEFINED to opt out)", color);
-
-    /* Everyone learns everyone's (color, key). */
+    *out = NULL;
     int size = c->size;
     struct split_entry *all = malloc((size_t)size * sizeof *all);
     int *members = malloc((size_t)size * sizeof *members);
     if (all == NULL || members == NULL) {
         free(all);
         free(members);
-        return lark_err_raise(c, call, MPI_ERR_NO_MEM, "out of memory");
+        return LARK_ERR_NOMEM;
     }
     all[c->rank] = (struct split_entry){color, key, c->rank};
     int rc = lark_coll_allgather(all, sizeof *all, c);
@@ -146,21 +219,270 @@ int PMPI_Comm_split(MPI_Comm comm, int color, int key, MPI_Comm *newcomm)
                 all[count++] = all[i];
         qsort(all, (size_t)count, sizeof *all, by_key_then_rank);
         for (int i = 0; i < count; i++)
-            members[i] = c->world_ranks[all[i].rank];
+            members[i] = lark_group_world(c->group, all[i].rank);
     }
+    uint32_t cid;
+    struct lark_commnew_set set = {.comm = c};
     if (rc == 0)
-        rc = cid_agree(c, color != MPI_UNDEFINED, &cid);
-    if (rc == 0 && color != MPI_UNDEFINED)
-        rc = make_comm(c, members, count, cid, &n);
+        rc = lark_commnew_cid(&set, key_of(c, 0), color != MPI_UNDEFINED, &cid);
+    if (rc == 0 && color != MPI_UNDEFINED) {
+        struct lark_group *g = lark_group_create(members, count);
+        rc = g != NULL ? lark_commnew_make(c, g, NULL, cid, out) : LARK_ERR_NOMEM;
+        if (g == NULL)
+            lark_cid_release(cid);
+        lark_group_release(g);
+    }
     free(all);
     free(members);
+    return rc;
+}
+
+int PMPI_Comm_split(MPI_Comm comm, int color, int key, MPI_Comm *newcomm)
+{
+    static const char call[] = "MPI_Comm_split";
+    struct lark_comm *c, *n = NULL;
+    int err = enter(call, comm, &c);
+    if (err == MPI_SUCCESS)
+        err = intra_only(call, c);
+    if (err != MPI_SUCCESS)
+        return err;
+    if (newcomm == NULL)
+        return lark_err_raise(c, call, MPI_ERR_ARG, "newcomm (the output argument) is NULL");
+    if (color < 0 && color != MPI_UNDEFINED)
+        return lark_err_raise(c, call, MPI_ERR_ARG,
+                              "color %d is negative (use MPI_UNDEFINED to opt out)", color);
+    int rc = split(c, color, key, &n);
     if (rc != 0)
-        return lark_err_raise(c, call, rc == LARK_ERR_NOMEM ? MPI_ERR_NO_MEM : rc,
-                              "could not create the new communicator");
-    *newcomm = color == MPI_UNDEFINED ? MPI_COMM_NULL : lark_comm_to_handle(n);
+        return failed(c, call, rc);
+    *newcomm = lark_comm_to_handle(n);
     return MPI_SUCCESS;
 }
 LARK_API_ALIAS(Comm_split)
+
+/* The node's colour: the lowest world rank on this node, from the PMIx
+ * description of the job (PMIX_LOCAL_PEERS), never from host names. */
+static int node_color(void)
+{
+    int m = lark_rt.rank;
+    for (int i = 0; i < lark_rt.local_size; i++)
+        if (lark_rt.local_peers[i] < m)
+            m = lark_rt.local_peers[i];
+    return m;
+}
+
+#define HW_LEVELS 8 /* the node, then the hwloc types of hwres.h */
+
+/* This process's place at each level: the node, then the index of the
+ * object of each type that holds all its CPUs (-1: it spans several). */
+static void hw_place(int place[HW_LEVELS])
+{
+    place[0] = node_color();
+    lark_lock();
+    for (int l = 1; l < HW_LEVELS; l++)
+        place[l] = lark_hwres_types[l - 1] ? lark_hwres_index(lark_hwres_types[l - 1]) : -1;
+    lark_unlock();
+    for (int l = 1; l < HW_LEVELS; l++)
+        if (place[l - 1] < 0)
+            place[l] = -1; /* levels nest: no finer place without the coarser */
+}
+
+static const char *level_name(int l)
+{
+    return l == 0 ? "mpi_shared_memory" : lark_hwres_types[l - 1];
+}
+
+/* Colour for level l: the lowest rank of c sharing our place down to l,
+ * or MPI_UNDEFINED; *members gets how many share it. */
+static int level_color(const int *all, int size, int me, int l, int *members)
+{
+    int color = MPI_UNDEFINED;
+    *members = 0;
+    if (all[me * HW_LEVELS + l] < 0)
+        return MPI_UNDEFINED;
+    for (int r = 0; r < size; r++)
+        if (memcmp(&all[r * HW_LEVELS], &all[me * HW_LEVELS], sizeof(int) * (size_t)(l + 1)) == 0) {
+            if (color == MPI_UNDEFINED)
+                color = r;
+            (*members)++;
+        }
+    return color;
+}
+
+/* HW_GUIDED (level >= 0) or HW_UNGUIDED (level < 0): the colour, and the
+ * level chosen in *chosen. */
+static int hw_color(struct lark_comm *c, int level, int *chosen, int *color)
+{
+    int *all = malloc(sizeof(int) * HW_LEVELS * (size_t)c->size);
+    if (all == NULL)
+        return LARK_ERR_NOMEM;
+    hw_place(&all[c->rank * HW_LEVELS]);
+    int rc = lark_coll_allgather(all, sizeof(int) * HW_LEVELS, c);
+    *color = MPI_UNDEFINED;
+    *chosen = -1;
+    for (int l = level >= 0 ? level : 0; rc == 0 && l < HW_LEVELS; l++) {
+        int members;
+        int col = level_color(all, c->size, c->rank, l, &members);
+        if (col == MPI_UNDEFINED)
+            break;
+        /* Unguided: the first level that makes a strict subset of c. */
+        if (level >= 0 || members < c->size) {
+            *color = col;
+            *chosen = l;
+            break;
+        }
+    }
+    free(all);
+    return rc;
+}
+
+int PMPI_Comm_split_type(MPI_Comm comm, int split_type, int key, MPI_Info info, MPI_Comm *newcomm)
+{
+    static const char call[] = "MPI_Comm_split_type";
+    struct lark_comm *c, *n = NULL;
+    struct lark_info *i;
+    int err = enter(call, comm, &c);
+    if (err == MPI_SUCCESS)
+        err = intra_only(call, c);
+    if (err == MPI_SUCCESS)
+        err = info_arg(call, c, info, &i);
+    if (err != MPI_SUCCESS)
+        return err;
+    if (newcomm == NULL)
+        return lark_err_raise(c, call, MPI_ERR_ARG, "newcomm (the output argument) is NULL");
+    int color = MPI_UNDEFINED, level = -1, rc = 0;
+    switch (split_type) {
+    case MPI_UNDEFINED:
+        break;
+    case MPI_COMM_TYPE_SHARED:
+        color = node_color();
+        level = 0;
+        break;
+    case MPI_COMM_TYPE_HW_GUIDED: {
+        /* The resource named by the "mpi_hw_resource_type" hint; an
+         * unknown one (or none) gives MPI_COMM_NULL everywhere. */
+        const char *want = i != NULL ? lark_info_get(i, "mpi_hw_resource_type") : NULL;
+        int l = -1;
+        for (int k = 0; want != NULL && k < HW_LEVELS && l < 0; k++)
+            if (level_name(k) != NULL && strcasecmp(want, level_name(k)) == 0)
+                l = k;
+        if (l >= 0)
+            rc = hw_color(c, l, &level, &color);
+        else
+            rc = hw_color(c, HW_LEVELS, &level, &color); /* take part, get none */
+        break;
+    }
+    case MPI_COMM_TYPE_HW_UNGUIDED:
+        rc = hw_color(c, -1, &level, &color);
+        break;
+    default:
+        return lark_err_raise(c, call, MPI_ERR_ARG,
+                              "split_type %d is not MPI_COMM_TYPE_SHARED, _HW_GUIDED, "
+                              "_HW_UNGUIDED or MPI_UNDEFINED",
+                              split_type);
+    }
+    if (rc == 0)
+        rc = split(c, color, key, &n);
+    if (rc == 0 && n != NULL && level >= 0) {
+        /* Say which resource the communicator stands for. */
+        n->info = lark_info_new();
+        if (n->info == NULL || lark_info_set(n->info, "mpi_hw_resource_type", level_name(level)))
+            rc = LARK_ERR_NOMEM;
+        if (rc != 0)
+            discard(n);
+    }
+    if (rc != 0)
+        return failed(c, call, rc);
+    *newcomm = lark_comm_to_handle(n);
+    return MPI_SUCCESS;
+}
+LARK_API_ALIAS(Comm_split_type)
+
+/* ---- from a group ---- */
+
+static int get_subgroup(const char *call, struct lark_comm *c, MPI_Group group,
+                        struct lark_group **g)
+{
+    *g = lark_group_from_handle(group);
+    if (*g == NULL)
+        return lark_err_raise(c, call, MPI_ERR_GROUP, "the group is not valid");
+    /* Every member must be a member of comm. */
+    for (int i = 0; i < (*g)->size; i++)
+        if (lark_group_rank_of(c->group, lark_group_world(*g, i)) == MPI_UNDEFINED)
+            return lark_err_raise(c, call, MPI_ERR_GROUP,
+                                  "member %d of the group (world rank %d) is not in the "
+                                  "communicator",
+                                  i, lark_group_world(*g, i));
+    return MPI_SUCCESS;
+}
+
+int PMPI_Comm_create(MPI_Comm comm, MPI_Group group, MPI_Comm *newcomm)
+{
+    static const char call[] = "MPI_Comm_create";
+    struct lark_comm *c, *n = NULL;
+    struct lark_group *g;
+    int err = enter(call, comm, &c);
+    if (err == MPI_SUCCESS)
+        err = intra_only(call, c);
+    if (err == MPI_SUCCESS)
+        err = get_subgroup(call, c, group, &g);
+    if (err != MPI_SUCCESS)
+        return err;
+    if (newcomm == NULL)
+        return lark_err_raise(c, call, MPI_ERR_ARG, "newcomm (the output argument) is NULL");
+    uint32_t cid;
+    bool member = g->rank != MPI_UNDEFINED;
+    struct lark_commnew_set set = {.comm = c};
+    int rc = lark_commnew_cid(&set, key_of(c, 0), member, &cid);
+    if (rc == 0 && member)
+        rc = lark_commnew_make(c, g, NULL, cid, &n);
+    if (rc != 0)
+        return failed(c, call, rc);
+    *newcomm = lark_comm_to_handle(n);
+    return MPI_SUCCESS;
+}
+LARK_API_ALIAS(Comm_create)
+
+int PMPI_Comm_create_group(MPI_Comm comm, MPI_Group group, int tag, MPI_Comm *newcomm)
+{
+    static const char call[] = "MPI_Comm_create_group";
+    struct lark_comm *c, *n = NULL;
+    struct lark_group *g;
+    int err = enter(call, comm, &c);
+    if (err == MPI_SUCCESS)
+        err = intra_only(call, c);
+    if (err == MPI_SUCCESS)
+        err = get_subgroup(call, c, group, &g);
+    if (err != MPI_SUCCESS)
+        return err;
+    if (newcomm == NULL)
+        return lark_err_raise(c, call, MPI_ERR_ARG, "newcomm (the output argument) is NULL");
+    if (tag < 0)
+        return lark_err_raise(c, call, MPI_ERR_TAG, "tag %d is negative", tag);
+    if (g->rank == MPI_UNDEFINED)
+        return lark_err_raise(c, call, MPI_ERR_GROUP,
+                              "this process (world rank %d) is not in the group: only members "
+                              "call MPI_Comm_create_group",
+                              lark_rt.rank);
+    /* Only the members take part: they talk point-to-point in the
+     * parent's collective context, told apart by the user's tag. */
+    int *ranks = malloc(sizeof(int) * (size_t)g->size);
+    if (ranks == NULL)
+        return failed(c, call, LARK_ERR_NOMEM);
+    for (int i = 0; i < g->size; i++)
+        ranks[i] = lark_group_rank_of(c->group, lark_group_world(g, i));
+    struct lark_commnew_set set = {
+        .comm = c, .ranks = ranks, .n = g->size, .me = g->rank, .tag = lark_commnew_tag(tag)};
+    uint32_t cid;
+    int rc = lark_commnew_cid(&set, key_of(c, 1u + (uint32_t)tag), true, &cid);
+    free(ranks);
+    if (rc == 0)
+        rc = lark_commnew_make(c, g, NULL, cid, &n);
+    if (rc != 0)
+        return failed(c, call, rc);
+    *newcomm = lark_comm_to_handle(n);
+    return MPI_SUCCESS;
+}
+LARK_API_ALIAS(Comm_create_group)
 
 int PMPI_Comm_free(MPI_Comm *comm)
 {
@@ -174,6 +496,10 @@ int PMPI_Comm_free(MPI_Comm *comm)
     if (c->predefined)
         return lark_err_raise(c, call, MPI_ERR_COMM,
                               "MPI_COMM_WORLD and MPI_COMM_SELF cannot be freed");
+    /* Attributes go first, by their delete callbacks (newest first). */
+    int rc = lark_attr_delete_all(LARK_ATTR_COMM, c->handle, &c->attrs);
+    if (rc != MPI_SUCCESS)
+        return lark_err_raise(c, call, rc, "an attribute delete callback failed");
     lark_lock();
     lark_comm_release(c);
     lark_unlock();
@@ -181,73 +507,3 @@ int PMPI_Comm_free(MPI_Comm *comm)
     return MPI_SUCCESS;
 }
 LARK_API_ALIAS(Comm_free)
-
-int PMPI_Comm_compare(MPI_Comm comm1, MPI_Comm comm2, int *result)
-{
-    static const char call[] = "MPI_Comm_compare";
-    struct lark_comm *a, *b;
-    int err = enter(call, comm1, &a);
-    if (err == MPI_SUCCESS)
-        err = enter(call, comm2, &b);
-    if (err != MPI_SUCCESS)
-        return err;
-    if (result == NULL)
-        return lark_err_raise(a, call, MPI_ERR_ARG, "result (the output argument) is NULL");
-    if (a == b) {
-        *result = MPI_IDENT;
-        return MPI_SUCCESS;
-    }
-    if (a->size != b->size) {
-        *result = MPI_UNEQUAL;
-        return MPI_SUCCESS;
-    }
-    bool same_order = memcmp(a->world_ranks, b->world_ranks, (size_t)a->size * sizeof(int)) == 0;
-    if (same_order) {
-        *result = MPI_CONGRUENT;
-        return MPI_SUCCESS;
-    }
-    /* Same members in another order?  Every member of a is in b. */
-    *result = MPI_SIMILAR;
-    for (int i = 0; i < a->size && *result == MPI_SIMILAR; i++) {
-        bool found = false;
-        for (int j = 0; j < b->size && !found; j++)
-            found = a->world_ranks[i] == b->world_ranks[j];
-        if (!found)
-            *result = MPI_UNEQUAL;
-    }
-    return MPI_SUCCESS;
-}
-LARK_API_ALIAS(Comm_compare)
-
-int PMPI_Comm_set_name(MPI_Comm comm, const char *name)
-{
-    static const char call[] = "MPI_Comm_set_name";
-    struct lark_comm *c;
-    int err = enter(call, comm, &c);
-    if (err != MPI_SUCCESS)
-        return err;
-    if (name == NULL)
-        return lark_err_raise(c, call, MPI_ERR_ARG, "name is NULL");
-    /* Longer names are truncated, as the standard allows. */
-    lark_lock();
-    snprintf(c->name, sizeof c->name, "%s", name);
-    lark_unlock();
-    return MPI_SUCCESS;
-}
-LARK_API_ALIAS(Comm_set_name)
-
-int PMPI_Comm_get_name(MPI_Comm comm, char *name, int *resultlen)
-{
-    static const char call[] = "MPI_Comm_get_name";
-    struct lark_comm *c;
-    int err = enter(call, comm, &c);
-    if (err != MPI_SUCCESS)
-        return err;
-    if (name == NULL || resultlen == NULL)
-        return lark_err_raise(c, call, MPI_ERR_ARG, "name or resultlen is NULL");
-    lark_lock();
-    *resultlen = snprintf(name, MPI_MAX_OBJECT_NAME, "%s", c->name);
-    lark_unlock();
-    return MPI_SUCCESS;
-}
-LARK_API_ALIAS(Comm_get_name)

@@ -1,0 +1,56 @@
+/*
+ * commnew.h -- what every communicator constructor shares: agreeing on a
+ * context id (the rounds of cid.h over the right set of processes), and
+ * making the object with the parent's error handler.
+ *
+ * All are called WITHOUT the runtime lock held (they communicate) and
+ * return 0 or an internal error (< 0).
+ */
+#ifndef LARK_COMMNEW_H_INCLUDED
+#define LARK_COMMNEW_H_INCLUDED
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "comm.h"
+
+/* Tags for constructors that talk over point-to-point in a parent's
+ * collective context with a user's tag (Comm_create_group,
+ * Intercomm_create): kept apart from the collectives' own small tags. */
+static inline int lark_commnew_tag(int user_tag)
+{
+    return 0x40000000 | (user_tag & 0x3fffffff);
+}
+
+/* A set of processes that agree together, as one of:
+ *  - every member of the intracommunicator `comm` (allreduce over it);
+ *  - the members of `comm` listed in `ranks` (n of them, ranks in comm;
+ *    `me` is our index there), talking point-to-point with `tag`;
+ *  - a bridge: the intracommunicator `comm` (our side) plus a remote side
+ *    reached through our leader (`leader`, a rank in comm), who talks to
+ *    the remote leader `remote_leader` (a rank in `via`) with `tag`. */
+struct lark_commnew_set {
+    struct lark_comm *comm;
+    const int *ranks;
+    int n, me;
+    struct lark_comm *via;
+    int leader, remote_leader;
+    int tag;
+};
+
+/* Bitwise AND of `words` 64-bit words across the set, in place. */
+int lark_commnew_band(const struct lark_commnew_set *set, uint64_t *buf, int words);
+
+/* Agree on a context id free at every process of the set; `key` orders
+ * concurrent agreements (see cid.h: the same value at every member, and
+ * unique among this process's pending ones).  With `take`, the id is
+ * reserved here (a process that will not be a member takes part without
+ * taking). */
+int lark_commnew_cid(const struct lark_commnew_set *set, uint64_t key, bool take, uint32_t *cid);
+
+/* Make the communicator with id cid over group (and remote), inheriting
+ * parent's error handler; on failure the id is released. */
+int lark_commnew_make(struct lark_comm *parent, struct lark_group *group, struct lark_group *remote,
+                      uint32_t cid, struct lark_comm **out);
+
+#endif
