@@ -67,6 +67,9 @@ static void comm_free_parts(struct lark_comm *c)
     c->topo = NULL;
     lark_info_free(c->info);
     c->info = NULL;
+    if (c->local != NULL)
+        lark_comm_release(c->local);
+    c->local = NULL;
     lark_group_release(c->group);
     lark_group_release(c->remote);
     c->group = c->remote = c->peers = NULL;

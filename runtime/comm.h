@@ -63,16 +63,17 @@ struct lark_info;
 struct lark_topo;
 
 struct lark_comm {
-    uint32_t magic;                               /* LARK_COMM_MAGIC while alive */
-    MPI_Comm handle;                              /* what users see */
-    uint32_t cid;                                 /* context id base */
-    uint32_t ctx[2];                              /* [LARK_CTX_PT2PT], [LARK_CTX_COLL] */
-    int size;                                     /* number of ranks (local group) */
-    int rank;                                     /* this process's rank in it */
-    struct lark_group *group;                     /* local group; a reference is held */
-    struct lark_group *remote;                    /* intercommunicator: remote group; else NULL */
-    struct lark_group *peers;                     /* whom ranks name: remote ?: group */
-    char name[MPI_MAX_OBJECT_NAME];               /* MPI_Comm_set_name */
+    uint32_t magic;                 /* LARK_COMM_MAGIC while alive */
+    MPI_Comm handle;                /* what users see */
+    uint32_t cid;                   /* context id base */
+    uint32_t ctx[2];                /* [LARK_CTX_PT2PT], [LARK_CTX_COLL] */
+    int size;                       /* number of ranks (local group) */
+    int rank;                       /* this process's rank in it */
+    struct lark_group *group;       /* local group; a reference is held */
+    struct lark_group *remote;      /* intercommunicator: remote group; else NULL */
+    struct lark_group *peers;       /* whom ranks name: remote ?: group */
+    struct lark_comm *local;        /* intercommunicator: intracomm over the local group; owned */
+    char name[MPI_MAX_OBJECT_NAME]; /* MPI_Comm_set_name */
     struct lark_errhandler *errhandler;           /* a reference is held */
     int refcount;                                 /* users + pending requests */
     bool predefined;                              /* WORLD / SELF: never freed */

@@ -53,4 +53,13 @@ int lark_commnew_cid(const struct lark_commnew_set *set, uint64_t key, bool take
 int lark_commnew_make(struct lark_comm *parent, struct lark_group *group, struct lark_group *remote,
                       uint32_t cid, struct lark_comm **out);
 
+/* Split the intracommunicator c: members with the same color (not
+ * MPI_UNDEFINED) form one communicator, ordered by key then rank in c;
+ * *out is NULL for MPI_UNDEFINED (runtime/api/comm_create.c). */
+int lark_comm_split_internal(struct lark_comm *c, int color, int key, struct lark_comm **out);
+
+/* Duplicate the intercommunicator c (both groups agree on the new id;
+ * runtime/api/intercomm.c). */
+int lark_intercomm_dup(struct lark_comm *c, struct lark_comm **out);
+
 #endif

@@ -71,11 +71,14 @@ static int dup_comm(const char *call, struct lark_comm *c, struct lark_info *inf
 {
     uint32_t cid;
     struct lark_commnew_set set = {.comm = c};
-    if (c->remote != NULL)
-        return intra_only(call, c);
-    int rc = lark_commnew_cid(&set, key_of(c, 0), true, &cid);
-    if (rc == 0)
-        rc = lark_commnew_make(c, c->group, NULL, cid, out);
+    int rc;
+    if (c->remote != NULL) {
+        rc = lark_intercomm_dup(c, out);
+    } else {
+        rc = lark_commnew_cid(&set, key_of(c, 0), true, &cid);
+        if (rc == 0)
+            rc = lark_commnew_make(c, c->group, NULL, cid, out);
+    }
     if (rc != 0)
         return failed(c, call, rc);
     struct lark_comm *n = *out;
@@ -198,8 +201,9 @@ static int by_key_then_rank(const void *a, const void *b)
     return x->rank < y->rank ? -1 : x->rank > y->rank;
 }
 
-/* Split c by color (MPI_UNDEFINED: no communicator) ordered by key. */
-static int split(struct lark_comm *c, int color, int key, struct lark_comm **out)
+/* Split c by color (MPI_UNDEFINED: no communicator) ordered by key.
+ * Also the topology constructors' way to make their communicators. */
+int lark_comm_split_internal(struct lark_comm *c, int color, int key, struct lark_comm **out)
 {
     *out = NULL;
     int size = c->size;
@@ -251,7 +255,7 @@ int PMPI_Comm_split(MPI_Comm comm, int color, int key, MPI_Comm *newcomm)
     if (color < 0 && color != MPI_UNDEFINED)
         return lark_err_raise(c, call, MPI_ERR_ARG,
                               "color %d is negative (use MPI_UNDEFINED to opt out)", color);
-    int rc = split(c, color, key, &n);
+    int rc = lark_comm_split_internal(c, color, key, &n);
     if (rc != 0)
         return failed(c, call, rc);
     *newcomm = lark_comm_to_handle(n);
@@ -381,7 +385,7 @@ int PMPI_Comm_split_type(MPI_Comm comm, int split_type, int key, MPI_Info info, 
                               split_type);
     }
     if (rc == 0)
-        rc = split(c, color, key, &n);
+        rc = lark_comm_split_internal(c, color, key, &n);
     if (rc == 0 && n != NULL && level >= 0) {
         /* Say which resource the communicator stands for. */
         n->info = lark_info_new();
