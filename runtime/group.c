@@ -361,9 +361,10 @@ int lark_group_translate(const struct lark_group *a, int n, const int *ranks,
     struct lookup lk = {b, NULL};
     if (n > 8 && lookup_init(&lk, b) != LARK_OK) /* else a scan per rank is cheaper */
         return LARK_ERR_NOMEM;
-    for (int i = 0; i < n; i++)
-        out[i] = ranks[i] == MPI_PROC_NULL ? MPI_PROC_NULL
-                                           : lookup_rank(&lk, lark_group_world(a, ranks[i]));
+    for (int i = 0; i < n; i++) {
+        int r = ranks != NULL ? ranks[i] : i;
+        out[i] = r == MPI_PROC_NULL ? MPI_PROC_NULL : lookup_rank(&lk, lark_group_world(a, r));
+    }
     lookup_fini(&lk);
     return LARK_OK;
 }

@@ -82,7 +82,8 @@ int lark_group_range_excl(const struct lark_group *g, int n, const int ranges[][
 /* MPI_IDENT, MPI_SIMILAR or MPI_UNEQUAL (LARK_ERR_NOMEM on no memory). */
 int lark_group_compare(const struct lark_group *a, const struct lark_group *b);
 /* Translate n ranks of a into ranks of b (MPI_PROC_NULL stays; absent
- * members give MPI_UNDEFINED); ranks must be valid.  0 or LARK_ERR_NOMEM. */
+ * members give MPI_UNDEFINED); ranks must be valid (NULL: ranks 0..n-1).
+ * 0 or LARK_ERR_NOMEM. */
 int lark_group_translate(const struct lark_group *a, int n, const int *ranks,
                          const struct lark_group *b, int *out);
 

@@ -262,11 +262,8 @@ int PMPI_Win_get_group(MPI_Win win, MPI_Group *group)
         return rc;
     if (group == NULL)
         return LARK_WIN_RAISE(w, call, MPI_ERR_ARG, "group is NULL");
-    lark_lock();
-    struct lark_group *g = lark_group_create(w->comm->world_ranks, w->comm->size);
-    lark_unlock();
-    if (g == NULL)
-        return LARK_WIN_RAISE(w, call, LARK_ERR_NOMEM, "out of memory");
+    struct lark_group *g = w->comm->group;
+    lark_group_retain(g); /* the caller frees it with MPI_Group_free */
     *group = lark_group_to_handle(g);
     return MPI_SUCCESS;
 }

@@ -70,12 +70,12 @@ static int group_ranks(struct lark_win *w, const char *call, MPI_Group group, in
     int *r = malloc((size_t)(g->size ? g->size : 1) * sizeof *r);
     if (r == NULL)
         return LARK_WIN_RAISE(w, call, LARK_ERR_NOMEM, "out of memory");
+    if (lark_group_translate(g, g->size, NULL, w->comm->group, r) != LARK_OK) {
+        free(r);
+        return LARK_WIN_RAISE(w, call, LARK_ERR_NOMEM, "out of memory");
+    }
     for (int i = 0; i < g->size; i++) {
-        r[i] = -1;
-        for (int k = 0; k < w->comm->size && r[i] < 0; k++)
-            if (w->comm->world_ranks[k] == g->world_ranks[i])
-                r[i] = k;
-        if (r[i] < 0) {
+        if (r[i] == MPI_UNDEFINED) {
             free(r);
             return LARK_WIN_RAISE(w, call, MPI_ERR_GROUP,
                                   "member %d of the group is not in the window", i);
