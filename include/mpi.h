@@ -691,6 +691,12 @@ int PMPI_Abi_get_fortran_booleans(int logical_size, void *logical_true, void *lo
                                   int *is_set);
 int MPI_Abi_set_fortran_booleans(int logical_size, void *logical_true, void *logical_false);
 int PMPI_Abi_set_fortran_booleans(int logical_size, void *logical_true, void *logical_false);
+int MPI_Abi_get_info(MPI_Info *info);
+int PMPI_Abi_get_info(MPI_Info *info);
+int MPI_Abi_get_fortran_info(MPI_Info *info);
+int PMPI_Abi_get_fortran_info(MPI_Info *info);
+int MPI_Abi_set_fortran_info(MPI_Info info);
+int PMPI_Abi_set_fortran_info(MPI_Info info);
 
 /* Communicators (chapter 7): the basic queries */
 int MPI_Comm_rank(MPI_Comm comm, int *rank);

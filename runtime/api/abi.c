@@ -12,6 +12,7 @@
  * the error class directly.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lark.h"
@@ -19,6 +20,9 @@
 #pragma weak MPI_Abi_get_version = PMPI_Abi_get_version
 #pragma weak MPI_Abi_get_fortran_booleans = PMPI_Abi_get_fortran_booleans
 #pragma weak MPI_Abi_set_fortran_booleans = PMPI_Abi_set_fortran_booleans
+#pragma weak MPI_Abi_get_info = PMPI_Abi_get_info
+#pragma weak MPI_Abi_get_fortran_info = PMPI_Abi_get_fortran_info
+#pragma weak MPI_Abi_set_fortran_info = PMPI_Abi_set_fortran_info
 
 int PMPI_Abi_get_version(int *abi_major, int *abi_minor)
 {
@@ -81,4 +85,68 @@ int PMPI_Abi_get_fortran_booleans(int logical_size, void *logical_true, void *lo
     }
     pthread_mutex_unlock(&booleans_lock);
     return MPI_SUCCESS;
+}
+
+/* A new info object with the sizes of the ABI's integer types, the keys Open
+ * MPI also returns.  The caller frees it with MPI_Info_free. */
+int PMPI_Abi_get_info(MPI_Info *info)
+{
+    if (info == NULL)
+        return MPI_ERR_ARG;
+    static const struct {
+        const char *key;
+        size_t size;
+    } keys[] = {
+        {"mpi_aint_size", sizeof(MPI_Aint)},
+        {"mpi_count_size", sizeof(MPI_Count)},
+        {"mpi_offset_size", sizeof(MPI_Offset)},
+    };
+    MPI_Info in;
+    int rc = PMPI_Info_create(&in);
+    for (size_t i = 0; rc == MPI_SUCCESS && i < sizeof keys / sizeof keys[0]; i++) {
+        char v[24];
+        snprintf(v, sizeof v, "%zu", keys[i].size);
+        rc = PMPI_Info_set(in, keys[i].key, v);
+    }
+    if (rc != MPI_SUCCESS) {
+        if (in != MPI_INFO_NULL)
+            PMPI_Info_free(&in);
+        return rc;
+    }
+    *info = in;
+    return MPI_SUCCESS;
+}
+
+/* What a Fortran layer registered about itself: a copy owned by the library
+ * (never freed: it lives as long as the process), guarded by booleans_lock. */
+static MPI_Info fortran_info = MPI_INFO_NULL;
+
+int PMPI_Abi_set_fortran_info(MPI_Info info)
+{
+    if (info == MPI_INFO_NULL)
+        return MPI_ERR_INFO;
+    int rc = MPI_SUCCESS;
+    pthread_mutex_lock(&booleans_lock);
+    if (fortran_info != MPI_INFO_NULL)
+        rc = MPI_ERR_ABI; /* only the first registration counts */
+    else
+        rc = PMPI_Info_dup(info, &fortran_info);
+    pthread_mutex_unlock(&booleans_lock);
+    return rc;
+}
+
+/* A copy of what MPI_Abi_set_fortran_info registered, or MPI_INFO_NULL when
+ * nothing was: Lark itself has no Fortran binding to describe. */
+int PMPI_Abi_get_fortran_info(MPI_Info *info)
+{
+    if (info == NULL)
+        return MPI_ERR_ARG;
+    int rc = MPI_SUCCESS;
+    pthread_mutex_lock(&booleans_lock);
+    if (fortran_info == MPI_INFO_NULL)
+        *info = MPI_INFO_NULL;
+    else
+        rc = PMPI_Info_dup(fortran_info, info);
+    pthread_mutex_unlock(&booleans_lock);
+    return rc;
 }

@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mpi.h"
 
@@ -36,6 +37,35 @@ int main(int argc, char **argv)
     int major = -1, minor = -1;
     CHECK(MPI_Abi_get_version(&major, &minor) == MPI_SUCCESS, "abi_get_version");
     CHECK(major == MPI_ABI_VERSION && minor == MPI_ABI_SUBVERSION, "ABI %d.%d", major, minor);
+
+    /* MPI_Abi_get_info: the sizes of the ABI's integer types. */
+    MPI_Info ai = MPI_INFO_NULL;
+    CHECK(MPI_Abi_get_info(&ai) == MPI_SUCCESS && ai != MPI_INFO_NULL, "abi_get_info");
+    char v[32];
+    int vlen = sizeof v, flag = 0;
+    CHECK(MPI_Info_get_string(ai, "mpi_aint_size", &vlen, v, &flag) == MPI_SUCCESS && flag &&
+              atoi(v) == (int)sizeof(MPI_Aint),
+          "mpi_aint_size");
+    vlen = sizeof v;
+    CHECK(MPI_Info_get_string(ai, "mpi_count_size", &vlen, v, &flag) == MPI_SUCCESS && flag &&
+              atoi(v) == (int)sizeof(MPI_Count),
+          "mpi_count_size");
+    MPI_Info_free(&ai);
+    /* No Fortran binding: nothing is registered until a Fortran layer says
+     * so, and only its first registration counts. */
+    MPI_Info fi = MPI_INFO_NULL, fo = MPI_INFO_NULL;
+    CHECK(MPI_Abi_get_fortran_info(&fo) == MPI_SUCCESS && fo == MPI_INFO_NULL, "fortran info");
+    MPI_Info_create(&fi);
+    MPI_Info_set(fi, "mpi_logical_size", "4");
+    CHECK(MPI_Abi_set_fortran_info(fi) == MPI_SUCCESS, "set_fortran_info");
+    CHECK(MPI_Abi_set_fortran_info(fi) == MPI_ERR_ABI, "second set_fortran_info");
+    CHECK(MPI_Abi_get_fortran_info(&fo) == MPI_SUCCESS && fo != MPI_INFO_NULL, "fortran info set");
+    vlen = sizeof v;
+    CHECK(MPI_Info_get_string(fo, "mpi_logical_size", &vlen, v, &flag) == MPI_SUCCESS && flag &&
+              strcmp(v, "4") == 0,
+          "mpi_logical_size");
+    MPI_Info_free(&fo);
+    MPI_Info_free(&fi);
 
     /* MPI_ERRORS_RETURN: errors come back as their standard class. */
     CHECK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN) == MPI_SUCCESS, "errh");
