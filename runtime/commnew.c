@@ -52,9 +52,10 @@ int lark_commnew_band(const struct lark_commnew_set *set, uint64_t *buf, int wor
     size_t bytes = sizeof(uint64_t) * (size_t)words;
     struct lark_reduction red = {MPI_BAND, MPI_UINT64_T, (size_t)words, bytes, 1};
     int rc = lark_coll_allreduce(buf, &red, set->comm);
-    if (rc != 0 || set->via == NULL)
+    if (rc != 0 || !set->bridge)
         return rc;
-    /* A bridge: the leaders combine both sides, then tell their side. */
+    /* A bridge: the leaders combine both sides, then tell their side (all
+     * of it: a member that kept its side's AND would pick another id). */
     if (set->comm->rank == set->leader) {
         uint64_t *other = malloc(bytes);
         if (other == NULL)

@@ -26,13 +26,17 @@ static inline int lark_commnew_tag(int user_tag)
  *  - every member of the intracommunicator `comm` (allreduce over it);
  *  - the members of `comm` listed in `ranks` (n of them, ranks in comm;
  *    `me` is our index there), talking point-to-point with `tag`;
- *  - a bridge: the intracommunicator `comm` (our side) plus a remote side
- *    reached through our leader (`leader`, a rank in comm), who talks to
- *    the remote leader `remote_leader` (a rank in `via`) with `tag`. */
+ *  - a bridge (`bridge` set): the intracommunicator `comm` (our side) plus
+ *    a remote side reached through our leader (`leader`, a rank in comm),
+ *    who talks to the remote leader `remote_leader` (a rank in `via`) with
+ *    `tag`.  `via` matters at the leader only (MPI_Intercomm_create's
+ *    peer_comm is significant there only); every member of the side takes
+ *    part in the broadcast of the combined result. */
 struct lark_commnew_set {
     struct lark_comm *comm;
     const int *ranks;
     int n, me;
+    bool bridge;
     struct lark_comm *via;
     int leader, remote_leader;
     int tag;

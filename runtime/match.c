@@ -178,6 +178,24 @@ struct lark_match_item *lark_match_peek(struct lark_match *m, uint32_t ctx, int 
     return NULL;
 }
 
+struct lark_match_item *lark_match_leftover(struct lark_match *m)
+{
+    for (int b = 0; b < LARK_MATCH_BUCKETS; b++)
+        for (struct lark_match_ctx *c = m->buckets[b]; c; c = c->next)
+            if (c->unexpected.head != NULL) {
+                struct lark_match_item *u = c->unexpected.head;
+                q_remove(&c->unexpected, u);
+                return u;
+            }
+    if (m->parked.head != NULL) {
+        struct lark_match_item *u = m->parked.head;
+        q_remove(&m->parked, u);
+        m->nparked--;
+        return u;
+    }
+    return NULL;
+}
+
 void lark_match_take(struct lark_match *m, struct lark_match_item *msg)
 {
     struct lark_match_ctx *c = ctx_get(m, msg->ctx, false);

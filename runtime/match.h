@@ -80,6 +80,10 @@ int lark_match_unexpected(struct lark_match *m, struct lark_match_item *msg);
  * to the posted queue and NULL returned. */
 struct lark_match_item *lark_match_post(struct lark_match *m, struct lark_match_item *recv);
 
+/* At finalize: an unexpected or parked message still queued (removed), or
+ * NULL when none is left. */
+struct lark_match_item *lark_match_leftover(struct lark_match *m);
+
 /* The first unexpected message that (ctx, source, tag) would match, left in
  * place (MPI_Iprobe), or NULL. */
 struct lark_match_item *lark_match_peek(struct lark_match *m, uint32_t ctx, int source, int tag);

@@ -64,6 +64,7 @@ struct lark_msg {
 };
 static struct lark_msg *msg_free_list; /* recycled records; runtime lock held */
 static int msg_free_count;
+static void msg_free(struct lark_msg *m);
 
 static struct lark_match match;
 /* Active messages (RMA): see lark_p2p_am_register. */
@@ -81,6 +82,23 @@ int lark_p2p_init(void)
 void lark_p2p_finalize(void)
 {
     lark_peer_finalize();
+    /* Messages nobody received.  A user message sent and never received
+     * is the program's business (MPI_Finalize frees it quietly, as Open
+     * MPI and MPICH do); one in a collective context means collectives
+     * were called inconsistently, or a Lark bug: say so. */
+    struct lark_match_item *it;
+    int internal = 0;
+    while ((it = lark_match_leftover(&match)) != NULL) {
+        struct lark_msg *m = LARK_CONTAINER_OF(it, struct lark_msg, item);
+        if ((it->ctx & 1) == LARK_CTX_COLL && internal++ < 3)
+            fprintf(stderr,
+                    "Lark MPI: rank %d on %s: MPI_Finalize: an internal message of a collective "
+                    "or communicator constructor (context %u, from rank %d, tag %d, %zu bytes) "
+                    "was never received; were collectives called in the same order on every "
+                    "rank? If so, please report this Lark bug\n",
+                    lark_rt.rank, lark_rt.hostname, it->ctx, it->source, it->tag, m->len);
+        msg_free(m);
+    }
     while (msg_free_list) {
         struct lark_msg *m = msg_free_list;
         msg_free_list = m->next_free;

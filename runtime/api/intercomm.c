@@ -150,8 +150,12 @@ int PMPI_Intercomm_create(MPI_Comm local_comm, int local_leader, MPI_Comm peer_c
         if (lark_group_rank_of(l->group, lark_group_world(remote, i)) != MPI_UNDEFINED)
             rc = MPI_ERR_COMM; /* the two groups overlap */
     if (rc == 0) {
-        struct lark_commnew_set bridge = {
-            .comm = l, .via = p, .leader = local_leader, .remote_leader = remote_leader, .tag = t};
+        struct lark_commnew_set bridge = {.bridge = true,
+                                          .comm = l,
+                                          .via = p,
+                                          .leader = local_leader,
+                                          .remote_leader = remote_leader,
+                                          .tag = t};
         rc = make_inter(l, l, &bridge, pair_key(l->cid, rcid), remote, &n);
     }
     lark_group_release(remote);
@@ -219,7 +223,8 @@ int PMPI_Intercomm_create_from_groups(MPI_Group local_group, int local_leader,
     if (rc == 0)
         rc = lark_commnew_make(NULL, lg, NULL, cid, &lc);
     if (rc == 0) {
-        struct lark_commnew_set bridge = {.comm = lc,
+        struct lark_commnew_set bridge = {.bridge = true,
+                                          .comm = lc,
                                           .via = w,
                                           .leader = local_leader,
                                           .remote_leader = lark_group_world(rg, remote_leader),
@@ -272,8 +277,12 @@ int PMPI_Intercomm_merge(MPI_Comm intercomm, int high, MPI_Comm *newintracomm)
     if (rc == 0)
         rc = lark_group_union(lo, hi, &g);
     if (rc == 0) {
-        struct lark_commnew_set bridge = {
-            .comm = c->local, .via = c, .leader = 0, .remote_leader = 0, .tag = TAG_MERGE};
+        struct lark_commnew_set bridge = {.bridge = true,
+                                          .comm = c->local,
+                                          .via = c,
+                                          .leader = 0,
+                                          .remote_leader = 0,
+                                          .tag = TAG_MERGE};
         uint32_t cid;
         rc = lark_commnew_cid(&bridge, (uint64_t)c->cid << 32 | 1u, true, &cid);
         if (rc == 0)
@@ -289,7 +298,11 @@ LARK_API_ALIAS(Intercomm_merge)
 
 int lark_intercomm_dup(struct lark_comm *c, struct lark_comm **out)
 {
-    struct lark_commnew_set bridge = {
-        .comm = c->local, .via = c, .leader = 0, .remote_leader = 0, .tag = TAG_DUP};
+    struct lark_commnew_set bridge = {.bridge = true,
+                                      .comm = c->local,
+                                      .via = c,
+                                      .leader = 0,
+                                      .remote_leader = 0,
+                                      .tag = TAG_DUP};
     return make_inter(c, c->local, &bridge, (uint64_t)c->cid << 32 | 2u, c->remote, out);
 }

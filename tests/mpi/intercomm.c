@@ -5,6 +5,8 @@
  * payloads checked), a leader ping-pong, MPI_Comm_dup of the
  * intercommunicator, MPI_Intercomm_merge both ways (low group first, then
  * a tie), and MPI_Intercomm_create_from_groups (MPI 4).  For 2..9 ranks.
+ * The high side holds more communicators than the low one, so the two
+ * sides' maps of free context ids differ.
  */
 #include <mpi.h>
 #include <stdio.h>
@@ -115,6 +117,13 @@ int main(int argc, char **argv)
     int nlow = wsize / 2, low = wrank < nlow;
     MPI_Comm half, inter, dup;
     MPI_Comm_split(MPI_COMM_WORLD, low, wrank, &half);
+    /* Context ids in use on the high side only: the intercommunicator's id
+     * must still be the same at every member of both sides, leaders or not
+     * (each side learns the leaders' combined map; a member that kept its
+     * own side's would pick another id and nothing would match). */
+    MPI_Comm busy[3];
+    for (int i = 0; i < 3 && !low; i++)
+        MPI_Comm_dup(half, &busy[i]);
     MPI_Intercomm_create(half, 0, MPI_COMM_WORLD, low ? nlow : 0, 17, &inter);
 
     int flag, rs, ls;
@@ -153,6 +162,8 @@ int main(int argc, char **argv)
     MPI_Group_free(&world);
 #endif
     MPI_Comm_free(&inter);
+    for (int i = 0; i < 3 && !low; i++)
+        MPI_Comm_free(&busy[i]);
     MPI_Comm_free(&half);
     MPI_Finalize();
     return 0;
