@@ -3,7 +3,9 @@
  * the new communicator (commnew.h).
  */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "coll/coll.h"
 #include "commnew.h"
@@ -71,11 +73,46 @@ int lark_commnew_band(const struct lark_commnew_set *set, uint64_t *buf, int wor
     return rc;
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Rounds that give no id end when the agreements ahead of this one
+ * complete, which takes a few rounds; rounds going on for this long mean
+ * the agreement is wedged (a Lark bug): say so and end the job rather
+ * than hang.  LARK_CID_TIMEOUT (seconds, default 60) sets the limit. */
+static void check_wedged(const struct lark_commnew_set *set, const struct lark_cid_agreement *a,
+                         double since)
+{
+    const char *env = getenv("LARK_CID_TIMEOUT");
+    double limit = env != NULL && atof(env) > 0 ? atof(env) : 60.0;
+    double waited = now_s() - since;
+    if (waited < limit)
+        return;
+    char what[512], msg[2048];
+    lark_cid_describe(a, what, sizeof what);
+    int len = snprintf(
+        msg, sizeof msg,
+        "Lark MPI: rank %d on %s: %s: no context id agreed after %u rounds in %.0f s "
+        "(communicator of %d processes; %s). Rounds keep giving no id, so the agreement is "
+        "wedged: this is a Lark bug, please report it with this message "
+        "(LARK_CID_TIMEOUT=%g sets this limit in seconds)",
+        lark_rt.rank, lark_rt.hostname,
+        set->call != NULL ? set->call : "a communicator constructor", a->round, waited,
+        set->ranks != NULL ? set->n : set->comm->size, what, limit);
+    fprintf(stderr, "%s%s\n", msg, len >= (int)sizeof msg ? "..." : "");
+    lark_runtime_abort(MPI_ERR_INTERN, msg);
+}
+
 int lark_commnew_cid(const struct lark_commnew_set *set, uint64_t key, bool take, uint32_t *cid)
 {
     struct lark_cid_agreement a = {.key = key};
     uint64_t offer[LARK_CID_OFFER_WORDS];
     int rc = 0;
+    double since = 0;
     for (;;) {
         lark_cid_offer(&a, offer);
         int crc = lark_commnew_band(set, offer, LARK_CID_OFFER_WORDS);
@@ -88,6 +125,12 @@ int lark_commnew_cid(const struct lark_commnew_set *set, uint64_t key, bool take
         }
         if (lark_cid_settle(&a, offer, take, cid, &rc))
             return rc;
+        /* Every member has entered this agreement (the round completed):
+         * from now on rounds should succeed soon. */
+        if (a.round == 1)
+            since = now_s();
+        else
+            check_wedged(set, &a, since);
     }
 }
 

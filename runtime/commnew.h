@@ -40,6 +40,7 @@ struct lark_commnew_set {
     struct lark_comm *via;
     int leader, remote_leader;
     int tag;
+    const char *call; /* the MPI call, for messages (NULL: a generic name) */
 };
 
 /* Bitwise AND of `words` 64-bit words across the set, in place. */

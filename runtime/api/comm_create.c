@@ -70,7 +70,7 @@ static int dup_comm(const char *call, struct lark_comm *c, struct lark_info *inf
                     struct lark_comm **out)
 {
     uint32_t cid;
-    struct lark_commnew_set set = {.comm = c};
+    struct lark_commnew_set set = {.comm = c, .call = call};
     int rc;
     if (c->remote != NULL) {
         rc = lark_intercomm_dup(c, out);
@@ -226,7 +226,7 @@ int lark_comm_split_internal(struct lark_comm *c, int color, int key, struct lar
             members[i] = lark_group_world(c->group, all[i].rank);
     }
     uint32_t cid;
-    struct lark_commnew_set set = {.comm = c};
+    struct lark_commnew_set set = {.comm = c, .call = "MPI_Comm_split"};
     if (rc == 0)
         rc = lark_commnew_cid(&set, key_of(c, 0), color != MPI_UNDEFINED, &cid);
     if (rc == 0 && color != MPI_UNDEFINED) {
@@ -435,7 +435,7 @@ int PMPI_Comm_create(MPI_Comm comm, MPI_Group group, MPI_Comm *newcomm)
         return lark_err_raise(c, call, MPI_ERR_ARG, "newcomm (the output argument) is NULL");
     uint32_t cid;
     bool member = g->rank != MPI_UNDEFINED;
-    struct lark_commnew_set set = {.comm = c};
+    struct lark_commnew_set set = {.comm = c, .call = call};
     int rc = lark_commnew_cid(&set, key_of(c, 0), member, &cid);
     if (rc == 0 && member)
         rc = lark_commnew_make(c, g, NULL, cid, &n);
@@ -474,8 +474,12 @@ int PMPI_Comm_create_group(MPI_Comm comm, MPI_Group group, int tag, MPI_Comm *ne
         return failed(c, call, LARK_ERR_NOMEM);
     for (int i = 0; i < g->size; i++)
         ranks[i] = lark_group_rank_of(c->group, lark_group_world(g, i));
-    struct lark_commnew_set set = {
-        .comm = c, .ranks = ranks, .n = g->size, .me = g->rank, .tag = lark_commnew_tag(tag)};
+    struct lark_commnew_set set = {.comm = c,
+                                   .ranks = ranks,
+                                   .n = g->size,
+                                   .me = g->rank,
+                                   .tag = lark_commnew_tag(tag),
+                                   .call = call};
     uint32_t cid;
     int rc = lark_commnew_cid(&set, key_of(c, 1u + (uint32_t)tag), true, &cid);
     free(ranks);

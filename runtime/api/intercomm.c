@@ -52,7 +52,7 @@ static int make_inter(struct lark_comm *parent, struct lark_comm *localc,
                       struct lark_group *remote, struct lark_comm **out)
 {
     uint32_t cid, lcid;
-    struct lark_commnew_set local = {.comm = localc};
+    struct lark_commnew_set local = {.comm = localc, .call = bridge->call};
     int rc = lark_commnew_cid(bridge, key, true, &cid);
     if (rc != 0)
         return rc;
@@ -151,6 +151,7 @@ int PMPI_Intercomm_create(MPI_Comm local_comm, int local_leader, MPI_Comm peer_c
             rc = MPI_ERR_COMM; /* the two groups overlap */
     if (rc == 0) {
         struct lark_commnew_set bridge = {.bridge = true,
+                                          .call = call,
                                           .comm = l,
                                           .via = p,
                                           .leader = local_leader,
@@ -215,7 +216,7 @@ int PMPI_Intercomm_create_from_groups(MPI_Group local_group, int local_leader,
     if (ranks == NULL)
         return lark_err_raise(NULL, call, MPI_ERR_NO_MEM, "out of memory");
     struct lark_commnew_set set = {
-        .comm = w, .ranks = ranks, .n = lg->size, .me = lg->rank, .tag = tag};
+        .comm = w, .ranks = ranks, .n = lg->size, .me = lg->rank, .tag = tag, .call = call};
     uint32_t cid;
     uint64_t key = ((uint64_t)0xffffffffu << 32) | (uint32_t)tag;
     int rc = lark_commnew_cid(&set, key, true, &cid);
@@ -224,6 +225,7 @@ int PMPI_Intercomm_create_from_groups(MPI_Group local_group, int local_leader,
         rc = lark_commnew_make(NULL, lg, NULL, cid, &lc);
     if (rc == 0) {
         struct lark_commnew_set bridge = {.bridge = true,
+                                          .call = call,
                                           .comm = lc,
                                           .via = w,
                                           .leader = local_leader,
@@ -278,6 +280,7 @@ int PMPI_Intercomm_merge(MPI_Comm intercomm, int high, MPI_Comm *newintracomm)
         rc = lark_group_union(lo, hi, &g);
     if (rc == 0) {
         struct lark_commnew_set bridge = {.bridge = true,
+                                          .call = call,
                                           .comm = c->local,
                                           .via = c,
                                           .leader = 0,
@@ -299,6 +302,7 @@ LARK_API_ALIAS(Intercomm_merge)
 int lark_intercomm_dup(struct lark_comm *c, struct lark_comm **out)
 {
     struct lark_commnew_set bridge = {.bridge = true,
+                                      .call = "MPI_Comm_dup",
                                       .comm = c->local,
                                       .via = c,
                                       .leader = 0,
