@@ -185,6 +185,7 @@ struct lark_match_item *lark_match_leftover(struct lark_match *m)
             if (c->unexpected.head != NULL) {
                 struct lark_match_item *u = c->unexpected.head;
                 q_remove(&c->unexpected, u);
+                lark_stats_unexpected_out();
                 return u;
             }
     if (m->parked.head != NULL) {
