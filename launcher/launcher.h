@@ -88,6 +88,7 @@ struct lark_options {
     double launch_timeout; /* seconds, 0 = default */
     int radix;             /* --tree-radix, 0 = default */
     bool flat;             /* --flat-launch */
+    bool rank_by_node;     /* --rank-by node: ranks numbered round-robin over the nodes */
     /* Where hosts came from when not from the user: "the Slurm allocation
      * of job N" (a static buffer of main.c), or NULL. */
     const char *hosts_origin;

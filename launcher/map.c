@@ -198,6 +198,39 @@ int lark_map_ranks(const struct lark_options *o, struct lark_map *m, char *err, 
             p[r].fd_out = p[r].fd_err = p[r].fd_in = -1;
         }
     }
+    /* --rank-by node: the same places, numbered round-robin over the nodes
+     * that have them (per application context), as Open MPI does: with
+     * two slots on each of a and b, ranks 0 and 2 on a, 1 and 3 on b. */
+    if (o->rank_by_node) {
+        int *left = calloc((size_t)nnodes, sizeof(int));
+        int *seq = malloc(sizeof(int) * (size_t)total);
+        if (!left || !seq) {
+            free(left);
+            free(seq);
+            free(count);
+            lark_launcher_fail(err, errlen, "mpirun: out of memory for --rank-by node");
+            goto out;
+        }
+        for (long first = 0; first < total;) {
+            long end = first;
+            while (end < total && p[end].app == p[first].app)
+                left[p[end++].node]++;
+            for (long t = first; t < end;)
+                for (int n = 0; n < nnodes && t < end; n++)
+                    if (left[n] > 0) {
+                        seq[t++] = n;
+                        left[n]--;
+                    }
+            first = end;
+        }
+        memset(count, 0, sizeof(int) * (size_t)nnodes);
+        for (long i = 0; i < total; i++) {
+            p[i].node = seq[i];
+            p[i].local_rank = count[seq[i]]++;
+        }
+        free(left);
+        free(seq);
+    }
     /* Drop the nodes without ranks; renumber the others in order. */
     int *newid = calloc((size_t)nnodes, sizeof(int));
     m->nodes = calloc((size_t)nnodes, sizeof(char *));

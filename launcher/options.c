@@ -46,6 +46,7 @@ enum opt_id {
     OPT_LAUNCH_TIMEOUT,
     OPT_RADIX,
     OPT_FLAT,
+    OPT_RANKBY,
 };
 
 struct opt_def {
@@ -69,6 +70,7 @@ static const struct opt_def opt_table[] = {
     {"f", OPT_HOSTFILE, 1},
     {"default-hostfile", OPT_HOSTFILE, 1},
     {"map-by", OPT_MAPBY, 1},
+    {"rank-by", OPT_RANKBY, 1},
     {"bind-to", OPT_BINDTO, 1},
     {"report-bindings", OPT_REPORT, 0},
     {"display-map", OPT_DISPLAY_MAP, 0},
@@ -121,6 +123,8 @@ const char lark_options_usage[] =
     "Mapping and binding:\n"
     "  --map-by core|socket|numa|node|slot|hwthread[:PE=n]\n"
     "  --map-by ppr:N:node|socket|numa   N ranks per node, package or NUMA node\n"
+    "  --rank-by slot|node        number the mapped ranks in mapping order (default)\n"
+    "                             or round-robin over the nodes\n"
     "  --bind-to core|socket|numa|hwthread|none\n"
     "  --report-bindings          print each rank's binding\n"
     "  --display-map              print where each rank goes before starting\n"
@@ -400,6 +404,28 @@ static int apply_opt(const struct opt_def *d, const char *tok, char **vals, stru
         return 0;
     case OPT_MAPBY:
         return parse_map_by(v, o, err, errlen);
+    case OPT_RANKBY: {
+        /* Open MPI's values; modifiers after ':' (span, fill) change
+         * nothing here.  Every object smaller than a node numbers the
+         * ranks in mapping order, as slot does. */
+        size_t len = strcspn(v, ":");
+        static const char *const inorder[] = {"slot",    "core", "hwthread", "socket",
+                                              "package", "numa", "l1cache",  "l2cache",
+                                              "l3cache", "fill", "span"};
+        if (len == 4 && strncasecmp(v, "node", 4) == 0) {
+            o->rank_by_node = true;
+            return 0;
+        }
+        for (size_t k = 0; k < sizeof(inorder) / sizeof(inorder[0]); k++)
+            if (strlen(inorder[k]) == len && strncasecmp(v, inorder[k], len) == 0) {
+                o->rank_by_node = false;
+                return 0;
+            }
+        return lark_launcher_fail(err, errlen,
+                                  "mpirun: bad --rank-by value '%s'; use slot, core, socket, "
+                                  "numa, hwthread or node",
+                                  v);
+    }
     case OPT_BINDTO:
         return parse_bind_to(v, o, err, errlen);
     case OPT_REPORT:

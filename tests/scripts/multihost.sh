@@ -1,8 +1,8 @@
 #!/bin/sh
 # Multi-host jobs across network-namespace "hosts" (multihost_lib.sh): the
 # daemons started through an agent (-launcher-exec, --mca plm_rsh_agent),
-# tree and flat launch, the PMIx description per host, fences with and
-# without data collection (direct modex), stdio (--tag-output, stdin to a
+# tree and flat launch, --rank-by node, the PMIx description per host,
+# fences with and without data collection (direct modex), stdio (--tag-output, stdin to a
 # remote rank, --output-filename), -x, MPMD, --report-bindings per host;
 # and every failure across hosts: a remote rank killed, MPI_Abort on a
 # remote host, a daemon killed, an unreachable host, --timeout, mpirun
@@ -36,6 +36,13 @@ expect_rc 0 "no data collection"
 grep -q "^rank 4: host ${MH}h1, node 1 of 3, 2 local" "$out" || { cat "$out" "$err"; fail "map-by node"; }
 [ "$(grep -c 'peer value ok' "$out")" = 6 ] || fail "direct modex across hosts"
 mh_no_leftovers "direct modex"
+
+# --- --rank-by node: two places on each host, numbered round-robin
+mh_run "$H0" $A "$AGENT" --host "$H0:2,$H1:2" --rank-by node -n 4 "$PC" hosts
+expect_rc 0 "rank-by node"
+grep -q "^rank 1: host ${MH}h1, node 1 of 2, 2 local" "$out" || { cat "$out" "$err"; fail "--rank-by node"; }
+grep -q "^rank 2: host ${MH}h0, node 0 of 2, 2 local" "$out" || { cat "$out" "$err"; fail "--rank-by node"; }
+mh_no_leftovers "rank-by node"
 
 # --- mpirun's host runs no rank; tree of radix 1 (a chain h1 -> h2 -> h3)
 mh_run "$H0" $A "$AGENT" --host "$H1,$H2,$H3" --tree-radix 1 -n 3 "$PC" hosts

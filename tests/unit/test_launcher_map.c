@@ -1,7 +1,8 @@
 /* Unit tests of the rank table (launcher/map.c): ranks of MPMD apps in
  * order with their app numbers, slots from --host, the oversubscription
  * rule and its message, PE=n, --npernode, and ranks over several nodes
- * (by slot, by node, -N, oversubscribed, nodes without ranks dropped). */
+ * (by slot, by node, -N, oversubscribed, nodes without ranks dropped),
+ * --rank-by node. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -148,6 +149,35 @@ static void test_launcher_map_several_nodes(void **state)
     expect_error("3 ranks requested but only 2 slots");
 }
 
+static void test_launcher_map_rank_by_node(void **state)
+{
+    (void)state;
+    /* The places of --map-by slot (two on each node), numbered round-robin. */
+    assert_int_equal(
+        parse_and_map("--host", "h1:2,h2:2", "--rank-by", "node", "-n", "4", "a", NULL), 0);
+    assert_string_equal(nodes_of_ranks(), "0101");
+    assert_int_equal(procs[2].local_rank, 1);
+    assert_int_equal(m.node_size[0], 2);
+    /* Uneven: h1 has three, h2 one; the round-robin skips a full node. */
+    assert_int_equal(
+        parse_and_map("--host", "h1:3,h2:1", "--rank-by", "node:span", "-n", "4", "a", NULL), 0);
+    assert_string_equal(nodes_of_ranks(), "0100");
+    /* Per application context: b's ranks are numbered among themselves. */
+    assert_int_equal(parse_and_map("--host", "h1:3,h2:3", "--rank-by", "node", "-n", "1", "a", ":",
+                                   "-n", "4", "b", NULL),
+                     0);
+    assert_string_equal(nodes_of_ranks(), "00101");
+    assert_int_equal(procs[3].app_rank, 2);
+    /* slot (and objects smaller than a node) keep the mapping order. */
+    assert_int_equal(
+        parse_and_map("--host", "h1:2,h2:2", "--rank-by", "core", "-n", "4", "a", NULL), 0);
+    assert_string_equal(nodes_of_ranks(), "0011");
+    lark_options_free(&o);
+    static char *bad[] = {"mpirun", "--rank-by", "board", "a", NULL};
+    assert_int_equal(lark_options_parse(4, bad, &o, err, sizeof(err)), -1);
+    expect_error("bad --rank-by value 'board'");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +186,7 @@ int main(void)
         cmocka_unit_test_teardown(test_launcher_map_pe_takes_slots, teardown),
         cmocka_unit_test_teardown(test_launcher_map_npernode, teardown),
         cmocka_unit_test_teardown(test_launcher_map_several_nodes, teardown),
+        cmocka_unit_test_teardown(test_launcher_map_rank_by_node, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
