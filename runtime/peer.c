@@ -14,6 +14,11 @@
  * numbers the matching engine checks.  A DATA stream (rendezvous answered
  * with CTS) is one queue entry that sends as much as the transport takes.
  *
+ * A non-contiguous datatype is never packed whole: an EAGER payload and
+ * each DATA piece are packed by the datatype engine straight into the
+ * transport's buffer (send_fill), or, for a transport without it, into one
+ * bounce buffer of at most max_send bytes that send then copies or writes.
+ *
  * Costs: one pointer per world rank (calloc: pages are touched only where
  * peers are used) plus ~80 B per peer actually talked to.
  */
@@ -23,6 +28,7 @@
 
 #include "lark.h"
 #include "mpit/stats.h"
+#include "datatype.h"
 #include "peer.h"
 #include "request.h"
 #include "runtime.h"
@@ -37,6 +43,7 @@ struct outq {
     struct lark_request *req; /* complete it once sent (EAGER, not SYNC) or stream it */
     bool stream;              /* DATA frames of req until all is sent */
     void *owned;              /* a payload copy (lark_peer_send_copy): freed once sent */
+    struct lark_request *src; /* payload NULL: pack it from src's buffer at offset 0 */
 };
 
 #define MAX_TRANSPORTS 8
@@ -47,6 +54,8 @@ static struct lark_peer *busy;   /* peers with queued frames */
 static struct outq *outq_free;   /* recycled queue entries */
 static size_t eager_override;    /* LARK_EAGER_LIMIT, 0 = transport's */
 static bool eager_by_tool;       /* MPI_T set it before MPI_Init: keep it */
+static void *bounce;             /* packing space for transports without send_fill */
+static size_t bounce_size;       /* (grown to the largest frame, freed at finalize) */
 
 static int transport_start(struct lark_transport *tp, const struct lark_transport_ops *ops, int reg)
 {
@@ -140,6 +149,9 @@ void lark_peer_finalize(void)
         outq_free = q->next;
         free(q);
     }
+    free(bounce);
+    bounce = NULL;
+    bounce_size = 0;
     busy = NULL;
 }
 
@@ -207,6 +219,39 @@ void lark_peer_set_eager_cap(size_t cap)
         eager_by_tool = true;
 }
 
+/* ---- non-contiguous payloads: packed straight into the transport ---- */
+
+struct packer {
+    const struct lark_request *req;
+    size_t off;
+};
+
+static void pack_fill(void *ctx, void *dst, size_t len)
+{
+    const struct packer *pk = ctx;
+    lark_datatype_pack(pk->req->dt, pk->req->buf, pk->req->count, pk->off, dst, len);
+}
+
+/* Send one frame whose payload is packed bytes [off, off+len) of req's
+ * buffer: written by the datatype engine into the transport's own buffer,
+ * or (a transport without send_fill) into the bounce buffer first. */
+static int send_packed(struct lark_peer *p, const struct lark_wire *hdr,
+                       const struct lark_request *req, size_t off, size_t len)
+{
+    struct packer pk = {req, off};
+    if (p->tp->ops->send_fill != NULL)
+        return p->tp->ops->send_fill(p->tp, p->state, hdr, len, pack_fill, &pk);
+    if (len > bounce_size) {
+        void *b = realloc(bounce, len); /* kept for the next message; freed at finalize */
+        if (b == NULL)
+            return LARK_ERR_AGAIN;
+        bounce = b;
+        bounce_size = len;
+    }
+    pack_fill(&pk, bounce, len);
+    return p->tp->ops->send(p->tp, p->state, hdr, bounce, len);
+}
+
 /* ---- sending frames ---- */
 
 static void frame_sent(struct outq *q);
@@ -234,6 +279,7 @@ static int enqueue(struct lark_peer *p, const struct lark_wire *hdr, const void 
     q->req = req;
     q->stream = stream;
     q->owned = NULL;
+    q->src = NULL;
     if (p->qtail)
         p->qtail->next = q;
     else
@@ -247,13 +293,24 @@ static int enqueue(struct lark_peer *p, const struct lark_wire *hdr, const void 
     return LARK_OK;
 }
 
-int lark_peer_send(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
-                   size_t len, struct lark_request *req)
+/* Hand one frame to the transport: its payload, or the first len packed
+ * bytes of src's buffer (src non-NULL). */
+static int transmit(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
+                    struct lark_request *src, size_t len)
+{
+    int rc = src != NULL ? send_packed(p, hdr, src, 0, len)
+                         : p->tp->ops->send(p->tp, p->state, hdr, payload, len);
+    if (rc == LARK_OK)
+        count_tx(p, len);
+    return rc;
+}
+
+static int send_or_queue(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
+                         struct lark_request *src, size_t len, struct lark_request *req)
 {
     if (p->qhead == NULL) {
-        int rc = p->tp->ops->send(p->tp, p->state, hdr, payload, len);
+        int rc = transmit(p, hdr, payload, src, len);
         if (rc == LARK_OK) {
-            count_tx(p, len);
             if (req != NULL)
                 lark_request_complete(req);
             return LARK_OK;
@@ -261,7 +318,22 @@ int lark_peer_send(struct lark_peer *p, const struct lark_wire *hdr, const void 
         if (rc != LARK_ERR_AGAIN)
             return rc;
     }
-    return enqueue(p, hdr, payload, len, req, false);
+    int rc = enqueue(p, hdr, payload, len, req, false);
+    if (rc == LARK_OK)
+        p->qtail->src = src;
+    return rc;
+}
+
+int lark_peer_send(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
+                   size_t len, struct lark_request *req)
+{
+    return send_or_queue(p, hdr, payload, NULL, len, req);
+}
+
+int lark_peer_send_packed(struct lark_peer *p, const struct lark_wire *hdr,
+                          struct lark_request *src, size_t len, struct lark_request *req)
+{
+    return send_or_queue(p, hdr, NULL, src, len, req);
 }
 
 /* Push as much of a DATA stream as the transport takes.  Returns 0 when the
@@ -280,8 +352,10 @@ static int stream_data(struct lark_peer *p, struct lark_request *req)
             n = chunk;
         h.addr = req->sent;
         const char *from = (const char *)req->data + req->sent;
-        int rc = zc ? p->tp->ops->send_zc(p->tp, p->state, &h, from, n, req)
-                    : p->tp->ops->send(p->tp, p->state, &h, from, n);
+        /* A non-contiguous buffer (data NULL) is packed piece by piece. */
+        int rc = req->data == NULL ? send_packed(p, &h, req, req->sent, n)
+                 : zc              ? p->tp->ops->send_zc(p->tp, p->state, &h, from, n, req)
+                                   : p->tp->ops->send(p->tp, p->state, &h, from, n);
         if (rc == LARK_INPROGRESS)
             req->pending_acks++; /* lark_transport_sent will say when it is out */
         else if (rc != LARK_OK)
@@ -337,11 +411,9 @@ static int drain_peer(struct lark_peer *p)
                 rc = LARK_OK;
             }
         } else {
-            rc = p->tp->ops->send(p->tp, p->state, &q->hdr, q->payload, q->len);
-            if (rc == LARK_OK) {
-                count_tx(p, q->len);
+            rc = transmit(p, &q->hdr, q->payload, q->src, q->len);
+            if (rc == LARK_OK)
                 frame_sent(q);
-            }
         }
         if (rc == LARK_ERR_AGAIN)
             break;

@@ -62,6 +62,12 @@ int lark_peer_send(struct lark_peer *p, const struct lark_wire *hdr, const void 
  * sent): the caller's bytes may change at once.  Order is kept. */
 int lark_peer_send_copy(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
                         size_t len);
+/* lark_peer_send for a non-contiguous message: the payload is the first
+ * len packed bytes of src's (buf, count, dt), packed straight into the
+ * transport when the frame goes (src must stay valid until then: it is
+ * the sending request itself). */
+int lark_peer_send_packed(struct lark_peer *p, const struct lark_wire *hdr,
+                          struct lark_request *src, size_t len, struct lark_request *req);
 /* Stream req's bytes as DATA frames (the rendezvous answered with CTS);
  * the request completes once all are out (< 0: error, not completed). */
 int lark_peer_stream(struct lark_peer *p, struct lark_request *req);

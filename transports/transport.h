@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "status.h"
 
@@ -39,10 +40,15 @@ enum lark_wire_type {
     LARK_WIRE_PUT_DONE,  /* rendezvous split: sender wrote its part (flags: LARK_WIRE_FAILED) */
     LARK_WIRE_RMA        /* one-sided active message: runtime/rma/am.c reads the fields */
 };
-#define LARK_WIRE_SYNC       0x1 /* flags: sender wants a SACK when matched */
-#define LARK_WIRE_FAILED     0x2 /* flags of PUT_DONE: the put failed, read it yourself */
-#define LARK_WIRE_INLINE     0x4 /* flags of EAGER: the payload (<= 16 B) is in `inl` */
+#define LARK_WIRE_SYNC       0x1  /* flags: sender wants a SACK when matched */
+#define LARK_WIRE_FAILED     0x2  /* flags of PUT_DONE: the put failed, read it yourself */
+#define LARK_WIRE_INLINE     0x4  /* flags of EAGER: the payload (<= 16 B) is in `inl` */
+#define LARK_WIRE_NONCONTIG  0x8  /* flags of RTS: the sender's data is not one block (addr 0) */
+#define LARK_WIRE_SMALLBLK   0x10 /* flags of RTS with NONCONTIG: blocks too small for putv */
 #define LARK_WIRE_INLINE_MAX 16
+
+/* The most blocks one getv/putv call takes (the kernel's IOV_MAX). */
+#define LARK_TRANSPORT_IOV_MAX 1024
 
 struct lark_wire {
     uint8_t type;  /* enum lark_wire_type */
@@ -131,6 +137,21 @@ struct lark_transport_ops {
      * the runtime never splits a rendezvous between both sides). */
     int (*put)(struct lark_transport *tp, void *state, uint64_t remote, const void *local,
                size_t len);
+    /* Like send, but the payload is written by fill(ctx, dst, len) straight
+     * into the transport's buffer (the runtime packs a non-contiguous
+     * datatype there: no intermediate copy).  fill never fails and is
+     * called at most once, only when the frame is accepted.  Optional:
+     * without it the runtime packs into a bounce buffer and calls send. */
+    int (*send_fill)(struct lark_transport *tp, void *state, const struct lark_wire *hdr,
+                     size_t len, void (*fill)(void *ctx, void *dst, size_t len), void *ctx);
+    /* Vector forms of get and put: the local side is a list of
+     * n <= LARK_TRANSPORT_IOV_MAX blocks totalling len bytes (a non-contiguous datatype's layout),
+     * the remote side len contiguous bytes at `remote`.  Same contract as get/put.  Optional (then
+     * such messages are streamed). */
+    int (*getv)(struct lark_transport *tp, void *state, const struct iovec *local, int n,
+                uint64_t remote, size_t len);
+    int (*putv)(struct lark_transport *tp, void *state, uint64_t remote, const struct iovec *local,
+                int n, size_t len);
     /* Poll for arriving frames, calling lark_transport_deliver() for each;
      * returns how many it handled (0: nothing to do), < 0 on error.
      * Mandatory. */

@@ -10,8 +10,10 @@
  * Then: MPI_Get_elements on partial receives, external32 round trips,
  * envelopes and contents, and the error classes of bad arguments under
  * MPI_ERRORS_RETURN.  Options (before MPI_Init): --eager N, --cma-min N,
- * --iov-min N, --no-cma, --no-errors (skip the bad-argument checks, which
- * crash some other MPIs).  Run by datatype*.mpi.
+ * --iov-min N, --no-cma, --put-refused, --cma-refused (the kernel
+ * "refuses" process_vm_writev / both: the fallbacks), --no-errors (skip
+ * the bad-argument checks, which crash some other MPIs).  Run by
+ * datatype*.mpi.
  */
 #include <limits.h>
 #include <mpi.h>
@@ -416,6 +418,10 @@ int main(int argc, char **argv)
             setenv("LARK_IOV_MIN", argv[++i], 1);
         else if (strcmp(argv[i], "--no-cma") == 0)
             setenv("LARK_SHM_NO_CMA", "1", 1);
+        else if (strcmp(argv[i], "--put-refused") == 0)
+            setenv("LARK_SHM_PUT_EPERM", "1", 1);
+        else if (strcmp(argv[i], "--cma-refused") == 0)
+            setenv("LARK_SHM_CMA_EPERM", "1", 1);
         else if (strcmp(argv[i], "--no-errors") == 0)
             bad_args = 0; /* other MPIs may crash on a freed handle */
     }

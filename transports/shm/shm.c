@@ -301,8 +301,19 @@ static int shm_connect(struct lark_transport *tp, int peer, void **state)
     return LARK_OK;
 }
 
-static int shm_send(struct lark_transport *tp, void *state, const struct lark_wire *hdr,
-                    const void *payload, size_t len)
+/* Write a frame's payload: copy it, or have fill() write it in place. */
+static void put_payload(void *dst, const void *payload, size_t len,
+                        void (*fill)(void *ctx, void *dst, size_t len), void *ctx)
+{
+    if (fill != NULL)
+        fill(ctx, dst, len);
+    else
+        memcpy(dst, payload, len);
+}
+
+static int send_frame(struct lark_transport *tp, void *state, const struct lark_wire *hdr,
+                      const void *payload, size_t len,
+                      void (*fill)(void *ctx, void *dst, size_t len), void *ctx)
 {
     struct shm_state *s = tp->priv;
     struct shm_peer *p = state;
@@ -337,7 +348,7 @@ static int shm_send(struct lark_transport *tp, void *state, const struct lark_wi
         }
         if (sl == NULL)
             return LARK_ERR_AGAIN;
-        memcpy(sl->data, payload, len);
+        put_payload(sl->data, payload, len, fill, ctx);
         sl->len = (uint32_t)len;
         atomic_store_explicit(&sl->busy, 1, memory_order_relaxed);
     } else {
@@ -353,7 +364,7 @@ static int shm_send(struct lark_transport *tp, void *state, const struct lark_wi
     struct cell *c = &r->cells[off];
     memcpy(c->b + 8, hdr, sizeof *hdr);
     if (!pooled && len > 0)
-        memcpy(c[1].b, payload, len);
+        put_payload(c[1].b, payload, len, fill, ctx);
     atomic_store_explicit((_Atomic uint64_t *)c->b, STAMP(p->head) | ctl_extra,
                           memory_order_release);
     p->head += cells;
@@ -361,45 +372,93 @@ static int shm_send(struct lark_transport *tp, void *state, const struct lark_wi
     return LARK_OK;
 }
 
-/* One CMA copy, either way, retried until complete. */
-static int cma_copy(struct shm_state *s, struct shm_peer *p, void *local, uint64_t remote,
-                    size_t len, bool write)
+static int shm_send(struct lark_transport *tp, void *state, const struct lark_wire *hdr,
+                    const void *payload, size_t len)
+{
+    return send_frame(tp, state, hdr, payload, len, NULL, NULL);
+}
+
+static int shm_send_fill(struct lark_transport *tp, void *state, const struct lark_wire *hdr,
+                         size_t len, void (*fill)(void *ctx, void *dst, size_t len), void *ctx)
+{
+    return send_frame(tp, state, hdr, NULL, len, fill, ctx);
+}
+
+/* One CMA copy between n local blocks and len contiguous remote bytes,
+ * either way, retried until complete (a partial transfer resumes inside
+ * the block it stopped in). */
+static int cma_copyv(struct shm_state *s, struct shm_peer *p, const struct iovec *local, int n,
+                     uint64_t remote, size_t len, bool write)
 {
     if (s->cma_refused || (write && s->put_refused))
         return LARK_ERR_UNSUPPORTED;
+    struct iovec l[LARK_TRANSPORT_IOV_MAX];
+    if (n > LARK_TRANSPORT_IOV_MAX)
+        return LARK_ERR_ARG;
+    memcpy(l, local, (size_t)n * sizeof *l);
     size_t done = 0;
+    int first = 0;
     while (done < len) {
-        struct iovec l = {(char *)local + done, len - done};
         struct iovec r = {(void *)(uintptr_t)(remote + done), len - done};
-        ssize_t n = write ? process_vm_writev(p->pid, &l, 1, &r, 1, 0)
-                          : process_vm_readv(p->pid, &l, 1, &r, 1, 0);
-        if (n < 0) {
+        ssize_t k = write
+                        ? process_vm_writev(p->pid, l + first, (unsigned long)(n - first), &r, 1, 0)
+                        : process_vm_readv(p->pid, l + first, (unsigned long)(n - first), &r, 1, 0);
+        if (k < 0) {
             if (errno == EINTR)
                 continue;
             if (errno == EPERM || errno == ENOSYS || errno == EACCES) {
                 s->cma_refused = true;
                 return LARK_ERR_UNSUPPORTED;
             }
-            if (errno == ESRCH)
-                return LARK_ERR_PEER;
-            return LARK_ERR_SYSTEM;
+            return errno == ESRCH ? LARK_ERR_PEER : LARK_ERR_SYSTEM;
         }
-        if (n == 0)
+        if (k == 0)
             return LARK_ERR_SYSTEM;
-        done += (size_t)n;
+        done += (size_t)k;
+        size_t left = (size_t)k;
+        while (first < n && left >= l[first].iov_len)
+            left -= l[first++].iov_len;
+        if (first < n) {
+            l[first].iov_base = (char *)l[first].iov_base + left;
+            l[first].iov_len -= left;
+        }
     }
     return LARK_OK;
 }
 
-static int shm_get(struct lark_transport *tp, void *state, void *local, uint64_t remote, size_t len)
+static int cma_copy(struct shm_state *s, struct shm_peer *p, void *local, uint64_t remote,
+                    size_t len, bool write)
+{
+    struct iovec l = {local, len};
+    return cma_copyv(s, p, &l, 1, remote, len, write);
+}
+
+/* The kernel refused a read: stream from now on. */
+static int read_result(struct lark_transport *tp, int rc)
 {
     struct shm_state *s = tp->priv;
-    int rc = cma_copy(s, state, local, remote, len, false);
     if (rc == LARK_OK && tp->split_min == SIZE_MAX)
         tp->split_min = s->split_min; /* CMA works: both sides may copy */
     if (rc == LARK_ERR_UNSUPPORTED)
-        tp->get_min = tp->split_min = SIZE_MAX; /* refused: stream from now on */
+        tp->get_min = tp->split_min = SIZE_MAX;
     return rc;
+}
+
+static int shm_getv(struct lark_transport *tp, void *state, const struct iovec *local, int n,
+                    uint64_t remote, size_t len)
+{
+    return read_result(tp, cma_copyv(tp->priv, state, local, n, remote, len, false));
+}
+
+static int shm_putv(struct lark_transport *tp, void *state, uint64_t remote,
+                    const struct iovec *local, int n, size_t len)
+{
+    return cma_copyv(tp->priv, state, local, n, remote, len, true);
+}
+
+static int shm_get(struct lark_transport *tp, void *state, void *local, uint64_t remote, size_t len)
+{
+    return read_result(tp, cma_copy(tp->priv, state, local, remote, len, false));
 }
 
 static int shm_put(struct lark_transport *tp, void *state, uint64_t remote, const void *local,
@@ -501,6 +560,9 @@ const struct lark_transport_ops lark_transport_shm_ops = {
     .send = shm_send,
     .get = shm_get,
     .put = shm_put,
+    .send_fill = shm_send_fill,
+    .getv = shm_getv,
+    .putv = shm_putv,
     .progress = shm_progress,
     .finalize = shm_finalize,
 };
