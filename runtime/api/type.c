@@ -671,6 +671,11 @@ int PMPI_Type_free(MPI_Datatype *type)
     if (dt->predefined)
         return lark_err_raise(NULL, call, MPI_ERR_TYPE, "%s is predefined and cannot be freed",
                               dt->name);
+    if (dt->combiner == MPI_COMBINER_F90_INTEGER || dt->combiner == MPI_COMBINER_F90_REAL ||
+        dt->combiner == MPI_COMBINER_F90_COMPLEX)
+        return lark_err_raise(
+            NULL, call, MPI_ERR_TYPE,
+            "a type from MPI_Type_create_f90_* is predefined and cannot be freed");
     /* Pending operations and types built on it hold their own references. */
     lark_datatype_release(dt);
     *type = MPI_DATATYPE_NULL;

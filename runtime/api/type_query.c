@@ -1,9 +1,12 @@
 /*
  * type_query.c (api) -- what a datatype says about itself: size, extents,
- * envelope and contents, name, MPI_Type_match_size and
- * MPI_Type_get_value_index, in their int, _x and _c forms.
+ * envelope and contents, name, MPI_Type_match_size,
+ * MPI_Type_get_value_index and the Fortran 90 parameterised types
+ * (MPI_Type_create_f90_integer/real/complex), in their int, _x and _c
+ * forms.
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -305,3 +308,98 @@ int PMPI_Type_get_value_index(MPI_Datatype value_type, MPI_Datatype index_type,
     return MPI_SUCCESS;
 }
 LARK_API_ALIAS(Type_get_value_index)
+
+/* ---- Fortran 90 parameterised types ----
+ * Each (combiner, p, r) asked for is one type, made once and kept for the
+ * life of the process (the standard calls them predefined: never freed):
+ * a duplicate of the sized Fortran type that holds the range and
+ * precision, with combiner MPI_COMBINER_F90_* and contents {r} or {p, r}.
+ * Decimal ranges and precisions as gfortran's kinds: INTEGER1..8 hold
+ * 2, 4, 9, 18 digits; REAL4 6 digits up to 1e37, REAL8 15 up to 1e307. */
+#define F90_MAX 32
+static pthread_mutex_t f90_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    int combiner, p, r;
+    struct lark_datatype *dt;
+} f90[F90_MAX];
+static int nf90;
+
+static int f90_type(const char *call, int combiner, int p, int r, MPI_Datatype *newtype)
+{
+    if (newtype == NULL)
+        return null_arg(call, "newtype");
+    MPI_Datatype base = MPI_DATATYPE_NULL;
+    bool up = p == MPI_UNDEFINED, ur = r == MPI_UNDEFINED;
+    if (combiner == MPI_COMBINER_F90_INTEGER) {
+        static const struct {
+            int r;
+            MPI_Datatype t;
+        } ints[] = {{2, MPI_INTEGER1}, {4, MPI_INTEGER2}, {9, MPI_INTEGER4}, {18, MPI_INTEGER8}};
+        for (size_t i = 0; i < sizeof ints / sizeof ints[0] && base == MPI_DATATYPE_NULL; i++)
+            if (r >= 0 && r <= ints[i].r)
+                base = ints[i].t;
+    } else if (!(up && ur) && (up || p >= 0) && (ur || r >= 0)) {
+        bool cplx = combiner == MPI_COMBINER_F90_COMPLEX;
+        if ((up || p <= 6) && (ur || r <= 37))
+            base = cplx ? MPI_COMPLEX8 : MPI_REAL4;
+        else if ((up || p <= 15) && (ur || r <= 307))
+            base = cplx ? MPI_COMPLEX16 : MPI_REAL8;
+    }
+    if (base == MPI_DATATYPE_NULL)
+        return lark_err_raise(
+            NULL, call, MPI_ERR_ARG,
+            "no Fortran type has precision %d and range %d here (at most %s)", p, r,
+            combiner == MPI_COMBINER_F90_INTEGER ? "range 18" : "precision 15, range 307");
+    pthread_mutex_lock(&f90_lock);
+    struct lark_datatype *dt = NULL;
+    for (int i = 0; i < nf90 && dt == NULL; i++)
+        if (f90[i].combiner == combiner && f90[i].p == p && f90[i].r == r)
+            dt = f90[i].dt;
+    int rc = LARK_OK;
+    if (dt == NULL) {
+        rc = nf90 < F90_MAX ? lark_datatype_dup(lark_datatype_from_handle(base), &dt)
+                            : LARK_ERR_NOMEM;
+        int ints[2] = {p, r};
+        bool integer = combiner == MPI_COMBINER_F90_INTEGER;
+        if (rc == LARK_OK)
+            rc = lark_datatype_set_contents(dt, combiner, false, integer ? 1 : 2,
+                                            integer ? &ints[1] : ints, 0, NULL, 0, NULL, 0, NULL);
+        if (rc == LARK_OK) {
+            dt->committed = 1;
+            /* The table's reference keeps it for good. */
+            f90[nf90].combiner = combiner;
+            f90[nf90].p = p;
+            f90[nf90].r = r;
+            f90[nf90++].dt = dt;
+        } else if (dt != NULL) {
+            lark_datatype_release(dt);
+            dt = NULL;
+        }
+    }
+    pthread_mutex_unlock(&f90_lock);
+    if (rc != LARK_OK)
+        return lark_err_raise(NULL, call, MPI_ERR_NO_MEM,
+                              "out of memory (or more than %d distinct parameterised types)",
+                              F90_MAX);
+    *newtype = dt->handle;
+    return MPI_SUCCESS;
+}
+
+int PMPI_Type_create_f90_integer(int r, MPI_Datatype *newtype)
+{
+    return f90_type("MPI_Type_create_f90_integer", MPI_COMBINER_F90_INTEGER, MPI_UNDEFINED, r,
+                    newtype);
+}
+LARK_API_ALIAS(Type_create_f90_integer)
+
+int PMPI_Type_create_f90_real(int p, int r, MPI_Datatype *newtype)
+{
+    return f90_type("MPI_Type_create_f90_real", MPI_COMBINER_F90_REAL, p, r, newtype);
+}
+LARK_API_ALIAS(Type_create_f90_real)
+
+int PMPI_Type_create_f90_complex(int p, int r, MPI_Datatype *newtype)
+{
+    return f90_type("MPI_Type_create_f90_complex", MPI_COMBINER_F90_COMPLEX, p, r, newtype);
+}
+LARK_API_ALIAS(Type_create_f90_complex)

@@ -349,6 +349,26 @@ static void envelopes(void)
     CHECK(comb == MPI_COMBINER_VECTOR && cni == 0 && cnc == 3 && cnt == 1, "vector_c envelope");
     OK(MPI_Type_free(&v));
 #endif
+    /* Fortran 90 parameterised types: one handle per (p, r), predefined. */
+    MPI_Datatype f, f2;
+    int sz4, fi[2];
+    OK(MPI_Type_create_f90_integer(9, &f));
+    OK(MPI_Type_create_f90_integer(9, &f2));
+    CHECK(f == f2, "two handles for the same f90 integer kind");
+    OK(MPI_Type_size(f, &sz4));
+    CHECK(sz4 == 4, "f90 integer of range 9 has %d bytes", sz4);
+    OK(MPI_Type_get_envelope(f, &ni, &na, &nt, &comb));
+    CHECK(comb == MPI_COMBINER_F90_INTEGER && ni == 1 && na == 0 && nt == 0, "f90 envelope");
+    OK(MPI_Type_get_contents(f, 1, 0, 0, fi, NULL, NULL));
+    CHECK(fi[0] == 9, "f90 integer contents %d", fi[0]);
+    OK(MPI_Type_create_f90_real(15, MPI_UNDEFINED, &f));
+    OK(MPI_Type_size(f, &sz4));
+    CHECK(sz4 == 8, "f90 real of precision 15 has %d bytes", sz4);
+    OK(MPI_Type_get_contents(f, 2, 0, 0, fi, NULL, NULL));
+    CHECK(fi[0] == 15 && fi[1] == MPI_UNDEFINED, "f90 real contents");
+    OK(MPI_Type_create_f90_complex(MPI_UNDEFINED, 30, &f));
+    OK(MPI_Type_size(f, &sz4));
+    CHECK(sz4 == 8, "f90 complex of range 30 has %d bytes", sz4);
     MPI_Datatype m;
     OK(MPI_Type_match_size(MPI_TYPECLASS_REAL, 8, &m));
     int sz;
@@ -396,6 +416,11 @@ static void errors(void)
     CHECK(MPI_Pack_external("native", buf, 1, MPI_INT, small, 4, &apos) ==
               MPI_ERR_UNSUPPORTED_DATAREP,
           "unknown datarep");
+    CHECK(MPI_Type_create_f90_integer(40, &t) == MPI_ERR_ARG, "f90 integer of range 40");
+    CHECK(MPI_Type_create_f90_real(MPI_UNDEFINED, MPI_UNDEFINED, &t) == MPI_ERR_ARG,
+          "f90 real without precision or range");
+    OK(MPI_Type_create_f90_real(6, MPI_UNDEFINED, &t));
+    CHECK(MPI_Type_free(&t) == MPI_ERR_TYPE, "freeing an f90 type");
     int gs[1] = {10}, dist[1] = {MPI_DISTRIBUTE_BLOCK}, dg[1] = {2}, ps[1] = {2};
     CHECK(MPI_Type_create_darray(2, 0, 1, gs, dist, dg, ps, MPI_ORDER_C, MPI_INT, &t) ==
               MPI_ERR_ARG,
