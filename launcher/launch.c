@@ -85,12 +85,55 @@ void lark_launch_pack(struct lark_buf *b, const struct lark_launch *l, const str
     }
 }
 
+static void free_strv(char **v)
+{
+    for (int i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+void lark_launch_free(struct lark_launch *l, struct lark_options *o, struct lark_map *m)
+{
+    free((char *)l->nspace);
+    free((char *)l->rank_secret);
+    free((char *)l->cwd);
+    free_strv(l->base_env);
+    free((char *)l->agent);
+    free((char *)l->daemon);
+    for (int a = 0; o->apps && a < o->napps; a++) {
+        free_strv(o->apps[a].argv);
+        free_strv(o->apps[a].env);
+        free(o->apps[a].wdir);
+    }
+    free(o->apps);
+    free(o->wdir);
+    free(o->prefix);
+    free_strv(m->nodes);
+    free(m->procs);
+    free(m->node_size);
+    memset(l, 0, sizeof(*l));
+    memset(o, 0, sizeof(*o));
+    memset(m, 0, sizeof(*m));
+}
+
+static int unpack(struct lark_buf *b, struct lark_launch *l, struct lark_options *o,
+                  struct lark_map *m);
+
 int lark_launch_unpack(struct lark_buf *b, struct lark_launch *l, struct lark_options *o,
                        struct lark_map *m)
 {
     memset(l, 0, sizeof(*l));
     memset(o, 0, sizeof(*o));
     memset(m, 0, sizeof(*m));
+    if (unpack(b, l, o, m) == 0)
+        return 0;
+    lark_launch_free(l, o, m);
+    return -1;
+}
+
+static int unpack(struct lark_buf *b, struct lark_launch *l, struct lark_options *o,
+                  struct lark_map *m)
+{
     l->nspace = lark_buf_get_str(b);
     l->rank_secret = lark_buf_get_str(b);
     l->cwd = lark_buf_get_str(b);

@@ -521,10 +521,12 @@ struct lark_launch {
 };
 void lark_launch_pack(struct lark_buf *b, const struct lark_launch *l, const struct lark_options *o,
                       const struct lark_map *m);
-/* Fills *o, *m, *l (everything malloc'd, never freed: a daemon holds it for
- * its whole life).  Returns 0 or -1 on a malformed frame. */
+/* Fills *o, *m, *l (everything malloc'd: a daemon holds it for its whole
+ * life; lark_launch_free releases it).  Returns 0, or -1 on a malformed
+ * frame (with nothing left allocated). */
 int lark_launch_unpack(struct lark_buf *b, struct lark_launch *l, struct lark_options *o,
                        struct lark_map *m);
+void lark_launch_free(struct lark_launch *l, struct lark_options *o, struct lark_map *m);
 
 /* ---- cleanup.c ----------------------------------------------------------- */
 

@@ -37,11 +37,11 @@ expect_line '^  rank 1 \(.*\): outside MPI for [0-9.]+ s \(computing\?\)$' "spin
 expect_line '^mpirun: waiting on a busy rank: rank 0 waits in MPI_Recv from rank 1 tag 0 on MPI_COMM_WORLD; rank 1 is outside MPI' "spin: the verdict"
 
 # On demand, while the job runs: the report comes on the job's stderr and
-# the job goes on (it ends by its timeout here).
-timeout -k 2 30 "$MPIRUN" --oversubscribe --timeout 6 -n 2 "$HANG" deadlock >"$out" 2>"$err" </dev/null &
+# the job goes on (until we end it: SIGTERM).
+timeout -k 2 60 "$MPIRUN" --oversubscribe --timeout 50 -n 2 "$HANG" deadlock >"$out" 2>"$err" </dev/null &
 job=$!
 i=0
-while [ $i -lt 50 ] && [ "$(ls /dev/shm | grep -c '\.where\.')" -lt $((shm_before + 2)) ]; do
+while [ $i -lt 300 ] && [ "$(ls /dev/shm | grep -c '\.where\.')" -lt $((shm_before + 2)) ]; do
     sleep 0.1
     i=$((i + 1))
 done
@@ -49,15 +49,17 @@ mp=$(pgrep -P $job -x mpirun || echo $job)
 "$MPIRUN" --report-state "$mp" 2>"$scratch/ask" || { cat "$scratch/ask"; fail "--report-state failed"; }
 grep -q "asked mpirun $mp for its report" "$scratch/ask" || fail "--report-state said: $(cat "$scratch/ask")"
 i=0
-while [ $i -lt 50 ] && ! grep -q '^mpirun: deadlock:' "$err"; do
+while [ $i -lt 300 ] && ! grep -q '^mpirun: deadlock:' "$err"; do
     sleep 0.1
     i=$((i + 1))
 done
 grep -q '^mpirun: deadlock: .*a cycle 0 → 1 → 0$' "$err" || { cat "$err"; fail "no report on demand"; }
-kill -0 $job 2>/dev/null || fail "the job ended after the report"
+kill -0 "$mp" 2>/dev/null || fail "the job ended after the report"
+grep -q 'timeout of 50 s reached' "$err" && fail "the job ended by its timeout, not after the report"
+kill -TERM "$mp"
 wait $job
 rc=$?
-[ $rc = 124 ] || { cat "$err"; fail "the job on demand exited $rc, expected 124 (its timeout)"; }
+[ $rc = 143 ] || { cat "$err"; fail "the job on demand exited $rc after SIGTERM, expected 143"; }
 "$MPIRUN" --report-state $$ 2>"$scratch/ask" && fail "--report-state accepted a shell's pid"
 grep -q "needs the process id of a running mpirun" "$scratch/ask" || fail "--report-state on a shell: $(cat "$scratch/ask")"
 

@@ -142,7 +142,8 @@ static void test_launcher_tree_launch_round_trip(void **state)
     assert_int_equal(m2.node_size[1], 2);
     assert_int_equal(m2.procs[2].local_rank, 1);
     assert_int_equal(m2.procs[2].app_rank, 2);
-    /* a truncated frame is refused */
+    lark_launch_free(&l2, &o2, &m2);
+    /* a truncated frame is refused (and leaves nothing allocated) */
     struct lark_buf t = {.data = b.data, .len = b.len - 3};
     assert_int_equal(lark_launch_unpack(&t, &l2, &o2, &m2), -1);
     lark_buf_free(&b);
