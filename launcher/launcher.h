@@ -79,6 +79,7 @@ struct lark_options {
     char **env;         /* "VAR=val" for every rank (-x, -genv); malloc'd strings */
     int nenv;
     char *output_dir; /* --output-filename, malloc'd or NULL */
+    char *trace;      /* --trace FILE, malloc'd or NULL (trace.c) */
     double timeout;   /* seconds, 0 = none (--timeout or MPIEXEC_TIMEOUT) */
     int stdin_target; /* rank, LARK_STDIN_NONE or LARK_STDIN_ALL; default 0 */
     char *wdir;       /* --wdir (not owned) */
@@ -306,6 +307,17 @@ struct lark_job {
 /* The signal that asks a running mpirun for its hang report (where each
  * rank is, launcher/report.c); `mpirun --report-state PID` sends it. */
 #define LARK_REPORT_SIGNAL (SIGRTMIN + 3)
+
+/* Set VAR=value for every rank, as -x does (0, or -1 out of memory). */
+int lark_options_setenv(struct lark_options *o, const char *name, const char *value);
+
+/* --trace FILE (trace.c): before the ranks start, the directory their
+ * records go to and the recorder they preload; after the job, the merge
+ * into FILE.  Each returns 0, or -1 with err. */
+int lark_trace_setup(struct lark_options *o, char *err, size_t errlen);
+int lark_trace_finish(const struct lark_options *o, char *err, size_t errlen);
+/* Remove FILE.parts and what the ranks left in it (any path out of mpirun). */
+void lark_trace_cleanup(void);
 
 /* Run the job to the end; returns mpirun's exit status. */
 int lark_job_run(struct lark_job *job);

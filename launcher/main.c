@@ -221,6 +221,10 @@ int main(int argc, char **argv)
                 o.output_dir, strerror(errno));
         goto out;
     }
+    if (lark_trace_setup(&o, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        goto out;
+    }
     job.base_env = lark_spawn_base_env(&o, environ);
     if (!job.base_env) {
         fprintf(stderr, "mpirun: out of memory\n");
@@ -309,8 +313,14 @@ int main(int argc, char **argv)
     code = lark_job_run(&job);
     phase("job done");
     lark_pmix_stop();
+    if (o.trace && lark_trace_finish(&o, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        if (code == 0)
+            code = 1;
+    }
 
 out:
+    lark_trace_cleanup();
     lark_cleanup_node(job.tmpdir, job.nspace);
     if (job.event_pipe[0] >= 0) {
         close(job.event_pipe[0]);

@@ -34,6 +34,7 @@ enum opt_id {
     OPT_TAG,
     OPT_OUTFILE,
     OPT_TIMEOUT,
+    OPT_TRACE,
     OPT_STDIN,
     OPT_WDIR,
     OPT_PREFIX,
@@ -85,6 +86,7 @@ static const struct opt_def opt_table[] = {
     {"prepend-rank", OPT_TAG, 0},
     {"output-filename", OPT_OUTFILE, 1},
     {"timeout", OPT_TIMEOUT, 1},
+    {"trace", OPT_TRACE, 1},
     {"stdin", OPT_STDIN, 1},
     {"wdir", OPT_WDIR, 1},
     {"wd", OPT_WDIR, 1},
@@ -154,6 +156,8 @@ const char lark_options_usage[] =
     "  --timeout SEC              end the job after SEC seconds (or MPIEXEC_TIMEOUT),\n"
     "                             printing where each rank is and what it waits for\n"
     "  --report-state PID         ask the running mpirun PID for that report now\n"
+    "  --trace FILE               record every MPI call of every rank into FILE (Trace\n"
+    "                             Event JSON: Perfetto, chrome://tracing)\n"
     "  --version, -V              print the version\n"
     "  --help, -h                 this text\n"
     "\n"
@@ -355,6 +359,11 @@ static int parse_x(const char *v, struct lark_options *o, char *err, size_t errl
     return set_var(&o->env, &o->nenv, v, nlen, cur);
 }
 
+int lark_options_setenv(struct lark_options *o, const char *name, const char *value)
+{
+    return set_var(&o->env, &o->nenv, name, strlen(name), value);
+}
+
 static int parse_timeout(const char *v, double *out)
 {
     char *end;
@@ -477,9 +486,16 @@ static int apply_opt(const struct opt_def *d, const char *tok, char **vals, stru
             return lark_launcher_fail(err, errlen, "mpirun: empty directory name in %s '%s'", tok,
                                       v);
         free(o->output_dir);
+    free(o->trace);
         o->output_dir = strndup(v, len);
         return o->output_dir ? 0 : -1;
     }
+    case OPT_TRACE:
+        if (*v == '\0')
+            return lark_launcher_fail(err, errlen, "mpirun: %s needs a file name", tok);
+        free(o->trace);
+        o->trace = strdup(v);
+        return o->trace ? 0 : -1;
     case OPT_TIMEOUT:
         if (parse_timeout(v, &o->timeout) < 0)
             return lark_launcher_fail(

@@ -15,7 +15,7 @@ H0=${MH}h0 H1=${MH}h1
 cp "$top_builddir/lark-noded" "$scratch/lark-noded"
 LARK_NODED="$scratch/lark-noded"
 export LARK_NODED
-for p in coll_check rma_basic p2p_basic tcp_faults; do
+for p in coll_check rma_basic p2p_basic tcp_faults trace_mix; do
     cp "$top_builddir/tests/mpi/$p" "$scratch/$p" || fail "no tests/mpi/$p in the build tree"
 done
 A="-launcher-exec $AGENT"
@@ -55,6 +55,18 @@ expect_err "no transport reaches rank" "shm alone across hosts"
 # --- collectives (each rank uses shm and TCP) and one-sided communication
 mpi "collectives" 0 $A $SLOT "$scratch/coll_check"
 mpi "rma" 0 $A --host "$H0:2,$H1:3" -n 5 "$scratch/rma_basic"
+
+# A timeline across hosts: one process per host in the trace, every
+# message drawn from its send to its receive, clocks aligned.
+if command -v python3 >/dev/null; then
+    ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" \
+        mpi "trace across hosts" 0 $A $NODE --trace "$scratch/mh.json" "$scratch/trace_mix"
+    python3 "$top_srcdir/tests/scripts/trace_check.py" "$scratch/mh.json" 4 20 2 ||
+        fail "trace across hosts: not the trace expected"
+    rm -f "$scratch/mh.json"
+else
+    echo "trace across hosts: not checked (no python3)"
+fi
 
 # --- a rank killed on the other host in the middle of a 64 MiB transfer:
 # the job ends about a second after its death (5 s: room for a loaded
