@@ -236,7 +236,7 @@ int main(int argc, char **argv)
         for (int64_t k = 0; k < ranks[i].h.nevents; k++) {
             const struct lark_trace_rec *e = &ranks[i].ev[k];
             nsend += e->kind == LARK_TEV_SEND && e->peer >= 0;
-            nrecv += e->kind == LARK_TEV_RECV && e->peer >= 0;
+            nrecv += (e->kind == LARK_TEV_RECV || e->kind == LARK_TEV_CALL_RECV) && e->peer >= 0;
         }
     struct msg *sends = xmalloc(nsend * sizeof *sends), *recvs = xmalloc(nrecv * sizeof *recvs);
     size_t ns = 0, nr = 0;
@@ -246,7 +246,7 @@ int main(int argc, char **argv)
             int me = ranks[i].h.rank;
             if (e->kind == LARK_TEV_SEND && e->peer >= 0)
                 sends[ns++] = (struct msg){me, e->peer, e->tag, e->t0, ranks[i].host};
-            else if (e->kind == LARK_TEV_RECV && e->peer >= 0)
+            else if ((e->kind == LARK_TEV_RECV || e->kind == LARK_TEV_CALL_RECV) && e->peer >= 0)
                 recvs[nr++] = (struct msg){e->peer, me, e->tag, e->t1, ranks[i].host};
         }
     qsort(sends, ns, sizeof *sends, msg_cmp);
@@ -309,7 +309,7 @@ int main(int argc, char **argv)
                 fprintf(out, "\"peer\":%d", e->peer), a = 1;
             if (e->bytes)
                 fprintf(out, "%s\"bytes\":%llu", a ? "," : "", (unsigned long long)e->bytes), a = 1;
-            if (e->peer >= 0 && (e->kind == LARK_TEV_SEND))
+            if (e->peer >= 0 && e->kind != LARK_TEV_CALL)
                 fprintf(out, "%s\"tag\":%d", a ? "," : "", e->tag), a = 1;
             if (e->comm >= 0 && e->comm < ranks[i].h.ncomms) {
                 fprintf(out, "%s\"comm\":", a ? "," : "");

@@ -8,6 +8,7 @@
  * per-communicator cache.  Memory: 48 bytes per call until MPI_Finalize.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@ struct tbuf {
 
 static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tbuf *all;
-static _Thread_local struct tbuf *mine;
+static _Thread_local struct tbuf *mine __attribute__((tls_model("initial-exec")));
 static int on;         /* LARK_TRACE was given and MPI_Init passed */
 static char dir[4096]; /* LARK_TRACE */
 static int64_t offset; /* rank 0's clock minus ours */
@@ -73,9 +74,11 @@ struct lark_trace_ev *lark_trace_begin(int fn)
         b->cur = c;
     }
     struct lark_trace_ev *e = &b->cur->ev[b->cur->n++];
-    memset(e, 0, sizeof *e);
     e->fn = fn;
+    e->kind = LARK_TEV_CALL;
     e->peer = -1;
+    e->tag = 0;
+    e->bytes = 0;
     e->comm = MPI_COMM_NULL;
     e->t0 = now_ns();
     return e;
@@ -91,12 +94,33 @@ void lark_trace_end(struct lark_trace_ev *e)
     resolve(e); /* now: the communicator may be freed later */
 }
 
+/* Sizes of the predefined types (their handles are the ABI's small
+ * constants), looked up once each: -1 not yet. */
+#define NPREDEF 0x1000
+static _Atomic int predef_size[NPREDEF];
+static pthread_once_t predef_once = PTHREAD_ONCE_INIT;
+
+static void predef_init(void)
+{
+    for (int i = 0; i < NPREDEF; i++)
+        predef_size[i] = -1;
+}
+
 uint64_t lark_trace_bytes(MPI_Count count, MPI_Datatype type)
 {
-    int size = 0;
-    if (!on || count <= 0 || PMPI_Type_size(type, &size) != MPI_SUCCESS || size < 0)
+    if (!on || count <= 0)
         return 0;
-    return (uint64_t)count * (uint64_t)size;
+    int size = -1;
+    uintptr_t h = (uintptr_t)type;
+    if (h < NPREDEF) {
+        pthread_once(&predef_once, predef_init);
+        size = predef_size[h];
+        if (size < 0 && PMPI_Type_size(type, &size) == MPI_SUCCESS)
+            predef_size[h] = size;
+    } else if (PMPI_Type_size(type, &size) != MPI_SUCCESS) {
+        size = -1;
+    }
+    return size > 0 ? (uint64_t)count * (uint64_t)size : 0;
 }
 
 /* ---- requests: which are receives, on which communicator ---- */
@@ -187,8 +211,20 @@ static void recv_event(struct lark_trace_ev *e, MPI_Comm comm, const MPI_Status 
 
 void lark_trace_recvd(struct lark_trace_ev *e, const MPI_Status *st)
 {
-    if (e != &dummy)
+    if (e == &dummy)
+        return;
+    if (e->kind != LARK_TEV_CALL) { /* a Sendrecv: the call's event is its send */
         recv_event(e, e->comm, st);
+        return;
+    }
+    if (st->MPI_SOURCE < 0)
+        return;
+    int count = 0; /* the call is the receive: no second event */
+    PMPI_Get_count(st, MPI_BYTE, &count);
+    e->kind = LARK_TEV_CALL_RECV;
+    e->peer = st->MPI_SOURCE;
+    e->tag = st->MPI_TAG;
+    e->bytes = count > 0 ? (uint64_t)count : 0;
 }
 
 void lark_trace_req_done(struct lark_trace_ev *e, MPI_Request req, const MPI_Status *st)
@@ -250,12 +286,14 @@ static int ncomms;
 static char (*labels)[LARK_TRACE_LABEL]; /* every label this rank made; label 0: world */
 static int nlabels;
 static pthread_mutex_t comm_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic unsigned forgets; /* communicators forgotten so far */
 
 void lark_trace_comm_forget(MPI_Comm comm)
 {
     pthread_mutex_lock(&comm_lock);
     for (int i = 0; i < ncomms; i++)
         if (comms[i].comm == comm) {
+            forgets++; /* before the free: no thread's cache keeps it */
             free(comms[i].world);
             comms[i] = comms[--ncomms];
             break;
@@ -315,6 +353,15 @@ static int comm_entry(MPI_Comm comm)
     return i;
 }
 
+/* The last communicator this thread resolved, valid while `forgets` has
+ * not moved (a freed communicator's handle may come back for another). */
+static _Thread_local struct {
+    MPI_Comm comm;
+    unsigned forgets;
+    int size, label;
+    const int *world;
+} last __attribute__((tls_model("initial-exec")));
+
 /* e's peer as a world rank (or -1) and its communicator's label. */
 static void resolve(struct lark_trace_ev *e)
 {
@@ -327,15 +374,18 @@ static void resolve(struct lark_trace_ev *e)
         e->label = 0;
         return;
     }
-    pthread_mutex_lock(&comm_lock);
-    int i = comm_entry(e->comm);
-    if (i >= 0) {
-        e->label = comms[i].label;
-        e->peer = e->peer >= 0 && e->peer < comms[i].size ? comms[i].world[e->peer] : -1;
-    } else {
-        e->peer = -1;
+    if (e->comm != last.comm || last.forgets != forgets) {
+        pthread_mutex_lock(&comm_lock);
+        int i = comm_entry(e->comm);
+        last.comm = i >= 0 ? e->comm : MPI_COMM_NULL;
+        last.forgets = forgets;
+        last.size = i >= 0 ? comms[i].size : 0;
+        last.label = i >= 0 ? comms[i].label : -1;
+        last.world = i >= 0 ? comms[i].world : NULL;
+        pthread_mutex_unlock(&comm_lock);
     }
-    pthread_mutex_unlock(&comm_lock);
+    e->label = last.label;
+    e->peer = e->peer >= 0 && e->peer < last.size ? last.world[e->peer] : -1;
 }
 
 /* ---- start and end ---- */
@@ -426,20 +476,22 @@ static void trace_write(void)
         fprintf(stderr, "Lark trace: rank %d cannot write %s: its events are lost\n", rank, path);
     } else {
         fwrite(&h, sizeof h, 1, f);
+        static struct lark_trace_rec recs[CHUNK];
         for (struct tbuf *b = all; b; b = b->next)
-            for (struct chunk *c = b->head; c; c = c->next)
+            for (struct chunk *c = b->head; c; c = c->next) {
                 for (int i = 0; i < c->n; i++) {
                     const struct lark_trace_ev *e = &c->ev[i];
-                    struct lark_trace_rec r = {.t0 = e->t0 + offset,
-                                               .t1 = e->t1 + offset,
-                                               .fn = e->fn,
-                                               .kind = e->kind,
-                                               .peer = e->peer,
-                                               .tag = e->tag,
-                                               .bytes = e->bytes,
-                                               .comm = e->label};
-                    fwrite(&r, sizeof r, 1, f);
+                    recs[i] = (struct lark_trace_rec){.t0 = e->t0 + offset,
+                                                      .t1 = e->t1 + offset,
+                                                      .fn = e->fn,
+                                                      .kind = e->kind,
+                                                      .peer = e->peer,
+                                                      .tag = e->tag,
+                                                      .bytes = e->bytes,
+                                                      .comm = e->label};
                 }
+                fwrite(recs, sizeof *recs, (size_t)c->n, f);
+            }
         fwrite(labels, LARK_TRACE_LABEL, (size_t)nlabels, f);
         if (fclose(f) != 0)
             fprintf(stderr, "Lark trace: rank %d could not finish %s: its events are lost\n", rank,

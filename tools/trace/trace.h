@@ -17,8 +17,10 @@
 #include <mpi.h>
 #include <stdint.h>
 
-/* Event kinds. */
-enum { LARK_TEV_CALL = 0, LARK_TEV_SEND = 1, LARK_TEV_RECV = 2 };
+/* Event kinds: a call (a span), a call that sent a message (a span and
+ * a flow's start), a receive completed inside a call (a flow's end at
+ * t1, no span of its own), a call that was that receive (both). */
+enum { LARK_TEV_CALL = 0, LARK_TEV_SEND = 1, LARK_TEV_RECV = 2, LARK_TEV_CALL_RECV = 3 };
 
 /* One event in memory. */
 struct lark_trace_ev {
