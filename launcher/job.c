@@ -472,13 +472,19 @@ static void reap(struct loop *L)
     }
 }
 
-/* Print where every rank is and what it waits for (launcher/report.c). */
-static void report_where(struct loop *L)
+/* Print where every rank is and what it waits for (launcher/report.c);
+ * with ranks on other hosts, once their daemons have sent their records
+ * (remote.c).  True when the report waits for them. */
+static bool report_where(struct loop *L, bool timed_out)
 {
     int n = L->job->nprocs;
+    if (L->where) { /* one is on its way already */
+        L->where_timed_out |= timed_out;
+        return true;
+    }
     struct lark_where_view *v = n > 0 ? calloc((size_t)n, sizeof *v) : NULL;
     if (v == NULL)
-        return;
+        return false;
     for (int i = 0; i < n; i++) {
         const struct lark_proc *p = &L->job->procs[i];
         v[i].rank = p->rank;
@@ -486,10 +492,13 @@ static void report_where(struct loop *L)
         if (p->node == L->job->map.me)
             lark_where_read(L->job->nspace, p->rank, &v[i]);
         else
-            v[i].remote = true; /* its daemon's node: not gathered yet */
+            v[i].remote = true; /* until its daemon answers */
     }
+    if (L->remote && lark_remote_where(L, v, timed_out))
+        return true;
     lark_where_report(stderr, v, n);
     free(v);
+    return false;
 }
 
 static void on_signal(struct loop *L, int sig)
@@ -526,14 +535,19 @@ static void on_signal(struct loop *L, int sig)
         break;
     default:
         if (sig == LARK_REPORT_SIGNAL)
-            report_where(L);
+            report_where(L, false);
         break;
     }
 }
 
 static void on_timeout(struct loop *L)
 {
-    report_where(L);
+    if (!report_where(L, true))
+        lark_loop_timed_out(L);
+}
+
+void lark_loop_timed_out(struct loop *L)
+{
     char list[256];
     running_list(L, list, sizeof(list));
     lark_loop_fail(L, EXIT_TIMEOUT,
@@ -557,7 +571,7 @@ static int loop_setup(struct loop *L, struct lark_job *job)
     L->ep = epoll_create1(EPOLL_CLOEXEC);
     sigset_t set;
     sigemptyset(&set);
-    int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP,  SIGQUIT,
+    int sigs[] = {SIGCHLD, SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
                   SIGUSR1, SIGUSR2, SIGTSTP, SIGCONT, LARK_REPORT_SIGNAL};
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
         sigaddset(&set, sigs[i]);
@@ -736,6 +750,7 @@ int lark_job_run(struct lark_job *job)
                 uint64_t x;
                 if (read(L.launchfd, &x, sizeof(x)) > 0) {
                     lark_down_check(&L.down);
+                    lark_remote_where_due(&L);
                     lark_remote_arm(&L);
                 }
                 break;

@@ -341,6 +341,8 @@ enum lark_msg {
     LARK_MSG_SIGNAL,     /* down: signal number */
     LARK_MSG_STDIN,      /* down: target node, rank, bytes (none: EOF) */
     LARK_MSG_END,        /* down: the job is over, clean up and exit */
+    LARK_MSG_WHERE_REQ,  /* down: reqid; every daemon answers with WHERE */
+    LARK_MSG_WHERE,      /* up: node, reqid, its ranks' where-records */
 };
 
 /* A growing byte buffer for frame payloads (writing), or a view of one

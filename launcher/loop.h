@@ -5,6 +5,7 @@
 #define LARK_LOOP_H
 
 #include "launcher.h"
+#include "report.h"
 
 enum src_kind {
     SRC_SIGNAL,
@@ -51,6 +52,12 @@ struct loop {
     struct lark_pending *pend;
     struct lark_fence *fences;
     uint32_t next_req;
+    /* A hang report waiting for the daemons' where-records (remote.c). */
+    struct lark_where_view *where; /* per rank, or NULL when none is waiting */
+    int where_waiting;             /* daemons yet to answer */
+    uint32_t where_id;             /* the request they answer */
+    long long where_until;         /* then it is printed without them */
+    bool where_timed_out;          /* the job's --timeout: fail it after */
 };
 
 /* job.c */
@@ -64,6 +71,8 @@ void lark_loop_fail(struct loop *L, int code, const char *fmt, ...)
 void lark_loop_event(struct loop *L, struct lark_event *ev); /* frees ev->msg */
 void lark_loop_exit(struct loop *L, struct lark_proc *p);    /* judge an exit */
 void lark_loop_close_stdin(struct loop *L, int rank);
+/* --timeout expired (and its report is printed): end the job. */
+void lark_loop_timed_out(struct loop *L);
 
 /* remote.c */
 int lark_remote_start(struct loop *L, char *err, size_t errlen);
@@ -71,5 +80,14 @@ void lark_remote_event(struct loop *L, struct lark_event *ev); /* fence, dmodex 
 void lark_remote_arm(struct loop *L);                          /* launch deadline */
 void lark_remote_stdin(struct loop *L, int rank, const char *data, size_t n);
 void lark_remote_end(struct loop *L);
+/* The hang report across hosts: ask every daemon for its ranks' records
+ * (v[rank] has this host's; remote ones are filled as they come) and print
+ * the report when all have answered or after LARK_WHERE_WAIT_MS; then, if
+ * timed_out, end the job.  Takes v.  False when there is no daemon to ask:
+ * the caller prints now. */
+bool lark_remote_where(struct loop *L, struct lark_where_view *v, bool timed_out);
+/* The report's deadline passed (from the launch timer). */
+void lark_remote_where_due(struct loop *L);
+#define LARK_WHERE_WAIT_MS 2000
 
 #endif

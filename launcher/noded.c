@@ -12,6 +12,7 @@
  * groups, removes its files and exits at once; its children see it go and
  * do the same. */
 #include "launcher.h"
+#include "report.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -207,6 +208,20 @@ static int parent_frame(void *arg, struct lark_conn *c, uint32_t type, struct la
     }
     case LARK_MSG_DMDX_RESP: {
         lark_dmdx_take_resp(b, &D.pend);
+        break;
+    }
+    case LARK_MSG_WHERE_REQ: { /* the hang report: our ranks' where-records */
+        lark_down_send(&D.down, &D.tree, -1, type, b->data, b->len);
+        uint32_t reqid = lark_buf_get_u32(b);
+        int *mine = malloc((size_t)(D.job.nprocs > 0 ? D.job.nprocs : 1) * sizeof *mine);
+        int n = 0;
+        for (int i = 0; mine && i < D.job.nprocs; i++)
+            if (D.job.procs[i].node == D.node)
+                mine[n++] = D.job.procs[i].rank;
+        struct lark_buf w = {0};
+        lark_where_pack(&w, D.node, reqid, D.job.nspace, mine, mine ? n : 0);
+        free(mine);
+        send_up(LARK_MSG_WHERE, &w);
         break;
     }
     case LARK_MSG_END:

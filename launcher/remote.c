@@ -118,6 +118,47 @@ void lark_remote_event(struct loop *L, struct lark_event *ev)
     free(ev->data);
 }
 
+/* ---- the hang report across hosts ---- */
+
+static void where_print(struct loop *L)
+{
+    struct lark_where_view *v = L->where;
+    bool timed_out = L->where_timed_out;
+    L->where = NULL;
+    L->where_timed_out = false;
+    lark_where_report(stderr, v, L->job->nprocs);
+    free(v);
+    lark_remote_arm(L);
+    if (timed_out)
+        lark_loop_timed_out(L);
+}
+
+bool lark_remote_where(struct loop *L, struct lark_where_view *v, bool timed_out)
+{
+    int daemons = 0;
+    for (int n = 0; n < L->job->map.nnodes; n++)
+        daemons += n != L->job->map.me;
+    if (daemons == 0 || L->down.ending)
+        return false;
+    L->where = v;
+    L->where_waiting = daemons;
+    L->where_id = ++L->next_req;
+    L->where_until = lark_loop_now() + LARK_WHERE_WAIT_MS;
+    L->where_timed_out = timed_out;
+    struct lark_buf b = {0};
+    lark_buf_u32(&b, L->where_id);
+    lark_down_send(&L->down, &L->tree, -1, LARK_MSG_WHERE_REQ, b.data, b.len);
+    lark_buf_free(&b);
+    lark_remote_arm(L);
+    return true;
+}
+
+void lark_remote_where_due(struct loop *L)
+{
+    if (L->where && lark_loop_now() >= L->where_until)
+        where_print(L);
+}
+
 /* A frame a daemon sent up (directly, or relayed by the daemons between). */
 static int remote_frame(void *arg, struct lark_conn *c, uint32_t type, struct lark_buf *b)
 {
@@ -197,6 +238,15 @@ static int remote_frame(void *arg, struct lark_conn *c, uint32_t type, struct la
     case LARK_MSG_DMDX_RESP:
         dmdx_route(L, type, b->data, b->len);
         break;
+    case LARK_MSG_WHERE: {
+        uint32_t id;
+        if (L->where == NULL) /* its report was printed without it */
+            break;
+        if (lark_where_unpack(b, &id, L->where, job->nprocs) >= 0 && id == L->where_id &&
+            --L->where_waiting == 0)
+            where_print(L);
+        break;
+    }
     case LARK_MSG_READY:
         if (L->debug)
             lark_loop_dbg("node %u ready\n", lark_buf_get_u32(b));
@@ -210,6 +260,8 @@ static int remote_frame(void *arg, struct lark_conn *c, uint32_t type, struct la
 void lark_remote_arm(struct loop *L)
 {
     long long next = lark_down_next_deadline(&L->down);
+    if (L->where && (next < 0 || L->where_until < next))
+        next = L->where_until;
     if (next < 0) {
         lark_loop_arm(L->launchfd, 0);
         return;

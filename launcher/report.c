@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "launcher.h"
 #include "report.h"
 
 static int64_t now_ns(void)
@@ -61,6 +62,62 @@ bool lark_where_read(const char *nspace, int rank, struct lark_where_view *v)
     v->queues_s = v->rec.queues_ns ? (double)(now - v->rec.queues_ns) / 1e9 : -1;
     v->valid = true;
     return true;
+}
+
+/* ---- across hosts ---- */
+
+/* Ages travel as milliseconds; "never" as all ones. */
+static uint32_t age_ms(double s)
+{
+    return s < 0                                    ? UINT32_MAX
+           : s * 1000.0 >= (double)(UINT32_MAX - 1) ? UINT32_MAX - 1
+                                                    : (uint32_t)(s * 1000.0);
+}
+
+void lark_where_pack(struct lark_buf *b, int node, uint32_t reqid, const char *nspace,
+                     const int *ranks, int n)
+{
+    lark_buf_u32(b, (uint32_t)node);
+    lark_buf_u32(b, reqid);
+    lark_buf_u32(b, (uint32_t)n);
+    for (int i = 0; i < n; i++) {
+        struct lark_where_view v = {0};
+        lark_where_read(nspace, ranks[i], &v);
+        lark_buf_u32(b, (uint32_t)ranks[i]);
+        lark_buf_u32(b, v.valid);
+        lark_buf_u32(b, age_ms(v.in_s));
+        lark_buf_u32(b, age_ms(v.queues_s));
+        lark_buf_bytes(b, &v.rec, v.valid ? sizeof v.rec : 0);
+    }
+}
+
+int lark_where_unpack(struct lark_buf *b, uint32_t *reqid, struct lark_where_view *v, int nprocs)
+{
+    int node = (int)lark_buf_get_u32(b);
+    *reqid = lark_buf_get_u32(b);
+    uint32_t n = lark_buf_get_u32(b);
+    if (b->bad || n > (uint32_t)nprocs)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t rank = lark_buf_get_u32(b), valid = lark_buf_get_u32(b);
+        uint32_t in_ms = lark_buf_get_u32(b), q_ms = lark_buf_get_u32(b);
+        size_t len = 0;
+        const void *rec = lark_buf_get_bytes(b, &len);
+        if (b->bad || rank >= (uint32_t)nprocs || (valid && len != sizeof v->rec))
+            return -1;
+        struct lark_where_view *w = &v[rank];
+        w->remote = false; /* gathered */
+        w->valid = valid != 0;
+        if (!w->valid)
+            continue;
+        memcpy(&w->rec, rec, sizeof w->rec);
+        w->rec.call[sizeof w->rec.call - 1] = '\0';
+        w->in_s = (double)in_ms / 1000.0;
+        w->queues_s = q_ms == UINT32_MAX ? -1 : (double)q_ms / 1000.0;
+        if (w->rec.magic != LARK_WHERE_MAGIC || w->rec.version != LARK_WHERE_VERSION)
+            w->valid = false;
+    }
+    return node;
 }
 
 /* ---- describing one rank ---- */
@@ -117,9 +174,10 @@ static void call_text(const struct lark_where_rec *r, char *buf, size_t len)
 static void where_text(const struct lark_where_view *v, char *buf, size_t len)
 {
     if (!v->valid) {
-        snprintf(buf, len, v->remote ? "on another host; its record is not gathered (mpirun "
-                                       "reads the records of its own host only)"
-                                     : "no record (not in MPI_Init yet, finalized, or exited)");
+        snprintf(buf, len,
+                 v->remote ? "on another host whose daemon did not answer in time "
+                             "(its record is not gathered)"
+                           : "no record (not in MPI_Init yet, finalized, or exited)");
         return;
     }
     char call[200];

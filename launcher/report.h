@@ -6,6 +6,7 @@
 #define LARK_LAUNCHER_REPORT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "where_rec.h"
@@ -23,6 +24,15 @@ struct lark_where_view {
 
 /* Read `rank`'s record on this node; false (v->valid false) if none. */
 bool lark_where_read(const char *nspace, int rank, struct lark_where_view *v);
+/* Across hosts: a daemon packs the views of its node's ranks into a
+ * WHERE frame's payload (node, reqid, then per rank its record and ages,
+ * measured on that host's clock); mpirun unpacks them into v[rank] (the
+ * views of ranks on `node` only).  Unpack returns the node, or -1 for a
+ * malformed payload. */
+struct lark_buf;
+void lark_where_pack(struct lark_buf *b, int node, uint32_t reqid, const char *nspace,
+                     const int *ranks, int n);
+int lark_where_unpack(struct lark_buf *b, uint32_t *reqid, struct lark_where_view *v, int nprocs);
 /* Print where each rank is, then the reading of who waits for whom. */
 void lark_where_report(FILE *out, const struct lark_where_view *v, int n);
 

@@ -15,7 +15,7 @@ H0=${MH}h0 H1=${MH}h1
 cp "$top_builddir/lark-noded" "$scratch/lark-noded"
 LARK_NODED="$scratch/lark-noded"
 export LARK_NODED
-for p in coll_check rma_basic p2p_basic tcp_faults trace_mix; do
+for p in coll_check rma_basic p2p_basic tcp_faults trace_mix hang; do
     cp "$top_builddir/tests/mpi/$p" "$scratch/$p" || fail "no tests/mpi/$p in the build tree"
 done
 A="-launcher-exec $AGENT"
@@ -55,6 +55,14 @@ expect_err "no transport reaches rank" "shm alone across hosts"
 # --- collectives (each rank uses shm and TCP) and one-sided communication
 mpi "collectives" 0 $A $SLOT "$scratch/coll_check"
 mpi "rma" 0 $A --host "$H0:2,$H1:3" -n 5 "$scratch/rma_basic"
+
+# The hang report across hosts: mpirun gathers the records of the other
+# host's ranks from its daemon, and names the cycle between the hosts.
+mpi "hang report across hosts" 124 $A $NODE --timeout 4 "$scratch/hang" deadlock
+expect_err "^  rank 1 (${MH}h1): in MPI_Recv from rank 0 tag 5 on MPI_COMM_WORLD for" "hang report across hosts"
+expect_err "^  rank 3 (${MH}h1): no record\\|^  rank 3 (${MH}h1): in MPI_Finalize\\|^  rank 3 (${MH}h1): outside MPI" "hang report across hosts: rank 3"
+expect_err "^mpirun: deadlock: rank 0 in MPI_Recv from rank 1 tag 5 on MPI_COMM_WORLD, rank 1 in MPI_Recv from rank 0 tag 5 on MPI_COMM_WORLD: a cycle 0 → 1 → 0" "hang report across hosts"
+grep -q "not gathered" "$err" && { cat "$err"; fail "hang report across hosts: a record was not gathered"; }
 
 # A timeline across hosts: one process per host in the trace, every
 # message drawn from its send to its receive, clocks aligned.
