@@ -67,4 +67,11 @@ int lark_comm_split_internal(struct lark_comm *c, int color, int key, struct lar
  * runtime/api/intercomm.c). */
 int lark_intercomm_dup(struct lark_comm *c, struct lark_comm **out);
 
+/* MPI_Comm_split / MPI_Comm_create on the intercommunicator c: processes
+ * of the same colour (of `g`, a subgroup of the local group) on both sides
+ * make one intercommunicator; *out is NULL for a process in none, or when
+ * one side has no member (runtime/api/intercomm.c). */
+int lark_intercomm_split(struct lark_comm *c, int color, int key, struct lark_comm **out);
+int lark_intercomm_create(struct lark_comm *c, struct lark_group *g, struct lark_comm **out);
+
 #endif

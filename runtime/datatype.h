@@ -250,4 +250,11 @@ int lark_datatype_ext32_unpack(const struct lark_datatype *dt, const void *in, s
  * NULL. */
 struct lark_datatype *lark_datatype_match_size(int typeclass, int size);
 
+/* Attributes of a datatype (runtime/api/attr.c): copy old's onto dt by the
+ * copy callbacks (MPI_Type_dup; on failure dt keeps none), and run every
+ * delete callback (MPI_Type_free, before the handle goes).  Return
+ * MPI_SUCCESS or the error a callback returned. */
+int lark_type_attr_copy(struct lark_datatype *old, struct lark_datatype *dt);
+int lark_type_attr_delete_all(struct lark_datatype *dt);
+
 #endif

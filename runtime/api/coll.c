@@ -191,6 +191,20 @@ static int enter_call(const struct lark_coll_call *k, MPI_Comm comm, struct lark
     *c = lark_comm_from_handle(comm);
     if (*c == NULL)
         return lark_err_raise(NULL, k->name, MPI_ERR_COMM, "the communicator is not valid");
+    if ((*c)->remote != NULL) {
+        /* Scans are defined on intracommunicators only; the others have
+         * an intercommunicator form that Lark does not implement yet
+         * (running the intracommunicator algorithm would mix the groups). */
+        if (strstr(k->name, "scan") != NULL || strstr(k->name, "Scan") != NULL)
+            return lark_err_raise(*c, k->name, MPI_ERR_COMM,
+                                  "the communicator is an intercommunicator; %s is defined on "
+                                  "intracommunicators only",
+                                  k->name);
+        return lark_err_raise(*c, k->name, MPI_ERR_COMM,
+                              "the communicator is an intercommunicator, and Lark does not "
+                              "implement collectives on intercommunicators yet; call it on "
+                              "MPI_Intercomm_merge's intracommunicator instead");
+    }
     if (k->form == LARK_FORM_BLOCKING) /* left in finish(), or by lark_err_raise */
         lark_where_enter(k->name, LARK_WHERE_COLL, *c, LARK_WHERE_NONE, LARK_WHERE_NONE, 0);
     if (k->form != LARK_FORM_BLOCKING && k->request == NULL)

@@ -246,8 +246,6 @@ int PMPI_Comm_split(MPI_Comm comm, int color, int key, MPI_Comm *newcomm)
     static const char call[] = "MPI_Comm_split";
     struct lark_comm *c, *n = NULL;
     int err = enter(call, comm, &c);
-    if (err == MPI_SUCCESS)
-        err = intra_only(call, c);
     if (err != MPI_SUCCESS)
         return err;
     if (newcomm == NULL)
@@ -255,7 +253,10 @@ int PMPI_Comm_split(MPI_Comm comm, int color, int key, MPI_Comm *newcomm)
     if (color < 0 && color != MPI_UNDEFINED)
         return lark_err_raise(c, call, MPI_ERR_ARG,
                               "color %d is negative (use MPI_UNDEFINED to opt out)", color);
-    int rc = lark_comm_split_internal(c, color, key, &n);
+    /* On an intercommunicator: the members of each colour on both sides
+     * make one intercommunicator (intercomm.c). */
+    int rc = c->remote != NULL ? lark_intercomm_split(c, color, key, &n)
+                               : lark_comm_split_internal(c, color, key, &n);
     if (rc != 0)
         return failed(c, call, rc);
     *newcomm = lark_comm_to_handle(n);
@@ -426,13 +427,20 @@ int PMPI_Comm_create(MPI_Comm comm, MPI_Group group, MPI_Comm *newcomm)
     struct lark_group *g;
     int err = enter(call, comm, &c);
     if (err == MPI_SUCCESS)
-        err = intra_only(call, c);
-    if (err == MPI_SUCCESS)
         err = get_subgroup(call, c, group, &g);
     if (err != MPI_SUCCESS)
         return err;
     if (newcomm == NULL)
         return lark_err_raise(c, call, MPI_ERR_ARG, "newcomm (the output argument) is NULL");
+    if (c->remote != NULL) {
+        /* group is a subgroup of the local group; the result joins it to
+         * the remote side's (intercomm.c). */
+        int rc = lark_intercomm_create(c, g, &n);
+        if (rc != 0)
+            return failed(c, call, rc);
+        *newcomm = lark_comm_to_handle(n);
+        return MPI_SUCCESS;
+    }
     uint32_t cid;
     bool member = g->rank != MPI_UNDEFINED;
     struct lark_commnew_set set = {.comm = c, .call = call};

@@ -1,7 +1,7 @@
 /*
  * intercomm.c (api) -- intercommunicators: MPI_Intercomm_create,
- * MPI_Intercomm_create_from_groups, MPI_Intercomm_merge, and the dup of an
- * intercommunicator.
+ * MPI_Intercomm_create_from_groups, MPI_Intercomm_merge, and the dup,
+ * split and create of an intercommunicator.
  *
  * An intercommunicator has its local group, the remote group, and
  * `local`, an intracommunicator over the local group with its own context
@@ -26,7 +26,13 @@
 /* Tags of the leaders' exchanges in an intercommunicator's own collective
  * context (apart from the collectives' small tags and from user tags,
  * which lark_commnew_tag maps above 0x40000000). */
-enum { TAG_MERGE = 0x20000001, TAG_DUP = 0x20000002, TAG_FROM_GROUPS = 0x10000000 };
+enum {
+    TAG_MERGE = 0x20000001,
+    TAG_DUP = 0x20000002,
+    TAG_SPLIT = 0x20000003,      /* the cid agreement of a split or create */
+    TAG_SPLIT_SWAP = 0x20000004, /* the leaders' swap of a split's or create's tables */
+    TAG_FROM_GROUPS = 0x10000000
+};
 
 static int enter(const char *call, MPI_Comm comm, struct lark_comm **c)
 {
@@ -45,29 +51,39 @@ static uint64_t pair_key(uint32_t a, uint32_t b)
     return a < b ? ((uint64_t)a << 32 | b) : ((uint64_t)b << 32 | a);
 }
 
-/* Make the intercommunicator over (local, remote) once both sides agreed
- * through `bridge`; `local` also gets its own intracommunicator. */
+/* Make the intercommunicator over (group, remote) once both sides agreed
+ * through `bridge`; it also gets its own intracommunicator over group.
+ * `localc` is an intracommunicator over this side (a superset of group):
+ * the local half's id is agreed over it.  group NULL means localc's.
+ * Without `take` (a process that gets no communicator from a split or
+ * create) this process only takes part in the agreements; *out = NULL. */
 static int make_inter(struct lark_comm *parent, struct lark_comm *localc,
-                      const struct lark_commnew_set *bridge, uint64_t key,
-                      struct lark_group *remote, struct lark_comm **out)
+                      const struct lark_commnew_set *bridge, uint64_t key, struct lark_group *group,
+                      struct lark_group *remote, bool take, struct lark_comm **out)
 {
     uint32_t cid, lcid;
     struct lark_commnew_set local = {.comm = localc, .call = bridge->call};
-    int rc = lark_commnew_cid(bridge, key, true, &cid);
+    *out = NULL;
+    if (group == NULL)
+        group = localc->group;
+    int rc = lark_commnew_cid(bridge, key, take, &cid);
     if (rc != 0)
         return rc;
-    rc = lark_commnew_cid(&local, ((uint64_t)localc->cid << 32) | 0xfffffffeu, true, &lcid);
+    rc = lark_commnew_cid(&local, ((uint64_t)localc->cid << 32) | 0xfffffffeu, take, &lcid);
     if (rc != 0) {
-        lark_cid_release(cid);
+        if (take)
+            lark_cid_release(cid);
         return rc;
     }
+    if (!take)
+        return 0;
     struct lark_comm *n, *l;
-    rc = lark_commnew_make(parent, localc->group, remote, cid, &n);
+    rc = lark_commnew_make(parent, group, remote, cid, &n);
     if (rc != 0) {
         lark_cid_release(lcid);
         return rc;
     }
-    rc = lark_commnew_make(parent, localc->group, NULL, lcid, &l);
+    rc = lark_commnew_make(parent, group, NULL, lcid, &l);
     if (rc != 0) {
         lark_lock();
         lark_comm_release(n);
@@ -157,7 +173,7 @@ int PMPI_Intercomm_create(MPI_Comm local_comm, int local_leader, MPI_Comm peer_c
                                           .leader = local_leader,
                                           .remote_leader = remote_leader,
                                           .tag = t};
-        rc = make_inter(l, l, &bridge, pair_key(l->cid, rcid), remote, &n);
+        rc = make_inter(l, l, &bridge, pair_key(l->cid, rcid), NULL, remote, true, &n);
     }
     lark_group_release(remote);
     if (rc == MPI_ERR_COMM)
@@ -231,7 +247,7 @@ int PMPI_Intercomm_create_from_groups(MPI_Group local_group, int local_leader,
                                           .leader = local_leader,
                                           .remote_leader = lark_group_world(rg, remote_leader),
                                           .tag = tag};
-        rc = make_inter(NULL, lc, &bridge, key - 1, rg, &n);
+        rc = make_inter(NULL, lc, &bridge, key - 1, NULL, rg, true, &n);
     }
     if (lc != NULL) {
         lark_lock();
@@ -308,5 +324,134 @@ int lark_intercomm_dup(struct lark_comm *c, struct lark_comm **out)
                                       .leader = 0,
                                       .remote_leader = 0,
                                       .tag = TAG_DUP};
-    return make_inter(c, c->local, &bridge, (uint64_t)c->cid << 32 | 2u, c->remote, out);
+    return make_inter(c, c->local, &bridge, (uint64_t)c->cid << 32 | 2u, NULL, c->remote, true,
+                      out);
+}
+
+/* ---- MPI_Comm_split and MPI_Comm_create on an intercommunicator ---- */
+
+/* The new intercommunicators of one split or create are disjoint, so they
+ * all share one id (and their local halves another), agreed by both sides
+ * together; a process that gets none takes part without taking. */
+static int make_sub(struct lark_comm *c, const char *call, uint32_t sub, struct lark_group *group,
+                    struct lark_group *remote, struct lark_comm **out)
+{
+    struct lark_commnew_set bridge = {.bridge = true,
+                                      .call = call,
+                                      .comm = c->local,
+                                      .via = c,
+                                      .leader = 0,
+                                      .remote_leader = 0,
+                                      .tag = TAG_SPLIT};
+    bool take = group != NULL && remote != NULL;
+    return make_inter(c, c->local, &bridge, (uint64_t)c->cid << 32 | sub, group, remote, take, out);
+}
+
+/* Both sides' tables (`each` bytes per entry): ours gathered over our
+ * side, then the leaders swap theirs over c and tell their side. */
+static int swap_tables(struct lark_comm *c, void *mine, void *theirs, size_t each)
+{
+    size_t ln = each * (size_t)c->size, rn = each * (size_t)c->remote->size;
+    int rc = lark_coll_allgather(mine, each, c->local);
+    if (rc == 0 && c->rank == 0)
+        rc = lark_coll_sendrecv(mine, ln, 0, theirs, rn, 0, TAG_SPLIT_SWAP, c);
+    if (rc == 0)
+        rc = lark_coll_bcast(theirs, rn, 0, c->local);
+    return rc;
+}
+
+struct split_entry {
+    int color, key, rank;
+};
+
+static int by_key_then_rank(const void *a, const void *b)
+{
+    const struct split_entry *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+/* The group of the entries of `color` (n entries, ranks of g), by key then
+ * rank; NULL when there is none (or out of memory: *rc). */
+static struct lark_group *split_group(struct split_entry *all, int n, int color,
+                                      struct lark_group *g, int *rc)
+{
+    int count = 0;
+    for (int i = 0; i < n; i++)
+        if (all[i].color == color)
+            all[count++] = all[i];
+    if (count == 0)
+        return NULL;
+    qsort(all, (size_t)count, sizeof *all, by_key_then_rank);
+    int *w = malloc(sizeof(int) * (size_t)count);
+    struct lark_group *out = NULL;
+    if (w != NULL) {
+        for (int i = 0; i < count; i++)
+            w[i] = lark_group_world(g, all[i].rank);
+        out = lark_group_create(w, count);
+        free(w);
+    }
+    if (out == NULL)
+        *rc = LARK_ERR_NOMEM;
+    return out;
+}
+
+int lark_intercomm_split(struct lark_comm *c, int color, int key, struct lark_comm **out)
+{
+    *out = NULL;
+    struct split_entry *mine = malloc(sizeof *mine * (size_t)c->size),
+                       *theirs = malloc(sizeof *theirs * (size_t)c->remote->size);
+    int rc = mine != NULL && theirs != NULL ? 0 : LARK_ERR_NOMEM;
+    if (rc == 0) {
+        mine[c->rank] = (struct split_entry){color, key, c->rank};
+        rc = swap_tables(c, mine, theirs, sizeof *mine);
+    }
+    struct lark_group *lg = NULL, *rg = NULL;
+    if (rc == 0 && color != MPI_UNDEFINED) {
+        lg = split_group(mine, c->size, color, c->group, &rc);
+        if (rc == 0)
+            rg = split_group(theirs, c->remote->size, color, c->remote, &rc);
+    }
+    free(mine);
+    free(theirs);
+    /* Everyone takes part in the agreement, even after a local failure,
+     * so that the others do not wait for it. */
+    int arc = make_sub(c, "MPI_Comm_split", 3u, rc == 0 ? lg : NULL, rc == 0 ? rg : NULL, out);
+    lark_group_release(lg);
+    lark_group_release(rg);
+    return rc != 0 ? rc : arc;
+}
+
+int lark_intercomm_create(struct lark_comm *c, struct lark_group *g, struct lark_comm **out)
+{
+    *out = NULL;
+    /* Every process of a side passes the same group: the leaders swap
+     * their side's (size, then world ranks) and tell their side. */
+    int n = g->size, m = 0, rc = 0;
+    int *mine = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1)), *theirs = NULL;
+    if (mine == NULL)
+        rc = LARK_ERR_NOMEM;
+    for (int i = 0; rc == 0 && i < n; i++)
+        mine[i] = lark_group_world(g, i);
+    if (c->rank == 0)
+        rc = lark_coll_sendrecv(&n, sizeof n, 0, &m, sizeof m, 0, TAG_SPLIT_SWAP, c);
+    if (rc == 0)
+        rc = lark_coll_bcast(&m, sizeof m, 0, c->local);
+    if (rc == 0 && (theirs = malloc(sizeof(int) * (size_t)(m > 0 ? m : 1))) == NULL)
+        rc = LARK_ERR_NOMEM;
+    if (rc == 0 && c->rank == 0)
+        rc = lark_coll_sendrecv(mine, sizeof(int) * (size_t)n, 0, theirs, sizeof(int) * (size_t)m,
+                                0, TAG_SPLIT_SWAP, c);
+    if (rc == 0)
+        rc = lark_coll_bcast(theirs, sizeof(int) * (size_t)m, 0, c->local);
+    struct lark_group *rg = NULL;
+    bool member = g->rank != MPI_UNDEFINED && n > 0 && m > 0;
+    if (rc == 0 && member && (rg = lark_group_create(theirs, m)) == NULL)
+        rc = LARK_ERR_NOMEM;
+    free(mine);
+    free(theirs);
+    int arc = make_sub(c, "MPI_Comm_create", 4u, rc == 0 && member ? g : NULL, rg, out);
+    lark_group_release(rg);
+    return rc != 0 ? rc : arc;
 }

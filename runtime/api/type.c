@@ -637,7 +637,12 @@ int PMPI_Type_dup(MPI_Datatype oldtype, MPI_Datatype *newtype)
         return err;
     struct lark_datatype *dt = NULL;
     int rc = lark_datatype_dup(old, &dt);
-    /* Attributes are copied by issue 14's hook on dt->attrs. */
+    /* The attributes, by their copy callbacks (api/attr.c); one that fails
+     * fails the dup. */
+    if (rc == LARK_OK && (rc = lark_type_attr_copy(old, dt)) != MPI_SUCCESS) {
+        lark_datatype_release(dt);
+        return lark_err_raise(NULL, call, rc, "an attribute copy callback failed (error %d)", rc);
+    }
     return deliver(call, rc, dt, MPI_COMBINER_DUP, false, 0, NULL, 0, NULL, 0, NULL, 1, &old,
                    newtype);
 }
@@ -676,6 +681,11 @@ int PMPI_Type_free(MPI_Datatype *type)
         return lark_err_raise(
             NULL, call, MPI_ERR_TYPE,
             "a type from MPI_Type_create_f90_* is predefined and cannot be freed");
+    /* The attributes' delete callbacks first, newest first (api/attr.c);
+     * one that fails keeps the type. */
+    int rc = lark_type_attr_delete_all(dt);
+    if (rc != MPI_SUCCESS)
+        return lark_err_raise(NULL, call, rc, "an attribute delete callback failed (error %d)", rc);
     /* Pending operations and types built on it hold their own references. */
     lark_datatype_release(dt);
     *type = MPI_DATATYPE_NULL;

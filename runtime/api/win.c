@@ -47,6 +47,10 @@ static int create(const char *call, int flavor, void *base, MPI_Aint size, MPI_A
     struct lark_comm *c = lark_comm_from_handle(comm);
     if (c == NULL)
         return lark_err_raise(NULL, call, MPI_ERR_COMM, "invalid communicator %p", (void *)comm);
+    if (c->remote != NULL)
+        return lark_err_raise(c, call, MPI_ERR_COMM,
+                              "the communicator is an intercommunicator; windows are made over "
+                              "intracommunicators only");
     if (win == NULL)
         return lark_err_raise(c, call, MPI_ERR_ARG, "win (the output argument) is NULL");
     if (flavor != MPI_WIN_FLAVOR_DYNAMIC) {
@@ -240,6 +244,11 @@ int PMPI_Win_free(MPI_Win *win)
                               : w->expose   ? "MPI_Win_post without MPI_Win_wait"
                               : w->lock_all ? "MPI_Win_lock_all without MPI_Win_unlock_all"
                                             : "MPI_Win_lock without MPI_Win_unlock");
+    /* The attributes' delete callbacks run first, newest first; one that
+     * fails leaves the window alive. */
+    rc = lark_win_attr_delete_all(w, call);
+    if (rc != MPI_SUCCESS)
+        return rc;
     struct lark_errhandler *eh = w->errhandler;
     lark_errhandler_retain(eh);
     rc = lark_win_free(w);
@@ -325,10 +334,8 @@ int PMPI_Win_get_attr(MPI_Win win, int keyval, void *value, int *flag)
     case MPI_WIN_MODEL:
         *(int **)value = &w->model;
         return MPI_SUCCESS;
-    default:
-        /* User keyvals: the attribute module plugs in here. */
-        *flag = 0;
-        return MPI_SUCCESS;
+    default: /* user keyvals (api/attr.c) */
+        return lark_win_attr_get(w, call, keyval, value, flag);
     }
 }
 

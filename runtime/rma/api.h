@@ -28,4 +28,10 @@ static inline int lark_win_enter(const char *call, MPI_Win win, struct lark_win 
     return MPI_SUCCESS;
 }
 
+/* User attributes of a window (runtime/api/attr.c): get one (the default
+ * case of MPI_Win_get_attr), and run every delete callback (MPI_Win_free,
+ * before the window goes).  Both raise on the window as `call`. */
+int lark_win_attr_get(struct lark_win *w, const char *call, int keyval, void *value, int *flag);
+int lark_win_attr_delete_all(struct lark_win *w, const char *call);
+
 #endif

@@ -6,7 +6,9 @@
  * intercommunicator, MPI_Intercomm_merge both ways (low group first, then
  * a tie), and MPI_Intercomm_create_from_groups (MPI 4).  For 2..9 ranks.
  * The high side holds more communicators than the low one, so the two
- * sides' maps of free context ids differ.
+ * sides' maps of free context ids differ.  Also MPI_Comm_split and
+ * MPI_Comm_create of the intercommunicator, and the calls that refuse
+ * one with MPI_ERR_COMM.
  */
 #include <mpi.h>
 #include <stdio.h>
@@ -62,6 +64,103 @@ static void all_to_remote(MPI_Comm inter, int tag)
     MPI_Group_free(&world);
     free(in);
     free(req);
+}
+
+/* Calls defined on intracommunicators only, and the collectives Lark does
+ * not run on intercommunicators yet, give MPI_ERR_COMM (never a hang or a
+ * wrong answer). */
+static void refused(MPI_Comm inter)
+{
+    MPI_Comm_set_errhandler(inter, MPI_ERRORS_RETURN);
+    int v = 1, w = 0, cls, dims[1] = {0}, periods[1] = {0};
+    MPI_Request req = MPI_REQUEST_NULL;
+    MPI_Comm cart = MPI_COMM_NULL;
+    MPI_Win win = MPI_WIN_NULL;
+    struct {
+        const char *what;
+        int rc;
+    } calls[] = {
+        {"MPI_Barrier", MPI_Barrier(inter)},
+        {"MPI_Allreduce", MPI_Allreduce(&v, &w, 1, MPI_INT, MPI_SUM, inter)},
+        {"MPI_Bcast", MPI_Bcast(&v, 1, MPI_INT, 0, inter)},
+        {"MPI_Scan", MPI_Scan(&v, &w, 1, MPI_INT, MPI_SUM, inter)},
+        {"MPI_Iexscan", MPI_Iexscan(&v, &w, 1, MPI_INT, MPI_SUM, inter, &req)},
+        {"MPI_Cart_create", MPI_Cart_create(inter, 1, dims, periods, 0, &cart)},
+        {"MPI_Win_create", MPI_Win_create(&v, sizeof v, 1, MPI_INFO_NULL, inter, &win)},
+    };
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        MPI_Error_class(calls[i].rc, &cls);
+        CHECK(cls == MPI_ERR_COMM, "%s on an intercommunicator gave class %d, not MPI_ERR_COMM",
+              calls[i].what, cls);
+    }
+    CHECK(req == MPI_REQUEST_NULL && cart == MPI_COMM_NULL && win == MPI_WIN_NULL,
+          "a refused call returned a handle");
+    MPI_Comm_set_errhandler(inter, MPI_ERRORS_ARE_FATAL);
+}
+
+/* MPI_Comm_split and MPI_Comm_create on the intercommunicator: each side
+ * splits by local rank parity (rank 2 opts out), in reverse key order;
+ * then each side keeps all but its last member, then one side keeps no
+ * one (everyone gets MPI_COMM_NULL). */
+static void split_create(MPI_Comm inter, int low)
+{
+    int lr, ls, rs;
+    MPI_Comm_rank(inter, &lr);
+    MPI_Comm_size(inter, &ls);
+    MPI_Comm_remote_size(inter, &rs);
+    int color = lr == 2 ? MPI_UNDEFINED : lr % 2;
+    MPI_Comm s;
+    MPI_Comm_split(inter, color, -lr, &s);
+    /* The members of my colour on each side: 0, (1), 3, 4, 5, ... */
+    int lcount = 0, rcount = 0, above = 0;
+    for (int r = 0; r < ls; r++)
+        if (r != 2 && r % 2 == color) {
+            lcount++;
+            above += r > lr;
+        }
+    for (int r = 0; r < rs; r++)
+        rcount += r != 2 && r % 2 == color;
+    if (color == MPI_UNDEFINED || rcount == 0) {
+        CHECK(s == MPI_COMM_NULL, "split colour %d with %d remote members gave a communicator",
+              color, rcount);
+    } else {
+        int flag, n, m, r;
+        MPI_Comm_test_inter(s, &flag);
+        MPI_Comm_size(s, &n);
+        MPI_Comm_remote_size(s, &m);
+        MPI_Comm_rank(s, &r);
+        CHECK(flag && n == lcount && m == rcount && r == above,
+              "split: inter %d size %d/%d remote %d/%d rank %d/%d", flag, n, lcount, m, rcount, r,
+              above);
+        all_to_remote(s, 40);
+        MPI_Comm_free(&s);
+    }
+    MPI_Group lg, sub;
+    MPI_Comm_group(inter, &lg);
+    int drop[1] = {ls - 1};
+    if (ls > 1)
+        MPI_Group_excl(lg, 1, drop, &sub);
+    else
+        MPI_Group_incl(lg, 1, drop, &sub);
+    MPI_Comm c;
+    MPI_Comm_create(inter, sub, &c);
+    int in = ls == 1 || lr != ls - 1;
+    if (!in) {
+        CHECK(c == MPI_COMM_NULL, "create: a non-member got a communicator");
+    } else {
+        int n, m;
+        MPI_Comm_size(c, &n);
+        MPI_Comm_remote_size(c, &m);
+        CHECK(n == (ls > 1 ? ls - 1 : 1) && m == (rs > 1 ? rs - 1 : 1), "create: sizes %d/%d", n,
+              m);
+        all_to_remote(c, 50);
+        MPI_Comm_free(&c);
+    }
+    MPI_Group_free(&sub);
+    /* The low side gives the empty group: no one gets a communicator. */
+    MPI_Comm_create(inter, low ? MPI_GROUP_EMPTY : lg, &c);
+    CHECK(c == MPI_COMM_NULL, "create with one side empty gave a communicator");
+    MPI_Group_free(&lg);
 }
 
 static void ping_pong(MPI_Comm inter, int low)
@@ -133,6 +232,8 @@ int main(int argc, char **argv)
     MPI_Comm_remote_size(inter, &rs);
     CHECK(ls == (low ? nlow : wsize - nlow) && rs == wsize - ls, "sizes %d/%d", ls, rs);
 
+    refused(inter);
+    split_create(inter, low);
     for (int i = 0; i < 5; i++) {
         all_to_remote(inter, 100 + 2 * i);
         ping_pong(inter, low);
