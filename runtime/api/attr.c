@@ -8,6 +8,7 @@
  * deleted by MPI_Type_free: api/type.c calls the hooks below).  The lists
  * and callbacks live in runtime/attr.c.
  */
+#include "check.h"
 #include "api/check.h"
 #include "attr.h"
 #include "comm.h"
@@ -26,18 +27,6 @@
 #pragma weak MPI_Win_free_keyval = PMPI_Win_free_keyval
 #pragma weak MPI_Win_set_attr = PMPI_Win_set_attr
 #pragma weak MPI_Win_delete_attr = PMPI_Win_delete_attr
-
-static int enter(const char *call, MPI_Comm comm, struct lark_comm **c)
-{
-    if (!lark_initialized())
-        return lark_err_raise(NULL, call, MPI_ERR_OTHER,
-                              "called before MPI_Init or after MPI_Finalize");
-    *c = lark_comm_from_handle(comm);
-    if (*c == NULL)
-        return lark_err_raise(NULL, call, MPI_ERR_COMM, "the communicator is not valid%s",
-                              comm == MPI_COMM_NULL ? " (MPI_COMM_NULL)" : "");
-    return MPI_SUCCESS;
-}
 
 static int keyval_error(struct lark_comm *c, const char *call, int rc, int keyval)
 {
@@ -114,7 +103,7 @@ LARK_API_ALIAS(Keyval_free)
 static int set_attr(const char *call, MPI_Comm comm, int keyval, void *value)
 {
     struct lark_comm *c;
-    int err = enter(call, comm, &c);
+    int err = lark_check_comm(call, comm, &c);
     if (err != MPI_SUCCESS)
         return err;
     if (lark_attr_predefined(LARK_ATTR_COMM, keyval))
@@ -166,7 +155,7 @@ static void *predefined_value(int keyval)
 static int get_attr(const char *call, MPI_Comm comm, int keyval, void *value, int *flag)
 {
     struct lark_comm *c;
-    int err = enter(call, comm, &c);
+    int err = lark_check_comm(call, comm, &c);
     if (err != MPI_SUCCESS)
         return err;
     if (value == NULL || flag == NULL)
@@ -202,7 +191,7 @@ LARK_API_ALIAS(Attr_get)
 static int delete_attr(const char *call, MPI_Comm comm, int keyval)
 {
     struct lark_comm *c;
-    int err = enter(call, comm, &c);
+    int err = lark_check_comm(call, comm, &c);
     if (err != MPI_SUCCESS)
         return err;
     if (lark_attr_predefined(LARK_ATTR_COMM, keyval))

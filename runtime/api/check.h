@@ -1,5 +1,6 @@
 /*
- * check.h -- argument checks shared by the point-to-point entry points.
+ * check.h -- argument checks shared by the entry points (point-to-point,
+ * communicators, attributes, topologies).
  *
  * Each returns MPI_SUCCESS, or the MPI class that lark_err_raise() gave
  * back after running the communicator's error handler (so the caller just
@@ -31,7 +32,8 @@ static inline int lark_check_comm(const char *call, MPI_Comm comm, struct lark_c
         return rc;
     *c = lark_comm_from_handle(comm);
     if (LARK_UNLIKELY(*c == NULL))
-        return lark_err_raise(NULL, call, MPI_ERR_COMM, "invalid communicator %p", (void *)comm);
+        return lark_err_raise(NULL, call, MPI_ERR_COMM, "invalid communicator %p%s", (void *)comm,
+                              comm == MPI_COMM_NULL ? " (MPI_COMM_NULL)" : "");
     return MPI_SUCCESS;
 }
 

@@ -7,27 +7,16 @@
 #include <string.h>
 
 #include "lark.h"
+#include "check.h"
 #include "comm.h"
 #include "error.h"
 #include "info.h"
 #include "runtime.h"
 
-static int enter(const char *call, MPI_Comm comm, struct lark_comm **c)
-{
-    if (!lark_initialized())
-        return lark_err_raise(NULL, call, MPI_ERR_OTHER,
-                              "called before MPI_Init or after MPI_Finalize");
-    *c = lark_comm_from_handle(comm);
-    if (*c == NULL)
-        return lark_err_raise(NULL, call, MPI_ERR_COMM, "the communicator is not valid%s",
-                              comm == MPI_COMM_NULL ? " (MPI_COMM_NULL)" : "");
-    return MPI_SUCCESS;
-}
-
 static int out_int(const char *call, MPI_Comm comm, int *out, int which)
 {
     struct lark_comm *c;
-    int err = enter(call, comm, &c);
+    int err = lark_check_comm(call, comm, &c);
     if (err != MPI_SUCCESS)
         return err;
     if (out == NULL)
@@ -79,9 +68,9 @@ int PMPI_Comm_compare(MPI_Comm comm1, MPI_Comm comm2, int *result)
 {
     static const char call[] = "MPI_Comm_compare";
     struct lark_comm *a, *b;
-    int err = enter(call, comm1, &a);
+    int err = lark_check_comm(call, comm1, &a);
     if (err == MPI_SUCCESS)
-        err = enter(call, comm2, &b);
+        err = lark_check_comm(call, comm2, &b);
     if (err != MPI_SUCCESS)
         return err;
     if (result == NULL)
@@ -111,7 +100,7 @@ int PMPI_Comm_set_name(MPI_Comm comm, const char *name)
 {
     static const char call[] = "MPI_Comm_set_name";
     struct lark_comm *c;
-    int err = enter(call, comm, &c);
+    int err = lark_check_comm(call, comm, &c);
     if (err != MPI_SUCCESS)
         return err;
     if (name == NULL)
@@ -128,7 +117,7 @@ int PMPI_Comm_get_name(MPI_Comm comm, char *name, int *resultlen)
 {
     static const char call[] = "MPI_Comm_get_name";
     struct lark_comm *c;
-    int err = enter(call, comm, &c);
+    int err = lark_check_comm(call, comm, &c);
     if (err != MPI_SUCCESS)
         return err;
     if (name == NULL || resultlen == NULL)
@@ -144,7 +133,7 @@ int PMPI_Comm_set_info(MPI_Comm comm, MPI_Info info)
 {
     static const char call[] = "MPI_Comm_set_info";
     struct lark_comm *c;
-    int err = enter(call, comm, &c);
+    int err = lark_check_comm(call, comm, &c);
     if (err != MPI_SUCCESS)
         return err;
     struct lark_info *i = lark_info_from_handle(info);
@@ -169,7 +158,7 @@ int PMPI_Comm_get_info(MPI_Comm comm, MPI_Info *info_used)
 {
     static const char call[] = "MPI_Comm_get_info";
     struct lark_comm *c;
-    int err = enter(call, comm, &c);
+    int err = lark_check_comm(call, comm, &c);
     if (err != MPI_SUCCESS)
         return err;
     if (info_used == NULL)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "check.h"
 #include "attr.h"
 #include "coll/coll.h"
 #include "comm.h"
@@ -23,18 +24,6 @@
 #include "request.h"
 #include "runtime.h"
 #include "topo.h"
-
-static int enter(const char *call, MPI_Comm comm, struct lark_comm **c)
-{
-    if (!lark_initialized())
-        return lark_err_raise(NULL, call, MPI_ERR_OTHER,
-                              "called before MPI_Init or after MPI_Finalize");
-    *c = lark_comm_from_handle(comm);
-    if (*c == NULL)
-        return lark_err_raise(NULL, call, MPI_ERR_COMM, "the communicator is not valid%s",
-                              comm == MPI_COMM_NULL ? " (MPI_COMM_NULL)" : "");
-    return MPI_SUCCESS;
-}
 
 static int intra_only(const char *call, struct lark_comm *c)
 {
@@ -100,7 +89,7 @@ int PMPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm)
 {
     static const char call[] = "MPI_Comm_dup";
     struct lark_comm *c, *n;
-    int err = enter(call, comm, &c);
+    int err = lark_check_comm(call, comm, &c);
     if (err != MPI_SUCCESS)
         return err;
     if (newcomm == NULL)
@@ -129,7 +118,7 @@ int PMPI_Comm_dup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm)
     struct lark_comm *c, *n;
     struct lark_info *i;
     struct lark_info empty = {LARK_INFO_MAGIC, 0, 0, NULL, true};
-    int err = enter(call, comm, &c);
+    int err = lark_check_comm(call, comm, &c);
     if (err == MPI_SUCCESS)
         err = info_arg(call, c, info, &i);
     if (err != MPI_SUCCESS)
@@ -151,7 +140,7 @@ static int idup_common(const char *call, MPI_Comm comm, MPI_Info info, bool with
                        MPI_Comm *newcomm, MPI_Request *request)
 {
     struct lark_comm *c;
-    int err = enter(call, comm, &c);
+    int err = lark_check_comm(call, comm, &c);
     if (err != MPI_SUCCESS)
         return err;
     if (newcomm == NULL || request == NULL)
@@ -245,7 +234,7 @@ int PMPI_Comm_split(MPI_Comm comm, int color, int key, MPI_Comm *newcomm)
 {
     static const char call[] = "MPI_Comm_split";
     struct lark_comm *c, *n = NULL;
-    int err = enter(call, comm, &c);
+    int err = lark_check_comm(call, comm, &c);
     if (err != MPI_SUCCESS)
         return err;
     if (newcomm == NULL)
@@ -345,7 +334,7 @@ int PMPI_Comm_split_type(MPI_Comm comm, int split_type, int key, MPI_Info info, 
     static const char call[] = "MPI_Comm_split_type";
     struct lark_comm *c, *n = NULL;
     struct lark_info *i;
-    int err = enter(call, comm, &c);
+    int err = lark_check_comm(call, comm, &c);
     if (err == MPI_SUCCESS)
         err = intra_only(call, c);
     if (err == MPI_SUCCESS)
@@ -425,7 +414,7 @@ int PMPI_Comm_create(MPI_Comm comm, MPI_Group group, MPI_Comm *newcomm)
     static const char call[] = "MPI_Comm_create";
     struct lark_comm *c, *n = NULL;
     struct lark_group *g;
-    int err = enter(call, comm, &c);
+    int err = lark_check_comm(call, comm, &c);
     if (err == MPI_SUCCESS)
         err = get_subgroup(call, c, group, &g);
     if (err != MPI_SUCCESS)
@@ -459,7 +448,7 @@ int PMPI_Comm_create_group(MPI_Comm comm, MPI_Group group, int tag, MPI_Comm *ne
     static const char call[] = "MPI_Comm_create_group";
     struct lark_comm *c, *n = NULL;
     struct lark_group *g;
-    int err = enter(call, comm, &c);
+    int err = lark_check_comm(call, comm, &c);
     if (err == MPI_SUCCESS)
         err = intra_only(call, c);
     if (err == MPI_SUCCESS)
@@ -506,7 +495,7 @@ int PMPI_Comm_free(MPI_Comm *comm)
     struct lark_comm *c;
     if (comm == NULL)
         return lark_err_raise(NULL, call, MPI_ERR_ARG, "comm is NULL");
-    int err = enter(call, *comm, &c);
+    int err = lark_check_comm(call, *comm, &c);
     if (err != MPI_SUCCESS)
         return err;
     if (c->predefined)

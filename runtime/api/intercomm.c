@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "coll/coll.h"
 #include "comm.h"
 #include "commnew.h"
@@ -33,18 +34,6 @@ enum {
     TAG_SPLIT_SWAP = 0x20000004, /* the leaders' swap of a split's or create's tables */
     TAG_FROM_GROUPS = 0x10000000
 };
-
-static int enter(const char *call, MPI_Comm comm, struct lark_comm **c)
-{
-    if (!lark_initialized())
-        return lark_err_raise(NULL, call, MPI_ERR_OTHER,
-                              "called before MPI_Init or after MPI_Finalize");
-    *c = lark_comm_from_handle(comm);
-    if (*c == NULL)
-        return lark_err_raise(NULL, call, MPI_ERR_COMM, "the communicator is not valid%s",
-                              comm == MPI_COMM_NULL ? " (MPI_COMM_NULL)" : "");
-    return MPI_SUCCESS;
-}
 
 static uint64_t pair_key(uint32_t a, uint32_t b)
 {
@@ -135,7 +124,7 @@ int PMPI_Intercomm_create(MPI_Comm local_comm, int local_leader, MPI_Comm peer_c
 {
     static const char call[] = "MPI_Intercomm_create";
     struct lark_comm *l, *p = NULL, *n = NULL;
-    int err = enter(call, local_comm, &l);
+    int err = lark_check_comm(call, local_comm, &l);
     if (err != MPI_SUCCESS)
         return err;
     if (l->remote != NULL)
@@ -273,7 +262,7 @@ int PMPI_Intercomm_merge(MPI_Comm intercomm, int high, MPI_Comm *newintracomm)
 {
     static const char call[] = "MPI_Intercomm_merge";
     struct lark_comm *c, *n = NULL;
-    int err = enter(call, intercomm, &c);
+    int err = lark_check_comm(call, intercomm, &c);
     if (err != MPI_SUCCESS)
         return err;
     if (c->remote == NULL)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "coll/coll.h"
 #include "comm.h"
 #include "commnew.h"
@@ -22,13 +23,9 @@
 
 static int enter(const char *call, MPI_Comm comm, struct lark_comm **c)
 {
-    if (!lark_initialized())
-        return lark_err_raise(NULL, call, MPI_ERR_OTHER,
-                              "called before MPI_Init or after MPI_Finalize");
-    *c = lark_comm_from_handle(comm);
-    if (*c == NULL)
-        return lark_err_raise(NULL, call, MPI_ERR_COMM, "the communicator is not valid%s",
-                              comm == MPI_COMM_NULL ? " (MPI_COMM_NULL)" : "");
+    int rc = lark_check_comm(call, comm, c);
+    if (rc != MPI_SUCCESS)
+        return rc;
     if ((*c)->remote != NULL)
         return lark_err_raise(*c, call, MPI_ERR_COMM,
                               "topologies are for intracommunicators, not intercommunicators");
