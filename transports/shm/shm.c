@@ -53,6 +53,7 @@
 #ifndef POOL_SLOT
 #define POOL_SLOT (32u * 1024u) /* largest frame payload */
 #endif
+#define POLL_MAX       16 /* frames taken from one ring per progress pass (poll_ring) */
 #define SEG_MAGIC      UINT64_C(0x4c41524b53484d31) /* "LARKSHM1" */
 
 #define CTL_STAMP_MASK UINT64_C(0xffffffff)
@@ -467,14 +468,29 @@ static int shm_put(struct lark_transport *tp, void *state, uint64_t remote, cons
     return cma_copy(tp->priv, state, (void *)local, remote, len, true);
 }
 
-/* Consume what is ready in one incoming ring.  Returns frames delivered. */
+/* Consume what is ready in one incoming ring, at most POLL_MAX frames.
+ * Returns frames delivered.
+ *
+ * The bound is the back-pressure of the eager path.  A frame with no
+ * receive posted for it is copied into an unexpected record and its cell
+ * or pool slot is freed at once, so the sender finds room again; a
+ * receiver that drained its ring for as long as frames kept coming would
+ * turn a sender that runs ahead (a bcast root, the leaves of a reduce:
+ * 4-32 KiB) into an unbounded unexpected queue: thousands of records,
+ * malloc'd and freed beyond the recycled ones, the heap trimmed and regrown, a page fault and
+ * a TLB shoot-down per message, cold copies, and the receiver falling
+ * further behind the more it buffers (bcast of 8 KiB: 20-70 us a call
+ * instead of 1).  Returning after POLL_MAX frames gives the waiting
+ * receive a chance to see that it completed: a rank then takes in at most
+ * POLL_MAX frames beyond what it waits for, and the sender waits for pool
+ * slots instead (Open MPI's vader polls at most 31 fragments a pass). */
 static int poll_ring(struct shm_state *s, struct shm_peer *p)
 {
     struct ring *r = p->in;
     int n = 0;
     bool freed_slot = false;
     uint64_t start = p->tail;
-    for (;;) {
+    while (n < POLL_MAX) {
         uint64_t off = p->tail % RING_CELLS;
         _Atomic uint64_t *ctlp = (_Atomic uint64_t *)r->cells[off].b;
         uint64_t ctl = atomic_load_explicit(ctlp, memory_order_acquire);
