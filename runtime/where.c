@@ -24,10 +24,15 @@ static struct lark_where_rec private_rec; /* when shared memory is not to be had
 struct lark_where_rec *lark_where = &private_rec;
 static char shm_name[300];
 
+/* The coarse clock (a few ms of resolution, read from memory without a
+ * timer instruction): every blocking call reads it twice, and the hang
+ * report counts in seconds.  It never runs ahead of CLOCK_MONOTONIC,
+ * which the reader (launcher/report.c) uses, so no duration comes out
+ * negative. */
 static int64_t now_ns(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
@@ -98,7 +103,9 @@ void lark_where_enter(const char *call, int kind, const struct lark_comm *c, int
     struct lark_where_rec *w = lark_where;
     write_begin(w);
     w->kind = kind;
-    strncpy(w->call, call, sizeof w->call - 1);
+    size_t n = strnlen(call, sizeof w->call - 1); /* (strncpy would pad all 31 bytes) */
+    memcpy(w->call, call, n);
+    w->call[n] = '\0';
     w->ctx = c ? c->ctx[LARK_CTX_PT2PT] : 0;
     w->comm_size = c ? c->size : 0;
     w->comm_world = c == &lark_comm_world;
