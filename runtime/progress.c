@@ -62,7 +62,7 @@ static struct lark_doorbell *_Atomic bell = &private_bell;
  * overridable with LARK_WAIT_SPIN_US / LARK_WAIT_YIELD_US. */
 static _Atomic int64_t spin_ns = 2000000;   /* 2 ms; atomic: MPI_T may write it */
 static _Atomic int64_t yield_ns = 20000000; /* then 20 ms of yielding */
-static bool policy_by_tool;         /* MPI_T wrote it before MPI_Init: keep it */
+static bool policy_by_tool;                 /* MPI_T wrote it before MPI_Init: keep it */
 /* The epoll path (see above): -1 when sleeping on the futex.  Made by
  * lark_progress_init, closed by lark_progress_finalize. */
 static int ep_fd = -1;
@@ -277,7 +277,7 @@ static bool sleep_epoll(bool (*done)(void *), void *arg)
 
 /* The waiting loop; returns when it first found itself idle (the clock at
  * its first reading), 0 if never. */
-static int64_t wait_until(bool (*done)(void *arg), void *arg)
+static int64_t wait_until(bool (*done)(void *arg), void *arg, const struct lark_where_call *w)
 {
     int64_t first = 0;
     unsigned idle = 0;
@@ -302,8 +302,11 @@ static int64_t wait_until(bool (*done)(void *arg), void *arg)
         int64_t t = now_ns();
         if (since == 0)
             since = t;
-        if (first == 0)
+        if (first == 0) {
             first = t;
+            if (w != NULL) /* waiting for real: say where (lark_progress_wait_as) */
+                lark_where_enter(w->call, w->kind, w->c, w->rank, w->tag, w->bytes);
+        }
         if (t - since < spin_ns) {
             cpu_relax();
             continue;
@@ -344,10 +347,18 @@ static int64_t wait_until(bool (*done)(void *arg), void *arg)
     }
 }
 
-void lark_progress_wait(bool (*done)(void *arg), void *arg)
+void lark_progress_wait_as(bool (*done)(void *arg), void *arg, const struct lark_where_call *w)
 {
-    int64_t first = wait_until(done, arg);
-    if (first != 0) /* MPI_T's lark_wait_time: idle stretches only, not the first polls */
+    int64_t first = wait_until(done, arg, w);
+    if (first != 0) { /* MPI_T's lark_wait_time: idle stretches only, not the first polls */
         atomic_fetch_add_explicit(&lark_stats.wait_ns, (uint64_t)(now_ns() - first),
                                   memory_order_relaxed);
+        if (w != NULL)
+            lark_where_leave();
+    }
+}
+
+void lark_progress_wait(bool (*done)(void *arg), void *arg)
+{
+    lark_progress_wait_as(done, arg, NULL);
 }

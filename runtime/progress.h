@@ -14,6 +14,10 @@
 /* Poll until done(arg) is true.  Called WITHOUT the runtime lock; done() is
  * evaluated with it held.  May block. */
 void lark_progress_wait(bool (*done)(void *arg), void *arg);
+/* The same; once it has polled in vain for a while (~1 us), the
+ * where-record shows `w` (NULL: leave it alone) until it returns. */
+struct lark_where_call;
+void lark_progress_wait_as(bool (*done)(void *arg), void *arg, const struct lark_where_call *w);
 /* Wake threads of this process sleeping in lark_progress_wait (a request
  * they may wait on completed).  Runtime lock held or not. */
 void lark_progress_wake_self(void);

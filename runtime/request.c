@@ -133,8 +133,13 @@ int lark_request_finish(struct lark_request *r, MPI_Status *st)
 
 int lark_request_wait(struct lark_request *r, MPI_Status *st)
 {
+    return lark_request_wait_as(r, st, NULL);
+}
+
+int lark_request_wait_as(struct lark_request *r, MPI_Status *st, const struct lark_where_call *w)
+{
     if (!lark_request_done(r))
-        lark_progress_wait(req_done, r);
+        lark_progress_wait_as(req_done, r, w);
     lark_lock();
     int rc = lark_request_finish(r, st);
     lark_unlock();

@@ -98,6 +98,10 @@ int lark_request_finish(struct lark_request *req, MPI_Status *st);
  * operation's, e.g. LARK_ERR_TRUNCATE).  Takes the runtime lock itself:
  * call without it.  May block (spin, yield, then sleep on the doorbell). */
 int lark_request_wait(struct lark_request *req, MPI_Status *st);
+/* The same, the where-record showing `w` while it really waits
+ * (lark_progress_wait_as). */
+struct lark_where_call;
+int lark_request_wait_as(struct lark_request *req, MPI_Status *st, const struct lark_where_call *w);
 /* Wait for all; sts may be MPI_STATUSES_IGNORE.  Entries may be NULL
  * (skipped).  Returns the first error code, 0 if none. */
 int lark_request_waitall(int n, struct lark_request **reqs, MPI_Status *sts);

@@ -25,6 +25,17 @@ void lark_where_finalize(void);
  * rank of c, MPI_ANY_SOURCE, or LARK_WHERE_NONE), `tag` and `bytes`. */
 void lark_where_enter(const char *call, int kind, const struct lark_comm *c, int rank, int tag,
                       size_t bytes);
+/* A blocking call as the wait loop records it, only once the call really
+ * waits (lark_progress_wait_as): a send that the transport takes at once,
+ * a receive whose message is there, never touch the record. */
+struct lark_where_call {
+    const char *call;
+    int kind;
+    const struct lark_comm *c;
+    int rank, tag;
+    size_t bytes;
+};
+
 /* The root of a rooted collective, known after its entry checks. */
 void lark_where_root(const struct lark_comm *c, int root);
 /* Left the call (also on its error path: lark_err_raise calls it). */

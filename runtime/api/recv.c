@@ -33,11 +33,19 @@ int PMPI_Recv(void *buf, int count, MPI_Datatype datatype, int source, int tag, 
         return rc;
     MPI_Status tmp;
     MPI_Status *st = status == MPI_STATUS_IGNORE ? &tmp : status;
-    lark_where_enter("MPI_Recv", LARK_WHERE_RECV, c, source, tag, (size_t)count * d->size);
-    rc = lark_p2p_recv(buf, (size_t)count, d, source, tag, c, LARK_CTX_PT2PT, st);
+    /* Post, then wait; the where-record (for a hang report) is written only
+     * if the receive really waits (see send_blocking in send.c). */
+    struct lark_request *req;
+    lark_lock();
+    rc = lark_p2p_irecv(buf, (size_t)count, d, source, tag, c, LARK_CTX_PT2PT, &req);
+    lark_unlock();
     if (rc != LARK_OK)
         return raise_status(c, "MPI_Recv", rc, st);
-    lark_where_leave();
+    struct lark_where_call w = {"MPI_Recv", LARK_WHERE_RECV,        c, source,
+                                tag,        (size_t)count * d->size};
+    rc = lark_request_wait_as(req, st, &w);
+    if (rc != LARK_OK)
+        return raise_status(c, "MPI_Recv", rc, st);
     return MPI_SUCCESS;
 }
 LARK_API_ALIAS(Recv)
@@ -114,7 +122,8 @@ int PMPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int
         return lark_err_raise(c, "MPI_Sendrecv", rc, "could not start the exchange");
     }
     MPI_Status sts[2];
-    lark_where_enter("MPI_Sendrecv", LARK_WHERE_RECV, c, source, recvtag, (size_t)recvcount * rd->size);
+    lark_where_enter("MPI_Sendrecv", LARK_WHERE_RECV, c, source, recvtag,
+                     (size_t)recvcount * rd->size);
     rc = lark_request_waitall(2, reqs, sts);
     if (status != MPI_STATUS_IGNORE)
         *status = sts[1];
