@@ -272,7 +272,8 @@ static void ranks_text(const bool *in, const struct lark_where_view *v, int n, c
     }
 }
 
-/* Collectives on MPI_COMM_WORLD (MPI_Finalize included) that some ranks
+/* Collectives on a communicator of every world rank (MPI_COMM_WORLD,
+ * MPI_Finalize, a duplicate, a window's fence) that some ranks
  * have not entered; collectives elsewhere that have fewer ranks than the
  * communicator. */
 static int report_collectives(FILE *out, const struct lark_where_view *v, int n)
@@ -305,9 +306,9 @@ static int report_collectives(FILE *out, const struct lark_where_view *v, int n)
         comm_text(r, comm, sizeof comm);
         fprintf(out, "mpirun: straggler: rank%s %s wait%s in %s on %s; ", count > 1 ? "s" : "", who,
                 count > 1 ? "" : "s", r->call, comm);
-        if (!r->comm_world) {
-            fprintf(out, "%d of its %d ranks have not entered it\n", r->comm_size - count,
-                    r->comm_size);
+        if (!r->comm_whole) { /* which ranks are its members is not in the records */
+            fprintf(out, "%d of its %d ranks %s not entered it\n", r->comm_size - count,
+                    r->comm_size, r->comm_size - count == 1 ? "has" : "have");
             continue;
         }
         int shown = 0;

@@ -109,6 +109,7 @@ void lark_where_enter(const char *call, int kind, const struct lark_comm *c, int
     w->ctx = c ? c->ctx[LARK_CTX_PT2PT] : 0;
     w->comm_size = c ? c->size : 0;
     w->comm_world = c == &lark_comm_world;
+    w->comm_whole = c != NULL && c->remote == NULL && c->size == lark_comm_world.size;
     if (rank == MPI_ANY_SOURCE)
         w->peer = LARK_WHERE_ANY;
     else if (c == NULL || rank < 0 || rank >= c->size || kind == LARK_WHERE_COLL)

@@ -22,7 +22,7 @@
 #include <stdio.h>
 
 #define LARK_WHERE_MAGIC   0x4c4b5752u /* "LKWR" */
-#define LARK_WHERE_VERSION 1
+#define LARK_WHERE_VERSION 2
 #define LARK_WHERE_NONE    (-1) /* no peer (or not in MPI) */
 #define LARK_WHERE_ANY     (-2) /* MPI_ANY_SOURCE */
 #define LARK_WHERE_ANYTAG  (-1) /* MPI_ANY_TAG (its standard ABI value) */
@@ -53,6 +53,9 @@ struct lark_where_rec {
     uint32_t ctx;
     int32_t comm_size;
     int32_t comm_world;
+    int32_t
+        comm_whole; /* its group is every world rank (MPI_COMM_WORLD, a duplicate, a window's) */
+    int32_t pad2;
     int32_t peer;
     int32_t tag;
     int32_t kind; /* enum lark_where_kind */

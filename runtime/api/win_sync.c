@@ -27,6 +27,7 @@
 #include "comm.h"
 #include "group.h"
 #include "rma/api.h"
+#include "where.h"
 
 static int check_assert(struct lark_win *w, const char *call, int assert, int allowed)
 {
@@ -37,8 +38,18 @@ static int check_assert(struct lark_win *w, const char *call, int assert, int al
     return MPI_SUCCESS;
 }
 
+/* The blocking part of a call: the where-record says so (the hang report
+ * names a rank stuck in a fence or waiting for a lock), done() leaves it.
+ * A fence is collective over the window; the others wait on a peer or on
+ * their epoch's group. */
+static void in_sync(struct lark_win *w, const char *call, int kind, int peer)
+{
+    lark_where_enter(call, kind, w->comm, peer, LARK_WHERE_NONE, 0);
+}
+
 static int done(struct lark_win *w, const char *call, int rc)
 {
+    lark_where_leave();
     if (rc == 0)
         return MPI_SUCCESS;
     return LARK_WIN_RAISE(w, call, rc, "the synchronisation failed");
@@ -58,6 +69,7 @@ int PMPI_Win_fence(int assert, MPI_Win win)
     if (w->nlocks > 0 || w->lock_all || w->access != NULL || w->expose != NULL)
         return LARK_WIN_RAISE(w, call, MPI_ERR_RMA_SYNC,
                               "a lock or post/start epoch is open on the window");
+    in_sync(w, call, LARK_WHERE_COLL, LARK_WHERE_NONE);
     return done(w, call, lark_rma_fence(w, assert));
 }
 
@@ -102,6 +114,7 @@ int PMPI_Win_post(MPI_Group group, int assert, MPI_Win win)
     rc = group_ranks(w, call, group, &ranks, &n);
     if (rc != MPI_SUCCESS)
         return rc;
+    in_sync(w, call, LARK_WHERE_OTHER, LARK_WHERE_NONE);
     rc = lark_rma_post(w, ranks, n, assert);
     free(ranks);
     return done(w, call, rc);
@@ -124,6 +137,7 @@ int PMPI_Win_start(MPI_Group group, int assert, MPI_Win win)
     rc = group_ranks(w, call, group, &ranks, &n);
     if (rc != MPI_SUCCESS)
         return rc;
+    in_sync(w, call, LARK_WHERE_OTHER, LARK_WHERE_NONE);
     rc = lark_rma_start(w, ranks, n, assert);
     free(ranks);
     return done(w, call, rc);
@@ -139,6 +153,7 @@ int PMPI_Win_complete(MPI_Win win)
     if (w->access == NULL)
         return LARK_WIN_RAISE(w, call, MPI_ERR_RMA_SYNC,
                               "no access epoch is open (MPI_Win_start first)");
+    in_sync(w, call, LARK_WHERE_OTHER, LARK_WHERE_NONE);
     return done(w, call, lark_rma_complete(w));
 }
 
@@ -152,6 +167,7 @@ int PMPI_Win_wait(MPI_Win win)
     if (w->expose == NULL)
         return LARK_WIN_RAISE(w, call, MPI_ERR_RMA_SYNC,
                               "no exposure epoch is open (MPI_Win_post first)");
+    in_sync(w, call, LARK_WHERE_OTHER, LARK_WHERE_NONE);
     return done(w, call, lark_rma_wait(w, false, NULL));
 }
 
@@ -167,6 +183,7 @@ int PMPI_Win_test(MPI_Win win, int *flag)
     if (w->expose == NULL)
         return LARK_WIN_RAISE(w, call, MPI_ERR_RMA_SYNC,
                               "no exposure epoch is open (MPI_Win_post first)");
+    in_sync(w, call, LARK_WHERE_OTHER, LARK_WHERE_NONE);
     return done(w, call, lark_rma_wait(w, true, flag));
 }
 
@@ -201,6 +218,7 @@ int PMPI_Win_lock(int lock_type, int rank, int assert, MPI_Win win)
                               w->access     ? "MPI_Win_start"
                               : w->lock_all ? "MPI_Win_lock_all"
                                             : "MPI_Win_lock");
+    in_sync(w, call, LARK_WHERE_OTHER, rank);
     return done(w, call, lark_rma_lock(w, lock_type, rank, assert));
 }
 
@@ -218,6 +236,7 @@ int PMPI_Win_unlock(int rank, MPI_Win win)
     if (w->t[rank].lock_type == 0 || w->lock_all)
         return LARK_WIN_RAISE(w, call, MPI_ERR_RMA_SYNC,
                               "rank %d is not locked by MPI_Win_lock on this window", rank);
+    in_sync(w, call, LARK_WHERE_OTHER, rank);
     return done(w, call, lark_rma_unlock(w, rank));
 }
 
@@ -233,6 +252,7 @@ int PMPI_Win_lock_all(int assert, MPI_Win win)
     if (w->lock_all || w->nlocks > 0 || w->access != NULL)
         return LARK_WIN_RAISE(w, call, MPI_ERR_RMA_SYNC,
                               "an access epoch is already open on the window");
+    in_sync(w, call, LARK_WHERE_OTHER, LARK_WHERE_NONE);
     return done(w, call, lark_rma_lock_all(w, assert));
 }
 
@@ -246,6 +266,7 @@ int PMPI_Win_unlock_all(MPI_Win win)
     if (!w->lock_all)
         return LARK_WIN_RAISE(w, call, MPI_ERR_RMA_SYNC,
                               "the window is not locked by MPI_Win_lock_all");
+    in_sync(w, call, LARK_WHERE_OTHER, LARK_WHERE_NONE);
     return done(w, call, lark_rma_unlock_all(w));
 }
 
@@ -268,6 +289,7 @@ static int flush(const char *call, MPI_Win win, int rank, bool all)
         return LARK_WIN_RAISE(w, call, MPI_ERR_RMA_SYNC,
                               "no passive-target epoch is open (MPI_Win_lock or MPI_Win_lock_all)");
     }
+    in_sync(w, call, LARK_WHERE_OTHER, all ? LARK_WHERE_NONE : rank);
     return done(w, call, lark_rma_flush(w, all ? -1 : rank));
 }
 

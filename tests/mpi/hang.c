@@ -5,6 +5,9 @@
  *   straggler  every rank but the last enters MPI_Allreduce; the last sleeps
  *   tag        rank 1 sends tag 5 and enters MPI_Barrier; rank 0 receives tag 6
  *   spin       rank 0 receives from rank 1, which spins outside MPI
+ *   fence      every rank but the last enters MPI_Win_fence; the last sleeps
+ *   lock       rank 0 holds an exclusive lock on rank 1's window; rank 2
+ *              waits in MPI_Win_lock for it
  * Each waits forever: mpirun --timeout ends it.
  */
 #include <mpi.h>
@@ -46,6 +49,23 @@ int main(int argc, char **argv)
             volatile unsigned long spin = 0;
             for (;;)
                 spin++;
+        }
+    } else if (strcmp(mode, "fence") == 0 || strcmp(mode, "lock") == 0) {
+        MPI_Win win;
+        MPI_Win_create(&x, sizeof x, sizeof x, MPI_INFO_NULL, MPI_COMM_WORLD, &win);
+        if (mode[0] == 'f') {
+            if (rank == size - 1)
+                for (;;)
+                    sleep(1);
+            MPI_Win_fence(0, win);
+        } else {
+            /* rank 0 holds rank 1's lock; rank 2 waits for it */
+            if (rank == 0)
+                MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 1, 0, win);
+            MPI_Barrier(MPI_COMM_WORLD);
+            if (rank == 2)
+                MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 1, 0, win);
+            MPI_Barrier(MPI_COMM_WORLD);
         }
     } else {
         fprintf(stderr, "hang: unknown mode '%s'\n", mode);

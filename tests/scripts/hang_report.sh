@@ -44,6 +44,15 @@ expect_rc 124 "spin"
 expect_line '^  rank 1 \(.*\): outside MPI for [0-9.]+ s \(computing\?\)$' "spin: rank 1"
 expect_line '^mpirun: waiting on a busy rank: rank 0 waits in MPI_Recv from rank 1 tag 0 on MPI_COMM_WORLD; rank 1 is outside MPI' "spin: the verdict"
 
+# One-sided synchronisation: a fence some ranks have not entered, a lock
+# that another rank holds.
+run --oversubscribe --timeout 3 -n 3 "$HANG" fence
+expect_rc 124 "fence"
+expect_line '^mpirun: straggler: ranks 0, 1 wait in MPI_Win_fence on communicator [0-9]+ \(3 ranks\); rank 2 has not entered it: it is outside MPI for' "fence: the verdict"
+run --oversubscribe --timeout 3 -n 3 "$HANG" lock
+expect_rc 124 "lock"
+expect_line '^  rank 2 \(.*\): in MPI_Win_lock for [0-9.]+ s' "lock: rank 2"
+
 # On demand, while the job runs: the report comes on the job's stderr and
 # the job goes on (until we end it: SIGTERM).
 timeout -k 2 60 "$MPIRUN" --oversubscribe --timeout 50 -n 2 "$HANG" deadlock >"$out" 2>"$err" </dev/null &
