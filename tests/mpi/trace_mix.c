@@ -1,14 +1,15 @@
 /*
  * trace_mix.c -- a program with a known set of messages, for mpirun --trace
- * (tests/scripts/trace.sh).  With n ranks it sends exactly 5n messages
- * through the MPI interface: a token twice round the ring on
- * MPI_COMM_WORLD (tag 1, 2n), each rank to both neighbours with
+ * (tests/scripts/trace.sh).  With n ranks and L laps (argument; 2 if
+ * none) it sends exactly (L + 3)n messages through the MPI interface: a
+ * token L times round the ring on MPI_COMM_WORLD (tag 1, Ln), each rank to both neighbours with
  * Isend/Irecv/Waitall on a duplicate named "halo" (tag 2, 2n), and one
  * Sendrecv per rank round the ring of its half of a split (tag 3, n);
  * then an MPI_Bcast and an MPI_Allreduce on MPI_COMM_WORLD.
  */
 #include <mpi.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 int main(int argc, char **argv)
 {
@@ -17,8 +18,9 @@ int main(int argc, char **argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     int next = (rank + 1) % size, prev = (rank + size - 1) % size;
+    int laps = argc > 1 ? atoi(argv[1]) : 2;
 
-    for (int lap = 0; lap < 2; lap++) {
+    for (int lap = 0; lap < laps; lap++) {
         if (rank == 0) {
             MPI_Send(&token, 1, MPI_INT, next, 1, MPI_COMM_WORLD);
             MPI_Recv(&token, 1, MPI_INT, prev, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
@@ -53,7 +55,7 @@ int main(int argc, char **argv)
     MPI_Bcast(&token, 1, MPI_INT, 0, MPI_COMM_WORLD);
     MPI_Allreduce(MPI_IN_PLACE, &token, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
     if (rank == 0)
-        printf("trace_mix: %d ranks, %d messages\n", size, 5 * size);
+        printf("trace_mix: %d ranks, %d messages\n", size, (laps + 3) * size);
     MPI_Finalize();
     return 0;
 }

@@ -24,6 +24,12 @@ for n in 1 4; do
     [ -e "mix$n.json.parts" ] && fail "trace of $n ranks: mix$n.json.parts left behind"
 done
 
+# Many events: each rank writes its file a chunk (4096 events) at a time.
+run --oversubscribe --trace big.json -n 2 ./trace_mix 5000
+expect_rc 0 "trace of 5000 laps"
+expect_err "lark-trace-merge: 2 of 2 ranks, 10006 messages drawn" "trace of 5000 laps"
+$CHECK big.json 2 10006 1 || fail "trace of 5000 laps: not the trace expected"
+
 # No rank reaches MPI_Finalize: one line says there is no trace, and the
 # records' directory is gone.
 run --oversubscribe --timeout 2 --trace hang.json -n 2 ./hang deadlock

@@ -198,13 +198,19 @@ int main(int argc, char **argv)
         FILE *f = fopen(path, "rb");
         struct rank r = {0};
         if (f == NULL || fread(&r.h, sizeof r.h, 1, f) != 1 ||
-            memcmp(r.h.magic, "LKTRACE2", 8) != 0 || r.h.nevents < 0 || r.h.ncomms < 0) {
+            memcmp(r.h.magic, "LKTRACE2", 8) != 0 || r.h.nevents < -1 || r.h.ncomms < 0) {
             fprintf(stderr, "lark-trace-merge: %s is not a Lark trace file\n", path);
             if (f)
                 fclose(f);
             continue;
         }
         r.h.host[sizeof r.h.host - 1] = '\0';
+        if (r.h.nevents == -1) {
+            fprintf(stderr, "lark-trace-merge: rank %d did not reach MPI_Finalize: left out\n",
+                    r.h.rank);
+            fclose(f);
+            continue;
+        }
         r.ev = xmalloc((size_t)r.h.nevents * sizeof *r.ev);
         r.labels = xmalloc((size_t)r.h.ncomms * sizeof *r.labels);
         if (fread(r.ev, sizeof *r.ev, (size_t)r.h.nevents, f) != (size_t)r.h.nevents ||
