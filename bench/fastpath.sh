@@ -13,7 +13,9 @@
 # MPI_Bcast and MPI_Reduce at 2-64 KiB with 2 ranks.  The programs are
 # those of bench/compare (bench/src/*.c).  Raw results go to
 # $FASTPATH_OUT (default ./fastpath-bench): raw.txt (every measurement),
-# table.md, ratios.png when gnuplot is installed.
+# table.md, ratios.png when gnuplot is installed.  LARK_BEFORE=DIR (another
+# Lark build tree, e.g. of the commit before a change) adds its column,
+# measured in the same interleaved run.
 set -eu
 src=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: bench/fastpath.sh LARK_BUILD_DIR [REPETITIONS]}" && pwd)
@@ -25,9 +27,13 @@ mkdir -p "$out"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 asroot=
 [ "$(id -u)" = 0 ] && asroot=--allow-run-as-root
-for impl in lark openmpi mpich; do
+before=${LARK_BEFORE:-}
+impls="lark openmpi mpich"
+[ -n "$before" ] && before=$(cd "$before" && pwd) && impls="$impls before"
+for impl in $impls; do
     case $impl in
     lark) cc="$build/wrappers/build/mpicc" ;;
+    before) cc="$before/wrappers/build/mpicc" ;;
     openmpi) cc=mpicc.openmpi ;;
     mpich) cc=mpicc.mpich ;;
     esac
@@ -49,6 +55,7 @@ run() { # impl ranks program args...
     [ "$n" -gt "$(nproc)" ] && over=--oversubscribe
     case $impl in
     lark) timeout 120 "$build/mpirun" $over -n "$n" "$@" ;;
+    before) timeout 120 "$before/mpirun" $over -n "$n" "$@" ;;
     openmpi) timeout 120 mpirun.openmpi $asroot $over -n "$n" "$@" ;;
     mpich) timeout 120 mpirun.mpich -n "$n" "$@" ;;
     esac
@@ -71,6 +78,7 @@ for r in $(seq "$reps"); do
     1) order="openmpi mpich lark" ;;
     2) order="mpich lark openmpi" ;;
     esac
+    [ -n "$before" ] && order="$order before"
     for impl in $order; do
         rows "$impl" 2>> "$out/errors.txt" | grep -v '^#' | sed "s/^/$impl /" >> "$out/raw.txt" || true
     done
@@ -80,7 +88,12 @@ done
 median() { sort -g | awk '{v[NR]=$1} END {if (NR) print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2); else print "missing"}'; }
 get() { grep "^$1 $2 $3 $4 " "$out/raw.txt" | awk '{print $5}' | median; }
 {
-    printf '| row | Lark | Open MPI | MPICH | Lark / best peer |\n|---|---:|---:|---:|---:|\n'
+    if [ -n "$before" ]; then
+        printf '| row | Lark before | Lark | Open MPI | MPICH | Lark / best peer |\n'
+        printf '|---|---:|---:|---:|---:|---:|\n'
+    else
+        printf '| row | Lark | Open MPI | MPICH | Lark / best peer |\n|---|---:|---:|---:|---:|\n'
+    fi
     while read -r metric n size unit better title; do
         l=$(get lark "$metric" "$n" "$size")
         o=$(get openmpi "$metric" "$n" "$size")
@@ -89,7 +102,9 @@ get() { grep "^$1 $2 $3 $4 " "$out/raw.txt" | awk '{print $5}' | median; }
             b = ""; if (o != "missing") b = o
             if (m != "missing" && (b == "" || (hi == "high" ? m > b : m < b))) b = m
             if (l == "missing" || b == "" || b == 0) print "-"; else printf "%.2f", l / b }')
-        printf '| %s, %s | %s | %s | %s | %s |\n' "$title" "$unit" "$l" "$o" "$m" "$ratio"
+        bcol=
+        [ -n "$before" ] && bcol=" $(get before "$metric" "$n" "$size") |"
+        printf '| %s, %s |%s %s | %s | %s | %s |\n' "$title" "$unit" "$bcol" "$l" "$o" "$m" "$ratio"
     done <<EOF
 lat 2 0 us low ping-pong 0 B (one way)
 msgrate 2 1 Mmsg/s high message rate 1 B
@@ -119,8 +134,8 @@ reduce 2 16384 us low MPI_Reduce 16 KiB
 reduce 2 32768 us low MPI_Reduce 32 KiB
 reduce 2 65536 us low MPI_Reduce 64 KiB
 EOF
-    printf '| floor: one cache line between the two cores (bench/src/cacheline.c), us | %s | | | |\n' \
-        "$(grep '^floor ' "$out/raw.txt" | awk '{print $5}' | median)"
+    printf '| floor: one cache line between the two cores (bench/src/cacheline.c), us |%s %s | | | |\n' \
+        "${before:+ |}" "$(grep '^floor ' "$out/raw.txt" | awk '{print $5}' | median)"
     echo
     echo "($reps repetitions, medians, implementations interleaved; load average $load0 at the start," \
         "$(cut -d' ' -f1-3 /proc/loadavg) at the end; raw results in $out/raw.txt)"
@@ -129,12 +144,12 @@ EOF
 # 1 for rates: both are drawn as "how many times better", best / Lark for
 # times).
 if command -v gnuplot > /dev/null 2>&1; then
-    awk -F'|' 'NR > 2 && $6 ~ /[0-9]/ {
-        r = $6 + 0; t = $2; gsub(/^ +| +$/, "", t)
+    awk -F'|' 'NR > 2 && NF > 3 && $(NF - 1) ~ /[0-9]/ {
+        r = $(NF - 1) + 0; t = $2; gsub(/^ +| +$/, "", t)
         if (t ~ /us$/) r = 1 / r
         gsub(/"/, "", t); printf "\"%s\" %g\n", t, r }' "$out/table.md" > "$out/ratios.dat"
     gnuplot <<EOF 2>> "$out/errors.txt" || true
-set terminal pngcairo size 1000,700
+set terminal pngcairo size 1000,700 noenhanced
 set output "$out/ratios.png"
 set title "Lark against the best of Open MPI and MPICH (> 1: Lark better)"
 set style fill solid 0.6
