@@ -72,4 +72,59 @@ int lark_coll_api_reduce_scatter(const void *sbuf, void *rbuf, const void *rcoun
                                  MPI_Datatype type, MPI_Op op, MPI_Comm comm,
                                  const struct lark_coll_call *k);
 
+/* The same on an intercommunicator (coll_inter.c), called by the bodies
+ * above when comm has a remote group.  gather: Gather(v) rather than
+ * Scatter(v); all: Alltoall rather than Allgather; Alltoallv and
+ * Alltoallw share one body (stypes/rtypes NULL for Alltoallv). */
+int lark_coll_inter_barrier(MPI_Comm comm, const struct lark_coll_call *k);
+int lark_coll_inter_bcast(void *buf, MPI_Count count, MPI_Datatype type, int root, MPI_Comm comm,
+                          const struct lark_coll_call *k);
+int lark_coll_inter_gather(bool gather, const void *sbuf, MPI_Count scount, MPI_Datatype stype,
+                           void *rbuf, MPI_Count rcount, MPI_Datatype rtype, int root,
+                           MPI_Comm comm, const struct lark_coll_call *k);
+int lark_coll_inter_gatherv(bool gather, const void *sbuf, MPI_Count scount, MPI_Datatype stype,
+                            void *rbuf, MPI_Count rcount, MPI_Datatype rtype, const void *counts,
+                            const void *displs, int root, MPI_Comm comm,
+                            const struct lark_coll_call *k);
+int lark_coll_inter_allgather(bool all, const void *sbuf, MPI_Count scount, MPI_Datatype stype,
+                              void *rbuf, MPI_Count rcount, MPI_Datatype rtype, MPI_Comm comm,
+                              const struct lark_coll_call *k);
+int lark_coll_inter_allgatherv(const void *sbuf, MPI_Count scount, MPI_Datatype stype, void *rbuf,
+                               const void *rcounts, const void *displs, MPI_Datatype rtype,
+                               MPI_Comm comm, const struct lark_coll_call *k);
+int lark_coll_inter_alltoallv(const void *sbuf, const void *scounts, const void *sdispls,
+                              MPI_Datatype stype, const MPI_Datatype *stypes, void *rbuf,
+                              const void *rcounts, const void *rdispls, MPI_Datatype rtype,
+                              const MPI_Datatype *rtypes, MPI_Comm comm,
+                              const struct lark_coll_call *k);
+int lark_coll_inter_reduce(const void *sbuf, void *rbuf, MPI_Count count, MPI_Datatype type,
+                           MPI_Op op, int root, MPI_Comm comm, const struct lark_coll_call *k);
+int lark_coll_inter_allreduce(const void *sbuf, void *rbuf, MPI_Count count, MPI_Datatype type,
+                              MPI_Op op, MPI_Comm comm, const struct lark_coll_call *k);
+int lark_coll_inter_reduce_scatter(const void *sbuf, void *rbuf, const void *rcounts,
+                                   MPI_Count block, MPI_Datatype type, MPI_Op op, MPI_Comm comm,
+                                   const struct lark_coll_call *k);
+
+/* Neighbourhood collectives (coll_neighbor.c) on a communicator with a
+ * virtual topology.  Neighbor_alltoallw's displacements are MPI_Aint
+ * bytes in every form. */
+int lark_coll_api_neighbor_allgather(const void *sbuf, MPI_Count scount, MPI_Datatype stype,
+                                     void *rbuf, MPI_Count rcount, MPI_Datatype rtype,
+                                     MPI_Comm comm, const struct lark_coll_call *k);
+int lark_coll_api_neighbor_allgatherv(const void *sbuf, MPI_Count scount, MPI_Datatype stype,
+                                      void *rbuf, const void *rcounts, const void *displs,
+                                      MPI_Datatype rtype, MPI_Comm comm,
+                                      const struct lark_coll_call *k);
+int lark_coll_api_neighbor_alltoall(const void *sbuf, MPI_Count scount, MPI_Datatype stype,
+                                    void *rbuf, MPI_Count rcount, MPI_Datatype rtype, MPI_Comm comm,
+                                    const struct lark_coll_call *k);
+int lark_coll_api_neighbor_alltoallv(const void *sbuf, const void *scounts, const void *sdispls,
+                                     MPI_Datatype stype, void *rbuf, const void *rcounts,
+                                     const void *rdispls, MPI_Datatype rtype, MPI_Comm comm,
+                                     const struct lark_coll_call *k);
+int lark_coll_api_neighbor_alltoallw(const void *sbuf, const void *scounts, const MPI_Aint *sdispls,
+                                     const MPI_Datatype stypes[], void *rbuf, const void *rcounts,
+                                     const MPI_Aint *rdispls, const MPI_Datatype rtypes[],
+                                     MPI_Comm comm, const struct lark_coll_call *k);
+
 #endif

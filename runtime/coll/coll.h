@@ -62,6 +62,8 @@ enum lark_coll_tag {
     LARK_TAG_CID,
     LARK_TAG_SPLIT,
     LARK_TAG_REDUCE_SCATTER,
+    LARK_TAG_NEIGHBOR,
+    LARK_TAG_INTER,
 };
 
 /* A reduction: op applied elementwise on `count` elements of `type`
@@ -121,6 +123,39 @@ int lark_sched_allgatherv(struct lark_sched *s, void *rbuf, const size_t *counts
 int lark_sched_alltoallv(struct lark_sched *s, const void *sbuf, const size_t *scounts,
                          const size_t *sdispls, void *rbuf, const size_t *rcounts,
                          const size_t *rdispls);
+/* Neighbourhood exchange (neighbor.c): block i of rbuf (rv[i] bytes at
+ * rbuf + rv[indegree + i]) from in[i], block j of sbuf (sv[j] bytes at
+ * sbuf + sv[outdegree + j]) to out[j]; MPI_PROC_NULL entries move
+ * nothing.  `cart`: the lists are a Cartesian grid's (-1, +1 per
+ * dimension), whose blocks cross over (neighbor.c says how). */
+int lark_sched_neighbor(struct lark_sched *s, int indegree, const int *in, int outdegree,
+                        const int *out, bool cart, const void *sbuf, const size_t *sv, void *rbuf,
+                        const size_t *rv);
+
+/* ---- intercommunicator collectives (inter.c): s addresses the
+ * intercommunicator; rooted ones take MPI_ROOT, MPI_PROC_NULL or the
+ * root's rank in the remote group; counts, displacements and the
+ * exchange vectors (counts then displacements, bytes) are per remote
+ * process, Reduce_scatter's counts per local one (in red's elements). */
+int lark_sched_inter_barrier(struct lark_sched *s);
+int lark_sched_inter_bcast(struct lark_sched *s, void *buf, size_t bytes, int root);
+int lark_sched_inter_gather(struct lark_sched *s, const void *sbuf, size_t sbytes, void *rbuf,
+                            size_t rbytes, int root);
+int lark_sched_inter_scatter(struct lark_sched *s, const void *sbuf, size_t sbytes, void *rbuf,
+                             size_t rbytes, int root);
+/* Gatherv (gather) or scatterv: at the root, buf/counts/displs; at the
+ * other group's processes, their own block own/own_bytes. */
+int lark_sched_inter_gatherv(struct lark_sched *s, bool gather, void *buf, const size_t *counts,
+                             const size_t *displs, void *own, size_t own_bytes, int root);
+/* Allgather(v), alltoall(v,w): block i of sbuf to, of rbuf from, remote i. */
+int lark_sched_inter_exchange(struct lark_sched *s, const void *sbuf, const size_t *sv, void *rbuf,
+                              const size_t *rv);
+int lark_sched_inter_reduce(struct lark_sched *s, const void *sbuf, void *rbuf,
+                            const struct lark_reduction *red, int root);
+int lark_sched_inter_allreduce(struct lark_sched *s, const void *sbuf, void *rbuf,
+                               const struct lark_reduction *red);
+int lark_sched_inter_reduce_scatter(struct lark_sched *s, const void *sbuf, void *rbuf,
+                                    const size_t *counts, const struct lark_reduction *red);
 
 /* ---- blocking forms (run the schedule code directly) ---- */
 int lark_coll_barrier(struct lark_comm *comm);

@@ -18,6 +18,7 @@ enum step_kind { ST_SEND = 1, ST_RECV, ST_WAIT, ST_COPY, ST_REDUCE, ST_PACK, ST_
 
 struct lark_sched_step {
     uint8_t kind;
+    struct lark_comm *comm;   /* send, recv: s->comm when recorded */
     int peer, tag;            /* send, recv */
     const void *src;          /* send: data; copy: source; reduce: in */
     void *dst;                /* recv: buffer; copy: destination; reduce: inout */
@@ -56,14 +57,15 @@ static int keep_req(struct lark_sched *s, struct lark_request *r)
     return 0;
 }
 
-/* Post one send or receive now.  Runtime lock held. */
-static int post(struct lark_sched *s, bool send, const void *buf, size_t bytes, int peer, int tag)
+/* Post one send or receive in comm now.  Runtime lock held. */
+static int post(struct lark_sched *s, struct lark_comm *comm, bool send, const void *buf,
+                size_t bytes, int peer, int tag)
 {
     struct lark_request *r = NULL;
-    int rc = send ? lark_p2p_isend(buf, bytes, byte_type(), peer, (int)s->tagbase + tag, s->comm,
+    int rc = send ? lark_p2p_isend(buf, bytes, byte_type(), peer, (int)s->tagbase + tag, comm,
                                    LARK_CTX_COLL, LARK_SEND_STANDARD, &r)
                   : lark_p2p_irecv((void *)buf, bytes, byte_type(), peer, (int)s->tagbase + tag,
-                                   s->comm, LARK_CTX_COLL, &r);
+                                   comm, LARK_CTX_COLL, &r);
     if (rc == 0 && (rc = keep_req(s, r)) != 0)
         lark_request_free(r); /* out of memory: cannot track it */
     return rc;
@@ -94,7 +96,7 @@ static int reap(struct lark_sched *s)
 
 void lark_sched_direct(struct lark_sched *s, struct lark_comm *comm)
 {
-    s->comm = comm;
+    s->base = s->comm = comm;
     s->record = false;
     s->persistent = false;
     s->error = 0;
@@ -147,7 +149,7 @@ void lark_sched_free(struct lark_sched *s)
     free(s->steps);
     if (s->reqs != s->small)
         free(s->reqs);
-    lark_comm_release(s->comm);
+    lark_comm_release(s->base);
     free(s);
 }
 
@@ -193,6 +195,7 @@ static int record_p2p(struct lark_sched *s, int kind, const void *buf, size_t by
     struct lark_sched_step *st = rc == 0 ? append(s, kind) : NULL;
     if (st == NULL)
         return LARK_ERR_NOMEM;
+    st->comm = s->comm;
     st->peer = peer;
     st->tag = tag;
     st->bytes = bytes;
@@ -212,7 +215,7 @@ int lark_sched_isend(struct lark_sched *s, const void *buf, size_t bytes, int pe
     if (peer == MPI_PROC_NULL)
         return 0;
     lark_lock();
-    int rc = post(s, true, buf, bytes, peer, tag);
+    int rc = post(s, s->comm, true, buf, bytes, peer, tag);
     lark_unlock();
     return rc;
 }
@@ -224,9 +227,16 @@ int lark_sched_irecv(struct lark_sched *s, void *buf, size_t bytes, int peer, in
     if (peer == MPI_PROC_NULL)
         return 0;
     lark_lock();
-    int rc = post(s, false, buf, bytes, peer, tag);
+    int rc = post(s, s->comm, false, buf, bytes, peer, tag);
     lark_unlock();
     return rc;
+}
+
+struct lark_comm *lark_sched_over(struct lark_sched *s, struct lark_comm *comm)
+{
+    struct lark_comm *prev = s->comm;
+    s->comm = comm;
+    return prev;
 }
 
 int lark_sched_wait(struct lark_sched *s)
@@ -384,7 +394,7 @@ static int advance(struct lark_sched *s, int *ran)
             /* After an error: post nothing more, but let the requests
              * already posted finish (the waits above). */
         } else if (st->kind == ST_SEND || st->kind == ST_RECV) {
-            int rc = post(s, st->kind == ST_SEND, st->kind == ST_SEND ? st->src : st->dst,
+            int rc = post(s, st->comm, st->kind == ST_SEND, st->kind == ST_SEND ? st->src : st->dst,
                           st->bytes, st->peer, st->tag);
             if (rc != 0)
                 s->error = rc;
@@ -448,7 +458,7 @@ static void run(struct lark_sched *s, struct lark_request *r)
 {
     s->pc = 0;
     s->error = 0;
-    s->tagbase = lark_coll_next_seq(s->comm) << LARK_TAG_BITS;
+    s->tagbase = lark_coll_next_seq(s->base) << LARK_TAG_BITS;
     s->req = r;
     atomic_store_explicit(&r->complete, 0, memory_order_relaxed);
     r->error = 0;
@@ -484,7 +494,7 @@ int lark_sched_request(struct lark_sched *s, struct lark_request **out)
         }
     }
     lark_lock();
-    struct lark_request *r = lark_request_alloc(LARK_REQ_COLL, s->comm);
+    struct lark_request *r = lark_request_alloc(LARK_REQ_COLL, s->base);
     if (r == NULL) {
         lark_unlock();
         lark_sched_free(s);

@@ -52,7 +52,8 @@ struct lark_sched_step;
 #define LARK_SCHED_SMALL 8
 
 struct lark_sched {
-    struct lark_comm *comm; /* a reference is held by a recorded schedule */
+    struct lark_comm *base; /* the call's communicator; a recorded schedule holds a reference */
+    struct lark_comm *comm; /* whom steps address: base, or base->local (lark_sched_over) */
     bool record;            /* false: direct */
     bool persistent;        /* recorded for MPI_*_init: restarted by MPI_Start */
     int error;              /* first internal error (< 0) met, 0 if none */
@@ -96,6 +97,13 @@ int lark_sched_progress(void);
 extern struct lark_sched *lark_sched_running;
 
 /* ---- what algorithms call (either mode) ---- */
+/* Address the steps that follow to `comm`: the schedule's communicator,
+ * or, for an intercommunicator, its local intracommunicator (base->local:
+ * inter.c runs a collective of one group inside the call).  Ranks, size
+ * and the context of later steps are comm's; the tags keep the run's
+ * sequence number.  Returns the communicator addressed before. */
+struct lark_comm *lark_sched_over(struct lark_sched *s, struct lark_comm *comm);
+
 /* Post a send / receive of `bytes` bytes to / from rank `peer` of the
  * schedule's communicator (MPI_PROC_NULL: nothing).  Returns 0 or an
  * error. */

@@ -1,0 +1,123 @@
+/*
+ * coll_args.h -- the pieces every collective entry point is made of
+ * (coll_args.c): checks, staging of non-contiguous buffers, and the
+ * begin / finish of the call's schedule.  Used by api/coll.c (the
+ * intracommunicator bodies), api/coll_inter.c (intercommunicators) and
+ * api/coll_neighbor.c (neighbourhood collectives).
+ *
+ * A body reads: lark_collarg_enter, checks, lark_collarg_begin (a direct
+ * schedule on the caller's stack for the blocking form, a recorded one
+ * otherwise), lark_collarg_stage* for each buffer, the algorithm
+ * (lark_sched_X), lark_collarg_complete.  Functions returning an int give
+ * MPI_SUCCESS or the class lark_err_raise() returned, except the
+ * stage functions and unstage, which return internal codes (0 or < 0)
+ * for lark_collarg_complete/finish to raise.  Called without the runtime
+ * lock.
+ */
+#ifndef LARK_API_COLL_ARGS_H_INCLUDED
+#define LARK_API_COLL_ARGS_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lark.h"
+#include "coll_api.h"
+
+struct lark_comm;
+struct lark_datatype;
+struct lark_reduction;
+struct lark_sched;
+
+/* A (buffer, count, datatype) argument as the algorithms see it: `p`,
+ * the address of its data (count * extent bytes of a predefined type,
+ * count * size of a derived one).  A non-contiguous derived type is
+ * staged in a temporary of the schedule holding its packed form: packed
+ * from the user's buffer first when `load`, unpacked into it at the end
+ * (lark_collarg_complete) when `store`.  The vector forms stage block by
+ * block (`blks`, malloc'd, freed by lark_collarg_complete). */
+struct lark_collarg_blk {
+    MPI_Aint uoff; /* the block in the user's buffer */
+    size_t count;
+    size_t poff; /* its packed form in the temporary */
+    struct lark_datatype *dt;
+};
+struct lark_collarg {
+    char *user;
+    size_t count;
+    struct lark_datatype *dt;
+    char *p;
+    bool staged, store;
+    struct lark_collarg_blk *blks;
+    int nblk;
+    size_t *pv; /* stage_w: packed counts and displacements (malloc'd) */
+};
+
+/* MPI is initialised, comm is valid (an intercommunicator only when
+ * `inter_ok`), and the nonblocking and persistent forms have somewhere to
+ * put their request.  The blocking form enters the hang reporter's
+ * "where" record (left by lark_collarg_finish or lark_err_raise). */
+int lark_collarg_enter(const struct lark_coll_call *k, MPI_Comm comm, bool inter_ok,
+                       struct lark_comm **c);
+/* One (buffer, count, datatype) triple; *bytes is the block's size. */
+int lark_collarg_check_buf(struct lark_comm *c, const char *call, const char *what, const void *buf,
+                           MPI_Count count, MPI_Datatype type, size_t *bytes);
+/* A reduction of count elements of type under op (MPI_ERR_OP when op is
+ * not defined on type). */
+int lark_collarg_reduction(struct lark_comm *c, const char *call, MPI_Count count,
+                           MPI_Datatype type, MPI_Op op, struct lark_reduction *red);
+/* Element i of a counts array (int, or MPI_Count when `large`) and of a
+ * displacements array (int, or MPI_Aint). */
+MPI_Count lark_collarg_count_at(const void *v, bool large, int i);
+MPI_Aint lark_collarg_displ_at(const void *v, bool large, int i);
+/* n counts and displacements in elements of type, as bytes: *out holds
+ * the n byte counts then the n byte displacements (malloc'd; the caller
+ * frees it).  Alltoallw's form: a type per block, displacements in
+ * bytes already (MPI_Aint[] when large_displs). */
+int lark_collarg_vector(struct lark_comm *c, const char *call, const char *what, int n,
+                        const void *counts, const void *displs, bool large, MPI_Datatype type,
+                        size_t **out);
+int lark_collarg_vector_w(struct lark_comm *c, const char *call, const char *what, int n,
+                          const void *counts, const void *displs, bool large, bool large_displs,
+                          const MPI_Datatype *types, size_t **out);
+
+/* n blocks of `bytes` bytes, block i at byte i * step: counts then
+ * displacements as lark_collarg_vector makes them (malloc'd, the caller
+ * frees it; NULL when out of memory). */
+size_t *lark_collarg_blocks(int n, size_t bytes, size_t step);
+/* Reduce_scatter's receive counts of n processes (rcounts, or `block`
+ * each when rcounts is NULL): checked and summed into *total; then, in
+ * the reduction's elements (`per` of them a count), malloc'd (the caller
+ * frees it; NULL when out of memory). */
+int lark_collarg_rs_total(struct lark_comm *c, const char *call, int n, const void *rcounts,
+                          MPI_Count block, bool large, MPI_Count *total);
+size_t *lark_collarg_rs_counts(int n, const void *rcounts, MPI_Count block, bool large, size_t per);
+
+/* Whether count elements of dt must be staged (not contiguous). */
+bool lark_collarg_needs_staging(const struct lark_datatype *dt, size_t count);
+/* Stage one buffer (see struct lark_collarg); internal codes. */
+int lark_collarg_stage(struct lark_sched *s, struct lark_collarg *a, const void *buf,
+                       MPI_Count count, MPI_Datatype type, bool load, bool store);
+/* A vector buffer of n blocks, v as lark_collarg_vector made it. */
+int lark_collarg_stage_v(struct lark_sched *s, struct lark_collarg *a, const void *buf,
+                         const size_t *v, int n, MPI_Datatype type, bool load, bool store);
+/* Alltoallw's buffer: when a type needs staging, every block is staged
+ * and *use is the packed v (a->pv); else *use = v. */
+int lark_collarg_stage_w(struct lark_sched *s, struct lark_collarg *a, const void *buf,
+                         const size_t *v, int n, const MPI_Datatype *types, bool load, bool store,
+                         const size_t **use);
+
+/* Start the call's schedule: `direct` (on the caller's stack) for the
+ * blocking form, a recorded one otherwise. */
+int lark_collarg_begin(struct lark_comm *c, const struct lark_coll_call *k,
+                       struct lark_sched *direct, struct lark_sched **s);
+/* End the call: the blocking form finishes its waits; the others get
+ * their request (started, or inactive for the persistent form).  rc is
+ * the internal code the description ended with. */
+int lark_collarg_finish(struct lark_comm *c, const struct lark_coll_call *k, struct lark_sched *s,
+                        int rc);
+/* lark_collarg_finish for calls with staged arguments a[0..n-1]: their
+ * results are unpacked first, and the direct form's temporaries freed. */
+int lark_collarg_complete(struct lark_comm *c, const struct lark_coll_call *k, struct lark_sched *s,
+                          int rc, struct lark_collarg *a, int n);
+
+#endif
