@@ -34,12 +34,13 @@
 #include "comm.h"
 #include "error.h"
 #include "group.h"
+#include "info.h"
 #include "rma/api.h"
 #include "runtime.h"
 
 /* The checks and the call shared by every creation flavour. */
 static int create(const char *call, int flavor, void *base, MPI_Aint size, MPI_Aint disp_unit,
-                  MPI_Comm comm, void *baseptr, MPI_Win *win)
+                  MPI_Info info, MPI_Comm comm, void *baseptr, MPI_Win *win)
 {
     if (!lark_initialized())
         return lark_err_raise(NULL, call, MPI_ERR_OTHER,
@@ -72,9 +73,16 @@ static int create(const char *call, int flavor, void *base, MPI_Aint size, MPI_A
                                       "(split with MPI_Comm_split_type first)",
                                       r);
     }
+    struct lark_info *hints = NULL;
+    if (info != MPI_INFO_NULL && (hints = lark_info_from_handle(info)) == NULL)
+        return lark_err_raise(c, call, MPI_ERR_INFO, "the info object is not valid");
+    const char *nl = hints ? lark_info_get(hints, "no_locks") : NULL;
     struct lark_win *w = NULL;
     void *b = base;
-    int rc = lark_win_create(c, flavor, &b, size, (int)disp_unit, false, &w);
+    int rc =
+        lark_win_create(c, flavor, &b, size, (int)disp_unit, nl && strcmp(nl, "true") == 0, &w);
+    if (rc == 0 && hints != NULL) /* for MPI_Win_get_info; out of memory: the defaults */
+        w->info = lark_info_dup(hints);
     if (rc != 0)
         return lark_err_raise(c, call, rc, "could not create the window (%s)",
                               rc == LARK_ERR_NOMEM ? "out of memory"
@@ -88,54 +96,49 @@ static int create(const char *call, int flavor, void *base, MPI_Aint size, MPI_A
 int PMPI_Win_create(void *base, MPI_Aint size, int disp_unit, MPI_Info info, MPI_Comm comm,
                     MPI_Win *win)
 {
-    (void)info;
-    return create("MPI_Win_create", MPI_WIN_FLAVOR_CREATE, base, size, disp_unit, comm, NULL, win);
+    return create("MPI_Win_create", MPI_WIN_FLAVOR_CREATE, base, size, disp_unit, info, comm, NULL,
+                  win);
 }
 
 int PMPI_Win_create_c(void *base, MPI_Aint size, MPI_Aint disp_unit, MPI_Info info, MPI_Comm comm,
                       MPI_Win *win)
 {
-    (void)info;
-    return create("MPI_Win_create_c", MPI_WIN_FLAVOR_CREATE, base, size, disp_unit, comm, NULL,
-                  win);
+    return create("MPI_Win_create_c", MPI_WIN_FLAVOR_CREATE, base, size, disp_unit, info, comm,
+                  NULL, win);
 }
 
 int PMPI_Win_allocate(MPI_Aint size, int disp_unit, MPI_Info info, MPI_Comm comm, void *baseptr,
                       MPI_Win *win)
 {
-    (void)info;
-    return create("MPI_Win_allocate", MPI_WIN_FLAVOR_ALLOCATE, NULL, size, disp_unit, comm, baseptr,
-                  win);
+    return create("MPI_Win_allocate", MPI_WIN_FLAVOR_ALLOCATE, NULL, size, disp_unit, info, comm,
+                  baseptr, win);
 }
 
 int PMPI_Win_allocate_c(MPI_Aint size, MPI_Aint disp_unit, MPI_Info info, MPI_Comm comm,
                         void *baseptr, MPI_Win *win)
 {
-    (void)info;
-    return create("MPI_Win_allocate_c", MPI_WIN_FLAVOR_ALLOCATE, NULL, size, disp_unit, comm,
+    return create("MPI_Win_allocate_c", MPI_WIN_FLAVOR_ALLOCATE, NULL, size, disp_unit, info, comm,
                   baseptr, win);
 }
 
 int PMPI_Win_allocate_shared(MPI_Aint size, int disp_unit, MPI_Info info, MPI_Comm comm,
                              void *baseptr, MPI_Win *win)
 {
-    (void)info;
-    return create("MPI_Win_allocate_shared", MPI_WIN_FLAVOR_SHARED, NULL, size, disp_unit, comm,
-                  baseptr, win);
+    return create("MPI_Win_allocate_shared", MPI_WIN_FLAVOR_SHARED, NULL, size, disp_unit, info,
+                  comm, baseptr, win);
 }
 
 int PMPI_Win_allocate_shared_c(MPI_Aint size, MPI_Aint disp_unit, MPI_Info info, MPI_Comm comm,
                                void *baseptr, MPI_Win *win)
 {
-    (void)info;
-    return create("MPI_Win_allocate_shared_c", MPI_WIN_FLAVOR_SHARED, NULL, size, disp_unit, comm,
-                  baseptr, win);
+    return create("MPI_Win_allocate_shared_c", MPI_WIN_FLAVOR_SHARED, NULL, size, disp_unit, info,
+                  comm, baseptr, win);
 }
 
 int PMPI_Win_create_dynamic(MPI_Info info, MPI_Comm comm, MPI_Win *win)
 {
-    (void)info;
-    return create("MPI_Win_create_dynamic", MPI_WIN_FLAVOR_DYNAMIC, NULL, 0, 1, comm, NULL, win);
+    return create("MPI_Win_create_dynamic", MPI_WIN_FLAVOR_DYNAMIC, NULL, 0, 1, info, comm, NULL,
+                  win);
 }
 
 static int shared_query(const char *call, MPI_Win win, int rank, MPI_Aint *size, MPI_Aint *unit,

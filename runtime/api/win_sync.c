@@ -218,6 +218,9 @@ int PMPI_Win_lock(int lock_type, int rank, int assert, MPI_Win win)
                               w->access     ? "MPI_Win_start"
                               : w->lock_all ? "MPI_Win_lock_all"
                                             : "MPI_Win_lock");
+    if (w->no_locks)
+        return LARK_WIN_RAISE(w, call, MPI_ERR_RMA_SYNC,
+                              "the window was created with the info hint no_locks=true");
     in_sync(w, call, LARK_WHERE_OTHER, rank);
     return done(w, call, lark_rma_lock(w, lock_type, rank, assert));
 }
@@ -252,6 +255,9 @@ int PMPI_Win_lock_all(int assert, MPI_Win win)
     if (w->lock_all || w->nlocks > 0 || w->access != NULL)
         return LARK_WIN_RAISE(w, call, MPI_ERR_RMA_SYNC,
                               "an access epoch is already open on the window");
+    if (w->no_locks)
+        return LARK_WIN_RAISE(w, call, MPI_ERR_RMA_SYNC,
+                              "the window was created with the info hint no_locks=true");
     in_sync(w, call, LARK_WHERE_OTHER, LARK_WHERE_NONE);
     return done(w, call, lark_rma_lock_all(w, assert));
 }

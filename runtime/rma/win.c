@@ -23,6 +23,7 @@
 #include "error.h"
 #include "runtime.h"
 #include "win.h"
+#include "info.h"
 
 /* Windows by context id of their private communicator (cid = ctx / 2). */
 static struct lark_win *by_cid[LARK_CID_MAX];
@@ -69,6 +70,7 @@ static void win_destroy(struct lark_win *w)
         lark_comm_release(w->comm);
     lark_unlock();
     lark_shmwin_free(w);
+    lark_info_free(w->info);
     free(w->t);
     free(w->access);
     free(w->expose);

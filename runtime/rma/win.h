@@ -106,6 +106,7 @@ struct lark_win {
     struct lark_errhandler *errhandler; /* a reference is held */
     void *attrs;                        /* the attribute module's slot */
     bool no_locks;                      /* info no_locks=true */
+    struct lark_info *info;             /* hints given (create, MPI_Win_set_info), or NULL */
     struct lark_win *next_waiting;      /* on the list of windows with waiters */
 };
 
