@@ -7,10 +7,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int parse_slots(const char *s, size_t len, int *out)
@@ -41,12 +43,15 @@ static bool valid_host_name(const char *s, size_t len)
     return true;
 }
 
-/* Add `slots` to host `name` (len bytes), creating it if new. */
+/* Add `slots` to host `name` (len bytes), creating it if new.  Returns 0,
+ * -1 when out of memory, -2 when the host's slots would pass LARK_MAX_SLOTS. */
 static int add_host(struct lark_host **hosts, int *nhosts, const char *name, size_t len, int slots,
                     bool slots_set)
 {
     for (int i = 0; i < *nhosts; i++) {
         if (strlen((*hosts)[i].name) == len && strncmp((*hosts)[i].name, name, len) == 0) {
+            if ((long)(*hosts)[i].slots + slots > LARK_MAX_SLOTS)
+                return -2;
             (*hosts)[i].slots += slots;
             (*hosts)[i].slots_set |= slots_set;
             return 0;
@@ -62,6 +67,21 @@ static int add_host(struct lark_host **hosts, int *nhosts, const char *name, siz
     nh[*nhosts].slots = slots;
     nh[*nhosts].slots_set = slots_set;
     (*nhosts)++;
+    return 0;
+}
+
+/* add_host, with the message for the user when it fails; `where` names the
+ * file and line, or --host. */
+static int add_host_or_fail(struct lark_host **hosts, int *nhosts, const char *name, size_t len,
+                            int slots, bool slots_set, const char *where, char *err, size_t errlen)
+{
+    int rc = add_host(hosts, nhosts, name, len, slots, slots_set);
+    if (rc == -2)
+        return lark_launcher_fail(err, errlen,
+                                  "mpirun: %s: too many slots for host '%.*s' (at most %d in all)",
+                                  where, (int)len, name, LARK_MAX_SLOTS);
+    if (rc < 0)
+        return lark_launcher_fail(err, errlen, "mpirun: out of memory");
     return 0;
 }
 
@@ -94,9 +114,7 @@ static int parse_item(const char *item, size_t len, const char *origin, int line
     if (!valid_host_name(item, nlen))
         return lark_launcher_fail(err, errlen, "mpirun: %s: bad host name '%.*s'", where, (int)nlen,
                                   item);
-    if (add_host(hosts, nhosts, item, nlen, slots, set) < 0)
-        return lark_launcher_fail(err, errlen, "mpirun: out of memory");
-    return 0;
+    return add_host_or_fail(hosts, nhosts, item, nlen, slots, set, where, err, errlen);
 }
 
 int lark_hostlist_parse(const char *list, struct lark_host **hosts, int *nhosts, char *err,
@@ -186,8 +204,11 @@ int lark_hostfile_parse(const char *text, const char *origin, struct lark_host *
                     return lark_launcher_fail(err, errlen,
                                               "mpirun: hostfile %s line %d: bad host name '%.*s'",
                                               origin, line, (int)name_len, name);
-                if (add_host(hosts, nhosts, name, name_len, slots, true) < 0)
-                    return lark_launcher_fail(err, errlen, "mpirun: out of memory");
+                char where[300];
+                snprintf(where, sizeof(where), "hostfile %s line %d", origin, line);
+                if (add_host_or_fail(hosts, nhosts, name, name_len, slots, true, where, err,
+                                     errlen) < 0)
+                    return -1;
             } else {
                 char where[300];
                 snprintf(where, sizeof(where), "hostfile %s", origin);
@@ -205,31 +226,67 @@ int lark_hostfile_parse(const char *text, const char *origin, struct lark_host *
 int lark_hostfile_read(const char *path, struct lark_host **hosts, int *nhosts, char *err,
                        size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; a device
+     * (/dev/zero) or a FIFO is refused before anything is read. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return lark_launcher_fail(err, errlen, "mpirun: cannot open hostfile '%s': %s", path,
                                   strerror(errno));
-    size_t cap = 4096, len = 0;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return lark_launcher_fail(err, errlen,
+                                  "mpirun: hostfile '%s' is not a regular file (a device, FIFO or "
+                                  "directory); give a file of 'host slots=N' lines",
+                                  path);
+    }
+    if (st.st_size > LARK_HOSTFILE_MAX) {
+        close(fd);
+        return lark_launcher_fail(err, errlen,
+                                  "mpirun: hostfile '%s' is too large (%lld bytes, at most %d)",
+                                  path, (long long)st.st_size, LARK_HOSTFILE_MAX);
+    }
+    /* Read at most the cap (and one byte more, to see a file that grew). */
+    size_t cap = (size_t)st.st_size + 2, len = 0;
     char *buf = malloc(cap);
     if (!buf) {
-        fclose(f);
-        return lark_launcher_fail(err, errlen, "mpirun: out of memory");
+        close(fd);
+        return lark_launcher_fail(err, errlen, "mpirun: out of memory reading hostfile '%s'", path);
     }
-    size_t got;
-    while ((got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (cap - len - 1 == 0) {
+    for (;;) {
+        if (len + 1 >= cap) {
+            if (cap > LARK_HOSTFILE_MAX) {
+                free(buf);
+                close(fd);
+                return lark_launcher_fail(err, errlen,
+                                          "mpirun: hostfile '%s' is too large (at most %d bytes)",
+                                          path, LARK_HOSTFILE_MAX);
+            }
             char *nb = realloc(buf, cap * 2);
             if (!nb) {
                 free(buf);
-                fclose(f);
-                return lark_launcher_fail(err, errlen, "mpirun: out of memory");
+                close(fd);
+                return lark_launcher_fail(err, errlen,
+                                          "mpirun: out of memory reading hostfile '%s'", path);
             }
             buf = nb;
             cap *= 2;
         }
+        ssize_t got = read(fd, buf + len, cap - len - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            return lark_launcher_fail(err, errlen, "mpirun: cannot read hostfile '%s': %s", path,
+                                      strerror(e));
+        }
+        if (got == 0)
+            break;
+        len += (size_t)got;
     }
-    fclose(f);
+    close(fd);
     buf[len] = 0;
     if (memchr(buf, 0, len)) {
         free(buf);

@@ -315,8 +315,10 @@ void lark_loop_event(struct loop *L, struct lark_event *ev)
         p->finalized = true;
         break;
     case LARK_EV_ABORT:
+        /* The status is the code modulo 256, as exit(3) would make it, but
+         * a job that aborts never reports success: 0, 256, 512... give 1. */
         lark_loop_fail(
-            L, ev->status & 0xff,
+            L, (ev->status & 0xff) ? (ev->status & 0xff) : 1,
             "mpirun: rank %d (pid %d) on %s called MPI_Abort with error code %d%s%s; the job "
             "is aborted\n",
             p->rank, (int)p->pid, lark_loop_host(L, p), ev->status, ev->msg ? ": " : "",
@@ -520,6 +522,7 @@ static void on_signal(struct loop *L, int sig)
                        "get SIGTERM, then SIGKILL)\n",
                        sig == SIGINT    ? "SIGINT"
                        : sig == SIGTERM ? "SIGTERM"
+                       : sig == SIGQUIT ? "SIGQUIT"
                                         : "SIGHUP");
         break;
     case SIGUSR1:
@@ -621,8 +624,13 @@ int lark_job_run(struct lark_job *job)
         return 1;
     }
     struct lark_options *o = job->opts;
-    if (o->timeout > 0)
-        lark_loop_arm(L.tofd, (long)(o->timeout * 1000.0 + 0.5));
+    if (o->timeout > 0) {
+        /* Rounded up: a timeout below a millisecond must not become 0,
+         * which would disarm the timer. */
+        double ms = o->timeout * 1000.0;
+        long ims = (long)ms;
+        lark_loop_arm(L.tofd, ims < ms || ims < 1 ? ims + 1 : ims);
+    }
 
     int rc = 0;
     for (int n = 0; n < job->map.nnodes; n++)

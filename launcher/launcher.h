@@ -12,6 +12,13 @@
 #include <sys/types.h>
 
 #define LARK_ERRLEN 512
+/* The most slots one host (and a whole job) may have: counts are added up
+ * in an int, and no machine has more. */
+#define LARK_MAX_SLOTS 10000000
+/* The most ranks of one job (and of one -n). */
+#define LARK_MAX_RANKS 1000000
+/* The largest hostfile read (a hostfile of a million hosts is ~30 MiB). */
+#define LARK_HOSTFILE_MAX (64 << 20)
 
 /* ---- options.c ---------------------------------------------------------- */
 

@@ -68,7 +68,11 @@ static int collect_nodes(const struct lark_options *o, const char *me, char ***n
         }
         if (!(*names)[at])
             return -1;
-        (*slots)[at] += hh->slots;
+        /* Added up in a long: 300 lines of slots=9999999 must not wrap. */
+        long sum = (long)(*slots)[at] + hh->slots;
+        if (sum > LARK_MAX_SLOTS)
+            return -2;
+        (*slots)[at] = (int)sum;
         (*set)[at] |= hh->slots_set;
     }
     *nnodes = k;
@@ -88,7 +92,15 @@ int lark_map_ranks(const struct lark_options *o, struct lark_map *m, char *err, 
     bool *nset = NULL;
     int rc = -1;
     struct lark_proc *p = NULL;
-    if (collect_nodes(o, me, &names, &nslots, &nset, &nnodes) < 0) {
+    int crc = collect_nodes(o, me, &names, &nslots, &nset, &nnodes);
+    if (crc == -2) {
+        lark_launcher_fail(err, errlen,
+                           "mpirun: too many slots for one host in the hosts given (more than %d); "
+                           "give each host its real slot count",
+                           LARK_MAX_SLOTS);
+        goto out;
+    }
+    if (crc < 0) {
         lark_launcher_fail(err, errlen, "mpirun: out of memory for the host list");
         goto out;
     }
@@ -111,6 +123,11 @@ int lark_map_ranks(const struct lark_options *o, struct lark_map *m, char *err, 
         if (np == 0)
             np = pernode ? (long)pernode * nnodes : slots;
         total += np;
+    }
+    if (total > LARK_MAX_RANKS) {
+        lark_launcher_fail(err, errlen, "mpirun: %ld ranks requested; a job has at most %d",
+                           total, LARK_MAX_RANKS);
+        goto out;
     }
     if (pernode && total > (long)pernode * nnodes) {
         lark_launcher_fail(err, errlen,

@@ -28,12 +28,12 @@ static int env_count(char **env)
     return n;
 }
 
-/* Set NAME=value in a malloc'd argv-style array, replacing an old value. */
-static int env_set(char ***env, const char *name, const char *value)
+/* Set NAME=value (NAME is nlen bytes) in a malloc'd argv-style array,
+ * replacing an old value. */
+static int env_set_n(char ***env, const char *name, size_t nlen, const char *value)
 {
-    size_t nlen = strlen(name);
     char *s;
-    if (asprintf(&s, "%s=%s", name, value) < 0)
+    if (asprintf(&s, "%.*s=%s", (int)nlen, name, value) < 0)
         return -1;
     int n = env_count(*env);
     for (int i = 0; i < n; i++) {
@@ -54,18 +54,18 @@ static int env_set(char ***env, const char *name, const char *value)
     return 0;
 }
 
+static int env_set(char ***env, const char *name, const char *value)
+{
+    return env_set_n(env, name, strlen(name), value);
+}
+
+/* "NAME=value": any length of name (no fixed buffer on user input). */
 static int env_put(char ***env, const char *assignment)
 {
     const char *eq = strchr(assignment, '=');
     if (!eq)
         return 0;
-    char name[256];
-    size_t nlen = (size_t)(eq - assignment);
-    if (nlen >= sizeof(name))
-        return -1;
-    memcpy(name, assignment, nlen);
-    name[nlen] = 0;
-    return env_set(env, name, eq + 1);
+    return env_set_n(env, assignment, (size_t)(eq - assignment), eq + 1);
 }
 
 static char **env_dup(char **env)

@@ -371,7 +371,8 @@ _Noreturn void lark_runtime_abort(int code, const char *msg)
 {
     if (!lark_rt.singleton && atomic_load(&lark_rt.state) == LARK_STATE_INIT)
         PMIx_Abort(code, msg, NULL, 0);
-    _exit(code == 0 ? 1 : code);
+    /* An exit status is the code modulo 256; an abort never says success. */
+    _exit((code & 0xff) ? (code & 0xff) : 1);
 }
 
 int lark_runtime_put_string(const char *key, const char *value, enum lark_scope scope)

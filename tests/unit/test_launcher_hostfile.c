@@ -108,6 +108,15 @@ static void test_launcher_hostfile_malformed(void **state)
     expect_error("'bad/name'");
     assert_int_equal(parse("a max_slots=z\n"), -1);
     expect_error("'z'");
+    /* Repeated counts add up, but never past LARK_MAX_SLOTS (they used to
+     * overflow the int). */
+    assert_int_equal(parse("a slots=9999999\na:1\n"), 0);
+    assert_int_equal(hosts[0].slots, LARK_MAX_SLOTS);
+    assert_int_equal(parse("a slots=9999999\na slots=9999999\n"), -1);
+    expect_error("line 2");
+    expect_error("too many slots");
+    assert_int_equal(parse("a slots=9999999\na:2\n"), -1);
+    expect_error("too many slots");
 }
 
 static void test_launcher_hostfile_host_list(void **state)
