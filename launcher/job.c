@@ -277,6 +277,8 @@ static void running_list(struct loop *L, char *buf, size_t len)
 void lark_loop_event(struct loop *L, struct lark_event *ev)
 {
     struct lark_job *job = L->job;
+    if (ev->kind == LARK_EV_NOTE && ev->msg)
+        lark_write_all(2, ev->msg, strlen(ev->msg));
     if (ev->kind >= LARK_EV_FENCE) {
         lark_remote_event(L, ev);
         return;

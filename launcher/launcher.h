@@ -211,6 +211,7 @@ enum lark_event_kind {
     LARK_EV_CONNECTED = 1,
     LARK_EV_FINALIZED,
     LARK_EV_ABORT,
+    LARK_EV_NOTE,        /* msg is a line for mpirun's stderr (rank is -1) */
     LARK_EV_FENCE,       /* fence_nb of ranks on several nodes: msg = signature */
     LARK_EV_DMODEX_REQ,  /* direct_modex: a local rank wants `rank`'s data */
     LARK_EV_DMODEX_DATA, /* PMIx_server_dmodex_request answered (reqid, node) */
@@ -245,6 +246,8 @@ int lark_pmix_register(const char *nspace, const char *tmpdir, const struct lark
                        const struct lark_map *m, const char *secret, char *err, size_t errlen);
 /* Add the PMIx client variables for `rank` to *env (malloc'd argv-style). */
 int lark_pmix_setup_fork(const char *nspace, int rank, char ***env);
+/* Have the main loop print `line` on mpirun's stderr (any thread). */
+void lark_pmix_note(const char *line);
 /* End of job; see pmix_server.c for why this does not finalize. */
 void lark_pmix_stop(void);
 /* Complete a fence_nb or direct_modex upcall (from the loop's thread):

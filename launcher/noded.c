@@ -244,6 +244,7 @@ static void on_pmix_event(struct lark_event *ev)
     case LARK_EV_CONNECTED:
     case LARK_EV_FINALIZED:
     case LARK_EV_ABORT:
+    case LARK_EV_NOTE: /* a refused intruder (pmix_guard.c): mpirun says it */
         lark_buf_u32(&b, (uint32_t)ev->kind);
         lark_buf_u32(&b, (uint32_t)ev->rank);
         lark_buf_u32(&b, (uint32_t)ev->status);

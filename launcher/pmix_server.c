@@ -34,6 +34,11 @@ static void post(int kind, int rank, int status, const char *msg)
         free(ev.msg);
 }
 
+void lark_pmix_note(const char *line)
+{
+    post(LARK_EV_NOTE, -1, 0, line);
+}
+
 /* Let the library release the waiting client.  PMIx 4.2.2 handles the
  * callback better than the PMIX_OPERATION_SUCCEEDED shortcut here (with the
  * shortcut, deregistering after an abort deadlocked). */

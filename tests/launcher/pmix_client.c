@@ -8,6 +8,8 @@
  *   pmix_client crash SIG        rank 1 writes last words, then raises SIG; others wait
  *   pmix_client exit CODE        rank 1 exits CODE after PMIx_Init; others wait
  *   pmix_client skipfin          like ok, but rank 1 exits 0 without PMIx_Finalize
+ *   pmix_client wait PATH        like ok, but after PMIx_Init each rank creates
+ *                                PATH.ready.RANK and waits until PATH exists
  * Exits 0 when everything checked out; prints what went wrong otherwise. */
 #include <pmix.h>
 #include <signal.h>
@@ -106,6 +108,15 @@ int main(int argc, char **argv)
         if (me.rank == 1)
             exit(arg);
         wait_forever();
+    }
+    if (strcmp(mode, "wait") == 0 && argc > 2) {
+        char ready[4096];
+        snprintf(ready, sizeof(ready), "%s.ready.%u", argv[2], me.rank);
+        FILE *f = fopen(ready, "w");
+        if (f)
+            fclose(f);
+        for (int i = 0; i < 3000 && access(argv[2], F_OK) != 0; i++)
+            usleep(10000);
     }
 
     /* ok: what mpirun registered matches what it put in the environment. */
