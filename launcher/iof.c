@@ -5,7 +5,8 @@
  * for EOF, or for 64 KiB without a newline).  After a rank dies its pipe still
  * holds what it wrote, and the loop drains it, so a crashing rank's last words
  * arrive.  --tag-output prefixes each line with "[rank] "; --output-filename
- * also copies each stream, untagged, to a file. */
+ * also copies each stream, untagged, to a file.  The lines go to mpirun's
+ * stdout or stderr through a sink (sink.c), which never blocks. */
 #include "launcher.h"
 
 #include <errno.h>
@@ -20,8 +21,8 @@
 
 struct lark_iof {
     int rank;
-    int out_fd;  /* mpirun's stdout or stderr, or -1 (nocopy) */
-    int file_fd; /* --output-filename file, or -1; owned, closed by lark_iof_free */
+    struct lark_sink *out; /* mpirun's stdout or stderr (not owned), or NULL (nocopy) */
+    int file_fd;           /* --output-filename file, or -1; owned, closed by lark_iof_free */
     bool tag;
     bool line_start; /* the next byte written starts a line */
     char *pend;      /* partial line, malloc'd */
@@ -52,13 +53,13 @@ int lark_write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
-struct lark_iof *lark_iof_new(int rank, int out_fd, int file_fd, bool tag)
+struct lark_iof *lark_iof_new(int rank, struct lark_sink *out, int file_fd, bool tag)
 {
     struct lark_iof *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
     s->rank = rank;
-    s->out_fd = out_fd;
+    s->out = out;
     s->file_fd = file_fd;
     s->tag = tag;
     s->line_start = true;
@@ -73,10 +74,10 @@ static void emit(struct lark_iof *s, const char *text, size_t len)
         return;
     if (s->file_fd >= 0)
         lark_write_all(s->file_fd, text, len);
-    if (s->out_fd < 0)
+    if (!s->out)
         return;
     if (!s->tag) {
-        lark_write_all(s->out_fd, text, len);
+        lark_sink_put(s->out, text, len);
         s->line_start = text[len - 1] == '\n';
         return;
     }
@@ -87,7 +88,7 @@ static void emit(struct lark_iof *s, const char *text, size_t len)
     size_t cap = len + lines * s->taglen;
     char *out = malloc(cap);
     if (!out) {
-        lark_write_all(s->out_fd, text, len);
+        lark_sink_put(s->out, text, len);
         return;
     }
     size_t o = 0;
@@ -101,7 +102,7 @@ static void emit(struct lark_iof *s, const char *text, size_t len)
         if (text[i] == '\n')
             s->line_start = true;
     }
-    lark_write_all(s->out_fd, out, o);
+    lark_sink_put(s->out, out, o);
     free(out);
 }
 
@@ -180,10 +181,9 @@ void lark_iof_free(struct lark_iof *s)
      * copy stays byte for byte. */
     if (s->plen) {
         emit(s, s->pend, s->plen);
-        if (s->out_fd >= 0)
-            lark_write_all(s->out_fd, "\n", 1);
-    } else if (!s->line_start && s->out_fd >= 0) {
-        lark_write_all(s->out_fd, "\n", 1);
+        lark_sink_put(s->out, "\n", 1);
+    } else if (!s->line_start) {
+        lark_sink_put(s->out, "\n", 1);
     }
     if (s->file_fd >= 0)
         close(s->file_fd);

@@ -10,7 +10,12 @@
  * MPI_Abort, gets one line on stderr, and every other rank's process group
  * gets SIGTERM then, after a grace period, SIGKILL.  mpirun's exit status is
  * the failing rank's status (128+signal for a signal, the MPI_Abort code).
- * Later deaths during teardown are the teardown's doing and are not reported. */
+ * Later deaths during teardown are the teardown's doing and are not reported.
+ *
+ * Output never blocks the loop: it goes through sinks (sink.c); while one
+ * holds more than SINK_BOUND bytes, the ranks' pipes of that stream are not
+ * read (the ranks wait in their writes), and after the last rank, what a
+ * failed job could not write within the teardown is dropped with a note. */
 #include "launcher.h"
 #include "loop.h"
 #include "report.h"
@@ -33,7 +38,10 @@
 
 #define KILL_GRACE_MS 500
 #define EXIT_TIMEOUT  124
-#define VERDICT_MS    300 /* see check_suspects */
+#define VERDICT_MS    300           /* see check_suspects */
+#define SINK_BOUND    (4 << 20)     /* bytes queued for stdout or stderr before pausing */
+#define FLUSH_MS      KILL_GRACE_MS /* from the teardown: time a failed job's output gets */
+#define DRAIN_ROUNDS  16            /* reads of a dead rank's pipe at a time (4 MiB) */
 
 static uint64_t key(enum src_kind k, int idx)
 {
@@ -101,6 +109,7 @@ static void teardown(struct loop *L, int code)
         return;
     L->failing = true;
     L->exit_code = code;
+    L->teardown_ms = lark_loop_now();
     signal_job(L, SIGTERM);
     signal_job(L, SIGCONT); /* a stopped rank must see its SIGTERM */
     lark_loop_arm(L->gracefd, KILL_GRACE_MS);
@@ -128,17 +137,18 @@ void lark_loop_fail(struct loop *L, int code, const char *fmt, ...)
     va_end(ap);
     if (n >= (int)sizeof(msg))
         n = sizeof(msg) - 1;
-    lark_write_all(2, msg, (size_t)n);
+    lark_sink_put(L->sink[1], msg, (size_t)n);
     teardown(L, code);
 }
 
-/* Read everything a rank's pipes hold now (it is dead, or the job ends). */
+/* Read what a rank's pipes hold now (it is dead, or the job ends): a
+ * bounded amount, in case something still writes into them. */
 static void drain_fd(struct loop *L, int *fd, struct lark_iof **io)
 {
     if (*fd < 0)
         return;
-    int r;
-    while ((r = lark_iof_read(*io, *fd)) == 2)
+    int r, rounds = 0;
+    while ((r = lark_iof_read(*io, *fd)) == 2 && ++rounds < DRAIN_ROUNDS)
         ;
     if (r == 0) {
         ep_del(L, *fd);
@@ -158,99 +168,124 @@ static void drain(struct loop *L, int i)
 
 void lark_loop_close_stdin(struct loop *L, int i)
 {
-    struct lark_proc *p = &L->job->procs[i];
-    if (L->remote_in[i]) {
-        L->remote_in[i] = false;
-        lark_remote_stdin(L, i, NULL, 0); /* EOF */
-    }
-    if (p->fd_in < 0)
-        return;
-    if (L->out_polled[i])
-        ep_del(L, p->fd_in);
-    L->out_polled[i] = false;
-    close(p->fd_in);
-    p->fd_in = -1;
+    lark_stdin_rank_gone(L->in, i);
 }
 
-static void src_want(struct loop *L, bool want)
+/* stdin.c's way to a rank on another host (data NULL: EOF). */
+static void remote_stdin(void *ctx, int rank, const char *data, size_t n)
 {
-    if (L->src < 0 || L->src_always)
-        return;
-    if (want && !L->src_polled) {
-        L->src_polled = ep_add(L, L->src, EPOLLIN, SRC_STDIN, 0) == 0;
-    } else if (!want && L->src_polled) {
-        ep_del(L, L->src);
-        L->src_polled = false;
-    }
+    lark_remote_stdin(ctx, rank, data, n);
 }
 
-/* Push the current stdin chunk to every target; read the next one when all
- * have taken it; pass EOF on as the closing of their pipes. */
-static void stdin_pump(struct loop *L)
+/* Stop or resume reading the ranks' pipes of stream w (0 stdout, 1 stderr). */
+static void pause_stream(struct loop *L, int w, bool pause)
 {
-    bool pending = false, any_target = false;
+    L->paused[w] = pause;
     for (int i = 0; i < L->job->nprocs; i++) {
         struct lark_proc *p = &L->job->procs[i];
-        if (L->remote_in[i]) {
-            /* The daemon queues it for the rank. */
-            any_target = true;
-            if (L->ioff[i] < L->ilen)
-                lark_remote_stdin(L, i, L->ibuf + L->ioff[i], L->ilen - L->ioff[i]);
-            L->ioff[i] = L->ilen;
+        int fd = w == 0 ? p->fd_out : p->fd_err;
+        if (fd < 0)
             continue;
-        }
-        if (p->fd_in < 0)
-            continue;
-        any_target = true;
-        while (L->ioff[i] < L->ilen) {
-            ssize_t n = write(p->fd_in, L->ibuf + L->ioff[i], L->ilen - L->ioff[i]);
-            if (n > 0) {
-                L->ioff[i] += (size_t)n;
-                continue;
-            }
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0 && errno == EAGAIN) {
-                if (!L->out_polled[i])
-                    L->out_polled[i] = ep_add(L, p->fd_in, EPOLLOUT, SRC_STDIN_DST, i) == 0;
-                pending = true;
-            } else {
-                lark_loop_close_stdin(L, i); /* the rank closed its stdin or died */
-            }
-            break;
-        }
-        if (p->fd_in >= 0 && L->ioff[i] >= L->ilen && L->out_polled[i]) {
-            ep_del(L, p->fd_in);
-            L->out_polled[i] = false;
-        }
+        struct epoll_event ev = {.events = pause ? 0 : EPOLLIN,
+                                 .data.u64 = key(w == 0 ? SRC_OUT : SRC_ERR, i)};
+        epoll_ctl(L->ep, EPOLL_CTL_MOD, fd, &ev);
     }
-    if (pending)
-        return;
-    L->ilen = 0;
-    memset(L->ioff, 0, (size_t)L->job->nprocs * sizeof(size_t));
-    if (L->src_eof || !any_target) {
-        for (int i = 0; i < L->job->nprocs; i++)
-            lark_loop_close_stdin(L, i);
-        src_want(L, false);
-        L->src = -1;
-        return;
-    }
-    src_want(L, true);
 }
 
-static void stdin_read(struct loop *L)
+/* After each round of events: write what the sinks hold, poll for room
+ * while something waits, and pause the ranks' pipes of a stream whose
+ * sink is over its bound (resumed below half of it). */
+static void service_sinks(struct loop *L)
 {
-    if (L->src < 0 || L->ilen)
-        return;
-    ssize_t n = read(L->src, L->ibuf, sizeof(L->ibuf));
-    if (n < 0 && (errno == EINTR || errno == EAGAIN))
-        return;
-    if (n <= 0)
-        L->src_eof = true;
-    else
-        L->ilen = (size_t)n;
-    src_want(L, false);
-    stdin_pump(L);
+    for (int w = 0; w < 2; w++) {
+        struct lark_sink *k = L->sink[w];
+        if (!k)
+            continue;
+        bool waiting = lark_sink_flush(k) > 0;
+        if (waiting != L->sink_polled[w]) {
+            if (waiting)
+                L->sink_polled[w] = ep_add(L, lark_sink_fd(k), EPOLLOUT, SRC_SINK, w) == 0;
+            else {
+                ep_del(L, lark_sink_fd(k));
+                L->sink_polled[w] = false;
+            }
+        }
+        size_t q = lark_sink_pending(k);
+        if (!L->paused[w] && q > SINK_BOUND)
+            pause_stream(L, w, true);
+        else if (L->paused[w] && q < SINK_BOUND / 2)
+            pause_stream(L, w, false);
+    }
+}
+
+/* After the last rank: write what the sinks still hold.  A clean job waits
+ * for the reader as long as it takes (SIGINT, SIGTERM, SIGHUP or SIGQUIT
+ * end the wait); a failed job gives it until FLUSH_MS after the teardown
+ * began.  What is left is dropped, with a note. */
+static void flush_sinks(struct loop *L)
+{
+    for (int w = 0; w < 2; w++)
+        if (L->sink_polled[w]) {
+            ep_del(L, lark_sink_fd(L->sink[w]));
+            L->sink_polled[w] = false;
+        }
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event a = {.events = EPOLLIN, .data.u32 = 2};
+    if (ep >= 0)
+        epoll_ctl(ep, EPOLL_CTL_ADD, L->sigfd, &a);
+    bool stop = ep < 0;
+    while (!stop && (lark_sink_flush(L->sink[0]) | lark_sink_flush(L->sink[1]))) {
+        int wait_ms = -1;
+        if (L->failing) {
+            long long left = L->teardown_ms + FLUSH_MS - lark_loop_now();
+            if (left <= 0)
+                break;
+            wait_ms = (int)left;
+        }
+        for (int w = 0; w < 2; w++) {
+            if (L->sink_polled[w] || !lark_sink_pending(L->sink[w]))
+                continue;
+            struct epoll_event o = {.events = EPOLLOUT, .data.u32 = (uint32_t)w};
+            L->sink_polled[w] = epoll_ctl(ep, EPOLL_CTL_ADD, lark_sink_fd(L->sink[w]), &o) == 0;
+        }
+        struct epoll_event evs[3];
+        int n = epoll_wait(ep, evs, 3, wait_ms);
+        if (n < 0 && errno != EINTR)
+            break;
+        for (int e = 0; e < n; e++) {
+            if (evs[e].data.u32 != 2)
+                continue;
+            struct signalfd_siginfo si;
+            while (read(L->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                int sig = (int)si.ssi_signo;
+                if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
+                    if (!L->failing) {
+                        L->failing = true;
+                        L->exit_code = 128 + sig;
+                    }
+                    stop = true;
+                } else if (sig == SIGCHLD) {
+                    while (waitpid(-1, NULL, WNOHANG) > 0)
+                        ;
+                }
+            }
+        }
+    }
+    if (ep >= 0)
+        close(ep);
+    L->sink_polled[0] = L->sink_polled[1] = false;
+    size_t lost[2] = {lark_sink_drop(L->sink[0]), lark_sink_drop(L->sink[1])};
+    for (int w = 0; w < 2; w++) {
+        if (!lost[w])
+            continue;
+        char note[256];
+        int n = snprintf(note, sizeof(note),
+                         "mpirun: %zu bytes of the job's output to %s were dropped: nobody read "
+                         "them before the job ended\n",
+                         lost[w], w == 0 ? "stdout" : "stderr");
+        lark_sink_put(L->sink[1], note, (size_t)n);
+        lark_sink_flush(L->sink[1]);
+    }
 }
 
 /* "0,2-3": the ranks still running. */
@@ -278,7 +313,7 @@ void lark_loop_event(struct loop *L, struct lark_event *ev)
 {
     struct lark_job *job = L->job;
     if (ev->kind == LARK_EV_NOTE && ev->msg)
-        lark_write_all(2, ev->msg, strlen(ev->msg));
+        lark_sink_put(L->sink[1], ev->msg, strlen(ev->msg));
     if (ev->kind >= LARK_EV_FENCE) {
         lark_remote_event(L, ev);
         return;
@@ -466,11 +501,7 @@ static void reap(struct loop *L)
              * so that what is in its pipes is all there will be. */
             kill(-pid, SIGKILL);
             drain(L, i); /* its last words come before our verdict */
-            if (p->fd_in >= 0) {
-                lark_loop_close_stdin(L, i);
-                if (L->src >= 0)
-                    stdin_pump(L); /* the others may have been waiting for it */
-            }
+            lark_stdin_rank_gone(L->in, i);
             lark_loop_exit(L, p);
         }
     }
@@ -564,15 +595,11 @@ static int loop_setup(struct loop *L, struct lark_job *job)
 {
     memset(L, 0, sizeof(*L));
     L->job = job;
-    L->src = -1;
     L->debug = getenv("LARK_MPIRUN_DEBUG") != NULL;
     dbg_t0 = lark_loop_now();
     int n = job->nprocs;
     L->iof_out = calloc((size_t)n, sizeof(*L->iof_out));
     L->iof_err = calloc((size_t)n, sizeof(*L->iof_err));
-    L->ioff = calloc((size_t)n, sizeof(size_t));
-    L->out_polled = calloc((size_t)n, sizeof(bool));
-    L->remote_in = calloc((size_t)n, sizeof(bool));
     L->ep = epoll_create1(EPOLL_CLOEXEC);
     sigset_t set;
     sigemptyset(&set);
@@ -585,8 +612,8 @@ static int loop_setup(struct loop *L, struct lark_job *job)
     L->gracefd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     L->verdictfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     L->launchfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-    if (!L->iof_out || !L->iof_err || !L->ioff || !L->out_polled || !L->remote_in ||
-        L->launchfd < 0 || L->ep < 0 || L->sigfd < 0 || L->tofd < 0 || L->gracefd < 0 ||
+    if (!L->iof_out || !L->iof_err || L->launchfd < 0 || L->ep < 0 || L->sigfd < 0 ||
+        L->tofd < 0 || L->gracefd < 0 ||
         L->verdictfd < 0)
         return -1;
     ep_add(L, L->sigfd, EPOLLIN, SRC_SIGNAL, 0);
@@ -626,6 +653,12 @@ int lark_job_run(struct lark_job *job)
         return 1;
     }
     struct lark_options *o = job->opts;
+    L.sink[0] = lark_sink_open(1);
+    L.sink[1] = lark_sink_open(2);
+    if (!L.sink[0] || !L.sink[1]) {
+        fprintf(stderr, "mpirun: out of memory setting up the output\n");
+        return 1;
+    }
     if (o->timeout > 0) {
         /* Rounded up: a timeout below a millisecond must not become 0,
          * which would disarm the timer. */
@@ -650,12 +683,11 @@ int lark_job_run(struct lark_job *job)
         if (p->pid <= 0 && !remote)
             continue;
         L.nlive++;
-        int out = o->output_nocopy && o->output_dir ? -1 : 1;
-        int errfd = o->output_nocopy && o->output_dir ? -1 : 2;
-        L.iof_out[i] =
-            lark_iof_new(p->rank, out, open_output(job, p->rank, "stdout"), o->tag_output);
-        L.iof_err[i] =
-            lark_iof_new(p->rank, errfd, open_output(job, p->rank, "stderr"), o->tag_output);
+        bool copy = !(o->output_nocopy && o->output_dir);
+        L.iof_out[i] = lark_iof_new(p->rank, copy ? L.sink[0] : NULL,
+                                    open_output(job, p->rank, "stdout"), o->tag_output);
+        L.iof_err[i] = lark_iof_new(p->rank, copy ? L.sink[1] : NULL,
+                                    open_output(job, p->rank, "stderr"), o->tag_output);
         if (remote)
             continue;
         ep_add(&L, p->fd_out, EPOLLIN, SRC_OUT, i);
@@ -666,38 +698,32 @@ int lark_job_run(struct lark_job *job)
         lark_loop_fail(&L, 1, "%s\n", err);
     }
     /* stdin: only when some rank takes it. */
-    bool any_in = false;
-    for (int i = 0; i < job->nprocs; i++) {
+    bool *remote_in = calloc((size_t)(job->nprocs > 0 ? job->nprocs : 1), sizeof(bool));
+    for (int i = 0; remote_in && i < job->nprocs; i++) {
         struct lark_proc *p = &job->procs[i];
-        L.remote_in[i] = p->node != job->map.me &&
-                         (o->stdin_target == LARK_STDIN_ALL || o->stdin_target == p->rank);
-        any_in |= p->fd_in >= 0 || L.remote_in[i];
+        remote_in[i] = p->node != job->map.me &&
+                       (o->stdin_target == LARK_STDIN_ALL || o->stdin_target == p->rank);
     }
-    if (any_in && fcntl(0, F_GETFL) >= 0) {
-        L.src = 0;
-        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = key(SRC_STDIN, 0)};
-        if (epoll_ctl(L.ep, EPOLL_CTL_ADD, 0, &ev) == 0)
-            L.src_polled = true;
-        else if (errno == EPERM)
-            L.src_always = true; /* a regular file or /dev/null */
-        else
-            L.src = -1;
-    }
-    if (L.src < 0) {
-        for (int i = 0; i < job->nprocs; i++)
-            lark_loop_close_stdin(&L, i);
-    }
+    L.in = lark_stdin_new(&(struct lark_stdin_conf){.ep = L.ep,
+                                                    .src = 0,
+                                                    .procs = job->procs,
+                                                    .nprocs = job->nprocs,
+                                                    .remote = remote_in,
+                                                    .send = remote_stdin,
+                                                    .ctx = &L,
+                                                    .notes = L.sink[1],
+                                                    .src_key = key(SRC_STDIN, 0),
+                                                    .dst_key = key(SRC_STDIN_DST, 0)});
+    free(remote_in);
 
     /* With other hosts, a verdict on a suspect waits in this loop, where
      * the daemons' late events still arrive. */
     while (L.nlive > 0 || (L.remote && L.suspects)) {
         if (L.remote)
             lark_down_sync(&L.down);
-        if (L.src_always && L.src >= 0 && L.ilen == 0)
-            stdin_read(&L);
         /* A regular-file stdin is always ready: do not block while it has
          * more for the ranks. */
-        int wait_ms = L.src_always && L.src >= 0 && L.ilen == 0 ? 0 : -1;
+        int wait_ms = lark_stdin_wait_ms(L.in);
         struct epoll_event evs[64];
         int n = epoll_wait(L.ep, evs, 64, wait_ms);
         if (n < 0) {
@@ -733,10 +759,10 @@ int lark_job_run(struct lark_job *job)
                 break;
             }
             case SRC_STDIN:
-                stdin_read(&L);
+                lark_stdin_on_src(L.in);
                 break;
             case SRC_STDIN_DST:
-                stdin_pump(&L);
+                lark_stdin_on_dst(L.in, idx);
                 break;
             case SRC_TIMEOUT: {
                 uint64_t x;
@@ -771,8 +797,11 @@ int lark_job_run(struct lark_job *job)
                     kill_all(&L);
                 break;
             }
+            case SRC_SINK:
+                break; /* written by service_sinks below */
             }
         }
+        service_sinks(&L);
     }
     /* Every rank is reaped.  A pending verdict waits out its moment (the
      * only wait of a clean job is none: no suspect, no wait). */
@@ -813,12 +842,18 @@ int lark_job_run(struct lark_job *job)
             close(p->fd_err);
         lark_iof_free(L.iof_out[i]);
         lark_iof_free(L.iof_err[i]);
-        lark_loop_close_stdin(&L, i);
+        L.iof_out[i] = L.iof_err[i] = NULL;
         if (p->pid > 0 && p->node == job->map.me)
             kill(-p->pid, SIGKILL);
     }
+    /* EOF (or nothing more) to every rank's stdin, local and remote. */
+    lark_stdin_free(L.in);
+    L.in = NULL;
     if (L.remote)
         lark_remote_end(&L);
+    flush_sinks(&L);
+    lark_sink_close(L.sink[0]);
+    lark_sink_close(L.sink[1]);
     close(L.ep);
     close(L.sigfd);
     close(L.tofd);
@@ -826,9 +861,6 @@ int lark_job_run(struct lark_job *job)
     close(L.verdictfd);
     free(L.iof_out);
     free(L.iof_err);
-    free(L.ioff);
-    free(L.out_polled);
-    free(L.remote_in);
     close(L.launchfd);
     return L.failing ? L.exit_code : 0;
 }

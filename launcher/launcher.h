@@ -258,12 +258,82 @@ void lark_pmix_modex_done(void *cbfunc, void *cbdata, int status, char *data, si
  * the answer comes back as a LARK_EV_DMODEX_DATA event with reqid and node. */
 int lark_pmix_dmodex_ask(const char *nspace, int rank, uint32_t reqid, int node);
 
+/* ---- sink.c ------------------------------------------------------------- */
+
+/* One of mpirun's outputs (stdout, stderr), written without blocking: bytes
+ * are queued in order and written as the destination takes them. */
+struct lark_sink;
+/* Wrap descriptor fd (not closed by the sink).  NULL when out of memory. */
+struct lark_sink *lark_sink_open(int fd);
+/* Queue n bytes (writing what can be written at once).  Never blocks. */
+void lark_sink_put(struct lark_sink *k, const char *p, size_t n);
+/* Write what the destination takes now: 0 when nothing is left queued, 1
+ * when bytes wait (poll lark_sink_fd for POLLOUT).  A destination nobody
+ * reads any more (EPIPE) has its bytes dropped. */
+int lark_sink_flush(struct lark_sink *k);
+int lark_sink_fd(const struct lark_sink *k);
+/* Bytes queued; bytes dropped so far. */
+size_t lark_sink_pending(const struct lark_sink *k);
+size_t lark_sink_dropped(const struct lark_sink *k);
+/* Drop what is queued; returns how many bytes that was. */
+size_t lark_sink_drop(struct lark_sink *k);
+/* Free the sink (the queue is dropped) and restore the descriptor. */
+void lark_sink_close(struct lark_sink *k);
+
+/* ---- stdin.c ------------------------------------------------------------ */
+
+/* Bytes of stdin queued by mpirun for one local rank before that rank's
+ * stdin is closed with a note: a rank that never reads must not hold the
+ * others up (mpirun reads its stdin only when some rank has taken all it
+ * was given, so a reading rank's queue stays short). */
+#define LARK_STDIN_BOUND (1 << 20)
+/* The same for a daemon's rank.  Chunks reach a daemon as fast as mpirun
+ * reads them (no flow control up the tree), so a rank that reads normally
+ * can be this far behind for a moment: the bound only keeps a rank that
+ * never reads from filling the daemon's memory. */
+#define LARK_STDIN_REMOTE_BOUND (64 << 20)
+/* Forwarding of mpirun's stdin to the ranks that take it: local ranks
+ * whose fd_in is open, and ranks on other hosts (their daemons queue it). */
+struct lark_stdin;
+struct lark_stdin_conf {
+    int ep;  /* the loop's epoll set: src is registered with src_key, a rank's
+              * stdin pipe with dst_key | index */
+    int src; /* mpirun's stdin */
+    struct lark_proc *procs;
+    int nprocs;
+    /* Per rank (copied; NULL: none): takes stdin on another host.  Such a
+     * rank gets each chunk through send(ctx, rank, data, n) at once, and
+     * EOF as send(ctx, rank, NULL, 0). */
+    const bool *remote;
+    void (*send)(void *ctx, int rank, const char *data, size_t n);
+    void *ctx;
+    struct lark_sink *notes; /* where to say that a rank's stdin was closed */
+    uint64_t src_key, dst_key;
+};
+/* Closes every fd_in (and sends EOF to remote ranks) when src cannot be
+ * used.  Never blocks; NULL when out of memory (the fd_in are closed then). */
+struct lark_stdin *lark_stdin_new(const struct lark_stdin_conf *c);
+/* src is readable; rank i's pipe has room; rank i is gone. */
+void lark_stdin_on_src(struct lark_stdin *s);
+void lark_stdin_on_dst(struct lark_stdin *s, int i);
+void lark_stdin_rank_gone(struct lark_stdin *s, int i);
+/* Remote rank i cannot be reached any more (its daemon is gone): send it
+ * nothing, not even EOF. */
+void lark_stdin_forget(struct lark_stdin *s, int i);
+/* The loop's epoll timeout: 0 while a regular-file stdin has more for a
+ * rank that waits for it (and reads it), else -1. */
+int lark_stdin_wait_ms(struct lark_stdin *s);
+/* Close every rank's stdin and free. */
+void lark_stdin_free(struct lark_stdin *s);
+
 /* ---- iof.c -------------------------------------------------------------- */
 
 /* Line-buffered forwarding of one rank's stream to mpirun's stdout/stderr
  * (and to --output-filename files). */
 struct lark_iof;
-struct lark_iof *lark_iof_new(int rank, int out_fd, int file_fd, bool tag);
+/* out: the sink for the terminal copy (not owned), or NULL; file_fd: the
+ * --output-filename file (owned), or -1. */
+struct lark_iof *lark_iof_new(int rank, struct lark_sink *out, int file_fd, bool tag);
 /* Read from the non-blocking `fd` (a bounded amount, for fairness) and
  * forward complete lines.  Returns 0 at EOF or on error (close fd), 1 when
  * the pipe is empty for now, 2 when more may be waiting. */

@@ -20,6 +20,7 @@ enum src_kind {
     SRC_LISTEN, /* daemons calling back */
     SRC_CONN,   /* a daemon's control connection */
     SRC_LAUNCH, /* the next call-back deadline */
+    SRC_SINK,   /* mpirun's stdout or stderr has room (sink.c) */
 };
 
 struct loop {
@@ -34,16 +35,12 @@ struct loop {
     bool failing;
     bool killed; /* SIGKILL already sent */
     int exit_code;
-    /* stdin forwarding */
-    int src;         /* mpirun's stdin, or -1 */
-    bool src_polled; /* registered in epoll */
-    bool src_always; /* a regular file: epoll refuses it, it is always readable */
-    bool src_eof;
-    char ibuf[65536];
-    size_t ilen;
-    size_t *ioff;     /* per rank: bytes of ibuf written */
-    bool *out_polled; /* per rank: stdin pipe registered for EPOLLOUT */
-    bool *remote_in;  /* per rank: takes stdin on another node */
+    long long teardown_ms; /* when the teardown began */
+    /* mpirun's stdout [0] and stderr [1] (sink.c) */
+    struct lark_sink *sink[2];
+    bool sink_polled[2];   /* registered for EPOLLOUT */
+    bool paused[2];        /* the local ranks' pipes of that stream are not read */
+    struct lark_stdin *in; /* stdin forwarding (stdin.c) */
     /* other nodes (remote.c) */
     bool remote; /* some rank runs on another host */
     int launchfd;

@@ -188,6 +188,32 @@ static int parent_frame(void *arg, struct lark_conn *c, uint32_t type, struct la
             q->len += n;
         }
         stdin_push(rank);
+        size_t left = q->len - q->off;
+        struct lark_proc *p = &D.job.procs[rank];
+        if (p->fd_in >= 0 && left > LARK_STDIN_REMOTE_BOUND) {
+            /* A rank that does not read must not fill our memory: close its
+             * stdin, and mpirun says so (stdin.c does the same locally). */
+            char note[256];
+            snprintf(note, sizeof(note),
+                     "mpirun: rank %d has not read its stdin (%zu bytes waiting) while other "
+                     "ranks have; its stdin is closed so that they can go on\n",
+                     rank, left);
+            struct lark_buf nb = {0};
+            lark_buf_u32(&nb, (uint32_t)LARK_EV_NOTE);
+            lark_buf_u32(&nb, (uint32_t)-1);
+            lark_buf_u32(&nb, 0);
+            lark_buf_str(&nb, note);
+            send_up(LARK_MSG_EVENT, &nb);
+            if (q->polled)
+                epoll_ctl(D.ep, EPOLL_CTL_DEL, p->fd_in, NULL);
+            q->polled = false;
+            close(p->fd_in);
+            p->fd_in = -1;
+            free(q->buf);
+            q->buf = NULL;
+            q->len = q->off = 0;
+            q->eof = true;
+        }
         break;
     }
     case LARK_MSG_FENCE_DONE: {

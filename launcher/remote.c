@@ -38,7 +38,7 @@ static void lose_subtree(struct loop *L, int node)
         p->exited = true;
         p->status = SIGKILL; /* as if killed */
         L->nlive--;
-        L->remote_in[i] = false;
+        lark_stdin_forget(L->in, i);
     }
 }
 

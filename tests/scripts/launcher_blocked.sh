@@ -1,0 +1,80 @@
+#!/bin/sh
+# launcher_blocked.sh -- mpirun reacts at once while its output is blocked:
+# with stdout a full pipe nobody reads, a rank's death, SIGTERM and SIGINT
+# end the job within about a second, what could not be written is dropped
+# with a note, and nothing is left behind.  And with --stdin all, a rank that
+# never reads its stdin does not hold up the others.
+. "$top_srcdir/tests/scripts/launcher_lib.sh"
+
+# A chatty program: prints lines forever (rank 1 dies after 0.5 s in the
+# "die" case).
+CHAT="$scratch/chat.sh"
+cat >"$CHAT" <<SH
+#!/bin/sh
+if [ "\$1" = die ] && [ "\$LARK_COMM_WORLD_RANK" = 1 ]; then $SLEEP 0.5; kill -SEGV \$\$; fi
+while :; do echo "rank \$LARK_COMM_WORLD_RANK says a line of output that nobody will read"; done
+SH
+chmod +x "$CHAT"
+
+# blocked WHAT SIGNAL ARGS...: mpirun with stdout a FIFO whose reader never
+# reads; SIGNAL (or "none") is sent once the pipe is full.  Sets rc and ms
+# (from the event to mpirun's exit).
+blocked() {
+    what=$1 sig=$2
+    shift 2
+    rm -f "$scratch/fifo"
+    mkfifo "$scratch/fifo"
+    "$SLEEP" 60 <"$scratch/fifo" &
+    reader=$!
+    t0=$(date +%s%N)
+    timeout -k 2 40 "$MPIRUN" "$@" >"$scratch/fifo" 2>"$err" </dev/null &
+    pid=$!
+    i=0
+    until mp=$(pgrep -P $pid); do
+        i=$((i + 1)); [ $i -gt 200 ] && fail "$what: mpirun did not start"; sleep 0.02
+    done
+    sleep 1 # the pipe is full by now
+    t0=$(date +%s%N)
+    [ "$sig" = none ] || kill -"$sig" "$mp"
+    wait $pid; rc=$?
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    kill $reader 2>/dev/null; wait $reader 2>/dev/null
+    rm -f "$scratch/fifo"
+    echo "$what: mpirun exited $rc, $ms ms after the event"
+}
+
+blocked "rank death" none -n 2 --oversubscribe "$CHAT" die
+expect_rc 139 "rank death with stdout blocked"
+expect_err "rank 1 .* killed by signal 11" "rank death with stdout blocked"
+# The death came 0.5 s after the start, measured here from 1 s.
+[ "$ms" -lt 2500 ] || fail "rank death with stdout blocked: mpirun took $ms ms"
+expect_err "bytes of the job's output to stdout were dropped" "rank death: the note"
+no_leftovers "rank death with stdout blocked"
+
+for s in TERM:143 INT:130; do
+    blocked "SIG${s%:*}" "${s%:*}" -n 2 --oversubscribe "$CHAT"
+    expect_rc "${s#*:}" "SIG${s%:*} with stdout blocked"
+    expect_err "received SIG${s%:*}" "SIG${s%:*} with stdout blocked"
+    [ "$ms" -lt 2000 ] || fail "SIG${s%:*} with stdout blocked: mpirun took $ms ms"
+    no_leftovers "SIG${s%:*} with stdout blocked"
+done
+
+# --stdin all: rank 0 never reads; ranks 1 and 2 read 4 MiB at once.
+head -c 4194304 /dev/zero >"$scratch/input"
+t0=$(date +%s%N)
+timeout -k 2 30 "$MPIRUN" --stdin all -n 3 --oversubscribe sh -c \
+    "if [ \$LARK_COMM_WORLD_RANK = 0 ]; then exec $SLEEP 4; fi; wc -c >$scratch/got.\$LARK_COMM_WORLD_RANK" \
+    <"$scratch/input" >"$out" 2>"$err"
+rc=$?
+expect_rc 0 "--stdin all with a rank that never reads"
+for r in 1 2; do
+    [ "$(cat "$scratch/got.$r" 2>/dev/null)" = 4194304 ] ||
+        fail "--stdin all: rank $r got $(cat "$scratch/got.$r" 2>/dev/null) bytes, not 4194304"
+    took=$((($(date -r "$scratch/got.$r" +%s%N) - t0) / 1000000))
+    echo "--stdin all: rank $r had all its input $took ms after the start"
+    [ "$took" -lt 3000 ] || fail "--stdin all: rank $r waited $took ms for the rank that never reads"
+done
+expect_err "rank 0 has not read its stdin" "--stdin all: the note"
+rm -f "$scratch"/got.* "$scratch/input"
+no_leftovers "--stdin all"
+exit 0
