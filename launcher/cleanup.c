@@ -65,6 +65,8 @@ void lark_cleanup_guard(const char *tmpdir, const char *nspace)
         _exit(0);
     }
     close(p[0]);
+    if (pid > 0)
+        lark_reaper_spare(pid); /* it must outlive the job's teardown */
     if (pid < 0)
         close(p[1]);
     else

@@ -112,6 +112,9 @@ static void teardown(struct loop *L, int code)
     L->teardown_ms = lark_loop_now();
     signal_job(L, SIGTERM);
     signal_job(L, SIGCONT); /* a stopped rank must see its SIGTERM */
+    /* And what left the ranks' process groups (setsid). */
+    lark_reaper_signal(SIGTERM);
+    lark_reaper_signal(SIGCONT);
     lark_loop_arm(L->gracefd, KILL_GRACE_MS);
 }
 
@@ -119,6 +122,7 @@ static void kill_all(struct loop *L)
 {
     L->killed = true;
     signal_job(L, SIGKILL);
+    lark_reaper_signal(SIGKILL);
 }
 
 const char *lark_loop_host(struct loop *L, const struct lark_proc *p)
@@ -851,6 +855,7 @@ int lark_job_run(struct lark_job *job)
     L.in = NULL;
     if (L.remote)
         lark_remote_end(&L);
+    lark_reaper_end(); /* whatever of the job is still running here */
     flush_sinks(&L);
     lark_sink_close(L.sink[0]);
     lark_sink_close(L.sink[1]);

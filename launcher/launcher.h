@@ -361,6 +361,33 @@ char **lark_spawn_base_env(const struct lark_options *o, char **environ_in);
  * malloc'd absolute path (for relative names), or NULL. */
 char *lark_spawn_resolve(const char *prog, char **env, const char *wdir);
 
+/* ---- reaper.c ----------------------------------------------------------- */
+
+/* Make mpirun the subreaper of its descendants (before the first fork). */
+void lark_reaper_init(void);
+/* Leave child `pid` and its descendants alone (an agent, a cleaner). */
+void lark_reaper_spare(pid_t pid);
+/* Send sig to every descendant of this process but the spared ones;
+ * returns how many there were. */
+int lark_reaper_signal(int sig);
+/* SIGKILL and reap every descendant until none is left (bounded). */
+void lark_reaper_end(void);
+
+/* ---- leftovers.c -------------------------------------------------------- */
+
+/* Remove the files of dead jobs of this user (see leftovers.c); returns how
+ * many jobs' files were removed. */
+int lark_leftovers_sweep(void);
+/* Mark the job `nspace` as alive on this node for as long as the returned
+ * descriptor is open (or -1 when that cannot be done). */
+int lark_leftovers_claim(const char *nspace);
+/* Record the directory in which the job's temp directory
+ * (<nspace>.XXXXXX) is made, for a sweeper after a crash; called before
+ * the temp directory is made. */
+void lark_leftovers_set_dir(int fd, const char *dir);
+/* The end of a job whose files are gone: drop the owner file. */
+void lark_leftovers_release(int fd, const char *nspace);
+
 /* ---- job.c -------------------------------------------------------------- */
 
 struct lark_job {

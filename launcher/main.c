@@ -124,6 +124,7 @@ int main(int argc, char **argv)
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     int code = 1;
+    int owner = -1; /* /dev/shm/<nspace>.owner, locked while we live (leftovers.c) */
     struct lark_job job;
     memset(&job, 0, sizeof(job));
     job.map.me = -1;
@@ -264,9 +265,16 @@ int main(int argc, char **argv)
         if (sigs[i] != SIGHUP)
             signal(sigs[i], SIG_DFL);
     signal(SIGPIPE, SIG_IGN);
+    lark_reaper_init();
 
+    /* What jobs killed before they could clean up left on this node. */
+    lark_leftovers_sweep();
     make_nspace(job.nspace, sizeof(job.nspace));
+    owner = lark_leftovers_claim(job.nspace);
     const char *tmp = getenv("TMPDIR");
+    /* Where the directory will be, before it exists: a mpirun killed
+     * right after mkdtemp leaves nothing a sweeper cannot find. */
+    lark_leftovers_set_dir(owner, tmp && *tmp ? tmp : "/tmp");
     snprintf(job.tmpdir, sizeof(job.tmpdir), "%s/%s.XXXXXX", tmp && *tmp ? tmp : "/tmp",
              job.nspace);
     if (!mkdtemp(job.tmpdir)) {
@@ -322,6 +330,7 @@ int main(int argc, char **argv)
 out:
     lark_trace_cleanup();
     lark_cleanup_node(job.tmpdir, job.nspace);
+    lark_leftovers_release(owner, job.nspace); /* last: a sweeper needs it until now */
     if (job.event_pipe[0] >= 0) {
         close(job.event_pipe[0]);
         close(job.event_pipe[1]);

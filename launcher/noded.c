@@ -67,6 +67,7 @@ static void die(int code)
         if (p->node == D.node && p->pid > 0)
             kill(-p->pid, SIGKILL);
     }
+    lark_reaper_signal(SIGKILL); /* what left the ranks' groups (setsid) */
     lark_down_kill_agents(&D.down);
     lark_cleanup_node(D.job.tmpdir, D.job.nspace);
     _exit(code);
@@ -168,6 +169,13 @@ static int parent_frame(void *arg, struct lark_conn *c, uint32_t type, struct la
         signal_ranks(sig);
         if (sig == SIGTERM)
             signal_ranks(SIGCONT);
+        /* The teardown's signals reach what left the ranks' process groups
+         * too (setsid; reaper.c). */
+        if (sig == SIGTERM || sig == SIGKILL) {
+            lark_reaper_signal(sig);
+            if (sig == SIGTERM)
+                lark_reaper_signal(SIGCONT);
+        }
         break;
     }
     case LARK_MSG_STDIN: {
@@ -457,6 +465,7 @@ int main(int argc, char **argv)
         sigaddset(&set, sigs[i]);
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    lark_reaper_init(); /* setsid descendants of our ranks stay ours (reaper.c) */
 
     int fd = lark_connect_any(parent, 5.0);
     if (fd < 0) {

@@ -211,6 +211,7 @@ pid_t lark_tree_start(const char *agent, const char *host, const char *daemon, i
     close(in[0]);
     if (pid > 0) {
         setpgid(pid, pid);
+        lark_reaper_spare(pid); /* its daemon ends its own ranks (reaper.c) */
         /* The secret travels on stdin, never on a command line. */
         char line[128];
         int n = snprintf(line, sizeof(line), "%s\n", secret);
