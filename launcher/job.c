@@ -113,8 +113,7 @@ static void teardown(struct loop *L, int code)
     signal_job(L, SIGTERM);
     signal_job(L, SIGCONT); /* a stopped rank must see its SIGTERM */
     /* And what left the ranks' process groups (setsid). */
-    lark_reaper_signal(SIGTERM);
-    lark_reaper_signal(SIGCONT);
+    lark_reaper_signal(SIGTERM, true);
     lark_loop_arm(L->gracefd, KILL_GRACE_MS);
 }
 
@@ -122,7 +121,7 @@ static void kill_all(struct loop *L)
 {
     L->killed = true;
     signal_job(L, SIGKILL);
-    lark_reaper_signal(SIGKILL);
+    lark_reaper_signal(SIGKILL, false);
 }
 
 const char *lark_loop_host(struct loop *L, const struct lark_proc *p)
@@ -358,12 +357,15 @@ void lark_loop_event(struct loop *L, struct lark_event *ev)
     case LARK_EV_ABORT:
         /* The status is the code modulo 256, as exit(3) would make it, but
          * a job that aborts never reports success: 0, 256, 512... give 1. */
-        lark_loop_fail(
-            L, (ev->status & 0xff) ? (ev->status & 0xff) : 1,
-            "mpirun: rank %d (pid %d) on %s called MPI_Abort with error code %d%s%s; the job "
-            "is aborted\n",
-            p->rank, (int)p->pid, lark_loop_host(L, p), ev->status, ev->msg ? ": " : "",
-            ev->msg ? ev->msg : "");
+        if (ev->msg && ev->msg[0])
+            lark_loop_fail(L, (ev->status & 0xff) ? (ev->status & 0xff) : 1,
+                           "mpirun: rank %d (pid %d) on %s aborted the job (error code %d): %s\n",
+                           p->rank, (int)p->pid, lark_loop_host(L, p), ev->status, ev->msg);
+        else
+            lark_loop_fail(L, (ev->status & 0xff) ? (ev->status & 0xff) : 1,
+                           "mpirun: rank %d (pid %d) on %s called MPI_Abort with error code %d; "
+                           "the job is aborted\n",
+                           p->rank, (int)p->pid, lark_loop_host(L, p), ev->status);
         break;
     }
     free(ev->msg);
@@ -616,9 +618,8 @@ static int loop_setup(struct loop *L, struct lark_job *job)
     L->gracefd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     L->verdictfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     L->launchfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-    if (!L->iof_out || !L->iof_err || L->launchfd < 0 || L->ep < 0 || L->sigfd < 0 ||
-        L->tofd < 0 || L->gracefd < 0 ||
-        L->verdictfd < 0)
+    if (!L->iof_out || !L->iof_err || L->launchfd < 0 || L->ep < 0 || L->sigfd < 0 || L->tofd < 0 ||
+        L->gracefd < 0 || L->verdictfd < 0)
         return -1;
     ep_add(L, L->sigfd, EPOLLIN, SRC_SIGNAL, 0);
     ep_add(L, job->event_pipe[0], EPOLLIN, SRC_EVENT, 0);

@@ -351,6 +351,10 @@ struct lark_job;
 /* mpirun's original soft limit on open files, restored in each rank (mpirun
  * raises its own for its pipes), or -1 when unchanged. */
 extern long lark_spawn_nofile;
+/* Whether nprocs ranks can start at all (the user's process limit, mpirun's
+ * descriptors, the machine's threads-max): checked before anything starts,
+ * so a job that cannot fit fails at once.  Returns 0 or -1 with err. */
+int lark_spawn_fits(int nprocs, bool stdin_all, char *err, size_t errlen);
 /* Fork and exec every rank with its environment, pipes, binding and wdir. */
 int lark_spawn_all(struct lark_job *job, char *err, size_t errlen);
 /* mpirun's environment minus stale PMIx/Lark variables, plus --prefix and
@@ -367,9 +371,9 @@ char *lark_spawn_resolve(const char *prog, char **env, const char *wdir);
 void lark_reaper_init(void);
 /* Leave child `pid` and its descendants alone (an agent, a cleaner). */
 void lark_reaper_spare(pid_t pid);
-/* Send sig to every descendant of this process but the spared ones;
- * returns how many there were. */
-int lark_reaper_signal(int sig);
+/* Send sig (then SIGCONT when cont) to every descendant of this process but
+ * the spared ones, found in one walk of /proc; returns how many there were. */
+int lark_reaper_signal(int sig, bool cont);
 /* SIGKILL and reap every descendant until none is left (bounded). */
 void lark_reaper_end(void);
 

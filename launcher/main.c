@@ -115,6 +115,14 @@ int main(int argc, char **argv)
      * ~10 ms of every job.  Set before the server starts and inherited by
      * the ranks, unless the user chose. */
     setenv("PMIX_MCA_gds", "hash", 0);
+    /* PMIx's own messages (its error log lines, its help banners sent to
+     * the server) go to syslog, not to the job's stderr: every failure is
+     * said once, by mpirun or the runtime, in Lark's words.  Inherited by
+     * the ranks.  LARK_MPIRUN_DEBUG keeps them. */
+    if (!getenv("LARK_MPIRUN_DEBUG")) {
+        setenv("PMIX_OUTPUT_REDIRECT", "syslog", 0);
+        setenv("PMIX_MCA_plog", "syslog", 0);
+    }
     /* Three pipes per rank: raise the soft limit on descriptors as far as
      * allowed, for jobs of hundreds of ranks. */
     struct rlimit rl;
@@ -204,6 +212,12 @@ int main(int argc, char **argv)
     if (getrandom(rs, sizeof(rs), 0) == (ssize_t)sizeof(rs))
         for (size_t i = 0; i < sizeof(rs); i++)
             snprintf(job.rank_secret + 2 * i, 3, "%02x", rs[i]);
+    if (job.map.me >= 0 &&
+        lark_spawn_fits(job.map.node_size[job.map.me], o.stdin_target == LARK_STDIN_ALL, err,
+                        sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        goto out;
+    }
     if (o.stdin_target >= job.nprocs) {
         fprintf(stderr, "mpirun: --stdin %d names no rank: the job has ranks 0 to %d\n",
                 o.stdin_target, job.nprocs - 1);

@@ -125,8 +125,8 @@ int lark_map_ranks(const struct lark_options *o, struct lark_map *m, char *err, 
         total += np;
     }
     if (total > LARK_MAX_RANKS) {
-        lark_launcher_fail(err, errlen, "mpirun: %ld ranks requested; a job has at most %d",
-                           total, LARK_MAX_RANKS);
+        lark_launcher_fail(err, errlen, "mpirun: %ld ranks requested; a job has at most %d", total,
+                           LARK_MAX_RANKS);
         goto out;
     }
     if (pernode && total > (long)pernode * nnodes) {

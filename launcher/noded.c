@@ -67,7 +67,7 @@ static void die(int code)
         if (p->node == D.node && p->pid > 0)
             kill(-p->pid, SIGKILL);
     }
-    lark_reaper_signal(SIGKILL); /* what left the ranks' groups (setsid) */
+    lark_reaper_signal(SIGKILL, false); /* what left the ranks' groups (setsid) */
     lark_down_kill_agents(&D.down);
     lark_cleanup_node(D.job.tmpdir, D.job.nspace);
     _exit(code);
@@ -171,11 +171,8 @@ static int parent_frame(void *arg, struct lark_conn *c, uint32_t type, struct la
             signal_ranks(SIGCONT);
         /* The teardown's signals reach what left the ranks' process groups
          * too (setsid; reaper.c). */
-        if (sig == SIGTERM || sig == SIGKILL) {
-            lark_reaper_signal(sig);
-            if (sig == SIGTERM)
-                lark_reaper_signal(SIGCONT);
-        }
+        if (sig == SIGTERM || sig == SIGKILL)
+            lark_reaper_signal(sig, sig == SIGTERM);
         break;
     }
     case LARK_MSG_STDIN: {
@@ -465,6 +462,12 @@ int main(int argc, char **argv)
         sigaddset(&set, sigs[i]);
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* PMIx's own messages go to syslog, as in mpirun (main.c): each failure
+     * is said once, by mpirun, in Lark's words. */
+    if (!getenv("LARK_MPIRUN_DEBUG")) {
+        setenv("PMIX_OUTPUT_REDIRECT", "syslog", 0);
+        setenv("PMIX_MCA_plog", "syslog", 0);
+    }
     lark_reaper_init(); /* setsid descendants of our ranks stay ours (reaper.c) */
 
     int fd = lark_connect_any(parent, 5.0);
@@ -547,6 +550,8 @@ int main(int argc, char **argv)
         ep_add(D.job.event_pipe[0], EPOLLIN, K_EVENT, 0);
     }
     err[0] = 0;
+    /* Ranks that cannot fit here (ulimit -u, open files) fail at once. */
+    ok = ok && lark_spawn_fits(nlocal, D.o.stdin_target == LARK_STDIN_ALL, err, sizeof(err)) == 0;
     ok = ok && lark_pmix_start(D.job.tmpdir, D.job.event_pipe[1], err, sizeof(err)) == 0 &&
          lark_pmix_register(D.job.nspace, D.job.tmpdir, &D.o, m, D.l.rank_secret, err,
                             sizeof(err)) == 0 &&
@@ -568,7 +573,6 @@ int main(int argc, char **argv)
                  err[0] ? err : "the daemon cannot set up the job", host);
         up_error(LARK_MSG_ERROR, D.node, msg);
     }
-    (void)nlocal;
     {
         struct lark_buf rb = {0};
         lark_buf_u32(&rb, (uint32_t)D.node);

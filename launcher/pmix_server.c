@@ -274,6 +274,25 @@ static pmix_status_t wait_for(struct waiter *w, pmix_status_t rc)
         PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, PMIX_SUCCESS                   \
     }
 
+/* Completion of many asynchronous calls at once. */
+struct batch {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    long pending;
+    pmix_status_t status; /* the first failure */
+};
+
+static void batch_done(pmix_status_t status, void *cbdata)
+{
+    struct batch *b = cbdata;
+    pthread_mutex_lock(&b->lock);
+    if (status != PMIX_SUCCESS && b->status == PMIX_SUCCESS)
+        b->status = status;
+    if (--b->pending == 0)
+        pthread_cond_signal(&b->cond);
+    pthread_mutex_unlock(&b->lock);
+}
+
 /* The ranks of `node` as "r,r,r" (sep ',') appended to *s at *len. */
 static int append_ranks(char **s, size_t *len, size_t *cap, const struct lark_map *m, int node)
 {
@@ -440,19 +459,32 @@ int lark_pmix_register(const char *nspace, const char *tmpdir, const struct lark
         return lark_launcher_fail(err, errlen,
                                   "mpirun: cannot register the job with the PMIx server on %s: %s",
                                   host, PMIx_Error_string(rc));
+    /* This node's ranks are handed to the PMIx thread at once and waited
+     * for together: one round trip per rank cost ~0.25 ms each (26 s for
+     * 100,000 ranks). */
+    struct batch b = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, PMIX_SUCCESS};
     for (int i = 0; i < nprocs; i++) {
         if (procs[i].node != me)
             continue;
         pmix_proc_t proc;
         PMIX_LOAD_PROCID(&proc, nspace, (pmix_rank_t)procs[i].rank);
-        struct waiter wc = WAITER_INIT;
-        rc = wait_for(&wc,
-                      PMIx_server_register_client(&proc, getuid(), getgid(), NULL, op_done, &wc));
+        pthread_mutex_lock(&b.lock);
+        b.pending++;
+        pthread_mutex_unlock(&b.lock);
+        rc = PMIx_server_register_client(&proc, getuid(), getgid(), NULL, batch_done, &b);
         if (rc != PMIX_SUCCESS)
-            return lark_launcher_fail(
-                err, errlen, "mpirun: cannot register rank %d with the PMIx server on %s: %s",
-                procs[i].rank, host, PMIx_Error_string(rc));
+            batch_done(rc == PMIX_OPERATION_SUCCEEDED ? PMIX_SUCCESS : rc, &b);
+        if (rc != PMIX_SUCCESS && rc != PMIX_OPERATION_SUCCEEDED)
+            break;
     }
+    pthread_mutex_lock(&b.lock);
+    while (b.pending > 0)
+        pthread_cond_wait(&b.cond, &b.lock);
+    pthread_mutex_unlock(&b.lock);
+    if (b.status != PMIX_SUCCESS)
+        return lark_launcher_fail(
+            err, errlen, "mpirun: cannot register the ranks with the PMIx server on %s: %s", host,
+            PMIx_Error_string(b.status));
     return 0;
 }
 

@@ -104,7 +104,7 @@ static struct pp *read_parents(size_t *n)
     return v;
 }
 
-int lark_reaper_signal(int sig)
+int lark_reaper_signal(int sig, bool cont)
 {
     size_t n;
     struct pp *v = read_parents(&n);
@@ -130,8 +130,11 @@ int lark_reaper_signal(int sig)
                 i = found;
         }
     }
-    for (size_t k = 0; k < found; k++)
+    for (size_t k = 0; k < found; k++) {
         kill(v[k].pid, sig);
+        if (cont)
+            kill(v[k].pid, SIGCONT); /* a stopped process must see sig */
+    }
     free(v);
     return (int)found;
 }
@@ -141,7 +144,7 @@ void lark_reaper_end(void)
     struct timespec t0, t;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
-        int left = lark_reaper_signal(SIGKILL);
+        int left = lark_reaper_signal(SIGKILL, false);
         while (waitpid(-1, NULL, WNOHANG) > 0)
             ;
         if (left == 0)

@@ -7,6 +7,7 @@
  * pipes, a clean signal mask, the binding, the working directory, exec. */
 #include "launcher.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -106,7 +107,8 @@ static const char *env_get(char **env, const char *name)
  * an enclosing job would point it at the wrong server. */
 static bool stale_var(const char *s)
 {
-    if (strncmp(s, "PMIX_", 5) == 0 && strncmp(s, "PMIX_MCA_", 9) != 0)
+    if (strncmp(s, "PMIX_", 5) == 0 && strncmp(s, "PMIX_MCA_", 9) != 0 &&
+        strncmp(s, "PMIX_OUTPUT_", 12) != 0)
         return true;
     return strncmp(s, "LARK_COMM_WORLD_", 16) == 0 || strncmp(s, "LARK_JOB_NAMESPACE=", 19) == 0 ||
            strncmp(s, "LARK_UNIVERSE_SIZE=", 19) == 0 || strncmp(s, "LARK_APPNUM=", 12) == 0;
@@ -150,6 +152,77 @@ char **lark_spawn_base_env(const struct lark_options *o, char **environ_in)
             return NULL;
         }
     return env;
+}
+
+/* Tasks (threads included) of real user uid now running: what RLIMIT_NPROC
+ * counts. */
+static long count_tasks(uid_t uid)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 0;
+    long n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        char path[300], line[256];
+        snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
+        FILE *f = fopen(path, "re");
+        if (!f)
+            continue;
+        long ruid = -1, threads = 1;
+        while (fgets(line, sizeof(line), f)) {
+            if (strncmp(line, "Uid:", 4) == 0)
+                ruid = strtol(line + 4, NULL, 10);
+            else if (strncmp(line, "Threads:", 8) == 0)
+                threads = strtol(line + 8, NULL, 10);
+        }
+        fclose(f);
+        if (ruid == (long)uid)
+            n += threads;
+    }
+    closedir(d);
+    return n;
+}
+
+int lark_spawn_fits(int nprocs, bool stdin_all, char *err, size_t errlen)
+{
+    struct rlimit rl;
+    /* Processes: RLIMIT_NPROC counts every task of the real user; root is
+     * exempt.  Each rank is at least one more. */
+    if (getuid() != 0 && getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        long used = count_tasks(getuid());
+        if ((long)rl.rlim_cur - used < nprocs)
+            return lark_launcher_fail(
+                err, errlen,
+                "mpirun: %d ranks cannot start: this user may run %ld processes and threads "
+                "(ulimit -u) and already runs %ld; use fewer ranks or raise the limit",
+                nprocs, (long)rl.rlim_cur, used);
+    }
+    /* Descriptors: mpirun holds a pipe for each rank's stdout and stderr
+     * (and stdin), and the PMIx server a socket per rank. */
+    long fds = (long)nprocs * (stdin_all ? 4 : 3) + 64;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY &&
+        (rlim_t)fds > rl.rlim_max)
+        return lark_launcher_fail(err, errlen,
+                                  "mpirun: %d ranks need about %ld open files in mpirun, more "
+                                  "than its limit of %ld (ulimit -Hn); use fewer ranks",
+                                  nprocs, fds, (long)rl.rlim_max);
+    /* The machine: every process and thread takes a pid. */
+    FILE *f = fopen("/proc/sys/kernel/threads-max", "re");
+    long tmax = 0;
+    if (f) {
+        if (fscanf(f, "%ld", &tmax) != 1)
+            tmax = 0;
+        fclose(f);
+    }
+    if (tmax > 0 && nprocs > tmax)
+        return lark_launcher_fail(err, errlen,
+                                  "mpirun: %d ranks cannot start: this machine runs at most %ld "
+                                  "processes and threads (/proc/sys/kernel/threads-max)",
+                                  nprocs, tmax);
+    return 0;
 }
 
 static bool runnable(const char *path)

@@ -94,17 +94,15 @@ static void check_wedged(const struct lark_commnew_set *set, const struct lark_c
         return;
     char what[512], msg[2048];
     lark_cid_describe(a, what, sizeof what);
-    int len = snprintf(
-        msg, sizeof msg,
-        "Lark MPI: rank %d on %s: %s: no context id agreed after %u rounds in %.0f s "
-        "(communicator of %d processes; %s). Rounds keep giving no id, so the agreement is "
-        "wedged: this is a Lark bug, please report it with this message "
-        "(LARK_CID_TIMEOUT=%g sets this limit in seconds)",
-        lark_rt.rank, lark_rt.hostname,
-        set->call != NULL ? set->call : "a communicator constructor", a->round, waited,
-        set->ranks != NULL ? set->n : set->comm->size, what, limit);
-    fprintf(stderr, "%s%s\n", msg, len >= (int)sizeof msg ? "..." : "");
-    lark_runtime_abort(MPI_ERR_INTERN, msg);
+    snprintf(msg, sizeof msg,
+             "rank %d on %s: %s: no context id agreed after %u rounds in %.0f s "
+             "(communicator of %d processes; %s). Rounds keep giving no id, so the agreement is "
+             "wedged: this is a Lark bug, please report it with this message "
+             "(LARK_CID_TIMEOUT=%g sets this limit in seconds)",
+             lark_rt.rank, lark_rt.hostname,
+             set->call != NULL ? set->call : "a communicator constructor", a->round, waited,
+             set->ranks != NULL ? set->n : set->comm->size, what, limit);
+    lark_runtime_abort(MPI_ERR_INTERN, msg); /* says it once, there or in mpirun */
 }
 
 int lark_commnew_cid(const struct lark_commnew_set *set, uint64_t key, bool take, uint32_t *cid)

@@ -165,15 +165,13 @@ _Noreturn static void fatal(const struct lark_errhandler *eh, const char *call, 
     else if (!lark_errcode_string(cls, what) || what[0] == '\0')
         snprintf(what, sizeof what, "error code %d", cls);
     char msg[2048];
-    snprintf(msg, sizeof msg, "%s failed on rank %d (%s, pid %d): %s: %s", call,
-             lark_initialized() ? lark_rt.rank : 0,
-             lark_rt.hostname[0] ? lark_rt.hostname : "localhost", (int)getpid(), what, reason);
-    fprintf(stderr,
-            "Lark MPI: %s\nLark MPI: the error handler is %s: aborting "
-            "the job (set MPI_ERRORS_RETURN on the %s to handle errors).\n",
-            msg, eh == &lark_errhandler_abort ? "MPI_ERRORS_ABORT" : "MPI_ERRORS_ARE_FATAL", obj);
-    fflush(stderr);
-    lark_runtime_abort(cls, msg);
+    snprintf(msg, sizeof msg,
+             "%s failed on rank %d (%s, pid %d): %s: %s; the error handler is %s (set "
+             "MPI_ERRORS_RETURN on the %s to handle errors)",
+             call, lark_initialized() ? lark_rt.rank : 0,
+             lark_rt.hostname[0] ? lark_rt.hostname : "localhost", (int)getpid(), what, reason,
+             eh == &lark_errhandler_abort ? "MPI_ERRORS_ABORT" : "MPI_ERRORS_ARE_FATAL", obj);
+    lark_runtime_abort(cls, msg); /* says it once, there or in mpirun */
 }
 
 int lark_err_raise(struct lark_comm *comm, const char *call, int code, const char *fmt, ...)

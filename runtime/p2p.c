@@ -496,8 +496,10 @@ static void msg_free(struct lark_msg *m)
 
 static void out_of_memory(const char *what)
 {
-    fprintf(stderr, "Lark MPI: rank %d: out of memory %s\n", lark_rt.rank, what);
-    lark_runtime_abort(MPI_ERR_NO_MEM, "out of memory in the progress engine");
+    char msg[512];
+    snprintf(msg, sizeof msg, "rank %d on %.256s ran out of memory %.200s", lark_rt.rank,
+             lark_rt.hostname, what);
+    lark_runtime_abort(MPI_ERR_NO_MEM, msg);
 }
 
 /* An in-order EAGER/RTS: match it or keep it. */

@@ -385,8 +385,7 @@ _Noreturn void lark_transport_peer_failed(int peer, const char *why)
              "aborted",
              lark_rt.rank, lark_rt.hostname, peer, host ? host : "unknown", why);
     free(host);
-    fprintf(stderr, "Lark MPI: %s\n", msg);
-    lark_runtime_abort(MPI_ERR_PROC_ABORTED, msg);
+    lark_runtime_abort(MPI_ERR_PROC_ABORTED, msg); /* says it once, there or in mpirun */
 }
 
 static void frame_sent(struct outq *q)

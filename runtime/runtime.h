@@ -64,7 +64,10 @@ static inline bool lark_initialized(void)
  * with no lock held; not thread-safe (MPI allows one call of each). */
 int lark_runtime_init(int required, int *provided);
 int lark_runtime_finalize(void);
-/* Ask PMIx (or, as a singleton, the OS) to end the whole job; never returns. */
+/* Ask PMIx (or, as a singleton, the OS) to end the whole job; never returns.
+ * msg: the whole story in one sentence (call, rank, host, reason), said once:
+ * by Lark's mpirun, or on stderr here when no mpirun will; NULL for
+ * MPI_Abort. */
 _Noreturn void lark_runtime_abort(int code, const char *msg);
 /* Look up a string the peer `world_rank` published under `key`; the caller
  * frees *value.  Blocks (PMIx_Get). */

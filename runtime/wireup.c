@@ -369,8 +369,21 @@ int lark_runtime_finalize(void)
 
 _Noreturn void lark_runtime_abort(int code, const char *msg)
 {
+    /* Under Lark's mpirun the message goes to mpirun, which says the one
+     * line about the failure; anywhere else (a singleton, srun, a PMIx
+     * that refused) it is said here. */
+    bool told = false;
     if (!lark_rt.singleton && atomic_load(&lark_rt.state) == LARK_STATE_INIT)
-        PMIx_Abort(code, msg, NULL, 0);
+        told = PMIx_Abort(code, msg ? msg : "", NULL, 0) == PMIX_SUCCESS &&
+               strncmp(lark_rt.nspace, "lark-", 5) == 0;
+    if (!told) {
+        if (msg)
+            fprintf(stderr, "Lark MPI: %s\n", msg);
+        else
+            fprintf(stderr, "Lark MPI: MPI_Abort(errorcode %d) called by rank %d on %s\n", code,
+                    lark_rt.rank, lark_rt.hostname);
+        fflush(stderr);
+    }
     /* An exit status is the code modulo 256; an abort never says success. */
     _exit((code & 0xff) ? (code & 0xff) : 1);
 }

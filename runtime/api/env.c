@@ -105,13 +105,8 @@ LARK_API_ALIAS(Is_thread_main)
 
 int PMPI_Abort(MPI_Comm comm, int errorcode)
 {
-    char msg[512];
-    snprintf(msg, sizeof msg, "MPI_Abort(errorcode %d) called by rank %d on %s", errorcode,
-             lark_rt.rank, lark_rt.hostname);
     (void)comm; /* Lark aborts the whole job whatever the communicator */
-    fprintf(stderr, "Lark MPI: %s\n", msg);
-    fflush(stderr);
-    lark_runtime_abort(errorcode, msg);
+    lark_runtime_abort(errorcode, NULL); /* says it once, there or in mpirun */
 }
 LARK_API_ALIAS(Abort)
 

@@ -145,8 +145,11 @@ static void lock_request(struct lark_win *w, int origin, int type)
     /* Queued in arrival order; freed when granted (or with the window). */
     struct lark_win_waiter *q = malloc(sizeof *q), **pp = &w->waiters;
     if (q == NULL) {
-        fprintf(stderr, "Lark MPI: rank %d: out of memory queueing a lock request\n", lark_rt.rank);
-        lark_runtime_abort(MPI_ERR_NO_MEM, "out of memory in MPI_Win_lock (target side)");
+        char msg[256];
+        snprintf(msg, sizeof msg,
+                 "rank %d: out of memory queueing a lock request (MPI_Win_lock, target side)",
+                 lark_rt.rank);
+        lark_runtime_abort(MPI_ERR_NO_MEM, msg);
     }
     q->origin = origin;
     q->type = type;

@@ -30,7 +30,7 @@ check() {
     echo "ok: $1 $2 -> exit $rc in $elapsed_ms ms"
 }
 
-check abort 7 7 "rank 0 .* called MPI_Abort with error code 7"
+check abort 7 7 "rank 0 .* aborted the job (error code 7): pmix_client was asked to abort"
 check crash 11 139 "rank 1 .* killed by signal 11 (Segmentation fault: an invalid memory access"
 check crash 9 137 "rank 1 .* killed by signal 9"
 check exit 5 5 "rank 1 .* exited with status 5"

@@ -34,7 +34,7 @@ for code in 0 256 512; do
     run --oversubscribe -n 2 "$PC" abort $code
     [ "$rc" != 0 ] || { cat "$err"; fail "MPI_Abort($code): mpirun exited 0"; }
     expect_rc 1 "MPI_Abort($code)"
-    expect_err "called MPI_Abort with error code $code" "MPI_Abort($code)"
+    expect_err "aborted the job (error code $code)" "MPI_Abort($code)"
     no_leftovers "MPI_Abort($code)"
 done
 run --oversubscribe -n 2 "$PC" abort 258

@@ -101,7 +101,7 @@ mh_no_leftovers "remote rank killed"
 # --- MPI_Abort (PMIx_Abort) on a remote host
 mh_run "$H0" $A "$AGENT" --host "$H1,$H2" -n 2 "$PC" abort 7
 expect_rc 7 "remote abort"
-expect_err "rank 0 (pid [0-9]*) on ${MH}h1 called MPI_Abort with error code 7" "remote abort"
+expect_err "rank 0 (pid [0-9]*) on ${MH}h1 aborted the job (error code 7): pmix_client was asked to abort" "remote abort"
 mh_no_leftovers "remote abort"
 
 # --- --timeout across hosts
