@@ -291,6 +291,21 @@ static void flush_sinks(struct loop *L)
     }
 }
 
+void lark_loop_report(struct loop *L, const struct lark_where_view *v, int n)
+{
+    /* Through the sink like every other line: a report must not block the
+     * loop when stderr is a full pipe. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f == NULL)
+        return;
+    lark_where_report(f, v, n);
+    if (fclose(f) == 0 && len > 0)
+        lark_sink_put(L->sink[1], text, len);
+    free(text);
+}
+
 /* "0,2-3": the ranks still running. */
 static void running_list(struct loop *L, char *buf, size_t len)
 {
@@ -537,7 +552,7 @@ static bool report_where(struct loop *L, bool timed_out)
     }
     if (L->remote && lark_remote_where(L, v, timed_out))
         return true;
-    lark_where_report(stderr, v, n);
+    lark_loop_report(L, v, n);
     free(v);
     return false;
 }

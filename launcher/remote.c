@@ -126,7 +126,7 @@ static void where_print(struct loop *L)
     bool timed_out = L->where_timed_out;
     L->where = NULL;
     L->where_timed_out = false;
-    lark_where_report(stderr, v, L->job->nprocs);
+    lark_loop_report(L, v, L->job->nprocs);
     free(v);
     lark_remote_arm(L);
     if (timed_out)
