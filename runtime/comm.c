@@ -9,6 +9,7 @@
 #include "lark.h"
 #include "cid.h"
 #include "comm.h"
+#include "handle.h"
 #include "error.h"
 #include "info.h"
 #include "topo.h"
@@ -94,8 +95,8 @@ struct lark_comm *lark_comm_from_handle(MPI_Comm h)
         c = &lark_comm_world;
     else if (h == MPI_COMM_SELF)
         c = &lark_comm_self;
-    else if ((intptr_t)h < 0x1000)
-        return NULL;
+    else if (!lark_handle_valid(LARK_HANDLE_COMM, h))
+        return NULL; /* MPI_COMM_NULL, garbage, or not one of ours */
     else
         c = (struct lark_comm *)h;
     return c->magic == LARK_COMM_MAGIC ? c : NULL;
@@ -107,7 +108,7 @@ int lark_comm_create(struct lark_group *group, struct lark_group *remote, uint32
     if (group == NULL || group->size <= 0 || group->rank == MPI_UNDEFINED || cid >= LARK_CID_MAX)
         return LARK_ERR_ARG;
     /* Freed by lark_comm_release when the last reference goes. */
-    struct lark_comm *c = calloc(1, sizeof *c);
+    struct lark_comm *c = lark_handle_alloc(LARK_HANDLE_COMM, sizeof *c, true);
     if (c == NULL)
         return LARK_ERR_NOMEM;
     lark_group_retain(group);
@@ -140,5 +141,5 @@ void lark_comm_release(struct lark_comm *comm)
     comm_free_parts(comm);
     lark_cid_release(comm->cid);
     comm->magic = 0;
-    free(comm);
+    lark_handle_free(LARK_HANDLE_COMM, comm, sizeof *comm);
 }

@@ -17,6 +17,7 @@
 
 #include "lark.h"
 #include "datatype.h"
+#include "handle.h"
 
 #define LARK_DT_TABLE 0x100
 
@@ -196,7 +197,9 @@ struct lark_datatype *lark_datatype_from_handle(MPI_Datatype h)
         struct lark_datatype *dt = &table[v - 0x200];
         return dt->magic == LARK_DATATYPE_MAGIC ? dt : NULL;
     }
-    if (v < 0x1000) /* the ABI reserves small values for predefined handles */
+    /* Anything else we handed out is in the datatype arena (handle.h):
+     * MPI_DATATYPE_NULL, unknown small values and garbage are not. */
+    if (!lark_handle_valid(LARK_HANDLE_DATATYPE, h))
         return NULL;
     struct lark_datatype *dt = (struct lark_datatype *)h;
     if (dt->magic != LARK_DATATYPE_MAGIC || atomic_load(&dt->refs) <= 0)
@@ -204,25 +207,17 @@ struct lark_datatype *lark_datatype_from_handle(MPI_Datatype h)
     return dt;
 }
 
-/* Freed types keep their memory, with the magic cleared, on a free list
- * the next new type takes from: a handle used after its last MPI_Type_free
- * then reads as invalid (MPI_ERR_TYPE) instead of touching freed memory,
- * until the husk is reused. */
-static pthread_mutex_t husk_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct lark_datatype *husks; /* linked through `sig` */
-
+/* Types live in the datatype arena (handle.h): a freed type's slot keeps
+ * its memory with the magic cleared, so a handle used after its last
+ * MPI_Type_free reads as invalid (MPI_ERR_TYPE) instead of touching freed
+ * memory, until the slot is reused. */
 struct lark_datatype *lark_datatype_alloc(void)
 {
-    pthread_mutex_lock(&husk_lock);
-    struct lark_datatype *dt = husks;
-    if (dt != NULL)
-        husks = (struct lark_datatype *)dt->sig;
-    pthread_mutex_unlock(&husk_lock);
     /* Owned by its references: the last lark_datatype_release() returns it
-     * to the husk list. */
-    if (dt == NULL && (dt = malloc(sizeof *dt)) == NULL)
+     * to the arena. */
+    struct lark_datatype *dt = lark_handle_alloc(LARK_HANDLE_DATATYPE, sizeof *dt, true);
+    if (dt == NULL)
         return NULL;
-    memset(dt, 0, sizeof *dt);
     dt->magic = LARK_DATATYPE_MAGIC;
     dt->handle = (MPI_Datatype)dt;
     dt->name = dt->uname;
@@ -257,12 +252,5 @@ void lark_datatype_release(struct lark_datatype *dt)
     free(dt->contents.counts);
     free(dt->contents.types);
     dt->magic = 0;
-#ifdef LARK_DT_NO_HUSKS
-    free(dt);
-    return;
-#endif
-    pthread_mutex_lock(&husk_lock);
-    dt->sig = (struct lark_dt_sig *)husks;
-    husks = dt;
-    pthread_mutex_unlock(&husk_lock);
+    lark_handle_free(LARK_HANDLE_DATATYPE, dt, sizeof *dt);
 }

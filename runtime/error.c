@@ -12,6 +12,7 @@
 #include "comm.h"
 #include "errcode.h"
 #include "error.h"
+#include "handle.h"
 #include "where.h"
 #include "runtime.h"
 
@@ -30,8 +31,8 @@ struct lark_errhandler *lark_errhandler_from_handle(MPI_Errhandler h)
         return &lark_errhandler_return;
     if (h == MPI_ERRORS_ABORT)
         return &lark_errhandler_abort;
-    if ((intptr_t)h < 0x1000)
-        return NULL;
+    if (!lark_handle_valid(LARK_HANDLE_ERRHANDLER, h))
+        return NULL; /* MPI_ERRHANDLER_NULL, garbage, or not one of ours */
     struct lark_errhandler *eh = (struct lark_errhandler *)h;
     return eh->magic == LARK_ERRHANDLER_MAGIC ? eh : NULL;
 }
@@ -48,7 +49,7 @@ void lark_errhandler_release(struct lark_errhandler *eh)
         return;
     if (__atomic_sub_fetch(&eh->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
         eh->magic = 0;
-        free(eh);
+        lark_handle_free(LARK_HANDLE_ERRHANDLER, eh, sizeof *eh);
     }
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "group.h"
+#include "handle.h"
 #include "runtime.h"
 
 static struct lark_group group_empty = {LARK_GROUP_MAGIC, 0, MPI_UNDEFINED, 1, 0, 1, NULL};
@@ -19,8 +20,8 @@ struct lark_group *lark_group_from_handle(MPI_Group h)
 {
     if (h == MPI_GROUP_EMPTY)
         return &group_empty;
-    if ((uintptr_t)h < 0x1000)
-        return NULL;
+    if (!lark_handle_valid(LARK_HANDLE_GROUP, h))
+        return NULL; /* MPI_GROUP_NULL, garbage, or not one of ours */
     struct lark_group *g = (struct lark_group *)h;
     return g->magic == LARK_GROUP_MAGIC ? g : NULL;
 }
@@ -56,7 +57,7 @@ struct lark_group *lark_group_strided(int first, int stride, int size)
     if (size == 0)
         return &group_empty;
     /* Freed by lark_group_release when the last reference goes. */
-    struct lark_group *g = calloc(1, sizeof *g);
+    struct lark_group *g = lark_handle_alloc(LARK_HANDLE_GROUP, sizeof *g, true);
     if (g == NULL)
         return NULL;
     *g = (struct lark_group){LARK_GROUP_MAGIC,         size, MPI_UNDEFINED, 1, first,
@@ -75,10 +76,10 @@ struct lark_group *lark_group_create(const int *w, int size)
         progression = w[i] - w[i - 1] == stride;
     if (progression)
         return lark_group_strided(w[0], stride, size);
-    struct lark_group *g = calloc(1, sizeof *g);
+    struct lark_group *g = lark_handle_alloc(LARK_HANDLE_GROUP, sizeof *g, true);
     int *list = malloc((size_t)size * sizeof *list);
     if (g == NULL || list == NULL) {
-        free(g);
+        lark_handle_free(LARK_HANDLE_GROUP, g, sizeof *g);
         free(list);
         return NULL;
     }
@@ -104,7 +105,7 @@ void lark_group_release(struct lark_group *g)
         return;
     g->magic = 0;
     free(g->list);
-    free(g);
+    lark_handle_free(LARK_HANDLE_GROUP, g, sizeof *g);
 }
 
 int *lark_group_members(const struct lark_group *g)

@@ -8,6 +8,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "handle.h"
 #include "info.h"
 #include "runtime.h"
 
@@ -72,8 +73,8 @@ struct lark_info *lark_info_from_handle(MPI_Info h)
         pthread_once(&env_once, env_fill);
         return &info_env;
     }
-    if ((uintptr_t)h < 0x1000)
-        return NULL;
+    if (!lark_handle_valid(LARK_HANDLE_INFO, h))
+        return NULL; /* MPI_INFO_NULL, garbage, or not one of ours */
     struct lark_info *i = (struct lark_info *)h;
     return i->magic == LARK_INFO_MAGIC ? i : NULL;
 }
@@ -86,7 +87,7 @@ MPI_Info lark_info_to_handle(struct lark_info *info)
 struct lark_info *lark_info_new(void)
 {
     /* Freed by lark_info_free (MPI_Info_free). */
-    struct lark_info *i = calloc(1, sizeof *i);
+    struct lark_info *i = lark_handle_alloc(LARK_HANDLE_INFO, sizeof *i, true);
     if (i != NULL)
         i->magic = LARK_INFO_MAGIC;
     return i;
@@ -102,7 +103,7 @@ void lark_info_free(struct lark_info *info)
     }
     free(info->kv);
     info->magic = 0;
-    free(info);
+    lark_handle_free(LARK_HANDLE_INFO, info, sizeof *info);
 }
 
 struct lark_info *lark_info_dup(const struct lark_info *src)

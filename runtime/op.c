@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "op.h"
+#include "handle.h"
 
 /* ---- Type families (which ops a type admits) ---------------------------- */
 
@@ -91,8 +92,8 @@ bool lark_op_is_predefined(MPI_Op op)
 struct lark_user_op *lark_op_user(MPI_Op op)
 {
     /* Predefined handles are small integers; anything else we handed out is
-     * a pointer to a struct lark_user_op. */
-    if ((uintptr_t)op < 0x1000)
+     * a struct lark_user_op in the op arena (handle.h). */
+    if (!lark_handle_valid(LARK_HANDLE_OP, op))
         return NULL;
     struct lark_user_op *u = (struct lark_user_op *)op;
     return u->magic == LARK_USER_OP_MAGIC ? u : NULL;

@@ -35,6 +35,7 @@
 #include "bsend.h"
 #include "comm.h"
 #include "datatype.h"
+#include "handle.h"
 #include "match.h"
 #include "p2p.h"
 #include "peer.h"
@@ -119,7 +120,7 @@ void lark_p2p_finalize(void)
         struct lark_msg *m = msg_free_list;
         msg_free_list = m->next_free;
         free(m->buf);
-        free(m);
+        lark_handle_free(LARK_HANDLE_MESSAGE, m, sizeof *m);
     }
     msg_free_count = 0;
     lark_match_fini(&match);
@@ -442,12 +443,13 @@ static void deliver_matched(struct lark_request *req, int src, const struct lark
 /* Turn an arrived EAGER/RTS into an unexpected message record. */
 static struct lark_msg *msg_new(int src, const struct lark_wire *h, const void *payload, size_t len)
 {
-    /* Freed when received (msg_free): back to the free list, or free(). */
+    /* Freed when received (msg_free): back to the free list, or the arena
+     * (an MPI_Message handle is this pointer: handle.h). */
     struct lark_msg *m = msg_free_list;
     if (m != NULL) {
         msg_free_list = m->next_free;
         msg_free_count--;
-    } else if ((m = malloc(sizeof *m)) == NULL) {
+    } else if ((m = lark_handle_alloc(LARK_HANDLE_MESSAGE, sizeof *m, false)) == NULL) {
         return NULL;
     } else {
         m->buf = NULL;
@@ -464,7 +466,7 @@ static struct lark_msg *msg_new(int src, const struct lark_wire *h, const void *
             m->buf = malloc(len); /* freed in msg_free, or kept with the record */
             m->cap = m->buf != NULL ? len : 0;
             if (m->buf == NULL) {
-                free(m);
+                lark_handle_free(LARK_HANDLE_MESSAGE, m, sizeof *m);
                 return NULL;
             }
         }
@@ -490,7 +492,7 @@ static void msg_free(struct lark_msg *m)
         msg_free_count++;
     } else {
         free(m->buf);
-        free(m);
+        lark_handle_free(LARK_HANDLE_MESSAGE, m, sizeof *m);
     }
 }
 
@@ -788,7 +790,8 @@ int lark_p2p_imrecv(void *buf, size_t count, struct lark_datatype *dt, void *msg
 
 bool lark_p2p_msg_valid(void *msg)
 {
-    return msg != NULL && ((struct lark_msg *)msg)->magic == LARK_MSG_MAGIC;
+    return lark_handle_valid(LARK_HANDLE_MESSAGE, msg) &&
+           ((struct lark_msg *)msg)->magic == LARK_MSG_MAGIC;
 }
 
 int lark_p2p_cancel(struct lark_request *req)

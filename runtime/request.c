@@ -9,6 +9,7 @@
 #include "comm.h"
 #include "progress.h"
 #include "datatype.h"
+#include "handle.h"
 #include "request.h"
 #include "runtime.h"
 
@@ -18,8 +19,8 @@ static int nfree;
 
 struct lark_request *lark_request_from_handle(MPI_Request h)
 {
-    if ((intptr_t)h < 0x1000)
-        return NULL;
+    if (!lark_handle_valid(LARK_HANDLE_REQUEST, h))
+        return NULL; /* MPI_REQUEST_NULL, garbage, or not one of ours */
     struct lark_request *r = (struct lark_request *)h;
     return r->magic == LARK_REQUEST_MAGIC ? r : NULL;
 }
@@ -32,7 +33,7 @@ struct lark_request *lark_request_alloc(int kind, struct lark_comm *comm)
         nfree--;
     } else {
         /* Returned to the free list or freed by lark_request_free. */
-        r = malloc(sizeof *r);
+        r = lark_handle_alloc(LARK_HANDLE_REQUEST, sizeof *r, false);
         if (r == NULL)
             return NULL;
     }
@@ -82,7 +83,7 @@ void lark_request_free(struct lark_request *r)
         freelist = r;
         nfree++;
     } else {
-        free(r);
+        lark_handle_free(LARK_HANDLE_REQUEST, r, sizeof *r);
     }
 }
 

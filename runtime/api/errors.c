@@ -12,6 +12,7 @@
 #include "comm.h"
 #include "errcode.h"
 #include "error.h"
+#include "handle.h"
 #include "runtime.h"
 
 int PMPI_Error_class(int errorcode, int *errorclass)
@@ -179,7 +180,7 @@ int PMPI_Comm_create_errhandler(MPI_Comm_errhandler_function *fn, MPI_Errhandler
     if (fn == NULL || errhandler == NULL)
         return lark_err_raise(NULL, call, MPI_ERR_ARG, "the function or errhandler is NULL");
     /* Freed when the last reference goes (lark_errhandler_release). */
-    struct lark_errhandler *eh = calloc(1, sizeof *eh);
+    struct lark_errhandler *eh = lark_handle_alloc(LARK_HANDLE_ERRHANDLER, sizeof *eh, true);
     if (eh == NULL)
         return lark_err_raise(NULL, call, LARK_ERR_NOMEM, "out of memory");
     eh->magic = LARK_ERRHANDLER_MAGIC;

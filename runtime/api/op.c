@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "error.h"
+#include "handle.h"
 #include "op.h"
 #include "runtime.h"
 
@@ -16,7 +17,7 @@ int PMPI_Op_create(MPI_User_function *fn, int commute, MPI_Op *op)
     if (op == NULL)
         return lark_err_raise(NULL, call, MPI_ERR_ARG, "op (the output argument) is NULL");
     /* Freed by MPI_Op_free. */
-    struct lark_user_op *u = malloc(sizeof *u);
+    struct lark_user_op *u = lark_handle_alloc(LARK_HANDLE_OP, sizeof *u, false);
     if (u == NULL)
         return lark_err_raise(NULL, call, MPI_ERR_NO_MEM, "out of memory");
     u->magic = LARK_USER_OP_MAGIC;
@@ -38,7 +39,7 @@ int PMPI_Op_free(MPI_Op *op)
     if (u == NULL)
         return lark_err_raise(NULL, call, MPI_ERR_OP, "the op is not valid (already freed?)");
     u->magic = 0;
-    free(u);
+    lark_handle_free(LARK_HANDLE_OP, u, sizeof *u);
     *op = MPI_OP_NULL;
     return MPI_SUCCESS;
 }

@@ -260,7 +260,7 @@ static int imrecv_common(const char *call, void *buf, int count, MPI_Datatype da
     void *msg = NULL;
     if (*message != MPI_MESSAGE_NO_PROC) {
         msg = (void *)*message;
-        if ((intptr_t)msg < 0x1000 || !lark_p2p_msg_valid(msg))
+        if (!lark_p2p_msg_valid(msg))
             return lark_err_raise(NULL, call, MPI_ERR_REQUEST, "invalid message handle");
     }
     struct lark_datatype *d = NULL;

@@ -34,6 +34,7 @@
 #include "comm.h"
 #include "error.h"
 #include "group.h"
+#include "handle.h"
 #include "info.h"
 #include "rma/api.h"
 #include "runtime.h"
@@ -348,7 +349,7 @@ int PMPI_Win_create_errhandler(MPI_Win_errhandler_function *fn, MPI_Errhandler *
     if (fn == NULL || errhandler == NULL)
         return lark_err_raise(NULL, call, MPI_ERR_ARG, "NULL argument");
     /* Freed when the last reference goes (lark_errhandler_release). */
-    struct lark_errhandler *eh = calloc(1, sizeof *eh);
+    struct lark_errhandler *eh = lark_handle_alloc(LARK_HANDLE_ERRHANDLER, sizeof *eh, true);
     if (eh == NULL)
         return lark_err_raise(NULL, call, LARK_ERR_NOMEM, "out of memory");
     eh->magic = LARK_ERRHANDLER_MAGIC;

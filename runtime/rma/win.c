@@ -21,6 +21,7 @@
 #include "coll/coll.h"
 #include "comm.h"
 #include "error.h"
+#include "handle.h"
 #include "runtime.h"
 #include "win.h"
 #include "info.h"
@@ -30,8 +31,8 @@ static struct lark_win *by_cid[LARK_CID_MAX];
 
 struct lark_win *lark_win_from_handle(MPI_Win h)
 {
-    if ((intptr_t)h < 0x1000)
-        return NULL;
+    if (!lark_handle_valid(LARK_HANDLE_WIN, h))
+        return NULL; /* MPI_WIN_NULL, garbage, or not one of ours */
     struct lark_win *w = (struct lark_win *)h;
     return w->magic == LARK_WIN_MAGIC ? w : NULL;
 }
@@ -75,7 +76,7 @@ static void win_destroy(struct lark_win *w)
     free(w->access);
     free(w->expose);
     w->magic = 0;
-    free(w);
+    lark_handle_free(LARK_HANDLE_WIN, w, sizeof *w);
 }
 
 int lark_win_create(struct lark_comm *comm, int flavor, void **base, MPI_Aint size, int disp_unit,
@@ -86,7 +87,7 @@ int lark_win_create(struct lark_comm *comm, int flavor, void **base, MPI_Aint si
     if (rc != MPI_SUCCESS)
         return rc;
     /* Freed by win_destroy (Win_free, or a failed creation). */
-    struct lark_win *w = calloc(1, sizeof *w);
+    struct lark_win *w = lark_handle_alloc(LARK_HANDLE_WIN, sizeof *w, true);
     if (w == NULL) {
         PMPI_Comm_free(&dup);
         return LARK_ERR_NOMEM;

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "handle.h"
 #include "op.h"
 
 static void test_op_int_arith(void **state)
@@ -138,9 +139,14 @@ static void matmul(void *in, void *inout, int *len, MPI_Datatype *type)
 static void test_op_user_noncommutative(void **state)
 {
     (void)state;
-    struct lark_user_op u = {LARK_USER_OP_MAGIC, matmul, false};
-    MPI_Op op = (MPI_Op)&u;
-    assert_ptr_equal(lark_op_user(op), &u);
+    /* User ops live in the op arena (handle.h): a handle elsewhere is invalid. */
+    struct lark_user_op on_stack = {LARK_USER_OP_MAGIC, matmul, false};
+    assert_null(lark_op_user((MPI_Op)&on_stack));
+    struct lark_user_op *u = lark_handle_alloc(LARK_HANDLE_OP, sizeof *u, true);
+    assert_non_null(u);
+    *u = on_stack;
+    MPI_Op op = (MPI_Op)u;
+    assert_ptr_equal(lark_op_user(op), u);
     assert_false(lark_op_commutes(op));
     assert_int_equal(lark_op_check(op, MPI_INT), MPI_SUCCESS);
     int a[4] = {1, 1, 0, 1}, b[4] = {1, 0, 1, 1};
@@ -149,9 +155,10 @@ static void test_op_user_noncommutative(void **state)
     assert_int_equal(b[1], 1);
     assert_int_equal(b[2], 1);
     assert_int_equal(b[3], 1);
-    u.magic = 0; /* freed */
+    u->magic = 0; /* freed */
     assert_null(lark_op_user(op));
     assert_int_equal(lark_op_check(op, MPI_INT), MPI_ERR_OP);
+    lark_handle_free(LARK_HANDLE_OP, u, sizeof *u);
 }
 
 int main(void)
