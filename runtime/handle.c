@@ -17,6 +17,10 @@
 
 #include "handle.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #define LARK_ARENA_RESERVE ((size_t)1 << 32) /* 4 GiB of addresses per kind */
 #define LARK_ARENA_CHUNK   ((size_t)1 << 16) /* made read/write 64 KiB at a time */
 #define LARK_ARENA_SIZES   8                 /* distinct slot sizes per kind */
@@ -87,6 +91,12 @@ static void *carve(struct lark_arena *a, size_t *top, size_t bytes)
         size_t want = (at + bytes + LARK_ARENA_CHUNK - 1) & ~(LARK_ARENA_CHUNK - 1);
         if (mprotect((void *)(base + committed), want - committed, PROT_READ | PROT_WRITE) != 0)
             return NULL;
+#if defined(__SANITIZE_ADDRESS__)
+        /* LeakSanitizer scans the heap, not our mappings: what a live
+         * object points to (a type's contents, a communicator's group)
+         * would look leaked. */
+        __lsan_register_root_region((void *)(base + committed), want - committed);
+#endif
         /* Published after the pages are usable: a checker that sees the new
          * end may read them. */
         atomic_store_explicit(&a->committed, want, memory_order_release);

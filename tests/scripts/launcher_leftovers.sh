@@ -48,7 +48,9 @@ PROG
 trials=${LARK_SIGKILL_TRIALS:-10}
 t=0 left_tmp=0 left_shm=0
 while [ $t -lt $trials ]; do
-    "$MPIRUN" -n 2 --oversubscribe "$scratch/initsleep" "$scratch/ns.$t" >/dev/null 2>&1 </dev/null &
+    # In a session of its own, so that "every process of that job is gone"
+    # can be asked: pgrep -s.
+    setsid "$MPIRUN" -n 2 --oversubscribe "$scratch/initsleep" "$scratch/ns.$t" >/dev/null 2>&1 </dev/null &
     mp=$!
     # Even trials: 0 to 190 ms after the start; odd ones: 0 to 45 ms after
     # both ranks entered MPI_Init.
@@ -67,6 +69,13 @@ while [ $t -lt $trials ]; do
     i=0
     while pgrep -f "$scratch/initsleep" >/dev/null; do
         i=$((i + 1)); [ $i -gt 100 ] && fail "SIGKILL trial $t: ranks survived mpirun"; sleep 0.02
+    done
+    # A child mpirun had forked but not yet turned into a rank holds the
+    # job's owner lock until its death signal lands: the sweep below must
+    # come after it, as it would for any later job.
+    i=0
+    while pgrep -s $mp >/dev/null; do
+        i=$((i + 1)); [ $i -gt 100 ] && fail "SIGKILL trial $t: processes of the job survived mpirun"; sleep 0.02
     done
     [ -z "$(ls -A "$TMPDIR")" ] || left_tmp=$((left_tmp + 1))
     for ns in $(sort -u "$scratch/ns.$t" 2>/dev/null); do
