@@ -23,5 +23,11 @@ printf '#include <mpi.h>\nint main(void){int v,s;MPI_Get_version(&v,&s);return v
 env -u LD_LIBRARY_PATH "$tmp/t" || fail "program built by installed mpicc does not run"
 "$prefix/bin/mpicc" -show x.c | grep -q -- "-I$prefix/include" || fail "installed mpicc points elsewhere"
 "$prefix/bin/mpicc" -show x.c | grep -q -- "-lmpi_abi" && fail "mpicc links -lmpi_abi (it links -lmpi)"
+# mpirun --trace preloads the installed recorder and runs the installed merger.
+printf '#include <mpi.h>\nint main(int c,char**v){MPI_Init(&c,&v);MPI_Barrier(MPI_COMM_WORLD);return MPI_Finalize();}\n' > "$tmp/b.c"
+"$prefix/bin/mpicc" "$tmp/b.c" -o "$tmp/b" || fail "installed mpicc cannot build"
+env -u LD_LIBRARY_PATH "$prefix/bin/mpirun" --oversubscribe -n 2 --trace "$tmp/t.json" "$tmp/b" >/dev/null 2>&1 ||
+    fail "installed mpirun --trace failed"
+grep -q '"traceEvents"' "$tmp/t.json" || fail "installed mpirun --trace wrote no Trace Event JSON"
 PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags lark | grep -q "$prefix/include" || fail "pkg-config lark"
-echo "installed: $prefix has mpicc, mpicxx, mpic++, mpirun, mpiexec, $soname, libmpi_abi.so.1, mpi.h, lark.pc"
+echo "installed: $prefix has mpicc, mpicxx, mpic++, mpirun, mpiexec, $soname, libmpi_abi.so.1, mpi.h, lark.pc, --trace"
