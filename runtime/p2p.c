@@ -238,6 +238,41 @@ static int start_send(struct lark_request *req)
     return lark_peer_send(p, &h, NULL, 0, NULL);
 }
 
+int lark_p2p_send_now(const void *buf, size_t count, struct lark_datatype *dt, int dest, int tag,
+                      struct lark_comm *comm, int ctxsel)
+{
+    if (dest == MPI_PROC_NULL || !lark_datatype_contig_n(dt, count))
+        return LARK_ERR_AGAIN;
+    int err = LARK_OK;
+    struct lark_peer *p = lark_peer_get(lark_comm_world_rank(comm, dest), &err);
+    if (p == NULL)
+        return LARK_ERR_AGAIN; /* the request path reports it */
+    size_t len = lark_datatype_packed_size(dt, count);
+    if (len > lark_peer_eager_limit(p))
+        return LARK_ERR_AGAIN;
+    /* What start_send sends for a standard eager message; no request, so
+     * sreq stays 0 (only SYNC and RTS frames are answered). */
+    struct lark_wire h = {.type = LARK_WIRE_EAGER,
+                          .ctx = comm->ctx[ctxsel],
+                          .src = comm->rank,
+                          .tag = tag,
+                          .len = len,
+                          .seq = p->send_seq};
+    const void *data = (const char *)buf + dt->true_lb;
+    size_t plen = len;
+    if (len <= LARK_WIRE_INLINE_MAX) {
+        h.flags = LARK_WIRE_INLINE;
+        if (len)
+            memcpy(h.inl, data, len);
+        data = NULL;
+        plen = 0;
+    }
+    int rc = lark_peer_send_now(p, &h, data, plen);
+    if (rc == LARK_OK)
+        p->send_seq++;
+    return rc;
+}
+
 static void fill_send(struct lark_request *req, const void *buf, size_t count,
                       struct lark_datatype *dt, int dest, int tag, int ctxsel, int mode)
 {

@@ -21,6 +21,12 @@ struct lark_datatype;
 
 int lark_p2p_isend(const void *buf, size_t count, struct lark_datatype *dt, int dest, int tag,
                    struct lark_comm *comm, int ctxsel, int mode, struct lark_request **req);
+/* A standard blocking send without a request: a contiguous message of up
+ * to the eager limit that the transport takes at once is sent and done
+ * (LARK_OK); anything else answers LARK_ERR_AGAIN having sent nothing, and
+ * the caller takes lark_p2p_isend.  Runtime lock held. */
+int lark_p2p_send_now(const void *buf, size_t count, struct lark_datatype *dt, int dest, int tag,
+                      struct lark_comm *comm, int ctxsel);
 int lark_p2p_irecv(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,
                    struct lark_comm *comm, int ctxsel, struct lark_request **req);
 

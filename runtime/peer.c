@@ -324,6 +324,12 @@ static int send_or_queue(struct lark_peer *p, const struct lark_wire *hdr, const
     return rc;
 }
 
+int lark_peer_send_now(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
+                       size_t len)
+{
+    return p->qhead == NULL ? transmit(p, hdr, payload, NULL, len) : LARK_ERR_AGAIN;
+}
+
 int lark_peer_send(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
                    size_t len, struct lark_request *req)
 {

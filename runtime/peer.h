@@ -53,6 +53,11 @@ size_t lark_peer_eager_cap(void);
 size_t lark_peer_transport_eager(const char *name);
 void lark_peer_set_eager_cap(size_t cap);
 
+/* Hand one frame to p's transport now, or say LARK_ERR_AGAIN (frames are
+ * queued for p, or the transport has no room): nothing is queued, the
+ * caller keeps its bytes.  Runtime lock held. */
+int lark_peer_send_now(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
+                       size_t len);
 /* Send one frame now, or queue it behind earlier ones (order is kept).
  * With `req`, the request completes once the frame is out.  The payload
  * must stay valid until then (it is not copied while queued). */
