@@ -282,11 +282,14 @@ void lark_sink_close(struct lark_sink *k);
 
 /* ---- stdin.c ------------------------------------------------------------ */
 
-/* Bytes of stdin queued by mpirun for one local rank before that rank's
- * stdin is closed with a note: a rank that never reads must not hold the
- * others up (mpirun reads its stdin only when some rank has taken all it
- * was given, so a reading rank's queue stays short). */
-#define LARK_STDIN_BOUND (1 << 20)
+/* Bytes of stdin mpirun queues for one local rank.  A rank this far
+ * behind the others holds the reading of mpirun's stdin (memory stays
+ * bounded, a slow reader loses nothing and paces the rest); one that has
+ * taken nothing from its pipe for LARK_STDIN_STALL_MS while so far behind
+ * has its stdin closed with a note, so that a rank that never reads holds
+ * the others up no longer than that. */
+#define LARK_STDIN_BOUND    (1 << 20)
+#define LARK_STDIN_STALL_MS 1000
 /* The same for a daemon's rank.  Chunks reach a daemon as fast as mpirun
  * reads them (no flow control up the tree), so a rank that reads normally
  * can be this far behind for a moment: the bound only keeps a rank that
@@ -321,7 +324,9 @@ void lark_stdin_rank_gone(struct lark_stdin *s, int i);
  * nothing, not even EOF. */
 void lark_stdin_forget(struct lark_stdin *s, int i);
 /* The loop's epoll timeout: 0 while a regular-file stdin has more for a
- * rank that waits for it (and reads it), else -1. */
+ * rank that waits for it (and reads it); the time until a rank far behind
+ * would have stalled for LARK_STDIN_STALL_MS (such a rank is closed here
+ * once it has); else -1. */
 int lark_stdin_wait_ms(struct lark_stdin *s);
 /* Close every rank's stdin and free. */
 void lark_stdin_free(struct lark_stdin *s);

@@ -1,9 +1,11 @@
 /* Forwarding mpirun's stdin to the ranks that take it (--stdin RANK|all).
  * Each local target rank has its own queue: mpirun reads the next chunk of its
- * stdin whenever some target has nothing left to write, copies it to every
- * target's queue, and writes each queue into that rank's pipe as the pipe
- * takes it.  So a rank that reads slowly (or never) holds nobody else up: once
- * its queue passes LARK_STDIN_BOUND its stdin is closed, with a note.  EOF on
+ * stdin whenever some target has nothing left to write and none is more than
+ * LARK_STDIN_BOUND behind, copies it to every target's queue, and writes each
+ * queue into that rank's pipe as the pipe takes it.  A rank that far behind
+ * but reading (late to start, or slow) paces the others and loses nothing;
+ * one that takes nothing for LARK_STDIN_STALL_MS meanwhile (it never reads)
+ * has its stdin closed, with a note, and the others go on.  EOF on
  * mpirun's stdin becomes the closing of each rank's pipe once its queue is
  * written.  A rank on another host gets each chunk at once through the
  * send callback (remote.c puts it in a frame; that host's daemon queues it
@@ -18,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #define STDIN_CHUNK 65536
@@ -25,7 +28,8 @@
 struct queue {
     char *buf; /* malloc'd, freed when the rank's stdin is closed */
     size_t off, len, cap;
-    bool polled; /* its pipe is registered for EPOLLOUT */
+    bool polled;         /* its pipe is registered for EPOLLOUT */
+    int64_t progress_ms; /* when its pipe last took bytes, or it went behind */
 };
 
 struct lark_stdin {
@@ -44,18 +48,35 @@ struct lark_stdin {
     struct lark_sink *notes;
 };
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static bool is_target(const struct lark_stdin *s, int i)
 {
     return s->procs[i].fd_in >= 0 || s->remote[i];
 }
 
-/* Some target would take a chunk now (a remote one always does). */
+/* Local rank i is LARK_STDIN_BOUND behind. */
+static bool behind(const struct lark_stdin *s, int i)
+{
+    return s->procs[i].fd_in >= 0 && s->q[i].len - s->q[i].off > LARK_STDIN_BOUND;
+}
+
+/* Some target would take a chunk now (a remote one always does), and no
+ * local one is too far behind to be given more. */
 static bool hungry(const struct lark_stdin *s)
 {
-    for (int i = 0; i < s->nprocs; i++)
-        if (s->remote[i] || (s->procs[i].fd_in >= 0 && s->q[i].len == s->q[i].off))
-            return true;
-    return false;
+    bool some = false;
+    for (int i = 0; i < s->nprocs; i++) {
+        if (behind(s, i))
+            return false;
+        some |= s->remote[i] || (s->procs[i].fd_in >= 0 && s->q[i].len == s->q[i].off);
+    }
+    return some;
 }
 
 static bool any_target(const struct lark_stdin *s)
@@ -118,6 +139,7 @@ static void pump(struct lark_stdin *s, int i)
         ssize_t n = write(p->fd_in, q->buf + q->off, q->len - q->off);
         if (n > 0) {
             q->off += (size_t)n;
+            q->progress_ms = now_ms();
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -146,6 +168,8 @@ static void pump(struct lark_stdin *s, int i)
 static void append(struct lark_stdin *s, int i, const char *data, size_t n)
 {
     struct queue *q = &s->q[i];
+    if (!behind(s, i) && q->len - q->off + n > LARK_STDIN_BOUND)
+        q->progress_ms = now_ms(); /* it goes behind now: its stall counts from here */
     if (q->len + n > q->cap) {
         size_t ncap = q->cap ? q->cap : STDIN_CHUNK;
         while (ncap < q->len + n)
@@ -183,18 +207,37 @@ static void read_src(struct lark_stdin *s)
         if (s->remote[i] && s->eof)
             close_rank(s, i);
         pump(s, i);
-        size_t left = s->q[i].len - s->q[i].off;
-        if (s->procs[i].fd_in >= 0 && left > LARK_STDIN_BOUND) {
-            char note[256];
-            int len = snprintf(note, sizeof(note),
-                               "mpirun: rank %d has not read its stdin (%zu bytes waiting) while "
-                               "other ranks have; its stdin is closed so that they can go on\n",
-                               s->procs[i].rank, left);
-            lark_sink_put(s->notes, note, (size_t)len);
-            close_rank(s, i);
-        }
     }
     want_src(s);
+}
+
+/* Close the stdin of each rank far behind that has taken nothing for
+ * LARK_STDIN_STALL_MS; returns the ms until the next such rank would have
+ * stalled (-1: none is behind). */
+static int end_stalled(struct lark_stdin *s)
+{
+    int64_t now = now_ms(), next = -1;
+    bool closed = false;
+    for (int i = 0; i < s->nprocs; i++) {
+        if (!behind(s, i))
+            continue;
+        int64_t left = s->q[i].progress_ms + LARK_STDIN_STALL_MS - now;
+        if (left > 0) {
+            next = next < 0 || left < next ? left : next;
+            continue;
+        }
+        char note[256];
+        int len = snprintf(note, sizeof(note),
+                           "mpirun: rank %d has not read its stdin for %d ms (%zu bytes waiting) "
+                           "while other ranks have; its stdin is closed so that they can go on\n",
+                           s->procs[i].rank, LARK_STDIN_STALL_MS, s->q[i].len - s->q[i].off);
+        lark_sink_put(s->notes, note, (size_t)len);
+        close_rank(s, i);
+        closed = true;
+    }
+    if (closed)
+        want_src(s); /* the others were waiting for it */
+    return (int)next;
 }
 
 struct lark_stdin *lark_stdin_new(const struct lark_stdin_conf *c)
@@ -284,12 +327,15 @@ void lark_stdin_forget(struct lark_stdin *s, int i)
 
 int lark_stdin_wait_ms(struct lark_stdin *s)
 {
-    if (s && s->always && s->src >= 0 && !s->eof && hungry(s)) {
+    if (!s)
+        return -1;
+    end_stalled(s);
+    if (s->always && s->src >= 0 && !s->eof && hungry(s)) {
         read_src(s);
         if (s->src >= 0 && !s->eof && hungry(s))
             return 0;
     }
-    return -1;
+    return end_stalled(s); /* (that read may have put a rank behind) */
 }
 
 void lark_stdin_free(struct lark_stdin *s)

@@ -3,7 +3,8 @@
 # with stdout a full pipe nobody reads, a rank's death, SIGTERM and SIGINT
 # end the job within about a second, what could not be written is dropped
 # with a note, and nothing is left behind.  And with --stdin all, a rank that
-# never reads its stdin does not hold up the others.
+# never reads its stdin holds up the others for a second at most, and one
+# that reads late loses nothing.
 . "$top_srcdir/tests/scripts/launcher_lib.sh"
 
 # A chatty program: prints lines forever (rank 1 dies after 0.5 s in the
@@ -75,6 +76,18 @@ for r in 1 2; do
     [ "$took" -lt 3000 ] || fail "--stdin all: rank $r waited $took ms for the rank that never reads"
 done
 expect_err "rank 0 has not read its stdin" "--stdin all: the note"
-rm -f "$scratch"/got.* "$scratch/input"
+rm -f "$scratch"/got.*
 no_leftovers "--stdin all"
+
+# --stdin all: a rank that starts reading late (here 0.7 s; on a loaded
+# machine, a slow start) loses nothing: it paces the others, it is not
+# taken for one that never reads (it was: 64 KiB of 4 MiB, then EOF).
+timeout -k 2 30 "$MPIRUN" --stdin all -n 3 --oversubscribe sh -c \
+    "if [ \$LARK_COMM_WORLD_RANK = 1 ]; then $SLEEP 0.7; fi; wc -c" <"$scratch/input" >"$out" 2>"$err"
+rc=$?
+expect_rc 0 "--stdin all with a rank late to read"
+[ "$(grep -c '^4194304$' "$out")" = 3 ] || { cat "$out" "$err"; fail "--stdin all: a rank late to read lost input"; }
+grep -q "has not read its stdin" "$err" && { cat "$err"; fail "--stdin all: a rank late to read was cut off"; }
+rm -f "$scratch/input"
+no_leftovers "--stdin all, a late reader"
 exit 0
