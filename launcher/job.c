@@ -291,7 +291,7 @@ static void flush_sinks(struct loop *L)
     }
 }
 
-void lark_loop_report(struct loop *L, const struct lark_where_view *v, int n)
+void lark_loop_report(struct loop *L, struct lark_where_view *v, int n)
 {
     /* Through the sink like every other line: a report must not block the
      * loop when stderr is a full pipe. */

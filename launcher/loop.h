@@ -68,8 +68,8 @@ void lark_loop_fail(struct loop *L, int code, const char *fmt, ...)
 void lark_loop_event(struct loop *L, struct lark_event *ev); /* frees ev->msg */
 /* The hang report of v[0..n) on mpirun's stderr, through its sink. */
 struct lark_where_view;
-void lark_loop_report(struct loop *L, const struct lark_where_view *v, int n);
-void lark_loop_exit(struct loop *L, struct lark_proc *p);    /* judge an exit */
+void lark_loop_report(struct loop *L, struct lark_where_view *v, int n);
+void lark_loop_exit(struct loop *L, struct lark_proc *p); /* judge an exit */
 void lark_loop_close_stdin(struct loop *L, int rank);
 /* --timeout expired (and its report is printed): end the job. */
 void lark_loop_timed_out(struct loop *L);

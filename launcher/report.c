@@ -60,6 +60,7 @@ bool lark_where_read(const char *nspace, int rank, struct lark_where_view *v)
     int64_t now = now_ns();
     v->in_s = (double)(now - v->rec.since_ns) / 1e9;
     v->queues_s = v->rec.queues_ns ? (double)(now - v->rec.queues_ns) / 1e9 : -1;
+    v->poll_s = v->rec.polling ? (double)(now - v->rec.poll_ns) / 1e9 : -1;
     v->valid = true;
     return true;
 }
@@ -87,6 +88,7 @@ void lark_where_pack(struct lark_buf *b, int node, uint32_t reqid, const char *n
         lark_buf_u32(b, v.valid);
         lark_buf_u32(b, age_ms(v.in_s));
         lark_buf_u32(b, age_ms(v.queues_s));
+        lark_buf_u32(b, age_ms(v.rec.polling ? v.poll_s : -1));
         lark_buf_bytes(b, &v.rec, v.valid ? sizeof v.rec : 0);
     }
 }
@@ -101,6 +103,7 @@ int lark_where_unpack(struct lark_buf *b, uint32_t *reqid, struct lark_where_vie
     for (uint32_t i = 0; i < n; i++) {
         uint32_t rank = lark_buf_get_u32(b), valid = lark_buf_get_u32(b);
         uint32_t in_ms = lark_buf_get_u32(b), q_ms = lark_buf_get_u32(b);
+        uint32_t poll_ms = lark_buf_get_u32(b);
         size_t len = 0;
         const void *rec = lark_buf_get_bytes(b, &len);
         if (b->bad || rank >= (uint32_t)nprocs || (valid && len != sizeof v->rec))
@@ -114,6 +117,7 @@ int lark_where_unpack(struct lark_buf *b, uint32_t *reqid, struct lark_where_vie
         w->rec.call[sizeof w->rec.call - 1] = '\0';
         w->in_s = (double)in_ms / 1000.0;
         w->queues_s = q_ms == UINT32_MAX ? -1 : (double)q_ms / 1000.0;
+        w->poll_s = poll_ms == UINT32_MAX ? -1 : (double)poll_ms / 1000.0;
         if (w->rec.magic != LARK_WHERE_MAGIC || w->rec.version != LARK_WHERE_VERSION)
             w->valid = false;
     }
@@ -146,13 +150,23 @@ static void tag_text(int tag, char *buf, size_t len)
         snprintf(buf, len, "tag %d", tag);
 }
 
-/* "MPI_Recv from rank 1 tag 5 on MPI_COMM_WORLD" */
+/* "MPI_Recv from rank 1 tag 5 on MPI_COMM_WORLD"; a poll: "MPI_Test
+ * polling a receive from rank 1 tag 5 on MPI_COMM_WORLD". */
 static void call_text(const struct lark_where_rec *r, char *buf, size_t len)
 {
     char comm[64], peer[32], tag[32];
     comm_text(r, comm, sizeof comm);
     peer_text(r->peer, peer, sizeof peer);
     tag_text(r->tag, tag, sizeof tag);
+    if (r->polling) {
+        if (r->kind == LARK_WHERE_SEND)
+            snprintf(buf, len, "%s polling a send to %s %s on %s", r->call, peer, tag, comm);
+        else if (r->kind == LARK_WHERE_RECV)
+            snprintf(buf, len, "%s polling a receive from %s %s on %s", r->call, peer, tag, comm);
+        else
+            snprintf(buf, len, "%s polling a request on %s", r->call, comm);
+        return;
+    }
     switch (r->kind) {
     case LARK_WHERE_SEND:
         snprintf(buf, len, "%s to %s %s on %s", r->call, peer, tag, comm);
@@ -171,6 +185,21 @@ static void call_text(const struct lark_where_rec *r, char *buf, size_t len)
     }
 }
 
+/* A poll not repeated for LARK_WHERE_POLL_STALE_S: the rank went on with
+ * something else, so its record reads as outside MPI since that poll. */
+static void settle_poll(struct lark_where_view *v)
+{
+    v->last_poll[0] = '\0';
+    if (!v->rec.polling || v->poll_s < LARK_WHERE_POLL_STALE_S)
+        return;
+    call_text(&v->rec, v->last_poll, sizeof v->last_poll);
+    v->rec.call[0] = '\0';
+    v->rec.kind = LARK_WHERE_OTHER;
+    v->rec.peer = LARK_WHERE_NONE;
+    v->rec.polling = 0;
+    v->in_s = v->poll_s;
+}
+
 static void where_text(const struct lark_where_view *v, char *buf, size_t len)
 {
     if (!v->valid) {
@@ -182,7 +211,11 @@ static void where_text(const struct lark_where_view *v, char *buf, size_t len)
     }
     char call[200];
     if (v->rec.call[0] == '\0') {
-        snprintf(buf, len, "outside MPI for %.1f s (computing?)", v->in_s);
+        if (v->last_poll[0] != '\0')
+            snprintf(buf, len, "outside MPI for %.1f s (computing?; it last polled then: %s)",
+                     v->in_s, v->last_poll);
+        else
+            snprintf(buf, len, "outside MPI for %.1f s (computing?)", v->in_s);
         return;
     }
     call_text(&v->rec, call, sizeof call);
@@ -289,12 +322,15 @@ static int report_collectives(FILE *out, const struct lark_where_view *v, int n)
     }
     for (int i = 0; i < n; i++) {
         const struct lark_where_rec *r = &v[i].rec;
-        if (done[i] || !v[i].valid || r->kind != LARK_WHERE_COLL || r->call[0] == '\0')
+        /* (A rank polling a collective's request is not counted: which
+         * collective it is, the record does not say.) */
+        if (done[i] || !v[i].valid || r->kind != LARK_WHERE_COLL || r->call[0] == '\0' ||
+            r->polling)
             continue;
         int count = 0;
         for (int j = 0; j < n; j++) {
             in[j] = v[j].valid && v[j].rec.kind == LARK_WHERE_COLL && v[j].rec.ctx == r->ctx &&
-                    strcmp(v[j].rec.call, r->call) == 0;
+                    !v[j].rec.polling && strcmp(v[j].rec.call, r->call) == 0;
             done[j] |= in[j];
             count += in[j];
         }
@@ -406,8 +442,11 @@ static int report_busy(FILE *out, const struct lark_where_view *v, int n)
     return found;
 }
 
-void lark_where_report(FILE *out, const struct lark_where_view *v, int n)
+void lark_where_report(FILE *out, struct lark_where_view *v, int n)
 {
+    for (int i = 0; i < n; i++)
+        if (v[i].valid)
+            settle_poll(&v[i]);
     fprintf(out, "mpirun: where each rank is:\n");
     for (int i = 0; i < n; i++) {
         char where[256];

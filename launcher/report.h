@@ -20,7 +20,15 @@ struct lark_where_view {
     struct lark_where_rec rec;
     double in_s;     /* in the call (or out of MPI) this long */
     double queues_s; /* age of the queue lists (< 0: never written) */
+    double poll_s;   /* since its last poll (< 0: not polling) */
+    /* A rank that polled, but not for LARK_WHERE_POLL_STALE_S: its record
+     * reads as outside MPI, and this says what it polled last. */
+    char last_poll[160];
 };
+
+/* A rank whose last poll (MPI_Test on a request not done, ...) is older
+ * than this is no longer taken to be waiting in a polling loop. */
+#define LARK_WHERE_POLL_STALE_S 1.0
 
 /* Read `rank`'s record on this node; false (v->valid false) if none. */
 bool lark_where_read(const char *nspace, int rank, struct lark_where_view *v);
@@ -33,7 +41,8 @@ struct lark_buf;
 void lark_where_pack(struct lark_buf *b, int node, uint32_t reqid, const char *nspace,
                      const int *ranks, int n);
 int lark_where_unpack(struct lark_buf *b, uint32_t *reqid, struct lark_where_view *v, int nprocs);
-/* Print where each rank is, then the reading of who waits for whom. */
-void lark_where_report(FILE *out, const struct lark_where_view *v, int n);
+/* Print where each rank is, then the reading of who waits for whom (a
+ * stale poll is first settled into "outside MPI"). */
+void lark_where_report(FILE *out, struct lark_where_view *v, int n);
 
 #endif

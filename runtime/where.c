@@ -4,8 +4,9 @@
  * call and before each sleep, removed at MPI_Finalize.
  *
  * Cost: one page per rank on its own node; per blocking call about twenty
- * stores (name, peer, tag, time); per sleep, a walk of at most 48 queue
- * entries.  Nothing depends on the job's size.
+ * stores (name, peer, tag, time); per fruitless poll of what was polled
+ * last, a coarse clock read and a store; per sleep, a walk of at most 48
+ * queue entries.  Nothing depends on the job's size.
  */
 #include <fcntl.h>
 #include <stdbool.h>
@@ -23,6 +24,8 @@
 static struct lark_where_rec private_rec; /* when shared memory is not to be had */
 struct lark_where_rec *lark_where = &private_rec;
 static char shm_name[300];
+static const void *polled; /* what the polling call in the record polls (a request, a comm) */
+static int polled_rank;    /* and its peer, as the call gave it */
 
 /* The coarse clock (a few ms of resolution, read from memory without a
  * timer instruction): every blocking call reads it twice, and the hang
@@ -120,6 +123,52 @@ void lark_where_enter(const char *call, int kind, const struct lark_comm *c, int
     w->bytes = bytes;
     w->since_ns = now_ns();
     w->calls++;
+    __atomic_store_n(&w->polling, 0, __ATOMIC_RELAXED);
+    polled = NULL;
+    write_end(w);
+}
+
+void lark_where_poll(const char *call, int kind, const struct lark_comm *c, int rank, int tag,
+                     size_t bytes, const void *what)
+{
+    struct lark_where_rec *w = lark_where;
+    int64_t t = now_ns();
+    write_begin(w);
+    /* The same thing again: only when. */
+    bool again = what == polled && w->polling && rank == polled_rank && tag == w->tag;
+    if (again)
+        w->poll_ns = t;
+    write_end(w);
+    if (again)
+        return;
+    lark_where_enter(call, kind, c, rank, tag, bytes);
+    write_begin(w);
+    __atomic_store_n(&w->polling, 1, __ATOMIC_RELAXED);
+    w->poll_ns = w->since_ns;
+    polled = what;
+    polled_rank = rank;
+    write_end(w);
+}
+
+/* Outside MPI from now on (the writer holds the record). */
+static void clear_call(struct lark_where_rec *w)
+{
+    w->call[0] = '\0';
+    w->kind = LARK_WHERE_OTHER;
+    w->peer = LARK_WHERE_NONE;
+    w->since_ns = now_ns();
+    __atomic_store_n(&w->polling, 0, __ATOMIC_RELAXED);
+    polled = NULL;
+}
+
+void lark_where_poll_end(void)
+{
+    struct lark_where_rec *w = lark_where;
+    if (!__atomic_load_n(&w->polling, __ATOMIC_RELAXED)) /* the usual case: one load */
+        return;
+    write_begin(w);
+    if (w->polling)
+        clear_call(w);
     write_end(w);
 }
 
@@ -135,10 +184,7 @@ void lark_where_leave(void)
 {
     struct lark_where_rec *w = lark_where;
     write_begin(w);
-    w->call[0] = '\0';
-    w->kind = LARK_WHERE_OTHER;
-    w->peer = LARK_WHERE_NONE;
-    w->since_ns = now_ns();
+    clear_call(w);
     write_end(w);
 }
 

@@ -36,6 +36,27 @@ struct lark_where_call {
     size_t bytes;
 };
 
+/* In a blocking call that is collective over c (a communicator or window
+ * constructor; NULL: over a group the record cannot describe).  On an
+ * intercommunicator the record names the local side (each side waits for
+ * its own members, then the leaders meet). */
+static inline void lark_where_coll(const char *call, const struct lark_comm *c)
+{
+    if (c != NULL && c->remote != NULL)
+        c = c->local;
+    lark_where_enter(call, LARK_WHERE_COLL, c, LARK_WHERE_NONE, LARK_WHERE_NONE, 0);
+}
+
+/* A poll that found nothing (MPI_Test* on a request not done, MPI_Iprobe
+ * finding no message): the record shows the call and what it polls
+ * (`what` identifies it: the request, or the communicator probed) and
+ * stays so after the call returns, with the time of the latest poll, so
+ * a loop of polls reads as waiting.  Polling the same `what` again only
+ * refreshes that time.  lark_where_poll_end: the polled thing completed
+ * (the record goes back to "outside MPI"). */
+void lark_where_poll(const char *call, int kind, const struct lark_comm *c, int rank, int tag,
+                     size_t bytes, const void *what);
+void lark_where_poll_end(void);
 /* The root of a rooted collective, known after its entry checks. */
 void lark_where_root(const struct lark_comm *c, int root);
 /* Left the call (also on its error path: lark_err_raise calls it). */

@@ -10,6 +10,11 @@
  * system call is still described.  Header-only: the launcher does not link
  * the runtime.
  *
+ * A rank that polls (MPI_Test, MPI_Iprobe and their kin finding nothing)
+ * leaves the call it polled in the record with `polling` set and `poll_ns`
+ * refreshed at each poll: a loop of MPI_Test on a receive that never comes
+ * reads as a wait for that receive, not as computing.
+ *
  * Consistency: a sequence lock.  The writer makes `seq` odd, writes, makes
  * it even; a reader copies the page and retries when `seq` was odd or
  * changed.
@@ -22,7 +27,7 @@
 #include <stdio.h>
 
 #define LARK_WHERE_MAGIC   0x4c4b5752u /* "LKWR" */
-#define LARK_WHERE_VERSION 2
+#define LARK_WHERE_VERSION 3
 #define LARK_WHERE_NONE    (-1) /* no peer (or not in MPI) */
 #define LARK_WHERE_ANY     (-2) /* MPI_ANY_SOURCE */
 #define LARK_WHERE_ANYTAG  (-1) /* MPI_ANY_TAG (its standard ABI value) */
@@ -54,14 +59,15 @@ struct lark_where_rec {
     int32_t comm_size;
     int32_t comm_world;
     int32_t
-        comm_whole; /* its group is every world rank (MPI_COMM_WORLD, a duplicate, a window's) */
-    int32_t pad2;
+        comm_whole;  /* its group is every world rank (MPI_COMM_WORLD, a duplicate, a window's) */
+    int32_t polling; /* the call polls (and has returned): poll_ns says when it last did */
     int32_t peer;
     int32_t tag;
     int32_t kind; /* enum lark_where_kind */
     uint64_t bytes;
     int64_t since_ns;
-    uint64_t calls; /* recorded calls entered so far */
+    uint64_t calls;  /* recorded calls entered so far */
+    int64_t poll_ns; /* the last poll (CLOCK_MONOTONIC ns), when polling */
     /* Queues, as of queues_ns (the last time the rank went to sleep). */
     int64_t queues_ns;
     uint32_t nposted, nunexpected; /* totals */

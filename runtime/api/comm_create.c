@@ -24,6 +24,7 @@
 #include "request.h"
 #include "runtime.h"
 #include "topo.h"
+#include "where.h"
 
 static int intra_only(const char *call, struct lark_comm *c)
 {
@@ -94,7 +95,9 @@ int PMPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm)
         return err;
     if (newcomm == NULL)
         return lark_err_raise(c, call, MPI_ERR_ARG, "newcomm (the output argument) is NULL");
+    lark_where_coll(call, c);
     err = dup_comm(call, c, NULL, &n);
+    lark_where_leave();
     if (err == MPI_SUCCESS)
         *newcomm = lark_comm_to_handle(n);
     return err;
@@ -126,7 +129,9 @@ int PMPI_Comm_dup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm)
     if (newcomm == NULL)
         return lark_err_raise(c, call, MPI_ERR_ARG, "newcomm (the output argument) is NULL");
     /* MPI_INFO_NULL means no hints at all (not the parent's). */
+    lark_where_coll(call, c);
     err = dup_comm(call, c, i != NULL ? i : &empty, &n);
+    lark_where_leave();
     if (err == MPI_SUCCESS)
         *newcomm = lark_comm_to_handle(n);
     return err;
@@ -244,8 +249,10 @@ int PMPI_Comm_split(MPI_Comm comm, int color, int key, MPI_Comm *newcomm)
                               "color %d is negative (use MPI_UNDEFINED to opt out)", color);
     /* On an intercommunicator: the members of each colour on both sides
      * make one intercommunicator (intercomm.c). */
+    lark_where_coll(call, c);
     int rc = c->remote != NULL ? lark_intercomm_split(c, color, key, &n)
                                : lark_comm_split_internal(c, color, key, &n);
+    lark_where_leave();
     if (rc != 0)
         return failed(c, call, rc);
     *newcomm = lark_comm_to_handle(n);
@@ -344,6 +351,7 @@ int PMPI_Comm_split_type(MPI_Comm comm, int split_type, int key, MPI_Info info, 
     if (newcomm == NULL)
         return lark_err_raise(c, call, MPI_ERR_ARG, "newcomm (the output argument) is NULL");
     int color = MPI_UNDEFINED, level = -1, rc = 0;
+    lark_where_coll(call, c);
     switch (split_type) {
     case MPI_UNDEFINED:
         break;
@@ -384,6 +392,7 @@ int PMPI_Comm_split_type(MPI_Comm comm, int split_type, int key, MPI_Info info, 
         if (rc != 0)
             discard(n);
     }
+    lark_where_leave();
     if (rc != 0)
         return failed(c, call, rc);
     *newcomm = lark_comm_to_handle(n);
@@ -424,7 +433,9 @@ int PMPI_Comm_create(MPI_Comm comm, MPI_Group group, MPI_Comm *newcomm)
     if (c->remote != NULL) {
         /* group is a subgroup of the local group; the result joins it to
          * the remote side's (intercomm.c). */
+        lark_where_coll(call, c);
         int rc = lark_intercomm_create(c, g, &n);
+        lark_where_leave();
         if (rc != 0)
             return failed(c, call, rc);
         *newcomm = lark_comm_to_handle(n);
@@ -433,7 +444,9 @@ int PMPI_Comm_create(MPI_Comm comm, MPI_Group group, MPI_Comm *newcomm)
     uint32_t cid;
     bool member = g->rank != MPI_UNDEFINED;
     struct lark_commnew_set set = {.comm = c, .call = call};
+    lark_where_coll(call, c);
     int rc = lark_commnew_cid(&set, key_of(c, 0), member, &cid);
+    lark_where_leave();
     if (rc == 0 && member)
         rc = lark_commnew_make(c, g, NULL, cid, &n);
     if (rc != 0)
@@ -478,7 +491,9 @@ int PMPI_Comm_create_group(MPI_Comm comm, MPI_Group group, int tag, MPI_Comm *ne
                                    .tag = lark_commnew_tag(tag),
                                    .call = call};
     uint32_t cid;
+    lark_where_coll(call, NULL); /* over the group's members only */
     int rc = lark_commnew_cid(&set, key_of(c, 1u + (uint32_t)tag), true, &cid);
+    lark_where_leave();
     free(ranks);
     if (rc == 0)
         rc = lark_commnew_make(c, g, NULL, cid, &n);

@@ -23,6 +23,7 @@
 #include "error.h"
 #include "group.h"
 #include "runtime.h"
+#include "where.h"
 
 /* Tags of the leaders' exchanges in an intercommunicator's own collective
  * context (apart from the collectives' small tags and from user tags,
@@ -150,6 +151,7 @@ int PMPI_Intercomm_create(MPI_Comm local_comm, int local_leader, MPI_Comm peer_c
     int t = lark_commnew_tag(tag);
     uint32_t rcid = 0;
     struct lark_group *remote = NULL;
+    lark_where_coll(call, l);
     int rc = swap_groups(l, local_leader, p, remote_leader, t, &rcid, &remote);
     for (int i = 0; rc == 0 && i < remote->size; i++)
         if (lark_group_rank_of(l->group, lark_group_world(remote, i)) != MPI_UNDEFINED)
@@ -164,6 +166,7 @@ int PMPI_Intercomm_create(MPI_Comm local_comm, int local_leader, MPI_Comm peer_c
                                           .tag = t};
         rc = make_inter(l, l, &bridge, pair_key(l->cid, rcid), NULL, remote, true, &n);
     }
+    lark_where_leave();
     lark_group_release(remote);
     if (rc == MPI_ERR_COMM)
         return lark_err_raise(l, call, MPI_ERR_COMM,
@@ -224,6 +227,7 @@ int PMPI_Intercomm_create_from_groups(MPI_Group local_group, int local_leader,
         .comm = w, .ranks = ranks, .n = lg->size, .me = lg->rank, .tag = tag, .call = call};
     uint32_t cid;
     uint64_t key = ((uint64_t)0xffffffffu << 32) | (uint32_t)tag;
+    lark_where_coll(call, NULL); /* over the groups' members only */
     int rc = lark_commnew_cid(&set, key, true, &cid);
     free(ranks);
     if (rc == 0)
@@ -238,6 +242,7 @@ int PMPI_Intercomm_create_from_groups(MPI_Group local_group, int local_leader,
                                           .tag = tag};
         rc = make_inter(NULL, lc, &bridge, key - 1, NULL, rg, true, &n);
     }
+    lark_where_leave();
     if (lc != NULL) {
         lark_lock();
         lark_comm_release(lc);
@@ -274,6 +279,7 @@ int PMPI_Intercomm_merge(MPI_Comm intercomm, int high, MPI_Comm *newintracomm)
      * learns it.  Low side first; on a tie, the side whose leader has the
      * lower world rank. */
     int mine = high != 0, theirs = 0, rc = 0;
+    lark_where_coll(call, c);
     if (c->rank == 0)
         rc = lark_coll_sendrecv(&mine, sizeof mine, 0, &theirs, sizeof theirs, 0, TAG_MERGE, c);
     if (rc == 0)
@@ -297,6 +303,7 @@ int PMPI_Intercomm_merge(MPI_Comm intercomm, int high, MPI_Comm *newintracomm)
             rc = lark_commnew_make(c, g, NULL, cid, &n);
         lark_group_release(g);
     }
+    lark_where_leave();
     if (rc != 0)
         return lark_err_raise(c, call, rc, "could not create the merged communicator");
     *newintracomm = lark_comm_to_handle(n);

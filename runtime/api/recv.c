@@ -218,6 +218,10 @@ static int probe_common(const char *call, int source, int tag, MPI_Comm comm, bo
         probe_done(&a);
         lark_unlock();
         *flag = a.found;
+        if (a.found)
+            lark_where_poll_end();
+        else
+            lark_where_poll(call, LARK_WHERE_RECV, c, source, tag, 0, c);
     }
     if (take && a.found)
         *message = a.msg != NULL ? (MPI_Message)a.msg : MPI_MESSAGE_NO_PROC;

@@ -67,6 +67,26 @@ static bool req_done(void *arg)
     return lark_request_done(arg);
 }
 
+/* A test that found r not done: the where-record shows what it polls. */
+static void poll_one(const char *call, const struct lark_request *r)
+{
+    lark_where_poll(call, r->kind, r->comm, r->peer, r->tag, r->len, r);
+}
+
+/* A test of a set: done, or polling the first request not done. */
+static void poll_set(const char *call, bool done, struct lark_request **rs, int n)
+{
+    if (done) {
+        lark_where_poll_end();
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        if (rs[i] != NULL && !lark_request_done(rs[i])) {
+            poll_one(call, rs[i]);
+            return;
+        }
+}
+
 /* Wait for a request (where-record: its peer and tag). */
 static void wait_one(const char *call, struct lark_request *r)
 {
@@ -123,6 +143,10 @@ int PMPI_Test(MPI_Request *request, int *flag, MPI_Status *status)
     if (*flag)
         rc = finish(r, request, status, &c);
     lark_unlock();
+    if (*flag)
+        lark_where_poll_end();
+    else
+        poll_one("MPI_Test", r);
     return rc == LARK_OK ? MPI_SUCCESS : raise_req("MPI_Test", c, rc);
 }
 LARK_API_ALIAS(Test)
@@ -290,6 +314,7 @@ int PMPI_Testall(int count, MPI_Request array_of_requests[], int *flag,
         finish_done(count, array_of_requests, rs, array_of_statuses, NULL, false, &err, &c);
     }
     lark_unlock();
+    poll_set("MPI_Testall", *flag, rs, count);
     free_set(rs, small);
     if (err == MPI_SUCCESS)
         return MPI_SUCCESS;
@@ -329,6 +354,8 @@ static int any_common(const char *call, int count, MPI_Request reqs[], int *inde
         }
     }
     lark_unlock();
+    if (!blocking)
+        poll_set(call, done, rs, count);
     free_set(rs, small);
     *index = n ? idx : MPI_UNDEFINED;
     if (flag)
@@ -372,6 +399,8 @@ static int some_common(const char *call, int incount, MPI_Request reqs[], int *o
         active += rs[i] != NULL;
     int n = finish_done(incount, reqs, rs, sts, indices, false, &err, &c);
     lark_unlock();
+    if (!blocking)
+        poll_set(call, n > 0 || active == 0, rs, incount);
     free_set(rs, small);
     *outcount = active == 0 ? MPI_UNDEFINED : n;
     if (err == MPI_SUCCESS)
@@ -447,6 +476,10 @@ int PMPI_Request_get_status(MPI_Request request, int *flag, MPI_Status *status)
     if (*flag)
         lark_request_status(r, status);
     lark_unlock();
+    if (*flag)
+        lark_where_poll_end();
+    else
+        poll_one("MPI_Request_get_status", r);
     return MPI_SUCCESS;
 }
 LARK_API_ALIAS(Request_get_status)

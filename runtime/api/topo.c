@@ -20,6 +20,7 @@
 #include "error.h"
 #include "runtime.h"
 #include "topo.h"
+#include "where.h"
 
 static int enter(const char *call, MPI_Comm comm, struct lark_comm **c)
 {
@@ -123,13 +124,17 @@ static int node_key(void)
 
 /* Keep the first `n` ranks of c (in reorder's order when asked), attach
  * the topology `make` builds for each member's new rank. */
-static int topo_comm(struct lark_comm *c, int n, int reorder, struct lark_comm **out)
+static int topo_comm(const char *call, struct lark_comm *c, int n, int reorder,
+                     struct lark_comm **out)
 {
     int in = c->rank < n;
     /* reorder: group the ranks of a node together (sorted by node, then by
      * rank); split's ordering (key, then old rank) does the rest. */
     int key = reorder ? node_key() : 0;
-    return lark_comm_split_internal(c, in ? 0 : MPI_UNDEFINED, key, out);
+    lark_where_coll(call, c);
+    int rc = lark_comm_split_internal(c, in ? 0 : MPI_UNDEFINED, key, out);
+    lark_where_leave();
+    return rc;
 }
 
 static int attach(const char *call, struct lark_comm *c, struct lark_comm *n, struct lark_topo *t,
@@ -175,7 +180,7 @@ int PMPI_Cart_create(MPI_Comm comm_old, int ndims, const int dims[], const int p
         return lark_err_raise(c, call, MPI_ERR_DIMS,
                               "the grid has more cells than the communicator has ranks (%d)",
                               c->size);
-    int rc = topo_comm(c, (int)cells, reorder, &n);
+    int rc = topo_comm(call, c, (int)cells, reorder, &n);
     if (rc != 0)
         return lark_err_raise(c, call, rc, "could not create the Cartesian communicator");
     return attach(call, c, n, n ? lark_topo_cart(ndims, dims, periods, n->rank) : NULL, comm_cart);
@@ -206,7 +211,7 @@ int PMPI_Graph_create(MPI_Comm comm_old, int nnodes, const int index[], const in
         if (edges[e] < 0 || edges[e] >= nnodes)
             return lark_err_raise(c, call, MPI_ERR_ARG, "edges[%d] = %d is not a node (0..%d)", e,
                                   edges[e], nnodes - 1);
-    int rc = topo_comm(c, nnodes, reorder, &n);
+    int rc = topo_comm(call, c, nnodes, reorder, &n);
     if (rc != 0)
         return lark_err_raise(c, call, rc, "could not create the graph communicator");
     return attach(call, c, n, n ? lark_topo_graph(nnodes, index, edges, n->rank) : NULL,
@@ -249,7 +254,9 @@ int PMPI_Dist_graph_create_adjacent(MPI_Comm comm_old, int indegree, const int s
         ((indegree > 0 && (sourceweights == NULL || sourceweights == MPI_WEIGHTS_EMPTY)) ||
          (outdegree > 0 && (destweights == NULL || destweights == MPI_WEIGHTS_EMPTY))))
         return lark_err_raise(c, call, MPI_ERR_ARG, "weights are missing");
+    lark_where_coll(call, c);
     int rc = lark_comm_split_internal(c, 0, 0, &n);
+    lark_where_leave();
     if (rc != 0)
         return lark_err_raise(c, call, rc, "could not create the communicator");
     return attach(call, c, n,
@@ -292,6 +299,7 @@ int PMPI_Dist_graph_create(MPI_Comm comm_old, int n, const int sources[], const 
     /* Everyone agrees on weighted or not (an allreduce of one int). */
     int w = weighted, size = c->size;
     struct lark_reduction red = {MPI_MAX, MPI_INT, 1, sizeof w, 1};
+    lark_where_coll(call, c);
     int rc = lark_coll_allreduce(&w, &red, c);
     weighted = w != 0;
     /* Each edge goes to both ends: counts, then the edges (alltoallv). */
@@ -371,6 +379,7 @@ int PMPI_Dist_graph_create(MPI_Comm comm_old, int n, const int sources[], const 
                 attach(call, c, nc, lark_topo_dist_graph(nin, src, srcw, nout, dst, dstw, weighted),
                        comm_dist_graph);
     }
+    lark_where_leave();
     free(lists);
     free(in);
     free(out);
@@ -529,7 +538,9 @@ int PMPI_Cart_sub(MPI_Comm comm, const int remain_dims[], MPI_Comm *newcomm)
             color = color * t->dims[d] + t->coords[d];
         }
     }
+    lark_where_coll(call, c);
     int rc = lark_comm_split_internal(c, color, key, &n);
+    lark_where_leave();
     if (rc != 0)
         return lark_err_raise(c, call, rc, "could not create the subgrid communicator");
     return attach(call, c, n, lark_topo_cart(nd, dims, periods, n->rank), newcomm);

@@ -38,6 +38,7 @@
 #include "info.h"
 #include "rma/api.h"
 #include "runtime.h"
+#include "where.h"
 
 /* The checks and the call shared by every creation flavour. */
 static int create(const char *call, int flavor, void *base, MPI_Aint size, MPI_Aint disp_unit,
@@ -80,8 +81,10 @@ static int create(const char *call, int flavor, void *base, MPI_Aint size, MPI_A
     const char *nl = hints ? lark_info_get(hints, "no_locks") : NULL;
     struct lark_win *w = NULL;
     void *b = base;
+    lark_where_coll(call, c);
     int rc =
         lark_win_create(c, flavor, &b, size, (int)disp_unit, nl && strcmp(nl, "true") == 0, &w);
+    lark_where_leave();
     if (rc == 0 && hints != NULL) /* for MPI_Win_get_info; out of memory: the defaults */
         w->info = lark_info_dup(hints);
     if (rc != 0)
@@ -255,7 +258,9 @@ int PMPI_Win_free(MPI_Win *win)
         return rc;
     struct lark_errhandler *eh = w->errhandler;
     lark_errhandler_retain(eh);
+    lark_where_coll(call, w->comm);
     rc = lark_win_free(w);
+    lark_where_leave();
     *win = MPI_WIN_NULL;
     if (rc != 0) {
         rc = lark_err_raise_win(eh, MPI_WIN_NULL, call, rc, "the closing barrier failed");

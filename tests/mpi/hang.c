@@ -8,6 +8,11 @@
  *   fence      every rank but the last enters MPI_Win_fence; the last sleeps
  *   lock       rank 0 holds an exclusive lock on rank 1's window; rank 2
  *              waits in MPI_Win_lock for it
+ *   split      every rank but the last enters MPI_Comm_split; the last sleeps
+ *   testloop   rank 0 polls (MPI_Test, a short sleep between polls) a
+ *              receive from rank 1 tag 5; rank 1 receives from rank 0 tag 5
+ *   polled     rank 0 polls that receive a few times, then computes
+ *              without polling; rank 1 receives from rank 0 tag 5
  * Each waits forever: mpirun --timeout ends it.
  */
 #include <mpi.h>
@@ -66,6 +71,25 @@ int main(int argc, char **argv)
             if (rank == 2)
                 MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 1, 0, win);
             MPI_Barrier(MPI_COMM_WORLD);
+        }
+    } else if (strcmp(mode, "split") == 0) {
+        MPI_Comm part;
+        if (rank == size - 1)
+            for (;;)
+                sleep(1);
+        MPI_Comm_split(MPI_COMM_WORLD, rank % 2, rank, &part);
+    } else if (strcmp(mode, "testloop") == 0 || strcmp(mode, "polled") == 0) {
+        if (rank == 0) {
+            MPI_Request r;
+            int done = 0;
+            MPI_Irecv(&x, 1, MPI_INT, 1, 5, MPI_COMM_WORLD, &r);
+            for (int polls = 0; !done; polls++) {
+                if (mode[0] == 't' || polls < 5)
+                    MPI_Test(&r, &done, MPI_STATUS_IGNORE);
+                usleep(1000); /* "work" between polls */
+            }
+        } else if (rank == 1) {
+            MPI_Recv(&x, 1, MPI_INT, 0, 5, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         }
     } else {
         fprintf(stderr, "hang: unknown mode '%s'\n", mode);

@@ -53,6 +53,23 @@ run --oversubscribe --timeout 3 -n 3 "$HANG" lock
 expect_rc 124 "lock"
 expect_line '^  rank 2 \(.*\): in MPI_Win_lock for [0-9.]+ s' "lock: rank 2"
 
+# A communicator constructor some ranks have not entered.
+run --oversubscribe --timeout 3 -n 3 "$HANG" split
+expect_rc 124 "split"
+expect_line '^mpirun: straggler: ranks 0, 1 wait in MPI_Comm_split on MPI_COMM_WORLD; rank 2 has not entered it: it is outside MPI for' "split: the verdict"
+
+# A rank polling with MPI_Test is waiting for what it polls: with the
+# peer receiving from it, a cycle.  One that stopped polling is computing,
+# and the report says what it polled last.
+run --oversubscribe --timeout 3 -n 2 "$HANG" testloop
+expect_rc 124 "testloop"
+expect_line '^  rank 0 \(.*\): in MPI_Test polling a receive from rank 1 tag 5 on MPI_COMM_WORLD for [0-9.]+ s' "testloop: rank 0"
+expect_line '^mpirun: deadlock: rank 0 in MPI_Test polling a receive from rank 1 tag 5 on MPI_COMM_WORLD, rank 1 in MPI_Recv from rank 0 tag 5 on MPI_COMM_WORLD: a cycle 0 → 1 → 0$' "testloop: the cycle"
+run --oversubscribe --timeout 3 -n 2 "$HANG" polled
+expect_rc 124 "polled"
+expect_line '^  rank 0 \(.*\): outside MPI for [0-9.]+ s \(computing\?; it last polled then: MPI_Test polling a receive from rank 1 tag 5 on MPI_COMM_WORLD\)$' "polled: rank 0"
+expect_line '^mpirun: waiting on a busy rank: rank 1 waits in MPI_Recv from rank 0 tag 5 on MPI_COMM_WORLD; rank 0 is outside MPI' "polled: the verdict"
+
 # On demand, while the job runs: the report comes on the job's stderr and
 # the job goes on (until we end it: SIGTERM).
 timeout -k 2 60 "$MPIRUN" --oversubscribe --timeout 50 -n 2 "$HANG" deadlock >"$out" 2>"$err" </dev/null &
