@@ -24,7 +24,7 @@ enum { LARK_TEV_CALL = 0, LARK_TEV_SEND = 1, LARK_TEV_RECV = 2, LARK_TEV_CALL_RE
 
 /* One event in memory. */
 struct lark_trace_ev {
-    int64_t t0, t1; /* CLOCK_MONOTONIC ns: enter, leave */
+    int64_t t0, t1; /* enter, leave: stamps (trace.c: counter ticks or ns) */
     int32_t fn;     /* index in lark_trace_names */
     int32_t kind;   /* LARK_TEV_* */
     int32_t peer;   /* a rank of comm (as the call names it), or -1 */
