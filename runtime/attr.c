@@ -212,6 +212,18 @@ int lark_attr_delete_all(enum lark_attr_kind kind, void *obj, void **list)
     return rc;
 }
 
+void lark_attr_discard(void **list)
+{
+    pthread_mutex_lock(&lock);
+    while (*list != NULL) {
+        struct attr *a = *list;
+        *list = a->next;
+        unref(a->keyval);
+        free(a);
+    }
+    pthread_mutex_unlock(&lock);
+}
+
 int lark_attr_copy(enum lark_attr_kind kind, void *oldobj, void **src, void *newobj, void **dst)
 {
     (void)kind;

@@ -56,4 +56,9 @@ int lark_attr_copy(enum lark_attr_kind kind, void *oldobj, void **src, void *new
  * first error a callback returned (the rest stay on the list). */
 int lark_attr_delete_all(enum lark_attr_kind kind, void *obj, void **list);
 
+/* Free every attribute of a list WITHOUT its delete callback: for copies
+ * made for an object that never came to be (a failed MPI_Comm_idup, inside
+ * the progress engine where no user callback may run). */
+void lark_attr_discard(void **list);
+
 #endif

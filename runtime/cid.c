@@ -9,18 +9,20 @@
 #include "cid.h"
 
 #define EAGER_WORDS (LARK_CID_EAGER / 64)
+#define NB_WORDS    (LARK_CID_NB_FIRST / 64) /* first word of the nonblocking pool */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t used[LARK_CID_WORDS];
 static struct lark_cid_agreement *listed;       /* after their first round, any order */
 static struct lark_cid_agreement *eager_holder; /* offering ids < LARK_CID_EAGER now */
-static struct lark_cid_agreement *main_holder;  /* offering the others now */
+static struct lark_cid_agreement *main_holder;  /* offering the main pool now (blocking) */
+static struct lark_cid_agreement *nb_holder;    /* offering the nonblocking pool now */
 
 void lark_cid_reset(void)
 {
     pthread_mutex_lock(&lock);
     memset(used, 0, sizeof used);
-    listed = eager_holder = main_holder = NULL;
+    listed = eager_holder = main_holder = nb_holder = NULL;
     pthread_mutex_unlock(&lock);
 }
 
@@ -55,10 +57,11 @@ static bool before(const struct lark_cid_agreement *x, const struct lark_cid_agr
     return x->key != y->key ? x->key < y->key : (uintptr_t)x < (uintptr_t)y;
 }
 
+/* Is a first among the listed agreements of its kind (blocking or not)? */
 static bool first_listed(const struct lark_cid_agreement *a)
 {
     for (const struct lark_cid_agreement *p = listed; p != NULL; p = p->next)
-        if (p != a && before(p, a))
+        if (p != a && p->nonblocking == a->nonblocking && before(p, a))
             return false;
     return true;
 }
@@ -83,10 +86,16 @@ void lark_cid_offer(struct lark_cid_agreement *a, uint64_t *offer)
             offer_words(offer, 0, EAGER_WORDS);
         }
     } else {
-        if (main_holder == NULL && first_listed(a)) {
-            main_holder = a;
+        /* The pool of its kind: the main one for blocking agreements, the
+         * nonblocking one for the others (cid.h says why). */
+        struct lark_cid_agreement **holder = a->nonblocking ? &nb_holder : &main_holder;
+        if (*holder == NULL && first_listed(a)) {
+            *holder = a;
             a->holds_main = true;
-            offer_words(offer, EAGER_WORDS, LARK_CID_WORDS);
+            if (a->nonblocking)
+                offer_words(offer, NB_WORDS, LARK_CID_WORDS);
+            else
+                offer_words(offer, EAGER_WORDS, NB_WORDS);
             offer[LARK_CID_WORDS] = ~UINT64_C(0);
             if (eager_holder == NULL) {
                 eager_holder = a;
@@ -131,6 +140,8 @@ bool lark_cid_settle(struct lark_cid_agreement *a, const uint64_t *result, bool 
         eager_holder = NULL;
     if (main_holder == a)
         main_holder = NULL;
+    if (nb_holder == a)
+        nb_holder = NULL;
     a->holds_eager = a->holds_main = false;
     a->round++;
     if (done && a->listed) {
@@ -154,8 +165,9 @@ void lark_cid_describe(const struct lark_cid_agreement *a, char *buf, size_t n)
     len += (size_t)snprintf(buf, n, "this agreement: key %#llx, round %u; listed here:",
                             (unsigned long long)a->key, a->round);
     for (const struct lark_cid_agreement *p = listed; p != NULL && len < n; p = p->next)
-        len += (size_t)snprintf(buf + len, n - len, " %#llx%s", (unsigned long long)p->key,
-                                p == main_holder ? " (holds the map)" : "");
+        len += (size_t)snprintf(buf + len, n - len, " %#llx%s%s", (unsigned long long)p->key,
+                                p->nonblocking ? " (nonblocking)" : "",
+                                p == main_holder || p == nb_holder ? " (holds the map)" : "");
     if (len < n && eager_holder != NULL)
         snprintf(buf + len, n - len, "; key %#llx (round %u) holds the eager pool",
                  (unsigned long long)eager_holder->key, eager_holder->round);

@@ -35,6 +35,17 @@
  * it), so the listed one with the lowest key anywhere is offered the map
  * by all its members after a few rounds and completes; then the next.
  *
+ * Nonblocking agreements (MPI_Comm_idup: its rounds advance in the
+ * progress engine, and a member may be computing between MPI calls for as
+ * long as it likes) must never hold a pool that a blocking constructor
+ * waits for, or a correct program's MPI_Comm_dup would wait on another
+ * process's computation.  So after their first round they offer a pool of
+ * their own (ids LARK_CID_NB_FIRST and up), held by the listed
+ * nonblocking agreement of highest priority, and never the main pool; the
+ * blocking ones never offer theirs.  Each kind thus progresses as above
+ * among its own, and the eager pool, taken only when free, delays
+ * neither.
+ *
  * A caller whose rounds keep giving no id for long gives up loudly
  * (commnew.c), with lark_cid_describe() saying what this process waits on.
  * Disjoint communicators made by one MPI_Comm_split may share an id: they
@@ -49,9 +60,10 @@
 
 #include "lark.h"
 
-#define LARK_CID_MAX   4096 /* context ids per process: 0..LARK_CID_MAX-1 */
-#define LARK_CID_WORDS (LARK_CID_MAX / 64)
-#define LARK_CID_EAGER 1024 /* ids 0..LARK_CID_EAGER-1: the eager pool */
+#define LARK_CID_MAX      4096 /* context ids per process: 0..LARK_CID_MAX-1 */
+#define LARK_CID_WORDS    (LARK_CID_MAX / 64)
+#define LARK_CID_EAGER    1024 /* ids 0..LARK_CID_EAGER-1: the eager pool */
+#define LARK_CID_NB_FIRST 3072 /* ids from here up: the nonblocking agreements' pool */
 /* An offer: the free-id words, then one word that is all ones when the
  * member offered its whole map (so an empty AND with that word still set
  * means no id is free anywhere: give up instead of another round). */
@@ -61,8 +73,9 @@
 struct lark_cid_agreement {
     uint64_t key;                 /* priority: lower goes first; the same at every member */
     unsigned round;               /* rounds settled so far; listed once >= 1 */
+    bool nonblocking;             /* MPI_Comm_idup: the nonblocking pool, not the main one */
     bool listed;                  /* in the list of pending agreements */
-    bool holds_eager, holds_main; /* pools held in the current round */
+    bool holds_eager, holds_main; /* pools held in the current round (main: or the nb pool) */
     struct lark_cid_agreement *next;
 };
 

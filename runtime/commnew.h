@@ -74,4 +74,13 @@ int lark_intercomm_dup(struct lark_comm *c, struct lark_comm **out);
 int lark_intercomm_split(struct lark_comm *c, int color, int key, struct lark_comm **out);
 int lark_intercomm_create(struct lark_comm *c, struct lark_group *g, struct lark_comm **out);
 
+/* MPI_Comm_idup(_with_info) of c (commidup.c): a request that completes
+ * when the new communicator exists, writing its handle to *newcomm
+ * (MPI_COMM_NULL until then).  `hints` (may be NULL: none) are copied for
+ * it; attribute copy callbacks run here.  Called without the runtime
+ * lock; never blocks. */
+struct lark_request;
+int lark_comm_idup(struct lark_comm *c, const struct lark_info *hints, MPI_Comm *newcomm,
+                   struct lark_request **req);
+
 #endif

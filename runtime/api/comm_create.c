@@ -1,6 +1,7 @@
 /*
  * comm_create.c (api) -- making and unmaking intracommunicators:
- * MPI_Comm_dup (and idup, with_info), MPI_Comm_split, MPI_Comm_split_type,
+ * MPI_Comm_dup (and with_info; the idups start here and run in
+ * commidup.c), MPI_Comm_split, MPI_Comm_split_type,
  * MPI_Comm_create, MPI_Comm_create_group and MPI_Comm_free.
  *
  * Each new communicator gets a context id agreed by its members
@@ -138,33 +139,27 @@ int PMPI_Comm_dup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm)
 }
 LARK_API_ALIAS(Comm_dup_with_info)
 
-/* Nonblocking dups complete at once: the agreement runs inside the call
- * (a documented limit: a peer must enter its own idup or dup without
- * first waiting for a message this process sends after its idup). */
+/* Nonblocking dups: the agreement runs in the progress engine
+ * (commidup.c); *newcomm is written when the request completes. */
 static int idup_common(const char *call, MPI_Comm comm, MPI_Info info, bool with_info,
                        MPI_Comm *newcomm, MPI_Request *request)
 {
     struct lark_comm *c;
+    struct lark_info *i = NULL;
     int err = lark_check_comm(call, comm, &c);
+    if (err == MPI_SUCCESS && with_info)
+        err = info_arg(call, c, info, &i);
     if (err != MPI_SUCCESS)
         return err;
     if (newcomm == NULL || request == NULL)
         return lark_err_raise(c, call, MPI_ERR_ARG, "newcomm or request is NULL");
-    err = with_info ? PMPI_Comm_dup_with_info(comm, info, newcomm) : PMPI_Comm_dup(comm, newcomm);
-    if (err != MPI_SUCCESS)
-        return err;
-    /* An empty status, as for a completed nonblocking collective. */
-    lark_lock();
-    struct lark_request *r = lark_request_alloc(LARK_REQ_RECV, &lark_comm_self);
-    if (r != NULL) {
-        r->status.MPI_SOURCE = MPI_ANY_SOURCE;
-        r->status.MPI_TAG = MPI_ANY_TAG;
-        r->status.MPI_ERROR = MPI_SUCCESS;
-        lark_request_complete(r);
-    }
-    lark_unlock();
-    if (r == NULL)
-        return lark_err_raise(c, call, MPI_ERR_NO_MEM, "out of memory");
+    /* With info, MPI_INFO_NULL means no hints at all (not the parent's). */
+    struct lark_request *r;
+    int rc = lark_comm_idup(c, with_info ? i : c->info, newcomm, &r);
+    if (rc != 0)
+        return lark_err_raise(c, call, rc,
+                              "could not start the duplication (out of memory, or an attribute "
+                              "copy callback failed)");
     *request = lark_request_to_handle(r);
     return MPI_SUCCESS;
 }

@@ -136,15 +136,22 @@ struct lark_sched *lark_sched_new(struct lark_comm *comm, bool persistent)
     return s;
 }
 
-void lark_sched_free(struct lark_sched *s)
+/* Free the temporaries and drop the steps' datatype references. */
+static void drop_steps(struct lark_sched *s)
 {
-    if (s == NULL)
-        return;
     for (int i = 0; i < s->ntmps; i++)
         free(s->tmps[i]);
     for (int i = 0; i < s->nsteps; i++)
         if (s->steps[i].dt != NULL)
             lark_datatype_release(s->steps[i].dt);
+    s->ntmps = 0;
+}
+
+void lark_sched_free(struct lark_sched *s)
+{
+    if (s == NULL)
+        return;
+    drop_steps(s);
     free(s->tmps);
     free(s->steps);
     if (s->reqs != s->small)
@@ -419,6 +426,40 @@ static int advance(struct lark_sched *s, int *ran)
     return 0;
 }
 
+/* Before running what was recorded: the last wait, so that the run ends
+ * when its last requests completed. */
+static int close_steps(struct lark_sched *s)
+{
+    if (s->wait_due || (s->nsteps > 0 && s->steps[s->nsteps - 1].kind != ST_WAIT)) {
+        s->wait_due = true;
+        return flush_wait(s);
+    }
+    return 0;
+}
+
+void lark_sched_rewind(struct lark_sched *s)
+{
+    drop_steps(s);
+    s->nsteps = s->pc = 0;
+    s->wait_due = s->round_recvs = false;
+}
+
+/* advance(), and when the steps are done, ask `more` for further ones. */
+static int advance_more(struct lark_sched *s, int *ran)
+{
+    for (;;) {
+        int rc = advance(s, ran);
+        if (rc != 0 || s->more == NULL)
+            return rc;
+        if (s->more(s) == 0)
+            return 0;
+        if (s->nsteps == 0)
+            return 1; /* nothing to run yet: ask again at the next pass */
+        if (s->error == 0 && (rc = close_steps(s)) != 0)
+            s->error = rc;
+    }
+}
+
 static void finish_run(struct lark_sched *s)
 {
     struct lark_request *r = s->req;
@@ -438,7 +479,7 @@ int lark_sched_progress(void)
     struct lark_sched **pp = &lark_sched_running;
     while (*pp != NULL) {
         struct lark_sched *s = *pp;
-        if (advance(s, &ran) == 0) {
+        if (advance_more(s, &ran) == 0) {
             *pp = s->next;
             s->next = NULL;
             finish_run(s);
@@ -463,7 +504,7 @@ static void run(struct lark_sched *s, struct lark_request *r)
     atomic_store_explicit(&r->complete, 0, memory_order_relaxed);
     r->error = 0;
     int ran = 0;
-    if (advance(s, &ran) == 0) {
+    if (advance_more(s, &ran) == 0) {
         finish_run(s);
         return;
     }
@@ -485,13 +526,9 @@ int lark_sched_request(struct lark_sched *s, struct lark_request **out)
         lark_sched_free(s);
         return rc;
     }
-    /* A last wait, so the run ends when its last requests completed. */
-    if (s->wait_due || (s->nsteps > 0 && s->steps[s->nsteps - 1].kind != ST_WAIT)) {
-        s->wait_due = true;
-        if (flush_wait(s) != 0) {
-            lark_sched_free(s);
-            return LARK_ERR_NOMEM;
-        }
+    if (close_steps(s) != 0) {
+        lark_sched_free(s);
+        return LARK_ERR_NOMEM;
     }
     lark_lock();
     struct lark_request *r = lark_request_alloc(LARK_REQ_COLL, s->base);

@@ -71,6 +71,16 @@ struct lark_sched {
     int ntmps, captmps;
     struct lark_request *req; /* the user's request while running */
     struct lark_sched *next;  /* in the list of running schedules */
+    /* A schedule whose steps are decided as it runs (a nonblocking
+     * MPI_Comm_idup: agreement rounds until one gives an id).  When set,
+     * `more` is called each time a run has completed all its steps (also
+     * after an error: s->error says), runtime lock held, from the call that
+     * starts the run or from the progress engine; it may lark_sched_rewind,
+     * record further steps and return 1 to run them (1 with no steps: call
+     * again at the next progress pass), or return 0 to end the run
+     * (setting s->error to fail it).  It owns `more_arg`. */
+    int (*more)(struct lark_sched *s);
+    void *more_arg;
 };
 
 /* Set up a direct schedule on the caller's stack; end it with
@@ -88,6 +98,9 @@ void lark_sched_free(struct lark_sched *s);
  * lark_sched_start.  Takes the runtime lock.  Returns 0 or an error (then
  * s is freed). */
 int lark_sched_request(struct lark_sched *s, struct lark_request **out);
+/* Inside `more`: forget the steps run so far and their temporaries, so
+ * the next ones are recorded from the start.  Runtime lock held. */
+void lark_sched_rewind(struct lark_sched *s);
 /* MPI_Start of a persistent collective request.  Runtime lock held. */
 int lark_sched_start(struct lark_request *req);
 

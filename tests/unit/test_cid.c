@@ -160,6 +160,55 @@ static void test_cid_exhausted(void **state)
     assert_int_equal(cid, 77);
 }
 
+/* A nonblocking agreement (MPI_Comm_idup) that holds its pool while its
+ * round waits for a member who is computing never keeps a blocking one of
+ * the same process from the main pool, whatever their keys; the two
+ * pools never offer the same id. */
+static void test_cid_nonblocking_pool_apart(void **state)
+{
+    (void)state;
+    setup_map();
+    struct lark_cid_agreement nb = {.key = 9, .nonblocking = true}, b = {.key = 1};
+    uint64_t on[LARK_CID_OFFER_WORDS], ob[LARK_CID_OFFER_WORDS], none[LARK_CID_OFFER_WORDS];
+    memset(none, 0, sizeof none);
+    uint32_t cid;
+    int rc;
+    lark_cid_offer(&nb, on);
+    assert_false(lark_cid_settle(&nb, none, true, &cid, &rc)); /* listed now */
+    lark_cid_offer(&nb, on);                                   /* its round now waits, pools held */
+    assert_true(offers(on, LARK_CID_NB_FIRST));
+    assert_true(offers(on, LARK_CID_MAX - 1));
+    assert_false(offers(on, LARK_CID_EAGER));
+    assert_false(offers(on, LARK_CID_NB_FIRST - 1));
+    bool done = false;
+    for (int round = 0; round < 3 && !done; round++) {
+        lark_cid_offer(&b, ob);
+        assert_false(offers(ob, LARK_CID_NB_FIRST)); /* never the nonblocking pool */
+        done = lark_cid_settle(&b, ob, true, &cid, &rc);
+    }
+    assert_true(done);
+    assert_int_equal(rc, LARK_OK);
+    assert_true(cid >= LARK_CID_EAGER && cid < LARK_CID_NB_FIRST);
+    /* The member wakes up: the nonblocking round completes. */
+    assert_true(lark_cid_settle(&nb, on, true, &cid, &rc));
+    assert_int_equal(rc, LARK_OK);
+    assert_int_equal(cid, 2);
+    /* Two listed nonblocking agreements: the lower key holds their pool. */
+    struct lark_cid_agreement x = {.key = 4, .nonblocking = true},
+                              y = {.key = 3, .nonblocking = true};
+    uint64_t ox[LARK_CID_OFFER_WORDS], oy[LARK_CID_OFFER_WORDS];
+    lark_cid_offer(&x, ox);
+    lark_cid_offer(&y, oy);
+    assert_false(lark_cid_settle(&x, none, true, &cid, &rc));
+    assert_false(lark_cid_settle(&y, none, true, &cid, &rc));
+    lark_cid_offer(&x, ox);
+    lark_cid_offer(&y, oy);
+    assert_false(offers_any(ox));
+    assert_true(offers(oy, LARK_CID_NB_FIRST));
+    assert_true(lark_cid_settle(&y, oy, true, &cid, &rc));
+    assert_false(lark_cid_settle(&x, ox, true, &cid, &rc));
+}
+
 static void test_cid_describe_names_keys(void **state)
 {
     (void)state;
@@ -189,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_cid_waiting_agreement_blocks_no_one),
         cmocka_unit_test(test_cid_listed_by_priority),
         cmocka_unit_test(test_cid_exhausted),
+        cmocka_unit_test(test_cid_nonblocking_pool_apart),
         cmocka_unit_test(test_cid_describe_names_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
