@@ -681,6 +681,21 @@ int MPI_Errhandler_free(MPI_Errhandler *errhandler);
 int PMPI_Errhandler_free(MPI_Errhandler *errhandler);
 int MPI_Comm_call_errhandler(MPI_Comm comm, int errorcode);
 int PMPI_Comm_call_errhandler(MPI_Comm comm, int errorcode);
+/* MPI-1's error handler calls, deprecated in MPI-2 and removed in MPI-3.0:
+ * the standard ABI has no such functions, so libmpi exports none (an ABI
+ * binary never asks for them), but old programs still compile, each name
+ * calling its MPI-2 replacement (the same semantics).  Defining
+ * LARK_NO_REMOVED_MPI1 before including mpi.h hides them. */
+#ifndef LARK_NO_REMOVED_MPI1
+typedef void(MPI_Handler_function)(MPI_Comm *comm, int *error_code, ...);
+#define MPI_Errhandler_create(function, errhandler) MPI_Comm_create_errhandler(function, errhandler)
+#define PMPI_Errhandler_create(function, errhandler)                                               \
+    PMPI_Comm_create_errhandler(function, errhandler)
+#define MPI_Errhandler_set(comm, errhandler)  MPI_Comm_set_errhandler(comm, errhandler)
+#define PMPI_Errhandler_set(comm, errhandler) PMPI_Comm_set_errhandler(comm, errhandler)
+#define MPI_Errhandler_get(comm, errhandler)  MPI_Comm_get_errhandler(comm, errhandler)
+#define PMPI_Errhandler_get(comm, errhandler) PMPI_Comm_get_errhandler(comm, errhandler)
+#endif
 
 /* The standard ABI (chapter 21) */
 int MPI_Abi_get_version(int *abi_major, int *abi_minor);

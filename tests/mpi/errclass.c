@@ -4,7 +4,8 @@
  * code to its class, strings are set, replaced and removed (MPI 4.1),
  * MPI_LASTUSEDCODE follows, and a user error handler receives a user code
  * through MPI_Comm_call_errhandler.  Also: every predefined class has a
- * string, and bad arguments get MPI_ERR_ARG.
+ * string, bad arguments get MPI_ERR_ARG, and MPI-1's MPI_Errhandler_set,
+ * _get and _create still compile and work (Lark).
  */
 #include <mpi.h>
 #include <stdio.h>
@@ -79,6 +80,27 @@ int main(int argc, char **argv)
     CHECK(eh == MPI_ERRHANDLER_NULL, "Errhandler_free did not reset the handle");
     rc = MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRHANDLER_NULL);
     CHECK(rc != MPI_SUCCESS, "set MPI_ERRHANDLER_NULL succeeded");
+
+#ifdef LARK_MPI
+    /* MPI-1's names (removed in MPI-3.0, no ABI symbols): Lark's mpi.h maps
+     * them to their replacements, so old programs still build and run. */
+    MPI_Errhandler old, got;
+    seen_code = -1;
+    CHECK(MPI_Errhandler_create(handler, &eh) == MPI_SUCCESS, "MPI_Errhandler_create");
+    CHECK(MPI_Errhandler_get(MPI_COMM_WORLD, &old) == MPI_SUCCESS, "MPI_Errhandler_get");
+    CHECK(old == MPI_ERRORS_RETURN, "MPI_Errhandler_get gave another handler");
+    CHECK(MPI_Errhandler_set(MPI_COMM_WORLD, eh) == MPI_SUCCESS, "MPI_Errhandler_set");
+    MPI_Comm_get_errhandler(MPI_COMM_WORLD, &got);
+    CHECK(got == eh, "MPI_Errhandler_set did not set it");
+    MPI_Errhandler_free(&got);
+    MPI_Comm_call_errhandler(MPI_COMM_WORLD, mycode2);
+    CHECK(seen_code == mycode2, "the MPI-1 handler saw %d", seen_code);
+    rc = MPI_Errhandler_set(MPI_COMM_NULL, MPI_ERRORS_RETURN);
+    MPI_Error_class(rc, &cls);
+    CHECK(cls == MPI_ERR_COMM, "MPI_Errhandler_set(MPI_COMM_NULL) gave class %d", cls);
+    MPI_Errhandler_set(MPI_COMM_WORLD, old);
+    MPI_Errhandler_free(&eh);
+#endif
 
 #if MPI_VERSION > 4 || (MPI_VERSION == 4 && MPI_SUBVERSION >= 1)
     /* MPI 4.1: remove them again; a class with codes cannot go first. */
