@@ -72,6 +72,11 @@ int lark_intercomm_dup(struct lark_comm *c, struct lark_comm **out);
  * make one intercommunicator; *out is NULL for a process in none, or when
  * one side has no member (runtime/api/intercomm.c). */
 int lark_intercomm_split(struct lark_comm *c, int color, int key, struct lark_comm **out);
+/* Both sides' tables of the intercommunicator c (`each` bytes per entry,
+ * entry i of mine[] filled by local rank i): ours gathered over our side,
+ * then the leaders swap over c and tell their side; theirs[] gets the
+ * remote group's, in its rank order.  Collective over both groups. */
+int lark_intercomm_tables(struct lark_comm *c, void *mine, void *theirs, size_t each);
 int lark_intercomm_create(struct lark_comm *c, struct lark_group *g, struct lark_comm **out);
 
 /* MPI_Comm_idup(_with_info) of c (commidup.c): a request that completes

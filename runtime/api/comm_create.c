@@ -27,11 +27,13 @@
 #include "topo.h"
 #include "where.h"
 
+/* MPI_Comm_create_group is defined on intracommunicators only. */
 static int intra_only(const char *call, struct lark_comm *c)
 {
     if (c->remote != NULL)
         return lark_err_raise(c, call, MPI_ERR_COMM,
-                              "not available on an intercommunicator in Lark yet");
+                              "the communicator is an intercommunicator: the standard defines "
+                              "this call on intracommunicators only");
     return MPI_SUCCESS;
 }
 
@@ -274,8 +276,13 @@ static void hw_place(int place[HW_LEVELS])
 {
     place[0] = node_color();
     lark_lock();
-    for (int l = 1; l < HW_LEVELS; l++)
-        place[l] = lark_hwres_types[l - 1] ? lark_hwres_index(lark_hwres_types[l - 1]) : -1;
+    for (int l = 1; l < HW_LEVELS; l++) {
+        int idx = lark_hwres_types[l - 1] ? lark_hwres_index(lark_hwres_types[l - 1]) : -1;
+        /* A kind of object this machine lacks (no L3 cache, say) splits
+         * nothing: every process shares place 0 there, and the finer
+         * levels still work.  HW_GUIDED refuses such a level itself. */
+        place[l] = idx == -2 ? 0 : idx;
+    }
     lark_unlock();
     for (int l = 1; l < HW_LEVELS; l++)
         if (place[l - 1] < 0)
@@ -287,47 +294,59 @@ static const char *level_name(int l)
     return l == 0 ? "mpi_shared_memory" : lark_hwres_types[l - 1];
 }
 
-/* Colour for level l: the lowest rank of c sharing our place down to l,
- * or MPI_UNDEFINED; *members gets how many share it. */
-static int level_color(const int *all, int size, int me, int l, int *members)
+/* Colour for level l: the lowest world rank among the n processes of
+ * `all` (places) / `world` (their world ranks) sharing our place (entry
+ * me) down to l, or MPI_UNDEFINED; *members gets how many share it. */
+static int level_color(const int *all, const int *world, int n, int me, int l, int *members)
 {
     int color = MPI_UNDEFINED;
     *members = 0;
     if (all[me * HW_LEVELS + l] < 0)
         return MPI_UNDEFINED;
-    for (int r = 0; r < size; r++)
+    for (int r = 0; r < n; r++)
         if (memcmp(&all[r * HW_LEVELS], &all[me * HW_LEVELS], sizeof(int) * (size_t)(l + 1)) == 0) {
-            if (color == MPI_UNDEFINED)
-                color = r;
+            if (color == MPI_UNDEFINED || world[r] < color)
+                color = world[r];
             (*members)++;
         }
     return color;
 }
 
 /* HW_GUIDED (level >= 0) or HW_UNGUIDED (level < 0): the colour, and the
- * level chosen in *chosen. */
+ * level chosen in *chosen.  The places of every process taking part are
+ * gathered: c's members, and on an intercommunicator both groups (so that
+ * a colour names the same resource on both sides).  Unguided takes the
+ * first level where the processes sharing our place are fewer than all of
+ * them; those sharing it then choose the same level. */
 static int hw_color(struct lark_comm *c, int level, int *chosen, int *color)
 {
-    int *all = malloc(sizeof(int) * HW_LEVELS * (size_t)c->size);
-    if (all == NULL)
-        return LARK_ERR_NOMEM;
-    hw_place(&all[c->rank * HW_LEVELS]);
-    int rc = lark_coll_allgather(all, sizeof(int) * HW_LEVELS, c);
+    int nl = c->size, n = nl + (c->remote != NULL ? c->remote->size : 0);
+    int *all = malloc(sizeof(int) * HW_LEVELS * (size_t)n),
+        *world = malloc(sizeof(int) * (size_t)n);
+    int rc = all != NULL && world != NULL ? 0 : LARK_ERR_NOMEM;
     *color = MPI_UNDEFINED;
     *chosen = -1;
+    if (rc == 0) {
+        for (int i = 0; i < n; i++)
+            world[i] = i < nl ? lark_group_world(c->group, i) : lark_group_world(c->remote, i - nl);
+        hw_place(&all[c->rank * HW_LEVELS]);
+        size_t each = sizeof(int) * HW_LEVELS;
+        rc = c->remote == NULL ? lark_coll_allgather(all, each, c)
+                               : lark_intercomm_tables(c, all, &all[nl * HW_LEVELS], each);
+    }
     for (int l = level >= 0 ? level : 0; rc == 0 && l < HW_LEVELS; l++) {
         int members;
-        int col = level_color(all, c->size, c->rank, l, &members);
+        int col = level_color(all, world, n, c->rank, l, &members);
         if (col == MPI_UNDEFINED)
             break;
-        /* Unguided: the first level that makes a strict subset of c. */
-        if (level >= 0 || members < c->size) {
+        if (level >= 0 || members < n) {
             *color = col;
             *chosen = l;
             break;
         }
     }
     free(all);
+    free(world);
     return rc;
 }
 
@@ -338,13 +357,15 @@ int PMPI_Comm_split_type(MPI_Comm comm, int split_type, int key, MPI_Info info, 
     struct lark_info *i;
     int err = lark_check_comm(call, comm, &c);
     if (err == MPI_SUCCESS)
-        err = intra_only(call, c);
-    if (err == MPI_SUCCESS)
         err = info_arg(call, c, info, &i);
     if (err != MPI_SUCCESS)
         return err;
     if (newcomm == NULL)
         return lark_err_raise(c, call, MPI_ERR_ARG, "newcomm (the output argument) is NULL");
+    /* On an intercommunicator (MPI 4.1 lets every split make one): the
+     * processes of both sides of one type (same node, same resource)
+     * make one intercommunicator, as MPI_Comm_split with that colour;
+     * a type found on one side only gives MPI_COMM_NULL. */
     int color = MPI_UNDEFINED, level = -1, rc = 0;
     lark_where_coll(call, c);
     switch (split_type) {
@@ -362,6 +383,12 @@ int PMPI_Comm_split_type(MPI_Comm comm, int split_type, int key, MPI_Info info, 
         for (int k = 0; want != NULL && k < HW_LEVELS && l < 0; k++)
             if (level_name(k) != NULL && strcasecmp(want, level_name(k)) == 0)
                 l = k;
+        if (l > 0) { /* a kind of object this machine has? */
+            lark_lock();
+            if (lark_hwres_count(level_name(l)) == 0)
+                l = -1;
+            lark_unlock();
+        }
         if (l >= 0)
             rc = hw_color(c, l, &level, &color);
         else
@@ -378,7 +405,8 @@ int PMPI_Comm_split_type(MPI_Comm comm, int split_type, int key, MPI_Info info, 
                               split_type);
     }
     if (rc == 0)
-        rc = lark_comm_split_internal(c, color, key, &n);
+        rc = c->remote != NULL ? lark_intercomm_split(c, color, key, &n)
+                               : lark_comm_split_internal(c, color, key, &n);
     if (rc == 0 && n != NULL && level >= 0) {
         /* Say which resource the communicator stands for. */
         n->info = lark_info_new();

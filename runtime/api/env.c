@@ -12,6 +12,7 @@
 #include "lark.h"
 #include "attr.h"
 #include "comm.h"
+#include "datatype.h"
 #include "error.h"
 #include "hwres.h"
 #include "info.h"
@@ -56,12 +57,19 @@ int PMPI_Finalize(void)
 {
     if (!lark_initialized())
         return lark_err_raise(NULL, "MPI_Finalize", MPI_ERR_OTHER, "MPI is not initialized");
-    lark_where_enter("MPI_Finalize", LARK_WHERE_COLL, &lark_comm_world, LARK_WHERE_NONE, LARK_WHERE_NONE, 0);
+    lark_where_enter("MPI_Finalize", LARK_WHERE_COLL, &lark_comm_world, LARK_WHERE_NONE,
+                     LARK_WHERE_NONE, 0);
     /* First the attributes of MPI_COMM_SELF, newest first (the standard's
      * hook for libraries to clean up while MPI still works), then those of
-     * MPI_COMM_WORLD. */
+     * MPI_COMM_WORLD, then those of the predefined datatypes (as MPICH
+     * does; their handles are the standard ABI's 0x200..0x3ff). */
     lark_attr_delete_all(LARK_ATTR_COMM, MPI_COMM_SELF, &lark_comm_self.attrs);
     lark_attr_delete_all(LARK_ATTR_COMM, MPI_COMM_WORLD, &lark_comm_world.attrs);
+    for (intptr_t h = 0x200; h < 0x400; h++) {
+        struct lark_datatype *dt = lark_datatype_from_handle((MPI_Datatype)h);
+        if (dt != NULL && dt->predefined && dt->attrs != NULL)
+            lark_type_attr_delete_all(dt);
+    }
     int rc = lark_runtime_finalize();
     return rc == LARK_OK ? MPI_SUCCESS : lark_err_class(rc);
 }
@@ -105,7 +113,7 @@ LARK_API_ALIAS(Is_thread_main)
 
 int PMPI_Abort(MPI_Comm comm, int errorcode)
 {
-    (void)comm; /* Lark aborts the whole job whatever the communicator */
+    (void)comm;                          /* Lark aborts the whole job whatever the communicator */
     lark_runtime_abort(errorcode, NULL); /* says it once, there or in mpirun */
 }
 LARK_API_ALIAS(Abort)

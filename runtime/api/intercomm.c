@@ -343,9 +343,7 @@ static int make_sub(struct lark_comm *c, const char *call, uint32_t sub, struct 
     return make_inter(c, c->local, &bridge, (uint64_t)c->cid << 32 | sub, group, remote, take, out);
 }
 
-/* Both sides' tables (`each` bytes per entry): ours gathered over our
- * side, then the leaders swap theirs over c and tell their side. */
-static int swap_tables(struct lark_comm *c, void *mine, void *theirs, size_t each)
+int lark_intercomm_tables(struct lark_comm *c, void *mine, void *theirs, size_t each)
 {
     size_t ln = each * (size_t)c->size, rn = each * (size_t)c->remote->size;
     int rc = lark_coll_allgather(mine, each, c->local);
@@ -401,7 +399,7 @@ int lark_intercomm_split(struct lark_comm *c, int color, int key, struct lark_co
     int rc = mine != NULL && theirs != NULL ? 0 : LARK_ERR_NOMEM;
     if (rc == 0) {
         mine[c->rank] = (struct split_entry){color, key, c->rank};
-        rc = swap_tables(c, mine, theirs, sizeof *mine);
+        rc = lark_intercomm_tables(c, mine, theirs, sizeof *mine);
     }
     struct lark_group *lg = NULL, *rg = NULL;
     if (rc == 0 && color != MPI_UNDEFINED) {

@@ -43,16 +43,27 @@ static int delete_cb(MPI_Comm comm, int keyval, void *value, void *extra)
     return MPI_SUCCESS;
 }
 
-static int self_deleted;
+/* What MPI_Finalize deleted while MPI still worked, in order: the values
+ * (SELF's 2, 3, 4, then WORLD's 10, then MPI_INT's 100). */
+static int fin_trace[16], nfin;
 static int finalize_cb(MPI_Comm comm, int keyval, void *value, void *extra)
 {
     (void)keyval;
-    (void)value;
+    (void)extra;
+    int flag, v = (int)(intptr_t)value;
+    MPI_Finalized(&flag); /* MPI still works here */
+    if (!flag && nfin < 16 && (v < 10 ? comm == MPI_COMM_SELF : comm == MPI_COMM_WORLD))
+        fin_trace[nfin++] = v;
+    return MPI_SUCCESS;
+}
+static int type_finalize_cb(MPI_Datatype type, int keyval, void *value, void *extra)
+{
+    (void)keyval;
     (void)extra;
     int flag;
-    MPI_Finalized(&flag); /* MPI still works here */
-    if (comm == MPI_COMM_SELF && !flag)
-        self_deleted++;
+    MPI_Finalized(&flag);
+    if (!flag && nfin < 16 && type == MPI_INT)
+        fin_trace[nfin++] = (int)(intptr_t)value;
     return MPI_SUCCESS;
 }
 
@@ -323,14 +334,40 @@ int main(int argc, char **argv)
     MPI_Keyval_free(&old);
 
     /* At MPI_Finalize, MPI_COMM_SELF's attributes are deleted first, while
-     * MPI still works. */
-    int kfin;
-    MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, finalize_cb, &kfin, NULL);
-    MPI_Comm_set_attr(MPI_COMM_SELF, kfin, NULL);
+     * MPI still works, in the reverse order they were set (first set, for
+     * one set again: as MPICH; Open MPI counts the last set), then
+     * MPI_COMM_WORLD's, then those of predefined datatypes (as MPICH;
+     * Open MPI leaves them). */
+    int ka, kb, kc, kt;
+    MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, finalize_cb, &ka, NULL);
+    MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, finalize_cb, &kb, NULL);
+    MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, finalize_cb, &kc, NULL);
+    MPI_Type_create_keyval(MPI_TYPE_NULL_COPY_FN, type_finalize_cb, &kt, NULL);
+    MPI_Comm_set_attr(MPI_COMM_SELF, ka, (void *)1);
+    MPI_Comm_set_attr(MPI_COMM_SELF, kb, (void *)2);
+    MPI_Comm_set_attr(MPI_COMM_SELF, kc, (void *)3);
+    MPI_Comm_set_attr(MPI_COMM_SELF, ka, (void *)4); /* 1 is deleted now */
+    MPI_Comm_set_attr(MPI_COMM_WORLD, ka, (void *)10);
+    MPI_Type_set_attr(MPI_INT, kt, (void *)100);
+    CHECK(nfin == 1 && fin_trace[0] == 1, "replacing deleted %d values", nfin);
+    nfin = 0;
     MPI_Finalize();
-    if (self_deleted != 1) {
-        fprintf(stderr, "attrs: rank %d: the MPI_COMM_SELF attribute was deleted %d times\n", wrank,
-                self_deleted);
+#ifdef OPEN_MPI
+    static const int want[] = {4, 3, 2, 10};
+#else
+    static const int want[] = {3, 2, 4, 10, 100};
+#endif
+    int nwant = (int)(sizeof want / sizeof want[0]), bad = nfin != nwant;
+    for (int i = 0; !bad && i < nfin; i++)
+        bad = fin_trace[i] != want[i];
+    if (bad) {
+        fprintf(stderr, "attrs: rank %d: MPI_Finalize deleted %d attributes:", wrank, nfin);
+        for (int i = 0; i < nfin; i++)
+            fprintf(stderr, " %d", fin_trace[i]);
+        fprintf(stderr, " (want");
+        for (int i = 0; i < nwant; i++)
+            fprintf(stderr, " %d", want[i]);
+        fprintf(stderr, ")\n");
         return 1;
     }
     return 0;

@@ -1,13 +1,19 @@
 /*
  * comm_ops.c -- communicator constructors and queries beyond dup/split:
- * MPI_Comm_split_type (SHARED, HW_GUIDED, HW_UNGUIDED, UNDEFINED),
+ * MPI_Comm_split_type (SHARED, HW_GUIDED at every hwloc level, HW_UNGUIDED,
+ * UNDEFINED),
  * MPI_Comm_create over overlapping subgroups, MPI_Comm_create_group with
  * only the members calling, dup_with_info / idup / set_info / get_info,
- * compare and test_inter, the group algebra through the MPI calls, and
+ * compare and test_inter, the group algebra through the MPI calls
+ * (range_excl too), and
  * the error classes of bad arguments.  Each new communicator is checked
  * with an allreduce of its ranks.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* sched_getaffinity, sched_getcpu */
+#endif
 #include <mpi.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +66,59 @@ static void split_types(void)
     MPI_Info_set(info, "mpi_hw_resource_type", "no-such-resource");
     MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_HW_GUIDED, 0, info, &c);
     CHECK(c == MPI_COMM_NULL, "an unknown resource gave a communicator");
+
+    /* Each hwloc level: MPI_COMM_NULL where this process spans several
+     * objects of the kind (and then at every finer level too), else the
+     * ranks sharing its object: nested in the coarser level's, and named
+     * in the new communicator's info.  A process bound to one CPU shares
+     * its PU with no rank running elsewhere. */
+    static const char *const levels[] = {"Package", "NUMANode", "L3Cache", "L2Cache",
+                                         "L1Cache", "Core",     "PU"};
+    MPI_Comm coarser = MPI_COMM_NULL;
+    MPI_Comm_dup(node, &coarser);
+    for (size_t l = 0; l < sizeof levels / sizeof levels[0]; l++) {
+        MPI_Info_set(info, "mpi_hw_resource_type", levels[l]);
+        MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_HW_GUIDED, wrank, info, &c);
+        if (coarser == MPI_COMM_NULL)
+            CHECK(c == MPI_COMM_NULL, "%s: a communicator below a level that gave none", levels[l]);
+        if (c == MPI_COMM_NULL) {
+            if (coarser != MPI_COMM_NULL)
+                MPI_Comm_free(&coarser);
+            continue;
+        }
+        MPI_Group gc, gp, gi;
+        MPI_Comm_group(c, &gc);
+        MPI_Comm_group(coarser, &gp);
+        MPI_Group_intersection(gc, gp, &gi);
+        MPI_Group_compare(gi, gc, &result);
+        CHECK(result == MPI_IDENT, "%s: not within the coarser level", levels[l]);
+        MPI_Group_free(&gc);
+        MPI_Group_free(&gp);
+        MPI_Group_free(&gi);
+        works(c, levels[l]);
+        MPI_Info used;
+        char v[MPI_MAX_INFO_VAL];
+        int flag;
+        MPI_Comm_get_info(c, &used);
+        MPI_Info_get(used, "mpi_hw_resource_type", sizeof v - 1, v, &flag);
+        CHECK(flag && strcmp(v, levels[l]) == 0, "%s: the info says %s", levels[l],
+              flag ? v : "nothing");
+        MPI_Info_free(&used);
+#ifdef __linux__
+        cpu_set_t mask;
+        if (strcmp(levels[l], "PU") == 0 && sched_getaffinity(0, sizeof mask, &mask) == 0 &&
+            CPU_COUNT(&mask) == 1) {
+            int cpu = sched_getcpu(), lo, hi;
+            MPI_Allreduce(&cpu, &lo, 1, MPI_INT, MPI_MIN, c);
+            MPI_Allreduce(&cpu, &hi, 1, MPI_INT, MPI_MAX, c);
+            CHECK(lo == hi, "PU communicator spans CPUs %d..%d", lo, hi);
+        }
+#endif
+        MPI_Comm_free(&coarser);
+        coarser = c;
+    }
+    if (coarser != MPI_COMM_NULL)
+        MPI_Comm_free(&coarser);
     MPI_Info_free(&info);
 
     /* Unguided: a strict subset of the parent, or MPI_COMM_NULL. */
@@ -142,6 +201,16 @@ static void creates(void)
     int rk;
     MPI_Group_rank(MPI_GROUP_EMPTY, &rk);
     CHECK(rk == MPI_UNDEFINED, "rank in the empty group %d", rk);
+    int evens_range[1][3] = {{0, wsize - 1, 2}};
+    MPI_Group_range_excl(world, 1, evens_range, &g);
+    MPI_Group_compare(g, odds, &result);
+    CHECK(result == MPI_IDENT, "range_excl of the evens vs odds: %d", result);
+    MPI_Group_free(&g);
+    int rev[1][3] = {{wsize - 1, 0, -3}};
+    MPI_Group_range_excl(world, 1, rev, &g);
+    MPI_Group_size(g, &n);
+    CHECK(n == wsize - (wsize + 2) / 3, "range_excl of a negative stride left %d", n);
+    MPI_Group_free(&g);
     MPI_Group_excl(world, 1, (int[]){0}, &g);
     MPI_Group_size(g, &n);
     CHECK(n == wsize - 1, "excl size %d", n);
@@ -185,7 +254,19 @@ static void dups(void)
     MPI_Comm_get_info(a, &used);
     MPI_Info_get(used, "lark_test_hint", sizeof v - 1, v, &flag);
     MPI_Info_free(&used);
+    CHECK(flag && strcmp(v, "42") == 0, "dup_with_info lost its hint");
     works(a, "dup_with_info");
+    /* Comm_set_info adds hints; those already set stay. */
+    MPI_Info_create(&info);
+    MPI_Info_set(info, "lark_other_hint", "yes");
+    MPI_Comm_set_info(a, info);
+    MPI_Info_free(&info);
+    MPI_Comm_get_info(a, &used);
+    MPI_Info_get(used, "lark_other_hint", sizeof v - 1, v, &flag);
+    CHECK(flag && strcmp(v, "yes") == 0, "Comm_set_info's hint is not there");
+    MPI_Info_get(used, "lark_test_hint", sizeof v - 1, v, &flag);
+    CHECK(flag && strcmp(v, "42") == 0, "Comm_set_info dropped an earlier hint");
+    MPI_Info_free(&used);
 
     MPI_Request req;
     MPI_Comm_idup(a, &b, &req);

@@ -7,8 +7,10 @@
  * a tie), and MPI_Intercomm_create_from_groups (MPI 4).  For 2..9 ranks.
  * The high side holds more communicators than the low one, so the two
  * sides' maps of free context ids differ.  Also MPI_Comm_split and
- * MPI_Comm_create of the intercommunicator, and the calls that refuse
- * one with MPI_ERR_COMM (scans, topologies, windows).
+ * MPI_Comm_create of the intercommunicator, MPI_Comm_split_type of it
+ * (MPI 4.1 lets every split make intercommunicators), and the calls that
+ * refuse one with MPI_ERR_COMM (scans, topologies, windows,
+ * MPI_Comm_create_group).
  */
 #include <mpi.h>
 #include <stdio.h>
@@ -84,6 +86,7 @@ static void refused(MPI_Comm inter)
         {"MPI_Iexscan", MPI_Iexscan(&v, &w, 1, MPI_INT, MPI_SUM, inter, &req)},
         {"MPI_Cart_create", MPI_Cart_create(inter, 1, dims, periods, 0, &cart)},
         {"MPI_Win_create", MPI_Win_create(&v, sizeof v, 1, MPI_INFO_NULL, inter, &win)},
+        {"MPI_Comm_create_group", MPI_Comm_create_group(inter, MPI_GROUP_EMPTY, 0, &cart)},
     };
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
         MPI_Error_class(calls[i].rc, &cls);
@@ -204,6 +207,56 @@ static void merge(MPI_Comm inter, int low, int nlow)
     MPI_Comm_free(&m);
 }
 
+/* MPI_Comm_split_type on the intercommunicator: the processes of both
+ * sides of one type make one intercommunicator, as MPI_Comm_split with
+ * that colour; a type found on one side only gives MPI_COMM_NULL.  One
+ * host here, so SHARED keeps everyone, in the same order. */
+static void split_types(MPI_Comm inter)
+{
+    MPI_Comm s;
+    int flag, result;
+    MPI_Comm_split_type(inter, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &s);
+    CHECK(s != MPI_COMM_NULL, "SHARED split of the intercommunicator gave MPI_COMM_NULL");
+    MPI_Comm_test_inter(s, &flag);
+    MPI_Comm_compare(inter, s, &result);
+    CHECK(flag && result == MPI_CONGRUENT, "SHARED split: inter %d, compares %d", flag, result);
+    all_to_remote(s, 60);
+    MPI_Comm_free(&s);
+    MPI_Comm_split_type(inter, MPI_UNDEFINED, 0, MPI_INFO_NULL, &s);
+    CHECK(s == MPI_COMM_NULL, "MPI_UNDEFINED split of the intercommunicator gave a communicator");
+#if MPI_VERSION >= 4
+    int ls, rs;
+    MPI_Comm_size(inter, &ls);
+    MPI_Comm_remote_size(inter, &rs);
+    static const char *const levels[] = {"mpi_shared_memory", "Package", "NUMANode",
+                                         "L3Cache",           "Core",    "PU"};
+    MPI_Info info;
+    MPI_Info_create(&info);
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+        MPI_Info_set(info, "mpi_hw_resource_type", levels[i]);
+        MPI_Comm_split_type(inter, MPI_COMM_TYPE_HW_GUIDED, 0, info, &s);
+        if (i == 0)
+            CHECK(s != MPI_COMM_NULL, "HW_GUIDED mpi_shared_memory gave MPI_COMM_NULL");
+        if (s == MPI_COMM_NULL)
+            continue;
+        int n, m;
+        MPI_Comm_test_inter(s, &flag);
+        MPI_Comm_size(s, &n);
+        MPI_Comm_remote_size(s, &m);
+        CHECK(flag && n >= 1 && n <= ls && m >= 1 && m <= rs, "HW_GUIDED %s: inter %d sizes %d/%d",
+              levels[i], flag, n, m);
+        all_to_remote(s, 61);
+        MPI_Comm_free(&s);
+    }
+    MPI_Info_free(&info);
+    MPI_Comm_split_type(inter, MPI_COMM_TYPE_HW_UNGUIDED, 0, MPI_INFO_NULL, &s);
+    if (s != MPI_COMM_NULL) {
+        all_to_remote(s, 62);
+        MPI_Comm_free(&s);
+    }
+#endif
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -231,6 +284,7 @@ int main(int argc, char **argv)
 
     refused(inter);
     split_create(inter, low);
+    split_types(inter);
     for (int i = 0; i < 5; i++) {
         all_to_remote(inter, 100 + 2 * i);
         ping_pong(inter, low);
