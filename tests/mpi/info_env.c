@@ -137,6 +137,17 @@ int main(int argc, char **argv)
     CHECK(flag && strstr(v, "info_env") != NULL, "command '%s'", flag ? v : "");
     MPI_Info_get(MPI_INFO_ENV, "host", sizeof v - 1, v, &flag);
     CHECK(flag && v[0] != '\0', "no host in MPI_INFO_ENV");
+#ifdef LARK_MPI /* the standard lets an implementation leave these out */
+    MPI_Info_get(MPI_INFO_ENV, "argv", sizeof v - 1, v, &flag);
+    if (argc > 1) /* the spec passes one */
+        CHECK(flag && strstr(v, argv[1]) != NULL, "argv '%s'", flag ? v : "");
+    MPI_Info_get(MPI_INFO_ENV, "arch", sizeof v - 1, v, &flag);
+    CHECK(flag && v[0] != '\0', "no arch in MPI_INFO_ENV");
+    MPI_Info_get(MPI_INFO_ENV, "wdir", sizeof v - 1, v, &flag);
+    CHECK(flag && v[0] == '/', "wdir '%s'", flag ? v : "");
+    MPI_Info_get(MPI_INFO_ENV, "thread_level", sizeof v - 1, v, &flag);
+    CHECK(flag && strcmp(v, "MPI_THREAD_SERIALIZED") == 0, "thread_level '%s'", flag ? v : "");
+#endif
 
     int t, main_thread;
     MPI_Query_thread(&t);
@@ -169,7 +180,25 @@ int main(int argc, char **argv)
 #if MPI_VERSION > 4 || (MPI_VERSION == 4 && MPI_SUBVERSION >= 1)
     MPI_Info hw;
     CHECK(MPI_Get_hw_resource_info(&hw) == MPI_SUCCESS, "Get_hw_resource_info");
+    /* Every resource type it lists holds this process: HW_GUIDED with it
+     * gives a communicator (over MPI_COMM_SELF: another rank's list may
+     * differ, when it is bound otherwise). */
+    MPI_Info_get(hw, "mpi_hw_resource_type", sizeof v - 1, v, &flag);
+    CHECK(flag && strstr(v, "mpi_shared_memory") != NULL, "hw resource types '%s'", flag ? v : "");
     MPI_Info_free(&hw);
+    MPI_Info guided;
+    MPI_Info_create(&guided);
+    for (char *type = v, *end; type != NULL; type = end != NULL ? end + 1 : NULL) {
+        if ((end = strchr(type, ',')) != NULL)
+            *end = '\0';
+        MPI_Comm c;
+        MPI_Info_set(guided, "mpi_hw_resource_type", type);
+        MPI_Comm_split_type(MPI_COMM_SELF, MPI_COMM_TYPE_HW_GUIDED, 0, guided, &c);
+        CHECK(c != MPI_COMM_NULL, "HW_GUIDED with the listed type %s gave MPI_COMM_NULL", type);
+        MPI_Comm_free(&c);
+    }
+    MPI_Info_free(&guided);
+    CHECK(MPI_Get_hw_resource_info(NULL) != MPI_SUCCESS, "Get_hw_resource_info(NULL)");
 #endif
     MPI_Finalize();
     return 0;
