@@ -38,10 +38,13 @@
 
 #define KILL_GRACE_MS 500
 #define EXIT_TIMEOUT  124
-#define VERDICT_MS    300           /* see check_suspects */
-#define SINK_BOUND    (4 << 20)     /* bytes queued for stdout or stderr before pausing */
-#define FLUSH_MS      KILL_GRACE_MS /* from the teardown: time a failed job's output gets */
-#define DRAIN_ROUNDS  16            /* reads of a dead rank's pipe at a time (4 MiB) */
+#define VERDICT_MS    300 /* see check_suspects */
+/* MPI_ERR_PROC_ABORTED: the code a rank aborts with when it loses a peer
+ * (runtime/peer.c). */
+#define ABORT_LOST_PEER 58
+#define SINK_BOUND      (4 << 20)     /* bytes queued for stdout or stderr before pausing */
+#define FLUSH_MS        KILL_GRACE_MS /* from the teardown: time a failed job's output gets */
+#define DRAIN_ROUNDS    16            /* reads of a dead rank's pipe at a time (4 MiB) */
 
 static uint64_t key(enum src_kind k, int idx)
 {
@@ -370,6 +373,21 @@ void lark_loop_event(struct loop *L, struct lark_event *ev)
         p->finalized = true;
         break;
     case LARK_EV_ABORT:
+        p->aborted = true;
+        if (ev->status == ABORT_LOST_PEER && L->remote && !L->failing && ev->msg) {
+            if (!L->held) { /* the first such abort is held (see struct loop) */
+                snprintf(L->held_msg, sizeof L->held_msg,
+                         "mpirun: rank %d (pid %d) on %s aborted the job (error code %d): %s\n",
+                         p->rank, (int)p->pid, lark_loop_host(L, p), ev->status, ev->msg);
+                L->held = true;
+                L->held_code = ev->status;
+                L->held_ms = lark_loop_now();
+                if (!L->suspects)
+                    lark_loop_arm(L->verdictfd, VERDICT_MS);
+                L->suspects = true;
+            }
+            break;
+        }
         /* The status is the code modulo 256, as exit(3) would make it, but
          * a job that aborts never reports success: 0, 256, 512... give 1. */
         if (ev->msg && ev->msg[0])
@@ -429,6 +447,9 @@ static const char *signal_meaning(int sig)
 void lark_loop_exit(struct loop *L, struct lark_proc *p)
 {
     int st = p->status;
+    drain_events(L); /* its PMIx_Abort, if it made one, came before its exit */
+    if (p->aborted && WIFEXITED(st))
+        return; /* the abort is said (or held), not its exit status */
     const char *h = lark_loop_host(L, p);
     if (WIFSIGNALED(st)) {
         int sig = WTERMSIG(st);
@@ -474,6 +495,12 @@ static void check_suspects(struct loop *L, bool all)
     drain_events(L);
     L->suspects = false;
     long long now = lark_loop_now(), next = -1;
+    if (L->held && (all || now - L->held_ms >= VERDICT_MS)) {
+        L->held = false; /* said unless the daemons told the cause meanwhile */
+        lark_loop_fail(L, L->held_code, "%s", L->held_msg);
+    } else if (L->held) {
+        next = VERDICT_MS - (now - L->held_ms);
+    }
     for (int i = 0; i < L->job->nprocs; i++) {
         struct lark_proc *p = &L->job->procs[i];
         if (!p->suspect)

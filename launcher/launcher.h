@@ -166,6 +166,7 @@ struct lark_proc {
     bool finalized;       /* PMIx_Finalize done */
     bool suspect;         /* exited 0 after PMIx_Init, finalize not seen yet (job.c) */
     long long suspect_ms; /* when it became a suspect (CLOCK_MONOTONIC, ms) */
+    bool aborted;         /* its PMIx_Abort was seen: its exit says nothing more */
     bool exited;
     int status; /* waitpid status */
     /* stdio (iof.c) */

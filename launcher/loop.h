@@ -28,7 +28,15 @@ struct loop {
     int ep;
     int sigfd, tofd, gracefd, verdictfd;
     bool debug;    /* LARK_MPIRUN_DEBUG: print the job's events */
-    bool suspects; /* some rank exited 0 after PMIx_Init, finalize not seen yet */
+    bool suspects; /* some rank exited 0 after PMIx_Init, finalize not seen yet, or held */
+    /* A rank's abort because it lost a peer, in a job across hosts, is
+     * held for VERDICT_MS: what made it lose the peer (that host's rank
+     * killed, its daemon dead) usually comes in from the daemons at the
+     * same moment, and that is the one line worth saying. */
+    bool held;
+    int held_code;
+    long long held_ms;
+    char held_msg[1100];
     struct lark_iof **iof_out, **iof_err;
     int nlive;
     bool any_connected;
