@@ -15,7 +15,7 @@ H0=${MH}h0 H1=${MH}h1
 cp "$top_builddir/lark-noded" "$scratch/lark-noded"
 LARK_NODED="$scratch/lark-noded"
 export LARK_NODED
-for p in coll_check rma_basic p2p_basic tcp_faults trace_mix hang; do
+for p in coll_check rma_basic rma_sync rma_atomic p2p_basic tcp_faults trace_mix hang; do
     cp "$top_builddir/tests/mpi/$p" "$scratch/$p" || fail "no tests/mpi/$p in the build tree"
 done
 A="-launcher-exec $AGENT"
@@ -55,6 +55,10 @@ expect_err "no transport reaches rank" "shm alone across hosts"
 # --- collectives (each rank uses shm and TCP) and one-sided communication
 mpi "collectives" 0 $A $SLOT "$scratch/coll_check"
 mpi "rma" 0 $A --host "$H0:2,$H1:3" -n 5 "$scratch/rma_basic"
+# Every synchronisation mode and the atomics with targets on the other
+# host (active messages over TCP, the target's progress engine serving).
+mpi "rma sync modes" 0 $A $NODE "$scratch/rma_sync"
+mpi "rma atomics" 0 $A $NODE "$scratch/rma_atomic"
 
 # The hang report across hosts: mpirun gathers the records of the other
 # host's ranks from its daemon, and names the cycle between the hosts.
