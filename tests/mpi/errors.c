@@ -46,6 +46,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "errors: MPI_Abort returned\n");
         return 0;
     }
+    if (argc > 1 && strcmp(argv[1], "errabort") == 0) {
+        /* MPI_ERRORS_ABORT (MPI 4.0) on a communicator of rank 0 alone:
+         * its processes end (here the job), even those not in it. */
+        MPI_Comm self;
+        OK(MPI_Comm_dup(MPI_COMM_SELF, &self));
+        OK(MPI_Comm_set_errhandler(self, MPI_ERRORS_ABORT));
+        if (rank == 0)
+            MPI_Send(buf, 1, MPI_INT, 5, 0, self); /* must not return */
+        else
+            MPI_Recv(buf, 1, MPI_INT, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        fprintf(stderr, "errors: a bad call under MPI_ERRORS_ABORT returned\n");
+        return 0;
+    }
     if (argc > 1 && strcmp(argv[1], "fatal") == 0) {
         MPI_Send(buf, 1, MPI_INT, size + 5, 0, MPI_COMM_WORLD); /* must not return */
         fprintf(stderr, "errors: MPI_Send with a bad rank returned under ERRORS_ARE_FATAL\n");
