@@ -583,34 +583,17 @@ int lark_coll_api_reduce_scatter(const void *sbuf, void *rbuf, const void *rcoun
     const char *call = k->name;
     struct lark_comm *c;
     struct lark_sched ds, *s;
-    struct lark_reduction red;
+    struct lark_collarg_rs rs = {0};
     int err = lark_collarg_enter(k, comm, false, &c);
-    if (err != MPI_SUCCESS)
-        return err;
-    int n = c->size;
-    MPI_Count total;
-    err = lark_collarg_rs_total(c, call, n, rcounts, block, k->large, &total);
-    if (err != MPI_SUCCESS)
-        return err;
-    size_t tb, rb;
-    MPI_Count mine = rcounts ? lark_collarg_count_at(rcounts, k->large, c->rank) : block;
-    err = lark_collarg_check_buf(c, call, "the send", sbuf == MPI_IN_PLACE ? rbuf : sbuf, total,
-                                 type, &tb);
     if (err == MPI_SUCCESS)
-        err = lark_collarg_check_buf(c, call, "the receive", rbuf, mine, type, &rb);
+        err = lark_collarg_rs(c, call, k->large, sbuf, rbuf, rcounts, block, type, op, &rs);
     if (err == MPI_SUCCESS)
-        err = lark_collarg_reduction(c, call, total, type, op, &red);
-    if (err != MPI_SUCCESS)
-        return err;
-    /* Counts in the reduction's elements (a contiguous type is `per` of them). */
-    size_t per = total ? red.count / (size_t)total : 1;
-    size_t *cnt = lark_collarg_rs_counts(n, rcounts, block, k->large, per);
-    if (cnt == NULL)
-        return lark_err_raise(c, call, MPI_ERR_NO_MEM, "out of memory");
-    if ((err = lark_collarg_begin(c, k, &ds, &s)) != MPI_SUCCESS) {
-        free(cnt);
+        err = lark_collarg_begin(c, k, &ds, &s);
+    if (err != MPI_SUCCESS) {
+        free(rs.counts);
         return err;
     }
+    MPI_Count total = rs.total, mine = rs.mine;
     /* In place: rbuf holds all `total` inputs and gets our `mine`. */
     struct lark_collarg a[2] = {{0}};
     bool inplace = sbuf == MPI_IN_PLACE;
@@ -619,8 +602,8 @@ int lark_coll_api_reduce_scatter(const void *sbuf, void *rbuf, const void *rcoun
     if (rc == 0 && !inplace)
         rc = lark_collarg_stage(s, &a[1], sbuf, total, type, true, false);
     if (rc == 0 && total > 0)
-        rc = lark_sched_reduce_scatter(s, inplace ? a[0].p : a[1].p, a[0].p, cnt, &red);
-    free(cnt);
+        rc = lark_sched_reduce_scatter(s, inplace ? a[0].p : a[1].p, a[0].p, rs.counts, &rs.red);
+    free(rs.counts);
     return lark_collarg_complete(c, k, s, rc, a, 2);
 }
 

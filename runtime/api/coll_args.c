@@ -392,8 +392,8 @@ size_t *lark_collarg_blocks(int n, size_t bytes, size_t step)
     return v;
 }
 
-int lark_collarg_rs_total(struct lark_comm *c, const char *call, int n, const void *rcounts,
-                          MPI_Count block, bool large, MPI_Count *total)
+static int rs_total(struct lark_comm *c, const char *call, int n, const void *rcounts,
+                    MPI_Count block, bool large, MPI_Count *total)
 {
     *total = 0;
     for (int i = 0; i < n; i++) {
@@ -406,10 +406,31 @@ int lark_collarg_rs_total(struct lark_comm *c, const char *call, int n, const vo
     return MPI_SUCCESS;
 }
 
-size_t *lark_collarg_rs_counts(int n, const void *rcounts, MPI_Count block, bool large, size_t per)
+int lark_collarg_rs(struct lark_comm *c, const char *call, bool large, const void *sbuf,
+                    const void *rbuf, const void *rcounts, MPI_Count block, MPI_Datatype type,
+                    MPI_Op op, struct lark_collarg_rs *rs)
 {
-    size_t *cnt = malloc((size_t)(n > 0 ? n : 1) * sizeof *cnt);
-    for (int i = 0; i < n && cnt != NULL; i++)
-        cnt[i] = (size_t)(rcounts ? lark_collarg_count_at(rcounts, large, i) : block) * per;
-    return cnt;
+    int n = c->size;
+    *rs = (struct lark_collarg_rs){0};
+    int err = rs_total(c, call, n, rcounts, block, large, &rs->total);
+    if (err != MPI_SUCCESS)
+        return err;
+    size_t tb, rb;
+    rs->mine = rcounts ? lark_collarg_count_at(rcounts, large, c->rank) : block;
+    err = lark_collarg_check_buf(c, call, "the send", sbuf == MPI_IN_PLACE ? rbuf : sbuf, rs->total,
+                                 type, &tb);
+    if (err == MPI_SUCCESS)
+        err = lark_collarg_check_buf(c, call, "the receive", rbuf, rs->mine, type, &rb);
+    if (err == MPI_SUCCESS)
+        err = lark_collarg_reduction(c, call, rs->total, type, op, &rs->red);
+    if (err != MPI_SUCCESS)
+        return err;
+    /* Counts in the reduction's elements (a contiguous type is `per` of them). */
+    size_t per = rs->total ? rs->red.count / (size_t)rs->total : 1;
+    rs->counts = malloc((size_t)(n > 0 ? n : 1) * sizeof *rs->counts); /* the caller frees it */
+    if (rs->counts == NULL)
+        return lark_err_raise(c, call, MPI_ERR_NO_MEM, "out of memory");
+    for (int i = 0; i < n; i++)
+        rs->counts[i] = (size_t)(rcounts ? lark_collarg_count_at(rcounts, large, i) : block) * per;
+    return MPI_SUCCESS;
 }

@@ -21,11 +21,11 @@
 #include <stddef.h>
 
 #include "lark.h"
+#include "coll/coll.h"
 #include "coll_api.h"
 
 struct lark_comm;
 struct lark_datatype;
-struct lark_reduction;
 struct lark_sched;
 
 /* A (buffer, count, datatype) argument as the algorithms see it: `p`,
@@ -84,13 +84,20 @@ int lark_collarg_vector_w(struct lark_comm *c, const char *call, const char *wha
  * displacements as lark_collarg_vector makes them (malloc'd, the caller
  * frees it; NULL when out of memory). */
 size_t *lark_collarg_blocks(int n, size_t bytes, size_t step);
-/* Reduce_scatter's receive counts of n processes (rcounts, or `block`
- * each when rcounts is NULL): checked and summed into *total; then, in
- * the reduction's elements (`per` of them a count), malloc'd (the caller
- * frees it; NULL when out of memory). */
-int lark_collarg_rs_total(struct lark_comm *c, const char *call, int n, const void *rcounts,
-                          MPI_Count block, bool large, MPI_Count *total);
-size_t *lark_collarg_rs_counts(int n, const void *rcounts, MPI_Count block, bool large, size_t per);
+/* Reduce_scatter's arguments, checked (the counts of the n = c->size
+ * processes of the local group: rcounts, or `block` each when rcounts is
+ * NULL; sbuf may be MPI_IN_PLACE, rbuf then holds the inputs): the sum of
+ * the counts, this process's count, the reduction, and the counts in the
+ * reduction's elements (malloc'd: the caller frees rs->counts, also when
+ * an error is returned). */
+struct lark_collarg_rs {
+    MPI_Count total, mine;
+    struct lark_reduction red;
+    size_t *counts;
+};
+int lark_collarg_rs(struct lark_comm *c, const char *call, bool large, const void *sbuf,
+                    const void *rbuf, const void *rcounts, MPI_Count block, MPI_Datatype type,
+                    MPI_Op op, struct lark_collarg_rs *rs);
 
 /* Whether count elements of dt must be staged (not contiguous). */
 bool lark_collarg_needs_staging(const struct lark_datatype *dt, size_t count);

@@ -364,38 +364,23 @@ int lark_coll_inter_reduce_scatter(const void *sbuf, void *rbuf, const void *rco
     const char *call = k->name;
     struct lark_comm *c;
     struct lark_sched ds, *s;
-    struct lark_reduction red;
+    struct lark_collarg_rs rs = {0};
     int err = enter(k, comm, sbuf, rbuf, &c);
-    if (err != MPI_SUCCESS)
-        return err;
-    int n = c->size;
-    MPI_Count total;
-    err = lark_collarg_rs_total(c, call, n, rcounts, block, k->large, &total);
-    if (err != MPI_SUCCESS)
-        return err;
-    size_t tb, rb;
-    MPI_Count mine = rcounts ? lark_collarg_count_at(rcounts, k->large, c->rank) : block;
-    err = lark_collarg_check_buf(c, call, "the send", sbuf, total, type, &tb);
     if (err == MPI_SUCCESS)
-        err = lark_collarg_check_buf(c, call, "the receive", rbuf, mine, type, &rb);
+        err = lark_collarg_rs(c, call, k->large, sbuf, rbuf, rcounts, block, type, op, &rs);
     if (err == MPI_SUCCESS)
-        err = lark_collarg_reduction(c, call, total, type, op, &red);
-    if (err != MPI_SUCCESS)
-        return err;
-    size_t per = total ? red.count / (size_t)total : 1;
-    size_t *cnt = lark_collarg_rs_counts(n, rcounts, block, k->large, per);
-    if (cnt == NULL)
-        return lark_err_raise(c, call, MPI_ERR_NO_MEM, "out of memory");
-    if ((err = lark_collarg_begin(c, k, &ds, &s)) != MPI_SUCCESS) {
-        free(cnt);
+        err = lark_collarg_begin(c, k, &ds, &s);
+    if (err != MPI_SUCCESS) {
+        free(rs.counts);
         return err;
     }
+    MPI_Count total = rs.total, mine = rs.mine;
     struct lark_collarg a[2] = {{0}};
     int rc = lark_collarg_stage(s, &a[0], rbuf, mine, type, false, true);
     if (rc == 0)
         rc = lark_collarg_stage(s, &a[1], sbuf, total, type, true, false);
     if (rc == 0 && total > 0)
-        rc = lark_sched_inter_reduce_scatter(s, a[1].p, a[0].p, cnt, &red);
-    free(cnt);
+        rc = lark_sched_inter_reduce_scatter(s, a[1].p, a[0].p, rs.counts, &rs.red);
+    free(rs.counts);
     return lark_collarg_complete(c, k, s, rc, a, 2);
 }
