@@ -127,6 +127,26 @@ int lark_comm_create(struct lark_group *group, struct lark_group *remote, uint32
     return LARK_OK;
 }
 
+int lark_comm_create_derived(struct lark_comm *parent, struct lark_group *group, int kind,
+                             struct lark_comm **out)
+{
+    if (kind < 1 || kind > LARK_CTX_DERIVED_KINDS || parent->cid >= LARK_CID_MAX)
+        return LARK_ERR_ARG;
+    int rc = lark_comm_create(group, NULL, parent->cid, out);
+    if (rc != LARK_OK)
+        return rc;
+    struct lark_comm *c = *out;
+    /* Above every agreed id's contexts (< 2 * LARK_CID_MAX), one pair per
+     * (parent id, kind): communicators sharing a parent id (the disjoint
+     * ones of one MPI_Comm_split) have no member in common. */
+    uint32_t base =
+        2 * LARK_CID_MAX + 2 * (parent->cid * LARK_CTX_DERIVED_KINDS + (uint32_t)kind - 1);
+    c->ctx[LARK_CTX_PT2PT] = base;
+    c->ctx[LARK_CTX_COLL] = base + 1;
+    c->cid = LARK_CID_NONE; /* lark_cid_release leaves it alone: the id is the parent's */
+    return LARK_OK;
+}
+
 void lark_comm_retain(struct lark_comm *comm)
 {
     if (comm->predefined) /* never freed: skip the atomic on every request */

@@ -52,11 +52,13 @@
 #include "group.h"
 #include "lark.h"
 
-#define LARK_COMM_MAGIC 0x4c4b434du /* "LKCM" */
-#define LARK_CTX_PT2PT  0
-#define LARK_CTX_COLL   1
-#define LARK_CID_WORLD  0
-#define LARK_CID_SELF   1
+#define LARK_COMM_MAGIC        0x4c4b434du /* "LKCM" */
+#define LARK_CTX_PT2PT         0
+#define LARK_CTX_COLL          1
+#define LARK_CID_WORLD         0
+#define LARK_CID_SELF          1
+#define LARK_CID_NONE          UINT32_MAX /* a derived communicator's cid: it owns none */
+#define LARK_CTX_DERIVED_KINDS 2
 
 struct lark_errhandler;
 struct lark_info;
@@ -115,6 +117,15 @@ static inline int lark_comm_peer_size(const struct lark_comm *c)
  * LARK_ERR_NOMEM / LARK_ERR_ARG. */
 int lark_comm_create(struct lark_group *group, struct lark_group *remote, uint32_t cid,
                      struct lark_comm **out);
+/* A communicator for the collectives' own use (coll/node.c: a node's
+ * members, the nodes' leaders) over `group`, a subset of parent's with this
+ * process in it: no agreement, its contexts are derived from parent's id
+ * and `kind` (1 .. LARK_CTX_DERIVED_KINDS), so every member makes the same
+ * one alone.  Never handed to the program; released with
+ * lark_comm_release, which leaves the parent's id reserved.  Returns 0 or
+ * LARK_ERR_NOMEM / LARK_ERR_ARG. */
+int lark_comm_create_derived(struct lark_comm *parent, struct lark_group *group, int kind,
+                             struct lark_comm **out);
 void lark_comm_retain(struct lark_comm *comm);
 /* Drop a reference; frees a user communicator (and its cid) at zero. */
 void lark_comm_release(struct lark_comm *comm);

@@ -72,6 +72,13 @@ _Noreturn void lark_runtime_abort(int code, const char *msg);
 /* Look up a string the peer `world_rank` published under `key`; the caller
  * frees *value.  Blocks (PMIx_Get). */
 int lark_runtime_get_peer_string(int world_rank, const char *key, char **value);
+/* The node world rank `world_rank` runs on, numbered in the order of the
+ * job's node list, the same at every rank (PMIx_Resolve_nodes and
+ * _peers: the launcher's node and process maps, no traffic; a table of
+ * the whole job made at the first call).  LARK_ERR_PEER when PMIx does
+ * not say, for every rank alike.  Called by the collectives
+ * (coll/node.c); thread-safe. */
+int lark_runtime_peer_node(int world_rank, uint32_t *node);
 /* Publish a string for peers (scope: this node or the job) to read after
  * the init fence. */
 int lark_runtime_put_string(const char *key, const char *value, enum lark_scope scope);

@@ -28,6 +28,11 @@
 
 struct lark_runtime lark_rt = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static pmix_proc_t myproc;
+/* lark_runtime_peer_node's table (see there) and its state: 0 not made,
+ * 1 made, -1 failed; node_mutex guards the making. */
+static int *node_table;
+static int node_table_state;
+static pthread_mutex_t node_mutex = PTHREAD_MUTEX_INITIALIZER;
 
 /* Read an integer-valued PMIx key of `proc`, whatever integer type the
  * server stored it as.  Returns 0 or -1 when absent. */
@@ -364,6 +369,9 @@ int lark_runtime_finalize(void)
     lark_rt.local_peers = NULL;
     free(lark_rt.world_to_local);
     lark_rt.world_to_local = NULL;
+    free(node_table);
+    node_table = NULL;
+    node_table_state = 0;
     return rc;
 }
 
@@ -406,6 +414,66 @@ int lark_runtime_get_peer_string(int world_rank, const char *key, char **value)
     pmix_proc_t p;
     PMIX_LOAD_PROCID(&p, myproc.nspace, (pmix_rank_t)world_rank);
     return get_string(&p, key, value) == 0 ? LARK_OK : LARK_ERR_PEER;
+}
+
+/* World rank -> node, for the whole job, from the job's node list and
+ * each node's ranks (PMIx_Resolve_nodes / PMIx_Resolve_peers: what the
+ * launcher's PMIX_NODE_MAP and PMIX_PROC_MAP say, no traffic): nodes are
+ * numbered in the list's order, the same at every rank.  Made at the
+ * first call (4 bytes per rank, freed at finalize); -1 when PMIx cannot
+ * say (then every rank is told so). */
+
+static int make_node_table(void)
+{
+    char *list = NULL;
+    int *t = malloc(sizeof(int) * (size_t)lark_rt.size);
+    if (t == NULL || PMIx_Resolve_nodes(myproc.nspace, &list) != PMIX_SUCCESS || list == NULL) {
+        free(t);
+        free(list);
+        return -1;
+    }
+    for (int i = 0; i < lark_rt.size; i++)
+        t[i] = -1;
+    int node = 0, ok = 1;
+    char *save = NULL;
+    for (char *h = strtok_r(list, ",", &save); h != NULL && ok; h = strtok_r(NULL, ",", &save)) {
+        pmix_proc_t *procs = NULL;
+        size_t np = 0;
+        if (PMIx_Resolve_peers(h, myproc.nspace, &procs, &np) != PMIX_SUCCESS)
+            ok = 0;
+        for (size_t k = 0; ok && k < np; k++)
+            if (procs[k].rank < (pmix_rank_t)lark_rt.size)
+                t[procs[k].rank] = node;
+        if (procs != NULL)
+            PMIX_PROC_FREE(procs, np);
+        node++;
+    }
+    free(list);
+    for (int i = 0; ok && i < lark_rt.size; i++)
+        ok = t[i] >= 0;
+    if (!ok) {
+        free(t);
+        return -1;
+    }
+    node_table = t;
+    return 1;
+}
+
+int lark_runtime_peer_node(int world_rank, uint32_t *node)
+{
+    if (lark_rt.singleton) {
+        *node = 0;
+        return LARK_OK;
+    }
+    pthread_mutex_lock(&node_mutex);
+    if (node_table_state == 0)
+        node_table_state = make_node_table();
+    int state = node_table_state;
+    pthread_mutex_unlock(&node_mutex);
+    if (state < 0)
+        return LARK_ERR_PEER;
+    *node = (uint32_t)node_table[world_rank];
+    return LARK_OK;
 }
 
 /* ---- transport upcalls ---- */

@@ -134,6 +134,9 @@ int lark_sched_allreduce(struct lark_sched *s, void *buf, const struct lark_redu
     struct lark_comm *comm = s->comm;
     if (comm->size == 1 || red->count == 0)
         return 0;
+    struct lark_coll_nodes *nd = red->commutes ? lark_coll_nodes_get(s) : NULL;
+    if (nd != NULL)
+        return lark_sched_node_allreduce(s, nd, buf, red);
     struct lark_coll_shm *sh = s->record ? NULL : lark_coll_shm_get(comm, red->bytes);
     if (sh != NULL) {
         lark_stats_coll(LARK_ROW_ALLREDUCE, 0);

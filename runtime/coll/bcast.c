@@ -94,6 +94,9 @@ int lark_sched_bcast(struct lark_sched *s, void *buf, size_t bytes, int root)
     struct lark_comm *comm = s->comm;
     if (comm->size == 1 || bytes == 0)
         return 0;
+    struct lark_coll_nodes *nd = lark_coll_nodes_get(s);
+    if (nd != NULL)
+        return lark_sched_node_bcast(s, nd, buf, bytes, root);
     struct lark_coll_shm *sh = s->record ? NULL : lark_coll_shm_get(comm, bytes);
     if (sh != NULL) {
         lark_stats_coll(LARK_ROW_BCAST, 0);

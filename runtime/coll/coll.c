@@ -196,6 +196,7 @@ static const struct {
     [LARK_ROW_ALLGATHER] = {"LARK_COLL_ALLGATHER", {"bruck", "ring", NULL}},
     [LARK_ROW_REDUCE] = {"LARK_COLL_REDUCE", {"binomial", "reduce_scatter_gather", NULL}},
     [LARK_ROW_SHM] = {"LARK_COLL_SHM", {"on", "off", NULL}},
+    [LARK_ROW_NODE] = {"LARK_COLL_NODE", {"on", "off", NULL}},
 };
 
 /* The environment is read once per variable: collectives are called

@@ -215,6 +215,30 @@ void lark_coll_shm_destroy(struct lark_coll_shm *sh);
  * memory. */
 struct lark_coll_shm **lark_coll_shm_slot(struct lark_comm *comm, int **state);
 
+/* ---- node-aware collectives (node.c) ----
+ * lark_coll_nodes_get: the layout of s->comm when its ranks span several
+ * nodes with several ranks on some (decided at the first call, from the
+ * job's description, the same at every rank; no traffic), else NULL.
+ * The lark_sched_node_X compose X of an intra-node and an inter-node
+ * phase; reduce and allreduce take commutative ops only. */
+struct lark_coll_nodes;
+struct lark_coll_nodes *lark_coll_nodes_get(struct lark_sched *s);
+int lark_sched_node_barrier(struct lark_sched *s, struct lark_coll_nodes *nd);
+int lark_sched_node_bcast(struct lark_sched *s, struct lark_coll_nodes *nd, void *buf, size_t bytes,
+                          int root);
+int lark_sched_node_reduce(struct lark_sched *s, struct lark_coll_nodes *nd, const void *sbuf,
+                           void *rbuf, const struct lark_reduction *red, int root);
+int lark_sched_node_allreduce(struct lark_sched *s, struct lark_coll_nodes *nd, void *buf,
+                              const struct lark_reduction *red);
+void lark_coll_nodes_destroy(struct lark_coll_nodes *nd);
+/* Where the communicator keeps its layout (scratch.c), and its state:
+ * 0 not decided, 1 ready, -1 off. */
+struct lark_coll_nodes **lark_coll_nodes_slot(struct lark_comm *comm, int **state);
+/* Set a communicator's shm or node state (-1: off for good) before its
+ * first collective (node.c, for the communicators it makes). */
+enum lark_coll_state { LARK_COLL_STATE_SHM, LARK_COLL_STATE_NODES };
+void lark_coll_state_set(struct lark_comm *comm, enum lark_coll_state which, int value);
+
 /* Algorithm selection, overridable for tests:
  * LARK_COLL_BCAST=binomial|scatter_allgather,
  * LARK_COLL_ALLREDUCE=recursive_doubling|ring|reduce_bcast,
@@ -222,7 +246,9 @@ struct lark_coll_shm **lark_coll_shm_slot(struct lark_comm *comm, int **state);
  * LARK_COLL_REDUCE=binomial|reduce_scatter_gather,
  * LARK_COLL_SHM=on|off (the shared-memory barrier, bcast and allreduce of
  * blocking collectives on all-local communicators, up to LARK_SHM_SLOT
- * bytes; on by default).  Read once (coll.c). */
+ * bytes; on by default),
+ * LARK_COLL_NODE=on|off (node-aware barrier, bcast, reduce, allreduce on
+ * communicators spanning nodes, node.c; on by default).  Read once (coll.c). */
 enum lark_coll_alg { LARK_ALG_AUTO = 0, LARK_ALG_1, LARK_ALG_2, LARK_ALG_3 };
 enum lark_coll_alg lark_coll_forced(enum lark_coll_row row);
 /* For MPI_T's control variables: force an algorithm (AUTO: the automatic

@@ -23,9 +23,11 @@
 struct coll_state {
     void *buf[SCRATCH_SLOTS];
     size_t cap[SCRATCH_SLOTS];
-    uint32_t seq;              /* the last run's sequence number (lark_coll_next_seq) */
-    struct lark_coll_shm *shm; /* shared-memory segment (shm.c), or NULL */
-    int shm_state;             /* see lark_coll_shm_slot */
+    uint32_t seq;                  /* the last run's sequence number (lark_coll_next_seq) */
+    struct lark_coll_shm *shm;     /* shared-memory segment (shm.c), or NULL */
+    int shm_state;                 /* see lark_coll_shm_slot */
+    struct lark_coll_nodes *nodes; /* node layout (node.c), or NULL */
+    int nodes_state;               /* see lark_coll_nodes_slot */
 };
 
 static void destroy(struct lark_comm *comm)
@@ -36,6 +38,7 @@ static void destroy(struct lark_comm *comm)
     for (int i = 0; i < SCRATCH_SLOTS; i++)
         free(st->buf[i]);
     lark_coll_shm_destroy(st->shm);
+    lark_coll_nodes_destroy(st->nodes);
     free(st);
     comm->coll = NULL;
 }
@@ -62,6 +65,24 @@ struct lark_coll_shm **lark_coll_shm_slot(struct lark_comm *comm, int **shm_stat
         return NULL;
     *shm_state = &st->shm_state;
     return &st->shm;
+}
+
+struct lark_coll_nodes **lark_coll_nodes_slot(struct lark_comm *comm, int **nodes_state)
+{
+    struct coll_state *st = state(comm);
+    if (st == NULL)
+        return NULL;
+    *nodes_state = &st->nodes_state;
+    return &st->nodes;
+}
+
+void lark_coll_state_set(struct lark_comm *comm, enum lark_coll_state which, int value)
+{
+    struct coll_state *st = state(comm);
+    if (st != NULL && which == LARK_COLL_STATE_SHM)
+        st->shm_state = value;
+    else if (st != NULL)
+        st->nodes_state = value;
 }
 
 uint32_t lark_coll_next_seq(struct lark_comm *comm)

@@ -66,6 +66,7 @@ static struct MPI_T_enum_t coll_enums[LARK_NROWS] = {
     [LARK_ROW_ALLGATHER] = {"lark_allgather_algorithm", 3, allgather_algs},
     [LARK_ROW_REDUCE] = {"lark_reduce_algorithm", 3, reduce_algs},
     [LARK_ROW_SHM] = {"lark_coll_shm_mode", 3, shm_modes},
+    [LARK_ROW_NODE] = {"lark_coll_node_mode", 3, shm_modes},
 };
 
 /* ---- control variables: how each reads and writes ---- */
@@ -324,6 +325,18 @@ static void build_pvars(void)
     for (int r = 0; r < LARK_NROWS; r++) {
         if (r == LARK_ROW_SHM)
             continue; /* the shm path is counted in each collective's row */
+        if (r == LARK_ROW_NODE) {
+            static const char *const colls[] = {"barrier", "bcast", "reduce", "allreduce"};
+            for (int a = 0; a < 4; a++) {
+                char name[64];
+                snprintf(name, sizeof name, "lark_coll_node_%s", colls[a]);
+                pvar_add(name,
+                         "Times this collective ran node-aware (an intra-node and an "
+                         "inter-node phase)",
+                         CAT_COLL, MPI_T_PVAR_CLASS_COUNTER, raw_coll, r * 4 + a);
+            }
+            continue;
+        }
         const char *var = lark_coll_var((enum lark_coll_row)r);
         for (int a = 0; a < coll_enums[r].n; a++) {
             if (a == 0 && r != LARK_ROW_BCAST && r != LARK_ROW_ALLREDUCE)

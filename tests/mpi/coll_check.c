@@ -10,8 +10,15 @@
  * (MPI_Ibcast + MPI_Wait), with "persistent" as its persistent form
  * (MPI_Bcast_init + MPI_Start + MPI_Wait + MPI_Request_free): the same
  * checks then cover all three forms.
+ *
+ * With COLL_CHECK_NODE=1 in the environment (Lark, on communicators that
+ * span nodes: several hosts, or LARK_COLL_NODES), it also checks through
+ * MPI_T that barrier, bcast, reduce and allreduce ran node-aware (the
+ * lark_coll_node_* counters), so that a layout the runtime failed to read
+ * cannot pass as the flat algorithms.
  */
 #include <mpi.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -646,10 +653,44 @@ static void check_comm(MPI_Comm comm, const char *what)
     COLL(MPI_Barrier, MPI_Ibarrier, comm);
 }
 
+/* The lark_coll_node_* counters (COLL_CHECK_NODE, see the top). */
+static const char *const node_pvars[4] = {"lark_coll_node_barrier", "lark_coll_node_bcast",
+                                          "lark_coll_node_reduce", "lark_coll_node_allreduce"};
+static MPI_T_pvar_session node_session;
+static MPI_T_pvar_handle node_handles[4];
+
+static void node_counters_start(void)
+{
+    int provided, idx, n;
+    CHECK(MPI_T_init_thread(MPI_THREAD_SINGLE, &provided) == MPI_SUCCESS, "MPI_T_init_thread");
+    CHECK(MPI_T_pvar_session_create(&node_session) == MPI_SUCCESS, "pvar session");
+    for (int i = 0; i < 4; i++) {
+        CHECK(MPI_T_pvar_get_index(node_pvars[i], MPI_T_PVAR_CLASS_COUNTER, &idx) == MPI_SUCCESS,
+              "no performance variable %s", node_pvars[i]);
+        MPI_T_pvar_handle_alloc(node_session, idx, NULL, &node_handles[i], &n);
+        MPI_T_pvar_start(node_session, node_handles[i]);
+    }
+}
+
+static void node_counters_check(void)
+{
+    for (int i = 0; i < 4; i++) {
+        unsigned long long v = 0;
+        MPI_T_pvar_read(node_session, node_handles[i], &v);
+        CHECK(v > 0, "%s is 0: the collective never ran node-aware", node_pvars[i]);
+        MPI_T_pvar_handle_free(node_session, &node_handles[i]);
+    }
+    MPI_T_pvar_session_free(&node_session);
+    MPI_T_finalize();
+}
+
 int main(int argc, char **argv)
 {
     int size;
     MPI_Init(&argc, &argv);
+    bool node = getenv("COLL_CHECK_NODE") != NULL;
+    if (node)
+        node_counters_start();
     MPI_Comm_rank(MPI_COMM_WORLD, &wrank);
     if (argc > 1 && strcmp(argv[1], "nb") == 0)
         form = NONBLOCKING;
@@ -678,6 +719,8 @@ int main(int argc, char **argv)
     CHECK(rr == size - 1 - wrank, "reversed split: rank %d", rr);
     check_comm(rev, "reversed");
     MPI_Comm_free(&rev);
+    if (node)
+        node_counters_check();
 
     if (wrank == 0)
         printf("coll_check: all collectives (%s) correct on %d ranks\n",
