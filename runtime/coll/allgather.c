@@ -12,8 +12,6 @@
 #include "coll.h"
 #include "sched.h"
 
-#define ALLGATHER_RING_MIN (64 * 1024)
-
 static int allgather_ring(struct lark_sched *s, void *rbuf, const size_t *counts,
                           const size_t *displs)
 {
@@ -55,7 +53,8 @@ int lark_sched_allgather(struct lark_sched *s, void *rbuf, size_t bytes)
         return 0;
     enum lark_coll_alg alg = lark_coll_forced(LARK_ROW_ALLGATHER);
     if (alg == LARK_ALG_AUTO)
-        alg = bytes * (size_t)n >= ALLGATHER_RING_MIN ? LARK_ALG_2 : LARK_ALG_1;
+        alg =
+            bytes * (size_t)n >= lark_coll_limit(LARK_LIM_ALLGATHER_RING) ? LARK_ALG_2 : LARK_ALG_1;
     lark_stats_coll(LARK_ROW_ALLGATHER, alg);
     if (alg == LARK_ALG_1)
         return allgather_bruck(s, rbuf, bytes);

@@ -18,8 +18,6 @@
 #include "sched.h"
 #include "op.h"
 
-#define ALLREDUCE_RING_MIN (16 * 1024)
-
 static int allreduce_recursive_doubling(struct lark_sched *s, void *buf,
                                         const struct lark_reduction *red)
 {
@@ -149,7 +147,8 @@ int lark_sched_allreduce(struct lark_sched *s, void *buf, const struct lark_redu
     if (alg == LARK_ALG_2 && !ring_ok)
         alg = LARK_ALG_1;
     if (alg == LARK_ALG_AUTO)
-        alg = ring_ok && red->bytes >= ALLREDUCE_RING_MIN && red->count >= (size_t)comm->size
+        alg = ring_ok && red->bytes >= lark_coll_limit(LARK_LIM_ALLREDUCE_RING) &&
+                      red->count >= (size_t)comm->size
                   ? LARK_ALG_2
                   : LARK_ALG_1;
     lark_stats_coll(LARK_ROW_ALLREDUCE, alg);

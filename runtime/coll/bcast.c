@@ -10,8 +10,6 @@
 #include "coll.h"
 #include "sched.h"
 
-#define BCAST_LONG_MSG (256 * 1024)
-
 static int real_rank(int vr, int root, int n)
 {
     return (vr + root) % n;
@@ -104,7 +102,8 @@ int lark_sched_bcast(struct lark_sched *s, void *buf, size_t bytes, int root)
     }
     enum lark_coll_alg alg = lark_coll_forced(LARK_ROW_BCAST);
     if (alg == LARK_ALG_AUTO)
-        alg = bytes >= BCAST_LONG_MSG && comm->size > 2 ? LARK_ALG_2 : LARK_ALG_1;
+        alg = bytes >= lark_coll_limit(LARK_LIM_BCAST_LONG) && comm->size > 2 ? LARK_ALG_2
+                                                                              : LARK_ALG_1;
     lark_stats_coll(LARK_ROW_BCAST, alg);
     return alg == LARK_ALG_2 ? bcast_scatter_allgather(s, buf, bytes, root)
                              : bcast_binomial(s, buf, bytes, root);

@@ -241,3 +241,54 @@ const char *lark_coll_alg_name(enum lark_coll_row row, enum lark_coll_alg alg)
 {
     return alg == LARK_ALG_AUTO ? "auto" : forced_table[row].names[alg - 1];
 }
+
+/* The thresholds of the automatic choices, in one table (runtime/README.md
+ * "Collectives" has the whole choice): the default, and the variable that
+ * overrides it (bytes), read once; MPI_T writes here too. */
+static struct {
+    const char *var, *desc;
+    size_t def;
+    _Atomic size_t val; /* 0 unread, else the value + 1 */
+} limits[LARK_NLIMS] = {
+    [LARK_LIM_BCAST_LONG] = {"LARK_COLL_BCAST_LONG",
+                             "bcast: scatter + ring allgather from this many bytes on more than 2 "
+                             "ranks, binomial tree below",
+                             256 * 1024},
+    [LARK_LIM_ALLREDUCE_RING] = {"LARK_COLL_ALLREDUCE_RING",
+                                 "allreduce: ring from this many bytes (commutative predefined op, "
+                                 "an element per rank), recursive doubling below",
+                                 16 * 1024},
+    [LARK_LIM_ALLGATHER_RING] =
+        {"LARK_COLL_ALLGATHER_RING",
+         "allgather: ring from this many bytes gathered in all, Bruck below", 64 * 1024},
+};
+
+size_t lark_coll_limit(enum lark_coll_limit l)
+{
+    size_t v = atomic_load_explicit(&limits[l].val, memory_order_relaxed);
+    if (v != 0)
+        return v - 1;
+    v = limits[l].def;
+    const char *e = getenv(limits[l].var);
+    if (e != NULL && *e != '\0') {
+        char *end;
+        unsigned long long x = strtoull(e, &end, 0);
+        if (*end == '\0' && e[0] != '-')
+            v = (size_t)x;
+        else
+            fprintf(stderr, "Lark: %s=%s is not a size in bytes; using %zu\n", limits[l].var, e, v);
+    }
+    atomic_store_explicit(&limits[l].val, v + 1, memory_order_relaxed);
+    return v;
+}
+
+void lark_coll_limit_set(enum lark_coll_limit l, size_t bytes)
+{
+    atomic_store_explicit(&limits[l].val, bytes + 1, memory_order_relaxed);
+}
+
+const char *lark_coll_limit_var(enum lark_coll_limit l, const char **desc)
+{
+    *desc = limits[l].desc;
+    return limits[l].var;
+}

@@ -257,4 +257,17 @@ void lark_coll_force(enum lark_coll_row row, enum lark_coll_alg alg);
 const char *lark_coll_var(enum lark_coll_row row);
 const char *lark_coll_alg_name(enum lark_coll_row row, enum lark_coll_alg alg);
 
+/* The size thresholds of the automatic choices (coll.c's table): the
+ * value (its LARK_COLL_* variable, else the default), MPI_T's setter (the
+ * same value on every rank), the variable's name and a description. */
+enum lark_coll_limit {
+    LARK_LIM_BCAST_LONG,
+    LARK_LIM_ALLREDUCE_RING,
+    LARK_LIM_ALLGATHER_RING,
+    LARK_NLIMS
+};
+size_t lark_coll_limit(enum lark_coll_limit l);
+void lark_coll_limit_set(enum lark_coll_limit l, size_t bytes);
+const char *lark_coll_limit_var(enum lark_coll_limit l, const char **desc);
+
 #endif

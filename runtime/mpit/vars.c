@@ -123,6 +123,18 @@ static int set_coll(int arg, const void *in)
     return MPI_SUCCESS;
 }
 
+/* arg: enum lark_coll_limit. */
+static void get_limit(int arg, void *out)
+{
+    *(unsigned long *)out = (unsigned long)lark_coll_limit((enum lark_coll_limit)arg);
+}
+
+static int set_limit(int arg, const void *in)
+{
+    lark_coll_limit_set((enum lark_coll_limit)arg, *(const unsigned long *)in);
+    return MPI_SUCCESS;
+}
+
 /* Knobs read once from the environment (at MPI_Init or first use): their
  * value as text, "" when unset.  arg: index into env_knobs. */
 static const struct {
@@ -269,6 +281,14 @@ static void build_cvars(void)
         struct lark_cvar *c = cvar_add(var, coll_desc[r], CAT_COLL, get_coll, set_coll, r);
         c->type = MPI_INT;
         c->enumtype = &coll_enums[r];
+        c->scope = MPI_T_SCOPE_ALL_EQ;
+    }
+    static char lim_desc[LARK_NLIMS][240];
+    for (int l = 0; l < LARK_NLIMS; l++) {
+        const char *d, *var = lark_coll_limit_var((enum lark_coll_limit)l, &d);
+        snprintf(lim_desc[l], sizeof lim_desc[l],
+                 "%s (%s). Writable; set the same value on every rank", d, var);
+        struct lark_cvar *c = cvar_add(var, lim_desc[l], CAT_COLL, get_limit, set_limit, l);
         c->scope = MPI_T_SCOPE_ALL_EQ;
     }
     int nreg;

@@ -446,6 +446,20 @@ int main(int argc, char **argv)
           coll_seen[1]);
     MPI_T_event_handle_free(creg, NULL, NULL);
     cvar_write_enum("lark_coll_bcast", "auto");
+
+    /* A threshold of the automatic choice: bcast turns scatter_allgather
+     * from lark_coll_bcast_long bytes on (more than 2 ranks). */
+    int nranks;
+    MPI_Comm_size(dup, &nranks);
+    unsigned long long before = pread(s, sag);
+    cvar_write_ulong("lark_coll_bcast_long", 64);
+    MPI_Bcast(data, 64, MPI_INT, 0, dup);
+    CHECK(nranks <= 2 || pread(s, sag) == before + 1,
+          "bcast of 256 B over lark_coll_bcast_long = 64: scatter_allgather ran %llu times",
+          pread(s, sag) - before);
+    cvar_write_ulong("lark_coll_bcast_long", 256 * 1024);
+    MPI_Bcast(data, 64, MPI_INT, 0, dup);
+    CHECK(nranks <= 2 || pread(s, sag) == before + 1, "bcast of 256 B: scatter_allgather again");
     cvar_write_enum("lark_coll_shm", "auto");
     MPI_Comm_free(&dup);
 
