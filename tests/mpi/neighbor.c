@@ -4,8 +4,9 @@
  * persistent forms, on every communicator size from 1 to the world's
  * size: periodic and non-periodic Cartesian grids (1, 2 and 3
  * dimensions, so periodic dimensions of size 1 and 2 too), an irregular
- * graph with a repeated edge, and an irregular distributed graph with
- * repeated edges.  Buffers use MPI_INT and one derived type (two ints
+ * graph with a repeated edge, an irregular distributed graph with
+ * repeated edges, and a general one (MPI_Dist_graph_create: processes
+ * declare each other's edges).  Buffers use MPI_INT and one derived type (two ints
  * with holes); every int of every receive buffer is checked against a
  * reference computed here: the standard's block order (MPI 4.1 section
  * 8.6 with the MPI 4.0 erratum: on a Cartesian grid, a process's send
@@ -429,6 +430,41 @@ static void dist_graph(MPI_Comm comm)
     free(dst);
 }
 
+/* A general distributed graph (MPI_Dist_graph_create, not the adjacent
+ * form): each process declares edges between others.  Even r: (r+1) ->
+ * 2r, and r -> r+3 and r -> r-1; odd r: (r+2) -> r+5 twice (a repeated
+ * edge); the last rank declares nothing.  Who ends up with which
+ * neighbours, in which order, is the library's to say:
+ * MPI_Dist_graph_neighbors tells all_ops. */
+static void dist_graph_general(MPI_Comm comm)
+{
+    int n, r;
+    MPI_Comm_size(comm, &n);
+    MPI_Comm_rank(comm, &r);
+    int src[2], deg[2], dst[3], ns;
+    if (r == n - 1 && n > 1) {
+        ns = 0;
+    } else if (r % 2 == 0) {
+        ns = 2;
+        src[0] = (r + 1) % n;
+        deg[0] = 1;
+        dst[0] = (2 * r) % n;
+        src[1] = r;
+        deg[1] = 2;
+        dst[1] = (r + 3) % n;
+        dst[2] = (r + n - 1) % n;
+    } else {
+        ns = 1;
+        src[0] = (r + 2) % n;
+        deg[0] = 2;
+        dst[0] = dst[1] = (r + 5) % n;
+    }
+    struct nbhd nb = {.what = "general dist graph"};
+    MPI_Dist_graph_create(comm, ns, src, deg, dst, unweighted, MPI_INFO_NULL, 0, &nb.comm);
+    all_ops(&nb);
+    MPI_Comm_free(&nb.comm);
+}
+
 int main(int argc, char **argv)
 {
     int wsize;
@@ -467,6 +503,7 @@ int main(int argc, char **argv)
         cart(sub, 3, 1, 0, 1, "3-d grid periodic in x and z");
         graph(sub);
         dist_graph(sub);
+        dist_graph_general(sub);
         MPI_Comm_free(&sub);
     }
     MPI_Type_free(&vec2);
