@@ -369,6 +369,33 @@ static void check_large(MPI_Comm comm, const char *what)
 }
 #endif
 
+/* Many small bcasts in a row, the root moving, with an allreduce now and
+ * then: a root may run ahead of the others (Lark's shared-memory bcast
+ * lets it, by up to 32 calls), and must never overwrite what a slow rank
+ * has not read yet. */
+static void bcast_stream(MPI_Comm comm, const char *what)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    for (int k = 0; k < 100; k++) {
+        int root = (k / 3) % size, n = 1 + (k % 7) * 9;
+        long buf[64];
+        for (int i = 0; i < n; i++)
+            buf[i] = rank == root ? val(k, i) : -1;
+        COLL(MPI_Bcast, MPI_Ibcast, buf, n, MPI_LONG, root, comm);
+        for (int i = 0; i < n; i++)
+            CHECK(buf[i] == val(k, i), "%s: bcast %d from %d: [%d] = %ld", what, k, root, i,
+                  buf[i]);
+        if (k % 10 == 9) {
+            long x = rank, sum = 0;
+            COLL(MPI_Allreduce, MPI_Iallreduce, &x, &sum, 1, MPI_LONG, MPI_SUM, comm);
+            CHECK(sum == (long)size * (size - 1) / 2, "%s: allreduce in the bcasts: %ld", what,
+                  sum);
+        }
+    }
+}
+
 static void check_comm(MPI_Comm comm, const char *what)
 {
     int rank, size;
@@ -377,6 +404,7 @@ static void check_comm(MPI_Comm comm, const char *what)
     /* The world rank of each rank of comm: val() uses comm ranks, but
      * knowing the mapping lets the test print useful errors. */
     COLL(MPI_Barrier, MPI_Ibarrier, comm);
+    bcast_stream(comm, what);
 
     for (int ci = 0; ci < NCOUNTS; ci++) {
         long n = counts[ci];
