@@ -25,11 +25,10 @@ mkdir -p "$out"
 : > "$out/raw.txt"
 : > "$out/errors.txt"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-asroot=
-[ "$(id -u)" = 0 ] && asroot=--allow-run-as-root
 before=${LARK_BEFORE:-}
 impls="lark openmpi mpich"
 [ -n "$before" ] && before=$(cd "$before" && pwd) && impls="$impls before"
+. "$src/side.sh"
 for impl in $impls; do
     case $impl in
     lark) cc="$build/wrappers/build/mpicc" ;;
@@ -48,36 +47,19 @@ for impl in $impls; do
     done
 done
 cc -O2 -o "$out/cacheline" "$src/src/cacheline.c"
-run() { # impl ranks program args...
-    impl=$1 n=$2
-    shift 2
-    over=
-    [ "$n" -gt "$(nproc)" ] && over=--oversubscribe
-    case $impl in
-    lark) timeout 120 "$build/mpirun" $over -n "$n" "$@" ;;
-    before) timeout 120 "$before/mpirun" $over -n "$n" "$@" ;;
-    openmpi) timeout 120 mpirun.openmpi $asroot $over -n "$n" "$@" ;;
-    mpich) timeout 120 mpirun.mpich -n "$n" "$@" ;;
-    esac
-}
 # One repetition of every row for one implementation.
 rows() {
     i=$1
-    run "$i" 2 "$out/pingpong.$i" -s 0 -t 50
-    run "$i" 2 "$out/msgrate.$i" -s 1,8,64,512 -t 50
-    run "$i" 4 "$out/msgrate.$i" -s 1,8,64,512 -t 50
-    run "$i" 2 "$out/bandwidth.$i" -x uni -s 1,8,64 -t 30
-    run "$i" 2 "$out/bandwidth.$i" -x bi -s 4K,16K,64K -t 30
-    run "$i" 2 "$out/bcast.$i" -s 2K,4K,8K,16K,32K,64K -t 20
-    run "$i" 2 "$out/reduce.$i" -s 2K,4K,8K,16K,32K,64K -t 20
+    side_run "$i" 2 "$out/pingpong.$i" -s 0 -t 50
+    side_run "$i" 2 "$out/msgrate.$i" -s 1,8,64,512 -t 50
+    side_run "$i" 4 "$out/msgrate.$i" -s 1,8,64,512 -t 50
+    side_run "$i" 2 "$out/bandwidth.$i" -x uni -s 1,8,64 -t 30
+    side_run "$i" 2 "$out/bandwidth.$i" -x bi -s 4K,16K,64K -t 30
+    side_run "$i" 2 "$out/bcast.$i" -s 2K,4K,8K,16K,32K,64K -t 20
+    side_run "$i" 2 "$out/reduce.$i" -s 2K,4K,8K,16K,32K,64K -t 20
 }
 for r in $(seq "$reps"); do
-    # The order rotates, so that no implementation always runs first.
-    case $((r % 3)) in
-    0) order="lark openmpi mpich" ;;
-    1) order="openmpi mpich lark" ;;
-    2) order="mpich lark openmpi" ;;
-    esac
+    order=$(side_order "$r")
     [ -n "$before" ] && order="$order before"
     for impl in $order; do
         rows "$impl" 2>> "$out/errors.txt" | grep -v '^#' | sed "s/^/$impl /" >> "$out/raw.txt" || true
@@ -85,8 +67,8 @@ for r in $(seq "$reps"); do
     "$out/cacheline" | sed "s/^/floor /" >> "$out/raw.txt"
 done
 # Medians per (implementation, metric, ranks, size), then the table.
-median() { sort -g | awk '{v[NR]=$1} END {if (NR) print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2); else print "missing"}'; }
-get() { grep "^$1 $2 $3 $4 " "$out/raw.txt" | awk '{print $5}' | median; }
+get() { side_get "$@"; }
+median() { side_median; }
 {
     if [ -n "$before" ]; then
         printf '| row | Lark before | Lark | Open MPI | MPICH | Lark / best peer |\n'
@@ -143,21 +125,9 @@ EOF
 # The figure: Lark / best peer per row (below 1 is better for times, above
 # 1 for rates: both are drawn as "how many times better", best / Lark for
 # times).
-if command -v gnuplot > /dev/null 2>&1; then
-    awk -F'|' 'NR > 2 && NF > 3 && $(NF - 1) ~ /[0-9]/ {
-        r = $(NF - 1) + 0; t = $2; gsub(/^ +| +$/, "", t)
-        if (t ~ /us$/) r = 1 / r
-        gsub(/"/, "", t); printf "\"%s\" %g\n", t, r }' "$out/table.md" > "$out/ratios.dat"
-    gnuplot <<EOF 2>> "$out/errors.txt" || true
-set terminal pngcairo size 1000,700 noenhanced
-set output "$out/ratios.png"
-set title "Lark against the best of Open MPI and MPICH (> 1: Lark better)"
-set style fill solid 0.6
-set boxwidth 0.7
-set logscale y 2
-set yrange [0.0625:64]
-set xtics rotate by -60 font ",8"
-set grid y
-plot "$out/ratios.dat" using 0:2:xtic(1) with boxes notitle, 1 with lines lc rgb "black" notitle
-EOF
-fi
+awk -F'|' 'NR > 2 && NF > 3 && $(NF - 1) ~ /[0-9]/ {
+    r = $(NF - 1) + 0; t = $2; gsub(/^ +| +$/, "", t)
+    if (t ~ /us$/) r = 1 / r
+    gsub(/"/, "", t); printf "\"%s\" %g\n", t, r }' "$out/table.md" > "$out/ratios.dat"
+side_plot "$out/ratios.dat" "$out/ratios.png" \
+    "Lark against the best of Open MPI and MPICH (> 1: Lark better)"
