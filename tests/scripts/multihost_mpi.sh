@@ -53,7 +53,14 @@ mpi "shm alone across hosts" fails $A $NODE -x LARK_TRANSPORTS=shm,self "$scratc
 expect_err "no transport reaches rank" "shm alone across hosts"
 
 # --- collectives (each rank uses shm and TCP) and one-sided communication
-mpi "collectives" 0 $A $SLOT "$scratch/coll_check"
+# Node-aware barrier, bcast, reduce and allreduce (an intra-node phase, then
+# one between the hosts' leaders): COLL_CHECK_NODE makes coll_check verify
+# through MPI_T that they ran so; nodes of adjacent ranks (by slot), of
+# interleaved ones (by node), and of unequal sizes, in all three forms.
+mpi "collectives" 0 $A $SLOT -x COLL_CHECK_NODE=1 "$scratch/coll_check"
+mpi "collectives, ranks by node" 0 $A $NODE -x COLL_CHECK_NODE=1 "$scratch/coll_check" nb
+mpi "collectives, 3 + 2 ranks" 0 $A --host "$H0:3,$H1:2" -n 5 -x COLL_CHECK_NODE=1 \
+    "$scratch/coll_check" persistent
 mpi "rma" 0 $A --host "$H0:2,$H1:3" -n 5 "$scratch/rma_basic"
 # Every synchronisation mode and the atomics with targets on the other
 # host (active messages over TCP, the target's progress engine serving).
