@@ -50,12 +50,14 @@ void lark_coll_nodes_destroy(struct lark_coll_nodes *nd)
 {
     if (nd == NULL)
         return;
-    lark_lock();
+    /* No runtime lock taken here or in derived(): these run with it held
+     * (a communicator freed, a schedule recorded by the progress engine)
+     * or not (a blocking collective), and what they touch has its own
+     * locks (the handle arenas) or atomic reference counts. */
     if (nd->node != NULL)
         lark_comm_release(nd->node);
     if (nd->leaders != NULL)
         lark_comm_release(nd->leaders);
-    lark_unlock();
     free(nd->node_of);
     free(nd);
 }
@@ -79,10 +81,8 @@ static int derived(struct lark_comm *comm, const int *w, int n, int kind, struct
     struct lark_group *g = lark_group_create(w, n);
     if (g == NULL)
         return LARK_ERR_NOMEM;
-    lark_lock();
     int rc = lark_comm_create_derived(comm, g, kind, out);
     lark_group_release(g);
-    lark_unlock();
     if (rc != 0)
         return rc;
     /* The node's communicator must not turn node-aware (it is one node);
