@@ -486,7 +486,6 @@ static int apply_opt(const struct opt_def *d, const char *tok, char **vals, stru
             return lark_launcher_fail(err, errlen, "mpirun: empty directory name in %s '%s'", tok,
                                       v);
         free(o->output_dir);
-    free(o->trace);
         o->output_dir = strndup(v, len);
         return o->output_dir ? 0 : -1;
     }
@@ -699,6 +698,7 @@ void lark_options_free(struct lark_options *o)
         free(o->env[j]);
     free(o->env);
     free(o->output_dir);
+    free(o->trace);
     lark_hosts_free(o->hosts, o->nhosts);
     memset(o, 0, sizeof(*o));
 }

@@ -223,6 +223,15 @@ static void test_launcher_options_io_and_control(void **state)
     expect_error("'--mca'");
 }
 
+/* --output-filename after --trace leaves the trace file's name alone. */
+static void test_launcher_options_trace_and_output(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("--trace", "t.json", "--output-filename", "out", "prog", NULL), 0);
+    assert_string_equal(o.trace, "t.json");
+    assert_string_equal(o.output_dir, "out");
+}
+
 static void test_launcher_options_malformed(void **state)
 {
     (void)state;
@@ -298,6 +307,7 @@ int main(void)
         cmocka_unit_test_teardown(test_launcher_options_environment, teardown),
         cmocka_unit_test_teardown(test_launcher_options_mpmd, teardown),
         cmocka_unit_test_teardown(test_launcher_options_io_and_control, teardown),
+        cmocka_unit_test_teardown(test_launcher_options_trace_and_output, teardown),
         cmocka_unit_test_teardown(test_launcher_options_malformed, teardown),
         cmocka_unit_test_teardown(test_launcher_options_malformed_structure, teardown),
     };
