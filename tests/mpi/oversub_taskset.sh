@@ -5,9 +5,9 @@
 . "$top_srcdir/tests/scripts/lib.sh"
 cd "$top_builddir/tests/mpi" || fail "no tests/mpi build directory"
 command -v taskset >/dev/null || fail "taskset is missing (util-linux)"
-out=$(taskset -c 0 timeout -k 5 60 "$LARK_MPIRUN" --oversubscribe -n 2 ./oversub 1000) ||
+out=$(taskset -c 0 timeout -k 5 60 "$LARK_MPIRUN" --oversubscribe -n 2 ./oversub 250) ||
     fail "2 ranks on one CPU: $out"
 echo "$out"
-out=$(taskset -c 0 timeout -k 5 60 "$LARK_MPIRUN" --oversubscribe -n 4 ./oversub 500) ||
+out=$(taskset -c 0 timeout -k 5 60 "$LARK_MPIRUN" --oversubscribe -n 4 ./oversub 250) ||
     fail "4 ranks on one CPU: $out"
 echo "$out"
