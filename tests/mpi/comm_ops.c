@@ -12,6 +12,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* sched_getaffinity, sched_getcpu */
 #endif
+#include <hwloc.h>
 #include <mpi.h>
 #include <sched.h>
 #include <stdio.h>
@@ -74,11 +75,25 @@ static void split_types(void)
      * its PU with no rank running elsewhere. */
     static const char *const levels[] = {"Package", "NUMANode", "L3Cache", "L2Cache",
                                          "L1Cache", "Core",     "PU"};
+    /* A level this machine's topology lacks (no L3 on some CPUs, no cache
+     * levels at all under valgrind's CPUID) gives MPI_COMM_NULL too, but
+     * says nothing about the finer levels: ask hwloc which exist. */
+    hwloc_topology_t topo;
+    CHECK(hwloc_topology_init(&topo) == 0 && hwloc_topology_load(topo) == 0,
+          "hwloc could not load the topology");
     MPI_Comm coarser = MPI_COMM_NULL;
     MPI_Comm_dup(node, &coarser);
     for (size_t l = 0; l < sizeof levels / sizeof levels[0]; l++) {
         MPI_Info_set(info, "mpi_hw_resource_type", levels[l]);
         MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_HW_GUIDED, wrank, info, &c);
+        hwloc_obj_type_t type;
+        CHECK(hwloc_type_sscanf(levels[l], &type, NULL, 0) == 0, "hwloc does not know %s",
+              levels[l]);
+        if (hwloc_get_nbobjs_by_type(topo, type) == 0) {
+            CHECK(c == MPI_COMM_NULL, "%s: a communicator for a level hwloc does not see",
+                  levels[l]);
+            continue;
+        }
         if (coarser == MPI_COMM_NULL)
             CHECK(c == MPI_COMM_NULL, "%s: a communicator below a level that gave none", levels[l]);
         if (c == MPI_COMM_NULL) {
@@ -119,6 +134,7 @@ static void split_types(void)
     }
     if (coarser != MPI_COMM_NULL)
         MPI_Comm_free(&coarser);
+    hwloc_topology_destroy(topo);
     MPI_Info_free(&info);
 
     /* Unguided: a strict subset of the parent, or MPI_COMM_NULL. */
