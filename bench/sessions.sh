@@ -2,9 +2,13 @@
 # sessions.sh -- how much of a shared machine a job gets: a compute-bound
 # job of 8 ranks (bench/src/crunch.c: 2 ms of arithmetic, then an 8-byte
 # MPI_Allreduce, 200 times) on this machine's cores, alone and beside a
-# reproducible background load, with Lark's ranks in mpirun's session (as
-# today), with each Lark rank in a session of its own (`setsid -w`), and
-# with Open MPI and MPICH.  Implementations interleaved; medians.
+# reproducible background load, with each Lark rank in a session of its
+# own (--session-per-rank), with Lark's ranks all in mpirun's session
+# (--no-session-per-rank), and with Open MPI and MPICH.  (mpirun's default
+# is the first when the ranks fit the cores, the second otherwise.)
+# Implementations interleaved; medians.  Beside it, a job that only communicates: the
+# message rate of 4 ranks on the 2 cores (bench/src/msgrate.c, 8 B), where
+# ranks hand the cores to each other all the time.
 #
 #   bench/sessions.sh LARK_BUILD_DIR [REPETITIONS]       (default 3)
 #
@@ -26,9 +30,14 @@ mkdir -p "$out"
 : > "$out/raw.txt"
 asroot=
 [ "$(id -u)" = 0 ] && asroot=--allow-run-as-root
-"$build/wrappers/build/mpicc" -O2 -o "$out/crunch.lark" "$src/src/crunch.c"
-mpicc.openmpi -O2 -o "$out/crunch.openmpi" "$src/src/crunch.c"
-mpicc.mpich -O2 -o "$out/crunch.mpich" "$src/src/crunch.c"
+for impl in lark openmpi mpich; do
+    case $impl in
+    lark) cc="$build/wrappers/build/mpicc" ;;
+    *) cc=mpicc.$impl ;;
+    esac
+    $cc -O2 -o "$out/crunch.$impl" "$src/src/crunch.c"
+    $cc -O2 -o "$out/msgrate.$impl" "$src/src/msgrate.c" "$src/src/common.c" -I"$src/src" -lm
+done
 bg_pids=
 load_on() {
     for s in $(seq "$bg_sessions"); do
@@ -49,26 +58,29 @@ load_off() {
     sleep 1
 }
 trap 'load_off' EXIT INT TERM
-run() { # variant
-    case $1 in
-    lark) timeout 300 "$build/mpirun" --oversubscribe -n "$ranks" "$out/crunch.lark" ;;
-    lark-setsid) timeout 300 "$build/mpirun" --oversubscribe -n "$ranks" setsid -w "$out/crunch.lark" ;;
-    openmpi) timeout 300 mpirun.openmpi $asroot --oversubscribe -n "$ranks" "$out/crunch.openmpi" ;;
-    mpich) timeout 300 mpirun.mpich -n "$ranks" "$out/crunch.mpich" ;;
+run() { # variant ranks program args...
+    v=$1 n=$2 prog=$3
+    shift 3
+    case $v in
+    lark-session-per-rank) timeout 300 "$build/mpirun" --oversubscribe --session-per-rank -n "$n" "$out/$prog.lark" "$@" ;;
+    lark-one-session) timeout 300 "$build/mpirun" --oversubscribe --no-session-per-rank -n "$n" "$out/$prog.lark" "$@" ;;
+    openmpi) timeout 300 mpirun.openmpi $asroot --oversubscribe -n "$n" "$out/$prog.openmpi" "$@" ;;
+    mpich) timeout 300 mpirun.mpich -n "$n" "$out/$prog.mpich" "$@" ;;
     esac
 }
-variants="lark lark-setsid openmpi mpich"
+variants="lark-session-per-rank lark-one-session openmpi mpich"
 for r in $(seq "$reps"); do
     for load in none busy; do
         [ $load = busy ] && load_on
         for v in $variants; do
-            run $v 2>> "$out/errors.txt" | grep '^crunch' | sed "s/^/$v $load /" >> "$out/raw.txt" || true
+            run $v "$ranks" crunch 2>> "$out/errors.txt" | grep '^crunch' | sed "s/^/$v $load /" >> "$out/raw.txt" || true
+            run $v 4 msgrate -s 8 -t 50 2>> "$out/errors.txt" | grep '^msgrate' | sed "s/^/$v $load /" >> "$out/raw.txt" || true
         done
         [ $load = busy ] && load_off
     done
 done
 median() { sort -g | awk '{v[NR]=$1} END {if (NR) print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2); else print "missing"}'; }
-get() { awk -v v="$1" -v l="$2" '$1 == v && $2 == l {print $6}' "$out/raw.txt" | median; }
+get() { awk -v v="$1" -v l="$2" -v m="${3:-crunch}" '$1 == v && $2 == l && $3 == m {print $6}' "$out/raw.txt" | median; }
 {
     printf '| %d ranks on %d cores | no added load, s | beside %d busy sessions, s | slowdown |\n' \
         "$ranks" "$(nproc)" "$bg_sessions"
@@ -78,6 +90,13 @@ get() { awk -v v="$1" -v l="$2" '$1 == v && $2 == l {print $6}' "$out/raw.txt" |
         b=$(get $v busy)
         printf '| %s | %s | %s | %s |\n' "$v" "$a" "$b" \
             "$(awk -v a="$a" -v b="$b" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", b / a; else print "-" }')"
+    done
+    echo
+    printf '| 4 ranks on %d cores, 8 B messages | no added load, Mmsg/s | beside %d busy sessions, Mmsg/s |\n' \
+        "$(nproc)" "$bg_sessions"
+    printf '|---|---:|---:|\n'
+    for v in $variants; do
+        printf '| %s | %s | %s |\n' "$v" "$(get $v none msgrate)" "$(get $v busy msgrate)"
     done
     echo
     echo "($reps repetitions, medians; background: $bg_sessions sessions of $bg_procs busy loops;" \

@@ -67,7 +67,7 @@ static void signal_job(struct loop *L, int sig)
     for (int i = 0; i < L->job->nprocs; i++) {
         struct lark_proc *p = &L->job->procs[i];
         if (p->pid > 0 && !p->exited && p->node == L->job->map.me)
-            kill(-p->pid, sig);
+            lark_spawn_signal(p, sig);
     }
     if (L->remote) {
         struct lark_buf b = {0};

@@ -73,6 +73,7 @@ void lark_launch_pack(struct lark_buf *b, const struct lark_launch *l, const str
     lark_buf_u32(b, (uint32_t)o->bind_to);
     lark_buf_u32(b, o->report_bindings);
     lark_buf_u32(b, (uint32_t)o->stdin_target);
+    lark_buf_u32(b, (uint32_t)o->session);
     lark_buf_str(b, o->wdir);
     lark_buf_str(b, o->prefix);
     /* the map */
@@ -161,6 +162,7 @@ static int unpack(struct lark_buf *b, struct lark_launch *l, struct lark_options
     o->bind_to = (enum lark_bind_to)lark_buf_get_u32(b);
     o->report_bindings = lark_buf_get_u32(b) != 0;
     o->stdin_target = (int)lark_buf_get_u32(b);
+    o->session = (enum lark_session_mode)lark_buf_get_u32(b);
     o->wdir = lark_buf_get_str(b);
     o->prefix = lark_buf_get_str(b);
     m->nodes = get_strv(b, &m->nnodes);

@@ -33,6 +33,12 @@ enum lark_map_by {
     LARK_MAP_PPR, /* ppr:N:socket|numa: N ranks per package or NUMA node */
 };
 
+enum lark_session_mode {
+    LARK_SESSION_AUTO, /* a session per rank if the ranks fit the CPUs, mpirun not niced */
+    LARK_SESSION_RANK, /* a session per rank */
+    LARK_SESSION_JOB,  /* every rank in mpirun's (the daemon's) session */
+};
+
 enum lark_bind_to {
     LARK_BIND_DEFAULT = 0,
     LARK_BIND_NONE,
@@ -97,6 +103,11 @@ struct lark_options {
     int radix;             /* --tree-radix, 0 = default */
     bool flat;             /* --flat-launch */
     bool rank_by_node;     /* --rank-by node: ranks numbered round-robin over the nodes */
+    /* Whether each rank leads a session of its own (spawn.c): by default
+     * when the node's ranks fit its CPUs and mpirun is not niced;
+     * --session-per-rank always,
+     * --no-session-per-rank never (LARK_SESSION_PER_RANK=1/0/auto). */
+    enum lark_session_mode session;
     /* Where hosts came from when not from the user: "the Slurm allocation
      * of job N" (a static buffer of main.c), or NULL. */
     const char *hosts_origin;
@@ -361,8 +372,15 @@ extern long lark_spawn_nofile;
  * descriptors, the machine's threads-max): checked before anything starts,
  * so a job that cannot fit fails at once.  Returns 0 or -1 with err. */
 int lark_spawn_fits(int nprocs, bool stdin_all, char *err, size_t errlen);
-/* Fork and exec every rank with its environment, pipes, binding and wdir. */
+/* Fork and exec every rank with its environment, pipes, binding and wdir,
+ * each the leader of a session of its own (or, with same_session, of a
+ * process group of its own in ours). */
 int lark_spawn_all(struct lark_job *job, char *err, size_t errlen);
+/* Send sig to a rank of this node that has not been reaped yet: its process
+ * group, or the rank alone while it has not made its session yet (a group
+ * that does not exist yet has nothing else in it).  Never after the rank
+ * was reaped: its pid may then be another process's. */
+void lark_spawn_signal(const struct lark_proc *p, int sig);
 /* mpirun's environment minus stale PMIx/Lark variables, plus --prefix and
  * -x/-genv: what every rank starts from.  malloc'd argv-style array. */
 char **lark_spawn_base_env(const struct lark_options *o, char **environ_in);

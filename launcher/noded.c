@@ -109,7 +109,7 @@ static void signal_ranks(int sig)
     for (int i = 0; i < D.job.nprocs; i++) {
         struct lark_proc *p = &D.job.procs[i];
         if (p->node == D.node && p->pid > 0 && !p->exited)
-            kill(-p->pid, sig);
+            lark_spawn_signal(p, sig);
     }
 }
 

@@ -48,6 +48,8 @@ enum opt_id {
     OPT_RADIX,
     OPT_FLAT,
     OPT_RANKBY,
+    OPT_SESSION,    /* --session-per-rank */
+    OPT_NO_SESSION, /* --no-session-per-rank */
 };
 
 struct opt_def {
@@ -110,6 +112,8 @@ static const struct opt_def opt_table[] = {
     {"launch-timeout", OPT_LAUNCH_TIMEOUT, 1},
     {"tree-radix", OPT_RADIX, 1},
     {"flat-launch", OPT_FLAT, 0},
+    {"session-per-rank", OPT_SESSION, 0},
+    {"no-session-per-rank", OPT_NO_SESSION, 0},
 };
 
 const char lark_options_usage[] =
@@ -153,6 +157,12 @@ const char lark_options_usage[] =
     "                             also write DIR/1/rank.N/stdout and stderr\n"
     "  --stdin RANK|all|none      who reads mpirun's stdin (default rank 0)\n"
     "Control:\n"
+    "  --session-per-rank         each rank starts a session of its own, so that the\n"
+    "                             scheduler shares a busy machine per rank, not per\n"
+    "                             job (default when the ranks fit the CPUs and\n"
+    "                             mpirun is not niced)\n"
+    "  --no-session-per-rank      keep the ranks in mpirun's session (also\n"
+    "                             LARK_SESSION_PER_RANK=1, 0 or auto)\n"
     "  --timeout SEC              end the job after SEC seconds (or MPIEXEC_TIMEOUT),\n"
     "                             printing where each rank is and what it waits for\n"
     "  --report-state PID         ask the running mpirun PID for that report now\n"
@@ -557,6 +567,10 @@ static int apply_opt(const struct opt_def *d, const char *tok, char **vals, stru
         o->radix = 0;
         o->flat = true;
         return 0;
+    case OPT_SESSION:
+    case OPT_NO_SESSION:
+        o->session = d->id == OPT_NO_SESSION ? LARK_SESSION_JOB : LARK_SESSION_RANK;
+        return 0;
     case OPT_MCA:
         if (strcmp(vals[0], "plm_rsh_agent") == 0 || strcmp(vals[0], "orte_rsh_agent") == 0) {
             o->agent = vals[1];
@@ -576,7 +590,7 @@ int lark_options_parse(int argc, char **argv, struct lark_options *o, char *err,
     o->pe = 1;
     o->stdin_target = 0;
     err[0] = 0;
-    bool timeout_set = false;
+    bool timeout_set = false, session_set = false;
     if (new_app(o) < 0)
         return lark_launcher_fail(err, errlen, "mpirun: out of memory");
 
@@ -632,6 +646,8 @@ int lark_options_parse(int argc, char **argv, struct lark_options *o, char *err,
             }
             if (d->id == OPT_TIMEOUT)
                 timeout_set = true;
+            if (d->id == OPT_SESSION || d->id == OPT_NO_SESSION)
+                session_set = true;
             if (apply_opt(d, a, vals, o, app, err, errlen) < 0) {
                 if (!err[0])
                     lark_launcher_fail(err, errlen, "mpirun: out of memory");
@@ -672,6 +688,20 @@ int lark_options_parse(int argc, char **argv, struct lark_options *o, char *err,
                     "mpirun: with several programs (MPMD) each needs -n; missing for "
                     "'%s'",
                     o->apps[k].argv[0]);
+    }
+    if (!session_set) {
+        const char *v = getenv("LARK_SESSION_PER_RANK");
+        if (v && *v) {
+            if (!strcmp(v, "0") || !strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "false"))
+                o->session = LARK_SESSION_JOB;
+            else if (!strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "true"))
+                o->session = LARK_SESSION_RANK;
+            else if (strcmp(v, "auto"))
+                return lark_launcher_fail(err, errlen,
+                                          "mpirun: bad LARK_SESSION_PER_RANK value '%s'; "
+                                          "expected 1, 0 or auto (the default)",
+                                          v);
+        }
     }
     if (!timeout_set) {
         const char *t = getenv("MPIEXEC_TIMEOUT");

@@ -2,14 +2,33 @@
  * whole environment (mpirun's, minus stale PMIx/Lark variables, plus -x/-genv,
  * -env, the LARK_* variables and the PMIx client variables of
  * PMIx_server_setup_fork), its pipes and its binding.  The child then only
- * makes async-signal-safe calls: its own process group (so teardown reaches
- * whatever it starts), death with mpirun (PR_SET_PDEATHSIG), stdio onto the
- * pipes, a clean signal mask, the binding, the working directory, exec. */
+ * makes async-signal-safe calls: its own session (or only its own process
+ * group, see session_per_rank; either way teardown signals the group, so
+ * it reaches whatever the rank starts), death with
+ * mpirun (PR_SET_PDEATHSIG), stdio onto the pipes, a clean signal mask, the
+ * binding, the working directory, exec.
+ *
+ * Why a session per rank: Linux's autogroup scheduling (on by default in
+ * most distributions) shares the CPU between sessions first, then between
+ * the processes of a session, so a job whose ranks all sit in mpirun's
+ * session gets one session's share of a busy machine, however many ranks
+ * it has (measured with bench/sessions.sh: launcher/README.md).  Not when
+ * mpirun runs niced: a new session is a new autogroup of nice 0 whatever
+ * its processes' nice value, so `nice mpirun` would take more of the
+ * machine than before rather than less; its ranks stay in its session.
+ * Nor, by default, when the ranks outnumber the CPUs: they then hand the
+ * cores to each other all the time, and a hand-off between autogroups
+ * waits for the scheduler's fairness between them (and other sessions'
+ * time slices): 4 ranks on 2 cores sending 8-byte messages beside other
+ * work reached 0.23 Mmsg/s with a session each, 1.16 in one.  mpirun
+ * keeps its hold on every rank and descendant through the process group
+ * and its subreaper (reaper.c). */
 #include "launcher.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,12 +317,33 @@ struct child_plan {
     int in_fd, out_fd, err_fd; /* child ends */
     int report_fd;             /* mpirun's stderr, for --report-bindings */
     bool report;
+    bool session; /* lead a session of its own (else only a process group) */
     pid_t parent;
 };
 
+/* Whether this node's `local` ranks each lead a session of their own:
+ * asked, or by default when they fit the CPUs mpirun may use (the measure
+ * the runtime's waiting policy takes too) and mpirun is not niced (see the
+ * top). */
+static bool session_per_rank(const struct lark_options *o, int local)
+{
+    if (o->session != LARK_SESSION_AUTO)
+        return o->session == LARK_SESSION_RANK;
+    errno = 0;
+    int nice = getpriority(PRIO_PROCESS, 0);
+    if (errno == 0 && nice > 0)
+        return false;
+    cpu_set_t cpus;
+    return sched_getaffinity(0, sizeof cpus, &cpus) == 0 && local <= CPU_COUNT(&cpus);
+}
+
 static void child_run(const struct child_plan *c)
 {
-    setpgid(0, 0);
+    /* setsid fails only if we lead a group already, which a fresh child
+     * does not (mpirun does not setpgid it in this mode); a process group
+     * of its own is the fallback teardown needs. */
+    if (!c->session || setsid() < 0)
+        setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != c->parent)
         _exit(127); /* mpirun is already gone */
@@ -349,6 +389,7 @@ int lark_spawn_all(struct lark_job *job, char *err, size_t errlen)
     }
     int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     int rc = 0;
+    bool session = session_per_rank(o, job->map.node_size[job->map.me]);
     char num[32], usize[32], lsize[32];
     snprintf(usize, sizeof(usize), "%d", job->nprocs);
     snprintf(lsize, sizeof(lsize), "%d", job->map.node_size[job->map.me]);
@@ -404,6 +445,7 @@ int lark_spawn_all(struct lark_job *job, char *err, size_t errlen)
             .err_fd = pe[1],
             .report_fd = 2,
             .report = o->report_bindings,
+            .session = session,
             .parent = getpid(),
         };
         pid_t pid = fork();
@@ -424,7 +466,12 @@ int lark_spawn_all(struct lark_job *job, char *err, size_t errlen)
             rc = -1;
             break;
         }
-        setpgid(pid, pid); /* also done by the child: whichever runs first */
+        /* Also done by the child, whichever runs first, so that the group
+         * exists before we signal it.  Not when the child makes a session:
+         * as a group leader it could not (EPERM); lark_spawn_signal
+         * covers the moment before the child's setsid. */
+        if (!session)
+            setpgid(pid, pid);
         p->pid = pid;
         p->fd_out = po[0];
         p->fd_err = pe[0];
@@ -442,4 +489,10 @@ int lark_spawn_all(struct lark_job *job, char *err, size_t errlen)
     if (rc < 0 && !err[0])
         snprintf(err, errlen, "mpirun: cannot start the ranks: out of memory");
     return rc;
+}
+
+void lark_spawn_signal(const struct lark_proc *p, int sig)
+{
+    if (kill(-p->pid, sig) < 0 && errno == ESRCH)
+        kill(p->pid, sig);
 }

@@ -72,9 +72,11 @@ while [ $t -lt $trials ]; do
     done
     # A child mpirun had forked but not yet turned into a rank holds the
     # job's owner lock until its death signal lands: the sweep below must
-    # come after it, as it would for any later job.
+    # come after it, as it would for any later job.  Such a child may have
+    # left mpirun's session already (a session per rank): it still has
+    # mpirun's command line.
     i=0
-    while pgrep -s $mp >/dev/null; do
+    while pgrep -s $mp >/dev/null || pgrep -f "$scratch/ns\.$t\$" >/dev/null; do
         i=$((i + 1)); [ $i -gt 100 ] && fail "SIGKILL trial $t: processes of the job survived mpirun"; sleep 0.02
     done
     [ -z "$(ls -A "$TMPDIR")" ] || left_tmp=$((left_tmp + 1))

@@ -3,7 +3,8 @@
 # daemons started through an agent (-launcher-exec, --mca plm_rsh_agent),
 # tree and flat launch, --rank-by node, the PMIx description per host,
 # fences with and without data collection (direct modex), stdio (--tag-output, stdin to a
-# remote rank, --output-filename), -x, MPMD, --report-bindings per host;
+# remote rank, --output-filename), -x, MPMD, --report-bindings per host,
+# a session per rank (or not) on every host;
 # and every failure across hosts: a remote rank killed, MPI_Abort on a
 # remote host, a daemon killed, an unreachable host, --timeout, mpirun
 # killed with SIGKILL.  After each run: no process on any host, no file.
@@ -65,6 +66,14 @@ rm -rf "$scratch/of"
 mh_run "$H0" $A "$AGENT" --hostfile "$HF" --report-bindings -n 4 true
 expect_rc 0 "report-bindings"
 grep -q "rank 2 on ${MH}h2:" "$err" || { cat "$err"; fail "--report-bindings on a remote host"; }
+# Each rank leads a session of its own on every host, or none with
+# --no-session-per-rank (the LAUNCH frame carries the choice).
+mh_run "$H0" $A "$AGENT" --hostfile "$HF" --tag-output --session-per-rank -n 4 sh -c 'cut -d" " -f1,6 /proc/$$/stat'
+expect_rc 0 "session per rank"
+[ "$(awk '$2 == $3' "$out" | wc -l)" = 4 ] || { cat "$out"; fail "session per rank across hosts"; }
+mh_run "$H0" $A "$AGENT" --hostfile "$HF" --tag-output --no-session-per-rank -n 4 sh -c 'cut -d" " -f1,6 /proc/$$/stat'
+expect_rc 0 "--no-session-per-rank"
+[ "$(awk '$2 != $3' "$out" | wc -l)" = 4 ] || { cat "$out"; fail "--no-session-per-rank across hosts"; }
 mh_no_leftovers "stdio"
 
 # --- --stdin all: a remote rank that never reads holds nobody up; its

@@ -42,6 +42,7 @@ static int teardown(void **state)
     (void)state;
     lark_options_free(&o);
     unsetenv("MPIEXEC_TIMEOUT");
+    unsetenv("LARK_SESSION_PER_RANK");
     return 0;
 }
 
@@ -223,6 +224,32 @@ static void test_launcher_options_io_and_control(void **state)
     expect_error("'--mca'");
 }
 
+static void test_launcher_options_session_per_rank(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("prog", NULL), 0);
+    assert_int_equal(o.session, LARK_SESSION_AUTO); /* default */
+    assert_int_equal(parse("--no-session-per-rank", "prog", NULL), 0);
+    assert_int_equal(o.session, LARK_SESSION_JOB);
+    assert_int_equal(parse("--session-per-rank", "prog", NULL), 0);
+    assert_int_equal(o.session, LARK_SESSION_RANK);
+    setenv("LARK_SESSION_PER_RANK", "0", 1);
+    assert_int_equal(parse("prog", NULL), 0);
+    assert_int_equal(o.session, LARK_SESSION_JOB);
+    assert_int_equal(parse("--session-per-rank", "prog", NULL), 0); /* the option wins */
+    assert_int_equal(o.session, LARK_SESSION_RANK);
+    setenv("LARK_SESSION_PER_RANK", "yes", 1);
+    assert_int_equal(parse("prog", NULL), 0);
+    assert_int_equal(o.session, LARK_SESSION_RANK);
+    setenv("LARK_SESSION_PER_RANK", "auto", 1);
+    assert_int_equal(parse("prog", NULL), 0);
+    assert_int_equal(o.session, LARK_SESSION_AUTO);
+    setenv("LARK_SESSION_PER_RANK", "sometimes", 1);
+    assert_int_equal(parse("prog", NULL), -1);
+    expect_error("LARK_SESSION_PER_RANK value 'sometimes'");
+    unsetenv("LARK_SESSION_PER_RANK");
+}
+
 /* --output-filename after --trace leaves the trace file's name alone. */
 static void test_launcher_options_trace_and_output(void **state)
 {
@@ -307,6 +334,7 @@ int main(void)
         cmocka_unit_test_teardown(test_launcher_options_environment, teardown),
         cmocka_unit_test_teardown(test_launcher_options_mpmd, teardown),
         cmocka_unit_test_teardown(test_launcher_options_io_and_control, teardown),
+        cmocka_unit_test_teardown(test_launcher_options_session_per_rank, teardown),
         cmocka_unit_test_teardown(test_launcher_options_trace_and_output, teardown),
         cmocka_unit_test_teardown(test_launcher_options_malformed, teardown),
         cmocka_unit_test_teardown(test_launcher_options_malformed_structure, teardown),
