@@ -147,6 +147,27 @@ void lark_loop_fail(struct loop *L, int code, const char *fmt, ...)
     teardown(L, code);
 }
 
+/* A rank died: with goes_on (--enable-recovery) say so and remember its
+ * status for mpirun's own; otherwise fail the job. */
+__attribute__((format(printf, 4, 5))) static void say_lost(struct loop *L, bool goes_on, int code,
+                                                           const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (n >= (int)sizeof(msg))
+        n = sizeof(msg) - 1;
+    if (!goes_on) {
+        lark_loop_fail(L, code, "%s", msg);
+        return;
+    }
+    lark_sink_put(L->sink[1], msg, (size_t)n);
+    if (L->lost_code == 0)
+        L->lost_code = code;
+}
+
 /* Read what a rank's pipes hold now (it is dead, or the job ends): a
  * bounded amount, in case something still writes into them. */
 static void drain_fd(struct loop *L, int *fd, struct lark_iof **io)
@@ -451,22 +472,24 @@ void lark_loop_exit(struct loop *L, struct lark_proc *p)
     if (p->aborted && WIFEXITED(st))
         return; /* the abort is said (or held), not its exit status */
     const char *h = lark_loop_host(L, p);
+    /* --enable-recovery: a rank that dies after MPI_Init is said, and the
+     * job goes on (the ranks that talk to it get MPI_ERR_PROC_ABORTED). */
+    bool goes_on = L->job->opts->recovery && p->connected && !L->failing;
+    const char *verdict = goes_on ? "the job goes on (--enable-recovery)" : "the job is aborted";
     if (WIFSIGNALED(st)) {
         int sig = WTERMSIG(st);
-        lark_loop_fail(
-            L, 128 + sig,
-            "mpirun: rank %d (pid %d) on %s was killed by signal %d (%s%s)%s; the job is "
-            "aborted\n",
-            p->rank, (int)p->pid, h, sig, strsignal(sig), signal_meaning(sig),
-            WCOREDUMP(st) ? ", core dumped" : "");
+        say_lost(L, goes_on, 128 + sig,
+                 "mpirun: rank %d (pid %d) on %s was killed by signal %d (%s%s)%s; %s\n", p->rank,
+                 (int)p->pid, h, sig, strsignal(sig), signal_meaning(sig),
+                 WCOREDUMP(st) ? ", core dumped" : "", verdict);
     } else if (WEXITSTATUS(st) != 0) {
         int code = WEXITSTATUS(st);
-        lark_loop_fail(
-            L, code, "mpirun: rank %d (pid %d) on %s exited with status %d%s; the job is aborted\n",
-            p->rank, (int)p->pid, h, code,
-            code == 127 && !p->connected ? " (the program could not be started)"
-            : p->connected               ? " (it returned or called exit with that code)"
-                                         : " (before MPI_Init, or not an MPI program)");
+        say_lost(L, goes_on, code, "mpirun: rank %d (pid %d) on %s exited with status %d%s; %s\n",
+                 p->rank, (int)p->pid, h, code,
+                 code == 127 && !p->connected ? " (the program could not be started)"
+                 : p->connected               ? " (it returned or called exit with that code)"
+                                              : " (before MPI_Init, or not an MPI program)",
+                 verdict);
     } else if (p->connected && !p->finalized) {
         /* PMIx 4.2.2 lets a rank leave PMIx_Finalize before our
          * client_finalized upcall has run: seen in ~3% of 8-rank jobs here,
@@ -910,5 +933,5 @@ int lark_job_run(struct lark_job *job)
     free(L.iof_out);
     free(L.iof_err);
     close(L.launchfd);
-    return L.failing ? L.exit_code : 0;
+    return L.failing ? L.exit_code : L.lost_code;
 }

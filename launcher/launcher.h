@@ -102,6 +102,7 @@ struct lark_options {
     double launch_timeout; /* seconds, 0 = default */
     int radix;             /* --tree-radix, 0 = default */
     bool flat;             /* --flat-launch */
+    bool recovery;         /* --enable-recovery / -disable-auto-cleanup: a death ends nothing */
     bool rank_by_node;     /* --rank-by node: ranks numbered round-robin over the nodes */
     /* Whether each rank leads a session of its own (spawn.c): by default
      * when the node's ranks fit its CPUs and mpirun is not niced;

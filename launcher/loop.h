@@ -41,7 +41,8 @@ struct loop {
     int nlive;
     bool any_connected;
     bool failing;
-    bool killed; /* SIGKILL already sent */
+    int lost_code; /* --enable-recovery: the first death's status (the job went on) */
+    bool killed;   /* SIGKILL already sent */
     int exit_code;
     long long teardown_ms; /* when the teardown began */
     /* mpirun's stdout [0] and stderr [1] (sink.c) */

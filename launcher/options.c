@@ -47,6 +47,7 @@ enum opt_id {
     OPT_LAUNCH_TIMEOUT,
     OPT_RADIX,
     OPT_FLAT,
+    OPT_RECOVERY,
     OPT_RANKBY,
     OPT_SESSION,    /* --session-per-rank */
     OPT_NO_SESSION, /* --no-session-per-rank */
@@ -114,6 +115,8 @@ static const struct opt_def opt_table[] = {
     {"flat-launch", OPT_FLAT, 0},
     {"session-per-rank", OPT_SESSION, 0},
     {"no-session-per-rank", OPT_NO_SESSION, 0},
+    {"enable-recovery", OPT_RECOVERY, 0},
+    {"disable-auto-cleanup", OPT_RECOVERY, 0},
 };
 
 const char lark_options_usage[] =
@@ -163,6 +166,9 @@ const char lark_options_usage[] =
     "                             mpirun is not niced)\n"
     "  --no-session-per-rank      keep the ranks in mpirun's session (also\n"
     "                             LARK_SESSION_PER_RANK=1, 0 or auto)\n"
+    "  --enable-recovery, -disable-auto-cleanup\n"
+    "                             a rank's death does not end the job: the others\n"
+    "                             get MPI_ERR_PROC_ABORTED from calls that involve it\n"
     "  --timeout SEC              end the job after SEC seconds (or MPIEXEC_TIMEOUT),\n"
     "                             printing where each rank is and what it waits for\n"
     "  --report-state PID         ask the running mpirun PID for that report now\n"
@@ -562,6 +568,9 @@ static int apply_opt(const struct opt_def *d, const char *tok, char **vals, stru
         if (parse_count(v, &o->radix) < 0 || o->radix < 1)
             return lark_launcher_fail(
                 err, errlen, "mpirun: bad value '%s' for %s; expected a positive number", v, tok);
+        return 0;
+    case OPT_RECOVERY:
+        o->recovery = true;
         return 0;
     case OPT_FLAT:
         o->radix = 0;

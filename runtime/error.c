@@ -13,6 +13,7 @@
 #include "errcode.h"
 #include "error.h"
 #include "handle.h"
+#include "peer.h"
 #include "where.h"
 #include "runtime.h"
 
@@ -175,6 +176,15 @@ _Noreturn static void fatal(const struct lark_errhandler *eh, const char *call, 
     lark_runtime_abort(cls, msg); /* says it once, there or in mpirun */
 }
 
+__attribute__((format(printf, 5, 6))) _Noreturn static void
+fatal_note(const struct lark_errhandler *eh, const char *call, int cls, const char *obj,
+           const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fatal(eh, call, cls, obj, fmt, ap);
+}
+
 int lark_err_raise(struct lark_comm *comm, const char *call, int code, const char *fmt, ...)
 {
     int cls = lark_err_class(code);
@@ -196,6 +206,13 @@ int lark_err_raise(struct lark_comm *comm, const char *call, int code, const cha
     }
     va_list ap;
     va_start(ap, fmt);
+    if (cls == MPI_ERR_PROC_ABORTED && lark_peer_lost_note() != NULL) {
+        /* Which peer was lost, where, and how (peer.c). */
+        char reason[512];
+        vsnprintf(reason, sizeof reason, fmt, ap);
+        va_end(ap);
+        fatal_note(eh, call, cls, "communicator", "%s; %s", reason, lark_peer_lost_note());
+    }
     fatal(eh, call, cls, "communicator", fmt, ap);
 }
 
@@ -215,5 +232,11 @@ int lark_err_raise_win(struct lark_errhandler *eh, MPI_Win win, const char *call
     }
     va_list ap;
     va_start(ap, fmt);
+    if (cls == MPI_ERR_PROC_ABORTED && lark_peer_lost_note() != NULL) {
+        char reason[512];
+        vsnprintf(reason, sizeof reason, fmt, ap);
+        va_end(ap);
+        fatal_note(eh, call, cls, "window", "%s; %s", reason, lark_peer_lost_note());
+    }
     fatal(eh, call, cls, "window", fmt, ap);
 }

@@ -27,6 +27,7 @@
  *
  * Everything here runs with the runtime lock held.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,9 +156,80 @@ void lark_p2p_where(struct lark_where_rec *w)
     lark_match_walk(&match, false, LARK_WHERE_MAXLIST, where_unexpected, w);
 }
 
+/* ---- lost peers ---- */
+
+struct lost_set {
+    const int *w; /* newly lost world ranks */
+    int n;
+    struct lark_request **fail; /* posted receives to fail (malloc'd) */
+    int nfail, cap;
+};
+
+static bool lost_in(const struct lost_set *ls, int world)
+{
+    for (int i = 0; i < ls->n; i++)
+        if (ls->w[i] == world)
+            return true;
+    return false;
+}
+
+/* Does a posted receive wait for a lost peer?  A wildcard one does when
+ * its communicator holds one: the message it waits for may have been the
+ * lost peer's (as ULFM fails MPI_ANY_SOURCE receives). */
+static void lost_posted(const struct lark_match_item *it, void *arg)
+{
+    struct lost_set *ls = arg;
+    struct lark_request *r = LARK_CONTAINER_OF(it, struct lark_request, match);
+    bool hit = false;
+    if (it->source != MPI_ANY_SOURCE)
+        hit = lost_in(ls, lark_comm_world_rank(r->comm, it->source));
+    else
+        for (int k = 0; k < lark_comm_peer_size(r->comm) && !hit; k++)
+            hit = lost_in(ls, lark_comm_world_rank(r->comm, k));
+    if (!hit)
+        return;
+    if (ls->nfail == ls->cap) {
+        int cap = ls->cap ? 2 * ls->cap : 16;
+        struct lark_request **f = realloc(ls->fail, (size_t)cap * sizeof *f);
+        if (f == NULL)
+            return; /* that receive stays posted; the job's teardown ends it */
+        ls->fail = f;
+        ls->cap = cap;
+    }
+    ls->fail[ls->nfail++] = r;
+}
+
+/* Peers a transport lost since the last pass: every request that involves
+ * one fails with LARK_ERR_PEER (MPI_ERR_PROC_ABORTED): its queued and
+ * waiting sends and receives (peer.c), and the receives posted for it. */
+static void fail_lost(void)
+{
+    int w[64], n;
+    while ((n = lark_peer_fail_lost(w, 64)) > 0) {
+        struct lost_set ls = {.w = w, .n = n};
+        lark_match_walk(&match, true, INT32_MAX, lost_posted, &ls);
+        for (int i = 0; i < ls.nfail; i++) {
+            struct lark_request *r = ls.fail[i];
+            if (!lark_match_cancel(&match, &r->match))
+                continue;
+            if (r->peer != MPI_ANY_SOURCE)
+                r->status.MPI_SOURCE = r->peer;
+            r->error = LARK_ERR_PEER;
+            lark_request_complete(r);
+        }
+        free(ls.fail);
+    }
+}
+
 int lark_p2p_progress(void)
 {
+    if (LARK_UNLIKELY(lark_peer_lost_pending > 0))
+        fail_lost();
     int events = lark_peer_progress();
+    if (LARK_UNLIKELY(lark_peer_lost_pending > 0)) {
+        fail_lost();
+        events++;
+    }
     if (am_progress != NULL)
         events += am_progress();
     if (lark_p2p_progress_hook != NULL)
@@ -226,8 +298,11 @@ static int start_send(struct lark_request *req)
             req->pending_acks = 1;
             done = NULL;
         }
-        return contig ? lark_peer_send(p, &h, data, req->len, done)
-                      : lark_peer_send_packed(p, &h, req, req->len, done);
+        int rc = contig ? lark_peer_send(p, &h, data, req->len, done)
+                        : lark_peer_send_packed(p, &h, req, req->len, done);
+        if (rc == LARK_OK && done == NULL)
+            lark_peer_watch(p, req); /* its SACK comes from p */
+        return rc;
     }
     h.type = LARK_WIRE_RTS;
     h.addr = (uint64_t)(uintptr_t)data;
@@ -235,7 +310,10 @@ static int start_send(struct lark_request *req)
         h.flags = LARK_WIRE_NONCONTIG |
                   (lark_datatype_mean_block(req->dt) < iov_min ? LARK_WIRE_SMALLBLK : 0);
     req->pending_acks = 1;
-    return lark_peer_send(p, &h, NULL, 0, NULL);
+    int rc = lark_peer_send(p, &h, NULL, 0, NULL);
+    if (rc == LARK_OK)
+        lark_peer_watch(p, req); /* its CTS, PUT or FIN comes from p */
+    return rc;
 }
 
 int lark_p2p_send_now(const void *buf, size_t count, struct lark_datatype *dt, int dest, int tag,
@@ -388,11 +466,14 @@ static void deliver_matched(struct lark_request *req, int src, const struct lark
     /* RTS: read it ourselves if we can, else ask for a stream. */
     int err;
     struct lark_peer *p = lark_peer_get(src, &err);
-    if (p == NULL) {
+    if (p == NULL || p->lost) {
         req->error = LARK_ERR_PEER;
         lark_request_complete(req);
         return;
     }
+    /* Until it completes, it waits for p (DATA, PUT_DONE): if p is lost,
+     * it fails (completing it unwatches it). */
+    lark_peer_watch(p, req);
     bool cma = p->tp->ops->get != NULL && req->status_count >= p->tp->get_min;
     bool rcontig = lark_datatype_contig_n(req->dt, req->count);
     bool scontig = !(h->flags & LARK_WIRE_NONCONTIG);
@@ -703,6 +784,15 @@ static int start_recv(struct lark_request *req)
         req->status.MPI_SOURCE = MPI_PROC_NULL;
         req->status.MPI_TAG = MPI_ANY_TAG;
         req->status_count = 0;
+        lark_request_complete(req);
+        return LARK_OK;
+    }
+    if (LARK_UNLIKELY(lark_peer_lost_map != NULL) && req->peer != MPI_ANY_SOURCE &&
+        lark_peer_is_lost(lark_comm_world_rank(req->comm, req->peer))) {
+        /* From a lost peer: nothing can come (what it sent before it was
+         * lost was matched by earlier receives, in order). */
+        req->status.MPI_SOURCE = req->peer;
+        req->error = LARK_ERR_PEER;
         lark_request_complete(req);
         return LARK_OK;
     }

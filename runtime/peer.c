@@ -49,13 +49,17 @@ struct outq {
 #define MAX_TRANSPORTS 8
 static struct lark_transport transports[MAX_TRANSPORTS]; /* started ones, by priority */
 static int ntransports;
-static struct lark_peer **peers; /* by world rank, made on first use */
-static struct lark_peer *busy;   /* peers with queued frames */
-static struct outq *outq_free;   /* recycled queue entries */
-static size_t eager_override;    /* LARK_EAGER_LIMIT, 0 = transport's */
-static bool eager_by_tool;       /* MPI_T set it before MPI_Init: keep it */
-static void *bounce;             /* packing space for transports without send_fill */
-static size_t bounce_size;       /* (grown to the largest frame, freed at finalize) */
+static struct lark_peer **peers;   /* by world rank, made on first use */
+static struct lark_peer *busy;     /* peers with queued frames */
+static struct outq *outq_free;     /* recycled queue entries */
+static size_t eager_override;      /* LARK_EAGER_LIMIT, 0 = transport's */
+static bool eager_by_tool;         /* MPI_T set it before MPI_Init: keep it */
+static void *bounce;               /* packing space for transports without send_fill */
+static size_t bounce_size;         /* (grown to the largest frame, freed at finalize) */
+unsigned char *lark_peer_lost_map; /* by world rank; made at the first loss, freed at finalize */
+int lark_peer_lost_pending;        /* losses whose requests are not failed yet */
+static unsigned char *lost_done;   /* by world rank: its requests were failed (same block) */
+static char lost_note[512];        /* the first loss, in words */
 
 static int transport_start(struct lark_transport *tp, const struct lark_transport_ops *ops, int reg)
 {
@@ -153,6 +157,10 @@ void lark_peer_finalize(void)
     bounce = NULL;
     bounce_size = 0;
     busy = NULL;
+    free(lark_peer_lost_map);
+    lark_peer_lost_map = lost_done = NULL;
+    lark_peer_lost_pending = 0;
+    lost_note[0] = '\0';
 }
 
 /* The peer object of world rank `w`: the one place that picks a transport. */
@@ -181,6 +189,7 @@ struct lark_peer *lark_peer_get(int w, int *err)
     }
     p->world = w;
     p->tp = tp;
+    p->lost = lark_peer_is_lost(w);
     int rc = tp->ops->connect ? tp->ops->connect(tp, w, &p->state) : LARK_OK;
     if (rc != LARK_OK) {
         free(p);
@@ -308,6 +317,8 @@ static int transmit(struct lark_peer *p, const struct lark_wire *hdr, const void
 static int send_or_queue(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
                          struct lark_request *src, size_t len, struct lark_request *req)
 {
+    if (LARK_UNLIKELY(p->lost))
+        return LARK_ERR_PEER;
     if (p->qhead == NULL) {
         int rc = transmit(p, hdr, payload, src, len);
         if (rc == LARK_OK) {
@@ -327,7 +338,7 @@ static int send_or_queue(struct lark_peer *p, const struct lark_wire *hdr, const
 int lark_peer_send_now(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
                        size_t len)
 {
-    return p->qhead == NULL ? transmit(p, hdr, payload, NULL, len) : LARK_ERR_AGAIN;
+    return p->qhead == NULL && !p->lost ? transmit(p, hdr, payload, NULL, len) : LARK_ERR_AGAIN;
 }
 
 int lark_peer_send(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
@@ -381,17 +392,103 @@ void lark_transport_sent(void *cookie, int status)
         lark_request_complete(req);
 }
 
-_Noreturn void lark_transport_peer_failed(int peer, const char *why)
+/* ---- lost peers ---- */
+
+void lark_peer_watch(struct lark_peer *p, struct lark_request *req)
 {
-    char *host = NULL;
-    lark_runtime_get_peer_string(peer, "pmix.hname", &host);
-    char msg[512];
-    snprintf(msg, sizeof msg,
-             "rank %d (host %s) lost rank %d (host %s): %s; MPI_ERR_PROC_ABORTED, the job is "
-             "aborted",
-             lark_rt.rank, lark_rt.hostname, peer, host ? host : "unknown", why);
-    free(host);
-    lark_runtime_abort(MPI_ERR_PROC_ABORTED, msg); /* says it once, there or in mpirun */
+    req->watch_peer = p;
+    req->wprev = NULL;
+    req->wnext = p->watch;
+    if (p->watch != NULL)
+        p->watch->wprev = req;
+    p->watch = req;
+}
+
+void lark_peer_unwatch(struct lark_request *req)
+{
+    struct lark_peer *p = req->watch_peer;
+    if (req->wprev != NULL)
+        req->wprev->wnext = req->wnext;
+    else
+        p->watch = req->wnext;
+    if (req->wnext != NULL)
+        req->wnext->wprev = req->wprev;
+    req->watch_peer = NULL;
+}
+
+void lark_transport_peer_lost(int peer, const char *why)
+{
+    if (lark_peer_lost_map == NULL) {
+        /* Two maps in one block (lost, then lost_done); freed at finalize. */
+        lark_peer_lost_map = calloc((size_t)lark_rt.size, 2);
+        if (lark_peer_lost_map == NULL) {
+            char msg[400];
+            snprintf(msg, sizeof msg, "rank %d (host %.256s) lost rank %d and is out of memory",
+                     lark_rt.rank, lark_rt.hostname, peer);
+            lark_runtime_abort(MPI_ERR_PROC_ABORTED, msg);
+        }
+        lost_done = lark_peer_lost_map + lark_rt.size;
+    }
+    if (lark_peer_lost_map[peer])
+        return;
+    lark_peer_lost_map[peer] = 1;
+    lark_peer_lost_pending++;
+    if (peers != NULL && peers[peer] != NULL)
+        peers[peer]->lost = true;
+    if (lost_note[0] == '\0') {
+        char *host = NULL;
+        lark_runtime_get_peer_string(peer, "pmix.hname", &host);
+        snprintf(lost_note, sizeof lost_note,
+                 "rank %d (host %.100s) lost rank %d (host %.100s): %s", lark_rt.rank,
+                 lark_rt.hostname, peer, host ? host : "unknown", why);
+        free(host);
+    }
+}
+
+const char *lark_peer_lost_note(void)
+{
+    return lost_note[0] ? lost_note : NULL;
+}
+
+static void fail_request(struct lark_request *req)
+{
+    if (req->error == 0)
+        req->error = LARK_ERR_PEER;
+    lark_request_complete(req);
+}
+
+int lark_peer_fail_lost(int *lost, int max)
+{
+    int n = 0;
+    for (int w = 0; w < lark_rt.size && lark_peer_lost_pending > 0 && n < max; w++) {
+        if (!lark_peer_lost_map[w] || lost_done[w])
+            continue;
+        lost_done[w] = 1;
+        lark_peer_lost_pending--;
+        lost[n++] = w;
+        struct lark_peer *p = peers[w];
+        if (p == NULL)
+            continue;
+        p->lost = true;
+        /* Its queued frames will never go: their requests fail (a stream's
+         * too, which is also watched: completing it unwatches it). */
+        while (p->qhead != NULL) {
+            struct outq *q = p->qhead;
+            p->qhead = q->next;
+            if (q->req != NULL && !lark_request_done(q->req))
+                fail_request(q->req);
+            free(q->owned);
+            q->owned = NULL;
+            q->next = outq_free;
+            outq_free = q;
+        }
+        p->qtail = NULL;
+        /* Requests waiting for its answer (completing one unwatches it,
+         * and may free it). */
+        while (p->watch != NULL)
+            fail_request(p->watch);
+    }
+    return n;
 }
 
 static void frame_sent(struct outq *q)
@@ -441,6 +538,8 @@ static int drain_peer(struct lark_peer *p)
 int lark_peer_send_copy(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
                         size_t len)
 {
+    if (LARK_UNLIKELY(p->lost))
+        return LARK_ERR_PEER;
     if (p->qhead == NULL) {
         int rc = p->tp->ops->send(p->tp, p->state, hdr, payload, len);
         if (rc == LARK_OK)
@@ -467,6 +566,8 @@ int lark_peer_send_copy(struct lark_peer *p, const struct lark_wire *hdr, const 
 
 int lark_peer_stream(struct lark_peer *p, struct lark_request *req)
 {
+    if (LARK_UNLIKELY(p->lost))
+        return LARK_ERR_PEER;
     int rc = p->qhead == NULL ? stream_data(p, req) : LARK_ERR_AGAIN;
     if (rc == LARK_OK)
         lark_request_complete(req);
@@ -524,7 +625,7 @@ int lark_peer_arm(void)
     /* Queued frames do not keep us awake: the transport that said "no room"
      * wakes us when there is room (shm: the consumer rings the doorbell;
      * a socket: writable in epoll). */
-    int pending = 0;
+    int pending = lark_peer_lost_pending; /* requests to fail: no sleep */
     for (int i = 0; i < ntransports; i++)
         if (transports[i].ops->arm != NULL && transports[i].ops->arm(&transports[i]) > 0)
             pending++;

@@ -29,7 +29,9 @@ struct lark_peer {
     uint32_t send_seq; /* next sequence number to this peer */
     struct outq *qhead, *qtail;
     bool busy; /* on the busy list (has queued frames) */
+    bool lost; /* its transport lost it (lark_transport_peer_lost) */
     struct lark_peer *next_busy;
+    struct lark_request *watch; /* requests waiting for something from it */
 };
 
 /* Start the transports (MPI_Init, before the fence), let them read their
@@ -79,6 +81,31 @@ int lark_peer_stream(struct lark_peer *p, struct lark_request *req);
 
 /* Frames still waiting for room in a transport? */
 bool lark_peer_busy(void);
+
+/* ---- lost peers (a transport's connection broke) ---- */
+
+/* A request now waits for a frame from p (a rendezvous or synchronous
+ * send's answer, a rendezvous receive's data): if p is lost, the request
+ * fails.  Completing or freeing the request unwatches it.  Runtime lock
+ * held. */
+void lark_peer_watch(struct lark_peer *p, struct lark_request *req);
+void lark_peer_unwatch(struct lark_request *req);
+/* World rank w was lost (never true before any loss: one load). */
+extern unsigned char *lark_peer_lost_map;
+static inline bool lark_peer_is_lost(int w)
+{
+    return LARK_UNLIKELY(lark_peer_lost_map != NULL) && lark_peer_lost_map[w];
+}
+/* Losses whose requests are not failed yet; fail them: every queued frame's
+ * and every watched request of each newly lost peer completes with
+ * LARK_ERR_PEER.  Returns the world ranks of the newly lost peers in
+ * lost[] (at most max), and how many; runtime lock held (p2p.c then fails
+ * the posted receives).  */
+extern int lark_peer_lost_pending;
+int lark_peer_fail_lost(int *lost, int max);
+/* The sentence about the first lost peer ("rank 0 (host a) lost rank 1
+ * (host b): ..."), or NULL when none was lost. */
+const char *lark_peer_lost_note(void);
 /* One pass over every transport and queued frame; events handled. */
 int lark_peer_progress(void);
 /* The transports' wait sources (up to max); how many.  After wireup. */

@@ -10,6 +10,7 @@
 #include "progress.h"
 #include "datatype.h"
 #include "handle.h"
+#include "peer.h"
 #include "request.h"
 #include "runtime.h"
 
@@ -58,6 +59,7 @@ struct lark_request *lark_request_alloc(int kind, struct lark_comm *comm)
     r->sent = r->received = 0;
     r->pending_acks = 0;
     r->next = NULL;
+    r->watch_peer = NULL;
     r->ext = NULL;
     r->release = NULL;
     r->comm = comm;
@@ -68,6 +70,8 @@ struct lark_request *lark_request_alloc(int kind, struct lark_comm *comm)
 
 void lark_request_free(struct lark_request *r)
 {
+    if (LARK_UNLIKELY(r->watch_peer != NULL))
+        lark_peer_unwatch(r);
     if (r->release != NULL)
         r->release(r);
     free(r->packed);
@@ -89,6 +93,8 @@ void lark_request_free(struct lark_request *r)
 
 void lark_request_complete(struct lark_request *r)
 {
+    if (r->watch_peer != NULL)
+        lark_peer_unwatch(r);
     atomic_store_explicit(&r->complete, 1, memory_order_release);
     if (r->freed && !r->persistent) {
         lark_request_free(r);

@@ -62,7 +62,9 @@ struct lark_request {
     size_t received;           /* pipelined receive: bytes landed */
     int pending_acks;          /* sends: completions still awaited (FIN/SACK) */
     struct lark_request *next; /* in a queue owned by p2p.c */
-    void *ext;                 /* collectives: the schedule */
+    struct lark_peer *watch_peer;              /* waiting for a frame from it (peer.c), or NULL */
+    struct lark_request *wnext, *wprev;        /* in watch_peer's list */
+    void *ext;                                 /* collectives: the schedule */
     void (*release)(struct lark_request *req); /* called by lark_request_free if set */
 };
 

@@ -175,17 +175,17 @@ struct lark_transport_ops {
 
 struct lark_transport {
     const struct lark_transport_ops *ops;
-    void *priv;         /* the transport's state (priv_size bytes) */
-    size_t max_send;    /* largest payload of one send (set by init) */
-    size_t eager_limit; /* messages up to this go eager (set by init) */
-    size_t get_min;     /* rendezvous below this streams DATA rather than calling get:
-                           where get has a high fixed cost (set by init; 0: always get;
-                           SIZE_MAX: never, e.g. once the kernel refused CMA).  The
-                           transport may change it at any time. */
-    size_t split_min;   /* rendezvous from this size may be split: the sender puts
-                           the second half while the receiver gets the first (set by
-                           init, changed by the transport: SIZE_MAX never) */
-    int npeers;         /* how many other ranks it can reach (set by init) */
+    void *priv;                  /* the transport's state (priv_size bytes) */
+    size_t max_send;             /* largest payload of one send (set by init) */
+    size_t eager_limit;          /* messages up to this go eager (set by init) */
+    size_t get_min;              /* rendezvous below this streams DATA rather than calling get:
+                                    where get has a high fixed cost (set by init; 0: always get;
+                                    SIZE_MAX: never, e.g. once the kernel refused CMA).  The
+                                    transport may change it at any time. */
+    size_t split_min;            /* rendezvous from this size may be split: the sender puts
+                                    the second half while the receiver gets the first (set by
+                                    init, changed by the transport: SIZE_MAX never) */
+    int npeers;                  /* how many other ranks it can reach (set by init) */
     struct lark_tp_stats *stats; /* its MPI_T counters (runtime/mpit/stats.h; set by the runtime) */
 };
 
@@ -233,9 +233,16 @@ void lark_transport_sent(void *cookie, int status);
  * them itself.  deliver() is then called with payload == that address. */
 void *lark_transport_recv_target(int src, const struct lark_wire *hdr, size_t len);
 /* The connection to world rank `peer` broke or cannot be made (`why`: a
- * sentence).  The runtime reports it naming both ranks and hosts and ends
- * the job (MPI_ERR_PROC_ABORTED); does not return. */
-_Noreturn void lark_transport_peer_failed(int peer, const char *why);
+ * sentence).  The runtime fails every request that involves the peer with
+ * MPI_ERR_PROC_ABORTED (the communicator's error handler decides what
+ * follows: by default the job ends with a line naming both ranks and
+ * hosts), and later operations with it fail at once.  It only takes note
+ * here and fails the requests at its next progress pass, so a transport
+ * may call it from anywhere, send included (runtime lock held).  Before
+ * calling, the transport hands back every zero-copy payload it holds for
+ * the peer (lark_transport_sent with an error); from then on its send to
+ * the peer returns LARK_ERR_PEER.  Returns. */
+void lark_transport_peer_lost(int peer, const char *why);
 /* This process's host name. */
 const char *lark_transport_hostname(void);
 /* Publish a string address for peers (before the fence), and read a

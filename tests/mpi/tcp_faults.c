@@ -5,9 +5,18 @@
  *            tcp_stranger.sh);
  *   kill     rank 1 dies (SIGKILL) in the middle of receiving 64 MiB from
  *            rank 0: the job must end, naming it (tcp_kill.sh).
+ *   survive  3 ranks, MPI_ERRORS_RETURN, under mpirun --enable-recovery:
+ *            rank 1 dies while rank 0 waits for it (a receive from it, a
+ *            wildcard receive, a 4 MiB rendezvous send and a synchronous
+ *            send to it); each of those requests fails with
+ *            MPI_ERR_PROC_ABORTED, so do later calls with rank 1, and
+ *            ranks 0 and 2 go on talking (tcp_lost.sh).
+ *   fatal    the same death under the default MPI_ERRORS_ARE_FATAL: rank
+ *            0's receive from rank 1 ends the job, naming both.
  */
 #include <mpi.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +76,99 @@ static void die_mid_transfer(void)
     }
 }
 
+static int check_lost(const char *what, int rc)
+{
+    int cls = -1;
+    MPI_Error_class(rc, &cls);
+    if (cls != MPI_ERR_PROC_ABORTED) {
+        fprintf(stderr, "tcp_faults: rank %d: %s gave class %d, not MPI_ERR_PROC_ABORTED\n", rank,
+                what, cls);
+        return 1;
+    }
+    return 0;
+}
+
+/* Rank 1 dies while rank 0 waits on it; ranks 0 and 2 carry on. */
+static int survive(bool fatal)
+{
+    int bad = 0;
+    size_t big = 4u << 20;
+    char *buf = calloc(1, big), *big_in = calloc(1, big);
+    if (buf == NULL || big_in == NULL)
+        MPI_Abort(MPI_COMM_WORLD, 2);
+    if (!fatal)
+        MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    /* Everyone talks to everyone once: connections are up. */
+    int x = rank, sum = 0;
+    MPI_Allreduce(&x, &sum, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    if (rank == 1) {
+        usleep(200000); /* what it sent has arrived */
+        raise(SIGKILL);
+    }
+    if (rank == 0) {
+        MPI_Request rq[4];
+        MPI_Status st[4];
+        int one = 0, any = 0;
+        if (fatal) {
+            MPI_Recv(&one, 1, MPI_INT, 1, 7, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            fprintf(stderr, "tcp_faults: rank 0: a receive from a dead rank completed\n");
+            return 1;
+        }
+        MPI_Irecv(&one, 1, MPI_INT, 1, 7, MPI_COMM_WORLD, &rq[0]);
+        MPI_Irecv(&any, 1, MPI_INT, MPI_ANY_SOURCE, 8, MPI_COMM_WORLD, &rq[1]);
+        MPI_Isend(buf, (int)big, MPI_BYTE, 1, 9, MPI_COMM_WORLD, &rq[2]);
+        MPI_Issend(&x, 1, MPI_INT, 1, 10, MPI_COMM_WORLD, &rq[3]);
+        int rc = MPI_Waitall(4, rq, st);
+        if (rc != MPI_ERR_IN_STATUS) {
+            fprintf(stderr, "tcp_faults: rank 0: MPI_Waitall gave %d, not MPI_ERR_IN_STATUS\n", rc);
+            bad++;
+        }
+        const char *names[4] = {"Irecv from 1", "Irecv from any", "Isend 4 MiB to 1",
+                                "Issend to 1"};
+        for (int i = 0; i < 4; i++)
+            bad += check_lost(names[i], st[i].MPI_ERROR);
+        if (st[0].MPI_SOURCE != 1) {
+            fprintf(stderr, "tcp_faults: rank 0: the failed receive's source is %d\n",
+                    st[0].MPI_SOURCE);
+            bad++;
+        }
+        /* Later calls with rank 1 fail at once. */
+        bad += check_lost("MPI_Send to 1", MPI_Send(&x, 1, MPI_INT, 1, 11, MPI_COMM_WORLD));
+        bad += check_lost("MPI_Recv from 1",
+                          MPI_Recv(&one, 1, MPI_INT, 1, 12, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+        char msg[MPI_MAX_ERROR_STRING];
+        int len = 0;
+        MPI_Error_string(st[0].MPI_ERROR, msg, &len);
+        printf("tcp_faults: rank 0: requests with the dead rank 1 failed: %s\n", msg);
+    }
+    /* Ranks 0 and 2 still talk: a rendezvous each way, and a wildcard
+     * receive posted after the loss. */
+    if (rank == 0 || rank == 2) {
+        int peer = 2 - rank;
+        memset(buf, rank + 1, big);
+        int rc = MPI_Sendrecv(buf, (int)big, MPI_BYTE, peer, 20, big_in, (int)big, MPI_BYTE, peer,
+                              20, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (rc != MPI_SUCCESS || big_in[0] != peer + 1 || big_in[big - 1] != peer + 1) {
+            fprintf(stderr, "tcp_faults: rank %d: the exchange with rank %d failed (%d)\n", rank,
+                    peer, rc);
+            bad++;
+        }
+        int v = rank, got = -1;
+        MPI_Status s;
+        if (rank == 0)
+            rc = MPI_Recv(&got, 1, MPI_INT, MPI_ANY_SOURCE, 21, MPI_COMM_WORLD, &s);
+        else
+            rc = MPI_Send(&v, 1, MPI_INT, 0, 21, MPI_COMM_WORLD);
+        if (rc != MPI_SUCCESS || (rank == 0 && (got != 2 || s.MPI_SOURCE != 2))) {
+            fprintf(stderr, "tcp_faults: rank %d: the wildcard exchange failed (%d)\n", rank, rc);
+            bad++;
+        }
+    }
+    free(buf);
+    free(big_in);
+    return bad;
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -75,8 +177,11 @@ int main(int argc, char **argv)
         slow(atoi(argv[2]));
     else if (argc > 1 && strcmp(argv[1], "kill") == 0)
         die_mid_transfer();
+    else if (argc > 1 && (strcmp(argv[1], "survive") == 0 || strcmp(argv[1], "fatal") == 0) &&
+             survive(strcmp(argv[1], "fatal") == 0) != 0)
+        return 1;
     MPI_Finalize();
-    if (rank == 0)
+    if (rank == 0 || (argc > 1 && strcmp(argv[1], "survive") == 0))
         printf("tcp_faults: %s OK\n", argc > 1 ? argv[1] : "nothing");
     return 0;
 }

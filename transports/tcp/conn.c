@@ -12,9 +12,12 @@
  * the job carries on.
  *
  * Faults: a peer that closes or resets its connection without saying BYE,
- * or sends a frame that does not parse, is reported through
- * lark_transport_peer_failed (which names both ranks and hosts and ends the
- * job with MPI_ERR_PROC_ABORTED), never waited for.
+ * sends a frame that does not parse, or cannot be reached, is lost: its
+ * connection is closed, the zero-copy payloads queued for it are handed
+ * back with an error, later sends to it fail (LARK_ERR_PEER), and
+ * lark_transport_peer_lost tells the runtime, which fails the requests
+ * that involve it (MPI_ERR_PROC_ABORTED, naming both ranks and hosts).
+ * Nothing waits for it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -132,16 +135,51 @@ static const char *addr_str(const struct sockaddr_in *a, char *buf, size_t n)
     return buf;
 }
 
-/* A connection to a job peer broke: report it (this ends the job). */
+/* Hand back what c still had to write from the caller's buffers: those
+ * payloads will never go (the requests fail). */
+static void drop_zc(struct lark_tcp_conn *c)
+{
+    for (struct lark_tcp_txi **tp = &c->txh; *tp;) {
+        struct lark_tcp_txi *t = *tp;
+        if (t->cookie == NULL) {
+            tp = &t->next;
+            continue;
+        }
+        *tp = t->next;
+        lark_transport_sent(t->cookie, LARK_ERR_PEER);
+        free(t);
+    }
+    c->txt = NULL;
+    for (struct lark_tcp_txi *t = c->txh; t != NULL; t = t->next)
+        c->txt = t;
+}
+
+/* Peer p is lost (`why`: a sentence): no more frames to or from it, and
+ * the runtime fails what involves it.  Its connection, if any, is closed. */
+static void fail_peer(struct tcp_state *s, struct tcp_peer *p, const char *why)
+{
+    if (p->failed)
+        return;
+    p->failed = true;
+    set_waiting(s, p, false);
+    if (p->conn != NULL) {
+        drop_zc(p->conn);
+        conn_close(s, p->conn);
+    }
+    lark_transport_peer_lost(p->world, why);
+}
+
+/* A connection to a job peer broke: the peer is lost. */
 static void peer_lost(struct tcp_state *s, struct lark_tcp_conn *c, const char *what)
 {
     struct tcp_peer *p = c->peer;
+    drop_zc(c);
     conn_close(s, c);
     if (p == NULL || s->finalizing)
         return; /* MPI_Finalize: a peer that ends first is no failure */
     char why[200], a[64];
     snprintf(why, sizeof why, "TCP connection (%s): %s", addr_str(&c->remote, a, sizeof a), what);
-    lark_transport_peer_failed(p->world, why);
+    fail_peer(s, p, why);
 }
 
 /* ---- addresses and calling ---- */
@@ -154,7 +192,7 @@ static int read_addrs(struct tcp_state *s, struct tcp_peer *p)
     char *val = NULL;
     p->addrs_read = true;
     if (lark_transport_lookup(p->world, "lark.tcp", &val) != LARK_OK) {
-        lark_transport_peer_failed(p->world, "it published no TCP address");
+        fail_peer(s, p, "it published no TCP address");
         return -1;
     }
     bool local = lark_transport_local_rank(p->world) >= 0;
@@ -192,7 +230,7 @@ static int read_addrs(struct tcp_state *s, struct tcp_peer *p)
                 p->naddrs ? "" : "; set LARK_TCP_IF_INCLUDE to interfaces both hosts share");
     }
     if (p->naddrs == 0) {
-        lark_transport_peer_failed(p->world, "none of its TCP addresses is reachable from here");
+        fail_peer(s, p, "none of its TCP addresses is reachable from here");
         return -1;
     }
     return 0;
@@ -208,7 +246,7 @@ static void schedule_retry(struct tcp_state *s, struct tcp_peer *p, const char *
                  "does LARK_TCP_IF_INCLUDE need setting?",
                  addr_str(&p->addrs[p->addr_next % p->naddrs], a, sizeof a),
                  (double)s->connect_timeout_ns / 1e9, what);
-        lark_transport_peer_failed(p->world, why);
+        fail_peer(s, p, why);
         return;
     }
     int64_t back = INT64_C(10000000) << (p->attempts < 7 ? p->attempts : 7); /* 10 ms .. 1.3 s */
@@ -220,6 +258,8 @@ static void schedule_retry(struct tcp_state *s, struct tcp_peer *p, const char *
 
 void lark_tcp_conn_start(struct tcp_state *s, struct tcp_peer *p)
 {
+    if (p->failed)
+        return;
     if (!p->addrs_read && read_addrs(s, p) != 0)
         return;
     if (p->give_up_at == 0)
@@ -267,7 +307,7 @@ void lark_tcp_timers(struct tcp_state *s)
             snprintf(why, sizeof why, "no TCP connection after %.0f s (%s)",
                      (double)s->connect_timeout_ns / 1e9,
                      p->awaiting ? "it said it would call, and did not" : "no answer to our call");
-            lark_transport_peer_failed(p->world, why);
+            fail_peer(s, p, why);
         }
     }
     for (struct lark_tcp_conn *c = s->conns; c != NULL; c = c->next)
@@ -374,8 +414,8 @@ static void hello_in(struct tcp_state *s, struct lark_tcp_conn *c)
         return;
     }
     struct tcp_peer *p = lark_tcp_peer(s, from);
-    if (p == NULL) {
-        conn_close(s, c);
+    if (p == NULL || p->failed) {
+        conn_close(s, c); /* a lost peer stays lost */
         return;
     }
     struct lark_tcp_conn *mine = p->conn;
@@ -459,7 +499,7 @@ int lark_tcp_conn_send(struct tcp_state *s, struct tcp_peer *p, const struct lar
                        const void *payload, size_t len, void *cookie)
 {
     struct lark_tcp_conn *c = p->conn;
-    if (p->gone)
+    if (p->gone || p->failed)
         return LARK_ERR_PEER;
     if (c == NULL || c->st != LARK_TCP_UP) {
         if (c == NULL && !p->awaiting && !p->on_waiting)

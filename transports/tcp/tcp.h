@@ -73,6 +73,7 @@ struct tcp_peer {
     struct lark_tcp_conn *conn; /* the established one, or our call in flight */
     bool awaiting;              /* it answered DUP: its own call will come */
     bool gone;                  /* it said BYE and closed */
+    bool failed;                /* lost: lark_transport_peer_lost was called */
     bool addrs_read;
     int naddrs, addr_next, attempts;
     int64_t retry_at, give_up_at; /* 0: no retry pending */
