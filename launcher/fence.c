@@ -2,12 +2,16 @@
  *
  * Every node's PMIx server calls fence_nb once its local participants have
  * all entered a fence; the node's loop parks the callback (a struct
- * lark_pending keyed by the fence's signature) and sends its contribution
- * up the tree.  mpirun keeps one struct lark_fence per fence in progress,
- * appends each node's contribution (the PMIx library's blobs concatenate),
- * and once every node with a participant has sent its part, sends the whole
- * down to every node, whose loop completes the parked callback.  The
- * signature is "*" for the whole job, else the sorted participating ranks.
+ * lark_pending keyed by the fence's signature) and adds its contribution
+ * to its own fence table.  Every position of the launch tree (mpirun and
+ * each daemon) keeps one struct lark_fence per fence in progress and
+ * appends each contribution it gets (the PMIx library's blobs
+ * concatenate): its own node's, and one from each child whose subtree
+ * holds a participant.  A daemon that has them all sends ONE frame up
+ * with the whole (so a fence costs one frame per tree edge, whatever the
+ * depth); mpirun, once it has them all, sends the result down to every
+ * node, whose loop completes the parked callback.  The signature is "*"
+ * for the whole job, else the sorted participating ranks.
  *
  * Direct modex (a lazy PMIx_Get of a rank on another node) parks the
  * callback under a request id, and the request travels to the rank's node
@@ -55,32 +59,54 @@ void lark_pending_free(struct lark_pending *p)
     free(p);
 }
 
-/* How many nodes take part in the fence `sig`. */
-static int participants(const struct lark_map *m, const char *sig)
+/* How many contributions position `pos` of the tree waits for in the
+ * fence `sig`: one from its own node when that node has a participant,
+ * and one from each child whose subtree has one.  -1: out of memory. */
+static int contributors(const struct lark_map *m, const struct lark_tree *t, int pos,
+                        const char *sig)
 {
-    if (strcmp(sig, "*") == 0)
-        return m->nnodes;
-    bool *seen = calloc((size_t)m->nnodes, sizeof(bool));
+    /* Nodes with a participant, then the children of pos that hold one. */
+    int first, nkids = lark_tree_children(t, pos, &first);
+    bool *seen = calloc((size_t)m->nnodes + (size_t)nkids + 1, sizeof(bool));
     if (!seen)
-        return m->nnodes;
-    int n = 0;
-    for (const char *s = sig; *s;) {
+        return -1;
+    bool *kid = seen + m->nnodes;
+    bool all = strcmp(sig, "*") == 0;
+    for (int i = 0; i < m->nnodes; i++)
+        seen[i] = all;
+    for (const char *s = sig; !all && *s;) {
         long r = strtol(s, (char **)&s, 10);
-        if (r >= 0 && r < m->nprocs && !seen[m->procs[r].node]) {
+        if (r >= 0 && r < m->nprocs)
             seen[m->procs[r].node] = true;
-            n++;
-        }
         if (*s == ',')
             s++;
         else if (*s)
             break;
     }
+    int n = 0;
+    for (int q = 0; q < m->nnodes; q++) {
+        if (!seen[q])
+            continue;
+        int qp = lark_tree_pos(t, q);
+        if (qp == pos) {
+            n++;
+            continue;
+        }
+        if (!lark_tree_below(t, qp, pos))
+            continue;
+        while (lark_tree_parent(t, qp) != pos)
+            qp = lark_tree_parent(t, qp);
+        if (qp >= first && qp < first + nkids && !kid[qp - first]) {
+            kid[qp - first] = true;
+            n++;
+        }
+    }
     free(seen);
     return n;
 }
 
-int lark_fence_add(struct lark_fence **list, const struct lark_map *m, const char *sig,
-                   const void *data, size_t n, struct lark_buf *done)
+int lark_fence_add(struct lark_fence **list, const struct lark_map *m, const struct lark_tree *t,
+                   int pos, const char *sig, const void *data, size_t n, struct lark_buf *done)
 {
     struct lark_fence **pp = list, *f = NULL;
     for (; *pp; pp = &(*pp)->next)
@@ -94,7 +120,11 @@ int lark_fence_add(struct lark_fence **list, const struct lark_map *m, const cha
             free(f);
             return -1;
         }
-        f->expected = participants(m, sig);
+        if ((f->expected = contributors(m, t, pos, sig)) < 0) {
+            free(f->sig);
+            free(f);
+            return -1;
+        }
         f->next = *list;
         *list = f;
         pp = list;
@@ -117,6 +147,7 @@ int lark_fence_add(struct lark_fence **list, const struct lark_map *m, const cha
     if (++f->got < f->expected)
         return 0;
     /* complete: the FENCE_DONE payload */
+    int got = f->got;
     lark_buf_str(done, sig);
     lark_buf_bytes(done, f->data.data, f->data.len);
     for (pp = list; *pp != f; pp = &(*pp)->next)
@@ -125,7 +156,7 @@ int lark_fence_add(struct lark_fence **list, const struct lark_map *m, const cha
     free(f->sig);
     free(f->data.data);
     free(f);
-    return 1;
+    return got;
 }
 
 void lark_pending_complete(struct lark_pending **list, const char *sig, uint32_t reqid, int status,

@@ -545,6 +545,7 @@ int lark_tree_node(const struct lark_tree *t, int pos); /* node at a position (0
 int lark_tree_npos(const struct lark_tree *t);          /* positions, mpirun included */
 int lark_tree_children(const struct lark_tree *t, int pos, int *first); /* count, first pos */
 bool lark_tree_below(const struct lark_tree *t, int pos, int under);    /* pos in under's subtree */
+int lark_tree_parent(const struct lark_tree *t, int pos);               /* parent of pos > 0 */
 /* Where the daemon program is: --prefix's, or beside mpirun (installed:
  * BINDIR/../libexec/lark/lark-noded; build tree: mpirun's directory).
  * malloc'd. */
@@ -646,14 +647,15 @@ void lark_dmdx_take_resp(struct lark_buf *b, struct lark_pending **list);
 struct lark_fence {
     struct lark_fence *next;
     char *sig;
-    int expected, got; /* nodes */
+    int expected, got; /* contributions: own node, child subtrees */
     struct lark_buf data;
 };
-/* Add one node's contribution.  Returns 1 when the fence is complete (and
- * fills done with the FENCE_DONE payload: signature, data), 0 when nodes are
- * still missing, -1 out of memory. */
-int lark_fence_add(struct lark_fence **list, const struct lark_map *m, const char *sig,
-                   const void *data, size_t n, struct lark_buf *done);
+/* Add one contribution (its own node's, or a child subtree's) at position
+ * `pos` of the tree t.  Returns the number of contributions (> 0) when the
+ * fence is complete (and fills done with the FENCE_DONE payload: signature,
+ * data), 0 when some are still missing, -1 out of memory. */
+int lark_fence_add(struct lark_fence **list, const struct lark_map *m, const struct lark_tree *t,
+                   int pos, const char *sig, const void *data, size_t n, struct lark_buf *done);
 
 /* ---- launch.c: the job as a LAUNCH frame -------------------------------- */
 

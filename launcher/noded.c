@@ -46,7 +46,8 @@ static struct {
     struct lark_conn *up;
     struct lark_down down;
     struct lark_pending *pend;
-    struct stdin_q *in; /* by rank */
+    struct lark_fence *fences; /* fences in progress in our subtree (fence.c) */
+    struct stdin_q *in;        /* by rank */
     int ep, sigfd, timerfd;
     int nlive;
     bool ending;
@@ -94,11 +95,45 @@ static void child_failed(void *arg, int node, const char *msg, bool lost)
     up_error(lost ? LARK_MSG_LOST : LARK_MSG_ERROR, node, msg);
 }
 
-/* A child's frame: everything goes up unchanged. */
+/* One contribution to a fence: ours, or a child subtree's.  Once all have
+ * come, the whole goes up in one frame (fence.c). */
+static void fence_part(const char *sig, const void *data, size_t n)
+{
+    struct lark_buf done = {0};
+    int parts = lark_fence_add(&D.fences, &D.job.map, &D.tree, lark_tree_pos(&D.tree, D.node), sig,
+                               data, n, &done);
+    if (parts < 0)
+        die(1);
+    if (parts > 0) {
+        struct lark_buf v = {.data = done.data, .len = done.len}, b = {0};
+        char *s = lark_buf_get_str(&v);
+        size_t dn;
+        const void *d = lark_buf_get_bytes(&v, &dn);
+        lark_buf_u32(&b, (uint32_t)D.node);
+        lark_buf_str(&b, s ? s : sig);
+        lark_buf_bytes(&b, d, v.bad ? 0 : dn);
+        free(s);
+        send_up(LARK_MSG_FENCE, &b);
+    }
+    lark_buf_free(&done);
+}
+
+/* A child's frame: fence contributions are combined, everything else goes
+ * up unchanged. */
 static int child_frame(void *arg, struct lark_conn *c, uint32_t type, struct lark_buf *b)
 {
     (void)arg;
     (void)c;
+    if (type == LARK_MSG_FENCE) {
+        (void)lark_buf_get_u32(b); /* the child's node */
+        char *sig = lark_buf_get_str(b);
+        size_t n;
+        const void *d = lark_buf_get_bytes(b, &n);
+        if (!b->bad && sig)
+            fence_part(sig, d, n);
+        free(sig);
+        return 0;
+    }
     if (!D.up || lark_conn_send_raw(D.up, type, b->data, b->len) < 0)
         die(1);
     return 0;
@@ -284,10 +319,7 @@ static void on_pmix_event(struct lark_event *ev)
         break;
     case LARK_EV_FENCE:
         lark_pending_add(&D.pend, ev->msg, 0, ev->cbfunc, ev->cbdata);
-        lark_buf_u32(&b, (uint32_t)D.node);
-        lark_buf_str(&b, ev->msg);
-        lark_buf_bytes(&b, ev->data, ev->ndata);
-        send_up(LARK_MSG_FENCE, &b);
+        fence_part(ev->msg, ev->data, ev->ndata);
         break;
     case LARK_EV_DMODEX_REQ: {
         uint32_t id = ++D.next_req;

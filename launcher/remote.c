@@ -54,10 +54,14 @@ static void remote_failed(void *arg, int node, const char *msg, bool lost)
 static void fence_contribute(struct loop *L, const char *sig, const void *data, size_t n)
 {
     struct lark_buf done = {0};
-    if (lark_fence_add(&L->fences, &L->job->map, sig, data, n, &done) != 1) {
+    int parts = lark_fence_add(&L->fences, &L->job->map, &L->tree, 0, sig, data, n, &done);
+    if (parts <= 0) {
         lark_buf_free(&done);
         return;
     }
+    if (L->debug)
+        lark_loop_dbg("fence %s complete: %d contribution%s (own node and child subtrees)\n", sig,
+                      parts, parts == 1 ? "" : "s");
     lark_down_send(&L->down, &L->tree, -1, LARK_MSG_FENCE_DONE, done.data, done.len);
     struct lark_buf v = {.data = done.data, .len = done.len};
     char *s = lark_buf_get_str(&v);

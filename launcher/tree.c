@@ -55,7 +55,7 @@ int lark_tree_children(const struct lark_tree *t, int pos, int *first)
     return (int)((last < n ? last : n) - f);
 }
 
-static int parent_of(const struct lark_tree *t, int pos)
+int lark_tree_parent(const struct lark_tree *t, int pos)
 {
     return t->radix <= 0 ? 0 : (pos - 1) / t->radix;
 }
@@ -63,7 +63,7 @@ static int parent_of(const struct lark_tree *t, int pos)
 bool lark_tree_below(const struct lark_tree *t, int pos, int under)
 {
     while (pos > under)
-        pos = parent_of(t, pos);
+        pos = lark_tree_parent(t, pos);
     return pos == under;
 }
 

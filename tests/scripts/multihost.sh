@@ -45,10 +45,15 @@ grep -q "^rank 1: host ${MH}h1, node 1 of 2, 2 local" "$out" || { cat "$out" "$e
 grep -q "^rank 2: host ${MH}h0, node 0 of 2, 2 local" "$out" || { cat "$out" "$err"; fail "--rank-by node"; }
 mh_no_leftovers "rank-by node"
 
-# --- mpirun's host runs no rank; tree of radix 1 (a chain h1 -> h2 -> h3)
-mh_run "$H0" $A "$AGENT" --host "$H1,$H2,$H3" --tree-radix 1 -n 3 "$PC" hosts
+# --- mpirun's host runs no rank; tree of radix 1 (a chain h1 -> h2 -> h3).
+# Each daemon combines its subtree's fence contributions: mpirun gets one
+# (h1's, holding h2's and h3's), not one per host relayed up the chain.
+LARK_MPIRUN_DEBUG=1 mh_run "$H0" $A "$AGENT" --host "$H1,$H2,$H3" --tree-radix 1 -n 3 "$PC" hosts
 expect_rc 0 "chain"
 grep -q "^rank 2: host ${MH}h3, node 2 of 3" "$out" || { cat "$out" "$err"; fail "chain launch"; }
+[ "$(grep -c 'peer value ok' "$out")" = 3 ] || { cat "$out" "$err"; fail "chain: fence with data"; }
+grep -q "fence \* complete: 1 contribution " "$err" || { cat "$err"; fail "chain: fence not combined"; }
+grep -q "fence .* complete: [02-9]" "$err" && { cat "$err"; fail "chain: fence contributions relayed"; }
 mh_no_leftovers "chain"
 
 # --- stdio: tags, stdin to a remote rank, -x, MPMD, output files

@@ -156,12 +156,13 @@ static void test_launcher_tree_fence_table(void **state)
     struct lark_map m = {.procs = procs, .nprocs = 4, .nnodes = 3};
     struct lark_fence *list = NULL;
     struct lark_buf done = {0};
+    struct lark_tree flat = {.root_node = 0, .nnodes = 3, .radix = 0};
     /* the whole job: three nodes */
-    assert_int_equal(lark_fence_add(&list, &m, "*", "AA", 2, &done), 0);
+    assert_int_equal(lark_fence_add(&list, &m, &flat, 0, "*", "AA", 2, &done), 0);
     /* another fence, ranks 0,1,2: nodes 0 and 1, interleaved with the first */
-    assert_int_equal(lark_fence_add(&list, &m, "0,1,2", "x", 1, &done), 0);
-    assert_int_equal(lark_fence_add(&list, &m, "*", NULL, 0, &done), 0);
-    assert_int_equal(lark_fence_add(&list, &m, "0,1,2", "y", 1, &done), 1);
+    assert_int_equal(lark_fence_add(&list, &m, &flat, 0, "0,1,2", "x", 1, &done), 0);
+    assert_int_equal(lark_fence_add(&list, &m, &flat, 0, "*", NULL, 0, &done), 0);
+    assert_int_equal(lark_fence_add(&list, &m, &flat, 0, "0,1,2", "y", 1, &done), 2);
     struct lark_buf r = {.data = done.data, .len = done.len};
     char *sig = lark_buf_get_str(&r);
     size_t n;
@@ -171,13 +172,44 @@ static void test_launcher_tree_fence_table(void **state)
     assert_memory_equal(d, "xy", 2);
     free(sig);
     lark_buf_free(&done);
-    assert_int_equal(lark_fence_add(&list, &m, "*", "B", 1, &done), 1);
+    assert_int_equal(lark_fence_add(&list, &m, &flat, 0, "*", "B", 1, &done), 3);
     r = (struct lark_buf){.data = done.data, .len = done.len};
     sig = lark_buf_get_str(&r);
     d = lark_buf_get_bytes(&r, &n);
     assert_int_equal(n, 3);
     assert_memory_equal(d, "AAB", 3);
     free(sig);
+    lark_buf_free(&done);
+    assert_null(list);
+    /* a chain (radix 1) of four nodes, mpirun's node 0 at its head: every
+     * position waits for its own node and its one child, once per fence */
+    struct lark_proc cp[4] = {{.node = 0}, {.node = 1}, {.node = 2}, {.node = 3}};
+    struct lark_map cm = {.procs = cp, .nprocs = 4, .nnodes = 4};
+    struct lark_tree chain = {.root_node = 0, .nnodes = 4, .radix = 1};
+    for (int pos = 0; pos < 4; pos++) {
+        int want = pos < 3 ? 2 : 1;
+        for (int k = 1; k <= want; k++)
+            assert_int_equal(lark_fence_add(&list, &cm, &chain, pos, "*", "c", 1, &done),
+                             k < want ? 0 : want);
+        lark_buf_free(&done);
+    }
+    /* only rank 3 (the chain's tail): one contribution at every position */
+    for (int pos = 0; pos < 4; pos++) {
+        assert_int_equal(lark_fence_add(&list, &cm, &chain, pos, "3", "t", 1, &done), 1);
+        lark_buf_free(&done);
+    }
+    /* mpirun runs no rank (position 0 has no node); radix 2: nodes 0 and 1
+     * are its children, node 2 is node 0's child */
+    struct lark_tree head = {.root_node = -1, .nnodes = 3, .radix = 2};
+    struct lark_proc hp[3] = {{.node = 0}, {.node = 1}, {.node = 2}};
+    struct lark_map hm = {.procs = hp, .nprocs = 3, .nnodes = 3};
+    assert_int_equal(lark_fence_add(&list, &hm, &head, 0, "*", "a", 1, &done), 0);
+    assert_int_equal(lark_fence_add(&list, &hm, &head, 0, "*", "b", 1, &done), 2);
+    lark_buf_free(&done);
+    assert_int_equal(lark_fence_add(&list, &hm, &head, 1, "0,2", "a", 1, &done), 0);
+    assert_int_equal(lark_fence_add(&list, &hm, &head, 1, "0,2", "b", 1, &done), 2);
+    lark_buf_free(&done);
+    assert_int_equal(lark_fence_add(&list, &hm, &head, 0, "2", "x", 1, &done), 1);
     lark_buf_free(&done);
     assert_null(list);
     /* parked callbacks: by signature in order, or by request id */
