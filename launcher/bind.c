@@ -57,8 +57,11 @@ int lark_bind_count(enum lark_map_by obj)
 {
     if (load_topology() < 0)
         return 1;
-    int n = hwloc_get_nbobjs_by_type(topo,
-                                     obj == LARK_MAP_NUMA ? HWLOC_OBJ_NUMANODE : HWLOC_OBJ_PACKAGE);
+    hwloc_obj_type_t t = obj == LARK_MAP_NUMA       ? HWLOC_OBJ_NUMANODE
+                         : obj == LARK_MAP_CORE     ? HWLOC_OBJ_CORE
+                         : obj == LARK_MAP_HWTHREAD ? HWLOC_OBJ_PU
+                                                    : HWLOC_OBJ_PACKAGE;
+    int n = hwloc_get_nbobjs_by_type(topo, t);
     return n > 0 ? n : 1;
 }
 
@@ -86,6 +89,20 @@ static void place(const struct lark_options *o, int idx, hwloc_bitmap_t out)
     int pe = o->pe;
     int ncores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
     int npus = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
+    bool ppr_small = o->map_by == LARK_MAP_PPR &&
+                     (o->ppr_obj == LARK_MAP_CORE || o->ppr_obj == LARK_MAP_HWTHREAD);
+    if (ppr_small) {
+        /* ppr:N:core|hwthread: N ranks on each core (PU) in turn, each
+         * placed on that one object. */
+        bool pu = o->ppr_obj == LARK_MAP_HWTHREAD || ncores <= 0;
+        int nobj = pu ? npus : ncores;
+        for (int j = 0; j < pe; j++) {
+            hwloc_obj_t c = hwloc_get_obj_by_type(topo, pu ? HWLOC_OBJ_PU : HWLOC_OBJ_CORE,
+                                                  ((idx / o->ppr_n) * pe + j) % nobj);
+            hwloc_bitmap_or(out, out, c->cpuset);
+        }
+        return;
+    }
     if (o->map_by == LARK_MAP_HWTHREAD || ncores <= 0) {
         for (int j = 0; j < pe; j++) {
             hwloc_obj_t pu = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PU, (idx * pe + j) % npus);
@@ -220,7 +237,12 @@ int lark_bind_compute(const struct lark_options *o, struct lark_proc *all, int n
     int ncores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
     int npus = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
     enum lark_bind_to b = o->bind_to;
-    if (b == LARK_BIND_DEFAULT) {
+    if (b == LARK_BIND_DEFAULT && o->map_by == LARK_MAP_PPR &&
+        (o->ppr_obj == LARK_MAP_CORE || o->ppr_obj == LARK_MAP_HWTHREAD)) {
+        /* ppr:N:core|hwthread asked for N ranks per core (PU): each is
+         * bound to its own, shared by the N. */
+        b = o->ppr_obj == LARK_MAP_CORE ? LARK_BIND_CORE : LARK_BIND_HWTHREAD;
+    } else if (b == LARK_BIND_DEFAULT) {
         /* Like Open MPI: cores when the ranks fit, nothing when oversubscribed. */
         int room = o->map_by == LARK_MAP_HWTHREAD ? npus : ncores;
         if ((long)nprocs * o->pe <= room)
@@ -257,7 +279,9 @@ int lark_bind_compute(const struct lark_options *o, struct lark_proc *all, int n
         }
         place(o, p->local_rank, pl);
         hwloc_bitmap_zero(set);
-        if (b == LARK_BIND_CORE || (b == LARK_BIND_HWTHREAD && o->map_by == LARK_MAP_HWTHREAD)) {
+        bool on_pus = o->map_by == LARK_MAP_HWTHREAD ||
+                      (o->map_by == LARK_MAP_PPR && o->ppr_obj == LARK_MAP_HWTHREAD);
+        if (b == LARK_BIND_CORE || (b == LARK_BIND_HWTHREAD && on_pus)) {
             hwloc_bitmap_copy(set, pl);
         } else if (b == LARK_BIND_HWTHREAD) {
             /* The first hwthread of each placed core. */

@@ -30,7 +30,7 @@ enum lark_map_by {
     LARK_MAP_NODE,
     LARK_MAP_SLOT,
     LARK_MAP_HWTHREAD,
-    LARK_MAP_PPR, /* ppr:N:socket|numa: N ranks per package or NUMA node */
+    LARK_MAP_PPR, /* ppr:N:socket|numa|core|hwthread: N ranks per such object */
 };
 
 enum lark_session_mode {
@@ -78,8 +78,8 @@ struct lark_options {
     char *hostfile; /* --hostfile/-f/--machinefile, or NULL (not owned) */
     enum lark_map_by map_by;
     int pe;                   /* cores per rank from --map-by X:PE=n (1 by default) */
-    int ppr_n;                /* --map-by ppr:N:OBJ with OBJ a socket or NUMA node */
-    enum lark_map_by ppr_obj; /* LARK_MAP_SOCKET or LARK_MAP_NUMA */
+    int ppr_n;                /* --map-by ppr:N:OBJ with OBJ a socket, NUMA node, core, PU */
+    enum lark_map_by ppr_obj; /* LARK_MAP_SOCKET, _NUMA, _CORE or _HWTHREAD */
     enum lark_bind_to bind_to;
     bool report_bindings;
     bool display_map;

@@ -131,7 +131,8 @@ const char lark_options_usage[] =
     "  --oversubscribe            allow more ranks than slots\n"
     "Mapping and binding:\n"
     "  --map-by core|socket|numa|node|slot|hwthread[:PE=n]\n"
-    "  --map-by ppr:N:node|socket|numa   N ranks per node, package or NUMA node\n"
+    "  --map-by ppr:N:node|socket|numa|core|hwthread\n"
+    "                             N ranks per node, package, NUMA node, core or hwthread\n"
     "  --rank-by slot|node        number the mapped ranks in mapping order (default)\n"
     "                             or round-robin over the nodes\n"
     "  --bind-to core|socket|numa|hwthread|none\n"
@@ -264,8 +265,8 @@ static int parse_map_by(const char *v, struct lark_options *o, char *err, size_t
         if (cnt <= 0 || cnt > 1000000 || *end != ':')
             return lark_launcher_fail(
                 err, errlen,
-                "mpirun: bad --map-by '%s'; expected ppr:N:node, ppr:N:socket or "
-                "ppr:N:numa with N a positive number",
+                "mpirun: bad --map-by '%s'; expected ppr:N:node, ppr:N:socket, ppr:N:numa, "
+                "ppr:N:core or ppr:N:hwthread with N a positive number",
                 v);
         const char *obj = end + 1;
         size_t olen = strcspn(obj, ":");
@@ -279,11 +280,18 @@ static int parse_map_by(const char *v, struct lark_options *o, char *err, size_t
         } else if (olen == 4 && strncasecmp(obj, "numa", 4) == 0) {
             o->map_by = LARK_MAP_PPR;
             o->ppr_obj = LARK_MAP_NUMA;
+        } else if (olen == 4 && strncasecmp(obj, "core", 4) == 0) {
+            o->map_by = LARK_MAP_PPR;
+            o->ppr_obj = LARK_MAP_CORE;
+        } else if (olen == 8 && strncasecmp(obj, "hwthread", 8) == 0) {
+            o->map_by = LARK_MAP_PPR;
+            o->ppr_obj = LARK_MAP_HWTHREAD;
         } else {
             return lark_launcher_fail(
                 err, errlen,
-                "mpirun: bad resource '%.*s' in --map-by '%s'; use node, socket or numa", (int)olen,
-                obj, v);
+                "mpirun: bad resource '%.*s' in --map-by '%s'; use node, socket, numa, core or "
+                "hwthread",
+                (int)olen, obj, v);
         }
         o->ppr_n = (int)cnt;
         len = (size_t)(obj + olen - v);

@@ -20,6 +20,19 @@ if [ "$ncpu" -ge 2 ]; then
     c0=$(awk '$1 == 0 {print $2}' "$out"); c1=$(awk '$1 == 1 {print $2}' "$out")
     [ -n "$c0" ] && [ -n "$c1" ] && [ "$c0" != "$c1" ] || fail "-n 2: ranks share cpus: $(cat "$out")"
     expect_err "rank 1 on .*: bound to core L#1 (cpus $c1)" "--report-bindings rank 1"
+    # ppr:2:core: two ranks on each core in turn, both bound to it (no -n:
+    # two per core of the machine).
+    run --oversubscribe --map-by ppr:2:core --report-bindings sh -c "$SHOW"
+    expect_rc 0 "ppr:2:core"
+    [ "$(wc -l <"$out")" -eq $((2 * ncpu)) ] || fail "ppr:2:core: not 2 ranks per core: $(cat "$out")"
+    c0=$(awk '$1 == 0 {print $2}' "$out"); c1=$(awk '$1 == 1 {print $2}' "$out")
+    c2=$(awk '$1 == 2 {print $2}' "$out"); c3=$(awk '$1 == 3 {print $2}' "$out")
+    [ -n "$c0" ] && [ "$c0" = "$c1" ] && [ "$c2" = "$c3" ] && [ "$c0" != "$c2" ] ||
+        fail "ppr:2:core: ranks 0,1 and 2,3 not paired on two cores: $(cat "$out")"
+    expect_err "rank 1 on .*: bound to core L#0 (cpus $c1)" "ppr:2:core rank 1"
+    expect_err "rank 2 on .*: bound to core L#1 (cpus $c2)" "ppr:2:core rank 2"
+    run -n 2 --map-by ppr:1:hwthread --report-bindings sh -c "$SHOW"; expect_rc 0 "ppr:1:hwthread"
+    expect_err "rank 1 on .*: bound to hwthread" "ppr:1:hwthread"
     # PE=2: two cores for one rank.
     run -n 1 --map-by core:PE=2 --report-bindings sh -c "$SHOW"; expect_rc 0 "PE=2"
     expect_err "bound to cores L#0-1" "PE=2"

@@ -132,6 +132,13 @@ static void test_launcher_options_map_and_bind(void **state)
     assert_int_equal(o.npernode, 4);
     assert_int_equal(parse("--map-by", "ppr:1:numa", "prog", NULL), 0);
     assert_int_equal(o.ppr_obj, LARK_MAP_NUMA);
+    assert_int_equal(parse("--map-by", "ppr:2:core", "prog", NULL), 0);
+    assert_int_equal(o.map_by, LARK_MAP_PPR);
+    assert_int_equal(o.ppr_obj, LARK_MAP_CORE);
+    assert_int_equal(o.ppr_n, 2);
+    assert_int_equal(parse("--map-by", "ppr:3:hwthread", "prog", NULL), 0);
+    assert_int_equal(o.ppr_obj, LARK_MAP_HWTHREAD);
+    assert_int_equal(o.ppr_n, 3);
     assert_int_equal(parse("--map-by", "ppr:0:node", "prog", NULL), -1);
     expect_error("ppr:0:node");
     assert_int_equal(parse("--map-by", "ppr:2:board", "prog", NULL), -1);
