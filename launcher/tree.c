@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -131,22 +132,75 @@ bool lark_tree_agent_is_srun(const char *agent)
 }
 
 /* srun's options for one daemon, placed before the user's own srun words
- * (so that those win): one task on one node, sharing the CPUs and memory
- * of the steps already running there (mpirun's batch step, other
+ * (so that those win): one task on one node, with every CPU the job has
+ * there (--whole: the daemon's ranks inherit its step, and under
+ * task/cgroup a one-CPU step would confine them all to one CPU), sharing
+ * them with the steps already running there (mpirun's batch step, other
  * daemons), no PMIx of Slurm's (the daemon is Lark's PMIx server), no
  * binding (the daemon binds its ranks itself, with hwloc, as mpirun
- * does), and the whole step killed if the daemon fails. */
+ * does), and the whole step killed if the daemon fails.  --cpu-bind=none
+ * is added only where the cluster can bind (srun_can_bind). */
 static const char *const srun_opts[] = {
     "--nodes=1",
     "--ntasks=1",
+    "--whole",
     "--overlap",
     "--mpi=none",
-    "--cpu-bind=none",
     "--quiet",
     "--kill-on-bad-exit=1",
     "--job-name=lark-noded",
 };
 #define NSRUN_OPTS (sizeof(srun_opts) / sizeof(srun_opts[0]))
+
+/* Whether Slurm's task plugin binds (task/affinity, task/cgroup), read from
+ * slurm.conf ($SLURM_CONF, else /etc/slurm/slurm.conf).  Where it does not,
+ * srun says "cluster configuration lacks support for cpu binding" for any
+ * --cpu-bind, "none" included, and binds nothing anyway: the option is
+ * left out.  A configuration we cannot read (configless clusters) gets the
+ * option: at worst that one line. */
+static bool srun_can_bind(void)
+{
+    const char *path = getenv("SLURM_CONF");
+    FILE *f = fopen(path && *path ? path : "/etc/slurm/slurm.conf", "r");
+    if (!f)
+        return true;
+    char line[1024];
+    bool binds = false; /* TaskPlugin's default is task/none */
+    while (fgets(line, sizeof(line), f)) {
+        const char *s = line + strspn(line, " \t");
+        if (strncasecmp(s, "TaskPlugin", 10) != 0)
+            continue;
+        s += 10 + strspn(s + 10, " \t");
+        if (*s != '=')
+            continue; /* TaskPluginParam */
+        binds = strstr(s, "affinity") != NULL || strstr(s, "cgroup") != NULL;
+    }
+    fclose(f);
+    return binds;
+}
+
+/* The environment of the daemon's srun: ours without the variables that
+ * would override its options (SLURM_EXACT contradicts --whole and would
+ * confine the step to one CPU; SLURM_CPU_BIND would bring back the line
+ * srun_can_bind avoids).  Made before fork; malloc'd array of pointers
+ * into environ, freed by the caller. */
+static char **srun_env(void)
+{
+    extern char **environ;
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = malloc((n + 1) * sizeof(*env));
+    if (!env)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "SLURM_EXACT=", 12) != 0 &&
+            strncmp(environ[i], "SLURM_CPU_BIND=", 15) != 0)
+            env[k++] = environ[i];
+    env[k] = NULL;
+    return env;
+}
 
 pid_t lark_tree_start(const char *agent, const char *host, const char *daemon, int node,
                       const char *parent_addrs, const char *secret)
@@ -160,18 +214,23 @@ pid_t lark_tree_start(const char *agent, const char *host, const char *daemon, i
     if (!words)
         return -1;
     bool srun = lark_tree_agent_is_srun(agent);
-    char *argv[64 + NSRUN_OPTS + 4], nodelist[1100];
+    char *argv[64 + NSRUN_OPTS + 5], nodelist[1100];
+    char **env = srun ? srun_env() : NULL; /* freed below */
     int argc = 0;
     char *save = NULL;
     for (char *w = strtok_r(words, " \t", &save); w && argc < 60;
          w = strtok_r(NULL, " \t", &save)) {
         argv[argc++] = w;
-        if (srun && argc == 1)
+        if (srun && argc == 1) {
             for (size_t k = 0; k < NSRUN_OPTS; k++)
                 argv[argc++] = (char *)srun_opts[k];
+            if (srun_can_bind())
+                argv[argc++] = "--cpu-bind=none";
+        }
     }
-    if (argc == 0) {
+    if (argc == 0 || (srun && !env)) {
         free(words);
+        free(env);
         return -1;
     }
     if (srun) {
@@ -188,6 +247,7 @@ pid_t lark_tree_start(const char *agent, const char *host, const char *daemon, i
     int in[2];
     if (pipe2(in, O_CLOEXEC) < 0) {
         free(words);
+        free(env);
         return -1;
     }
     pid_t pid = fork();
@@ -202,12 +262,16 @@ pid_t lark_tree_start(const char *agent, const char *host, const char *daemon, i
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         signal(SIGPIPE, SIG_DFL);
-        execvp(argv[0], argv);
+        if (env)
+            execvpe(argv[0], argv, env);
+        else
+            execvp(argv[0], argv);
         fprintf(stderr, "mpirun: cannot run the remote-start agent '%s' for host %s: %s\n", argv[0],
                 host, strerror(errno));
         _exit(127);
     }
     free(words);
+    free(env);
     close(in[0]);
     if (pid > 0) {
         setpgid(pid, pid);

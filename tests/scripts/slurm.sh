@@ -110,6 +110,10 @@ echo "$out"
 [ "$(echo "$out" | grep -c 'of 4 on n[12]: ok$')" -eq 4 ] || fail "mpirun in sbatch: not 4 ranks ok: $out"
 echo "$out" | grep -q "on n1: ok" && echo "$out" | grep -q "on n2: ok" ||
     fail "mpirun in sbatch: the ranks did not span both nodes: $out"
+# The cluster binds nothing (task/none): the daemons' srun must not be
+# given --cpu-bind, or it says so on every launch.
+echo "$out" | grep -q "lacks support for cpu binding" &&
+    fail "mpirun in sbatch: srun complained about cpu binding: $out"
 cat >"$scratch/over.sh" <<JOB
 #!/bin/sh
 exec "$LARK_MPIRUN" -n 9 "$prog" ok
@@ -131,9 +135,13 @@ echo "$out" | grep -q "on n1: ok" && echo "$out" | grep -q "on n2: ok" ||
 no_leftovers "after mpirun in salloc"
 
 # 9. scancel of a batch job whose mpirun runs ranks on both nodes: mpirun,
-# its daemons and every rank go, and nothing stays on any node.
+# its daemons and every rank go, and nothing stays on any node.  With
+# SLURM_EXACT=1 in the user's environment (srun's --exact: a one-task step
+# gets one CPU, and under task/cgroup its children with it) the daemon's
+# step still gets every CPU of the node (--whole): 2 here.
 cat >"$scratch/cancel.sh" <<JOB
 #!/bin/sh
+export SLURM_EXACT=1
 exec "$LARK_MPIRUN" -n 4 "$prog" sleep
 JOB
 job=$(sbatch --parsable -N2 -n4 -o "$scratch/cancel.out" "$scratch/cancel.sh") || fail "sbatch failed"
@@ -143,6 +151,9 @@ until [ "$(pgrep -fc "$prog sleep")" -ge 4 ]; do
     [ $i -lt 300 ] || fail "mpirun's job to cancel never started its 4 ranks: $(squeue; cat "$scratch/cancel.out")"
     sleep 0.1
 done
+steps=$(scontrol show step)
+echo "$steps" | grep -q "CPUs=2 Tasks=1 Name=lark-noded" ||
+    fail "the daemon's step did not get the node's 2 CPUs: $steps"
 scancel "$job" || fail "scancel failed"
 i=0
 while squeue -h -j "$job" 2>/dev/null | grep -q . || pgrep -f "$prog sleep" >/dev/null ||
