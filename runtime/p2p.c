@@ -846,13 +846,18 @@ int lark_p2p_start(struct lark_request *req)
         lark_request_complete(req);
         return LARK_OK;
     }
-    if (req->mode == LARK_SEND_BUFFERED) {
-        int rc = lark_bsend_start(req->buf, req->count, req->dt, req->peer, req->tag, req->comm);
-        if (rc == LARK_OK)
-            lark_request_complete(req);
-        return rc;
+    int rc = req->mode == LARK_SEND_BUFFERED
+                 ? lark_bsend_start(req->buf, req->count, req->dt, req->peer, req->tag, req->comm)
+                 : start_send(req);
+    if (rc == LARK_OK && req->mode == LARK_SEND_BUFFERED)
+        lark_request_complete(req);
+    if (rc != LARK_OK) {
+        /* Not started (a lost peer, no memory): inactive again, so that a
+         * wait on it returns instead of waiting for nothing. */
+        atomic_store(&req->complete, 1);
+        req->active = false;
     }
-    return start_send(req);
+    return rc;
 }
 
 int lark_p2p_iprobe(int source, int tag, struct lark_comm *comm, int ctxsel, int *found,

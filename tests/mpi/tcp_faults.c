@@ -136,6 +136,13 @@ static int survive(bool fatal)
         bad += check_lost("MPI_Send to 1", MPI_Send(&x, 1, MPI_INT, 1, 11, MPI_COMM_WORLD));
         bad += check_lost("MPI_Recv from 1",
                           MPI_Recv(&one, 1, MPI_INT, 1, 12, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+        /* A persistent send to it does not start, and a wait on it returns
+         * (the request stays inactive). */
+        MPI_Request ps;
+        MPI_Send_init(&x, 1, MPI_INT, 1, 13, MPI_COMM_WORLD, &ps);
+        bad += check_lost("MPI_Start of a send to 1", MPI_Start(&ps));
+        MPI_Wait(&ps, MPI_STATUS_IGNORE);
+        MPI_Request_free(&ps);
         char msg[MPI_MAX_ERROR_STRING];
         int len = 0;
         MPI_Error_string(st[0].MPI_ERROR, msg, &len);
