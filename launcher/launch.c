@@ -76,6 +76,11 @@ void lark_launch_pack(struct lark_buf *b, const struct lark_launch *l, const str
     lark_buf_u32(b, (uint32_t)o->session);
     lark_buf_str(b, o->wdir);
     lark_buf_str(b, o->prefix);
+    lark_buf_u32(b, o->preload && l->bin);
+    for (int a = 0; o->preload && l->bin && a < o->napps; a++) {
+        lark_buf_str(b, l->binname[a]);
+        lark_buf_bytes(b, l->bin[a], l->binlen[a]);
+    }
     /* the map */
     put_strv(b, m->nodes, m->nnodes);
     lark_buf_u32(b, (uint32_t)m->nprocs);
@@ -101,6 +106,7 @@ void lark_launch_free(struct lark_launch *l, struct lark_options *o, struct lark
     free_strv(l->base_env);
     free((char *)l->agent);
     free((char *)l->daemon);
+    lark_launch_free_bins(l, o->napps);
     for (int a = 0; o->apps && a < o->napps; a++) {
         free_strv(o->apps[a].argv);
         free_strv(o->apps[a].env);
@@ -165,6 +171,23 @@ static int unpack(struct lark_buf *b, struct lark_launch *l, struct lark_options
     o->session = (enum lark_session_mode)lark_buf_get_u32(b);
     o->wdir = lark_buf_get_str(b);
     o->prefix = lark_buf_get_str(b);
+    o->preload = lark_buf_get_u32(b) != 0;
+    if (o->preload && !b->bad) {
+        l->bin = calloc((size_t)o->napps, sizeof(*l->bin));
+        l->binlen = calloc((size_t)o->napps, sizeof(*l->binlen));
+        l->binname = calloc((size_t)o->napps, sizeof(*l->binname));
+        if (!l->bin || !l->binlen || !l->binname)
+            return -1;
+        for (int a = 0; a < o->napps; a++) {
+            l->binname[a] = lark_buf_get_str(b);
+            size_t n;
+            const void *d = lark_buf_get_bytes(b, &n);
+            if (b->bad || !l->binname[a] || !(l->bin[a] = malloc(n ? n : 1)))
+                return -1;
+            memcpy(l->bin[a], d, n);
+            l->binlen[a] = n;
+        }
+    }
     m->nodes = get_strv(b, &m->nnodes);
     m->nprocs = (int)lark_buf_get_u32(b);
     if (b->bad || m->nnodes < 1 || m->nprocs < 1 || m->nprocs > (1 << 26))
@@ -187,4 +210,18 @@ static int unpack(struct lark_buf *b, struct lark_launch *l, struct lark_options
     l->tree.nnodes = m->nnodes;
     m->me = -1;
     return b->bad ? -1 : 0;
+}
+
+void lark_launch_free_bins(struct lark_launch *l, int napps)
+{
+    for (int a = 0; l->bin && a < napps; a++)
+        free(l->bin[a]);
+    for (int a = 0; l->binname && a < napps; a++)
+        free(l->binname[a]);
+    free(l->bin);
+    free(l->binlen);
+    free(l->binname);
+    l->bin = NULL;
+    l->binlen = NULL;
+    l->binname = NULL;
 }

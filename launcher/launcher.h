@@ -103,6 +103,7 @@ struct lark_options {
     int radix;             /* --tree-radix, 0 = default */
     bool flat;             /* --flat-launch */
     bool recovery;         /* --enable-recovery / -disable-auto-cleanup: a death ends nothing */
+    bool preload;          /* --preload-binary / -s: programs travel in the LAUNCH frame */
     bool rank_by_node;     /* --rank-by node: ranks numbered round-robin over the nodes */
     /* Whether each rank leads a session of its own (spawn.c): by default
      * when the node's ranks fit its CPUs and mpirun is not niced;
@@ -670,7 +671,15 @@ struct lark_launch {
     const char *daemon;
     double launch_timeout;
     struct lark_tree tree;
+    /* --preload-binary: each app's program, its bytes and its file name
+     * (napps entries; mpirun's point into its own memory, a daemon's are
+     * malloc'd and freed by lark_launch_free). */
+    char **bin;
+    size_t *binlen;
+    char **binname;
 };
+/* Free l->bin, binlen and binname (--preload-binary). */
+void lark_launch_free_bins(struct lark_launch *l, int napps);
 void lark_launch_pack(struct lark_buf *b, const struct lark_launch *l, const struct lark_options *o,
                       const struct lark_map *m);
 /* Fills *o, *m, *l (everything malloc'd: a daemon holds it for its whole

@@ -422,6 +422,44 @@ static void arm_timer(void)
     timerfd_settime(D.timerfd, 0, &its, NULL);
 }
 
+/* --preload-binary: write each program into dir (the node's temp
+ * directory, removed with it after the job), mode 0700, and point the
+ * app's argv[0] at it.  Returns 0, or -1 with a message. */
+static int write_bins(struct lark_launch *l, struct lark_options *o, const char *dir, char *err,
+                      size_t errlen)
+{
+    for (int a = 0; l->bin && a < o->napps; a++) {
+        char *path = NULL;
+        /* app<a>-<name>: two apps may run programs of the same name */
+        if (asprintf(&path, "%s/app%d-%s", dir, a, l->binname[a]) < 0)
+            return lark_launcher_fail(err, errlen, "out of memory");
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+        size_t put = 0;
+        while (fd >= 0 && put < l->binlen[a]) {
+            ssize_t n = write(fd, l->bin[a] + put, l->binlen[a] - put);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            put += (size_t)n;
+        }
+        int e = errno;
+        if (fd < 0 || close(fd) < 0 || put != l->binlen[a]) {
+            lark_launcher_fail(err, errlen, "--preload-binary: cannot write '%s': %s", path,
+                               strerror(e));
+            free(path);
+            return -1;
+        }
+        /* The copy is what the node runs (freed with the options). */
+        free(o->apps[a].argv[0]);
+        o->apps[a].argv[0] = path;
+        free(l->bin[a]);
+        l->bin[a] = NULL;
+        l->binlen[a] = 0;
+    }
+    return 0;
+}
+
 /* Read one frame from the parent, blocking up to timeout_ms (the LAUNCH). */
 static struct lark_buf deferred; /* frames that came with the LAUNCH */
 
@@ -582,6 +620,10 @@ int main(int argc, char **argv)
         ep_add(D.job.event_pipe[0], EPOLLIN, K_EVENT, 0);
     }
     err[0] = 0;
+    /* --preload-binary: the programs go into our temp directory (removed
+     * with it), and our ranks run those copies. */
+    if (ok && D.o.preload && write_bins(&D.l, &D.o, D.job.tmpdir, err, sizeof(err)) < 0)
+        ok = false;
     /* Ranks that cannot fit here (ulimit -u, open files) fail at once. */
     ok = ok && lark_spawn_fits(nlocal, D.o.stdin_target == LARK_STDIN_ALL, err, sizeof(err)) == 0;
     ok = ok && lark_pmix_start(D.job.tmpdir, D.job.event_pipe[1], err, sizeof(err)) == 0 &&

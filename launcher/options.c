@@ -48,6 +48,7 @@ enum opt_id {
     OPT_RADIX,
     OPT_FLAT,
     OPT_RECOVERY,
+    OPT_PRELOAD,
     OPT_RANKBY,
     OPT_SESSION,    /* --session-per-rank */
     OPT_NO_SESSION, /* --no-session-per-rank */
@@ -117,6 +118,8 @@ static const struct opt_def opt_table[] = {
     {"no-session-per-rank", OPT_NO_SESSION, 0},
     {"enable-recovery", OPT_RECOVERY, 0},
     {"disable-auto-cleanup", OPT_RECOVERY, 0},
+    {"preload-binary", OPT_PRELOAD, 0},
+    {"s", OPT_PRELOAD, 0},
 };
 
 const char lark_options_usage[] =
@@ -155,6 +158,8 @@ const char lark_options_usage[] =
     "                             after SEC seconds (default 30; LARK_LAUNCH_TIMEOUT)\n"
     "  --tree-radix K             each daemon starts up to K others (default 32)\n"
     "  --flat-launch              mpirun starts every daemon itself\n"
+    "  --preload-binary, -s       copy each program to the other hosts before the\n"
+    "                             launch (removed after the job)\n"
     "Input and output:\n"
     "  --tag-output, -l           prefix each line with the rank\n"
     "  --output-filename DIR[:nocopy]\n"
@@ -576,6 +581,9 @@ static int apply_opt(const struct opt_def *d, const char *tok, char **vals, stru
         if (parse_count(v, &o->radix) < 0 || o->radix < 1)
             return lark_launcher_fail(
                 err, errlen, "mpirun: bad value '%s' for %s; expected a positive number", v, tok);
+        return 0;
+    case OPT_PRELOAD:
+        o->preload = true;
         return 0;
     case OPT_RECOVERY:
         o->recovery = true;

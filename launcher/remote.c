@@ -8,10 +8,12 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,6 +51,56 @@ static void remote_failed(void *arg, int node, const char *msg, bool lost)
     if (!L->down.ending)
         lark_loop_fail(L, 1, "mpirun: %s; the job is aborted\n", msg);
     lose_subtree(L, node);
+}
+
+#define PRELOAD_MAX (48u << 20) /* a control frame holds at most 64 MiB */
+/* --preload-binary: every app's program (resolved as spawn.c would) into
+ * l->bin/binlen/binname, malloc'd (lark_launch_free_bins frees them).
+ * Returns 0, or -1 with a message naming the program. */
+static int read_bins(struct lark_launch *l, const struct lark_options *o, char **env, char *err,
+                     size_t errlen)
+{
+    l->bin = calloc((size_t)o->napps, sizeof(*l->bin));
+    l->binlen = calloc((size_t)o->napps, sizeof(*l->binlen));
+    l->binname = calloc((size_t)o->napps, sizeof(*l->binname));
+    if (!l->bin || !l->binlen || !l->binname)
+        return lark_launcher_fail(err, errlen, "mpirun: out of memory for --preload-binary");
+    for (int a = 0; a < o->napps; a++) {
+        const char *prog = o->apps[a].argv[0];
+        char *path = lark_spawn_resolve(prog, env, o->apps[a].wdir ? o->apps[a].wdir : o->wdir);
+        int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+            (size_t)st.st_size > PRELOAD_MAX) {
+            int e = errno;
+            bool big = fd >= 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > PRELOAD_MAX;
+            if (fd >= 0)
+                close(fd);
+            free(path);
+            return lark_launcher_fail(
+                err, errlen, "mpirun: --preload-binary: cannot copy '%s' to the other hosts: %s",
+                prog, big ? "larger than 48 MiB (copy it yourself)" : strerror(e));
+        }
+        l->bin[a] = malloc((size_t)st.st_size + 1);
+        size_t got = 0;
+        while (l->bin[a] && got < (size_t)st.st_size) {
+            ssize_t n = read(fd, l->bin[a] + got, (size_t)st.st_size - got);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+        }
+        close(fd);
+        const char *base = strrchr(path, '/');
+        l->binname[a] = strdup(base ? base + 1 : path);
+        free(path);
+        if (!l->bin[a] || !l->binname[a] || got != (size_t)st.st_size)
+            return lark_launcher_fail(err, errlen, "mpirun: --preload-binary: cannot read '%s'",
+                                      prog);
+        l->binlen[a] = got;
+    }
+    return 0;
 }
 
 static void fence_contribute(struct loop *L, const char *sig, const void *data, size_t n)
@@ -300,7 +352,12 @@ int lark_remote_start(struct loop *L, char *err, size_t errlen)
         .launch_timeout = job->launch_timeout,
         .tree = L->tree,
     };
+    if (o->preload && read_bins(&l, o, job->base_env, err, errlen) < 0) {
+        lark_launch_free_bins(&l, o->napps);
+        return -1;
+    }
     lark_launch_pack(&L->down.launch, &l, o, &job->map);
+    lark_launch_free_bins(&l, o->napps); /* packed: the frame has them */
     int rc = lark_down_start(&L->down, &L->tree, 0, job->map.nodes, job->agent, job->daemon,
                              job->secret, job->launch_timeout, err, errlen);
     lark_remote_arm(L);

@@ -56,6 +56,20 @@ grep -q "fence \* complete: 1 contribution " "$err" || { cat "$err"; fail "chain
 grep -q "fence .* complete: [02-9]" "$err" && { cat "$err"; fail "chain: fence contributions relayed"; }
 mh_no_leftovers "chain"
 
+# --- --preload-binary: the program travels with the launch into each remote
+# host's temp directory and runs from there; the copy goes with the job
+# (mh_no_leftovers looks into TMPDIR).  mpirun's own host runs the original.
+cp /bin/sh "$scratch/mysh"
+mh_run "$H0" $A "$AGENT" --host "$H0,$H1,$H2" --tree-radix 1 --preload-binary -n 3 \
+    "$scratch/mysh" -c 'echo "$LARK_COMM_WORLD_RANK $(readlink /proc/$$/exe)"'
+expect_rc 0 "preload"
+grep -q "^0 $scratch/mysh$" "$out" || { cat "$out" "$err"; fail "preload: rank 0 not from the original"; }
+for r in 1 2; do
+    grep -q "^$r .*/lark-[0-9a-f]*\.[^/]*/app0-mysh$" "$out" ||
+        { cat "$out" "$err"; fail "preload: rank $r did not run a copy in its host's temp directory"; }
+done
+mh_no_leftovers "preload"
+
 # --- stdio: tags, stdin to a remote rank, -x, MPMD, output files
 printf 'line one\nline two\n' >"$scratch/in"
 MH_STDIN="$scratch/in" mh_run "$H0" $A "$AGENT" --hostfile "$HF" --tag-output --stdin 2 -x MH_X=42 \
