@@ -204,6 +204,11 @@ static void remote_stdin(void *ctx, int rank, const char *data, size_t n)
     lark_remote_stdin(ctx, rank, data, n);
 }
 
+static void remote_stdin_drop(void *ctx, int rank)
+{
+    lark_remote_stdin_drop(ctx, rank);
+}
+
 /* Stop or resume reading the ranks' pipes of stream w (0 stdout, 1 stderr). */
 static void pause_stream(struct loop *L, int w, bool pause)
 {
@@ -780,6 +785,7 @@ int lark_job_run(struct lark_job *job)
                                                     .nprocs = job->nprocs,
                                                     .remote = remote_in,
                                                     .send = remote_stdin,
+                                                    .drop = remote_stdin_drop,
                                                     .ctx = &L,
                                                     .notes = L.sink[1],
                                                     .src_key = key(SRC_STDIN, 0),

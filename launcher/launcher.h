@@ -304,10 +304,13 @@ void lark_sink_close(struct lark_sink *k);
  * the others up no longer than that. */
 #define LARK_STDIN_BOUND    (1 << 20)
 #define LARK_STDIN_STALL_MS 1000
-/* The same for a daemon's rank.  Chunks reach a daemon as fast as mpirun
- * reads them (no flow control up the tree), so a rank that reads normally
- * can be this far behind for a moment: the bound only keeps a rank that
- * never reads from filling the daemon's memory. */
+/* A rank on another host is paced the same way: its daemon reports how
+ * many bytes the rank's pipe has taken (LARK_MSG_STDIN_ACK, at least every
+ * LARK_STDIN_ACK_EVERY bytes and whenever its queue empties), mpirun counts
+ * what it sent but has not seen taken as that rank's queue, and a rank it
+ * closes for stalling is dropped (LARK_MSG_STDIN_DROP), not sent EOF.  The
+ * daemon's own bound only guards against a peer that ignores this. */
+#define LARK_STDIN_ACK_EVERY    (64 << 10)
 #define LARK_STDIN_REMOTE_BOUND (64 << 20)
 /* Forwarding of mpirun's stdin to the ranks that take it: local ranks
  * whose fd_in is open, and ranks on other hosts (their daemons queue it). */
@@ -319,10 +322,12 @@ struct lark_stdin_conf {
     struct lark_proc *procs;
     int nprocs;
     /* Per rank (copied; NULL: none): takes stdin on another host.  Such a
-     * rank gets each chunk through send(ctx, rank, data, n) at once, and
-     * EOF as send(ctx, rank, NULL, 0). */
+     * rank gets each chunk through send(ctx, rank, data, n), EOF as
+     * send(ctx, rank, NULL, 0), and drop(ctx, rank) when it is closed for
+     * stalling (its daemon throws away what it holds for it). */
     const bool *remote;
     void (*send)(void *ctx, int rank, const char *data, size_t n);
+    void (*drop)(void *ctx, int rank);
     void *ctx;
     struct lark_sink *notes; /* where to say that a rank's stdin was closed */
     uint64_t src_key, dst_key;
@@ -334,6 +339,8 @@ struct lark_stdin *lark_stdin_new(const struct lark_stdin_conf *c);
 void lark_stdin_on_src(struct lark_stdin *s);
 void lark_stdin_on_dst(struct lark_stdin *s, int i);
 void lark_stdin_rank_gone(struct lark_stdin *s, int i);
+/* Remote rank i's pipe has taken `total` bytes so far (its daemon says). */
+void lark_stdin_on_ack(struct lark_stdin *s, int i, uint64_t total);
 /* Remote rank i cannot be reached any more (its daemon is gone): send it
  * nothing, not even EOF. */
 void lark_stdin_forget(struct lark_stdin *s, int i);
@@ -480,6 +487,8 @@ enum lark_msg {
     LARK_MSG_END,        /* down: the job is over, clean up and exit */
     LARK_MSG_WHERE_REQ,  /* down: reqid; every daemon answers with WHERE */
     LARK_MSG_WHERE,      /* up: node, reqid, its ranks' where-records */
+    LARK_MSG_STDIN_ACK,  /* up: rank, bytes its pipe took so far (two u32: low, high) */
+    LARK_MSG_STDIN_DROP, /* down: target node, rank: close its stdin, discard its queue */
 };
 
 /* A growing byte buffer for frame payloads (writing), or a view of one

@@ -88,6 +88,7 @@ int lark_remote_start(struct loop *L, char *err, size_t errlen);
 void lark_remote_event(struct loop *L, struct lark_event *ev); /* fence, dmodex */
 void lark_remote_arm(struct loop *L);                          /* launch deadline */
 void lark_remote_stdin(struct loop *L, int rank, const char *data, size_t n);
+void lark_remote_stdin_drop(struct loop *L, int rank);
 void lark_remote_end(struct loop *L);
 /* The hang report across hosts: ask every daemon for its ranks' records
  * (v[rank] has this host's; remote ones are filled as they come) and print

@@ -35,6 +35,7 @@ struct stdin_q {
     char *buf;
     size_t len, off;
     bool eof, polled;
+    uint64_t taken, told; /* bytes the rank's pipe took; how many mpirun knows of */
 };
 
 static struct {
@@ -150,6 +151,22 @@ static void signal_ranks(int sig)
 
 /* ---- stdin to local ranks ---- */
 
+/* Tell mpirun how much of rank's stdin its pipe took (mpirun paces its
+ * reading by it: stdin.c), every LARK_STDIN_ACK_EVERY bytes and whenever
+ * the queue is written out. */
+static void stdin_ack(int rank, bool all)
+{
+    struct stdin_q *q = &D.in[rank];
+    if (q->taken == q->told || (!all && q->taken - q->told < LARK_STDIN_ACK_EVERY))
+        return;
+    q->told = q->taken;
+    struct lark_buf b = {0};
+    lark_buf_u32(&b, (uint32_t)rank);
+    lark_buf_u32(&b, (uint32_t)q->taken);
+    lark_buf_u32(&b, (uint32_t)(q->taken >> 32));
+    send_up(LARK_MSG_STDIN_ACK, &b);
+}
+
 static void stdin_push(int rank)
 {
     struct lark_proc *p = &D.job.procs[rank];
@@ -158,6 +175,8 @@ static void stdin_push(int rank)
         ssize_t n = write(p->fd_in, q->buf + q->off, q->len - q->off);
         if (n > 0) {
             q->off += (size_t)n;
+            q->taken += (uint64_t)n;
+            stdin_ack(rank, false);
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -169,10 +188,12 @@ static void stdin_push(int rank)
             }
             return;
         }
-        q->len = q->off = 0; /* the rank closed its stdin */
-        q->eof = true;
+        q->eof = true; /* the rank closed its stdin: the rest is dropped */
+        break;
     }
+    q->taken += q->len - q->off; /* (dropped: the pipe is gone) */
     q->len = q->off = 0;
+    stdin_ack(rank, true);
     if (q->polled && p->fd_in >= 0) {
         epoll_ctl(D.ep, EPOLL_CTL_DEL, p->fd_in, NULL);
         q->polled = false;
@@ -183,13 +204,31 @@ static void stdin_push(int rank)
     }
 }
 
+/* Close rank's stdin now, throwing away what it has not taken. */
+static void stdin_drop(int rank)
+{
+    struct lark_proc *p = &D.job.procs[rank];
+    struct stdin_q *q = &D.in[rank];
+    if (q->polled && p->fd_in >= 0)
+        epoll_ctl(D.ep, EPOLL_CTL_DEL, p->fd_in, NULL);
+    q->polled = false;
+    if (p->fd_in >= 0)
+        close(p->fd_in);
+    p->fd_in = -1;
+    free(q->buf);
+    q->buf = NULL;
+    q->len = q->off = 0;
+    q->eof = true;
+}
+
 /* ---- frames from the parent ---- */
 
 static int parent_frame(void *arg, struct lark_conn *c, uint32_t type, struct lark_buf *b)
 {
     (void)arg;
     (void)c;
-    if (type == LARK_MSG_STDIN || type == LARK_MSG_DMDX_REQ || type == LARK_MSG_DMDX_RESP) {
+    if (type == LARK_MSG_STDIN || type == LARK_MSG_STDIN_DROP || type == LARK_MSG_DMDX_REQ ||
+        type == LARK_MSG_DMDX_RESP) {
         /* addressed to one node: ours, or one below us */
         int target = (int)lark_buf_get_u32(b);
         if (target != D.node) {
@@ -231,12 +270,12 @@ static int parent_frame(void *arg, struct lark_conn *c, uint32_t type, struct la
         size_t left = q->len - q->off;
         struct lark_proc *p = &D.job.procs[rank];
         if (p->fd_in >= 0 && left > LARK_STDIN_REMOTE_BOUND) {
-            /* A rank that does not read must not fill our memory: close its
-             * stdin, and mpirun says so (stdin.c does the same locally). */
+            /* mpirun paces what it sends by our acks: this is a peer that
+             * does not.  Our memory stays bounded all the same. */
             char note[256];
             snprintf(note, sizeof(note),
-                     "mpirun: rank %d has not read its stdin (%zu bytes waiting) while other "
-                     "ranks have; its stdin is closed so that they can go on\n",
+                     "mpirun: rank %d has not read its stdin (%zu bytes waiting on its host); "
+                     "its stdin is closed\n",
                      rank, left);
             struct lark_buf nb = {0};
             lark_buf_u32(&nb, (uint32_t)LARK_EV_NOTE);
@@ -244,16 +283,14 @@ static int parent_frame(void *arg, struct lark_conn *c, uint32_t type, struct la
             lark_buf_u32(&nb, 0);
             lark_buf_str(&nb, note);
             send_up(LARK_MSG_EVENT, &nb);
-            if (q->polled)
-                epoll_ctl(D.ep, EPOLL_CTL_DEL, p->fd_in, NULL);
-            q->polled = false;
-            close(p->fd_in);
-            p->fd_in = -1;
-            free(q->buf);
-            q->buf = NULL;
-            q->len = q->off = 0;
-            q->eof = true;
+            stdin_drop(rank);
         }
+        break;
+    }
+    case LARK_MSG_STDIN_DROP: { /* mpirun closed it for stalling (stdin.c) */
+        int rank = (int)lark_buf_get_u32(b);
+        if (!b->bad && rank >= 0 && rank < D.job.nprocs)
+            stdin_drop(rank);
         break;
     }
     case LARK_MSG_FENCE_DONE: {

@@ -27,6 +27,16 @@ void lark_remote_stdin(struct loop *L, int rank, const char *data, size_t n)
     lark_buf_free(&b);
 }
 
+void lark_remote_stdin_drop(struct loop *L, int rank)
+{
+    struct lark_buf b = {0};
+    lark_buf_u32(&b, (uint32_t)L->job->procs[rank].node);
+    lark_buf_u32(&b, (uint32_t)rank);
+    lark_down_send(&L->down, &L->tree, L->job->procs[rank].node, LARK_MSG_STDIN_DROP, b.data,
+                   b.len);
+    lark_buf_free(&b);
+}
+
 /* The ranks of `node` and of every node below it in the tree are gone
  * (its daemon died or never started): count them out, quietly. */
 static void lose_subtree(struct loop *L, int node)
@@ -245,6 +255,13 @@ static int remote_frame(void *arg, struct lark_conn *c, uint32_t type, struct la
             break;
         }
         lark_loop_event(L, &ev); /* frees msg */
+        break;
+    }
+    case LARK_MSG_STDIN_ACK: {
+        int rank = (int)lark_buf_get_u32(b);
+        uint64_t lo = lark_buf_get_u32(b), hi = lark_buf_get_u32(b);
+        if (!b->bad && rank >= 0 && rank < job->nprocs)
+            lark_stdin_on_ack(L->in, rank, lo | hi << 32);
         break;
     }
     case LARK_MSG_EXIT: {

@@ -7,9 +7,11 @@
  * one that takes nothing for LARK_STDIN_STALL_MS meanwhile (it never reads)
  * has its stdin closed, with a note, and the others go on.  EOF on
  * mpirun's stdin becomes the closing of each rank's pipe once its queue is
- * written.  A rank on another host gets each chunk at once through the
- * send callback (remote.c puts it in a frame; that host's daemon queues it
- * for the rank, with the same bound), and EOF as an empty chunk.
+ * written.  A rank on another host gets each chunk through the send
+ * callback (remote.c puts it in a frame; that host's daemon queues it for
+ * the rank) and EOF as an empty chunk; what was sent but not yet reported
+ * taken by its daemon (lark_stdin_on_ack) counts as its queue, so the same
+ * bound and stall rule hold across hosts.
  * Everything runs in the event loop of job.c, which owns the epoll
  * set and calls in here when a descriptor is ready; nothing here blocks. */
 #include "launcher.h"
@@ -28,8 +30,9 @@
 struct queue {
     char *buf; /* malloc'd, freed when the rank's stdin is closed */
     size_t off, len, cap;
-    bool polled;         /* its pipe is registered for EPOLLOUT */
-    int64_t progress_ms; /* when its pipe last took bytes, or it went behind */
+    bool polled;          /* its pipe is registered for EPOLLOUT */
+    int64_t progress_ms;  /* when its pipe last took bytes, or it went behind */
+    uint64_t sent, taken; /* a remote rank: bytes sent, and taken by its pipe */
 };
 
 struct lark_stdin {
@@ -44,6 +47,7 @@ struct lark_stdin {
     struct queue *q; /* per rank */
     bool *remote;    /* per rank: a target on another host */
     void (*send)(void *ctx, int rank, const char *data, size_t n);
+    void (*drop)(void *ctx, int rank);
     void *ctx;
     struct lark_sink *notes;
 };
@@ -60,14 +64,22 @@ static bool is_target(const struct lark_stdin *s, int i)
     return s->procs[i].fd_in >= 0 || s->remote[i];
 }
 
-/* Local rank i is LARK_STDIN_BOUND behind. */
-static bool behind(const struct lark_stdin *s, int i)
+/* What rank i has been given and not yet taken. */
+static uint64_t waiting(const struct lark_stdin *s, int i)
 {
-    return s->procs[i].fd_in >= 0 && s->q[i].len - s->q[i].off > LARK_STDIN_BOUND;
+    if (s->remote[i])
+        return s->q[i].sent - s->q[i].taken;
+    return s->procs[i].fd_in >= 0 ? s->q[i].len - s->q[i].off : 0;
 }
 
-/* Some target would take a chunk now (a remote one always does), and no
- * local one is too far behind to be given more. */
+/* Rank i is LARK_STDIN_BOUND behind. */
+static bool behind(const struct lark_stdin *s, int i)
+{
+    return waiting(s, i) > LARK_STDIN_BOUND;
+}
+
+/* Some target would take a chunk now (a remote one does while it is not
+ * behind), and none is too far behind to be given more. */
 static bool hungry(const struct lark_stdin *s)
 {
     bool some = false;
@@ -87,12 +99,17 @@ static bool any_target(const struct lark_stdin *s)
     return false;
 }
 
-static void close_rank(struct lark_stdin *s, int i)
+/* Close rank i's stdin: after what it was given (EOF), or at once, throwing
+ * away what it has not taken (drop: it stalled). */
+static void end_rank(struct lark_stdin *s, int i, bool drop)
 {
     struct lark_proc *p = &s->procs[i];
     if (s->remote[i]) {
         s->remote[i] = false;
-        s->send(s->ctx, i, NULL, 0); /* EOF */
+        if (drop && s->drop != NULL)
+            s->drop(s->ctx, i);
+        else
+            s->send(s->ctx, i, NULL, 0); /* EOF */
     }
     if (p->fd_in < 0)
         return;
@@ -102,6 +119,11 @@ static void close_rank(struct lark_stdin *s, int i)
     p->fd_in = -1;
     free(s->q[i].buf);
     memset(&s->q[i], 0, sizeof(s->q[i]));
+}
+
+static void close_rank(struct lark_stdin *s, int i)
+{
+    end_rank(s, i, false);
 }
 
 /* Read src or not, as the targets need; stop for good when none is left. */
@@ -168,8 +190,13 @@ static void pump(struct lark_stdin *s, int i)
 static void append(struct lark_stdin *s, int i, const char *data, size_t n)
 {
     struct queue *q = &s->q[i];
-    if (!behind(s, i) && q->len - q->off + n > LARK_STDIN_BOUND)
+    if (!behind(s, i) && waiting(s, i) + n > LARK_STDIN_BOUND)
         q->progress_ms = now_ms(); /* it goes behind now: its stall counts from here */
+    if (s->remote[i]) {
+        q->sent += n;
+        s->send(s->ctx, i, data, n);
+        return;
+    }
     if (q->len + n > q->cap) {
         size_t ncap = q->cap ? q->cap : STDIN_CHUNK;
         while (ncap < q->len + n)
@@ -198,9 +225,7 @@ static void read_src(struct lark_stdin *s)
         s->eof = true;
     } else {
         for (int i = 0; i < s->nprocs; i++)
-            if (s->remote[i])
-                s->send(s->ctx, i, buf, (size_t)n);
-            else if (s->procs[i].fd_in >= 0)
+            if (is_target(s, i))
                 append(s, i, buf, (size_t)n);
     }
     for (int i = 0; i < s->nprocs; i++) {
@@ -230,9 +255,9 @@ static int end_stalled(struct lark_stdin *s)
         int len = snprintf(note, sizeof(note),
                            "mpirun: rank %d has not read its stdin for %d ms (%zu bytes waiting) "
                            "while other ranks have; its stdin is closed so that they can go on\n",
-                           s->procs[i].rank, LARK_STDIN_STALL_MS, s->q[i].len - s->q[i].off);
+                           s->procs[i].rank, LARK_STDIN_STALL_MS, (size_t)waiting(s, i));
         lark_sink_put(s->notes, note, (size_t)len);
-        close_rank(s, i);
+        end_rank(s, i, true);
         closed = true;
     }
     if (closed)
@@ -273,6 +298,7 @@ struct lark_stdin *lark_stdin_new(const struct lark_stdin_conf *c)
     s->procs = procs;
     s->nprocs = nprocs;
     s->send = c->send;
+    s->drop = c->drop;
     s->ctx = c->ctx;
     s->notes = c->notes;
     s->src_key = c->src_key;
@@ -315,6 +341,18 @@ void lark_stdin_rank_gone(struct lark_stdin *s, int i)
         return;
     close_rank(s, i);
     want_src(s); /* the others may have been waiting for it */
+}
+
+void lark_stdin_on_ack(struct lark_stdin *s, int i, uint64_t total)
+{
+    if (!s || i < 0 || i >= s->nprocs || !s->remote[i])
+        return;
+    struct queue *q = &s->q[i];
+    if (total <= q->taken || total > q->sent)
+        return; /* old news, or nonsense */
+    q->taken = total;
+    q->progress_ms = now_ms();
+    want_src(s); /* it may have been what held the reading */
 }
 
 void lark_stdin_forget(struct lark_stdin *s, int i)
