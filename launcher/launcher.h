@@ -306,10 +306,12 @@ void lark_sink_close(struct lark_sink *k);
 #define LARK_STDIN_STALL_MS 1000
 /* A rank on another host is paced the same way: its daemon reports how
  * many bytes the rank's pipe has taken (LARK_MSG_STDIN_ACK, at least every
- * LARK_STDIN_ACK_EVERY bytes and whenever its queue empties), mpirun counts
- * what it sent but has not seen taken as that rank's queue, and a rank it
- * closes for stalling is dropped (LARK_MSG_STDIN_DROP), not sent EOF.  The
- * daemon's own bound only guards against a peer that ignores this. */
+ * LARK_STDIN_ACK_EVERY bytes and whenever its queue empties) and when the
+ * pipe has taken nothing for LARK_STDIN_STALL_MS with bytes waiting (timed
+ * by the daemon, so the reports' delay counts against nobody); mpirun
+ * counts what it sent but has not seen taken as that rank's queue, and a
+ * rank behind and stalled is dropped (LARK_MSG_STDIN_DROP), not sent EOF.
+ * The daemon's own bound only guards against a peer that ignores this. */
 #define LARK_STDIN_ACK_EVERY    (64 << 10)
 #define LARK_STDIN_REMOTE_BOUND (64 << 20)
 /* Forwarding of mpirun's stdin to the ranks that take it: local ranks
@@ -339,8 +341,9 @@ struct lark_stdin *lark_stdin_new(const struct lark_stdin_conf *c);
 void lark_stdin_on_src(struct lark_stdin *s);
 void lark_stdin_on_dst(struct lark_stdin *s, int i);
 void lark_stdin_rank_gone(struct lark_stdin *s, int i);
-/* Remote rank i's pipe has taken `total` bytes so far (its daemon says). */
-void lark_stdin_on_ack(struct lark_stdin *s, int i, uint64_t total);
+/* Remote rank i's pipe has taken `total` bytes so far, and has (not)
+ * stalled (its daemon says). */
+void lark_stdin_on_ack(struct lark_stdin *s, int i, uint64_t total, bool stalled);
 /* Remote rank i cannot be reached any more (its daemon is gone): send it
  * nothing, not even EOF. */
 void lark_stdin_forget(struct lark_stdin *s, int i);
@@ -487,7 +490,9 @@ enum lark_msg {
     LARK_MSG_END,        /* down: the job is over, clean up and exit */
     LARK_MSG_WHERE_REQ,  /* down: reqid; every daemon answers with WHERE */
     LARK_MSG_WHERE,      /* up: node, reqid, its ranks' where-records */
-    LARK_MSG_STDIN_ACK,  /* up: rank, bytes its pipe took so far (two u32: low, high) */
+    LARK_MSG_STDIN_ACK,  /* up: rank, bytes its pipe took so far (two u32: low, high),
+                            stalled (it took nothing for LARK_STDIN_STALL_MS with bytes
+                            waiting; 0 again once it reads) */
     LARK_MSG_STDIN_DROP, /* down: target node, rank: close its stdin, discard its queue */
 };
 

@@ -36,6 +36,8 @@ struct stdin_q {
     size_t len, off;
     bool eof, polled;
     uint64_t taken, told; /* bytes the rank's pipe took; how many mpirun knows of */
+    int64_t since_ms;     /* when the pipe last took bytes, or the queue filled */
+    bool stall_told;      /* mpirun knows it has taken nothing since */
 };
 
 static struct {
@@ -151,6 +153,25 @@ static void signal_ranks(int sig)
 
 /* ---- stdin to local ranks ---- */
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void stdin_report(int rank, bool stalled)
+{
+    struct stdin_q *q = &D.in[rank];
+    q->told = q->taken;
+    struct lark_buf b = {0};
+    lark_buf_u32(&b, (uint32_t)rank);
+    lark_buf_u32(&b, (uint32_t)q->taken);
+    lark_buf_u32(&b, (uint32_t)(q->taken >> 32));
+    lark_buf_u32(&b, stalled);
+    send_up(LARK_MSG_STDIN_ACK, &b);
+}
+
 /* Tell mpirun how much of rank's stdin its pipe took (mpirun paces its
  * reading by it: stdin.c), every LARK_STDIN_ACK_EVERY bytes and whenever
  * the queue is written out. */
@@ -159,12 +180,29 @@ static void stdin_ack(int rank, bool all)
     struct stdin_q *q = &D.in[rank];
     if (q->taken == q->told || (!all && q->taken - q->told < LARK_STDIN_ACK_EVERY))
         return;
-    q->told = q->taken;
-    struct lark_buf b = {0};
-    lark_buf_u32(&b, (uint32_t)rank);
-    lark_buf_u32(&b, (uint32_t)q->taken);
-    lark_buf_u32(&b, (uint32_t)(q->taken >> 32));
-    send_up(LARK_MSG_STDIN_ACK, &b);
+    stdin_report(rank, false);
+}
+
+/* Say which ranks' pipes have taken nothing for LARK_STDIN_STALL_MS while
+ * their queue holds bytes (timed here, where the pipe is, so that no delay
+ * of the reports on the way to mpirun counts against a rank); returns the
+ * ms until the next one would have, or -1. */
+static int stdin_stalls(void)
+{
+    int64_t now = mono_ms(), next = -1;
+    for (int i = 0; D.in && i < D.job.nprocs; i++) {
+        struct stdin_q *q = &D.in[i];
+        if (D.job.procs[i].fd_in < 0 || q->off == q->len || q->stall_told)
+            continue;
+        int64_t left = q->since_ms + LARK_STDIN_STALL_MS - now;
+        if (left <= 0) {
+            q->stall_told = true;
+            stdin_report(i, true);
+        } else if (next < 0 || left < next) {
+            next = left;
+        }
+    }
+    return (int)next;
 }
 
 static void stdin_push(int rank)
@@ -176,6 +214,11 @@ static void stdin_push(int rank)
         if (n > 0) {
             q->off += (size_t)n;
             q->taken += (uint64_t)n;
+            q->since_ms = mono_ms();
+            if (q->stall_told) {
+                q->stall_told = false;
+                stdin_report(rank, false); /* it reads again */
+            }
             stdin_ack(rank, false);
             continue;
         }
@@ -262,6 +305,8 @@ static int parent_frame(void *arg, struct lark_conn *c, uint32_t type, struct la
             char *nb = realloc(q->buf, q->len + n);
             if (!nb)
                 break;
+            if (q->off == q->len)
+                q->since_ms = mono_ms(); /* the rank's stall counts from here */
             q->buf = nb;
             memcpy(q->buf + q->len, data, n);
             q->len += n;
@@ -703,7 +748,10 @@ int main(int argc, char **argv)
         if (D.ending && lark_down_alive(&D.down) == 0 && lark_conn_pending(D.up) == 0)
             die(0);
         struct epoll_event evs[64];
-        int n = epoll_wait(D.ep, evs, 64, D.ending ? 100 : -1);
+        int wait = stdin_stalls();
+        if (D.ending && (wait < 0 || wait > 100))
+            wait = 100;
+        int n = epoll_wait(D.ep, evs, 64, wait);
         if (n < 0 && errno != EINTR)
             die(1);
         for (int e = 0; e < n; e++) {

@@ -260,8 +260,9 @@ static int remote_frame(void *arg, struct lark_conn *c, uint32_t type, struct la
     case LARK_MSG_STDIN_ACK: {
         int rank = (int)lark_buf_get_u32(b);
         uint64_t lo = lark_buf_get_u32(b), hi = lark_buf_get_u32(b);
+        bool stalled = lark_buf_get_u32(b) != 0;
         if (!b->bad && rank >= 0 && rank < job->nprocs)
-            lark_stdin_on_ack(L->in, rank, lo | hi << 32);
+            lark_stdin_on_ack(L->in, rank, lo | hi << 32, stalled);
         break;
     }
     case LARK_MSG_EXIT: {

@@ -33,6 +33,7 @@ struct queue {
     bool polled;          /* its pipe is registered for EPOLLOUT */
     int64_t progress_ms;  /* when its pipe last took bytes, or it went behind */
     uint64_t sent, taken; /* a remote rank: bytes sent, and taken by its pipe */
+    bool stalled;         /* a remote rank: its daemon says it stalled */
 };
 
 struct lark_stdin {
@@ -246,7 +247,11 @@ static int end_stalled(struct lark_stdin *s)
     for (int i = 0; i < s->nprocs; i++) {
         if (!behind(s, i))
             continue;
-        int64_t left = s->q[i].progress_ms + LARK_STDIN_STALL_MS - now;
+        /* A remote rank's stall is timed by its daemon. */
+        int64_t left = s->remote[i] ? (s->q[i].stalled ? 0 : 1)
+                                    : s->q[i].progress_ms + LARK_STDIN_STALL_MS - now;
+        if (left > 0 && s->remote[i])
+            continue;
         if (left > 0) {
             next = next < 0 || left < next ? left : next;
             continue;
@@ -343,16 +348,20 @@ void lark_stdin_rank_gone(struct lark_stdin *s, int i)
     want_src(s); /* the others may have been waiting for it */
 }
 
-void lark_stdin_on_ack(struct lark_stdin *s, int i, uint64_t total)
+void lark_stdin_on_ack(struct lark_stdin *s, int i, uint64_t total, bool stalled)
 {
     if (!s || i < 0 || i >= s->nprocs || !s->remote[i])
         return;
     struct queue *q = &s->q[i];
-    if (total <= q->taken || total > q->sent)
+    if (total < q->taken || total > q->sent)
         return; /* old news, or nonsense */
+    q->stalled = stalled;
     q->taken = total;
     q->progress_ms = now_ms();
-    want_src(s); /* it may have been what held the reading */
+    if (stalled)
+        end_stalled(s); /* behind too: it goes now */
+    else
+        want_src(s); /* it may have been what held the reading */
 }
 
 void lark_stdin_forget(struct lark_stdin *s, int i)
