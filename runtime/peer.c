@@ -623,8 +623,8 @@ int lark_peer_wait_fds(int *fds, int max)
 int lark_peer_arm(void)
 {
     /* Queued frames do not keep us awake: the transport that said "no room"
-     * wakes us when there is room (shm: the consumer rings the doorbell;
-     * a socket: writable in epoll). */
+     * wakes us when there is room (shm: asked here, the consumer rings the
+     * doorbell; a socket: writable in epoll). */
     int pending = lark_peer_lost_pending; /* requests to fail: no sleep */
     for (int i = 0; i < ntransports; i++)
         if (transports[i].ops->arm != NULL && transports[i].ops->arm(&transports[i]) > 0)

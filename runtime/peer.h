@@ -110,8 +110,9 @@ const char *lark_peer_lost_note(void);
 int lark_peer_progress(void);
 /* The transports' wait sources (up to max); how many.  After wireup. */
 int lark_peer_wait_fds(int *fds, int max);
-/* Arm every transport's wait source before sleeping; > 0 when a
- * transport says work is already pending. */
+/* Arm every transport before sleeping (in epoll or on the futex): its
+ * wait source, and a wake when room comes free for refused frames; > 0
+ * when a transport says work is already pending. */
 int lark_peer_arm(void);
 
 /* The transport's get/put (rendezvous by CMA and the like), counted for

@@ -13,7 +13,11 @@
  * then futex-waits on `seq`.  The waker makes its frame visible, issues a
  * full fence, and if `sleepers` is non-zero bumps `seq` and futex-wakes.
  * Either the sleeper's last poll sees the frame or the waker sees the
- * sleeper.  Sleeps are bounded (LARK_SLEEP_NS) as a safety net.
+ * sleeper.  A sender whose frames wait for room in a full ring is a
+ * sleeper like any other: before it sleeps it arms the transports
+ * (lark_peer_arm: shm asks the consumer of each full ring to ring it),
+ * so a sender that only polls again costs the consumer nothing.  Sleeps
+ * are bounded (LARK_SLEEP_NS) as a safety net.
  *
  * When a transport has a wait source of its own (a file descriptor, e.g.
  * TCP's epoll set), one futex cannot cover it: the process then sleeps in
@@ -341,6 +345,13 @@ static int64_t wait_until(bool (*done)(void *arg), void *arg, const struct lark_
         if (poll_once(done, arg, &ev)) {
             atomic_fetch_sub_explicit(&b->sleepers, 1, memory_order_seq_cst);
             return first;
+        }
+        if (ev == 0) {
+            /* A sender whose frames wait for room asks the receivers to
+             * ring us (shm: want_wake), now that we count as a sleeper. */
+            lark_lock();
+            ev = lark_peer_arm();
+            lark_unlock();
         }
         if (ev == 0) {
             struct timespec ts = {0, LARK_SLEEP_NS};

@@ -163,9 +163,12 @@ struct lark_transport_ops {
      * wireup; -1 or NULL: none (such a transport wakes sleepers with the
      * doorbell).  The fd stays owned by the transport. */
     int (*wait_fd)(struct lark_transport *tp);
-    /* Called just before the runtime sleeps on wait_fd: make sure any event
-     * from now on makes the fd readable.  Returns 0 when armed, > 0 when
-     * work is already pending (the runtime polls instead of sleeping).
+    /* Called just before the runtime sleeps (in epoll on wait_fd, or on the
+     * doorbell's futex): make sure any event from now on makes the fd
+     * readable or rings the doorbell, room coming free for a frame this
+     * transport refused with LARK_ERR_AGAIN included.  Returns 0 when
+     * armed, > 0 when work is already pending (the runtime polls instead
+     * of sleeping).
      * Runtime lock held; never blocks.  Optional. */
     int (*arm)(struct lark_transport *tp);
     /* Release everything; MUST work after a successful init whatever

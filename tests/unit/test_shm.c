@@ -5,7 +5,8 @@
  * one to the other through the real shared-memory segments.  Checks order
  * and content across ring wrap-around and SKIP frames, the pool path, "no
  * room" (LARK_ERR_AGAIN) when the receiver does not consume, the doorbell
- * request of a full ring, get/put (CMA within one process), and that no
+ * request of a full ring (asked only by a sender about to sleep), the ring
+ * size as the node grows, get/put (CMA within one process), and that no
  * segment is left in /dev/shm.
  */
 #include <setjmp.h>
@@ -20,6 +21,7 @@
 #include <cmocka.h>
 
 #include "lark.h"
+#include "shm_ring.h"
 #include "transport.h"
 
 /* ---- stubs for the runtime's upcalls ---- */
@@ -227,10 +229,17 @@ static void test_shm_no_room(void **state)
     static unsigned char buf[32768];
     struct lark_wire h = {.type = LARK_WIRE_EAGER};
     int n = 0;
-    while (tp[0].ops->send(&tp[0], st01, &h, buf, 8) == LARK_OK)
+    while (tp[0].ops->send(&tp[0], st01, &h, buf, 0) == LARK_OK)
         n++;
-    assert_true(n >= 8 && n <= 64); /* a few KiB per pair */
-    assert_int_equal(drain(), n);
+    /* Two ranks on the node: a ring of LARK_SHM_RING_MAX cells, one per
+     * header-only frame (the runtime's messages of up to 16 bytes), so a
+     * window of 64 small messages never waits for the receiver. */
+    assert_int_equal(n, (int)lark_shm_ring_cells(2));
+    assert_true(n >= 64);
+    int k, total = 0;
+    while ((k = drain()) > 0)
+        total += k;
+    assert_int_equal(total, n);
     assert_int_equal(ngot, n);
     ngot = 0;
     n = 0;
@@ -246,8 +255,8 @@ static void test_shm_no_room(void **state)
     n = 0;
     while (tp[0].ops->send(&tp[0], st01, &h, buf, 512) == LARK_OK)
         n++;
-    assert_true(n >= 24 && n <= 64);
-    int k, total = 0;
+    assert_true(n >= 32 && n <= 64);
+    total = 0;
     while ((k = drain()) > 0) {
         assert_true(k <= 16); /* a progress pass takes a bounded number */
         total += k;
@@ -256,8 +265,9 @@ static void test_shm_no_room(void **state)
     assert_int_equal(ngot, n);
 }
 
-/* A sender that found the ring full and then sleeps gets its doorbell rung
- * when the receiver makes room. */
+/* A sender that found the ring full and then sleeps (arming the transport
+ * first, as the runtime does) gets its doorbell rung when the receiver
+ * makes room; one that only polls again asks for nothing. */
 static void test_shm_full_ring_rings_sender(void **state)
 {
     (void)state;
@@ -270,14 +280,47 @@ static void test_shm_full_ring_rings_sender(void **state)
     rings = 0;
     assert_non_null(bells[0]);
     atomic_store(&bells[0]->sleepers, 1);
+    /* Not armed: a sender that merely retries costs the receiver nothing. */
+    assert_true(drain() > 0);
+    assert_int_equal(rings, 0);
+    while (tp[0].ops->send(&tp[0], st01, &h, b, sizeof b) == LARK_OK)
+        ;
+    assert_int_equal(tp[0].ops->arm(&tp[0]), 0); /* still full: sleep */
     assert_true(drain() > 0);
     assert_int_equal(rings, 1);
+    /* Room came free between the refusal and the arming: do not sleep. */
+    while (tp[0].ops->send(&tp[0], st01, &h, b, sizeof b) == LARK_OK)
+        ;
+    assert_true(drain() > 0);
+    assert_true(tp[0].ops->arm(&tp[0]) > 0);
+    while (drain() > 0)
+        ;
     /* Nobody asks when the ring never filled. */
     unsigned char one = 1;
     assert_int_equal(tp[0].ops->send(&tp[0], st01, &h, &one, 1), LARK_OK);
     assert_int_equal(drain(), 1);
-    assert_int_equal(rings, 1);
+    assert_int_equal(rings, 2);
     atomic_store(&bells[0]->sleepers, 0);
+}
+
+/* Rings are as large as the node's budget allows, never below 2 KiB, and
+ * a node's rings stay bounded however many ranks share it. */
+static void test_shm_ring_size(void **state)
+{
+    (void)state;
+    assert_int_equal(lark_shm_ring_cells(2), LARK_SHM_RING_MAX);
+    assert_int_equal(lark_shm_ring_cells(8), LARK_SHM_RING_MAX);
+    assert_int_equal(lark_shm_ring_cells(64), 128);
+    assert_int_equal(lark_shm_ring_cells(128), LARK_SHM_RING_MIN);
+    assert_int_equal(lark_shm_ring_cells(1024), LARK_SHM_RING_MIN);
+    for (uint32_t L = 1; L <= 1024; L++) {
+        uint32_t c = lark_shm_ring_cells(L);
+        assert_true(c >= LARK_SHM_RING_MIN && c <= LARK_SHM_RING_MAX);
+        assert_int_equal(c & (c - 1), 0);
+        if (c > LARK_SHM_RING_MIN)
+            assert_true((uint64_t)L * L * c * LARK_SHM_CELL <= LARK_SHM_RING_BUDGET);
+        assert_true(c <= lark_shm_ring_cells(L > 1 ? L - 1 : 1));
+    }
 }
 
 static void test_shm_get_put(void **state)
@@ -307,6 +350,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shm_order_and_wrap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shm_no_room, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shm_full_ring_rings_sender, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shm_ring_size, NULL, NULL),
         cmocka_unit_test_setup_teardown(test_shm_get_put, setup, teardown),
     };
     int rc = cmocka_run_group_tests_name("shm", tests, NULL, NULL);

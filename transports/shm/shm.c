@@ -5,22 +5,24 @@
  * mode 0600, unlinked by whichever peer maps it last).  It holds:
  *  - a header (with this process's doorbell), its magic written last
  *    behind a release barrier;
- *  - one single-producer/single-consumer ring per local sender: RING_CELLS
- *    cache-line cells (2 KiB) and a cache line with the consumer's tail;
+ *  - one single-producer/single-consumer ring per local sender: 32 to 256
+ *    cache-line cells (2-16 KiB, by the node's rank count: shm_ring.h), a
+ *    cache line with the consumer's tail and one with its want-wake flag;
  *  - this process's send pool: POOL_SLOTS buffers of POOL_SLOT bytes that
  *    it fills with frames too long for a ring, to any receiver, and
  *    SMALL_SLOTS buffers of SMALL_SLOT bytes for frames of SMALL_MIN to
  *    SMALL_SLOT bytes (see send_frame: the ring then holds one cell per
  *    frame, so many more of them are in flight per pair).
- * Cost per node with L local ranks: L*L*2.1 KiB of rings plus L*258 KiB of
- * pools: 128 ranks -> 34 + 32 = 66 MiB; 64 -> 8.5 + 16 MiB; 8 -> 0.1 + 2.
+ * Cost per node with L local ranks: L*L rings of at most 16 KiB, within 32
+ * MiB in all from 46 ranks up, plus L*258 KiB of pools: 128 ranks -> 34 + 32
+ * = 66 MiB; 64 -> 33 + 16 MiB; 8 -> 1 + 2.
  *
  * A frame in a ring starts with an 8-byte control word, then the 56-byte
  * wire header (one cell together), then inline payload in the next cells, or
  * a pool slot index in the control word.  The producer writes everything,
  * then the control word with release; the consumer reads the control word
  * with acquire, checks its stamp (the ring position), delivers, and
- * publishes its tail.  A frame never wraps: a SKIP control word sends the
+ * publishes its tail once per pass.  A frame never wraps: a SKIP control word sends the
  * consumer back to cell 0.  Stale bytes never pass for a stamp: the consumer
  * zeroes the first word of every payload cell and of every cell a SKIP
  * jumped over, so at any time a cell's first word is 0 or a stamp written
@@ -45,10 +47,10 @@
 #include <unistd.h>
 
 #include "shm_name.h"
+#include "shm_ring.h"
 #include "transport.h"
 
-#define RING_CELLS 32u /* per pair: 2 KiB */
-#define CELL       64u
+#define CELL       LARK_SHM_CELL
 #define INLINE_MAX (15u * CELL) /* payload bytes that travel in the ring */
 #ifndef POOL_SLOTS
 #define POOL_SLOTS 7u /* 7, not 8: keeps 128 local ranks under 64 MiB */
@@ -80,8 +82,8 @@ struct cell {
 
 struct ring {
     _Alignas(CELL) _Atomic uint64_t tail;      /* consumer's position, in cells */
-    _Alignas(CELL) _Atomic uint32_t want_wake; /* producer found it full: wake me */
-    struct cell cells[RING_CELLS];
+    _Alignas(CELL) _Atomic uint32_t want_wake; /* producer found it full and sleeps: wake me */
+    struct cell cells[];                       /* lark_shm_ring_cells(L) of them */
 };
 
 struct slot_head {
@@ -114,9 +116,14 @@ static size_t ring_off(void)
     return (sizeof(struct seg_header) + CELL - 1) / CELL * CELL;
 }
 
+static size_t ring_size(uint32_t L)
+{
+    return sizeof(struct ring) + (size_t)lark_shm_ring_cells(L) * CELL;
+}
+
 static size_t pool_off(uint32_t L)
 {
-    return ring_off() + (size_t)L * sizeof(struct ring);
+    return ring_off() + (size_t)L * ring_size(L);
 }
 
 static size_t seg_size(uint32_t L)
@@ -126,9 +133,9 @@ static size_t seg_size(uint32_t L)
     return (s + 4095) / 4096 * 4096;
 }
 
-static struct ring *seg_ring(void *seg, uint32_t sender_local)
+static struct ring *seg_ring(void *seg, uint32_t L, uint32_t sender_local)
 {
-    return (struct ring *)((char *)seg + ring_off()) + sender_local;
+    return (struct ring *)((char *)seg + ring_off() + sender_local * ring_size(L));
 }
 
 /* Pool slot i of a segment: 0..POOL_SLOTS-1 the big ones, then the small
@@ -156,6 +163,7 @@ struct shm_peer {
     struct ring *out;   /* our ring in its segment */
     uint64_t head;      /* next cell we write */
     uint64_t tail_seen; /* its tail when we last looked */
+    bool blocked;       /* the last frame found the ring full (shm_arm asks for a wake) */
     /* receiving from it: */
     struct ring *in; /* its ring in our segment */
     uint64_t tail;   /* next cell we read */
@@ -163,6 +171,7 @@ struct shm_peer {
 
 struct shm_state {
     uint32_t L, me; /* local size, local rank */
+    uint32_t cells; /* cells per ring (lark_shm_ring_cells) */
     void *seg;      /* our segment */
     size_t size;
     char name[256];
@@ -182,6 +191,7 @@ static int shm_init(struct lark_transport *tp)
     s->L = (uint32_t)lark_transport_local_size();
     s->me = (uint32_t)lark_transport_local_rank(lark_transport_world_rank());
     s->size = seg_size(s->L);
+    s->cells = lark_shm_ring_cells(s->L);
     uint64_t rnd[2];
     if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
         return LARK_ERR_SYSTEM;
@@ -310,8 +320,8 @@ static int shm_wireup(struct lark_transport *tp)
             shm_unlink(name); /* everyone has it mapped: leave nothing behind */
         free(name);
         p->pid = h->pid;
-        p->out = seg_ring(p->seg, s->me);
-        p->in = seg_ring(s->seg, i);
+        p->out = seg_ring(p->seg, s->L, s->me);
+        p->in = seg_ring(s->seg, s->L, i);
     }
     return LARK_OK;
 }
@@ -366,20 +376,20 @@ static int send_frame(struct lark_transport *tp, void *state, const struct lark_
         pooled = small >= 0 || len > INLINE_MAX;
     }
     uint64_t cells = pooled ? 1 : 1 + (len + CELL - 1) / CELL;
-    uint64_t off = p->head % RING_CELLS;
-    uint64_t need = cells + (off + cells > RING_CELLS ? RING_CELLS - off : 0);
-    if (p->head + need - p->tail_seen > RING_CELLS) {
+    const uint64_t n = s->cells;
+    uint64_t off = p->head & (n - 1); /* a power of two */
+    uint64_t need = cells + (off + cells > n ? n - off : 0);
+    if (p->head + need - p->tail_seen > n) {
         p->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
-        if (p->head + need - p->tail_seen > RING_CELLS) {
-            /* Full: ask the consumer to ring our doorbell when it makes
-             * room, then look once more (it may have just done so). */
-            atomic_store_explicit(&r->want_wake, 1, memory_order_relaxed);
-            atomic_thread_fence(memory_order_seq_cst);
-            p->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
-            if (p->head + need - p->tail_seen > RING_CELLS)
-                return LARK_ERR_AGAIN;
+        if (p->head + need - p->tail_seen > n) {
+            /* Full.  Only a sender about to sleep asks the consumer for a
+             * wake (shm_arm): one that polls again touches nothing the
+             * consumer writes but the tail. */
+            p->blocked = true;
+            return LARK_ERR_AGAIN;
         }
     }
+    p->blocked = false;
     struct slot_head *sl = NULL;
     unsigned char *data = NULL;
     uint64_t ctl_extra = 0;
@@ -407,11 +417,11 @@ static int send_frame(struct lark_transport *tp, void *state, const struct lark_
     } else {
         ctl_extra = (uint64_t)len << CTL_LEN_SHIFT;
     }
-    if (off + cells > RING_CELLS) {
+    if (off + cells > n) {
         /* Does not fit before the end: a SKIP frame, then start at cell 0. */
         _Atomic uint64_t *ctl = (_Atomic uint64_t *)r->cells[off].b;
         atomic_store_explicit(ctl, STAMP(p->head) | CTL_SKIP, memory_order_release);
-        p->head += RING_CELLS - off;
+        p->head += n - off;
         off = 0;
     }
     struct cell *c = &r->cells[off];
@@ -539,11 +549,12 @@ static int shm_put(struct lark_transport *tp, void *state, uint64_t remote, cons
 static int poll_ring(struct shm_state *s, struct shm_peer *p)
 {
     struct ring *r = p->in;
+    const uint64_t ncells = s->cells;
     int n = 0;
     bool freed_slot = false;
     uint64_t start = p->tail;
     while (n < POLL_MAX) {
-        uint64_t off = p->tail % RING_CELLS;
+        uint64_t off = p->tail & (ncells - 1); /* a power of two */
         _Atomic uint64_t *ctlp = (_Atomic uint64_t *)r->cells[off].b;
         uint64_t ctl = atomic_load_explicit(ctlp, memory_order_acquire);
         if ((ctl & CTL_STAMP_MASK) != STAMP(p->tail))
@@ -551,9 +562,9 @@ static int poll_ring(struct shm_state *s, struct shm_peer *p)
         if (ctl & CTL_SKIP) {
             /* The cells after a SKIP were not written in this lap: clear
              * them, so every cell holds 0 or a stamp of the last lap. */
-            for (uint64_t k = off + 1; k < RING_CELLS; k++)
+            for (uint64_t k = off + 1; k < ncells; k++)
                 atomic_store_explicit((_Atomic uint64_t *)r->cells[k].b, 0, memory_order_relaxed);
-            p->tail += RING_CELLS - off;
+            p->tail += ncells - off;
             continue;
         }
         struct lark_wire hdr;
@@ -575,22 +586,49 @@ static int poll_ring(struct shm_state *s, struct shm_peer *p)
                                       memory_order_relaxed);
         }
         p->tail += cells;
-        atomic_store_explicit(&r->tail, p->tail, memory_order_release);
         n++;
     }
-    /* Wake the sender if it may wait for room: a pool slot came free, or it
-     * found this ring full and asked (see shm_send). */
+    if (p->tail == start)
+        return 0;
+    /* The tail once per pass, not per frame: the producer reads it only
+     * when the ring looks full, and each store here would take the line
+     * back from it.  Then wake the sender if it may wait for room: a pool
+     * slot came free, or it found this ring full and went to sleep (it set
+     * want_wake in shm_arm, then fenced and read the tail: Dekker). */
+    atomic_store_explicit(&r->tail, p->tail, memory_order_release);
     bool wake = freed_slot;
-    if (p->tail != start) {
-        atomic_thread_fence(memory_order_seq_cst);
-        if (atomic_load_explicit(&r->want_wake, memory_order_relaxed)) {
-            atomic_store_explicit(&r->want_wake, 0, memory_order_relaxed);
-            wake = true;
-        }
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&r->want_wake, memory_order_relaxed)) {
+        atomic_store_explicit(&r->want_wake, 0, memory_order_relaxed);
+        wake = true;
     }
     if (wake)
         lark_doorbell_ring(&((struct seg_header *)p->seg)->bell);
     return n;
+}
+
+/* Before this process sleeps (the runtime lock held): ask the consumer of
+ * every ring that was full at our last send to ring our doorbell when it
+ * makes room.  Returns > 0 when there is room already (poll, do not
+ * sleep).  The consumer publishes its tail, fences, then reads want_wake;
+ * we write want_wake, fence, then read the tail: one of us sees the
+ * other.  A sender waiting for a pool slot needs nothing: the consumer
+ * rings whenever it frees one. */
+static int shm_arm(struct lark_transport *tp)
+{
+    struct shm_state *s = tp->priv;
+    int ready = 0;
+    for (uint32_t i = 0; i < s->L; i++) {
+        struct shm_peer *p = &s->peers[i];
+        if (!p->blocked || p->out == NULL)
+            continue;
+        if (!atomic_load_explicit(&p->out->want_wake, memory_order_relaxed))
+            atomic_store_explicit(&p->out->want_wake, 1, memory_order_relaxed);
+        atomic_thread_fence(memory_order_seq_cst);
+        if (atomic_load_explicit(&p->out->tail, memory_order_acquire) != p->tail_seen)
+            ready++;
+    }
+    return ready;
 }
 
 static int shm_progress(struct lark_transport *tp)
@@ -633,5 +671,6 @@ const struct lark_transport_ops lark_transport_shm_ops = {
     .getv = shm_getv,
     .putv = shm_putv,
     .progress = shm_progress,
+    .arm = shm_arm,
     .finalize = shm_finalize,
 };
