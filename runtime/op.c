@@ -315,11 +315,16 @@ void lark_op_apply(MPI_Op op, const void *in, void *inout, size_t count, MPI_Dat
 {
     struct lark_user_op *u = lark_op_user(op);
     if (u != NULL) {
-        /* The user function takes an int count: hand it INT_MAX-sized
+        MPI_Datatype t = type;
+        if (u->fn_c != NULL) {
+            MPI_Count len = (MPI_Count)count;
+            u->fn_c((void *)in, inout, &len, &t);
+            return;
+        }
+        /* The int form takes an int count: hand it INT_MAX-sized
          * pieces only if ever needed; counts that large come with the
          * datatype engine, which knows the extent to step by. */
         int len = (int)count;
-        MPI_Datatype t = type;
         u->fn((void *)in, inout, &len, &t);
         return;
     }

@@ -19,9 +19,10 @@
 /* A user-defined op (MPI_Op_create).  The MPI_Op handle is a pointer to it.
  * Allocated by MPI_Op_create, freed by MPI_Op_free. */
 struct lark_user_op {
-    unsigned magic; /* LARK_USER_OP_MAGIC while alive, to catch bad handles */
-    MPI_User_function *fn;
+    unsigned magic;        /* LARK_USER_OP_MAGIC while alive, to catch bad handles */
+    MPI_User_function *fn; /* MPI_Op_create's, or NULL */
     bool commute;
+    MPI_User_function_c *fn_c; /* MPI_Op_create_c's (large-count), or NULL */
 };
 #define LARK_USER_OP_MAGIC 0x4c4f5055u /* "LOPU" */
 

@@ -62,6 +62,8 @@ struct lark_request *lark_request_alloc(int kind, struct lark_comm *comm)
     r->watch_peer = NULL;
     r->ext = NULL;
     r->release = NULL;
+    r->parent = NULL;
+    r->children = 0;
     r->comm = comm;
     if (comm != NULL)
         lark_comm_retain(comm);
@@ -91,11 +93,45 @@ void lark_request_free(struct lark_request *r)
     }
 }
 
+/* A child of a MULTI request completed: hand its result to the parent,
+ * free it, and complete the parent with its last child. */
+static void child_done(struct lark_request *r)
+{
+    struct lark_request *p = r->parent;
+    if (r->kind == LARK_REQ_RECV) {
+        p->status.MPI_SOURCE = r->status.MPI_SOURCE;
+        p->status.MPI_TAG = r->status.MPI_TAG;
+        p->status_count = r->status_count;
+        p->cancelled = r->cancelled;
+        if (p->ext == r)
+            p->ext = NULL;
+    }
+    if (r->error != 0 && p->error == 0)
+        p->error = r->error;
+    r->parent = NULL;
+    lark_request_free(r);
+    if (--p->children == 0)
+        lark_request_complete(p);
+}
+
+void lark_request_adopt(struct lark_request *parent, struct lark_request *child)
+{
+    child->parent = parent;
+    if (child->kind == LARK_REQ_RECV)
+        parent->ext = child;
+    if (lark_request_done(child))
+        child_done(child);
+}
+
 void lark_request_complete(struct lark_request *r)
 {
     if (r->watch_peer != NULL)
         lark_peer_unwatch(r);
     atomic_store_explicit(&r->complete, 1, memory_order_release);
+    if (r->parent != NULL) {
+        child_done(r);
+        return;
+    }
     if (r->freed && !r->persistent) {
         lark_request_free(r);
         return;
@@ -108,7 +144,7 @@ void lark_request_status(const struct lark_request *r, MPI_Status *st)
 {
     if (st == MPI_STATUS_IGNORE)
         return;
-    if (r->kind == LARK_REQ_RECV) {
+    if (r->kind == LARK_REQ_RECV || r->kind == LARK_REQ_MULTI) {
         st->MPI_SOURCE = r->status.MPI_SOURCE;
         st->MPI_TAG = r->status.MPI_TAG;
     } else {
@@ -116,7 +152,8 @@ void lark_request_status(const struct lark_request *r, MPI_Status *st)
         st->MPI_TAG = MPI_ANY_TAG;
     }
     st->MPI_ERROR = r->error ? lark_err_class_of(r->error) : MPI_SUCCESS;
-    lark_status_set_bytes(st, r->kind == LARK_REQ_RECV ? r->status_count : 0);
+    lark_status_set_bytes(
+        st, r->kind == LARK_REQ_RECV || r->kind == LARK_REQ_MULTI ? r->status_count : 0);
     lark_status_set_cancelled(st, r->cancelled);
 }
 

@@ -23,8 +23,22 @@ struct lark_peer;
 #define LARK_REQUEST_MAGIC 0x4c4b5251u /* "LKRQ" */
 
 /* LARK_REQ_COLL: a nonblocking or persistent collective; `ext` is its
- * schedule (runtime/coll/sched.h). */
-enum lark_req_kind { LARK_REQ_SEND = 1, LARK_REQ_RECV, LARK_REQ_COLL };
+ * schedule (runtime/coll/sched.h).  LARK_REQ_MULTI: an operation made of
+ * internal send and receive requests, its children (MPI_Isendrecv,
+ * partitioned communication: see lark_request_adopt); `ext` is the
+ * receive child while it runs.  LARK_REQ_GREQ: a generalized request
+ * (greq.c), completed by MPI_Grequest_complete.  LARK_REQ_FLUSH: an
+ * MPI_Buffer_iflush & co (bsend.c), completed when the buffered sends it
+ * waits for have left.  The first three double as where-record kinds
+ * (where_rec.h); the others read there as "other". */
+enum lark_req_kind {
+    LARK_REQ_SEND = 1,
+    LARK_REQ_RECV,
+    LARK_REQ_COLL,
+    LARK_REQ_MULTI,
+    LARK_REQ_GREQ,
+    LARK_REQ_FLUSH
+};
 
 /* Send modes (MPI_Send, MPI_Ssend, MPI_Rsend, MPI_Bsend). */
 enum lark_send_mode { LARK_SEND_STANDARD = 0, LARK_SEND_SYNC, LARK_SEND_READY, LARK_SEND_BUFFERED };
@@ -66,6 +80,8 @@ struct lark_request {
     struct lark_request *wnext, *wprev;        /* in watch_peer's list */
     void *ext;                                 /* collectives: the schedule */
     void (*release)(struct lark_request *req); /* called by lark_request_free if set */
+    struct lark_request *parent; /* a child: the MULTI request it completes (lark_request_adopt) */
+    int children;                /* MULTI: children not yet complete */
 };
 
 /* Handle <-> object.  from_handle returns NULL for MPI_REQUEST_NULL and for
@@ -87,6 +103,15 @@ static inline bool lark_request_done(const struct lark_request *r)
 }
 /* Mark done (runtime lock held); frees it if the user freed it already. */
 void lark_request_complete(struct lark_request *req);
+
+/* Make `child` (just started by the p2p layer, internal, never seen by
+ * the user) a part of `parent` (kind LARK_REQ_MULTI, its `children`
+ * counting the parts not yet adopted): when the child completes, a
+ * receive's status (source, tag, count, cancelled) and any error pass to
+ * the parent, the child is freed, and the parent completes with its last
+ * child.  A child that is complete already is handled at once.  Runtime
+ * lock held. */
+void lark_request_adopt(struct lark_request *parent, struct lark_request *child);
 
 /* Fill *st (may be MPI_STATUS_IGNORE) from a completed request. */
 void lark_request_status(const struct lark_request *req, MPI_Status *st);

@@ -37,22 +37,32 @@ static inline int lark_check_comm(const char *call, MPI_Comm comm, struct lark_c
     return MPI_SUCCESS;
 }
 
-/* buf/count/datatype of a send or receive buffer. */
-static inline int lark_check_buf(const char *call, struct lark_comm *c, const void *buf, int count,
-                                 MPI_Datatype dt, struct lark_datatype **d)
+/* buf/count/datatype of a send or receive buffer.  `count` is an
+ * MPI_Count so the int forms and the large-count `_c` forms share every
+ * check; a count whose bytes do not fit a process's address space is
+ * MPI_ERR_COUNT. */
+static inline int lark_check_buf(const char *call, struct lark_comm *c, const void *buf,
+                                 MPI_Count count, MPI_Datatype dt, struct lark_datatype **d)
 {
     if (LARK_UNLIKELY(count < 0))
-        return lark_err_raise(c, call, MPI_ERR_COUNT, "count %d is negative", count);
+        return lark_err_raise(c, call, MPI_ERR_COUNT, "count %lld is negative", (long long)count);
     *d = lark_datatype_from_handle(dt);
     if (LARK_UNLIKELY(*d == NULL))
         return lark_err_raise(c, call, MPI_ERR_TYPE, "invalid datatype %p", (void *)dt);
     if (LARK_UNLIKELY(!(*d)->committed))
         return lark_err_raise(c, call, MPI_ERR_TYPE, "datatype %s is not committed",
                               (*d)->name ? (*d)->name : "");
+    if (LARK_UNLIKELY((*d)->size > 0 && (uint64_t)count > (uint64_t)PTRDIFF_MAX / (*d)->size))
+        return lark_err_raise(c, call, MPI_ERR_COUNT,
+                              "count %lld of a %zu-byte datatype is more bytes than a process can "
+                              "address (at most %lld elements)",
+                              (long long)count, (size_t)(*d)->size,
+                              (long long)(PTRDIFF_MAX / (*d)->size));
     /* NULL (MPI_BOTTOM) is a valid buffer for a derived type built from
      * absolute addresses (MPI_Get_address), never for a predefined one. */
     if (LARK_UNLIKELY(buf == NULL && count > 0 && (*d)->size > 0 && (*d)->predefined))
-        return lark_err_raise(c, call, MPI_ERR_BUFFER, "buffer is NULL with count %d", count);
+        return lark_err_raise(c, call, MPI_ERR_BUFFER, "buffer is NULL with count %lld",
+                              (long long)count);
     return MPI_SUCCESS;
 }
 
@@ -85,9 +95,9 @@ static inline int lark_check_ptr(const char *call, struct lark_comm *c, const vo
 }
 
 /* All the checks of a send or receive. */
-static inline int lark_check_p2p(const char *call, const void *buf, int count, MPI_Datatype dt,
-                                 int rank, int tag, MPI_Comm comm, bool recv, struct lark_comm **c,
-                                 struct lark_datatype **d)
+static inline int lark_check_p2p(const char *call, const void *buf, MPI_Count count,
+                                 MPI_Datatype dt, int rank, int tag, MPI_Comm comm, bool recv,
+                                 struct lark_comm **c, struct lark_datatype **d)
 {
     int rc = lark_check_comm(call, comm, c);
     if (rc == MPI_SUCCESS)

@@ -1,5 +1,5 @@
 /*
- * op.c (api) -- MPI_Op_create and MPI_Op_free.  The kernels are in
+ * op.c (api) -- MPI_Op_create(_c) and MPI_Op_free.  The kernels are in
  * runtime/op.c.
  */
 #include <stdlib.h>
@@ -9,10 +9,11 @@
 #include "op.h"
 #include "runtime.h"
 
-int PMPI_Op_create(MPI_User_function *fn, int commute, MPI_Op *op)
+/* MPI_Op_create (fn) or MPI_Op_create_c (fn_c): one of them is set. */
+static int op_create(const char *call, MPI_User_function *fn, MPI_User_function_c *fn_c,
+                     int commute, MPI_Op *op)
 {
-    static const char call[] = "MPI_Op_create";
-    if (fn == NULL)
+    if (fn == NULL && fn_c == NULL)
         return lark_err_raise(NULL, call, MPI_ERR_ARG, "the user function is NULL");
     if (op == NULL)
         return lark_err_raise(NULL, call, MPI_ERR_ARG, "op (the output argument) is NULL");
@@ -22,11 +23,23 @@ int PMPI_Op_create(MPI_User_function *fn, int commute, MPI_Op *op)
         return lark_err_raise(NULL, call, MPI_ERR_NO_MEM, "out of memory");
     u->magic = LARK_USER_OP_MAGIC;
     u->fn = fn;
+    u->fn_c = fn_c;
     u->commute = commute != 0;
     *op = (MPI_Op)u;
     return MPI_SUCCESS;
 }
+
+int PMPI_Op_create(MPI_User_function *fn, int commute, MPI_Op *op)
+{
+    return op_create("MPI_Op_create", fn, NULL, commute, op);
+}
 LARK_API_ALIAS(Op_create)
+
+int PMPI_Op_create_c(MPI_User_function_c *fn, int commute, MPI_Op *op)
+{
+    return op_create("MPI_Op_create_c", NULL, fn, commute, op);
+}
+LARK_API_ALIAS(Op_create_c)
 
 int PMPI_Op_free(MPI_Op *op)
 {

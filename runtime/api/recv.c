@@ -23,12 +23,12 @@ static int raise_status(struct lark_comm *c, const char *call, int rc, MPI_Statu
     return lark_err_raise(c, call, rc, "the receive failed");
 }
 
-int PMPI_Recv(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm comm,
-              MPI_Status *status)
+static int recv_blocking(const char *call, void *buf, MPI_Count count, MPI_Datatype datatype,
+                         int source, int tag, MPI_Comm comm, MPI_Status *status)
 {
     struct lark_comm *c;
     struct lark_datatype *d;
-    int rc = lark_check_p2p("MPI_Recv", buf, count, datatype, source, tag, comm, true, &c, &d);
+    int rc = lark_check_p2p(call, buf, count, datatype, source, tag, comm, true, &c, &d);
     if (rc != MPI_SUCCESS)
         return rc;
     MPI_Status tmp;
@@ -40,69 +40,108 @@ int PMPI_Recv(void *buf, int count, MPI_Datatype datatype, int source, int tag, 
     rc = lark_p2p_irecv(buf, (size_t)count, d, source, tag, c, LARK_CTX_PT2PT, &req);
     lark_unlock();
     if (rc != LARK_OK)
-        return raise_status(c, "MPI_Recv", rc, st);
-    struct lark_where_call w = {"MPI_Recv", LARK_WHERE_RECV,        c, source,
-                                tag,        (size_t)count * d->size};
+        return raise_status(c, call, rc, st);
+    struct lark_where_call w = {call, LARK_WHERE_RECV, c, source, tag, (size_t)count * d->size};
     rc = lark_request_wait_as(req, st, &w);
     if (rc != LARK_OK)
-        return raise_status(c, "MPI_Recv", rc, st);
+        return raise_status(c, call, rc, st);
     return MPI_SUCCESS;
+}
+
+int PMPI_Recv(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm comm,
+              MPI_Status *status)
+{
+    return recv_blocking("MPI_Recv", buf, count, datatype, source, tag, comm, status);
 }
 LARK_API_ALIAS(Recv)
 
-int PMPI_Irecv(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm comm,
-               MPI_Request *request)
+int PMPI_Recv_c(void *buf, MPI_Count count, MPI_Datatype datatype, int source, int tag,
+                MPI_Comm comm, MPI_Status *status)
+{
+    return recv_blocking("MPI_Recv_c", buf, count, datatype, source, tag, comm, status);
+}
+LARK_API_ALIAS(Recv_c)
+
+static int recv_nonblocking(const char *call, void *buf, MPI_Count count, MPI_Datatype datatype,
+                            int source, int tag, MPI_Comm comm, MPI_Request *request)
 {
     struct lark_comm *c;
     struct lark_datatype *d;
-    int rc = lark_check_p2p("MPI_Irecv", buf, count, datatype, source, tag, comm, true, &c, &d);
+    int rc = lark_check_p2p(call, buf, count, datatype, source, tag, comm, true, &c, &d);
     if (rc != MPI_SUCCESS)
         return rc;
     if (request == NULL)
-        return lark_err_raise(c, "MPI_Irecv", MPI_ERR_ARG, "request is NULL");
+        return lark_err_raise(c, call, MPI_ERR_ARG, "request is NULL");
     struct lark_request *req;
     lark_lock();
     rc = lark_p2p_irecv(buf, (size_t)count, d, source, tag, c, LARK_CTX_PT2PT, &req);
     lark_unlock();
     if (rc != LARK_OK)
-        return lark_err_raise(c, "MPI_Irecv", rc, "could not post the receive");
+        return lark_err_raise(c, call, rc, "could not post the receive");
     *request = lark_request_to_handle(req);
     return MPI_SUCCESS;
 }
+
+int PMPI_Irecv(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm comm,
+               MPI_Request *request)
+{
+    return recv_nonblocking("MPI_Irecv", buf, count, datatype, source, tag, comm, request);
+}
 LARK_API_ALIAS(Irecv)
 
-int PMPI_Recv_init(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm comm,
-                   MPI_Request *request)
+int PMPI_Irecv_c(void *buf, MPI_Count count, MPI_Datatype datatype, int source, int tag,
+                 MPI_Comm comm, MPI_Request *request)
+{
+    return recv_nonblocking("MPI_Irecv_c", buf, count, datatype, source, tag, comm, request);
+}
+LARK_API_ALIAS(Irecv_c)
+
+static int recv_init(const char *call, void *buf, MPI_Count count, MPI_Datatype datatype,
+                     int source, int tag, MPI_Comm comm, MPI_Request *request)
 {
     struct lark_comm *c;
     struct lark_datatype *d;
-    int rc = lark_check_p2p("MPI_Recv_init", buf, count, datatype, source, tag, comm, true, &c, &d);
+    int rc = lark_check_p2p(call, buf, count, datatype, source, tag, comm, true, &c, &d);
     if (rc != MPI_SUCCESS)
         return rc;
     if (request == NULL)
-        return lark_err_raise(c, "MPI_Recv_init", MPI_ERR_ARG, "request is NULL");
+        return lark_err_raise(c, call, MPI_ERR_ARG, "request is NULL");
     struct lark_request *req;
     lark_lock();
     rc = lark_p2p_recv_init(buf, (size_t)count, d, source, tag, c, &req);
     lark_unlock();
     if (rc != LARK_OK)
-        return lark_err_raise(c, "MPI_Recv_init", rc, "could not make the request");
+        return lark_err_raise(c, call, rc, "could not make the request");
     *request = lark_request_to_handle(req);
     return MPI_SUCCESS;
 }
+
+int PMPI_Recv_init(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm comm,
+                   MPI_Request *request)
+{
+    return recv_init("MPI_Recv_init", buf, count, datatype, source, tag, comm, request);
+}
 LARK_API_ALIAS(Recv_init)
 
-int PMPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest, int sendtag,
-                  void *recvbuf, int recvcount, MPI_Datatype recvtype, int source, int recvtag,
-                  MPI_Comm comm, MPI_Status *status)
+int PMPI_Recv_init_c(void *buf, MPI_Count count, MPI_Datatype datatype, int source, int tag,
+                     MPI_Comm comm, MPI_Request *request)
+{
+    return recv_init("MPI_Recv_init_c", buf, count, datatype, source, tag, comm, request);
+}
+LARK_API_ALIAS(Recv_init_c)
+
+static int sendrecv(const char *call, const void *sendbuf, MPI_Count sendcount,
+                    MPI_Datatype sendtype, int dest, int sendtag, void *recvbuf,
+                    MPI_Count recvcount, MPI_Datatype recvtype, int source, int recvtag,
+                    MPI_Comm comm, MPI_Status *status)
 {
     struct lark_comm *c;
     struct lark_datatype *sd, *rd;
-    int rc = lark_check_p2p("MPI_Sendrecv", sendbuf, sendcount, sendtype, dest, sendtag, comm,
-                            false, &c, &sd);
+    int rc =
+        lark_check_p2p(call, sendbuf, sendcount, sendtype, dest, sendtag, comm, false, &c, &sd);
     if (rc == MPI_SUCCESS)
-        rc = lark_check_p2p("MPI_Sendrecv", recvbuf, recvcount, recvtype, source, recvtag, comm,
-                            true, &c, &rd);
+        rc = lark_check_p2p(call, recvbuf, recvcount, recvtype, source, recvtag, comm, true, &c,
+                            &rd);
     if (rc != MPI_SUCCESS)
         return rc;
     struct lark_request *reqs[2] = {NULL, NULL};
@@ -119,39 +158,55 @@ int PMPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int
     if (rc != LARK_OK) {
         if (reqs[1] != NULL)
             lark_request_wait(reqs[1], MPI_STATUS_IGNORE);
-        return lark_err_raise(c, "MPI_Sendrecv", rc, "could not start the exchange");
+        return lark_err_raise(c, call, rc, "could not start the exchange");
     }
     MPI_Status sts[2];
-    lark_where_enter("MPI_Sendrecv", LARK_WHERE_RECV, c, source, recvtag,
-                     (size_t)recvcount * rd->size);
+    lark_where_enter(call, LARK_WHERE_RECV, c, source, recvtag, (size_t)recvcount * rd->size);
     rc = lark_request_waitall(2, reqs, sts);
     if (status != MPI_STATUS_IGNORE)
         *status = sts[1];
     if (rc != LARK_OK)
-        return raise_status(c, "MPI_Sendrecv", rc, &sts[1]);
+        return raise_status(c, call, rc, &sts[1]);
     lark_where_leave();
     return MPI_SUCCESS;
 }
+
+int PMPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest, int sendtag,
+                  void *recvbuf, int recvcount, MPI_Datatype recvtype, int source, int recvtag,
+                  MPI_Comm comm, MPI_Status *status)
+{
+    return sendrecv("MPI_Sendrecv", sendbuf, sendcount, sendtype, dest, sendtag, recvbuf, recvcount,
+                    recvtype, source, recvtag, comm, status);
+}
 LARK_API_ALIAS(Sendrecv)
 
-int PMPI_Sendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest, int sendtag,
-                          int source, int recvtag, MPI_Comm comm, MPI_Status *status)
+int PMPI_Sendrecv_c(const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, int dest,
+                    int sendtag, void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
+                    int source, int recvtag, MPI_Comm comm, MPI_Status *status)
+{
+    return sendrecv("MPI_Sendrecv_c", sendbuf, sendcount, sendtype, dest, sendtag, recvbuf,
+                    recvcount, recvtype, source, recvtag, comm, status);
+}
+LARK_API_ALIAS(Sendrecv_c)
+
+static int sendrecv_replace(const char *call, void *buf, MPI_Count count, MPI_Datatype datatype,
+                            int dest, int sendtag, int source, int recvtag, MPI_Comm comm,
+                            MPI_Status *status)
 {
     struct lark_comm *c;
     struct lark_datatype *d;
-    int rc = lark_check_p2p("MPI_Sendrecv_replace", buf, count, datatype, dest, sendtag, comm,
-                            false, &c, &d);
+    int rc = lark_check_p2p(call, buf, count, datatype, dest, sendtag, comm, false, &c, &d);
     if (rc == MPI_SUCCESS)
-        rc = lark_check_rank("MPI_Sendrecv_replace", c, source, true);
+        rc = lark_check_rank(call, c, source, true);
     if (rc == MPI_SUCCESS)
-        rc = lark_check_tag("MPI_Sendrecv_replace", c, recvtag, true);
+        rc = lark_check_tag(call, c, recvtag, true);
     if (rc != MPI_SUCCESS)
         return rc;
     /* Send from a packed copy, receive into the buffer. */
     size_t len = lark_datatype_packed_size(d, (size_t)count);
     void *copy = malloc(len ? len : 1); /* freed below */
     if (copy == NULL)
-        return lark_err_raise(c, "MPI_Sendrecv_replace", LARK_ERR_NOMEM, "out of memory");
+        return lark_err_raise(c, call, LARK_ERR_NOMEM, "out of memory");
     lark_datatype_pack(d, buf, (size_t)count, 0, copy, len);
     struct lark_request *reqs[2] = {NULL, NULL};
     lark_lock();
@@ -162,20 +217,35 @@ int PMPI_Sendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest,
     lark_unlock();
     if (rc != LARK_OK) {
         free(copy);
-        return lark_err_raise(c, "MPI_Sendrecv_replace", rc, "could not start the exchange");
+        return lark_err_raise(c, call, rc, "could not start the exchange");
     }
     MPI_Status sts[2];
-    lark_where_enter("MPI_Sendrecv_replace", LARK_WHERE_RECV, c, source, recvtag, len);
+    lark_where_enter(call, LARK_WHERE_RECV, c, source, recvtag, len);
     rc = lark_request_waitall(2, reqs, sts);
     free(copy);
     if (status != MPI_STATUS_IGNORE)
         *status = sts[1];
     if (rc != LARK_OK)
-        return raise_status(c, "MPI_Sendrecv_replace", rc, &sts[1]);
+        return raise_status(c, call, rc, &sts[1]);
     lark_where_leave();
     return MPI_SUCCESS;
 }
+
+int PMPI_Sendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest, int sendtag,
+                          int source, int recvtag, MPI_Comm comm, MPI_Status *status)
+{
+    return sendrecv_replace("MPI_Sendrecv_replace", buf, count, datatype, dest, sendtag, source,
+                            recvtag, comm, status);
+}
 LARK_API_ALIAS(Sendrecv_replace)
+
+int PMPI_Sendrecv_replace_c(void *buf, MPI_Count count, MPI_Datatype datatype, int dest,
+                            int sendtag, int source, int recvtag, MPI_Comm comm, MPI_Status *status)
+{
+    return sendrecv_replace("MPI_Sendrecv_replace_c", buf, count, datatype, dest, sendtag, source,
+                            recvtag, comm, status);
+}
+LARK_API_ALIAS(Sendrecv_replace_c)
 
 struct probe_args {
     int source, tag;
@@ -253,7 +323,7 @@ int PMPI_Improbe(int source, int tag, MPI_Comm comm, int *flag, MPI_Message *mes
 }
 LARK_API_ALIAS(Improbe)
 
-static int imrecv_common(const char *call, void *buf, int count, MPI_Datatype datatype,
+static int imrecv_common(const char *call, void *buf, MPI_Count count, MPI_Datatype datatype,
                          MPI_Message *message, struct lark_request **req)
 {
     int rc = lark_check_init(call);
@@ -280,32 +350,58 @@ static int imrecv_common(const char *call, void *buf, int count, MPI_Datatype da
     return MPI_SUCCESS;
 }
 
-int PMPI_Mrecv(void *buf, int count, MPI_Datatype datatype, MPI_Message *message,
-               MPI_Status *status)
+static int mrecv(const char *call, void *buf, MPI_Count count, MPI_Datatype datatype,
+                 MPI_Message *message, MPI_Status *status)
 {
     struct lark_request *req;
-    int rc = imrecv_common("MPI_Mrecv", buf, count, datatype, message, &req);
+    int rc = imrecv_common(call, buf, count, datatype, message, &req);
     if (rc != MPI_SUCCESS)
         return rc;
     MPI_Status tmp;
     MPI_Status *st = status == MPI_STATUS_IGNORE ? &tmp : status;
     rc = lark_request_wait(req, st);
     if (rc != LARK_OK)
-        return raise_status(NULL, "MPI_Mrecv", rc, st);
+        return raise_status(NULL, call, rc, st);
     return MPI_SUCCESS;
+}
+
+int PMPI_Mrecv(void *buf, int count, MPI_Datatype datatype, MPI_Message *message,
+               MPI_Status *status)
+{
+    return mrecv("MPI_Mrecv", buf, count, datatype, message, status);
 }
 LARK_API_ALIAS(Mrecv)
 
-int PMPI_Imrecv(void *buf, int count, MPI_Datatype datatype, MPI_Message *message,
-                MPI_Request *request)
+int PMPI_Mrecv_c(void *buf, MPI_Count count, MPI_Datatype datatype, MPI_Message *message,
+                 MPI_Status *status)
+{
+    return mrecv("MPI_Mrecv_c", buf, count, datatype, message, status);
+}
+LARK_API_ALIAS(Mrecv_c)
+
+static int imrecv(const char *call, void *buf, MPI_Count count, MPI_Datatype datatype,
+                  MPI_Message *message, MPI_Request *request)
 {
     if (request == NULL)
-        return lark_err_raise(NULL, "MPI_Imrecv", MPI_ERR_ARG, "request is NULL");
+        return lark_err_raise(NULL, call, MPI_ERR_ARG, "request is NULL");
     struct lark_request *req;
-    int rc = imrecv_common("MPI_Imrecv", buf, count, datatype, message, &req);
+    int rc = imrecv_common(call, buf, count, datatype, message, &req);
     if (rc != MPI_SUCCESS)
         return rc;
     *request = lark_request_to_handle(req);
     return MPI_SUCCESS;
 }
+
+int PMPI_Imrecv(void *buf, int count, MPI_Datatype datatype, MPI_Message *message,
+                MPI_Request *request)
+{
+    return imrecv("MPI_Imrecv", buf, count, datatype, message, request);
+}
 LARK_API_ALIAS(Imrecv)
+
+int PMPI_Imrecv_c(void *buf, MPI_Count count, MPI_Datatype datatype, MPI_Message *message,
+                  MPI_Request *request)
+{
+    return imrecv("MPI_Imrecv_c", buf, count, datatype, message, request);
+}
+LARK_API_ALIAS(Imrecv_c)

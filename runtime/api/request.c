@@ -549,3 +549,115 @@ int PMPI_Startall(int count, MPI_Request array_of_requests[])
     return MPI_SUCCESS;
 }
 LARK_API_ALIAS(Startall)
+
+/* ---- MPI 4.1: the status of a set of requests, none freed ---- */
+
+/* Fill st from a completed request without releasing it (the one place
+ * the get_status calls read a status). */
+static void peek_status(struct lark_request *r, MPI_Status *st)
+{
+    lark_request_status(r, st);
+}
+
+int PMPI_Request_get_status_all(int count, const MPI_Request array_of_requests[], int *flag,
+                                MPI_Status array_of_statuses[])
+{
+    const char *call = "MPI_Request_get_status_all";
+    int rc = lark_check_init(call);
+    struct lark_request **rs, *small[SMALL_SET];
+    if (rc != MPI_SUCCESS ||
+        (rc = lookup_all(call, count, (MPI_Request *)array_of_requests, small, &rs)))
+        return rc;
+    if (flag == NULL) {
+        free_set(rs, small);
+        return lark_err_raise(NULL, call, MPI_ERR_ARG, "flag is NULL");
+    }
+    struct set_args a = {count, rs, true, 0};
+    lark_lock();
+    if (!set_done(&a))
+        lark_p2p_progress();
+    a.first = 0;
+    *flag = set_done(&a);
+    if (*flag && array_of_statuses != MPI_STATUSES_IGNORE)
+        for (int i = 0; i < count; i++) {
+            if (rs[i] == NULL)
+                empty_status(&array_of_statuses[i]);
+            else
+                peek_status(rs[i], &array_of_statuses[i]);
+        }
+    lark_unlock();
+    poll_set(call, *flag, rs, count);
+    free_set(rs, small);
+    return MPI_SUCCESS;
+}
+LARK_API_ALIAS(Request_get_status_all)
+
+int PMPI_Request_get_status_any(int count, const MPI_Request array_of_requests[], int *index,
+                                int *flag, MPI_Status *status)
+{
+    const char *call = "MPI_Request_get_status_any";
+    int rc = lark_check_init(call);
+    struct lark_request **rs, *small[SMALL_SET];
+    if (rc != MPI_SUCCESS ||
+        (rc = lookup_all(call, count, (MPI_Request *)array_of_requests, small, &rs)))
+        return rc;
+    if (index == NULL || flag == NULL) {
+        free_set(rs, small);
+        return lark_err_raise(NULL, call, MPI_ERR_ARG, "%s is NULL", index ? "flag" : "index");
+    }
+    struct set_args a = {count, rs, false, 0};
+    lark_lock();
+    if (!set_done(&a))
+        lark_p2p_progress();
+    bool done = set_done(&a);
+    *index = MPI_UNDEFINED;
+    for (int i = 0; done && i < count; i++)
+        if (rs[i] != NULL && lark_request_done(rs[i])) {
+            *index = i;
+            peek_status(rs[i], status);
+            break;
+        }
+    if (done && *index == MPI_UNDEFINED) /* no active request */
+        empty_status(status);
+    lark_unlock();
+    *flag = done;
+    poll_set(call, done, rs, count);
+    free_set(rs, small);
+    return MPI_SUCCESS;
+}
+LARK_API_ALIAS(Request_get_status_any)
+
+int PMPI_Request_get_status_some(int incount, const MPI_Request array_of_requests[], int *outcount,
+                                 int array_of_indices[], MPI_Status array_of_statuses[])
+{
+    const char *call = "MPI_Request_get_status_some";
+    int rc = lark_check_init(call);
+    struct lark_request **rs, *small[SMALL_SET];
+    if (rc != MPI_SUCCESS ||
+        (rc = lookup_all(call, incount, (MPI_Request *)array_of_requests, small, &rs)))
+        return rc;
+    if (outcount == NULL || (incount > 0 && array_of_indices == NULL)) {
+        free_set(rs, small);
+        return lark_err_raise(NULL, call, MPI_ERR_ARG, "%s is NULL",
+                              outcount ? "array_of_indices" : "outcount");
+    }
+    lark_lock();
+    lark_p2p_progress();
+    int n = 0, active = 0;
+    for (int i = 0; i < incount; i++) {
+        if (rs[i] == NULL)
+            continue;
+        active++;
+        if (!lark_request_done(rs[i]))
+            continue;
+        if (array_of_statuses != MPI_STATUSES_IGNORE)
+            peek_status(rs[i], &array_of_statuses[n]);
+        array_of_indices[n++] = i;
+    }
+    lark_unlock();
+    poll_set(call, n > 0 || active == 0, rs, incount);
+    free_set(rs, small);
+    *outcount = active == 0 ? MPI_UNDEFINED : n;
+    return MPI_SUCCESS;
+}
+LARK_API_ALIAS(Request_get_status_some)

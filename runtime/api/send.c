@@ -12,7 +12,7 @@
 
 /* Start a send of `mode`; *req gets the request (NULL for buffered sends,
  * which complete at once). */
-static int isend_common(const char *call, const void *buf, int count, MPI_Datatype datatype,
+static int isend_common(const char *call, const void *buf, MPI_Count count, MPI_Datatype datatype,
                         int dest, int tag, MPI_Comm comm, int mode, struct lark_request **req,
                         struct lark_comm **cp)
 {
@@ -32,15 +32,15 @@ static int isend_common(const char *call, const void *buf, int count, MPI_Dataty
     lark_unlock();
     if (rc == LARK_ERR_NOMEM && mode == LARK_SEND_BUFFERED)
         return lark_err_raise(c, call, MPI_ERR_BUFFER,
-                              "the attached buffer has no room for %d elements (attach a larger "
+                              "the attached buffer has no room for %lld elements (attach a larger "
                               "one with MPI_Buffer_attach)",
-                              count);
+                              (long long)count);
     if (rc != LARK_OK)
         return lark_err_raise(c, call, rc, "could not start the send to rank %d", dest);
     return MPI_SUCCESS;
 }
 
-static int send_blocking(const char *call, const void *buf, int count, MPI_Datatype datatype,
+static int send_blocking(const char *call, const void *buf, MPI_Count count, MPI_Datatype datatype,
                          int dest, int tag, MPI_Comm comm, int mode)
 {
     struct lark_request *req;
@@ -74,8 +74,9 @@ static int send_blocking(const char *call, const void *buf, int count, MPI_Datat
     return MPI_SUCCESS;
 }
 
-static int send_nonblocking(const char *call, const void *buf, int count, MPI_Datatype datatype,
-                            int dest, int tag, MPI_Comm comm, int mode, MPI_Request *request)
+static int send_nonblocking(const char *call, const void *buf, MPI_Count count,
+                            MPI_Datatype datatype, int dest, int tag, MPI_Comm comm, int mode,
+                            MPI_Request *request)
 {
     struct lark_request *req;
     struct lark_comm *c;
@@ -103,11 +104,25 @@ int PMPI_Send(const void *buf, int count, MPI_Datatype datatype, int dest, int t
 }
 LARK_API_ALIAS(Send)
 
+int PMPI_Send_c(const void *buf, MPI_Count count, MPI_Datatype datatype, int dest, int tag,
+                MPI_Comm comm)
+{
+    return send_blocking("MPI_Send_c", buf, count, datatype, dest, tag, comm, LARK_SEND_STANDARD);
+}
+LARK_API_ALIAS(Send_c)
+
 int PMPI_Ssend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm)
 {
     return send_blocking("MPI_Ssend", buf, count, datatype, dest, tag, comm, LARK_SEND_SYNC);
 }
 LARK_API_ALIAS(Ssend)
+
+int PMPI_Ssend_c(const void *buf, MPI_Count count, MPI_Datatype datatype, int dest, int tag,
+                 MPI_Comm comm)
+{
+    return send_blocking("MPI_Ssend_c", buf, count, datatype, dest, tag, comm, LARK_SEND_SYNC);
+}
+LARK_API_ALIAS(Ssend_c)
 
 int PMPI_Rsend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm)
 {
@@ -115,11 +130,25 @@ int PMPI_Rsend(const void *buf, int count, MPI_Datatype datatype, int dest, int 
 }
 LARK_API_ALIAS(Rsend)
 
+int PMPI_Rsend_c(const void *buf, MPI_Count count, MPI_Datatype datatype, int dest, int tag,
+                 MPI_Comm comm)
+{
+    return send_blocking("MPI_Rsend_c", buf, count, datatype, dest, tag, comm, LARK_SEND_READY);
+}
+LARK_API_ALIAS(Rsend_c)
+
 int PMPI_Bsend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm)
 {
     return send_blocking("MPI_Bsend", buf, count, datatype, dest, tag, comm, LARK_SEND_BUFFERED);
 }
 LARK_API_ALIAS(Bsend)
+
+int PMPI_Bsend_c(const void *buf, MPI_Count count, MPI_Datatype datatype, int dest, int tag,
+                 MPI_Comm comm)
+{
+    return send_blocking("MPI_Bsend_c", buf, count, datatype, dest, tag, comm, LARK_SEND_BUFFERED);
+}
+LARK_API_ALIAS(Bsend_c)
 
 int PMPI_Isend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm,
                MPI_Request *request)
@@ -129,6 +158,14 @@ int PMPI_Isend(const void *buf, int count, MPI_Datatype datatype, int dest, int 
 }
 LARK_API_ALIAS(Isend)
 
+int PMPI_Isend_c(const void *buf, MPI_Count count, MPI_Datatype datatype, int dest, int tag,
+                 MPI_Comm comm, MPI_Request *request)
+{
+    return send_nonblocking("MPI_Isend_c", buf, count, datatype, dest, tag, comm,
+                            LARK_SEND_STANDARD, request);
+}
+LARK_API_ALIAS(Isend_c)
+
 int PMPI_Issend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm,
                 MPI_Request *request)
 {
@@ -136,6 +173,14 @@ int PMPI_Issend(const void *buf, int count, MPI_Datatype datatype, int dest, int
                             request);
 }
 LARK_API_ALIAS(Issend)
+
+int PMPI_Issend_c(const void *buf, MPI_Count count, MPI_Datatype datatype, int dest, int tag,
+                  MPI_Comm comm, MPI_Request *request)
+{
+    return send_nonblocking("MPI_Issend_c", buf, count, datatype, dest, tag, comm, LARK_SEND_SYNC,
+                            request);
+}
+LARK_API_ALIAS(Issend_c)
 
 int PMPI_Irsend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm,
                 MPI_Request *request)
@@ -145,6 +190,14 @@ int PMPI_Irsend(const void *buf, int count, MPI_Datatype datatype, int dest, int
 }
 LARK_API_ALIAS(Irsend)
 
+int PMPI_Irsend_c(const void *buf, MPI_Count count, MPI_Datatype datatype, int dest, int tag,
+                  MPI_Comm comm, MPI_Request *request)
+{
+    return send_nonblocking("MPI_Irsend_c", buf, count, datatype, dest, tag, comm, LARK_SEND_READY,
+                            request);
+}
+LARK_API_ALIAS(Irsend_c)
+
 int PMPI_Ibsend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm,
                 MPI_Request *request)
 {
@@ -153,8 +206,16 @@ int PMPI_Ibsend(const void *buf, int count, MPI_Datatype datatype, int dest, int
 }
 LARK_API_ALIAS(Ibsend)
 
-static int send_init(const char *call, const void *buf, int count, MPI_Datatype datatype, int dest,
-                     int tag, MPI_Comm comm, int mode, MPI_Request *request)
+int PMPI_Ibsend_c(const void *buf, MPI_Count count, MPI_Datatype datatype, int dest, int tag,
+                  MPI_Comm comm, MPI_Request *request)
+{
+    return send_nonblocking("MPI_Ibsend_c", buf, count, datatype, dest, tag, comm,
+                            LARK_SEND_BUFFERED, request);
+}
+LARK_API_ALIAS(Ibsend_c)
+
+static int send_init(const char *call, const void *buf, MPI_Count count, MPI_Datatype datatype,
+                     int dest, int tag, MPI_Comm comm, int mode, MPI_Request *request)
 {
     struct lark_comm *c;
     struct lark_datatype *d;
@@ -181,6 +242,14 @@ int PMPI_Send_init(const void *buf, int count, MPI_Datatype datatype, int dest, 
 }
 LARK_API_ALIAS(Send_init)
 
+int PMPI_Send_init_c(const void *buf, MPI_Count count, MPI_Datatype datatype, int dest, int tag,
+                     MPI_Comm comm, MPI_Request *request)
+{
+    return send_init("MPI_Send_init_c", buf, count, datatype, dest, tag, comm, LARK_SEND_STANDARD,
+                     request);
+}
+LARK_API_ALIAS(Send_init_c)
+
 int PMPI_Ssend_init(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,
                     MPI_Comm comm, MPI_Request *request)
 {
@@ -188,6 +257,14 @@ int PMPI_Ssend_init(const void *buf, int count, MPI_Datatype datatype, int dest,
                      request);
 }
 LARK_API_ALIAS(Ssend_init)
+
+int PMPI_Ssend_init_c(const void *buf, MPI_Count count, MPI_Datatype datatype, int dest, int tag,
+                      MPI_Comm comm, MPI_Request *request)
+{
+    return send_init("MPI_Ssend_init_c", buf, count, datatype, dest, tag, comm, LARK_SEND_SYNC,
+                     request);
+}
+LARK_API_ALIAS(Ssend_init_c)
 
 int PMPI_Rsend_init(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,
                     MPI_Comm comm, MPI_Request *request)
@@ -197,6 +274,14 @@ int PMPI_Rsend_init(const void *buf, int count, MPI_Datatype datatype, int dest,
 }
 LARK_API_ALIAS(Rsend_init)
 
+int PMPI_Rsend_init_c(const void *buf, MPI_Count count, MPI_Datatype datatype, int dest, int tag,
+                      MPI_Comm comm, MPI_Request *request)
+{
+    return send_init("MPI_Rsend_init_c", buf, count, datatype, dest, tag, comm, LARK_SEND_READY,
+                     request);
+}
+LARK_API_ALIAS(Rsend_init_c)
+
 int PMPI_Bsend_init(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,
                     MPI_Comm comm, MPI_Request *request)
 {
@@ -205,38 +290,80 @@ int PMPI_Bsend_init(const void *buf, int count, MPI_Datatype datatype, int dest,
 }
 LARK_API_ALIAS(Bsend_init)
 
-int PMPI_Buffer_attach(void *buffer, int size)
+int PMPI_Bsend_init_c(const void *buf, MPI_Count count, MPI_Datatype datatype, int dest, int tag,
+                      MPI_Comm comm, MPI_Request *request)
 {
-    int rc = lark_check_init("MPI_Buffer_attach");
+    return send_init("MPI_Bsend_init_c", buf, count, datatype, dest, tag, comm, LARK_SEND_BUFFERED,
+                     request);
+}
+LARK_API_ALIAS(Bsend_init_c)
+
+static int buffer_attach(const char *call, void *buffer, MPI_Count size)
+{
+    int rc = lark_check_init(call);
     if (rc != MPI_SUCCESS)
         return rc;
     if (size < 0 || (buffer == NULL && size > 0))
-        return lark_err_raise(NULL, "MPI_Buffer_attach", MPI_ERR_BUFFER,
-                              "invalid buffer (%p, %d bytes)", buffer, size);
+        return lark_err_raise(NULL, call, MPI_ERR_BUFFER, "invalid buffer (%p, %lld bytes)", buffer,
+                              (long long)size);
     lark_lock();
     rc = lark_bsend_attach(buffer, (size_t)size);
     lark_unlock();
     if (rc != LARK_OK)
-        return lark_err_raise(NULL, "MPI_Buffer_attach", MPI_ERR_BUFFER,
-                              "a buffer is already attached");
+        return lark_err_raise(NULL, call, MPI_ERR_BUFFER,
+                              "a buffer is already attached (detach it with MPI_Buffer_detach "
+                              "first)");
     return MPI_SUCCESS;
+}
+
+int PMPI_Buffer_attach(void *buffer, int size)
+{
+    return buffer_attach("MPI_Buffer_attach", buffer, size);
 }
 LARK_API_ALIAS(Buffer_attach)
 
-int PMPI_Buffer_detach(void *buffer_addr, int *size)
+int PMPI_Buffer_attach_c(void *buffer, MPI_Count size)
 {
-    int rc = lark_check_init("MPI_Buffer_detach");
+    return buffer_attach("MPI_Buffer_attach_c", buffer, size);
+}
+LARK_API_ALIAS(Buffer_attach_c)
+
+static int buffer_detach(const char *call, void *buffer_addr, size_t *size)
+{
+    int rc = lark_check_init(call);
     if (rc != MPI_SUCCESS)
         return rc;
-    if (buffer_addr == NULL || size == NULL)
-        return lark_err_raise(NULL, "MPI_Buffer_detach", MPI_ERR_ARG, "NULL argument");
+    if (buffer_addr == NULL)
+        return lark_err_raise(NULL, call, MPI_ERR_ARG, "buffer_addr is NULL");
     void *b;
-    size_t n;
-    rc = lark_bsend_detach(&b, &n);
+    rc = lark_bsend_detach(&b, size);
     if (rc != LARK_OK)
-        return lark_err_raise(NULL, "MPI_Buffer_detach", MPI_ERR_BUFFER, "no buffer is attached");
+        return lark_err_raise(NULL, call, MPI_ERR_BUFFER,
+                              "no buffer is attached (MPI_Buffer_attach attaches one)");
     *(void **)buffer_addr = b;
-    *size = (int)n;
     return MPI_SUCCESS;
 }
+
+int PMPI_Buffer_detach(void *buffer_addr, int *size)
+{
+    if (size == NULL)
+        return lark_err_raise(NULL, "MPI_Buffer_detach", MPI_ERR_ARG, "size is NULL");
+    size_t n = 0;
+    int rc = buffer_detach("MPI_Buffer_detach", buffer_addr, &n);
+    if (rc == MPI_SUCCESS)
+        *size = n > INT32_MAX ? MPI_UNDEFINED : (int)n; /* attached with MPI_Buffer_attach_c */
+    return rc;
+}
 LARK_API_ALIAS(Buffer_detach)
+
+int PMPI_Buffer_detach_c(void *buffer_addr, MPI_Count *size)
+{
+    if (size == NULL)
+        return lark_err_raise(NULL, "MPI_Buffer_detach_c", MPI_ERR_ARG, "size is NULL");
+    size_t n = 0;
+    int rc = buffer_detach("MPI_Buffer_detach_c", buffer_addr, &n);
+    if (rc == MPI_SUCCESS)
+        *size = (MPI_Count)n;
+    return rc;
+}
+LARK_API_ALIAS(Buffer_detach_c)

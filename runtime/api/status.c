@@ -132,3 +132,69 @@ int PMPI_Status_set_cancelled(MPI_Status *status, int flag)
     return MPI_SUCCESS;
 }
 LARK_API_ALIAS(Status_set_cancelled)
+
+/* ---- MPI 4.1: the public fields of a status, through calls ---- */
+
+static int status_field(const char *call, const MPI_Status *status, const void *out)
+{
+    if (status == NULL || status == MPI_STATUS_IGNORE)
+        return lark_err_raise(NULL, call, MPI_ERR_ARG,
+                              "status is NULL (MPI_STATUS_IGNORE holds nothing to read or set)");
+    if (out == NULL)
+        return lark_err_raise(NULL, call, MPI_ERR_ARG, "the result pointer is NULL");
+    return MPI_SUCCESS;
+}
+
+int PMPI_Status_get_source(const MPI_Status *status, int *source)
+{
+    int rc = status_field("MPI_Status_get_source", status, source);
+    if (rc == MPI_SUCCESS)
+        *source = status->MPI_SOURCE;
+    return rc;
+}
+LARK_API_ALIAS(Status_get_source)
+
+int PMPI_Status_get_tag(const MPI_Status *status, int *tag)
+{
+    int rc = status_field("MPI_Status_get_tag", status, tag);
+    if (rc == MPI_SUCCESS)
+        *tag = status->MPI_TAG;
+    return rc;
+}
+LARK_API_ALIAS(Status_get_tag)
+
+int PMPI_Status_get_error(const MPI_Status *status, int *error)
+{
+    int rc = status_field("MPI_Status_get_error", status, error);
+    if (rc == MPI_SUCCESS)
+        *error = status->MPI_ERROR;
+    return rc;
+}
+LARK_API_ALIAS(Status_get_error)
+
+int PMPI_Status_set_source(MPI_Status *status, int source)
+{
+    int rc = status_field("MPI_Status_set_source", status, status);
+    if (rc == MPI_SUCCESS)
+        status->MPI_SOURCE = source;
+    return rc;
+}
+LARK_API_ALIAS(Status_set_source)
+
+int PMPI_Status_set_tag(MPI_Status *status, int tag)
+{
+    int rc = status_field("MPI_Status_set_tag", status, status);
+    if (rc == MPI_SUCCESS)
+        status->MPI_TAG = tag;
+    return rc;
+}
+LARK_API_ALIAS(Status_set_tag)
+
+int PMPI_Status_set_error(MPI_Status *status, int error)
+{
+    int rc = status_field("MPI_Status_set_error", status, status);
+    if (rc == MPI_SUCCESS)
+        status->MPI_ERROR = error;
+    return rc;
+}
+LARK_API_ALIAS(Status_set_error)

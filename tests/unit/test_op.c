@@ -140,7 +140,7 @@ static void test_op_user_noncommutative(void **state)
 {
     (void)state;
     /* User ops live in the op arena (handle.h): a handle elsewhere is invalid. */
-    struct lark_user_op on_stack = {LARK_USER_OP_MAGIC, matmul, false};
+    struct lark_user_op on_stack = {.magic = LARK_USER_OP_MAGIC, .fn = matmul, .commute = false};
     assert_null(lark_op_user((MPI_Op)&on_stack));
     struct lark_user_op *u = lark_handle_alloc(LARK_HANDLE_OP, sizeof *u, true);
     assert_non_null(u);
