@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lark.h"
+#include "bsend.h"
 #include "cid.h"
 #include "comm.h"
 #include "handle.h"
@@ -64,6 +65,7 @@ static void comm_free_parts(struct lark_comm *c)
     if (c->destroy_hook != NULL)
         c->destroy_hook(c);
     c->destroy_hook = NULL;
+    lark_bsend_comm_gone(c); /* its MPI_Comm_attach_buffer record, if any */
     lark_topo_free(c->topo);
     c->topo = NULL;
     lark_info_free(c->info);
