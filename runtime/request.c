@@ -9,6 +9,7 @@
 #include "comm.h"
 #include "progress.h"
 #include "datatype.h"
+#include "greq.h"
 #include "handle.h"
 #include "peer.h"
 #include "request.h"
@@ -157,6 +158,14 @@ void lark_request_status(const struct lark_request *r, MPI_Status *st)
     lark_status_set_cancelled(st, r->cancelled);
 }
 
+int lark_request_peek(struct lark_request *r, MPI_Status *st)
+{
+    if (r->kind == LARK_REQ_GREQ)
+        return lark_greq_query(r, st);
+    lark_request_status(r, st);
+    return 0;
+}
+
 static bool req_done(void *arg)
 {
     return lark_request_done(arg);
@@ -166,6 +175,8 @@ static bool req_done(void *arg)
  * make it inactive).  Returns its error code.  Runtime lock held. */
 int lark_request_finish(struct lark_request *r, MPI_Status *st)
 {
+    if (r->kind == LARK_REQ_GREQ) /* the program's query and free callbacks */
+        return lark_greq_finish(r, st);
     lark_request_status(r, st);
     int rc = r->error;
     if (r->persistent)

@@ -116,6 +116,12 @@ void lark_request_adopt(struct lark_request *parent, struct lark_request *child)
 /* Fill *st (may be MPI_STATUS_IGNORE) from a completed request. */
 void lark_request_status(const struct lark_request *req, MPI_Status *st);
 
+/* A completed request's status without releasing it (MPI_Request_get_status
+ * & co): a generalized request runs its query callback (dropping the
+ * runtime lock around it).  Returns 0 or the callback's error code.
+ * Runtime lock held. */
+int lark_request_peek(struct lark_request *req, MPI_Status *st);
+
 /* A completed request: fill *st, release it (a persistent one goes
  * inactive), return its error code.  Runtime lock held. */
 int lark_request_finish(struct lark_request *req, MPI_Status *st);

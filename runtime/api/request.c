@@ -7,6 +7,7 @@
 #include "lark.h"
 #include "check.h"
 #include "coll/sched.h"
+#include "greq.h"
 #include "p2p.h"
 #include "progress.h"
 #include "request.h"
@@ -441,6 +442,13 @@ int PMPI_Request_free(MPI_Request *request)
         return lark_err_raise(r->comm, "MPI_Request_free", MPI_ERR_REQUEST,
                               "the request of an active collective cannot be freed (the standard "
                               "makes it erroneous); complete it with MPI_Wait or MPI_Test first");
+    if (r->kind == LARK_REQ_GREQ) {
+        *request = MPI_REQUEST_NULL;
+        rc = lark_greq_free(r);
+        return rc == 0 ? MPI_SUCCESS
+                       : lark_err_raise(NULL, "MPI_Request_free", rc,
+                                        "the generalized request's free callback failed");
+    }
     lark_lock();
     if (lark_request_done(r)) {
         lark_request_free(r);
@@ -474,13 +482,15 @@ int PMPI_Request_get_status(MPI_Request request, int *flag, MPI_Status *status)
         lark_p2p_progress();
     *flag = lark_request_done(r);
     if (*flag)
-        lark_request_status(r, status);
+        rc = lark_request_peek(r, status);
     lark_unlock();
     if (*flag)
         lark_where_poll_end();
     else
         poll_one("MPI_Request_get_status", r);
-    return MPI_SUCCESS;
+    return rc == 0 ? MPI_SUCCESS
+                   : lark_err_raise(NULL, "MPI_Request_get_status", rc,
+                                    "the generalized request's query callback failed");
 }
 LARK_API_ALIAS(Request_get_status)
 
@@ -494,6 +504,12 @@ int PMPI_Cancel(MPI_Request *request)
     struct lark_request *r = lark_request_from_handle(*request);
     if (r == NULL)
         return lark_err_raise(NULL, "MPI_Cancel", MPI_ERR_REQUEST, "invalid request");
+    if (r->kind == LARK_REQ_GREQ) {
+        rc = lark_greq_cancel(r);
+        return rc == 0 ? MPI_SUCCESS
+                       : lark_err_raise(NULL, "MPI_Cancel", rc,
+                                        "the generalized request's cancel callback failed");
+    }
     lark_lock();
     rc = lark_p2p_cancel(r);
     lark_unlock();
@@ -552,11 +568,20 @@ LARK_API_ALIAS(Startall)
 
 /* ---- MPI 4.1: the status of a set of requests, none freed ---- */
 
-/* Fill st from a completed request without releasing it (the one place
- * the get_status calls read a status). */
-static void peek_status(struct lark_request *r, MPI_Status *st)
+/* Fill st from a completed request without releasing it (a generalized
+ * request's query runs); keep the first error in *err. */
+static void peek_status(struct lark_request *r, MPI_Status *st, int *err)
 {
-    lark_request_status(r, st);
+    int rc = lark_request_peek(r, st);
+    if (rc != 0 && *err == 0)
+        *err = rc;
+}
+
+static int raise_peek(const char *call, int err)
+{
+    return err == 0
+               ? MPI_SUCCESS
+               : lark_err_raise(NULL, call, err, "a generalized request's query callback failed");
 }
 
 int PMPI_Request_get_status_all(int count, const MPI_Request array_of_requests[], int *flag,
@@ -573,6 +598,7 @@ int PMPI_Request_get_status_all(int count, const MPI_Request array_of_requests[]
         return lark_err_raise(NULL, call, MPI_ERR_ARG, "flag is NULL");
     }
     struct set_args a = {count, rs, true, 0};
+    int err = 0;
     lark_lock();
     if (!set_done(&a))
         lark_p2p_progress();
@@ -583,12 +609,16 @@ int PMPI_Request_get_status_all(int count, const MPI_Request array_of_requests[]
             if (rs[i] == NULL)
                 empty_status(&array_of_statuses[i]);
             else
-                peek_status(rs[i], &array_of_statuses[i]);
+                peek_status(rs[i], &array_of_statuses[i], &err);
         }
+    else if (*flag) /* a generalized request's query runs all the same */
+        for (int i = 0; i < count; i++)
+            if (rs[i] != NULL)
+                peek_status(rs[i], MPI_STATUS_IGNORE, &err);
     lark_unlock();
     poll_set(call, *flag, rs, count);
     free_set(rs, small);
-    return MPI_SUCCESS;
+    return raise_peek(call, err);
 }
 LARK_API_ALIAS(Request_get_status_all)
 
@@ -606,6 +636,7 @@ int PMPI_Request_get_status_any(int count, const MPI_Request array_of_requests[]
         return lark_err_raise(NULL, call, MPI_ERR_ARG, "%s is NULL", index ? "flag" : "index");
     }
     struct set_args a = {count, rs, false, 0};
+    int err = 0;
     lark_lock();
     if (!set_done(&a))
         lark_p2p_progress();
@@ -614,7 +645,7 @@ int PMPI_Request_get_status_any(int count, const MPI_Request array_of_requests[]
     for (int i = 0; done && i < count; i++)
         if (rs[i] != NULL && lark_request_done(rs[i])) {
             *index = i;
-            peek_status(rs[i], status);
+            peek_status(rs[i], status, &err);
             break;
         }
     if (done && *index == MPI_UNDEFINED) /* no active request */
@@ -623,7 +654,7 @@ int PMPI_Request_get_status_any(int count, const MPI_Request array_of_requests[]
     *flag = done;
     poll_set(call, done, rs, count);
     free_set(rs, small);
-    return MPI_SUCCESS;
+    return raise_peek(call, err);
 }
 LARK_API_ALIAS(Request_get_status_any)
 
@@ -643,21 +674,23 @@ int PMPI_Request_get_status_some(int incount, const MPI_Request array_of_request
     }
     lark_lock();
     lark_p2p_progress();
-    int n = 0, active = 0;
+    int n = 0, active = 0, err = 0;
     for (int i = 0; i < incount; i++) {
         if (rs[i] == NULL)
             continue;
         active++;
         if (!lark_request_done(rs[i]))
             continue;
-        if (array_of_statuses != MPI_STATUSES_IGNORE)
-            peek_status(rs[i], &array_of_statuses[n]);
+        peek_status(rs[i],
+                    array_of_statuses != MPI_STATUSES_IGNORE ? &array_of_statuses[n]
+                                                             : MPI_STATUS_IGNORE,
+                    &err);
         array_of_indices[n++] = i;
     }
     lark_unlock();
     poll_set(call, n > 0 || active == 0, rs, incount);
     free_set(rs, small);
     *outcount = active == 0 ? MPI_UNDEFINED : n;
-    return MPI_SUCCESS;
+    return raise_peek(call, err);
 }
 LARK_API_ALIAS(Request_get_status_some)
