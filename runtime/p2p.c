@@ -930,8 +930,8 @@ int lark_p2p_cancel(struct lark_request *req)
         return LARK_OK;
     /* A compound request (MPI_Isendrecv, a partitioned receive) cancels
      * its receive part; the parent reads "cancelled" from it. */
-    if (req->kind == LARK_REQ_MULTI && req->ext != NULL)
-        req = req->ext;
+    if ((req->kind == LARK_REQ_MULTI || req->kind == LARK_REQ_PART) && req->rchild != NULL)
+        req = req->rchild;
     if (req->kind == LARK_REQ_RECV && lark_match_cancel(&match, &req->match)) {
         req->cancelled = true;
         req->status.MPI_SOURCE = MPI_ANY_SOURCE;

@@ -63,7 +63,7 @@ struct lark_request *lark_request_alloc(int kind, struct lark_comm *comm)
     r->watch_peer = NULL;
     r->ext = NULL;
     r->release = NULL;
-    r->parent = NULL;
+    r->parent = r->rchild = NULL;
     r->children = 0;
     r->comm = comm;
     if (comm != NULL)
@@ -104,8 +104,8 @@ static void child_done(struct lark_request *r)
         p->status.MPI_TAG = r->status.MPI_TAG;
         p->status_count = r->status_count;
         p->cancelled = r->cancelled;
-        if (p->ext == r)
-            p->ext = NULL;
+        if (p->rchild == r)
+            p->rchild = NULL;
     }
     if (r->error != 0 && p->error == 0)
         p->error = r->error;
@@ -119,7 +119,7 @@ void lark_request_adopt(struct lark_request *parent, struct lark_request *child)
 {
     child->parent = parent;
     if (child->kind == LARK_REQ_RECV)
-        parent->ext = child;
+        parent->rchild = child;
     if (lark_request_done(child))
         child_done(child);
 }
@@ -145,7 +145,11 @@ void lark_request_status(const struct lark_request *r, MPI_Status *st)
 {
     if (st == MPI_STATUS_IGNORE)
         return;
-    if (r->kind == LARK_REQ_RECV || r->kind == LARK_REQ_MULTI) {
+    /* Kinds that carry a receive's status (for a partitioned send, and an
+     * exchange whose receive is from MPI_PROC_NULL, it is the empty one
+     * their start left). */
+    bool recv = r->kind == LARK_REQ_RECV || r->kind == LARK_REQ_MULTI || r->kind == LARK_REQ_PART;
+    if (recv) {
         st->MPI_SOURCE = r->status.MPI_SOURCE;
         st->MPI_TAG = r->status.MPI_TAG;
     } else {
@@ -153,8 +157,7 @@ void lark_request_status(const struct lark_request *r, MPI_Status *st)
         st->MPI_TAG = MPI_ANY_TAG;
     }
     st->MPI_ERROR = r->error ? lark_err_class_of(r->error) : MPI_SUCCESS;
-    lark_status_set_bytes(
-        st, r->kind == LARK_REQ_RECV || r->kind == LARK_REQ_MULTI ? r->status_count : 0);
+    lark_status_set_bytes(st, recv ? r->status_count : 0);
     lark_status_set_cancelled(st, r->cancelled);
 }
 

@@ -24,9 +24,10 @@ struct lark_peer;
 
 /* LARK_REQ_COLL: a nonblocking or persistent collective; `ext` is its
  * schedule (runtime/coll/sched.h).  LARK_REQ_MULTI: an operation made of
- * internal send and receive requests, its children (MPI_Isendrecv,
- * partitioned communication: see lark_request_adopt); `ext` is the
- * receive child while it runs.  LARK_REQ_GREQ: a generalized request
+ * internal send and receive requests, its children (MPI_Isendrecv: see
+ * lark_request_adopt).  LARK_REQ_PART: a partitioned send or receive
+ * (part.c; `ext` its state), also completed by its children.
+ * LARK_REQ_GREQ: a generalized request
  * (greq.c), completed by MPI_Grequest_complete.  LARK_REQ_FLUSH: an
  * MPI_Buffer_iflush & co (bsend.c), completed when the buffered sends it
  * waits for have left.  The first three double as where-record kinds
@@ -37,7 +38,8 @@ enum lark_req_kind {
     LARK_REQ_COLL,
     LARK_REQ_MULTI,
     LARK_REQ_GREQ,
-    LARK_REQ_FLUSH
+    LARK_REQ_FLUSH,
+    LARK_REQ_PART
 };
 
 /* Send modes (MPI_Send, MPI_Ssend, MPI_Rsend, MPI_Bsend). */
@@ -80,8 +82,9 @@ struct lark_request {
     struct lark_request *wnext, *wprev;        /* in watch_peer's list */
     void *ext;                                 /* collectives: the schedule */
     void (*release)(struct lark_request *req); /* called by lark_request_free if set */
-    struct lark_request *parent; /* a child: the MULTI request it completes (lark_request_adopt) */
-    int children;                /* MULTI: children not yet complete */
+    struct lark_request *parent; /* a child: the request it completes (lark_request_adopt) */
+    int children;                /* MULTI, PART: children not yet complete */
+    struct lark_request *rchild; /* MULTI, PART: the receive child while it runs */
 };
 
 /* Handle <-> object.  from_handle returns NULL for MPI_REQUEST_NULL and for
@@ -105,7 +108,7 @@ static inline bool lark_request_done(const struct lark_request *r)
 void lark_request_complete(struct lark_request *req);
 
 /* Make `child` (just started by the p2p layer, internal, never seen by
- * the user) a part of `parent` (kind LARK_REQ_MULTI, its `children`
+ * the user) a part of `parent` (kind LARK_REQ_MULTI or PART, its `children`
  * counting the parts not yet adopted): when the child completes, a
  * receive's status (source, tag, count, cancelled) and any error pass to
  * the parent, the child is freed, and the parent completes with its last

@@ -9,6 +9,7 @@
 #include "coll/sched.h"
 #include "greq.h"
 #include "p2p.h"
+#include "part.h"
 #include "progress.h"
 #include "request.h"
 #include "where.h"
@@ -534,7 +535,9 @@ static int start_one(const char *call, MPI_Request *request)
     if (r->active)
         return lark_err_raise(r->comm, call, MPI_ERR_REQUEST, "the request is already active");
     lark_lock();
-    int rc = r->kind == LARK_REQ_COLL ? lark_sched_start(r) : lark_p2p_start(r);
+    int rc = r->kind == LARK_REQ_COLL   ? lark_sched_start(r)
+             : r->kind == LARK_REQ_PART ? lark_part_start(r)
+                                        : lark_p2p_start(r);
     lark_unlock();
     if (rc == LARK_ERR_NOMEM && r->mode == LARK_SEND_BUFFERED)
         return lark_err_raise(r->comm, call, MPI_ERR_BUFFER, "the attached buffer has no room");
