@@ -197,6 +197,7 @@ static const struct {
     [LARK_ROW_REDUCE] = {"LARK_COLL_REDUCE", {"binomial", "reduce_scatter_gather", NULL}},
     [LARK_ROW_SHM] = {"LARK_COLL_SHM", {"on", "off", NULL}},
     [LARK_ROW_NODE] = {"LARK_COLL_NODE", {"on", "off", NULL}},
+    [LARK_ROW_ALLTOALL] = {"LARK_COLL_ALLTOALL", {"pairwise", "linear", NULL}},
 };
 
 /* The environment is read once per variable: collectives are called
@@ -261,6 +262,11 @@ static struct {
     [LARK_LIM_ALLGATHER_RING] =
         {"LARK_COLL_ALLGATHER_RING",
          "allgather: ring from this many bytes gathered in all, Bruck below", 64 * 1024},
+    [LARK_LIM_ALLTOALL_PAIRWISE] =
+        {"LARK_COLL_ALLTOALL_PAIRWISE",
+         "alltoall(v,w): pairwise exchange from this many bytes in a rank's largest block, "
+         "every message posted at once below",
+         32 * 1024},
 };
 
 size_t lark_coll_limit(enum lark_coll_limit l)

@@ -244,6 +244,7 @@ void lark_coll_state_set(struct lark_comm *comm, enum lark_coll_state which, int
  * LARK_COLL_ALLREDUCE=recursive_doubling|ring|reduce_bcast,
  * LARK_COLL_ALLGATHER=bruck|ring,
  * LARK_COLL_REDUCE=binomial|reduce_scatter_gather,
+ * LARK_COLL_ALLTOALL=pairwise|linear,
  * LARK_COLL_SHM=on|off (the shared-memory barrier, bcast and allreduce of
  * blocking collectives on all-local communicators, up to LARK_SHM_SLOT
  * bytes; on by default),
@@ -264,6 +265,7 @@ enum lark_coll_limit {
     LARK_LIM_BCAST_LONG,
     LARK_LIM_ALLREDUCE_RING,
     LARK_LIM_ALLGATHER_RING,
+    LARK_LIM_ALLTOALL_PAIRWISE,
     LARK_NLIMS
 };
 size_t lark_coll_limit(enum lark_coll_limit l);

@@ -60,6 +60,7 @@ enum lark_coll_row {
     LARK_ROW_REDUCE,
     LARK_ROW_SHM,
     LARK_ROW_NODE, /* counts: [0] barrier, [1] bcast, [2] reduce, [3] allreduce ran node-aware */
+    LARK_ROW_ALLTOALL,
     LARK_NROWS
 };
 

@@ -59,6 +59,7 @@ static const char *const allreduce_algs[] = {"auto", "recursive_doubling", "ring
 static const char *const allgather_algs[] = {"auto", "bruck", "ring"};
 static const char *const reduce_algs[] = {"auto", "binomial", "reduce_scatter_gather"};
 static const char *const shm_modes[] = {"auto", "on", "off"};
+static const char *const alltoall_algs[] = {"auto", "pairwise", "linear"};
 
 static struct MPI_T_enum_t coll_enums[LARK_NROWS] = {
     [LARK_ROW_BCAST] = {"lark_bcast_algorithm", 3, bcast_algs},
@@ -67,6 +68,7 @@ static struct MPI_T_enum_t coll_enums[LARK_NROWS] = {
     [LARK_ROW_REDUCE] = {"lark_reduce_algorithm", 3, reduce_algs},
     [LARK_ROW_SHM] = {"lark_coll_shm_mode", 3, shm_modes},
     [LARK_ROW_NODE] = {"lark_coll_node_mode", 3, shm_modes},
+    [LARK_ROW_ALLTOALL] = {"lark_alltoall_algorithm", 3, alltoall_algs},
 };
 
 /* ---- control variables: how each reads and writes ---- */
