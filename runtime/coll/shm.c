@@ -12,7 +12,7 @@
  * failure on any rank disables the path for that communicator (the
  * point-to-point algorithms take over).  Cost: one segment per such
  * communicator, 2 * n * LARK_SHM_SLOT bytes plus two cache lines and
- * 18 KiB of bcast buffers: 530 KiB at 256 ranks, 34 KiB at 8; unmapped
+ * 34 KiB of bcast buffers: 546 KiB at 256 ranks, 50 KiB at 8; unmapped
  * when the communicator is freed.
  *
  * Synchronisation: an arrival counter and a release generation.  A rank
@@ -30,13 +30,19 @@
  *
  * Bcast does not synchronise: a meeting per call cost a full round of
  * scheduling when ranks outnumber cores (84 us for 8 B with 8 ranks on 2
- * cores, against 5 us for the binomial tree).  It has its own ring of
- * BCAST_DEPTH buffers, each with a stamp (the number of the bcast written
- * there) and a count of the ranks that have read it: the root of bcast k
- * waits until every rank has read what bcast k - BCAST_DEPTH left in
- * buffer k % BCAST_DEPTH, writes, and stamps it k; the others wait for the
- * stamp, copy, and count themselves.  So the root runs up to BCAST_DEPTH
- * calls ahead, and a rank that gets the core reads several in a row.
+ * cores, against 5 us for the binomial tree).  It has its own rings of
+ * buffers, each with a stamp (the number of the bcast written there) and a
+ * count of the ranks that have read it: the root of bcast k waits until
+ * every rank has read what bcast k - depth left in buffer k % depth,
+ * writes, and stamps it k; the others wait for the stamp, copy, and count
+ * themselves.  So the root runs up to `depth` calls ahead, and a rank that
+ * gets the core reads several in a row: with ranks outnumbering cores each
+ * rank is scheduled about once per `depth` calls (getrusage: 0.25 context
+ * switches per call summed over 8 ranks with a depth of 32).  Up to
+ * CELL_DATA bytes go through a ring of CELL_DEPTH cache-line cells (stamp,
+ * count and data in one line: 16 KiB for 256 calls ahead), larger ones
+ * through BCAST_DEPTH buffers of LARK_SHM_SLOT bytes.  Every rank picks
+ * the same ring: a bcast moves the same bytes at every rank.
  *
  * Only the blocking forms use this (direct schedules); nonblocking and
  * persistent ones run the point-to-point algorithms.
@@ -63,7 +69,15 @@
 #include "sched.h"
 
 #define NAME_LEN    320
-#define BCAST_DEPTH 32 /* bcast buffers: how far a root may run ahead */
+#define BCAST_DEPTH 32  /* bcast buffers: how far a root may run ahead */
+#define CELL_DEPTH  256 /* the same for bcasts of up to CELL_DATA bytes */
+#define CELL_DATA   56
+
+struct bcast_cell {
+    _Alignas(64) _Atomic uint32_t stamp; /* the bcast written here (futex word) */
+    _Atomic uint32_t reads;              /* ranks that have copied it out */
+    char data[CELL_DATA];
+};
 
 struct bcast_buf {
     _Alignas(64) _Atomic uint32_t stamp; /* the bcast written here (futex word) */
@@ -76,6 +90,7 @@ struct seg_header {
     _Alignas(64) _Atomic uint32_t gen;   /* release generation: the futex word */
     _Atomic uint32_t sleepers;           /* ranks in FUTEX_WAIT on any word here */
     struct bcast_buf bcast[BCAST_DEPTH];
+    struct bcast_cell cells[CELL_DEPTH];
 };
 
 struct lark_coll_shm {
@@ -83,7 +98,8 @@ struct lark_coll_shm {
     char *data; /* 2 banks of n slots of LARK_SHM_SLOT bytes */
     size_t size;
     uint32_t calls;  /* collectives run through the segment: bank = calls % 2 */
-    uint32_t bcasts; /* bcasts run through the segment */
+    uint32_t bcasts; /* bcasts run through the segment's buffers */
+    uint32_t cellcasts; /* and through its cells */
 };
 
 static size_t seg_size(int n)
@@ -155,6 +171,7 @@ static struct lark_coll_shm *attach(struct lark_comm *comm)
     sh->size = size;
     sh->calls = 0;
     sh->bcasts = 0;
+    sh->cellcasts = 0;
     return sh;
 }
 
@@ -287,27 +304,43 @@ int lark_coll_shm_barrier(struct lark_coll_shm *sh, struct lark_comm *comm)
     return 0;
 }
 
+/* Bcast number k through one buffer of a ring of `depth` (see the top). */
+static void ring_bcast(struct seg_header *h, _Atomic uint32_t *stamp, _Atomic uint32_t *reads,
+                       char *data, uint32_t k, uint32_t depth, void *buf, size_t bytes,
+                       bool root, uint32_t readers)
+{
+    if (root) {
+        /* The buffer's last use (bcast k - depth) read by all. */
+        if (k > depth)
+            wait_word(h, reads, is_equal, readers);
+        atomic_store_explicit(reads, 0, memory_order_relaxed);
+        memcpy(data, buf, bytes);
+        atomic_store_explicit(stamp, k, memory_order_seq_cst);
+        wake_word(h, stamp);
+        return;
+    }
+    wait_word(h, stamp, is_equal, k);
+    memcpy(buf, data, bytes);
+    if (atomic_fetch_add_explicit(reads, 1, memory_order_seq_cst) + 1 == readers)
+        wake_word(h, reads);
+}
+
 int lark_coll_shm_bcast(struct lark_coll_shm *sh, void *buf, size_t bytes, int root,
                         struct lark_comm *comm)
 {
     struct seg_header *h = sh->hdr;
-    uint32_t k = ++sh->bcasts; /* the same number at every rank: they call in order */
-    struct bcast_buf *b = &h->bcast[k % BCAST_DEPTH];
     uint32_t readers = (uint32_t)comm->size - 1;
-    if (comm->rank == root) {
-        /* The buffer's last use (bcast k - BCAST_DEPTH) read by all. */
-        if (k > BCAST_DEPTH)
-            wait_word(h, &b->reads, is_equal, readers);
-        atomic_store_explicit(&b->reads, 0, memory_order_relaxed);
-        memcpy(b->data, buf, bytes);
-        atomic_store_explicit(&b->stamp, k, memory_order_seq_cst);
-        wake_word(h, &b->stamp);
+    bool me = comm->rank == root;
+    /* k: the same number at every rank (they call in order, with the same bytes). */
+    if (bytes <= CELL_DATA) {
+        uint32_t k = ++sh->cellcasts;
+        struct bcast_cell *c = &h->cells[k % CELL_DEPTH];
+        ring_bcast(h, &c->stamp, &c->reads, c->data, k, CELL_DEPTH, buf, bytes, me, readers);
         return 0;
     }
-    wait_word(h, &b->stamp, is_equal, k);
-    memcpy(buf, b->data, bytes);
-    if (atomic_fetch_add_explicit(&b->reads, 1, memory_order_seq_cst) + 1 == readers)
-        wake_word(h, &b->reads);
+    uint32_t k = ++sh->bcasts;
+    struct bcast_buf *b = &h->bcast[k % BCAST_DEPTH];
+    ring_bcast(h, &b->stamp, &b->reads, b->data, k, BCAST_DEPTH, buf, bytes, me, readers);
     return 0;
 }
 

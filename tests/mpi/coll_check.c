@@ -371,15 +371,16 @@ static void check_large(MPI_Comm comm, const char *what)
 
 /* Many small bcasts in a row, the root moving, with an allreduce now and
  * then: a root may run ahead of the others (Lark's shared-memory bcast
- * lets it, by up to 32 calls), and must never overwrite what a slow rank
- * has not read yet. */
+ * lets it, by up to 256 calls of up to 56 bytes and 32 larger ones), and
+ * must never overwrite what a slow rank has not read yet.  Every other
+ * call is tiny, so both of Lark's rings wrap around. */
 static void bcast_stream(MPI_Comm comm, const char *what)
 {
     int rank, size;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
-    for (int k = 0; k < 100; k++) {
-        int root = (k / 3) % size, n = 1 + (k % 7) * 9;
+    for (int k = 0; k < 600; k++) {
+        int root = (k / 3) % size, n = k % 2 ? 1 + (k / 2) % 7 : 1 + (k % 7) * 9;
         long buf[64];
         for (int i = 0; i < n; i++)
             buf[i] = rank == root ? val(k, i) : -1;
