@@ -3,7 +3,8 @@
  *
  * Allgather: Bruck's algorithm for small blocks (ceil(log2 n) rounds, any
  * n), a ring for large ones (n-1 rounds, each link carries every block
- * once).  Allgatherv: the ring.
+ * once); node-aware (node.c) where Bruck would run and the ranks span
+ * nodes.  Allgatherv: the ring.
  *
  * Alltoall(v): small blocks all at once ("linear": every receive posted,
  * then every send, one wait), larger ones by pairwise exchange (n-1 rounds
@@ -61,10 +62,14 @@ int lark_sched_allgather(struct lark_sched *s, void *rbuf, size_t bytes)
     int n = s->comm->size;
     if (n == 1 || bytes == 0)
         return 0;
+    bool ring = bytes * (size_t)n >= lark_coll_limit(LARK_LIM_ALLGATHER_RING);
+    /* Node-aware where the flat choice is Bruck (node.c says why). */
+    struct lark_coll_nodes *nd = ring ? NULL : lark_coll_nodes_get(s);
+    if (nd != NULL)
+        return lark_sched_node_allgather(s, nd, rbuf, bytes);
     enum lark_coll_alg alg = lark_coll_forced(LARK_ROW_ALLGATHER);
     if (alg == LARK_ALG_AUTO)
-        alg =
-            bytes * (size_t)n >= lark_coll_limit(LARK_LIM_ALLGATHER_RING) ? LARK_ALG_2 : LARK_ALG_1;
+        alg = ring ? LARK_ALG_2 : LARK_ALG_1;
     lark_stats_coll(LARK_ROW_ALLGATHER, alg);
     if (alg == LARK_ALG_1)
         return allgather_bruck(s, rbuf, bytes);

@@ -132,8 +132,8 @@ int lark_sched_allreduce(struct lark_sched *s, void *buf, const struct lark_redu
     struct lark_comm *comm = s->comm;
     if (comm->size == 1 || red->count == 0)
         return 0;
-    struct lark_coll_nodes *nd = red->commutes ? lark_coll_nodes_get(s) : NULL;
-    if (nd != NULL)
+    struct lark_coll_nodes *nd = lark_coll_nodes_get(s);
+    if (nd != NULL && (red->commutes || lark_coll_nodes_in_order(nd)))
         return lark_sched_node_allreduce(s, nd, buf, red);
     struct lark_coll_shm *sh = s->record ? NULL : lark_coll_shm_get(comm, red->bytes);
     if (sh != NULL) {

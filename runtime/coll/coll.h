@@ -220,7 +220,9 @@ struct lark_coll_shm **lark_coll_shm_slot(struct lark_comm *comm, int **state);
  * nodes with several ranks on some (decided at the first call, from the
  * job's description, the same at every rank; no traffic), else NULL.
  * The lark_sched_node_X compose X of an intra-node and an inter-node
- * phase; reduce and allreduce take commutative ops only. */
+ * phase; reduce and allreduce take commutative ops, or any op when
+ * lark_coll_nodes_in_order (every node's ranks consecutive: the phases
+ * then combine in rank order). */
 struct lark_coll_nodes;
 struct lark_coll_nodes *lark_coll_nodes_get(struct lark_sched *s);
 int lark_sched_node_barrier(struct lark_sched *s, struct lark_coll_nodes *nd);
@@ -230,6 +232,9 @@ int lark_sched_node_reduce(struct lark_sched *s, struct lark_coll_nodes *nd, con
                            void *rbuf, const struct lark_reduction *red, int root);
 int lark_sched_node_allreduce(struct lark_sched *s, struct lark_coll_nodes *nd, void *buf,
                               const struct lark_reduction *red);
+int lark_sched_node_allgather(struct lark_sched *s, struct lark_coll_nodes *nd, void *rbuf,
+                              size_t bytes);
+bool lark_coll_nodes_in_order(const struct lark_coll_nodes *nd);
 void lark_coll_nodes_destroy(struct lark_coll_nodes *nd);
 /* Where the communicator keeps its layout (scratch.c), and its state:
  * 0 not decided, 1 ready, -1 off. */

@@ -19,8 +19,21 @@
  * choose by size as usual; `node` never goes node-aware again and
  * `leaders` never uses a shared-memory segment.
  *
- * Reductions: only commutative ops (the phases combine ranks out of rank
- * order); the others run the flat algorithms.
+ * Reductions: the phases combine each node's ranks in rank order, then
+ * the nodes in the order of their leaders.  That is rank order when every
+ * node's ranks are consecutive (`contiguous`: mapping by slot, the usual
+ * layout), so non-commutative ops go node-aware then too; with nodes
+ * interleaved (round-robin mapping) they run the flat algorithms, which
+ * keep rank order themselves.
+ *
+ * Allgather: gather to each node's leader, allgatherv of the nodes'
+ * blocks among the leaders, bcast of the whole result in each node; so
+ * the inter-node phase has log2(nodes) rounds instead of log2(ranks),
+ * each node taking part once.  Only where the flat choice is Bruck
+ * (small totals, latency-bound: coll.c's LARK_COLL_ALLGATHER_RING): above
+ * it the ring, on ranks placed by node, already crosses each node boundary
+ * once per block, and the node phases would add two copies of the whole
+ * result.
  *
  * LARK_COLL_NODE=on|off (off: never), and the test knob
  * LARK_COLL_NODES=K: the ranks of each node taken as K nodes (world rank
@@ -40,6 +53,7 @@
 
 struct lark_coll_nodes {
     int nnodes;
+    bool contiguous;           /* each node's ranks consecutive, nodes in rank order */
     int *node_of;              /* rank -> node index (nodes by their lowest rank) */
     int *idx;                  /* rank -> its rank in its node's communicator */
     struct lark_comm *node;    /* this node's ranks */
@@ -147,6 +161,10 @@ static struct lark_coll_nodes *build(struct lark_comm *comm)
     for (int i = 0; i < n; i++)
         nd->node_of[i] = newid[nd->node_of[i]];
     free(order);
+    nd->contiguous = true;
+    for (int i = 1; i < n; i++)
+        if (nd->node_of[i] < nd->node_of[i - 1])
+            nd->contiguous = false;
     /* This node's ranks, then the leaders, as world ranks. */
     int mine = nd->node_of[me], m = 0;
     for (int i = 0; i < n; i++)
@@ -230,9 +248,14 @@ int lark_sched_node_bcast(struct lark_sched *s, struct lark_coll_nodes *nd, void
     return rc;
 }
 
+bool lark_coll_nodes_in_order(const struct lark_coll_nodes *nd)
+{
+    return nd->contiguous;
+}
+
 /* Each node reduces to its leader, the leaders to the root's leader, which
- * hands the result to the root when it is someone else.  Commutative ops
- * only (the caller checks). */
+ * hands the result to the root when it is someone else.  Commutative ops,
+ * or nodes in rank order (the caller checks). */
 int lark_sched_node_reduce(struct lark_sched *s, struct lark_coll_nodes *nd, const void *sbuf,
                            void *rbuf, const struct lark_reduction *red, int root)
 {
@@ -267,7 +290,7 @@ int lark_sched_node_reduce(struct lark_sched *s, struct lark_coll_nodes *nd, con
 
 /* Reduce in each node (small vectors: an allreduce, which the node's
  * segment does in one meeting), allreduce among the leaders, bcast in each
- * node.  Commutative ops only (the caller checks). */
+ * node.  Commutative ops, or nodes in rank order (the caller checks). */
 int lark_sched_node_allreduce(struct lark_sched *s, struct lark_coll_nodes *nd, void *buf,
                               const struct lark_reduction *red)
 {
@@ -281,5 +304,50 @@ int lark_sched_node_allreduce(struct lark_sched *s, struct lark_coll_nodes *nd, 
         OVER(s, nd->leaders, lark_sched_allreduce(s, buf, red));
     if (rc == 0)
         OVER(s, nd->node, lark_sched_bcast(s, buf, red->bytes, 0));
+    return rc;
+}
+
+/* Gather each node's blocks at its leader (in node-index order), the
+ * leaders exchange their nodes' blocks (allgatherv in node order), each
+ * leader puts every block at its rank's place in rbuf, and bcasts rbuf in
+ * its node.  rbuf holds n blocks of `bytes`, ours in place. */
+int lark_sched_node_allgather(struct lark_sched *s, struct lark_coll_nodes *nd, void *rbuf,
+                              size_t bytes)
+{
+    int n = s->comm->size, me = s->comm->rank, rc = 0, nn = nd->nnodes;
+    int m = nd->node->size;
+    char *out = rbuf;
+    lark_stats_coll(LARK_ROW_NODE, 4);
+    /* all: the blocks by node, then by index in node (leaders only). */
+    char *all = nd->leaders != NULL ? lark_sched_tmp(s, -1, (size_t)n * bytes) : NULL;
+    size_t *v = nd->leaders != NULL ? malloc(2 * (size_t)nn * sizeof *v) : NULL; /* freed below */
+    if (nd->leaders != NULL && (all == NULL || v == NULL)) {
+        lark_sched_tmp_put(s, -1, all);
+        free(v);
+        return LARK_ERR_NOMEM;
+    }
+    if (v != NULL) {
+        for (int j = 0; j < nn; j++)
+            v[j] = 0;
+        for (int i = 0; i < n; i++)
+            v[nd->node_of[i]] += bytes;
+        for (int j = 0, off = 0; j < nn; off += (int)(v[j] / bytes), j++)
+            v[nn + j] = (size_t)off * bytes;
+    }
+    /* This node's blocks at the leader, at its node's place in `all`. */
+    char *mine = all != NULL ? all + v[nn + nd->node_of[me]] : NULL;
+    OVER(s, nd->node, lark_sched_gather(s, out + (size_t)me * bytes, mine, bytes, 0));
+    if (rc == 0 && nd->leaders != NULL)
+        OVER(s, nd->leaders, lark_sched_allgatherv(s, all, v, v + nn));
+    if (rc == 0 && nd->leaders != NULL) {
+        /* Rank i's block is number idx[i] of its node's. */
+        for (int i = 0; i < n && rc == 0; i++)
+            rc = lark_sched_copy(s, out + (size_t)i * bytes,
+                                 all + v[nn + nd->node_of[i]] + (size_t)nd->idx[i] * bytes, bytes);
+    }
+    if (rc == 0 && m > 1)
+        OVER(s, nd->node, lark_sched_bcast(s, rbuf, (size_t)n * bytes, 0));
+    lark_sched_tmp_put(s, -1, all);
+    free(v);
     return rc;
 }

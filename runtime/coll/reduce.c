@@ -52,8 +52,8 @@ int lark_sched_reduce(struct lark_sched *s, const void *sbuf, void *rbuf,
                       const struct lark_reduction *red, int root)
 {
     struct lark_comm *comm = s->comm;
-    struct lark_coll_nodes *nd = red->commutes ? lark_coll_nodes_get(s) : NULL;
-    if (nd != NULL)
+    struct lark_coll_nodes *nd = lark_coll_nodes_get(s);
+    if (nd != NULL && (red->commutes || lark_coll_nodes_in_order(nd)))
         return lark_sched_node_reduce(s, nd, sbuf, rbuf, red, root);
     enum lark_coll_alg alg = lark_coll_forced(LARK_ROW_REDUCE);
     /* The ring needs a commutative predefined op (fixed-size elements,

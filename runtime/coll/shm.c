@@ -45,7 +45,19 @@
  * the same ring: a bcast moves the same bytes at every rank.
  *
  * Only the blocking forms use this (direct schedules); nonblocking and
- * persistent ones run the point-to-point algorithms.
+ * persistent ones run the point-to-point algorithms.  Not by oversight:
+ * (1) the data banks are safe to reuse two collectives later only because
+ * a blocking collective ends at every rank before the next begins; with
+ * several nonblocking ones outstanding, a rank may write bank k % 2 while
+ * a slower one still reads it, so each outstanding collective would need
+ * its own bank (n slots each) and a count of readers, as the bcast ring
+ * has; (2) a recorded schedule advances from the progress engine, which
+ * polls transports and requests, and has no step that waits for a word
+ * of a segment; (3) a rank that sleeps waiting for a nonblocking
+ * collective sleeps on its doorbell, which a segment store does not ring,
+ * so every release would also have to ring each waiter's doorbell.  What
+ * it would buy is small: a nonblocking collective is for overlap, and its
+ * point-to-point schedule already costs no core while it waits.
  */
 #include <fcntl.h>
 #include <limits.h>

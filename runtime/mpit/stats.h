@@ -53,13 +53,17 @@ extern struct lark_tp_stats *lark_rx_stats;
 /* The collectives whose algorithm can be chosen (runtime/coll/coll.c has
  * the names), and how often each algorithm ran; index 0 of each row counts
  * the shared-memory path where the collective has one. */
+/* Counters per row: the shm path and the algorithms, or the node-aware
+ * collectives. */
+#define LARK_STATS_ALGS 8
 enum lark_coll_row {
     LARK_ROW_BCAST,
     LARK_ROW_ALLREDUCE,
     LARK_ROW_ALLGATHER,
     LARK_ROW_REDUCE,
     LARK_ROW_SHM,
-    LARK_ROW_NODE, /* counts: [0] barrier, [1] bcast, [2] reduce, [3] allreduce ran node-aware */
+    LARK_ROW_NODE, /* counts: [0] barrier, [1] bcast, [2] reduce, [3] allreduce, [4] allgather
+                      ran node-aware */
     LARK_ROW_ALLTOALL,
     LARK_NROWS
 };
@@ -70,7 +74,7 @@ struct lark_stats {
     lark_counter unexpected_total; /* messages that ever arrived unexpected */
     lark_counter posted_len;       /* receives now posted and unmatched */
     _Atomic uint64_t wait_ns;      /* time blocked in the progress engine */
-    _Atomic uint64_t coll_alg[LARK_NROWS][4];
+    _Atomic uint64_t coll_alg[LARK_NROWS][LARK_STATS_ALGS];
 };
 extern struct lark_stats lark_stats;
 

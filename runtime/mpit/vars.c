@@ -200,7 +200,7 @@ static uint64_t raw_stat(int arg)
 /* arg: row * 4 + algorithm slot. */
 static uint64_t raw_coll(int arg)
 {
-    return atomic_load_explicit(&lark_stats.coll_alg[arg / 4][arg % 4], memory_order_relaxed);
+    return atomic_load_explicit(&lark_stats.coll_alg[arg / LARK_STATS_ALGS][arg % LARK_STATS_ALGS], memory_order_relaxed);
 }
 
 /* ---- building the tables ---- */
@@ -348,14 +348,15 @@ static void build_pvars(void)
         if (r == LARK_ROW_SHM)
             continue; /* the shm path is counted in each collective's row */
         if (r == LARK_ROW_NODE) {
-            static const char *const colls[] = {"barrier", "bcast", "reduce", "allreduce"};
-            for (int a = 0; a < 4; a++) {
+            static const char *const colls[] = {"barrier", "bcast", "reduce", "allreduce",
+                                                "allgather"};
+            for (int a = 0; a < 5; a++) {
                 char name[64];
                 snprintf(name, sizeof name, "lark_coll_node_%s", colls[a]);
                 pvar_add(name,
                          "Times this collective ran node-aware (an intra-node and an "
                          "inter-node phase)",
-                         CAT_COLL, MPI_T_PVAR_CLASS_COUNTER, raw_coll, r * 4 + a);
+                         CAT_COLL, MPI_T_PVAR_CLASS_COUNTER, raw_coll, r * LARK_STATS_ALGS + a);
             }
             continue;
         }
@@ -370,7 +371,7 @@ static void build_pvars(void)
                      a == 0 ? "Times this collective ran on the shared-memory segment"
                             : "Times this collective ran this algorithm (persistent ones "
                               "count once, at init)",
-                     CAT_COLL, MPI_T_PVAR_CLASS_COUNTER, raw_coll, r * 4 + a);
+                     CAT_COLL, MPI_T_PVAR_CLASS_COUNTER, raw_coll, r * LARK_STATS_ALGS + a);
         }
     }
 }

@@ -13,9 +13,12 @@
  *
  * With COLL_CHECK_NODE=1 in the environment (Lark, on communicators that
  * span nodes: several hosts, or LARK_COLL_NODES), it also checks through
- * MPI_T that barrier, bcast, reduce and allreduce ran node-aware (the
- * lark_coll_node_* counters), so that a layout the runtime failed to read
- * cannot pass as the flat algorithms.
+ * MPI_T that barrier, bcast, reduce, allreduce and allgather ran
+ * node-aware (the lark_coll_node_* counters), so that a layout the runtime
+ * failed to read cannot pass as the flat algorithms; and, on a
+ * communicator whose nodes' ranks are consecutive (LARK_COLL_NODES=K
+ * interleaves them in MPI_COMM_WORLD; a split by node gathers them), that
+ * reductions with a non-commutative op ran node-aware too, in rank order.
  */
 #include <mpi.h>
 #include <stdbool.h>
@@ -683,17 +686,26 @@ static void check_comm(MPI_Comm comm, const char *what)
 }
 
 /* The lark_coll_node_* counters (COLL_CHECK_NODE, see the top). */
-static const char *const node_pvars[4] = {"lark_coll_node_barrier", "lark_coll_node_bcast",
-                                          "lark_coll_node_reduce", "lark_coll_node_allreduce"};
+#define NODE_PVARS 5
+static const char *const node_pvars[NODE_PVARS] = {
+    "lark_coll_node_barrier", "lark_coll_node_bcast", "lark_coll_node_reduce",
+    "lark_coll_node_allreduce", "lark_coll_node_allgather"};
 static MPI_T_pvar_session node_session;
-static MPI_T_pvar_handle node_handles[4];
+static MPI_T_pvar_handle node_handles[NODE_PVARS];
+
+static unsigned long long node_counter(int i)
+{
+    unsigned long long v = 0;
+    MPI_T_pvar_read(node_session, node_handles[i], &v);
+    return v;
+}
 
 static void node_counters_start(void)
 {
     int provided, idx, n;
     CHECK(MPI_T_init_thread(MPI_THREAD_SINGLE, &provided) == MPI_SUCCESS, "MPI_T_init_thread");
     CHECK(MPI_T_pvar_session_create(&node_session) == MPI_SUCCESS, "pvar session");
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < NODE_PVARS; i++) {
         CHECK(MPI_T_pvar_get_index(node_pvars[i], MPI_T_PVAR_CLASS_COUNTER, &idx) == MPI_SUCCESS,
               "no performance variable %s", node_pvars[i]);
         MPI_T_pvar_handle_alloc(node_session, idx, NULL, &node_handles[i], &n);
@@ -703,14 +715,52 @@ static void node_counters_start(void)
 
 static void node_counters_check(void)
 {
-    for (int i = 0; i < 4; i++) {
-        unsigned long long v = 0;
-        MPI_T_pvar_read(node_session, node_handles[i], &v);
+    for (int i = 0; i < NODE_PVARS; i++) {
+        unsigned long long v = node_counter(i);
         CHECK(v > 0, "%s is 0: the collective never ran node-aware", node_pvars[i]);
         MPI_T_pvar_handle_free(node_session, &node_handles[i]);
     }
     MPI_T_pvar_session_free(&node_session);
     MPI_T_finalize();
+}
+
+/* The ranks of each of LARK_COLL_NODES' fake nodes made consecutive (a
+ * split keyed by node): a non-commutative reduce and allreduce must then
+ * run node-aware and still combine in rank order (check_comm checks the
+ * products; here, that the node-aware path ran them). */
+static void check_by_node(int size)
+{
+    const char *k = getenv("LARK_COLL_NODES");
+    int nodes = k != NULL && atoi(k) > 0 ? atoi(k) : 1;
+    MPI_Comm bynode;
+    MPI_Comm_split(MPI_COMM_WORLD, 0, (wrank % nodes) * size + wrank, &bynode);
+    unsigned long long r0 = node_counter(2), a0 = node_counter(3);
+    int rank;
+    MPI_Comm_rank(bynode, &rank);
+    MPI_Op op;
+    MPI_Op_create(matmul, 0, &op);
+    long m[4], r[4], want[4] = {1, 0, 0, 1};
+    for (int i = size - 1; i >= 0; i--) {
+        long mi[4];
+        mat_of(i, mi);
+        mat_mul_into(mi, want);
+    }
+    mat_of(rank, m);
+    COLL(MPI_Allreduce, MPI_Iallreduce, m, r, 4, MPI_LONG, op, bynode);
+    CHECK(memcmp(r, want, sizeof r) == 0, "by-node allreduce user op out of order");
+    for (int root = 0; root < size; root += 2) {
+        COLL(MPI_Reduce, MPI_Ireduce, m, r, 4, MPI_LONG, op, root, bynode);
+        if (rank == root)
+            CHECK(memcmp(r, want, sizeof r) == 0, "by-node reduce to %d user op out of order",
+                  root);
+    }
+    MPI_Op_free(&op);
+    CHECK(node_counter(2) > r0 && node_counter(3) > a0,
+          "a non-commutative reduce (%llu) or allreduce (%llu) on nodes of consecutive ranks "
+          "did not run node-aware",
+          node_counter(2) - r0, node_counter(3) - a0);
+    check_comm(bynode, "by-node");
+    MPI_Comm_free(&bynode);
 }
 
 int main(int argc, char **argv)
@@ -748,6 +798,8 @@ int main(int argc, char **argv)
     CHECK(rr == size - 1 - wrank, "reversed split: rank %d", rr);
     check_comm(rev, "reversed");
     MPI_Comm_free(&rev);
+    if (node)
+        check_by_node(size);
     if (node)
         node_counters_check();
 
