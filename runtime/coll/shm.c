@@ -109,8 +109,8 @@ struct lark_coll_shm {
     struct seg_header *hdr;
     char *data; /* 2 banks of n slots of LARK_SHM_SLOT bytes */
     size_t size;
-    uint32_t calls;  /* collectives run through the segment: bank = calls % 2 */
-    uint32_t bcasts; /* bcasts run through the segment's buffers */
+    uint32_t calls;     /* collectives run through the segment: bank = calls % 2 */
+    uint32_t bcasts;    /* bcasts run through the segment's buffers */
     uint32_t cellcasts; /* and through its cells */
 };
 
@@ -318,8 +318,8 @@ int lark_coll_shm_barrier(struct lark_coll_shm *sh, struct lark_comm *comm)
 
 /* Bcast number k through one buffer of a ring of `depth` (see the top). */
 static void ring_bcast(struct seg_header *h, _Atomic uint32_t *stamp, _Atomic uint32_t *reads,
-                       char *data, uint32_t k, uint32_t depth, void *buf, size_t bytes,
-                       bool root, uint32_t readers)
+                       char *data, uint32_t k, uint32_t depth, void *buf, size_t bytes, bool root,
+                       uint32_t readers)
 {
     if (root) {
         /* The buffer's last use (bcast k - depth) read by all. */

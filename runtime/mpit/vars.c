@@ -197,10 +197,11 @@ static uint64_t raw_stat(int arg)
     return lark_counter_read(c[arg]);
 }
 
-/* arg: row * 4 + algorithm slot. */
+/* arg: row * LARK_STATS_ALGS + algorithm slot. */
 static uint64_t raw_coll(int arg)
 {
-    return atomic_load_explicit(&lark_stats.coll_alg[arg / LARK_STATS_ALGS][arg % LARK_STATS_ALGS], memory_order_relaxed);
+    return atomic_load_explicit(&lark_stats.coll_alg[arg / LARK_STATS_ALGS][arg % LARK_STATS_ALGS],
+                                memory_order_relaxed);
 }
 
 /* ---- building the tables ---- */

@@ -724,16 +724,23 @@ static void node_counters_check(void)
     MPI_T_finalize();
 }
 
-/* The ranks of each of LARK_COLL_NODES' fake nodes made consecutive (a
- * split keyed by node): a non-commutative reduce and allreduce must then
- * run node-aware and still combine in rank order (check_comm checks the
- * products; here, that the node-aware path ran them). */
+/* The ranks of each node (LARK_COLL_NODES' fake ones, or the hosts) made
+ * consecutive (a split keyed by node): a non-commutative reduce and
+ * allreduce must then run node-aware and still combine in rank order
+ * (check_comm checks the products; here, that the node-aware path ran
+ * them). */
 static void check_by_node(int size)
 {
     const char *k = getenv("LARK_COLL_NODES");
-    int nodes = k != NULL && atoi(k) > 0 ? atoi(k) : 1;
+    int node = k != NULL && atoi(k) > 0 ? wrank % atoi(k) : wrank;
+    if (k == NULL || atoi(k) <= 0) { /* a host: its lowest world rank */
+        MPI_Comm shm;
+        MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &shm);
+        MPI_Allreduce(&wrank, &node, 1, MPI_INT, MPI_MIN, shm);
+        MPI_Comm_free(&shm);
+    }
     MPI_Comm bynode;
-    MPI_Comm_split(MPI_COMM_WORLD, 0, (wrank % nodes) * size + wrank, &bynode);
+    MPI_Comm_split(MPI_COMM_WORLD, 0, node * size + wrank, &bynode);
     unsigned long long r0 = node_counter(2), a0 = node_counter(3);
     int rank;
     MPI_Comm_rank(bynode, &rank);
