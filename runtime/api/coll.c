@@ -100,23 +100,15 @@ int lark_coll_api_reduce(const void *sbuf, void *rbuf, MPI_Count count, MPI_Data
 {
     if (is_inter(comm))
         return lark_coll_inter_reduce(sbuf, rbuf, count, type, op, root, comm, k);
-    const char *call = k->name;
     struct lark_comm *c;
     struct lark_sched ds, *s;
     struct lark_reduction red;
     size_t bytes;
     bool root_here;
     int err = enter_rooted(k, comm, root, sbuf == MPI_IN_PLACE, &c, &root_here);
-    if (err != MPI_SUCCESS)
-        return err;
-    err = lark_collarg_check_buf(c, call, "the send", sbuf == MPI_IN_PLACE ? rbuf : sbuf, count,
-                                 type, &bytes);
-    if (err == MPI_SUCCESS && root_here)
-        err = lark_collarg_check_buf(c, call, "the receive", rbuf, count, type, &bytes);
     if (err == MPI_SUCCESS)
-        err = lark_collarg_reduction(c, call, count, type, op, &red);
-    if (err == MPI_SUCCESS)
-        err = lark_collarg_begin(c, k, &ds, &s);
+        err = lark_collarg_reduce_begin(c, k, sbuf == MPI_IN_PLACE ? rbuf : sbuf, rbuf, root_here,
+                                        count, type, op, &bytes, &red, &ds, &s);
     if (err != MPI_SUCCESS)
         return err;
     /* In place (only at the root): rbuf is both input and result. */
@@ -136,20 +128,14 @@ int lark_coll_api_allreduce(const void *sbuf, void *rbuf, MPI_Count count, MPI_D
 {
     if (is_inter(comm))
         return lark_coll_inter_allreduce(sbuf, rbuf, count, type, op, comm, k);
-    const char *call = k->name;
     struct lark_comm *c;
     struct lark_sched ds, *s;
     struct lark_reduction red;
     size_t bytes;
     int err = lark_collarg_enter(k, comm, false, &c);
-    if (err == MPI_SUCCESS && sbuf != MPI_IN_PLACE)
-        err = lark_collarg_check_buf(c, call, "the send", sbuf, count, type, &bytes);
     if (err == MPI_SUCCESS)
-        err = lark_collarg_check_buf(c, call, "the receive", rbuf, count, type, &bytes);
-    if (err == MPI_SUCCESS)
-        err = lark_collarg_reduction(c, call, count, type, op, &red);
-    if (err == MPI_SUCCESS)
-        err = lark_collarg_begin(c, k, &ds, &s);
+        err = lark_collarg_reduce_begin(c, k, sbuf, rbuf, true, count, type, op, &bytes, &red, &ds,
+                                        &s);
     if (err != MPI_SUCCESS)
         return err;
     /* The result buffer holds the input (copied, or in place). */
@@ -168,21 +154,16 @@ int lark_coll_api_allreduce(const void *sbuf, void *rbuf, MPI_Count count, MPI_D
 int lark_coll_api_scan(const void *sbuf, void *rbuf, MPI_Count count, MPI_Datatype type, MPI_Op op,
                        MPI_Comm comm, int exclusive, const struct lark_coll_call *k)
 {
-    const char *call = k->name;
     struct lark_comm *c;
     struct lark_sched ds, *s;
     struct lark_reduction red;
     size_t bytes;
     int err = lark_collarg_enter(k, comm, false, &c);
-    if (err == MPI_SUCCESS && sbuf != MPI_IN_PLACE)
-        err = lark_collarg_check_buf(c, call, "the send", sbuf, count, type, &bytes);
     /* Exscan: rank 0's rbuf is not significant (unless it holds the input). */
-    if (err == MPI_SUCCESS && !(exclusive && c->rank == 0 && sbuf != MPI_IN_PLACE))
-        err = lark_collarg_check_buf(c, call, "the receive", rbuf, count, type, &bytes);
     if (err == MPI_SUCCESS)
-        err = lark_collarg_reduction(c, call, count, type, op, &red);
-    if (err == MPI_SUCCESS)
-        err = lark_collarg_begin(c, k, &ds, &s);
+        err = lark_collarg_reduce_begin(c, k, sbuf, rbuf,
+                                        !(exclusive && c->rank == 0 && sbuf != MPI_IN_PLACE), count,
+                                        type, op, &bytes, &red, &ds, &s);
     if (err != MPI_SUCCESS)
         return err;
     /* Exscan never writes rank 0's rbuf (the standard leaves it undefined,
@@ -198,6 +179,55 @@ int lark_coll_api_scan(const void *sbuf, void *rbuf, MPI_Count count, MPI_Dataty
     return lark_collarg_complete(c, k, s, rc, a, 2);
 }
 
+/* Gather (gather = true) and scatter: the root's buffer (the receive one
+ * for gather, the send one for scatter) holds a block per rank; every
+ * rank's own block is the other buffer, or MPI_IN_PLACE at the root. */
+static int gather_scatter(bool gather, const void *sbuf, MPI_Count scount, MPI_Datatype stype,
+                          void *rbuf, MPI_Count rcount, MPI_Datatype rtype, int root, MPI_Comm comm,
+                          const struct lark_coll_call *k)
+{
+    const char *call = k->name;
+    struct lark_comm *c;
+    struct lark_sched ds, *s;
+    size_t sbytes = 0, rbytes = 0;
+    bool root_here, inplace = (gather ? sbuf : rbuf) == MPI_IN_PLACE;
+    int err = enter_rooted(k, comm, root, inplace, &c, &root_here);
+    if (err != MPI_SUCCESS)
+        return err;
+    /* The send buffer, then the receive one: a block each unless it is
+     * the root's (significant at the root only) or in place. */
+    if (gather ? !inplace : root_here)
+        err = lark_collarg_check_buf(c, call, "the send", sbuf, scount, stype, &sbytes);
+    if (err == MPI_SUCCESS && (gather ? root_here : !inplace))
+        err = lark_collarg_check_buf(c, call, "the receive", rbuf, rcount, rtype, &rbytes);
+    if (err != MPI_SUCCESS)
+        return err;
+    if (root_here && !inplace && sbytes != rbytes)
+        return lark_err_raise(c, call, MPI_ERR_TRUNCATE,
+                              gather ? "the root sends %zu bytes but receives %zu per rank"
+                                     : "the root sends %zu bytes per rank but receives %zu",
+                              sbytes, rbytes);
+    if ((err = lark_collarg_begin(c, k, &ds, &s)) != MPI_SUCCESS)
+        return err;
+    size_t all_bytes = gather ? rbytes : sbytes, own_bytes = gather ? sbytes : rbytes;
+    size_t bytes = root_here ? all_bytes : own_bytes;
+    /* a[0]: the own block (not in place), a[1]: the root's blocks. */
+    struct lark_collarg a[2] = {{0}};
+    int rc = 0;
+    if (!inplace)
+        rc = gather ? lark_collarg_stage(s, &a[0], sbuf, scount, stype, true, false)
+                    : lark_collarg_stage(s, &a[0], rbuf, rcount, rtype, false, true);
+    if (rc == 0 && root_here)
+        rc = gather ? lark_collarg_stage(s, &a[1], rbuf, rcount * c->size, rtype, inplace, true)
+                    : lark_collarg_stage(s, &a[1], sbuf, scount * c->size, stype, true, false);
+    if (rc == 0 && gather)
+        rc = lark_sched_gather(s, inplace ? a[1].p + (size_t)root * rbytes : a[0].p, a[1].p, bytes,
+                               root);
+    else if (rc == 0)
+        rc = lark_sched_scatter(s, a[1].p, inplace ? rbuf : a[0].p, bytes, root);
+    return lark_collarg_complete(c, k, s, rc, a, 2);
+}
+
 int lark_coll_api_gather(const void *sbuf, MPI_Count scount, MPI_Datatype stype, void *rbuf,
                          MPI_Count rcount, MPI_Datatype rtype, int root, MPI_Comm comm,
                          const struct lark_coll_call *k)
@@ -205,35 +235,7 @@ int lark_coll_api_gather(const void *sbuf, MPI_Count scount, MPI_Datatype stype,
     if (is_inter(comm))
         return lark_coll_inter_gather(true, sbuf, scount, stype, rbuf, rcount, rtype, root, comm,
                                       k);
-    const char *call = k->name;
-    struct lark_comm *c;
-    struct lark_sched ds, *s;
-    size_t sbytes = 0, rbytes = 0;
-    bool root_here;
-    int err = enter_rooted(k, comm, root, sbuf == MPI_IN_PLACE, &c, &root_here);
-    if (err != MPI_SUCCESS)
-        return err;
-    if (sbuf != MPI_IN_PLACE)
-        err = lark_collarg_check_buf(c, call, "the send", sbuf, scount, stype, &sbytes);
-    if (err == MPI_SUCCESS && root_here)
-        err = lark_collarg_check_buf(c, call, "the receive", rbuf, rcount, rtype, &rbytes);
-    if (err != MPI_SUCCESS)
-        return err;
-    if (root_here && sbuf != MPI_IN_PLACE && sbytes != rbytes)
-        return lark_err_raise(c, call, MPI_ERR_TRUNCATE,
-                              "the root sends %zu bytes but receives %zu per rank", sbytes, rbytes);
-    if ((err = lark_collarg_begin(c, k, &ds, &s)) != MPI_SUCCESS)
-        return err;
-    size_t bytes = root_here ? rbytes : sbytes;
-    struct lark_collarg a[2] = {{0}};
-    bool inplace = sbuf == MPI_IN_PLACE;
-    int rc = inplace ? 0 : lark_collarg_stage(s, &a[0], sbuf, scount, stype, true, false);
-    if (rc == 0 && root_here)
-        rc = lark_collarg_stage(s, &a[1], rbuf, rcount * c->size, rtype, inplace, true);
-    const void *own = inplace ? a[1].p + (size_t)root * rbytes : a[0].p;
-    if (rc == 0)
-        rc = lark_sched_gather(s, own, a[1].p, bytes, root);
-    return lark_collarg_complete(c, k, s, rc, a, 2);
+    return gather_scatter(true, sbuf, scount, stype, rbuf, rcount, rtype, root, comm, k);
 }
 
 int lark_coll_api_scatter(const void *sbuf, MPI_Count scount, MPI_Datatype stype, void *rbuf,
@@ -243,34 +245,54 @@ int lark_coll_api_scatter(const void *sbuf, MPI_Count scount, MPI_Datatype stype
     if (is_inter(comm))
         return lark_coll_inter_gather(false, sbuf, scount, stype, rbuf, rcount, rtype, root, comm,
                                       k);
+    return gather_scatter(false, sbuf, scount, stype, rbuf, rcount, rtype, root, comm, k);
+}
+
+/* Gatherv (gather = true) and scatterv: the root's buffer holds a block
+ * per rank by counts and displacements (the receive one for gatherv, the
+ * send one for scatterv); every rank's own block is the other buffer, or
+ * MPI_IN_PLACE at the root. */
+static int gatherv_scatterv(bool gather, const void *sbuf, MPI_Count scount, MPI_Datatype stype,
+                            void *rbuf, MPI_Count rcount, MPI_Datatype rtype, const void *counts,
+                            const void *displs, int root, MPI_Comm comm,
+                            const struct lark_coll_call *k)
+{
     const char *call = k->name;
     struct lark_comm *c;
     struct lark_sched ds, *s;
-    size_t sbytes = 0, rbytes = 0;
-    bool root_here;
-    int err = enter_rooted(k, comm, root, rbuf == MPI_IN_PLACE, &c, &root_here);
+    size_t own_bytes = 0, *v = NULL;
+    bool root_here, inplace = (gather ? sbuf : rbuf) == MPI_IN_PLACE;
+    int err = enter_rooted(k, comm, root, inplace, &c, &root_here);
     if (err != MPI_SUCCESS)
         return err;
-    if (root_here)
-        err = lark_collarg_check_buf(c, call, "the send", sbuf, scount, stype, &sbytes);
-    if (err == MPI_SUCCESS && rbuf != MPI_IN_PLACE)
-        err = lark_collarg_check_buf(c, call, "the receive", rbuf, rcount, rtype, &rbytes);
+    if (!inplace)
+        err = gather
+                  ? lark_collarg_check_buf(c, call, "the send", sbuf, scount, stype, &own_bytes)
+                  : lark_collarg_check_buf(c, call, "the receive", rbuf, rcount, rtype, &own_bytes);
+    if (err == MPI_SUCCESS && root_here)
+        err = lark_collarg_vector(c, call, gather ? "the receive" : "the send", c->size, counts,
+                                  displs, k->large, gather ? rtype : stype, &v);
+    if (err == MPI_SUCCESS && (err = lark_collarg_begin(c, k, &ds, &s)) != MPI_SUCCESS)
+        free(v);
     if (err != MPI_SUCCESS)
         return err;
-    if (root_here && rbuf != MPI_IN_PLACE && sbytes != rbytes)
-        return lark_err_raise(c, call, MPI_ERR_TRUNCATE,
-                              "the root sends %zu bytes per rank but receives %zu", sbytes, rbytes);
-    if ((err = lark_collarg_begin(c, k, &ds, &s)) != MPI_SUCCESS)
-        return err;
-    size_t bytes = root_here ? sbytes : rbytes;
+    /* a[0]: the own block (not in place), a[1]: the root's blocks. */
     struct lark_collarg a[2] = {{0}};
-    int rc =
-        root_here ? lark_collarg_stage(s, &a[0], sbuf, scount * c->size, stype, true, false) : 0;
-    if (rc == 0 && rbuf != MPI_IN_PLACE)
-        rc = lark_collarg_stage(s, &a[1], rbuf, rcount, rtype, false, true);
-    if (rc == 0)
-        rc = lark_sched_scatter(s, a[0].p, rbuf == MPI_IN_PLACE ? rbuf : a[1].p, bytes, root);
-    return lark_collarg_complete(c, k, s, rc, a, 2);
+    int rc = 0;
+    if (!inplace)
+        rc = gather ? lark_collarg_stage(s, &a[0], sbuf, scount, stype, true, false)
+                    : lark_collarg_stage(s, &a[0], rbuf, rcount, rtype, false, true);
+    if (rc == 0 && root_here)
+        rc = gather ? lark_collarg_stage_v(s, &a[1], rbuf, v, c->size, rtype, inplace, true)
+                    : lark_collarg_stage_v(s, &a[1], sbuf, v, c->size, stype, true, false);
+    const size_t *vd = v ? v + c->size : NULL;
+    if (rc == 0 && gather)
+        rc = lark_sched_gatherv(s, inplace ? sbuf : a[0].p, own_bytes, a[1].p, v, vd, root);
+    else if (rc == 0)
+        rc = lark_sched_scatterv(s, a[1].p, v, vd, inplace ? rbuf : a[0].p, own_bytes, root);
+    rc = lark_collarg_complete(c, k, s, rc, a, 2);
+    free(v);
+    return rc;
 }
 
 int lark_coll_api_gatherv(const void *sbuf, MPI_Count scount, MPI_Datatype stype, void *rbuf,
@@ -280,34 +302,8 @@ int lark_coll_api_gatherv(const void *sbuf, MPI_Count scount, MPI_Datatype stype
     if (is_inter(comm))
         return lark_coll_inter_gatherv(true, sbuf, scount, stype, rbuf, 0, rtype, rcounts, displs,
                                        root, comm, k);
-    const char *call = k->name;
-    struct lark_comm *c;
-    struct lark_sched ds, *s;
-    size_t sbytes = 0, *v = NULL;
-    bool root_here;
-    int err = enter_rooted(k, comm, root, sbuf == MPI_IN_PLACE, &c, &root_here);
-    if (err != MPI_SUCCESS)
-        return err;
-    if (sbuf != MPI_IN_PLACE)
-        err = lark_collarg_check_buf(c, call, "the send", sbuf, scount, stype, &sbytes);
-    if (err == MPI_SUCCESS && root_here)
-        err = lark_collarg_vector(c, call, "the receive", c->size, rcounts, displs, k->large, rtype,
-                                  &v);
-    if (err == MPI_SUCCESS && (err = lark_collarg_begin(c, k, &ds, &s)) != MPI_SUCCESS)
-        free(v);
-    if (err != MPI_SUCCESS)
-        return err;
-    struct lark_collarg a[2] = {{0}};
-    bool inplace = sbuf == MPI_IN_PLACE;
-    int rc = inplace ? 0 : lark_collarg_stage(s, &a[0], sbuf, scount, stype, true, false);
-    if (rc == 0 && root_here)
-        rc = lark_collarg_stage_v(s, &a[1], rbuf, v, c->size, rtype, inplace, true);
-    if (rc == 0)
-        rc = lark_sched_gatherv(s, inplace ? sbuf : a[0].p, sbytes, a[1].p, v,
-                                v ? v + c->size : NULL, root);
-    rc = lark_collarg_complete(c, k, s, rc, a, 2);
-    free(v);
-    return rc;
+    return gatherv_scatterv(true, sbuf, scount, stype, rbuf, 0, rtype, rcounts, displs, root, comm,
+                            k);
 }
 
 int lark_coll_api_scatterv(const void *sbuf, const void *scounts, const void *displs,
@@ -317,34 +313,8 @@ int lark_coll_api_scatterv(const void *sbuf, const void *scounts, const void *di
     if (is_inter(comm))
         return lark_coll_inter_gatherv(false, sbuf, 0, stype, rbuf, rcount, rtype, scounts, displs,
                                        root, comm, k);
-    const char *call = k->name;
-    struct lark_comm *c;
-    struct lark_sched ds, *s;
-    size_t rbytes = 0, *v = NULL;
-    bool root_here;
-    int err = enter_rooted(k, comm, root, rbuf == MPI_IN_PLACE, &c, &root_here);
-    if (err != MPI_SUCCESS)
-        return err;
-    if (rbuf != MPI_IN_PLACE)
-        err = lark_collarg_check_buf(c, call, "the receive", rbuf, rcount, rtype, &rbytes);
-    if (err == MPI_SUCCESS && root_here)
-        err =
-            lark_collarg_vector(c, call, "the send", c->size, scounts, displs, k->large, stype, &v);
-    if (err == MPI_SUCCESS && (err = lark_collarg_begin(c, k, &ds, &s)) != MPI_SUCCESS)
-        free(v);
-    if (err != MPI_SUCCESS)
-        return err;
-    struct lark_collarg a[2] = {{0}};
-    bool inplace = rbuf == MPI_IN_PLACE;
-    int rc = root_here ? lark_collarg_stage_v(s, &a[0], sbuf, v, c->size, stype, true, false) : 0;
-    if (rc == 0 && !inplace)
-        rc = lark_collarg_stage(s, &a[1], rbuf, rcount, rtype, false, true);
-    if (rc == 0)
-        rc = lark_sched_scatterv(s, a[0].p, v, v ? v + c->size : NULL, inplace ? rbuf : a[1].p,
-                                 rbytes, root);
-    rc = lark_collarg_complete(c, k, s, rc, a, 2);
-    free(v);
-    return rc;
+    return gatherv_scatterv(false, sbuf, 0, stype, rbuf, rcount, rtype, scounts, displs, root, comm,
+                            k);
 }
 
 int lark_coll_api_allgather(const void *sbuf, MPI_Count scount, MPI_Datatype stype, void *rbuf,
@@ -580,19 +550,14 @@ int lark_coll_api_reduce_scatter(const void *sbuf, void *rbuf, const void *rcoun
 {
     if (is_inter(comm))
         return lark_coll_inter_reduce_scatter(sbuf, rbuf, rcounts, block, type, op, comm, k);
-    const char *call = k->name;
     struct lark_comm *c;
     struct lark_sched ds, *s;
     struct lark_collarg_rs rs = {0};
     int err = lark_collarg_enter(k, comm, false, &c);
     if (err == MPI_SUCCESS)
-        err = lark_collarg_rs(c, call, k->large, sbuf, rbuf, rcounts, block, type, op, &rs);
-    if (err == MPI_SUCCESS)
-        err = lark_collarg_begin(c, k, &ds, &s);
-    if (err != MPI_SUCCESS) {
-        free(rs.counts);
+        err = lark_collarg_rs_begin(c, k, sbuf, rbuf, rcounts, block, type, op, &rs, &ds, &s);
+    if (err != MPI_SUCCESS)
         return err;
-    }
     MPI_Count total = rs.total, mine = rs.mine;
     /* In place: rbuf holds all `total` inputs and gets our `mine`. */
     struct lark_collarg a[2] = {{0}};

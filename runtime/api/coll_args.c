@@ -192,6 +192,24 @@ int lark_collarg_enter(const struct lark_coll_call *k, MPI_Comm comm, bool inter
     return MPI_SUCCESS;
 }
 
+int lark_collarg_reduce_begin(struct lark_comm *c, const struct lark_coll_call *k, const void *sbuf,
+                              const void *rbuf, bool check_rbuf, MPI_Count count, MPI_Datatype type,
+                              MPI_Op op, size_t *bytes, struct lark_reduction *red,
+                              struct lark_sched *direct, struct lark_sched **s)
+{
+    const char *call = k->name;
+    int err = MPI_SUCCESS;
+    if (sbuf != MPI_IN_PLACE)
+        err = lark_collarg_check_buf(c, call, "the send", sbuf, count, type, bytes);
+    if (err == MPI_SUCCESS && check_rbuf)
+        err = lark_collarg_check_buf(c, call, "the receive", rbuf, count, type, bytes);
+    if (err == MPI_SUCCESS)
+        err = lark_collarg_reduction(c, call, count, type, op, red);
+    if (err == MPI_SUCCESS)
+        err = lark_collarg_begin(c, k, direct, s);
+    return err;
+}
+
 /* Describe a reduction of count elements of type under op. */
 int lark_collarg_reduction(struct lark_comm *c, const char *call, MPI_Count count,
                            MPI_Datatype type, MPI_Op op, struct lark_reduction *red)
@@ -433,4 +451,19 @@ int lark_collarg_rs(struct lark_comm *c, const char *call, bool large, const voi
     for (int i = 0; i < n; i++)
         rs->counts[i] = (size_t)(rcounts ? lark_collarg_count_at(rcounts, large, i) : block) * per;
     return MPI_SUCCESS;
+}
+
+int lark_collarg_rs_begin(struct lark_comm *c, const struct lark_coll_call *k, const void *sbuf,
+                          const void *rbuf, const void *rcounts, MPI_Count block, MPI_Datatype type,
+                          MPI_Op op, struct lark_collarg_rs *rs, struct lark_sched *direct,
+                          struct lark_sched **s)
+{
+    int err = lark_collarg_rs(c, k->name, k->large, sbuf, rbuf, rcounts, block, type, op, rs);
+    if (err == MPI_SUCCESS)
+        err = lark_collarg_begin(c, k, direct, s);
+    if (err != MPI_SUCCESS) {
+        free(rs->counts);
+        rs->counts = NULL;
+    }
+    return err;
 }

@@ -65,6 +65,14 @@ int lark_collarg_check_buf(struct lark_comm *c, const char *call, const char *wh
  * not defined on type). */
 int lark_collarg_reduction(struct lark_comm *c, const char *call, MPI_Count count,
                            MPI_Datatype type, MPI_Op op, struct lark_reduction *red);
+/* What every reduction over a send and a receive buffer of count
+ * elements checks, then lark_collarg_begin: the send buffer (unless
+ * MPI_IN_PLACE), the receive buffer (when `check_rbuf`), the op on the
+ * type.  *bytes: the vector's size. */
+int lark_collarg_reduce_begin(struct lark_comm *c, const struct lark_coll_call *k, const void *sbuf,
+                              const void *rbuf, bool check_rbuf, MPI_Count count, MPI_Datatype type,
+                              MPI_Op op, size_t *bytes, struct lark_reduction *red,
+                              struct lark_sched *direct, struct lark_sched **s);
 /* Element i of a counts array (int, or MPI_Count when `large`) and of a
  * displacements array (int, or MPI_Aint). */
 MPI_Count lark_collarg_count_at(const void *v, bool large, int i);
@@ -98,6 +106,12 @@ struct lark_collarg_rs {
 int lark_collarg_rs(struct lark_comm *c, const char *call, bool large, const void *sbuf,
                     const void *rbuf, const void *rcounts, MPI_Count block, MPI_Datatype type,
                     MPI_Op op, struct lark_collarg_rs *rs);
+/* lark_collarg_rs, then lark_collarg_begin; on an error rs->counts is
+ * freed here (NULL), else the caller frees it. */
+int lark_collarg_rs_begin(struct lark_comm *c, const struct lark_coll_call *k, const void *sbuf,
+                          const void *rbuf, const void *rcounts, MPI_Count block, MPI_Datatype type,
+                          MPI_Op op, struct lark_collarg_rs *rs, struct lark_sched *direct,
+                          struct lark_sched **s);
 
 /* Whether count elements of dt must be staged (not contiguous). */
 bool lark_collarg_needs_staging(const struct lark_datatype *dt, size_t count);

@@ -329,20 +329,14 @@ int lark_coll_inter_reduce(const void *sbuf, void *rbuf, MPI_Count count, MPI_Da
 int lark_coll_inter_allreduce(const void *sbuf, void *rbuf, MPI_Count count, MPI_Datatype type,
                               MPI_Op op, MPI_Comm comm, const struct lark_coll_call *k)
 {
-    const char *call = k->name;
     struct lark_comm *c;
     struct lark_sched ds, *s;
     struct lark_reduction red;
     size_t bytes;
     int err = enter(k, comm, sbuf, rbuf, &c);
     if (err == MPI_SUCCESS)
-        err = lark_collarg_check_buf(c, call, "the send", sbuf, count, type, &bytes);
-    if (err == MPI_SUCCESS)
-        err = lark_collarg_check_buf(c, call, "the receive", rbuf, count, type, &bytes);
-    if (err == MPI_SUCCESS)
-        err = lark_collarg_reduction(c, call, count, type, op, &red);
-    if (err == MPI_SUCCESS)
-        err = lark_collarg_begin(c, k, &ds, &s);
+        err = lark_collarg_reduce_begin(c, k, sbuf, rbuf, true, count, type, op, &bytes, &red, &ds,
+                                        &s);
     if (err != MPI_SUCCESS)
         return err;
     struct lark_collarg a[2] = {{0}};
@@ -361,19 +355,14 @@ int lark_coll_inter_reduce_scatter(const void *sbuf, void *rbuf, const void *rco
                                    MPI_Count block, MPI_Datatype type, MPI_Op op, MPI_Comm comm,
                                    const struct lark_coll_call *k)
 {
-    const char *call = k->name;
     struct lark_comm *c;
     struct lark_sched ds, *s;
     struct lark_collarg_rs rs = {0};
     int err = enter(k, comm, sbuf, rbuf, &c);
     if (err == MPI_SUCCESS)
-        err = lark_collarg_rs(c, call, k->large, sbuf, rbuf, rcounts, block, type, op, &rs);
-    if (err == MPI_SUCCESS)
-        err = lark_collarg_begin(c, k, &ds, &s);
-    if (err != MPI_SUCCESS) {
-        free(rs.counts);
+        err = lark_collarg_rs_begin(c, k, sbuf, rbuf, rcounts, block, type, op, &rs, &ds, &s);
+    if (err != MPI_SUCCESS)
         return err;
-    }
     MPI_Count total = rs.total, mine = rs.mine;
     struct lark_collarg a[2] = {{0}};
     int rc = lark_collarg_stage(s, &a[0], rbuf, mine, type, false, true);
