@@ -109,4 +109,17 @@ static inline int lark_check_p2p(const char *call, const void *buf, MPI_Count co
     return rc;
 }
 
+/* The checks of a send-receive: its send half, then its receive half. */
+static inline int lark_check_sendrecv(const char *call, const void *sendbuf, MPI_Count sendcount,
+                                      MPI_Datatype sendtype, int dest, int sendtag, void *recvbuf,
+                                      MPI_Count recvcount, MPI_Datatype recvtype, int source,
+                                      int recvtag, MPI_Comm comm, struct lark_comm **c,
+                                      struct lark_datatype **sd, struct lark_datatype **rd)
+{
+    int rc = lark_check_p2p(call, sendbuf, sendcount, sendtype, dest, sendtag, comm, false, c, sd);
+    if (rc == MPI_SUCCESS)
+        rc = lark_check_p2p(call, recvbuf, recvcount, recvtype, source, recvtag, comm, true, c, rd);
+    return rc;
+}
+
 #endif

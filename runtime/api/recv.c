@@ -137,11 +137,8 @@ static int sendrecv(const char *call, const void *sendbuf, MPI_Count sendcount,
 {
     struct lark_comm *c;
     struct lark_datatype *sd, *rd;
-    int rc =
-        lark_check_p2p(call, sendbuf, sendcount, sendtype, dest, sendtag, comm, false, &c, &sd);
-    if (rc == MPI_SUCCESS)
-        rc = lark_check_p2p(call, recvbuf, recvcount, recvtype, source, recvtag, comm, true, &c,
-                            &rd);
+    int rc = lark_check_sendrecv(call, sendbuf, sendcount, sendtype, dest, sendtag, recvbuf,
+                                 recvcount, recvtype, source, recvtag, comm, &c, &sd, &rd);
     if (rc != MPI_SUCCESS)
         return rc;
     struct lark_request *reqs[2] = {NULL, NULL};
