@@ -18,6 +18,7 @@
 
 #include "lark.h"
 #include "comm.h"
+#include "copy.h"
 #include "hwres.h"
 #include "p2p.h"
 #include "peer.h"
@@ -249,6 +250,7 @@ int lark_runtime_init(int required, int *provided)
         rc = layout_singleton();
     if (rc != LARK_OK)
         return rc;
+    lark_copy_init();
     if (lark_rt.local_peers == NULL) {
         lark_rt.local_peers = malloc(sizeof(int));
         if (lark_rt.local_peers == NULL)

@@ -26,6 +26,7 @@
 #pragma weak MPI_Rget_accumulate_c = PMPI_Rget_accumulate_c
 
 #include "lark.h"
+#include "copy.h"
 #include "datatype.h"
 #include "op.h"
 #include "request.h"
@@ -167,6 +168,37 @@ static int rma(MPI_Win win, struct rma_args *a)
     return MPI_SUCCESS;
 }
 
+/* MPI_Put and MPI_Get in their common case, without building the general
+ * call: the same predefined type and count on both sides, a target whose
+ * memory is mapped here, inside an epoch, in range.  Returns false, having
+ * done nothing, for everything else (and every error), which the general
+ * path then handles. */
+static bool direct(MPI_Win win, bool put, void *obuf, MPI_Count count, MPI_Datatype otype,
+                   int target, MPI_Aint tdisp, MPI_Count tcount, MPI_Datatype ttype)
+{
+    if (otype != ttype || count != tcount || count < 0 || tdisp < 0 || !lark_initialized())
+        return false;
+    struct lark_win *w = lark_win_from_handle(win);
+    struct lark_datatype *dt = lark_datatype_from_handle(otype);
+    if (w == NULL || dt == NULL || !dt->predefined || !dt->contig || dt->lb != 0 ||
+        w->flavor == MPI_WIN_FLAVOR_DYNAMIC || target < 0 || target >= w->comm->size)
+        return false;
+    struct lark_win_target *t = &w->t[target];
+    if (!t->local || !lark_rma_can_access(w, target) || t->disp_unit <= 0 ||
+        tdisp > t->size / t->disp_unit ||
+        (dt->size > 0 && count > (MPI_Count)t->size / (MPI_Count)dt->size))
+        return false;
+    size_t bytes = dt->size * (size_t)count;
+    MPI_Aint start = tdisp * (MPI_Aint)t->disp_unit;
+    if ((MPI_Aint)bytes > t->size - start)
+        return false;
+    if (put)
+        lark_copy(t->direct + start, obuf, bytes);
+    else
+        lark_copy(obuf, t->direct + start, bytes);
+    return true;
+}
+
 #define PUT_ARGS(name, req)                                                                        \
     struct rma_args a = {name,                                                                     \
                          K_PUT,                                                                    \
@@ -187,6 +219,9 @@ int PMPI_Put(const void *origin_addr, int origin_count, MPI_Datatype origin_data
              int target_rank, MPI_Aint target_disp, int target_count, MPI_Datatype target_datatype,
              MPI_Win win)
 {
+    if (direct(win, true, (void *)origin_addr, origin_count, origin_datatype, target_rank,
+               target_disp, target_count, target_datatype))
+        return MPI_SUCCESS;
     PUT_ARGS("MPI_Put", NULL);
     return rma(win, &a);
 }
@@ -195,6 +230,9 @@ int PMPI_Put_c(const void *origin_addr, MPI_Count origin_count, MPI_Datatype ori
                int target_rank, MPI_Aint target_disp, MPI_Count target_count,
                MPI_Datatype target_datatype, MPI_Win win)
 {
+    if (direct(win, true, (void *)origin_addr, origin_count, origin_datatype, target_rank,
+               target_disp, target_count, target_datatype))
+        return MPI_SUCCESS;
     PUT_ARGS("MPI_Put_c", NULL);
     return rma(win, &a);
 }
@@ -238,6 +276,9 @@ int PMPI_Rput_c(const void *origin_addr, MPI_Count origin_count, MPI_Datatype or
 int PMPI_Get(void *origin_addr, int origin_count, MPI_Datatype origin_datatype, int target_rank,
              MPI_Aint target_disp, int target_count, MPI_Datatype target_datatype, MPI_Win win)
 {
+    if (direct(win, false, (void *)origin_addr, origin_count, origin_datatype, target_rank,
+               target_disp, target_count, target_datatype))
+        return MPI_SUCCESS;
     GET_ARGS("MPI_Get", NULL);
     return rma(win, &a);
 }
@@ -246,6 +287,9 @@ int PMPI_Get_c(void *origin_addr, MPI_Count origin_count, MPI_Datatype origin_da
                int target_rank, MPI_Aint target_disp, MPI_Count target_count,
                MPI_Datatype target_datatype, MPI_Win win)
 {
+    if (direct(win, false, (void *)origin_addr, origin_count, origin_datatype, target_rank,
+               target_disp, target_count, target_datatype))
+        return MPI_SUCCESS;
     GET_ARGS("MPI_Get_c", NULL);
     return rma(win, &a);
 }

@@ -291,6 +291,8 @@ static int flush(const char *call, MPI_Win win, int rank, bool all)
             return LARK_WIN_RAISE(w, call, MPI_ERR_RMA_SYNC,
                                   "rank %d is not locked (flush needs a passive-target epoch)",
                                   rank);
+        if (lark_rma_flush_mapped(w, rank))
+            return MPI_SUCCESS; /* nothing to wait for: no where-record */
     } else if (!w->lock_all && w->nlocks == 0) {
         return LARK_WIN_RAISE(w, call, MPI_ERR_RMA_SYNC,
                               "no passive-target epoch is open (MPI_Win_lock or MPI_Win_lock_all)");

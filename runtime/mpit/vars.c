@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "coll/coll.h"
+#include "copy.h"
 #include "lark.h"
 #include "mpit.h"
 #include "peer.h"
@@ -87,6 +88,22 @@ static int set_eager(int arg, const void *in)
     lark_lock();
     lark_peer_set_eager_cap(*(const unsigned long *)in);
     lark_unlock();
+    return MPI_SUCCESS;
+}
+
+static void get_copy(int arg, void *out)
+{
+    (void)arg;
+    lark_copy_init();
+    *(unsigned long *)out = (unsigned long)lark_copy_movsb_min;
+}
+
+static int set_copy(int arg, const void *in)
+{
+    (void)arg;
+    unsigned long v = *(const unsigned long *)in;
+    lark_copy_init();
+    lark_copy_movsb_min = v == 0 ? 1 : (size_t)v;
     return MPI_SUCCESS;
 }
 
@@ -274,6 +291,10 @@ static void build_cvars(void)
              "Waiting: then yield the core so many microseconds before sleeping. "
              "LARK_WAIT_YIELD_US; writable at any time",
              CAT_PROGRESS, get_wait, set_wait, 1);
+    cvar_add("lark_copy_movsb_min",
+             "One-sided put/get on a window mapped here: copies of at least so many bytes use "
+             "rep movsb (the largest value: never). LARK_COPY_MOVSB_MIN; writable at any time",
+             CAT_LARK, get_copy, set_copy, 0);
     static char coll_desc[LARK_NROWS][160];
     for (int r = 0; r < LARK_NROWS; r++) {
         const char *var = lark_coll_var((enum lark_coll_row)r); /* LARK_COLL_BCAST */

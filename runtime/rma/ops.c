@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "lark.h"
+#include "copy.h"
 #include "datatype.h"
 #include "request.h"
 #include "win.h"
@@ -261,7 +262,7 @@ int lark_rma_put(struct lark_win *win, const void *obuf, size_t ocount, struct l
 {
     char *dst = fast_addr(win, target, tdisp, ocount, odt, tcount, tdt);
     if (LARK_LIKELY(dst != NULL)) {
-        memcpy(dst, (const char *)obuf + odt->true_lb, odt->size * ocount);
+        lark_copy(dst, (const char *)obuf + odt->true_lb, odt->size * ocount);
         complete_now(req);
         return 0;
     }
@@ -288,7 +289,7 @@ int lark_rma_get(struct lark_win *win, void *obuf, size_t ocount, struct lark_da
 {
     char *src = fast_addr(win, target, tdisp, ocount, odt, tcount, tdt);
     if (LARK_LIKELY(src != NULL)) {
-        memcpy((char *)obuf + odt->true_lb, src, odt->size * ocount);
+        lark_copy((char *)obuf + odt->true_lb, src, odt->size * ocount);
         complete_now(req);
         return 0;
     }

@@ -65,11 +65,8 @@ static int send_flush(struct lark_win *win, int r)
 int lark_rma_flush(struct lark_win *win, int target)
 {
     int rc = 0;
-    if (target >= 0 && win->t[target].local && win->t[target].pending == 0) {
-        /* Mapped memory: our stores are done; order them. */
-        atomic_thread_fence(memory_order_seq_cst);
+    if (target >= 0 && lark_rma_flush_mapped(win, target))
         return 0;
-    }
     lark_lock();
     if (target >= 0) {
         rc = send_flush(win, target);
@@ -377,10 +374,4 @@ int lark_rma_wait(struct lark_win *win, bool test, int *flag)
     lark_unlock();
     atomic_thread_fence(memory_order_seq_cst);
     return 0;
-}
-
-bool lark_rma_can_access(struct lark_win *win, int target)
-{
-    struct lark_win_target *t = &win->t[target];
-    return win->fence || win->lock_all || t->lock_type != 0 || t->in_access;
 }

@@ -246,7 +246,21 @@ int lark_rma_start(struct lark_win *win, const int *ranks, int n, int assert);
 int lark_rma_complete(struct lark_win *win);
 int lark_rma_wait(struct lark_win *win, bool test, int *flag);
 /* May this process access `target` now (an epoch covers it)? */
-bool lark_rma_can_access(struct lark_win *win, int target);
+static inline bool lark_rma_can_access(const struct lark_win *win, int target)
+{
+    const struct lark_win_target *t = &win->t[target];
+    return win->fence || win->lock_all || t->lock_type != 0 || t->in_access;
+}
+/* A flush of `target` with nothing to wait for: its memory is mapped here
+ * and no active-message reply is due, so ordering our stores is all of
+ * it.  Done here (true), or the caller takes lark_rma_flush. */
+static inline bool lark_rma_flush_mapped(struct lark_win *win, int target)
+{
+    if (!win->t[target].local || win->t[target].pending != 0)
+        return false;
+    atomic_thread_fence(memory_order_seq_cst);
+    return true;
+}
 /* Wait until every active-message reply from `target` (-1: all) is in. */
 void lark_rma_wait_pending(struct lark_win *win, int target);
 

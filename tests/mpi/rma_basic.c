@@ -1,10 +1,9 @@
 /*
  * rma_basic.c -- every window flavour with every communication call under
  * fence synchronisation, plus the window queries (attributes, group, name)
- * and the request-based calls under lock_all.  Each rank checks what it
- * reads back.  Runs on any number of ranks; standard MPI only (builds with
- * Open MPI and MPICH too; the MPI-4 large-count calls only where
- * MPI_VERSION >= 4).
+ * and the request-based calls under lock_all, and 2 MiB transfers at odd
+ * offsets.  Each rank checks what it reads back.  Runs on any number of ranks; standard MPI only
+ * (builds with Open MPI and MPICH too; the MPI-4 large-count calls only where MPI_VERSION >= 4).
  */
 #include <mpi.h>
 #include <stdint.h>
@@ -179,6 +178,44 @@ static void check_attrs(MPI_Win win, void *base, MPI_Aint sz, int du, int flavor
     CHECK(len == 11 && strcmp(name, "lark window") == 0, "name '%s'", name);
 }
 
+/* Large transfers (the sizes lark_copy moves with `rep movsb`) at odd
+ * offsets and lengths under lock_all: put to the right neighbour, get
+ * from the left one, every byte checked. */
+static void large(void)
+{
+    const size_t len = ((size_t)2 << 20) + 3, off = 5, wsize = len + 64;
+    unsigned char *mem, *buf = malloc(len);
+    MPI_Win win;
+    MPI_Win_allocate((MPI_Aint)wsize, 1, MPI_INFO_NULL, MPI_COMM_WORLD, &mem, &win);
+    memset(mem, 0, wsize);
+    int right = (rank + 1) % size, left = (rank + size - 1) % size;
+    for (size_t i = 0; i < len; i++)
+        buf[i] = (unsigned char)(i * 7 + (size_t)rank);
+    MPI_Barrier(MPI_COMM_WORLD);
+    MPI_Win_lock_all(0, win);
+    MPI_Put(buf, (int)len, MPI_BYTE, right, (MPI_Aint)off, (int)len, MPI_BYTE, win);
+    MPI_Win_flush(right, win);
+    MPI_Barrier(MPI_COMM_WORLD);
+    MPI_Win_sync(win);
+    size_t bad = 0;
+    for (size_t i = 0; i < wsize; i++) {
+        unsigned char want =
+            i >= off && i < off + len ? (unsigned char)((i - off) * 7 + (size_t)left) : 0;
+        bad += mem[i] != want;
+    }
+    CHECK(bad == 0, "large MPI_Put: %zu of %zu bytes wrong", bad, wsize);
+    memset(buf, 0, len);
+    MPI_Get(buf, (int)len, MPI_BYTE, left, (MPI_Aint)off, (int)len, MPI_BYTE, win);
+    MPI_Win_flush(left, win);
+    int lleft = (left + size - 1) % size;
+    for (size_t i = 0; i < len; i++)
+        bad += buf[i] != (unsigned char)(i * 7 + (size_t)lleft);
+    CHECK(bad == 0, "large MPI_Get: %zu of %zu bytes wrong", bad, len);
+    MPI_Win_unlock_all(win);
+    MPI_Win_free(&win);
+    free(buf);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -218,6 +255,8 @@ int main(int argc, char **argv)
         exercise(win, mem, sizeof(int), 0, NULL);
         MPI_Win_free(&win);
     }
+
+    large();
 
     /* Win_create_dynamic with attached memory, addressed by MPI_Get_address. */
     MPI_Win_create_dynamic(MPI_INFO_NULL, MPI_COMM_WORLD, &win);
