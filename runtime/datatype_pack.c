@@ -224,8 +224,12 @@ static inline size_t walk_run(enum mode mode, struct walk *w, char *base,
 static inline size_t walk(enum mode mode, const struct lark_datatype *dt, const void *buf,
                           size_t offset, size_t len, struct walk *w)
 {
-    size_t size = dt->size, inst = offset / size, o = offset % size, done = 0;
-    size_t r = find_run(dt, o);
+    size_t size = dt->size, inst = 0, o = offset, done = 0;
+    if (offset >= size) {
+        inst = offset / size;
+        o = offset % size;
+    }
+    size_t r = o == 0 ? 0 : find_run(dt, o);
     while (done < len) {
         char *base = (char *)buf + (MPI_Aint)inst * dt->extent;
         for (; r < dt->nruns && done < len; r++) {
@@ -233,7 +237,9 @@ static inline size_t walk(enum mode mode, const struct lark_datatype *dt, const 
             size_t ro = o - run->pstart, m = run_bytes(dt, r) - ro;
             if (m > len - done)
                 m = len - done;
-            size_t got = walk_run(mode, w, base, run, ro, m);
+            /* A run of one block (struct members, say) needs no walk. */
+            size_t got = run->nd == 0 ? (visit(mode, w, base + run->off + ro, m) ? m : 0)
+                                      : walk_run(mode, w, base, run, ro, m);
             done += got;
             if (got < m)
                 return done;

@@ -319,8 +319,9 @@ static int start_send(struct lark_request *req)
 int lark_p2p_send_now(const void *buf, size_t count, struct lark_datatype *dt, int dest, int tag,
                       struct lark_comm *comm, int ctxsel)
 {
-    if (dest == MPI_PROC_NULL || !lark_datatype_contig_n(dt, count))
+    if (dest == MPI_PROC_NULL)
         return LARK_ERR_AGAIN;
+    bool contig = lark_datatype_contig_n(dt, count);
     int err = LARK_OK;
     struct lark_peer *p = lark_peer_get(lark_comm_world_rank(comm, dest), &err);
     if (p == NULL)
@@ -340,12 +341,17 @@ int lark_p2p_send_now(const void *buf, size_t count, struct lark_datatype *dt, i
     size_t plen = len;
     if (len <= LARK_WIRE_INLINE_MAX) {
         h.flags = LARK_WIRE_INLINE;
-        if (len)
+        if (len && contig)
             memcpy(h.inl, data, len);
+        else if (len)
+            lark_datatype_pack(dt, buf, count, 0, h.inl, len);
         data = NULL;
         plen = 0;
+        contig = true;
     }
-    int rc = lark_peer_send_now(p, &h, data, plen);
+    /* A non-contiguous buffer is packed straight into the transport. */
+    int rc = contig ? lark_peer_send_now(p, &h, data, plen)
+                    : lark_peer_send_now_packed(p, &h, buf, count, dt, len);
     if (rc == LARK_OK)
         p->send_seq++;
     return rc;

@@ -230,15 +230,17 @@ void lark_peer_set_eager_cap(size_t cap)
 
 /* ---- non-contiguous payloads: packed straight into the transport ---- */
 
+/* Packed bytes [off, ...) of (buf, count, dt). */
 struct packer {
-    const struct lark_request *req;
-    size_t off;
+    const struct lark_datatype *dt;
+    const void *buf;
+    size_t count, off;
 };
 
 static void pack_fill(void *ctx, void *dst, size_t len)
 {
     const struct packer *pk = ctx;
-    lark_datatype_pack(pk->req->dt, pk->req->buf, pk->req->count, pk->off, dst, len);
+    lark_datatype_pack(pk->dt, pk->buf, pk->count, pk->off, dst, len);
 }
 
 /* Send one frame whose payload is packed bytes [off, off+len) of req's
@@ -247,7 +249,7 @@ static void pack_fill(void *ctx, void *dst, size_t len)
 static int send_packed(struct lark_peer *p, const struct lark_wire *hdr,
                        const struct lark_request *req, size_t off, size_t len)
 {
-    struct packer pk = {req, off};
+    struct packer pk = {req->dt, req->buf, req->count, off};
     if (p->tp->ops->send_fill != NULL)
         return p->tp->ops->send_fill(p->tp, p->state, hdr, len, pack_fill, &pk);
     if (len > bounce_size) {
@@ -339,6 +341,18 @@ int lark_peer_send_now(struct lark_peer *p, const struct lark_wire *hdr, const v
                        size_t len)
 {
     return p->qhead == NULL && !p->lost ? transmit(p, hdr, payload, NULL, len) : LARK_ERR_AGAIN;
+}
+
+int lark_peer_send_now_packed(struct lark_peer *p, const struct lark_wire *hdr, const void *buf,
+                              size_t count, const struct lark_datatype *dt, size_t len)
+{
+    if (p->qhead != NULL || p->lost || p->tp->ops->send_fill == NULL)
+        return LARK_ERR_AGAIN;
+    struct packer pk = {dt, buf, count, 0};
+    int rc = p->tp->ops->send_fill(p->tp, p->state, hdr, len, pack_fill, &pk);
+    if (rc == LARK_OK)
+        count_tx(p, len);
+    return rc;
 }
 
 int lark_peer_send(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,

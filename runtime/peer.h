@@ -19,6 +19,7 @@
 #include "status.h"
 #include "transport.h"
 
+struct lark_datatype;
 struct lark_request;
 struct outq;
 
@@ -60,6 +61,11 @@ void lark_peer_set_eager_cap(size_t cap);
  * caller keeps its bytes.  Runtime lock held. */
 int lark_peer_send_now(struct lark_peer *p, const struct lark_wire *hdr, const void *payload,
                        size_t len);
+/* lark_peer_send_now for a non-contiguous payload: the first len packed
+ * bytes of (buf, count, dt), packed straight into the transport's buffer
+ * (LARK_ERR_AGAIN as well when the transport cannot take a packer). */
+int lark_peer_send_now_packed(struct lark_peer *p, const struct lark_wire *hdr, const void *buf,
+                              size_t count, const struct lark_datatype *dt, size_t len);
 /* Send one frame now, or queue it behind earlier ones (order is kept).
  * With `req`, the request completes once the frame is out.  The payload
  * must stay valid until then (it is not copied while queued). */
