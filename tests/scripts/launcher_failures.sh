@@ -75,9 +75,11 @@ expect_rc 2 "rank with children"
 no_leftovers "rank with children"
 
 # --timeout and MPIEXEC_TIMEOUT end the job and name the ranks still running.
-run -n 2 --timeout 0.5 sh -c "[ \$LARK_COMM_WORLD_RANK = 0 ] && exit 0; $SLEEP 30" "$scratch/z"
+# Rank 0 exits at once; the 3 s leave it time to do so on a loaded machine
+# (0.5 s did not at load 14: both ranks were still named).
+run -n 2 --timeout 3 sh -c "[ \$LARK_COMM_WORLD_RANK = 0 ] && exit 0; $SLEEP 30" "$scratch/z"
 expect_rc 124 "--timeout"
-expect_err "timeout of 0.5 s" "--timeout"
+expect_err "timeout of 3 s" "--timeout"
 expect_err "ranks still running: 1;" "--timeout names the running ranks"
 no_leftovers "--timeout"
 export MPIEXEC_TIMEOUT=1
