@@ -48,7 +48,7 @@ blocked "rank death" none -n 2 --oversubscribe "$CHAT" die
 expect_rc 139 "rank death with stdout blocked"
 expect_err "rank 1 .* killed by signal 11" "rank death with stdout blocked"
 # The death came 0.5 s after the start, measured here from 1 s.
-[ "$ms" -lt 2500 ] || fail "rank death with stdout blocked: mpirun took $ms ms"
+within "$ms" 2500 "rank death with stdout blocked: mpirun took $ms ms"
 expect_err "bytes of the job's output to stdout were dropped" "rank death: the note"
 no_leftovers "rank death with stdout blocked"
 
@@ -56,7 +56,7 @@ for s in TERM:143 INT:130; do
     blocked "SIG${s%:*}" "${s%:*}" -n 2 --oversubscribe "$CHAT"
     expect_rc "${s#*:}" "SIG${s%:*} with stdout blocked"
     expect_err "received SIG${s%:*}" "SIG${s%:*} with stdout blocked"
-    [ "$ms" -lt 2000 ] || fail "SIG${s%:*} with stdout blocked: mpirun took $ms ms"
+    within "$ms" 2000 "SIG${s%:*} with stdout blocked: mpirun took $ms ms"
     no_leftovers "SIG${s%:*} with stdout blocked"
 done
 
@@ -73,7 +73,7 @@ for r in 1 2; do
         fail "--stdin all: rank $r got $(cat "$scratch/got.$r" 2>/dev/null) bytes, not 4194304"
     took=$((($(date -r "$scratch/got.$r" +%s%N) - t0) / 1000000))
     echo "--stdin all: rank $r had all its input $took ms after the start"
-    [ "$took" -lt 3000 ] || fail "--stdin all: rank $r waited $took ms for the rank that never reads"
+    within "$took" 3000 "--stdin all: rank $r waited $took ms for the rank that never reads"
 done
 expect_err "rank 0 has not read its stdin" "--stdin all: the note"
 rm -f "$scratch"/got.*

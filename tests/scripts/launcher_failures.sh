@@ -25,7 +25,7 @@ check() {
     expect_rc "$3" "$1 $2"
     expect_err "$4" "$1 $2"
     [ "$(grep -c '^mpirun:' "$err")" = 1 ] || { cat "$err"; fail "$1 $2: expected exactly one mpirun line"; }
-    [ "$elapsed_ms" -lt 5000 ] || fail "$1 $2: the job took $elapsed_ms ms to end"
+    within "$elapsed_ms" 5000 "$1 $2: the job took $elapsed_ms ms to end"
     no_leftovers "$1 $2"
     echo "ok: $1 $2 -> exit $rc in $elapsed_ms ms"
 }
@@ -60,13 +60,13 @@ t_end=$(date +%s%N)
 expect_rc 139 "teardown time"
 took=$(((t_end - $(cat "$scratch/died")) / 1000000))
 echo "job gone $took ms after the failure"
-[ "$took" -lt 1500 ] || fail "the job took $took ms to end after a rank died"
+within "$took" 1500 "the job took $took ms to end after a rank died"
 no_leftovers "teardown time"
 
 # A rank that ignores SIGTERM is killed after the grace period.
 run -n 2 sh -c "trap '' TERM; if [ \$LARK_COMM_WORLD_RANK = 0 ]; then exit 4; fi; while :; do $SLEEP 0.1; done" "$scratch/x"
 expect_rc 4 "SIGTERM ignored"
-[ "$elapsed_ms" -lt 5000 ] || fail "a rank ignoring SIGTERM kept the job for $elapsed_ms ms"
+within "$elapsed_ms" 5000 "a rank ignoring SIGTERM kept the job for $elapsed_ms ms"
 no_leftovers "SIGTERM ignored"
 
 # Descendants of a rank go with it.

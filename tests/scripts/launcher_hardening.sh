@@ -53,7 +53,7 @@ mkfifo "$scratch/fifo"
 run --hostfile "$scratch/fifo" -n 1 true
 expect_rc 1 "--hostfile FIFO"
 expect_err "is not a regular file" "--hostfile FIFO"
-[ "$elapsed_ms" -lt 2000 ] || fail "--hostfile FIFO took $elapsed_ms ms"
+within "$elapsed_ms" 2000 "--hostfile FIFO took $elapsed_ms ms"
 truncate -s 100M "$scratch/huge"
 run --hostfile "$scratch/huge" -n 1 true
 expect_rc 1 "huge hostfile"

@@ -31,6 +31,21 @@ run() {
     elapsed_ms=$(((t1 - t0) / 1000000))
 }
 
+# within MS LIMIT WHAT: MS, a time the script measured from an event to
+# the job's reaction, is under LIMIT ms plus three times what a trivial
+# 2-rank job takes right now.  These bounds check that a job ends or reacts
+# promptly, not how fast the machine is: on a loaded machine or under the
+# sanitizers everything is slower, and the trivial job measures by how much
+# (20-40 ms on a quiet machine).
+within() {
+    _w_t0=$(date +%s%N)
+    timeout -k 2 30 "$MPIRUN" -n 2 --oversubscribe true >/dev/null 2>&1 </dev/null
+    _w_pace=$((($(date +%s%N) - _w_t0) / 1000000))
+    _w_limit=$(($2 + 3 * _w_pace))
+    [ "$1" -lt "$_w_limit" ] ||
+        fail "$3 (limit $_w_limit ms: $2 ms + 3 x $_w_pace ms, a trivial job's time now)"
+}
+
 # expect_rc N WHAT: the last run exited with N.
 expect_rc() {
     [ "$rc" = "$1" ] || {

@@ -77,6 +77,6 @@ echo "-n 100000 under ulimit -u 200: exit $rc after $ms ms: $(cat "$err")"
 expect_rc 1 "-n 100000 under a process limit"
 expect_err "ulimit -u" "-n 100000 under a process limit"
 [ "$(grep -c . "$err")" = 1 ] || { cat "$err"; fail "-n 100000: more than one line"; }
-[ "$ms" -lt 5000 ] || fail "-n 100000 under a process limit took $ms ms to fail"
+within "$ms" 5000 "-n 100000 under a process limit took $ms ms to fail"
 no_leftovers "-n 100000 under a process limit"
 exit 0

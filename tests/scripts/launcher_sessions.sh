@@ -100,7 +100,7 @@ if command -v python3 >/dev/null; then
         grep -q "received SIGINT" "$out" || { cat "$out"; fail "ctrl-C $mode: mpirun did not say SIGINT"; }
         set -- $(tail -n 1 "$out")
         [ "$2" = 130 ] || { cat "$out"; fail "ctrl-C $mode: mpirun exited $2, expected 130"; }
-        [ "$4" -lt 3000 ] || fail "ctrl-C $mode: the job took $4 ms to end"
+        within "$4" 3000 "ctrl-C $mode: the job took $4 ms to end"
         no_leftovers "ctrl-C $mode"
     done
 fi

@@ -36,7 +36,7 @@ for sig in TERM:15 INT:2; do
     want=$((128 + num))
     [ $rc = $want ] || { cat "$err"; fail "SIG$sig: mpirun exited $rc, expected $want"; }
     expect_err "received SIG$sig" "SIG$sig"
-    [ $ms -lt 3000 ] || fail "SIG$sig: the job took $ms ms to end"
+    within "$ms" 3000 "SIG$sig: the job took $ms ms to end"
     no_leftovers "SIG$sig"
 done
 
