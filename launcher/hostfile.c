@@ -85,12 +85,48 @@ static int add_host_or_fail(struct lark_host **hosts, int *nhosts, const char *n
     return 0;
 }
 
-/* One "name" or "name:N" item.  IPv6 literals are not supported with a count. */
+/* Split one "name", "name:N", "[addr]" or "[addr]:N" item into the host
+ * (brackets removed) and the count (num NULL when none).  An IPv6 literal
+ * without brackets ("fd00::2", several colons) is a name with no count.
+ * Returns 0, or -1 when a bracket is not closed or not followed by ":N". */
+static int split_item(const char *item, size_t len, const char **name, size_t *nlen,
+                      const char **num, size_t *numlen)
+{
+    *num = NULL;
+    *numlen = 0;
+    if (len > 0 && item[0] == '[') {
+        const char *close_br = memchr(item, ']', len);
+        if (!close_br)
+            return -1;
+        *name = item + 1;
+        *nlen = (size_t)(close_br - item - 1);
+        size_t rest = len - (size_t)(close_br + 1 - item);
+        if (rest == 0)
+            return 0;
+        if (close_br[1] != ':')
+            return -1;
+        *num = close_br + 2;
+        *numlen = rest - 1;
+        return 0;
+    }
+    *name = item;
+    *nlen = len;
+    const char *colon = memchr(item, ':', len);
+    /* "::1" and other IPv6 literals have several colons: take them whole. */
+    if (colon && !memchr(colon + 1, ':', len - (size_t)(colon + 1 - item))) {
+        *nlen = (size_t)(colon - item);
+        *num = colon + 1;
+        *numlen = len - *nlen - 1;
+    }
+    return 0;
+}
+
+/* One "name", "name:N", "[addr]" or "[addr]:N" item. */
 static int parse_item(const char *item, size_t len, const char *origin, int line,
                       struct lark_host **hosts, int *nhosts, char *err, size_t errlen)
 {
-    const char *colon = memchr(item, ':', len);
-    size_t nlen = len;
+    const char *name, *num;
+    size_t nlen, numlen;
     int slots = 1;
     bool set = false;
     char where[300];
@@ -98,11 +134,12 @@ static int parse_item(const char *item, size_t len, const char *origin, int line
         snprintf(where, sizeof(where), "%s line %d", origin, line);
     else
         snprintf(where, sizeof(where), "%s", origin);
-    /* "::1" and other IPv6 literals have several colons: take them whole. */
-    if (colon && !memchr(colon + 1, ':', len - (size_t)(colon + 1 - item))) {
-        nlen = (size_t)(colon - item);
-        const char *num = colon + 1;
-        size_t numlen = len - nlen - 1;
+    if (split_item(item, len, &name, &nlen, &num, &numlen) < 0)
+        return lark_launcher_fail(err, errlen,
+                                  "mpirun: %s: bad host '%.*s'; write an IPv6 address as [addr] "
+                                  "or [addr]:N",
+                                  where, (int)len, item);
+    if (num) {
         if (parse_slots(num, numlen, &slots) < 0)
             return lark_launcher_fail(
                 err, errlen,
@@ -111,10 +148,10 @@ static int parse_item(const char *item, size_t len, const char *origin, int line
                 where, (int)numlen, num, (int)len, item);
         set = true;
     }
-    if (!valid_host_name(item, nlen))
+    if (!valid_host_name(name, nlen))
         return lark_launcher_fail(err, errlen, "mpirun: %s: bad host name '%.*s'", where, (int)nlen,
-                                  item);
-    return add_host_or_fail(hosts, nhosts, item, nlen, slots, set, where, err, errlen);
+                                  name);
+    return add_host_or_fail(hosts, nhosts, name, nlen, slots, set, where, err, errlen);
 }
 
 int lark_hostlist_parse(const char *list, struct lark_host **hosts, int *nhosts, char *err,
@@ -193,21 +230,23 @@ int lark_hostfile_parse(const char *text, const char *origin, struct lark_host *
             tok = te;
         }
         if (name) {
-            if (slots_set && memchr(name, ':', name_len))
+            const char *hname = name, *count = NULL;
+            size_t hlen = name_len, clen = 0;
+            if (slots_set && split_item(name, name_len, &hname, &hlen, &count, &clen) == 0 && count)
                 return lark_launcher_fail(
                     err, errlen,
                     "mpirun: hostfile %s line %d: '%.*s' gives slots twice (host:N and "
                     "slots=N)",
                     origin, line, (int)name_len, name);
             if (slots_set) {
-                if (!valid_host_name(name, name_len))
+                if (!valid_host_name(hname, hlen))
                     return lark_launcher_fail(err, errlen,
                                               "mpirun: hostfile %s line %d: bad host name '%.*s'",
                                               origin, line, (int)name_len, name);
                 char where[300];
                 snprintf(where, sizeof(where), "hostfile %s line %d", origin, line);
-                if (add_host_or_fail(hosts, nhosts, name, name_len, slots, true, where, err,
-                                     errlen) < 0)
+                if (add_host_or_fail(hosts, nhosts, hname, hlen, slots, true, where, err, errlen) <
+                    0)
                     return -1;
             } else {
                 char where[300];

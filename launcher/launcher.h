@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #define LARK_ERRLEN 512
@@ -537,10 +538,14 @@ size_t lark_conn_pending(const struct lark_conn *c);
  * from fn closes).  Returns 0 at EOF or error, 1 when drained, 2 if more
  * may be waiting. */
 int lark_conn_read(struct lark_conn *c, lark_frame_fn fn, void *arg);
-/* Listen on an ephemeral TCP port on every interface; writes
- * "ip:port,ip:port" (this host's IPv4 addresses, loopback last) to addrs. */
+/* Listen on an ephemeral TCP port on every interface (IPv6 and IPv4, one
+ * dual-stack socket); writes "ip:port,[ip6]:port,..." (this host's
+ * addresses, IPv4 first, loopback last) to addrs. */
 int lark_listen(char *addrs, size_t len);
-/* Connect to the first address of "ip:port,..." that answers. */
+/* Parse "1.2.3.4:80" or "[fd00::1]:80" (an IPv6 address always in
+ * brackets); 0, or -1 when malformed. */
+int lark_addr_parse(const char *tok, struct sockaddr_storage *ss, socklen_t *sl);
+/* Connect to the first address of "ip:port,[ip6]:port,..." that answers. */
 int lark_connect_any(const char *addrs, double timeout_s);
 /* Constant-time comparison of two secrets. */
 bool lark_secret_equal(const char *a, const char *b);

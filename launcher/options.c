@@ -128,7 +128,7 @@ const char lark_options_usage[] =
     "Ranks and hosts:\n"
     "  -n, -np, -c N              number of ranks\n"
     "  -N, --npernode, -ppn N     ranks per node\n"
-    "  --host, -H, -hosts LIST    hosts, 'h' or 'h:slots', comma-separated\n"
+    "  --host, -H, -hosts LIST    hosts, 'h' or 'h:slots' ('[ipv6]:slots'), comma-separated\n"
     "  --hostfile, -f, --machinefile FILE\n"
     "                             hostfile: 'host slots=N' or 'host:N' lines\n"
     "  --oversubscribe            allow more ranks than slots\n"

@@ -263,9 +263,24 @@ int lark_conn_read(struct lark_conn *c, lark_frame_fn fn, void *arg)
 
 /* ---- sockets ------------------------------------------------------------ */
 
-int lark_listen(char *addrs, size_t len)
+/* A socket listening on every address of this host: IPv6 and IPv4 on one
+ * dual-stack socket, or IPv4 alone where the kernel has no IPv6. */
+static int listen_any(int *port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0) {
+        int zero = 0;
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+        struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_addr = in6addr_any};
+        socklen_t sl = sizeof(sa);
+        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(fd, 1024) == 0 &&
+            getsockname(fd, (struct sockaddr *)&sa, &sl) == 0) {
+            *port = ntohs(sa.sin6_port);
+            return fd;
+        }
+        close(fd);
+    }
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY)};
@@ -275,33 +290,96 @@ int lark_listen(char *addrs, size_t len)
         close(fd);
         return -1;
     }
+    *port = ntohs(sa.sin_port);
+    return fd;
+}
+
+int lark_listen(char *addrs, size_t len)
+{
+    int port = 0, fd = listen_any(&port);
+    if (fd < 0)
+        return -1;
     fcntl(fd, F_SETFL, O_NONBLOCK);
-    int port = ntohs(sa.sin_port);
-    /* Every IPv4 address of this host, loopback last: a daemon tries them in
-     * order and keeps the first that answers. */
+    /* Every address of this host, IPv4 then IPv6 ("[a]:port"), loopback
+     * last: a daemon tries them in order and keeps the first that answers.
+     * IPv6 link-local addresses (fe80::/10) need a scope that means
+     * nothing on the caller's host: left out. */
     size_t used = 0;
     addrs[0] = 0;
     struct ifaddrs *ifa = NULL;
     if (getifaddrs(&ifa) == 0) {
-        for (int pass = 0; pass < 2; pass++)
+        for (int pass = 0; pass < 4; pass++)
             for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
-                if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+                int family = pass % 2 ? AF_INET6 : AF_INET;
+                if (!i->ifa_addr || i->ifa_addr->sa_family != family)
                     continue;
-                struct in_addr a = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
-                bool lo = (ntohl(a.s_addr) >> 24) == 127;
-                if (lo != (pass == 1))
+                char ip[INET6_ADDRSTRLEN];
+                bool lo;
+                if (family == AF_INET) {
+                    struct in_addr a = ((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr;
+                    lo = (ntohl(a.s_addr) >> 24) == 127;
+                    inet_ntop(AF_INET, &a, ip, sizeof(ip));
+                } else {
+                    struct in6_addr a = ((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr;
+                    if (IN6_IS_ADDR_LINKLOCAL(&a))
+                        continue;
+                    lo = IN6_IS_ADDR_LOOPBACK(&a);
+                    inet_ntop(AF_INET6, &a, ip, sizeof(ip));
+                }
+                if (lo != (pass >= 2))
                     continue;
-                char ip[INET_ADDRSTRLEN];
-                inet_ntop(AF_INET, &a, ip, sizeof(ip));
-                if (used + strlen(ip) + 8 < len)
-                    used += (size_t)snprintf(addrs + used, len - used, "%s%s:%d", used ? "," : "",
-                                             ip, port);
+                if (used + strlen(ip) + 10 < len)
+                    used += (size_t)snprintf(addrs + used, len - used,
+                                             family == AF_INET6 ? "%s[%s]:%d" : "%s%s:%d",
+                                             used ? "," : "", ip, port);
             }
         freeifaddrs(ifa);
     }
     if (used == 0)
         snprintf(addrs, len, "127.0.0.1:%d", port);
     return fd;
+}
+
+int lark_addr_parse(const char *tok, struct sockaddr_storage *ss, socklen_t *sl)
+{
+    char host[INET6_ADDRSTRLEN + 2];
+    const char *colon;
+    size_t hl;
+    if (tok[0] == '[') {
+        const char *close_br = strchr(tok, ']');
+        if (!close_br || close_br[1] != ':')
+            return -1;
+        colon = close_br + 1;
+        tok++;
+        hl = (size_t)(close_br - tok);
+    } else {
+        colon = strrchr(tok, ':');
+        if (!colon || memchr(tok, ':', (size_t)(colon - tok)))
+            return -1; /* none, or an IPv6 address without brackets */
+        hl = (size_t)(colon - tok);
+    }
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (hl == 0 || hl >= sizeof(host) || end == colon + 1 || *end || port < 1 || port > 65535)
+        return -1;
+    memcpy(host, tok, hl);
+    host[hl] = 0;
+    memset(ss, 0, sizeof(*ss));
+    struct sockaddr_in *in = (struct sockaddr_in *)(void *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)ss;
+    if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+        in->sin_family = AF_INET;
+        in->sin_port = htons((uint16_t)port);
+        *sl = sizeof(*in);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)port);
+        *sl = sizeof(*in6);
+        return 0;
+    }
+    return -1;
 }
 
 int lark_connect_any(const char *addrs, double timeout_s)
@@ -312,18 +390,14 @@ int lark_connect_any(const char *addrs, double timeout_s)
     int fd = -1;
     char *save = NULL;
     for (char *tok = strtok_r(list, ",", &save); tok && fd < 0; tok = strtok_r(NULL, ",", &save)) {
-        char *colon = strrchr(tok, ':');
-        if (!colon)
+        struct sockaddr_storage sa;
+        socklen_t sl;
+        if (lark_addr_parse(tok, &sa, &sl) != 0)
             continue;
-        *colon = 0;
-        struct sockaddr_in sa = {.sin_family = AF_INET,
-                                 .sin_port = htons((uint16_t)atoi(colon + 1))};
-        if (inet_pton(AF_INET, tok, &sa.sin_addr) != 1)
-            continue;
-        int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        int s = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (s < 0)
             continue;
-        if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS) {
+        if (connect(s, (struct sockaddr *)&sa, sl) < 0 && errno != EINPROGRESS) {
             close(s);
             continue;
         }

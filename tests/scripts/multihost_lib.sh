@@ -38,7 +38,21 @@ mh_cleanup() {
 trap mh_cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# mh_hosts N: hosts ${MH}h0 .. ${MH}h(N-1) at 10.213.0.1 ...
+# mh_addr I: host I's address: 10.213.0.(I+1), or with MH_IPV6=1 an
+# address of a unique local (ULA, fd00::/8) subnet made for this run.
+MH_NET6="fd00:6c6b:$(printf %x $(($$ % 65536)))"
+mh_addr() {
+    if [ "${MH_IPV6:-0}" = 1 ]; then
+        echo "$MH_NET6::$(printf %x $(($1 + 1)))"
+    else
+        echo "10.213.$(($1 / 250)).$(($1 % 250 + 1))"
+    fi
+}
+
+# mh_hosts N: hosts ${MH}h0 .. ${MH}h(N-1) at 10.213.0.1 ...; with
+# MH_IPV6=1 their only global addresses are IPv6 ($MH_NET6::1 ...: DAD off,
+# so they work at once), and a machine that cannot give a namespace an
+# IPv6 address skips the test (77), saying why.
 mh_hosts() {
     ip link add "$MH_BR" type bridge 2>/dev/null ||
         mh_skip "cannot create a bridge (no CAP_NET_ADMIN here?)"
@@ -50,7 +64,14 @@ mh_hosts() {
         mh_n=$((i + 1))
         ip link add "${MH}v$i" type veth peer name eth0 netns "$ns" || fail "veth for $ns"
         ip link set "${MH}v$i" master "$MH_BR" up
-        ip -n "$ns" addr add "10.213.$((i / 250)).$((i % 250 + 1))/16" dev eth0
+        if [ "${MH_IPV6:-0}" = 1 ]; then
+            ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+                net.ipv6.conf.eth0.disable_ipv6=0 2>/dev/null
+            ip -n "$ns" -6 addr add "$(mh_addr $i)/64" dev eth0 nodad 2>/dev/null ||
+                mh_skip "cannot give a network namespace an IPv6 address here (IPv6 disabled?)"
+        else
+            ip -n "$ns" addr add "$(mh_addr $i)/16" dev eth0
+        fi
         ip -n "$ns" link set eth0 up
         ip -n "$ns" link set lo up
         # The host's /dev/shm: a tmpfs of its own, mounted here too, so

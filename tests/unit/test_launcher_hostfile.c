@@ -131,6 +131,39 @@ static void test_launcher_hostfile_host_list(void **state)
     assert_int_equal(lark_hostlist_parse("", &hosts, &nhosts, err, sizeof(err)), -1);
     assert_int_equal(lark_hostlist_parse("::1", &hosts, &nhosts, err, sizeof(err)), 0);
     assert_string_equal(hosts[nhosts - 1].name, "::1");
+    /* IPv6 literals with a count go in brackets, which the name loses. */
+    lark_hosts_free(hosts, nhosts);
+    hosts = NULL;
+    nhosts = 0;
+    assert_int_equal(
+        lark_hostlist_parse("[fd00::2]:3,[fd00::3],fd00::2", &hosts, &nhosts, err, sizeof(err)), 0);
+    assert_int_equal(nhosts, 2);
+    assert_string_equal(hosts[0].name, "fd00::2");
+    assert_int_equal(hosts[0].slots, 4);
+    assert_string_equal(hosts[1].name, "fd00::3");
+    assert_int_equal(lark_hostlist_parse("[fd00::2", &hosts, &nhosts, err, sizeof(err)), -1);
+    expect_error("[addr]:N");
+    assert_int_equal(lark_hostlist_parse("[fd00::2]x", &hosts, &nhosts, err, sizeof(err)), -1);
+    expect_error("'[fd00::2]x'");
+    assert_int_equal(lark_hostlist_parse("[fd00::2]:0", &hosts, &nhosts, err, sizeof(err)), -1);
+    expect_error("bad slot count '0'");
+}
+
+static void test_launcher_hostfile_ipv6(void **state)
+{
+    (void)state;
+    /* "addr slots=N" is no "host:N" twice, whatever colons the address has. */
+    assert_int_equal(parse("fd00::2 slots=2\n[fd00::3]:3\n[fd00::4] slots=4\n::1\n"), 0);
+    assert_int_equal(nhosts, 4);
+    assert_string_equal(hosts[0].name, "fd00::2");
+    assert_int_equal(hosts[0].slots, 2);
+    assert_string_equal(hosts[1].name, "fd00::3");
+    assert_int_equal(hosts[1].slots, 3);
+    assert_string_equal(hosts[2].name, "fd00::4");
+    assert_int_equal(hosts[2].slots, 4);
+    assert_string_equal(hosts[3].name, "::1");
+    assert_int_equal(parse("[fd00::3]:3 slots=2\n"), -1);
+    expect_error("gives slots twice");
 }
 
 static void test_launcher_hostfile_read_file(void **state)
@@ -169,6 +202,7 @@ int main(void)
         cmocka_unit_test_teardown(test_launcher_hostfile_empty_and_comments_only, teardown),
         cmocka_unit_test_teardown(test_launcher_hostfile_malformed, teardown),
         cmocka_unit_test_teardown(test_launcher_hostfile_host_list, teardown),
+        cmocka_unit_test_teardown(test_launcher_hostfile_ipv6, teardown),
         cmocka_unit_test_teardown(test_launcher_hostfile_read_file, teardown),
         cmocka_unit_test_teardown(test_launcher_hostfile_local_names, teardown),
     };

@@ -127,12 +127,9 @@ static struct lark_tcp_conn *conn_new(struct tcp_state *s, int fd, bool outgoing
     return c;
 }
 
-static const char *addr_str(const struct sockaddr_in *a, char *buf, size_t n)
+static const char *addr_str(const union lark_tcp_sa *a, char *buf, size_t n)
 {
-    char ip[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
-    snprintf(buf, n, "%s:%d", ip, ntohs(a->sin_port));
-    return buf;
+    return lark_tcp_sa_str(a, buf, n);
 }
 
 /* Hand back what c still had to write from the caller's buffers: those
@@ -199,17 +196,14 @@ static int read_addrs(struct tcp_state *s, struct tcp_peer *p)
     char skipped[256] = "";
     for (char *save = NULL, *tok = strtok_r(val, ",", &save); tok != NULL;
          tok = strtok_r(NULL, ",", &save)) {
-        char ip[64];
         int bits, port;
-        struct in_addr a;
-        if (sscanf(tok, "%63[0-9.]/%d:%d", ip, &bits, &port) != 3 ||
-            inet_pton(AF_INET, ip, &a) != 1 || port < 1 || port > 65535)
+        struct lark_tcp_ip a;
+        if (lark_tcp_addr_parse(tok, &a, &bits, &port) != 0)
             continue;
-        bool lo = (ntohl(a.s_addr) >> 24) == 127;
+        bool lo = lark_tcp_ip_loopback(&a);
         bool ok = lo && local;
         for (int i = 0; i < s->nifs && !ok && !lo; i++)
-            ok = !s->ifs[i].loopback && (a.s_addr & s->ifs[i].mask.s_addr) ==
-                                            (s->ifs[i].addr.s_addr & s->ifs[i].mask.s_addr);
+            ok = !s->ifs[i].loopback && lark_tcp_ip_same_net(&a, &s->ifs[i].addr, s->ifs[i].bits);
         if (!ok) {
             if (!lo)
                 snprintf(skipped + strlen(skipped), sizeof skipped - strlen(skipped), "%s%s",
@@ -217,8 +211,7 @@ static int read_addrs(struct tcp_state *s, struct tcp_peer *p)
             continue;
         }
         if (p->naddrs < LARK_TCP_MAX_ADDRS)
-            p->addrs[p->naddrs++] = (struct sockaddr_in){
-                .sin_family = AF_INET, .sin_addr = a, .sin_port = htons((uint16_t)port)};
+            lark_tcp_sa_make(&p->addrs[p->naddrs++], &a, port);
     }
     free(val);
     if (skipped[0] && (!s->skip_logged || p->naddrs == 0)) {
@@ -266,8 +259,8 @@ void lark_tcp_conn_start(struct tcp_state *s, struct tcp_peer *p)
         p->give_up_at = lark_tcp_now() + s->connect_timeout_ns;
     p->retry_at = 0;
     set_waiting(s, p, true); /* until ACK: the give-up deadline runs */
-    const struct sockaddr_in *a = &p->addrs[p->addr_next % p->naddrs];
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const union lark_tcp_sa *a = &p->addrs[p->addr_next % p->naddrs];
+    int fd = socket(a->sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         schedule_retry(s, p, strerror(errno));
         return;
@@ -285,7 +278,8 @@ void lark_tcp_conn_start(struct tcp_state *s, struct tcp_peer *p)
     c->remote = *a;
     c->st = LARK_TCP_CONNECTING;
     p->conn = c;
-    if (connect(fd, (const struct sockaddr *)a, sizeof *a) != 0 && errno != EINPROGRESS) {
+    socklen_t alen = a->sa.sa_family == AF_INET6 ? sizeof a->in6 : sizeof a->in;
+    if (connect(fd, &a->sa, alen) != 0 && errno != EINPROGRESS) {
         const char *e = strerror(errno);
         conn_close(s, c);
         schedule_retry(s, p, e);
@@ -339,9 +333,9 @@ static void conn_up(struct tcp_state *s, struct lark_tcp_conn *c)
 void lark_tcp_accept(struct tcp_state *s, int lfd)
 {
     for (;;) {
-        struct sockaddr_in a;
+        union lark_tcp_sa a;
         socklen_t alen = sizeof a;
-        int fd = accept4(lfd, (struct sockaddr *)&a, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = accept4(lfd, &a.sa, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return; /* EAGAIN, or out of fds: the caller retries later */
         int one = 1;

@@ -2,12 +2,13 @@
  * tcp.c -- the TCP transport: ranks on other hosts (or any rank, when
  * LARK_TRANSPORTS forces it).
  *
- * At init each process listens on its selected interfaces (iface.c; a port
- * from LARK_TCP_PORT_RANGE when given) and publishes "addr/bits:port,..."
- * job-wide.  Nothing else happens per peer until the runtime first talks to
- * one: connect() then opens ONE connection to it (conn.c: nonblocking
- * connect, retried with back-off for a bounded time, an authenticated
- * handshake, a deterministic tie-break when both sides call at once).
+ * At init each process listens on its selected interfaces, IPv4 and IPv6
+ * (iface.c; a port from LARK_TCP_PORT_RANGE when given) and publishes
+ * "addr/bits:port,[addr6]/bits:port,..." job-wide.  Nothing else happens
+ * per peer until the runtime first talks to one: connect() then opens ONE
+ * connection to it (conn.c: nonblocking connect, retried with back-off for
+ * a bounded time, an authenticated handshake, a deterministic tie-break
+ * when both sides call at once).
  *
  * On an established connection frames go out with one sendmsg (header +
  * payload, TCP_NODELAY); what the socket does not take is queued in order
@@ -64,17 +65,19 @@ static const char *env_alias(const char *lark, const char *ompi)
 
 static int listen_on(struct tcp_state *s, const struct lark_tcp_if *in, int lo, int hi)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket(in->addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (in->addr.family == AF_INET6) /* this address only, never IPv4 too */
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     lark_tcp_sockbuf(s, fd);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr = in->addr};
+    union lark_tcp_sa a;
     int err = EADDRINUSE;
     for (int port = lo; port <= hi; port++) {
-        a.sin_port = htons((uint16_t)port);
-        if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0) {
+        socklen_t alen = lark_tcp_sa_make(&a, &in->addr, port);
+        if (bind(fd, &a.sa, alen) == 0) {
             err = 0;
             break;
         }
@@ -83,9 +86,10 @@ static int listen_on(struct tcp_state *s, const struct lark_tcp_if *in, int lo, 
             break;
     }
     if (err != 0 || listen(fd, SOMAXCONN) != 0) {
+        char ip[INET6_ADDRSTRLEN];
         fprintf(stderr, "Lark MPI: rank %d (host %s): cannot listen on %s (%s) port %d-%d: %s%s\n",
-                s->me, s->host, in->name, inet_ntoa(in->addr), lo, hi, strerror(err ? err : errno),
-                hi > lo ? "; widen LARK_TCP_PORT_RANGE" : "");
+                s->me, s->host, in->name, lark_tcp_ip_str(&in->addr, ip, sizeof ip), lo, hi,
+                strerror(err ? err : errno), hi > lo ? "; widen LARK_TCP_PORT_RANGE" : "");
         close(fd);
         return -1;
     }
@@ -187,7 +191,7 @@ static int tcp_init(struct lark_transport *tp)
             close(s->ep);
         return LARK_ERR_NOMEM;
     }
-    char addr[LARK_TCP_MAX_IFS * 40] = "";
+    char addr[LARK_TCP_MAX_IFS * LARK_TCP_ADDR_STRLEN] = "";
     for (int i = 0; i < s->nifs; i++) {
         int fd = listen_on(s, &s->ifs[i], lo, hi);
         if (fd < 0) {
@@ -195,12 +199,15 @@ static int tcp_init(struct lark_transport *tp)
             return LARK_ERR_SYSTEM;
         }
         s->listen_fd[s->nlisten++] = fd;
-        struct sockaddr_in a;
+        union lark_tcp_sa a;
         socklen_t alen = sizeof a;
-        getsockname(fd, (struct sockaddr *)&a, &alen);
-        int bits = __builtin_popcount(s->ifs[i].mask.s_addr);
-        snprintf(addr + strlen(addr), sizeof addr - strlen(addr), "%s%s/%d:%d", i ? "," : "",
-                 inet_ntoa(s->ifs[i].addr), bits, ntohs(a.sin_port));
+        getsockname(fd, &a.sa, &alen);
+        struct lark_tcp_ip ip;
+        int port;
+        lark_tcp_sa_ip(&a, &ip, &port);
+        char one[LARK_TCP_ADDR_STRLEN];
+        lark_tcp_addr_format(&s->ifs[i].addr, s->ifs[i].bits, port, one, sizeof one);
+        snprintf(addr + strlen(addr), sizeof addr - strlen(addr), "%s%s", i ? "," : "", one);
     }
     int rc = lark_transport_publish("lark.tcp", addr, LARK_SCOPE_GLOBAL);
     if (rc == LARK_OK)

@@ -49,7 +49,7 @@ struct lark_tcp_conn {
     bool bye;              /* the peer said BYE: its EOF is no failure */
     struct tcp_peer *peer; /* NULL until the handshake names it */
     int64_t deadline;      /* handshake deadline (ns) */
-    struct sockaddr_in remote;
+    union lark_tcp_sa remote;
     /* handshake */
     struct lark_tcp_hello hs_in, hs_out;
     size_t hs_got, hs_sent;
@@ -77,7 +77,7 @@ struct tcp_peer {
     bool addrs_read;
     int naddrs, addr_next, attempts;
     int64_t retry_at, give_up_at; /* 0: no retry pending */
-    struct sockaddr_in addrs[LARK_TCP_MAX_ADDRS];
+    union lark_tcp_sa addrs[LARK_TCP_MAX_ADDRS];
     struct tcp_peer *next_waiting; /* on s->waiting while connecting */
     bool on_waiting;
 };
