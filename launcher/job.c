@@ -147,10 +147,33 @@ void lark_loop_fail(struct loop *L, int code, const char *fmt, ...)
     teardown(L, code);
 }
 
-/* A rank died: with goes_on (--enable-recovery) say so and remember its
- * status for mpirun's own; otherwise fail the job. */
-__attribute__((format(printf, 4, 5))) static void say_lost(struct loop *L, bool goes_on, int code,
-                                                           const char *fmt, ...)
+/* A rank died and the job goes on: every surviving rank hears of it
+ * (a PMIx event from its node's server: ours here, the daemons' below),
+ * so that what involves it fails, whatever the transport. */
+static void tell_survivors(struct loop *L, int rank, const char *line)
+{
+    /* What happened, without "mpirun: " and the verdict: the survivor's
+     * message says the rest. */
+    char what[1024];
+    snprintf(what, sizeof(what), "%s", strncmp(line, "mpirun: ", 8) == 0 ? line + 8 : line);
+    char *verdict = strstr(what, "; the job goes on");
+    if (verdict)
+        *verdict = 0;
+    line = what;
+    lark_pmix_notify_lost(L->job->nspace, rank, line);
+    if (L->remote) {
+        struct lark_buf b = {0};
+        lark_buf_u32(&b, (uint32_t)rank);
+        lark_buf_str(&b, line);
+        lark_down_send(&L->down, &L->tree, -1, LARK_MSG_DIED, b.data, b.len);
+        lark_buf_free(&b);
+    }
+}
+
+/* A rank died: with goes_on (--enable-recovery) say so, tell the others
+ * and remember its status for mpirun's own; otherwise fail the job. */
+__attribute__((format(printf, 5, 6))) static void say_lost(struct loop *L, int rank, bool goes_on,
+                                                           int code, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -164,6 +187,7 @@ __attribute__((format(printf, 4, 5))) static void say_lost(struct loop *L, bool 
         return;
     }
     lark_sink_put(L->sink[1], msg, (size_t)n);
+    tell_survivors(L, rank, msg);
     if (L->lost_code == 0)
         L->lost_code = code;
 }
@@ -483,14 +507,15 @@ void lark_loop_exit(struct loop *L, struct lark_proc *p)
     const char *verdict = goes_on ? "the job goes on (--enable-recovery)" : "the job is aborted";
     if (WIFSIGNALED(st)) {
         int sig = WTERMSIG(st);
-        say_lost(L, goes_on, 128 + sig,
+        say_lost(L, p->rank, goes_on, 128 + sig,
                  "mpirun: rank %d (pid %d) on %s was killed by signal %d (%s%s)%s; %s\n", p->rank,
                  (int)p->pid, h, sig, strsignal(sig), signal_meaning(sig),
                  WCOREDUMP(st) ? ", core dumped" : "", verdict);
     } else if (WEXITSTATUS(st) != 0) {
         int code = WEXITSTATUS(st);
-        say_lost(L, goes_on, code, "mpirun: rank %d (pid %d) on %s exited with status %d%s; %s\n",
-                 p->rank, (int)p->pid, h, code,
+        say_lost(L, p->rank, goes_on, code,
+                 "mpirun: rank %d (pid %d) on %s exited with status %d%s; %s\n", p->rank,
+                 (int)p->pid, h, code,
                  code == 127 && !p->connected ? " (the program could not be started)"
                  : p->connected               ? " (it returned or called exit with that code)"
                                               : " (before MPI_Init, or not an MPI program)",

@@ -261,6 +261,13 @@ int lark_pmix_register(const char *nspace, const char *tmpdir, const struct lark
                        const struct lark_map *m, const char *secret, char *err, size_t errlen);
 /* Add the PMIx client variables for `rank` to *env (malloc'd argv-style). */
 int lark_pmix_setup_fork(const char *nspace, int rank, char ***env);
+/* Tell this node's ranks of job `nspace` that `rank` died while the job
+ * goes on (--enable-recovery): a PMIx event, PMIX_EVENT_PROC_TERMINATED
+ * with the rank in PMIX_EVENT_AFFECTED_PROC and `why` (the launcher's
+ * line) in PMIX_EVENT_TEXT_MESSAGE, which the runtime turns into
+ * MPI_ERR_PROC_ABORTED on whatever involves that rank (runtime/lost.h).
+ * Loop thread; does not block. */
+void lark_pmix_notify_lost(const char *nspace, int rank, const char *why);
 /* Have the main loop print `line` on mpirun's stderr (any thread). */
 void lark_pmix_note(const char *line);
 /* End of job; see pmix_server.c for why this does not finalize. */
@@ -495,6 +502,7 @@ enum lark_msg {
                             stalled (it took nothing for LARK_STDIN_STALL_MS with bytes
                             waiting; 0 again once it reads) */
     LARK_MSG_STDIN_DROP, /* down: target node, rank: close its stdin, discard its queue */
+    LARK_MSG_DIED,       /* down: rank, line: it died and the job goes on (--enable-recovery) */
 };
 
 /* A growing byte buffer for frame payloads (writing), or a view of one

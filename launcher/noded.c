@@ -292,6 +292,15 @@ static int parent_frame(void *arg, struct lark_conn *c, uint32_t type, struct la
             lark_reaper_signal(sig, sig == SIGTERM);
         break;
     }
+    case LARK_MSG_DIED: { /* a rank died and the job goes on: our ranks hear of it */
+        lark_down_send(&D.down, &D.tree, -1, type, b->data, b->len);
+        int rank = (int)lark_buf_get_u32(b);
+        char *line = lark_buf_get_str(b);
+        if (!b->bad && rank >= 0 && rank < D.job.nprocs)
+            lark_pmix_notify_lost(D.job.nspace, rank, line);
+        free(line);
+        break;
+    }
     case LARK_MSG_STDIN: {
         int rank = (int)lark_buf_get_u32(b);
         size_t n;

@@ -78,6 +78,29 @@ static pmix_status_t up_abort(const pmix_proc_t *proc, void *obj, int status, co
     return release(cbfunc, cbdata);
 }
 
+static void notify_done(pmix_status_t status, void *cbdata)
+{
+    (void)status;
+    pmix_info_t *info = cbdata;
+    PMIX_INFO_FREE(info, 2);
+}
+
+void lark_pmix_notify_lost(const char *nspace, int rank, const char *why)
+{
+    pmix_proc_t dead;
+    PMIX_LOAD_PROCID(&dead, nspace, (pmix_rank_t)rank);
+    pmix_info_t *info; /* freed by notify_done, or below */
+    PMIX_INFO_CREATE(info, 2);
+    if (info == NULL)
+        return;
+    PMIX_INFO_LOAD(&info[0], PMIX_EVENT_AFFECTED_PROC, &dead, PMIX_PROC);
+    PMIX_INFO_LOAD(&info[1], PMIX_EVENT_TEXT_MESSAGE, why ? why : "", PMIX_STRING);
+    pmix_status_t rc = PMIx_Notify_event(PMIX_EVENT_PROC_TERMINATED, &dead, PMIX_RANGE_NAMESPACE,
+                                         info, 2, notify_done, info);
+    if (rc != PMIX_SUCCESS)
+        PMIX_INFO_FREE(info, 2); /* done at once, or failed: no callback */
+}
+
 /* Post an event carrying a PMIx callback and data (fence, dmodex). */
 static void post_cb(int kind, int rank, const char *sig, const char *data, size_t ndata,
                     void *cbfunc, void *cbdata)

@@ -146,6 +146,7 @@ int lark_comm_create_derived(struct lark_comm *parent, struct lark_group *group,
     c->ctx[LARK_CTX_PT2PT] = base;
     c->ctx[LARK_CTX_COLL] = base + 1;
     c->cid = LARK_CID_NONE; /* lark_cid_release leaves it alone: the id is the parent's */
+    c->parent = parent;     /* released before it (its coll state's destroy hook) */
     return LARK_OK;
 }
 

@@ -84,6 +84,9 @@ struct lark_comm {
     void *coll;                                   /* collectives' private state */
     void *attrs;                                  /* cached attributes (attr.h); owned */
     void (*destroy_hook)(struct lark_comm *comm); /* called before freeing */
+    struct lark_comm *parent; /* derived (lark_comm_create_derived): the one it serves */
+    unsigned lost_gen;        /* lost.c's cache: the loss count lost_member was found at */
+    bool lost_member;         /* a rank of it (or of parent) is lost */
 };
 
 extern struct lark_comm lark_comm_world, lark_comm_self;

@@ -37,6 +37,7 @@
 #include "comm.h"
 #include "datatype.h"
 #include "handle.h"
+#include "lost.h"
 #include "match.h"
 #include "p2p.h"
 #include "peer.h"
@@ -99,6 +100,9 @@ int lark_p2p_init(void)
 
 void lark_p2p_finalize(void)
 {
+    /* After a loss, collectives that failed leave their messages behind:
+     * no bug to report then. */
+    bool lost_any = lark_peer_lost_map != NULL;
     lark_peer_finalize();
     /* Messages nobody received.  A user message sent and never received
      * is the program's business (MPI_Finalize frees it quietly, as Open
@@ -108,7 +112,7 @@ void lark_p2p_finalize(void)
     int internal = 0;
     while ((it = lark_match_leftover(&match)) != NULL) {
         struct lark_msg *m = LARK_CONTAINER_OF(it, struct lark_msg, item);
-        if ((it->ctx & 1) == LARK_CTX_COLL && internal++ < 3)
+        if ((it->ctx & 1) == LARK_CTX_COLL && !lost_any && internal++ < 3)
             fprintf(stderr,
                     "Lark MPI: rank %d on %s: MPI_Finalize: an internal message of a collective "
                     "or communicator constructor (context %u, from rank %d, tag %d, %zu bytes) "
@@ -180,10 +184,12 @@ static void lost_posted(const struct lark_match_item *it, void *arg)
 {
     struct lost_set *ls = arg;
     struct lark_request *r = LARK_CONTAINER_OF(it, struct lark_request, match);
-    bool hit = false;
-    if (it->source != MPI_ANY_SOURCE)
+    /* A collective's message on a communicator holding a lost rank: the
+     * collective cannot complete (lost.h), whoever the sender. */
+    bool hit = r->ctxsel == LARK_CTX_COLL && lark_lost_comm(r->comm);
+    if (!hit && it->source != MPI_ANY_SOURCE)
         hit = lost_in(ls, lark_comm_world_rank(r->comm, it->source));
-    else
+    else if (!hit)
         for (int k = 0; k < lark_comm_peer_size(r->comm) && !hit; k++)
             hit = lost_in(ls, lark_comm_world_rank(r->comm, k));
     if (!hit)
@@ -223,6 +229,8 @@ static void fail_lost(void)
 
 int lark_p2p_progress(void)
 {
+    if (LARK_UNLIKELY(atomic_load_explicit(&lark_lost_news_pending, memory_order_relaxed) != 0))
+        lark_lost_take_news(); /* the launcher's word on dead peers */
     if (LARK_UNLIKELY(lark_peer_lost_pending > 0))
         fail_lost();
     int events = lark_peer_progress();
@@ -267,6 +275,8 @@ static int start_send(struct lark_request *req)
 {
     int err = LARK_OK;
     struct lark_comm *comm = req->comm;
+    if (LARK_UNLIKELY(req->ctxsel == LARK_CTX_COLL) && lark_lost_comm(comm))
+        return LARK_ERR_PEER; /* a collective that cannot complete (lost.h) */
     struct lark_peer *p = lark_peer_get(lark_comm_world_rank(comm, req->peer), &err);
     if (p == NULL)
         return err;
@@ -319,8 +329,8 @@ static int start_send(struct lark_request *req)
 int lark_p2p_send_now(const void *buf, size_t count, struct lark_datatype *dt, int dest, int tag,
                       struct lark_comm *comm, int ctxsel)
 {
-    if (dest == MPI_PROC_NULL)
-        return LARK_ERR_AGAIN;
+    if (dest == MPI_PROC_NULL || (ctxsel == LARK_CTX_COLL && lark_lost_comm(comm)))
+        return LARK_ERR_AGAIN; /* the request path does it, or says why not */
     bool contig = lark_datatype_contig_n(dt, count);
     int err = LARK_OK;
     struct lark_peer *p = lark_peer_get(lark_comm_world_rank(comm, dest), &err);
@@ -793,10 +803,14 @@ static int start_recv(struct lark_request *req)
         lark_request_complete(req);
         return LARK_OK;
     }
-    if (LARK_UNLIKELY(lark_peer_lost_map != NULL) && req->peer != MPI_ANY_SOURCE &&
-        lark_peer_is_lost(lark_comm_world_rank(req->comm, req->peer))) {
+    if (LARK_UNLIKELY(lark_peer_lost_map != NULL) &&
+        ((req->peer != MPI_ANY_SOURCE &&
+          lark_peer_is_lost(lark_comm_world_rank(req->comm, req->peer))) ||
+         (req->ctxsel == LARK_CTX_COLL && lark_lost_comm(req->comm)))) {
         /* From a lost peer: nothing can come (what it sent before it was
-         * lost was matched by earlier receives, in order). */
+         * lost was matched by earlier receives, in order).  In a
+         * collective on a communicator holding one: the collective cannot
+         * complete (lost.h). */
         req->status.MPI_SOURCE = req->peer;
         req->error = LARK_ERR_PEER;
         lark_request_complete(req);

@@ -58,6 +58,7 @@ static void *bounce;               /* packing space for transports without send_
 static size_t bounce_size;         /* (grown to the largest frame, freed at finalize) */
 unsigned char *lark_peer_lost_map; /* by world rank; made at the first loss, freed at finalize */
 int lark_peer_lost_pending;        /* losses whose requests are not failed yet */
+unsigned lark_peer_lost_gen;       /* losses so far */
 static unsigned char *lost_done;   /* by world rank: its requests were failed (same block) */
 static char lost_note[512];        /* the first loss, in words */
 
@@ -160,6 +161,7 @@ void lark_peer_finalize(void)
     free(lark_peer_lost_map);
     lark_peer_lost_map = lost_done = NULL;
     lark_peer_lost_pending = 0;
+    lark_peer_lost_gen = 0;
     lost_note[0] = '\0';
 }
 
@@ -447,6 +449,7 @@ void lark_transport_peer_lost(int peer, const char *why)
         return;
     lark_peer_lost_map[peer] = 1;
     lark_peer_lost_pending++;
+    lark_peer_lost_gen++;
     if (peers != NULL && peers[peer] != NULL)
         peers[peer]->lost = true;
     if (lost_note[0] == '\0') {

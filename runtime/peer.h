@@ -108,6 +108,8 @@ static inline bool lark_peer_is_lost(int w)
  * lost[] (at most max), and how many; runtime lock held (p2p.c then fails
  * the posted receives).  */
 extern int lark_peer_lost_pending;
+/* Peers lost so far (a generation: caches compare it, lost.c). */
+extern unsigned lark_peer_lost_gen;
 int lark_peer_fail_lost(int *lost, int max);
 /* The sentence about the first lost peer ("rank 0 (host a) lost rank 1
  * (host b): ..."), or NULL when none was lost. */

@@ -20,6 +20,7 @@
 #include "comm.h"
 #include "copy.h"
 #include "hwres.h"
+#include "lost.h"
 #include "p2p.h"
 #include "peer.h"
 #include "progress.h"
@@ -34,6 +35,76 @@ static pmix_proc_t myproc;
 static int *node_table;
 static int node_table_state;
 static pthread_mutex_t node_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---- news of dead peers (lost.h) ---- */
+
+static size_t death_handler;
+static bool death_handler_on;
+
+static void death_one(const pmix_proc_t *p, const char *why)
+{
+    if (p != NULL && PMIX_CHECK_NSPACE(p->nspace, myproc.nspace) && p->rank != PMIX_RANK_WILDCARD &&
+        p->rank < (pmix_rank_t)lark_rt.size)
+        lark_lost_news((int)p->rank, why);
+}
+
+/* PMIx's thread: a process of the job terminated (Lark's mpirun under
+ * --enable-recovery says so; other servers may too).  The dead process
+ * is the affected one, else the event's source. */
+static void death_event(size_t id, pmix_status_t status, const pmix_proc_t *source,
+                        pmix_info_t info[], size_t ninfo, pmix_info_t *results, size_t nresults,
+                        pmix_event_notification_cbfunc_fn_t cbfunc, void *cbdata)
+{
+    (void)id;
+    (void)status;
+    (void)results;
+    (void)nresults;
+    const char *why = NULL;
+    const pmix_proc_t *one = NULL;
+    const pmix_data_array_t *many = NULL;
+    for (size_t i = 0; i < ninfo; i++) {
+        if (PMIX_CHECK_KEY(&info[i], PMIX_EVENT_TEXT_MESSAGE) && info[i].value.type == PMIX_STRING)
+            why = info[i].value.data.string;
+        else if (PMIX_CHECK_KEY(&info[i], PMIX_EVENT_AFFECTED_PROC) &&
+                 info[i].value.type == PMIX_PROC)
+            one = info[i].value.data.proc;
+        else if (PMIX_CHECK_KEY(&info[i], PMIX_EVENT_AFFECTED_PROCS) &&
+                 info[i].value.type == PMIX_DATA_ARRAY && info[i].value.data.darray != NULL &&
+                 info[i].value.data.darray->type == PMIX_PROC)
+            many = info[i].value.data.darray;
+    }
+    if (many != NULL)
+        for (size_t k = 0; k < many->size; k++)
+            death_one((const pmix_proc_t *)many->array + k, why);
+    else
+        death_one(one != NULL ? one : source, why);
+    if (cbfunc != NULL)
+        cbfunc(PMIX_EVENT_ACTION_COMPLETE, NULL, 0, NULL, NULL, cbdata);
+}
+
+/* Listen for deaths; without it (a server that refuses) only the
+ * transports see peers go. */
+static void death_listen(void)
+{
+    pmix_status_t codes[] = {PMIX_EVENT_PROC_TERMINATED, PMIX_ERR_PROC_ABORTED,
+                             PMIX_ERR_PROC_ABORTED_BY_SIG};
+    pmix_info_t info;
+    PMIX_INFO_LOAD(&info, PMIX_EVENT_HDLR_NAME, "lark-lost-peers", PMIX_STRING);
+    pmix_status_t rc = PMIx_Register_event_handler(codes, sizeof codes / sizeof codes[0], &info, 1,
+                                                   death_event, NULL, NULL);
+    PMIX_INFO_DESTRUCT(&info);
+    if (rc >= 0) {
+        death_handler = (size_t)rc;
+        death_handler_on = true;
+    }
+}
+
+static void death_unlisten(void)
+{
+    if (death_handler_on)
+        PMIx_Deregister_event_handler(death_handler, NULL, NULL);
+    death_handler_on = false;
+}
 
 /* Read an integer-valued PMIx key of `proc`, whatever integer type the
  * server stored it as.  Returns 0 or -1 when absent. */
@@ -306,6 +377,10 @@ int lark_runtime_init(int required, int *provided)
         return rc;
     if ((rc = lark_progress_init(cpus_of_node())) != LARK_OK)
         return rc;
+    if ((rc = lark_lost_init(lark_rt.size)) != LARK_OK)
+        return rc;
+    if (!lark_rt.singleton)
+        death_listen(); /* after the doorbell exists: the handler rings it */
     lark_where_init();
     atomic_store_explicit(&lark_rt.state, LARK_STATE_INIT, memory_order_release);
     return LARK_OK;
@@ -359,6 +434,9 @@ int lark_runtime_finalize(void)
         if (st != PMIX_SUCCESS && st != PMIX_OPERATION_SUCCEEDED)
             rc = LARK_ERR_PEER;
     }
+    /* No news after this returns (PMIx's thread runs handlers and
+     * removes them in order), so the doorbell can go. */
+    death_unlisten();
     lark_where_finalize();
     lark_p2p_finalize();
     lark_progress_finalize();
@@ -367,6 +445,7 @@ int lark_runtime_finalize(void)
     atomic_store_explicit(&lark_rt.state, LARK_STATE_FINALIZED, memory_order_release);
     if (!lark_rt.singleton)
         PMIx_Finalize(NULL, 0);
+    lark_lost_finalize();
     free(lark_rt.local_peers);
     lark_rt.local_peers = NULL;
     free(lark_rt.world_to_local);

@@ -74,6 +74,7 @@
 #include <unistd.h>
 
 #include "coll.h"
+#include "lost.h"
 #include "op.h"
 #include "p2p.h"
 #include "progress.h"
@@ -220,21 +221,34 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Poll the point-to-point engine once (it takes the launcher's news of
+ * dead peers too); true when comm now holds a lost rank: the collective
+ * cannot complete (lost.h). */
+static bool progress_lost(struct lark_comm *comm)
+{
+    lark_lock();
+    lark_p2p_progress();
+    bool lost = lark_lost_comm(comm);
+    lark_unlock();
+    return lost;
+}
+
 /* Wait until *w (read with acquire) satisfies done(w, arg), with the
  * progress engine's policy (progress.h): spin so long, yield the core so
  * long, then sleep on the word (bounded to 1 ms); the point-to-point
  * engine is polled meanwhile, as sync_all does.  Yielding before sleeping
  * matters when ranks outnumber cores: the rank that writes the word gets
  * the core at once, and a rank that comes back finds it written without
- * a futex round trip. */
-static void wait_word(struct seg_header *h, _Atomic uint32_t *w,
-                      bool (*done)(uint32_t v, uint32_t arg), uint32_t arg)
+ * a futex round trip.  Returns 0, or LARK_ERR_PEER when a rank of comm
+ * is lost meanwhile. */
+static int wait_word(struct seg_header *h, struct lark_comm *comm, _Atomic uint32_t *w,
+                     bool (*done)(uint32_t v, uint32_t arg), uint32_t arg)
 {
     int64_t spin = 0, yield = 0, t0 = 0, t = 0;
     for (int i = 0;; i++) {
         uint32_t v = atomic_load_explicit(w, memory_order_acquire);
         if (done(v, arg))
-            return;
+            return 0;
         if (i < 64) { /* the usual wait is short: no clock for it */
 #if defined(__x86_64__) || defined(__i386__)
             __builtin_ia32_pause();
@@ -245,11 +259,8 @@ static void wait_word(struct seg_header *h, _Atomic uint32_t *w,
             lark_progress_policy(&spin, &yield);
             t0 = now_ns();
         }
-        if ((i & 63) == 63) {
-            lark_lock();
-            lark_p2p_progress();
-            lark_unlock();
-        }
+        if ((i & 63) == 63 && progress_lost(comm))
+            return LARK_ERR_PEER;
         if ((i & 15) == 0) /* the clock now and then: a pause is ~10-100 ns */
             t = now_ns() - t0;
         if (t < spin) {
@@ -262,9 +273,8 @@ static void wait_word(struct seg_header *h, _Atomic uint32_t *w,
             sched_yield();
             continue;
         }
-        lark_lock();
-        lark_p2p_progress();
-        lark_unlock();
+        if (progress_lost(comm))
+            return LARK_ERR_PEER;
         atomic_fetch_add_explicit(&h->sleepers, 1, memory_order_seq_cst);
         v = atomic_load_explicit(w, memory_order_seq_cst);
         if (!done(v, arg))
@@ -291,18 +301,19 @@ static void wake_word(struct seg_header *h, _Atomic uint32_t *w)
 }
 
 /* Everyone arrives, then everyone leaves. */
-static void sync_all(struct lark_coll_shm *sh, int n)
+static int sync_all(struct lark_coll_shm *sh, struct lark_comm *comm)
 {
     struct seg_header *h = sh->hdr;
+    uint32_t n = (uint32_t)comm->size;
     uint32_t g = atomic_load_explicit(&h->gen, memory_order_acquire);
     sh->calls++;
-    if (atomic_fetch_add_explicit(&h->count, 1, memory_order_acq_rel) == (uint32_t)n - 1) {
+    if (atomic_fetch_add_explicit(&h->count, 1, memory_order_acq_rel) == n - 1) {
         atomic_store_explicit(&h->count, 0, memory_order_relaxed);
         atomic_store_explicit(&h->gen, g + 1, memory_order_seq_cst);
         wake_word(h, &h->gen);
-        return;
+        return 0;
     }
-    wait_word(h, &h->gen, is_not, g);
+    return wait_word(h, comm, &h->gen, is_not, g);
 }
 
 static char *slot_of(struct lark_coll_shm *sh, int n, int r)
@@ -312,29 +323,33 @@ static char *slot_of(struct lark_coll_shm *sh, int n, int r)
 
 int lark_coll_shm_barrier(struct lark_coll_shm *sh, struct lark_comm *comm)
 {
-    sync_all(sh, comm->size);
-    return 0;
+    if (lark_lost_comm(comm))
+        return LARK_ERR_PEER; /* the segment's words may be half-way: never touch them */
+    return sync_all(sh, comm);
 }
 
 /* Bcast number k through one buffer of a ring of `depth` (see the top). */
-static void ring_bcast(struct seg_header *h, _Atomic uint32_t *stamp, _Atomic uint32_t *reads,
-                       char *data, uint32_t k, uint32_t depth, void *buf, size_t bytes, bool root,
-                       uint32_t readers)
+static int ring_bcast(struct seg_header *h, struct lark_comm *comm, _Atomic uint32_t *stamp,
+                      _Atomic uint32_t *reads, char *data, uint32_t k, uint32_t depth, void *buf,
+                      size_t bytes, bool root, uint32_t readers)
 {
+    int rc;
     if (root) {
         /* The buffer's last use (bcast k - depth) read by all. */
-        if (k > depth)
-            wait_word(h, reads, is_equal, readers);
+        if (k > depth && (rc = wait_word(h, comm, reads, is_equal, readers)) != 0)
+            return rc;
         atomic_store_explicit(reads, 0, memory_order_relaxed);
         memcpy(data, buf, bytes);
         atomic_store_explicit(stamp, k, memory_order_seq_cst);
         wake_word(h, stamp);
-        return;
+        return 0;
     }
-    wait_word(h, stamp, is_equal, k);
+    if ((rc = wait_word(h, comm, stamp, is_equal, k)) != 0)
+        return rc;
     memcpy(buf, data, bytes);
     if (atomic_fetch_add_explicit(reads, 1, memory_order_seq_cst) + 1 == readers)
         wake_word(h, reads);
+    return 0;
 }
 
 int lark_coll_shm_bcast(struct lark_coll_shm *sh, void *buf, size_t bytes, int root,
@@ -343,26 +358,32 @@ int lark_coll_shm_bcast(struct lark_coll_shm *sh, void *buf, size_t bytes, int r
     struct seg_header *h = sh->hdr;
     uint32_t readers = (uint32_t)comm->size - 1;
     bool me = comm->rank == root;
+    if (lark_lost_comm(comm))
+        return LARK_ERR_PEER;
     /* k: the same number at every rank (they call in order, with the same bytes). */
     if (bytes <= CELL_DATA) {
         uint32_t k = ++sh->cellcasts;
         struct bcast_cell *c = &h->cells[k % CELL_DEPTH];
-        ring_bcast(h, &c->stamp, &c->reads, c->data, k, CELL_DEPTH, buf, bytes, me, readers);
-        return 0;
+        return ring_bcast(h, comm, &c->stamp, &c->reads, c->data, k, CELL_DEPTH, buf, bytes, me,
+                          readers);
     }
     uint32_t k = ++sh->bcasts;
     struct bcast_buf *b = &h->bcast[k % BCAST_DEPTH];
-    ring_bcast(h, &b->stamp, &b->reads, b->data, k, BCAST_DEPTH, buf, bytes, me, readers);
-    return 0;
+    return ring_bcast(h, comm, &b->stamp, &b->reads, b->data, k, BCAST_DEPTH, buf, bytes, me,
+                      readers);
 }
 
 int lark_coll_shm_allreduce(struct lark_coll_shm *sh, void *buf, const struct lark_reduction *red,
                             struct lark_comm *comm)
 {
     int n = comm->size;
+    if (lark_lost_comm(comm))
+        return LARK_ERR_PEER;
     char *bank = slot_of(sh, n, 0);
     memcpy(bank + (size_t)comm->rank * LARK_SHM_SLOT, buf, red->bytes);
-    sync_all(sh, n);
+    int rc = sync_all(sh, comm);
+    if (rc != 0)
+        return rc;
     /* Every rank folds the same slots in rank order: the same result
      * everywhere, and in order for non-commutative ops
      * (inout = in op inout, `in` the lower rank). */

@@ -22,6 +22,7 @@
 #include "coll/coll.h"
 #include "comm.h"
 #include "p2p.h"
+#include "peer.h"
 #include "progress.h"
 #include "runtime.h"
 #include "win.h"
@@ -31,21 +32,37 @@ struct target_arg {
     int target; /* -1: all */
 };
 
+/* Target r's process is lost: its answers will never come. */
+static bool target_lost(struct lark_win *win, int r)
+{
+    return lark_peer_is_lost(lark_comm_world_rank(win->comm, r));
+}
+
 static bool no_pending(void *arg)
 {
     struct target_arg *a = arg;
     if (a->target >= 0)
-        return a->win->t[a->target].pending == 0;
+        return a->win->t[a->target].pending == 0 || target_lost(a->win, a->target);
     for (int r = 0; r < a->win->comm->size; r++)
-        if (a->win->t[r].pending != 0)
+        if (a->win->t[r].pending != 0 && !target_lost(a->win, r))
             return false;
     return true;
 }
 
-void lark_rma_wait_pending(struct lark_win *win, int target)
+int lark_rma_wait_pending(struct lark_win *win, int target)
 {
     struct target_arg a = {win, target};
     lark_progress_wait(no_pending, &a);
+    /* What a lost target still owed us is given up. */
+    int rc = 0;
+    lark_lock();
+    for (int r = target >= 0 ? target : 0; r < (target >= 0 ? target + 1 : win->comm->size); r++)
+        if (win->t[r].pending != 0) {
+            win->t[r].pending = 0;
+            rc = LARK_ERR_PEER;
+        }
+    lark_unlock();
+    return rc;
 }
 
 /* Runtime lock held: ask `target` to confirm everything sent so far. */
@@ -76,8 +93,8 @@ int lark_rma_flush(struct lark_win *win, int target)
     }
     lark_unlock();
     atomic_thread_fence(memory_order_seq_cst);
-    lark_rma_wait_pending(win, target);
-    return rc;
+    int wrc = lark_rma_wait_pending(win, target);
+    return rc != 0 ? rc : wrc;
 }
 
 int lark_rma_fence(struct lark_win *win, int assert)
@@ -124,12 +141,13 @@ static int lock_begin(struct lark_win *win, int type, int target, int assert)
     return rc;
 }
 
-/* Without the lock: wait until the lock on `target` is ours. */
-static void lock_finish(struct lark_win *win, int target)
+/* Without the lock: wait until the lock on `target` is ours; 0, or
+ * LARK_ERR_PEER when the target is lost meanwhile. */
+static int lock_finish(struct lark_win *win, int target)
 {
     struct lark_win_target *t = &win->t[target];
     if (t->lock_nocheck)
-        return;
+        return 0;
     if (t->local) {
         /* The holder releases the word with a plain atomic store that
          * rings no doorbell, so never sleep here: poll, and give the core
@@ -140,28 +158,37 @@ static void lock_finish(struct lark_win *win, int target)
             bool got = try_lock(&a);
             if (!got)
                 lark_p2p_progress();
+            bool lost = !got && target_lost(win, target);
             lark_unlock();
             if (got)
                 break;
+            if (lost)
+                return LARK_ERR_PEER; /* it may have died holding the word */
             if (spins > 64)
                 sched_yield();
         }
-    } else {
-        lark_rma_wait_pending(win, target);
+        return 0;
     }
+    return lark_rma_wait_pending(win, target);
 }
 
 int lark_rma_lock(struct lark_win *win, int type, int target, int assert)
 {
     lark_lock();
-    int rc = lock_begin(win, type, target, assert);
+    lark_p2p_progress(); /* news of a dead target, if any */
+    int rc = target_lost(win, target) ? LARK_ERR_PEER : lock_begin(win, type, target, assert);
     if (rc == 0)
         win->nlocks++;
     else
         win->t[target].lock_type = 0;
     lark_unlock();
-    if (rc == 0)
-        lock_finish(win, target);
+    if (rc == 0 && (rc = lock_finish(win, target)) != 0) {
+        /* Never granted: no lock epoch on it. */
+        lark_lock();
+        win->nlocks--;
+        win->t[target].lock_type = 0;
+        lark_unlock();
+    }
     return rc;
 }
 
@@ -196,8 +223,8 @@ int lark_rma_unlock(struct lark_win *win, int target)
     int rc = unlock_begin(win, target);
     win->nlocks--;
     lark_unlock();
-    lark_rma_wait_pending(win, target);
-    return rc;
+    int wrc = lark_rma_wait_pending(win, target);
+    return rc != 0 ? rc : wrc;
 }
 
 int lark_rma_lock_all(struct lark_win *win, int assert)
@@ -212,7 +239,7 @@ int lark_rma_lock_all(struct lark_win *win, int assert)
     /* Remote grants were all asked for at once; local words are taken in
      * rank order (shared locks: no deadlock with other lock_alls). */
     for (int r = 0; r < n && rc == 0; r++)
-        lock_finish(win, r);
+        rc = lock_finish(win, r);
     return rc;
 }
 
@@ -227,8 +254,8 @@ int lark_rma_unlock_all(struct lark_win *win)
     }
     win->lock_all = false;
     lark_unlock();
-    lark_rma_wait_pending(win, -1);
-    return rc;
+    int wrc = lark_rma_wait_pending(win, -1);
+    return rc != 0 ? rc : wrc;
 }
 
 /* ---- PSCW ---- */
@@ -266,26 +293,33 @@ struct group_arg {
     bool completes; /* count completes (wait) rather than posts (start) */
 };
 
+/* Every rank of the group has posted (completed), or is lost: it never
+ * will. */
 static bool all_noticed(void *arg)
 {
     struct group_arg *a = arg;
     for (int i = 0; i < a->n; i++) {
         struct lark_win_target *t = &a->win->t[a->ranks[i]];
-        if ((a->completes ? t->completes : t->posts) == 0)
+        if ((a->completes ? t->completes : t->posts) == 0 && !target_lost(a->win, a->ranks[i]))
             return false;
     }
     return true;
 }
 
-static void consume(struct group_arg *a)
+/* Take one post (complete) of each rank of the group; LARK_ERR_PEER when
+ * a lost one had none. */
+static int consume(struct group_arg *a)
 {
+    int rc = 0;
     for (int i = 0; i < a->n; i++) {
         struct lark_win_target *t = &a->win->t[a->ranks[i]];
-        if (a->completes)
-            t->completes--;
+        int *c = a->completes ? &t->completes : &t->posts;
+        if (*c > 0)
+            (*c)--;
         else
-            t->posts--;
+            rc = LARK_ERR_PEER;
     }
+    return rc;
 }
 
 int lark_rma_start(struct lark_win *win, const int *ranks, int n, int assert)
@@ -300,11 +334,12 @@ int lark_rma_start(struct lark_win *win, const int *ranks, int n, int assert)
     win->naccess = n;
     win->fence = false;
     lark_unlock();
+    int rc = 0;
     if (!(assert &MPI_MODE_NOCHECK)) {
         struct group_arg a = {win, ranks, n, false};
         lark_progress_wait(all_noticed, &a);
         lark_lock();
-        consume(&a);
+        rc = consume(&a);
         lark_unlock();
     }
     lark_lock();
@@ -312,7 +347,7 @@ int lark_rma_start(struct lark_win *win, const int *ranks, int n, int assert)
         win->t[ranks[i]].in_access = true;
     lark_unlock();
     atomic_thread_fence(memory_order_seq_cst);
-    return 0;
+    return rc;
 }
 
 int lark_rma_complete(struct lark_win *win)
@@ -320,7 +355,7 @@ int lark_rma_complete(struct lark_win *win)
     int rc = 0;
     /* Our gets must have landed; direct stores are ordered by the fence
      * before the COMPLETE frames that announce them. */
-    lark_rma_wait_pending(win, -1);
+    int wrc = lark_rma_wait_pending(win, -1);
     atomic_thread_fence(memory_order_seq_cst);
     lark_lock();
     for (int i = 0; i < win->naccess; i++) {
@@ -329,15 +364,19 @@ int lark_rma_complete(struct lark_win *win)
         win->t[r].dirty = false; /* COMPLETE follows the data in order */
         if (r == win->comm->rank)
             win->t[r].completes++;
-        else if (rc == 0)
-            rc = lark_rma_am_send(win, r, LARK_AM_COMPLETE, MPI_BYTE, 0, 0, MPI_NO_OP, 0, 0, NULL,
-                                  0);
+        else {
+            /* To every live one, whatever failed before. */
+            int e = lark_rma_am_send(win, r, LARK_AM_COMPLETE, MPI_BYTE, 0, 0, MPI_NO_OP, 0, 0,
+                                     NULL, 0);
+            if (rc == 0)
+                rc = e;
+        }
     }
     free(win->access);
     win->access = NULL;
     win->naccess = 0;
     lark_unlock();
-    return rc;
+    return rc != 0 ? rc : wrc;
 }
 
 struct test_arg {
@@ -367,11 +406,11 @@ int lark_rma_wait(struct lark_win *win, bool test, int *flag)
         lark_progress_wait(all_noticed, &a);
     }
     lark_lock();
-    consume(&a);
+    int rc = consume(&a);
     free(win->expose);
     win->expose = NULL;
     win->nexpose = 0;
     lark_unlock();
     atomic_thread_fence(memory_order_seq_cst);
-    return 0;
+    return rc;
 }

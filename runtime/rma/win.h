@@ -262,6 +262,6 @@ static inline bool lark_rma_flush_mapped(struct lark_win *win, int target)
     return true;
 }
 /* Wait until every active-message reply from `target` (-1: all) is in. */
-void lark_rma_wait_pending(struct lark_win *win, int target);
+int lark_rma_wait_pending(struct lark_win *win, int target);
 
 #endif

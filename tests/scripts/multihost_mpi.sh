@@ -2,7 +2,7 @@
 # Real MPI traffic across network-namespace "hosts" (multihost_lib.sh):
 # point-to-point (every call family, 0 B to 4 MiB), collectives and
 # one-sided communication, with ranks on the same host and on different
-# hosts.
+# hosts; a rank's death under --enable-recovery, heard on both hosts.
 # Where the traffic goes is checked, not assumed: with LARK_TRANSPORTS
 # limited to shm the pairs inside a host still work (so they use shm) and a
 # pair across hosts is refused (so shm never claims a remote rank).  Each host has its own network stack and
@@ -15,7 +15,7 @@ H0=${MH}h0 H1=${MH}h1
 cp "$top_builddir/lark-noded" "$scratch/lark-noded"
 LARK_NODED="$scratch/lark-noded"
 export LARK_NODED
-for p in coll_check rma_basic rma_sync rma_atomic p2p_basic tcp_faults trace_mix hang; do
+for p in coll_check rma_basic rma_sync rma_atomic p2p_basic tcp_faults lost_coll trace_mix hang; do
     cp "$top_builddir/tests/mpi/$p" "$scratch/$p" || fail "no tests/mpi/$p in the build tree"
 done
 A="-launcher-exec $AGENT"
@@ -99,6 +99,17 @@ t0=$(sed -n 's/.*rank 1 dies at \([0-9]*\) ms.*/\1/p' "$err")
 ms=$((t1 / 1000000 - t0))
 within "$ms" 5000 "the job took $ms ms to end after rank 1 died"
 echo "remote rank killed: the job ended $ms ms after its death"
+
+# --- --enable-recovery across hosts: rank 3 dies on h1 while every rank
+# waits for it in a barrier; rank 2 beside it (shm only) hears of it from
+# its own daemon, ranks 0 and 1 on h0 from mpirun's PMIx server (the
+# daemon's EXIT up, a DIED frame down the tree): the barrier, and every
+# later collective, fails on all three, who then finish.
+mpi "a death across hosts, the job goes on" 137 $A $SLOT --enable-recovery --timeout 60 \
+    "$scratch/lost_coll" barrier
+[ "$(grep -c "^lost_coll: rank [012]: OK$" "$out")" = 3 ] ||
+    { cat "$out" "$err"; fail "a death across hosts: not every survivor finished"; }
+grep -q "^lost_coll: " "$err" && { cat "$err"; fail "a death across hosts: a check failed"; }
 
 # --- the daemon of the other host killed while its rank talks to ours:
 # the job ends naming the host, and the rank it ran goes with it
