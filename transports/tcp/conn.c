@@ -634,10 +634,11 @@ static int rx_read(struct tcp_state *s, struct lark_tcp_conn *c)
         return 0;
     for (int round = 0; round < 16; round++) {
         ssize_t n;
+        size_t want = c->in_sink ? c->cur.plen - c->sink_got : LARK_TCP_RX_CAP - c->rx_len;
         if (c->in_sink)
-            n = recv(c->fd, c->sink + c->sink_got, c->cur.plen - c->sink_got, MSG_DONTWAIT);
+            n = recv(c->fd, c->sink + c->sink_got, want, MSG_DONTWAIT);
         else
-            n = recv(c->fd, c->rx + c->rx_len, LARK_TCP_RX_CAP - c->rx_len, MSG_DONTWAIT);
+            n = recv(c->fd, c->rx + c->rx_len, want, MSG_DONTWAIT);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN)
@@ -660,13 +661,18 @@ static int rx_read(struct tcp_state *s, struct lark_tcp_conn *c)
                 sink_done(c);
                 frames++;
             }
-            continue;
+        } else {
+            c->rx_len += (size_t)n;
+            int k = rx_parse(s, c);
+            if (k < 0)
+                return -1;
+            frames += k;
         }
-        c->rx_len += (size_t)n;
-        int k = rx_parse(s, c);
-        if (k < 0)
-            return -1;
-        frames += k;
+        /* A short read emptied the socket: asking again would only say
+         * EAGAIN (one wasted recv per message in a ping-pong); the epoll
+         * set, level-triggered, says when more comes. */
+        if ((size_t)n < want)
+            break;
     }
     return frames;
 }
