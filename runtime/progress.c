@@ -317,6 +317,8 @@ static int64_t wait_until(bool (*done)(void *arg), void *arg, const struct lark_
             first = t;
             if (w != NULL) /* waiting for real: say where (lark_progress_wait_as) */
                 lark_where_enter(w->call, w->kind, w->c, w->rank, w->tag, w->bytes);
+            else /* or the blocking collective this wait is part of */
+                lark_where_defer_show();
         }
         if (t - since < spin_ns) {
             cpu_relax();

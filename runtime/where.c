@@ -4,9 +4,12 @@
  * call and before each sleep, removed at MPI_Finalize.
  *
  * Cost: one page per rank on its own node; per blocking call about twenty
- * stores (name, peer, tag, time); per fruitless poll of what was polled
- * last, a coarse clock read and a store; per sleep, a walk of at most 48
- * queue entries.  Nothing depends on the job's size.
+ * stores (name, peer, tag, time), except that point-to-point calls and
+ * collectives write the record only once they have waited in vain for a
+ * while (lark_progress_wait_as, lark_where_defer: a few plain stores
+ * until then); per fruitless poll of what was polled last, a coarse clock read
+ * and a store; per sleep, a walk of at most 48 queue entries.  Nothing
+ * depends on the job's size.
  */
 #include <fcntl.h>
 #include <stdbool.h>
@@ -23,6 +26,7 @@
 
 static struct lark_where_rec private_rec; /* when shared memory is not to be had */
 struct lark_where_rec *lark_where = &private_rec;
+struct lark_where_defer lark_where_deferred; /* where.h: written without MPI_THREAD_MULTIPLE only */
 static char shm_name[300];
 static const void *polled; /* what the polling call in the record polls (a request, a comm) */
 static int polled_rank;    /* and its peer, as the call gave it */
@@ -186,6 +190,21 @@ void lark_where_leave(void)
     write_begin(w);
     clear_call(w);
     write_end(w);
+    /* A deferred collective record ends here too (its call returns, or
+     * raises an error); never written with MPI_THREAD_MULTIPLE. */
+    if (!lark_rt.locking) {
+        lark_where_deferred.call = NULL;
+        lark_where_deferred.shown = false;
+    }
+}
+
+void lark_where_defer_write(void)
+{
+    struct lark_where_defer *d = &lark_where_deferred;
+    lark_where_enter(d->call, LARK_WHERE_COLL, d->c, LARK_WHERE_NONE, LARK_WHERE_NONE, 0);
+    if (d->root != LARK_WHERE_NONE)
+        lark_where_root(d->c, d->root);
+    d->shown = true;
 }
 
 void lark_where_queues(void)

@@ -52,7 +52,7 @@ static int enter_rooted(const struct lark_coll_call *k, MPI_Comm comm, int root,
         return err;
     *is_root = (*c)->rank == root;
     if (k->form == LARK_FORM_BLOCKING)
-        lark_where_root(*c, root);
+        lark_where_defer_root(*c, root);
     if (inplace && !*is_root)
         return lark_err_raise(*c, call, MPI_ERR_BUFFER, "MPI_IN_PLACE is only valid at the root");
     return MPI_SUCCESS;

@@ -184,8 +184,10 @@ int lark_collarg_enter(const struct lark_coll_call *k, MPI_Comm comm, bool inter
                               "the communicator is an intercommunicator; %s is defined on "
                               "intracommunicators only",
                               k->name);
-    if (k->form == LARK_FORM_BLOCKING) /* left in lark_collarg_finish(), or by lark_err_raise */
-        lark_where_enter(k->name, LARK_WHERE_COLL, *c, LARK_WHERE_NONE, LARK_WHERE_NONE, 0);
+    /* The hang report's record, written only if the call waits long
+     * (where.h); ended in lark_collarg_finish(), or by lark_err_raise. */
+    if (k->form == LARK_FORM_BLOCKING)
+        lark_where_defer(k->name, *c);
     if (k->form != LARK_FORM_BLOCKING && k->request == NULL)
         return lark_err_raise(*c, k->name, MPI_ERR_REQUEST,
                               "the request argument is NULL (pass the address of an MPI_Request)");
@@ -277,7 +279,7 @@ int lark_collarg_finish(struct lark_comm *c, const struct lark_coll_call *k, str
         rc = lark_sched_direct_end(s, rc);
         if (rc != 0)
             return lark_err_raise(c, k->name, rc, "the collective failed");
-        lark_where_leave();
+        lark_where_defer_end();
         return MPI_SUCCESS;
     }
     if (rc != 0) {

@@ -55,7 +55,8 @@ struct lark_collarg {
 /* MPI is initialised, comm is valid (an intercommunicator only when
  * `inter_ok`), and the nonblocking and persistent forms have somewhere to
  * put their request.  The blocking form enters the hang reporter's
- * "where" record (left by lark_collarg_finish or lark_err_raise). */
+ * "where" record, deferred: written only if the call waits long
+ * (lark_where_defer; ended by lark_collarg_finish or lark_err_raise). */
 int lark_collarg_enter(const struct lark_coll_call *k, MPI_Comm comm, bool inter_ok,
                        struct lark_comm **c);
 /* One (buffer, count, datatype) triple; *bytes is the block's size. */

@@ -48,7 +48,7 @@ static int enter_rooted(const struct lark_coll_call *k, MPI_Comm comm, const voi
                               "remote group (size %d) of this intercommunicator",
                               root, rsize);
     if (k->form == LARK_FORM_BLOCKING && root >= 0)
-        lark_where_root(*c, root);
+        lark_where_defer_root(*c, root);
     return MPI_SUCCESS;
 }
 

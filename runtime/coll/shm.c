@@ -80,6 +80,7 @@
 #include "progress.h"
 #include "runtime.h"
 #include "sched.h"
+#include "where.h"
 
 #define NAME_LEN    320
 #define BCAST_DEPTH 32  /* bcast buffers: how far a root may run ahead */
@@ -258,6 +259,7 @@ static int wait_word(struct seg_header *h, struct lark_comm *comm, _Atomic uint3
         if (i == 64) {
             lark_progress_policy(&spin, &yield);
             t0 = now_ns();
+            lark_where_defer_show(); /* waiting for real: the hang report may name the call */
         }
         if ((i & 63) == 63 && progress_lost(comm))
             return LARK_ERR_PEER;

@@ -3,6 +3,11 @@
  * (tests/scripts/hang_report.sh): ./hang MODE with MODE one of
  *   deadlock   ranks 0 and 1 each receive from the other (tag 5)
  *   straggler  every rank but the last enters MPI_Allreduce; the last sleeps
+ *   bcast      every rank but the last enters an MPI_Bcast of 64 KiB from
+ *              rank 0 (point to point); the last sleeps
+ *   segment    all meet in MPI_Barrier once (the communicator's shared
+ *              segment is made), then every rank but the last enters
+ *              MPI_Barrier again (it waits on a word of the segment)
  *   tag        rank 1 sends tag 5 and enters MPI_Barrier; rank 0 receives tag 6
  *   spin       rank 0 receives from rank 1, which spins outside MPI
  *   fence      every rank but the last enters MPI_Win_fence; the last sleeps
@@ -41,6 +46,18 @@ int main(int argc, char **argv)
             for (;;)
                 sleep(1);
         MPI_Allreduce(MPI_IN_PLACE, &x, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    } else if (strcmp(mode, "bcast") == 0) {
+        static char big[65536];
+        if (rank == size - 1)
+            for (;;)
+                sleep(1);
+        MPI_Bcast(big, (int)sizeof big, MPI_CHAR, 0, MPI_COMM_WORLD);
+    } else if (strcmp(mode, "segment") == 0) {
+        MPI_Barrier(MPI_COMM_WORLD);
+        if (rank == size - 1)
+            for (;;)
+                sleep(1);
+        MPI_Barrier(MPI_COMM_WORLD);
     } else if (strcmp(mode, "tag") == 0) {
         if (rank == 1)
             MPI_Send(&x, 1, MPI_INT, 0, 5, MPI_COMM_WORLD);

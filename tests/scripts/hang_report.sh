@@ -30,9 +30,20 @@ expect_line '^  rank 0 \(.*\): in MPI_Recv from rank 1 tag 5 on MPI_COMM_WORLD f
 expect_line '^mpirun: deadlock: rank 0 in MPI_Recv from rank 1 tag 5 on MPI_COMM_WORLD, rank 1 in MPI_Recv from rank 0 tag 5 on MPI_COMM_WORLD: a cycle 0 → 1 → 0$' "deadlock: the cycle"
 job_left deadlock
 
-run --oversubscribe --timeout 3 -n 3 "$HANG" straggler
-expect_rc 124 "straggler"
-expect_line '^mpirun: straggler: ranks 0, 1 wait in MPI_Allreduce on MPI_COMM_WORLD; rank 2 has not entered it: it is outside MPI for [0-9.]+ s' "straggler: the verdict"
+# straggler MODE CALL: 3 ranks; ranks 0 and 1 wait in CALL on
+# MPI_COMM_WORLD, rank 2 sleeps outside MPI.
+straggler() {
+    run --oversubscribe --timeout 3 -n 3 "$HANG" "$1"
+    expect_rc 124 "$1"
+    expect_line "^mpirun: straggler: ranks 0, 1 wait in $2 on MPI_COMM_WORLD; rank 2 has not entered it: it is outside MPI for [0-9.]+ s" "$1: the verdict"
+}
+straggler straggler MPI_Allreduce
+# A collective records where it is only once it waits (as point to point
+# does): over point to point (a bcast of 64 KiB, with its root), and on a
+# word of the communicator's shared segment (a barrier after the first).
+straggler bcast MPI_Bcast
+expect_line '^  rank 1 \(.*\): in MPI_Bcast \(root 0\) on MPI_COMM_WORLD for [0-9.]+ s' "bcast: rank 1"
+straggler segment MPI_Barrier
 
 run --oversubscribe --timeout 3 -n 3 "$HANG" tag
 expect_rc 124 "tag mismatch"
@@ -54,9 +65,7 @@ expect_rc 124 "lock"
 expect_line '^  rank 2 \(.*\): in MPI_Win_lock for [0-9.]+ s' "lock: rank 2"
 
 # A communicator constructor some ranks have not entered.
-run --oversubscribe --timeout 3 -n 3 "$HANG" split
-expect_rc 124 "split"
-expect_line '^mpirun: straggler: ranks 0, 1 wait in MPI_Comm_split on MPI_COMM_WORLD; rank 2 has not entered it: it is outside MPI for' "split: the verdict"
+straggler split MPI_Comm_split
 
 # A rank polling with MPI_Test is waiting for what it polls: with the
 # peer receiving from it, a cycle.  One that stopped polling is computing,
