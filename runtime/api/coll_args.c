@@ -31,9 +31,10 @@
 #include "where.h"
 
 /* Check one (buffer, count, datatype) argument triple; on success *bytes is
- * the size of the block.  Returns MPI_SUCCESS or the raised error class. */
-int lark_collarg_check_buf(struct lark_comm *c, const char *call, const char *what, const void *buf,
-                           MPI_Count count, MPI_Datatype type, size_t *bytes)
+ * the size of the block.  Returns MPI_SUCCESS or the raised error class.
+ * (lark_collarg_check_buf, inline, comes here when a check fails.) */
+int lark_collarg_check_buf_slow(struct lark_comm *c, const char *call, const char *what,
+                                const void *buf, MPI_Count count, MPI_Datatype type, size_t *bytes)
 {
     if (count < 0)
         return lark_err_raise(c, call, MPI_ERR_COUNT, "%s count %lld is negative", what,
@@ -64,8 +65,9 @@ bool lark_collarg_needs_staging(const struct lark_datatype *dt, size_t count)
     return !dt->predefined && !lark_datatype_contig_n(dt, count);
 }
 
-int lark_collarg_stage(struct lark_sched *s, struct lark_collarg *a, const void *buf,
-                       MPI_Count count, MPI_Datatype type, bool load, bool store)
+/* (lark_collarg_stage, inline, comes here for a derived datatype.) */
+int lark_collarg_stage_slow(struct lark_sched *s, struct lark_collarg *a, const void *buf,
+                            MPI_Count count, MPI_Datatype type, bool load, bool store)
 {
     struct lark_datatype *dt = lark_datatype_from_handle(type);
     *a = (struct lark_collarg){.user = (char *)buf, .count = (size_t)count, .dt = dt};
@@ -167,9 +169,10 @@ int lark_collarg_stage_w(struct lark_sched *s, struct lark_collarg *a, const voi
 }
 
 /* Common entry checks: MPI is initialised, comm is valid, and the
- * nonblocking and persistent forms have somewhere to put their request. */
-int lark_collarg_enter(const struct lark_coll_call *k, MPI_Comm comm, bool inter_ok,
-                       struct lark_comm **c)
+ * nonblocking and persistent forms have somewhere to put their request.
+ * (lark_collarg_enter, inline, comes here when a check fails.) */
+int lark_collarg_enter_slow(const struct lark_coll_call *k, MPI_Comm comm, bool inter_ok,
+                            struct lark_comm **c)
 {
     if (!lark_initialized())
         return lark_err_raise(NULL, k->name, MPI_ERR_OTHER,
@@ -253,17 +256,12 @@ int lark_collarg_reduction(struct lark_comm *c, const char *call, MPI_Count coun
     return MPI_SUCCESS;
 }
 
-/* Start the schedule of a call: direct on the caller's stack for the
- * blocking form, recorded otherwise.  Returns MPI_SUCCESS or the raised
- * class (nothing to clean up then). */
-int lark_collarg_begin(struct lark_comm *c, const struct lark_coll_call *k,
-                       struct lark_sched *direct, struct lark_sched **s)
+/* Start the recorded schedule of a nonblocking or persistent call (the
+ * blocking form's direct one is set up by lark_collarg_begin, inline).
+ * Returns MPI_SUCCESS or the raised class (nothing to clean up then). */
+int lark_collarg_begin_slow(struct lark_comm *c, const struct lark_coll_call *k,
+                            struct lark_sched **s)
 {
-    if (k->form == LARK_FORM_BLOCKING) {
-        lark_sched_direct(direct, c);
-        *s = direct;
-        return MPI_SUCCESS;
-    }
     *s = lark_sched_new(c, k->form == LARK_FORM_PERSISTENT);
     if (*s == NULL)
         return lark_err_raise(c, k->name, MPI_ERR_NO_MEM, "out of memory");
@@ -271,9 +269,11 @@ int lark_collarg_begin(struct lark_comm *c, const struct lark_coll_call *k,
 }
 
 /* End a call: the blocking form has run (finish waiting); the others get
- * their request (started, or inactive for the persistent form). */
-int lark_collarg_finish(struct lark_comm *c, const struct lark_coll_call *k, struct lark_sched *s,
-                        int rc)
+ * their request (started, or inactive for the persistent form).
+ * (lark_collarg_finish, inline, ends a blocking call that has nothing
+ * left to wait for itself.) */
+int lark_collarg_finish_slow(struct lark_comm *c, const struct lark_coll_call *k,
+                             struct lark_sched *s, int rc)
 {
     if (k->form == LARK_FORM_BLOCKING) {
         rc = lark_sched_direct_end(s, rc);
@@ -312,9 +312,10 @@ static int unstage(struct lark_sched *s, struct lark_collarg *a)
 
 /* lark_collarg_finish() for calls with staged arguments: their results are unpacked
  * first; a blocking call frees its temporaries after (a recorded
- * schedule owns them). */
-int lark_collarg_complete(struct lark_comm *c, const struct lark_coll_call *k, struct lark_sched *s,
-                          int rc, struct lark_collarg *a, int n)
+ * schedule owns them).  (lark_collarg_complete, inline, comes here when
+ * an argument was staged.) */
+int lark_collarg_complete_slow(struct lark_comm *c, const struct lark_coll_call *k,
+                               struct lark_sched *s, int rc, struct lark_collarg *a, int n)
 {
     bool direct = !s->record;
     for (int i = 0; i < n; i++)
