@@ -9,6 +9,8 @@
 #include "launcher.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +63,29 @@ int lark_down_start(struct lark_down *d, const struct lark_tree *t, int mypos, c
         c->node = lark_tree_node(t, c->pos);
         c->host = nodes[c->node];
         c->deadline = now + d->timeout_ms;
+    }
+    if (lark_tree_agent_is_srun(agent)) {
+        /* One srun step for all of them (a step per daemon would be one
+         * srun process per host on this one). */
+        const char **hosts = calloc((size_t)n, sizeof(*hosts)); /* n > 0 here */
+        pid_t pid = -1;
+        for (int k = 0; hosts && k < n; k++)
+            hosts[k] = d->kids[k].host;
+        if (hosts)
+            pid = lark_tree_start_srun(agent, hosts, n, daemon, d->addrs, secret);
+        free(hosts);
+        for (int k = 0; k < n; k++) {
+            d->kids[k].agent = pid > 0 ? pid : 0;
+            d->kids[k].failed = pid < 0;
+        }
+        if (pid < 0)
+            return lark_launcher_fail(err, errlen,
+                                      "cannot start the agent '%s' for the %d daemons: %s", agent,
+                                      n, strerror(errno));
+        return 0;
+    }
+    for (int k = 0; k < n; k++) {
+        struct lark_child *c = &d->kids[k];
         c->agent = lark_tree_start(agent, c->host, daemon, c->node, d->addrs, secret);
         if (c->agent < 0) {
             c->failed = true;
@@ -102,10 +127,13 @@ void lark_down_check(struct lark_down *d)
 
 bool lark_down_reaped(struct lark_down *d, pid_t pid, int status)
 {
+    bool ours = false;
+    /* Under srun one agent (the step) is every child's. */
     for (int k = 0; k < d->nkids; k++) {
         struct lark_child *c = &d->kids[k];
         if (c->agent != pid)
             continue;
+        ours = true;
         c->agent = 0;
         if (!c->conn && !c->failed) {
             c->failed = true;
@@ -121,9 +149,8 @@ bool lark_down_reaped(struct lark_down *d, pid_t pid, int status)
                      c->host, d->agent_name, how);
             d->failed(d->arg, c->node, msg, false);
         }
-        return true;
     }
-    return false;
+    return ours;
 }
 
 void lark_down_accept(struct lark_down *d)
@@ -171,19 +198,31 @@ static int on_frame(void *arg, struct lark_conn *c, uint32_t type, struct lark_b
     if (type != LARK_MSG_HELLO)
         return -1;
     char *secret = lark_buf_get_str(b);
-    int node = (int)lark_buf_get_u32(b);
-    bool ok = !b->bad && secret && lark_secret_equal(secret, d->secret);
+    uint32_t node = lark_buf_get_u32(b);
+    char *name = lark_buf_get_str(b);
+    bool ok = !b->bad && secret && name && lark_secret_equal(secret, d->secret);
     free(secret);
-    if (!ok)
+    if (!ok) {
+        free(name);
         return -1;
+    }
+    /* A daemon of the srun step knows its node by name only ("by-name":
+     * node ~0); the others were told their node on the command line. */
     for (int k = 0; k < d->nkids; k++) {
         struct lark_child *ch = &d->kids[k];
-        if (ch->node != node || ch->conn || ch->failed)
+        if (ch->conn || ch->failed ||
+            (node == UINT32_MAX ? strcmp(ch->host, name) != 0 : (uint32_t)ch->node != node))
             continue;
+        free(name);
         ch->conn = c;
-        c->node = node;
+        c->node = ch->node;
         c->authed = true;
-        int rc = lark_conn_send(c, LARK_MSG_LAUNCH, &d->launch);
+        struct lark_buf nb = {0};
+        lark_buf_u32(&nb, (uint32_t)ch->node);
+        int rc = lark_conn_send(c, LARK_MSG_NODE, &nb);
+        lark_buf_free(&nb);
+        if (rc == 0)
+            rc = lark_conn_send(c, LARK_MSG_LAUNCH, &d->launch);
         /* What was sent down before it called back (signals, stdin). */
         ch->early.off = 0;
         while (rc == 0 && ch->early.off < ch->early.len) {
@@ -195,6 +234,7 @@ static int on_frame(void *arg, struct lark_conn *c, uint32_t type, struct lark_b
         lark_buf_free(&ch->early);
         return rc;
     }
+    free(name);
     return -1;
 }
 
@@ -271,6 +311,48 @@ int lark_down_alive(const struct lark_down *d)
 void lark_down_kill_agents(struct lark_down *d)
 {
     for (int k = 0; k < d->nkids; k++)
-        if (d->kids[k].agent > 0)
+        if (d->kids[k].agent > 0 && (k == 0 || d->kids[k].agent != d->kids[k - 1].agent))
             kill(-d->kids[k].agent, SIGKILL);
+}
+
+void lark_down_wait_agents(struct lark_down *d, int grace_ms)
+{
+    /* srun ends its step cleanly once its tasks are gone; ssh once its
+     * command is: give them grace_ms, then SIGKILL what is left. */
+    for (int k = 0; k < d->nkids; k++)
+        if (d->kids[k].agent > 0 && d->kids[k].failed && !d->kids[k].gone)
+            grace_ms = 0; /* a daemon never called back: its agent hangs */
+    if (lark_down_alive(d) > 0)
+        grace_ms = 0; /* a daemon did not go at END: no more waiting */
+    long long until = mono_ms() + grace_ms;
+    for (;;) {
+        bool left = false;
+        for (int k = 0; k < d->nkids; k++) {
+            pid_t pid = d->kids[k].agent;
+            if (pid <= 0)
+                continue;
+            if (waitpid(pid, NULL, WNOHANG) == 0) {
+                left = true;
+                continue;
+            }
+            for (int j = k; j < d->nkids; j++) /* reaped: one pid may be every child's */
+                if (d->kids[j].agent == pid)
+                    d->kids[j].agent = 0;
+        }
+        if (!left)
+            return;
+        if (mono_ms() >= until)
+            break;
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    lark_down_kill_agents(d);
+    for (int k = 0; k < d->nkids; k++)
+        if (d->kids[k].agent > 0) {
+            pid_t pid = d->kids[k].agent;
+            waitpid(pid, NULL, 0);
+            for (int j = k; j < d->nkids; j++)
+                if (d->kids[j].agent == pid)
+                    d->kids[j].agent = 0;
+        }
 }

@@ -481,7 +481,7 @@ int lark_job_run(struct lark_job *job);
 
 /* Frame types.  "up" goes towards mpirun, "down" towards the daemons. */
 enum lark_msg {
-    LARK_MSG_HELLO = 1,  /* up, first frame: secret, node */
+    LARK_MSG_HELLO = 1,  /* up, first frame: secret, node (~0: by name), node name */
     LARK_MSG_LAUNCH,     /* down: the job (launch.c) */
     LARK_MSG_READY,      /* up: node; its ranks are started */
     LARK_MSG_IO,         /* up: rank, stream (1 or 2), bytes */
@@ -503,6 +503,7 @@ enum lark_msg {
                             waiting; 0 again once it reads) */
     LARK_MSG_STDIN_DROP, /* down: target node, rank: close its stdin, discard its queue */
     LARK_MSG_DIED,       /* down: rank, line: it died and the job goes on (--enable-recovery) */
+    LARK_MSG_NODE,       /* down, first frame: the node the daemon is (before LAUNCH) */
 };
 
 /* A growing byte buffer for frame payloads (writing), or a view of one
@@ -584,18 +585,25 @@ char *lark_tree_daemon_path(const char *prefix);
 bool lark_tree_agent_is_srun(const char *agent);
 /* Start `daemon` on `host` through the agent ("ssh" or the user's, split
  * at spaces, then HOST and one shell command line), with the secret on its
- * stdin.  An agent whose program is srun (inside a Slurm allocation) is
- * called as srun's options, one task on HOST, then /bin/sh -c COMMAND.
- * Returns the agent's pid or -1. */
+ * stdin.  Not for srun (lark_tree_start_srun).  Returns the agent's pid
+ * or -1. */
 pid_t lark_tree_start(const char *agent, const char *host, const char *daemon, int node,
                       const char *parent_addrs, const char *secret);
+/* Start `daemon` on every one of hosts[nhosts] in ONE srun step (the
+ * agent's words, srun's options first: --nodes=N --ntasks=N
+ * --ntasks-per-node=1 --nodelist=HOSTS ...), as "daemon --node by-name
+ * --parent ADDRS": each daemon names its node by its Slurm node name when
+ * it calls back.  The secret goes to every task on srun's stdin.  Called
+ * by mpirun's down.c; returns srun's pid or -1. */
+pid_t lark_tree_start_srun(const char *agent, const char *const *hosts, int nhosts,
+                           const char *daemon, const char *parent_addrs, const char *secret);
 
 /* ---- down.c: the daemons a node starts (its children in the tree) ----- */
 
 struct lark_child {
     int pos, node;
     const char *host;
-    pid_t agent;            /* the agent process (ssh, or the daemon itself), 0 once reaped */
+    pid_t agent;            /* the agent process (ssh; srun: one for all), 0 once reaped */
     struct lark_conn *conn; /* after a good HELLO */
     long long deadline;     /* CLOCK_MONOTONIC ms by which it must call back */
     struct lark_buf early;  /* frames sent down before it called back */
@@ -639,6 +647,9 @@ void lark_down_send(struct lark_down *d, const struct lark_tree *t, int target_n
 void lark_down_sync(struct lark_down *d); /* EPOLLOUT where bytes wait */
 int lark_down_alive(const struct lark_down *d);
 void lark_down_kill_agents(struct lark_down *d);
+/* Reap the agents, SIGKILLing those still there after grace_ms (mpirun,
+ * at the end of the job; blocks up to grace_ms plus the reaping). */
+void lark_down_wait_agents(struct lark_down *d, int grace_ms);
 
 /* ---- fence.c: fences and direct modex across nodes ------------------- */
 

@@ -187,10 +187,9 @@ int main(int argc, char **argv)
         /* Other hosts: how their daemons start, and the secret they show. */
         const char *ea = getenv("LARK_LAUNCHER_EXEC");
         job.agent = o.agent ? o.agent : ea && *ea ? ea : slurm ? LARK_SRUN_AGENT : "ssh";
-        /* Under srun, mpirun starts every daemon itself (one step each),
-         * unless asked for a tree: a daemon would have to call srun from
-         * inside its own step. */
-        if (lark_tree_agent_is_srun(job.agent) && o.radix == 0)
+        /* Under srun, mpirun starts every daemon in one step and each
+         * calls back to mpirun (tree.c): the launch is flat. */
+        if (lark_tree_agent_is_srun(job.agent))
             o.flat = true;
         job.daemon = lark_tree_daemon_path(o.prefix);
         const char *et = getenv("LARK_LAUNCH_TIMEOUT");

@@ -1,8 +1,10 @@
 /* lark-noded: the node agent of a host other than mpirun's.  Started by
  * its parent in the launch tree (mpirun or another daemon) through the
  * agent as "lark-noded --node N --parent IP:PORT,...", it reads the job's
- * secret on stdin, calls back, shows the secret (HELLO), and receives the
- * job (LAUNCH).  Then it starts its own children in the tree, registers the
+ * secret on stdin, calls back, shows the secret (HELLO), and receives its
+ * node (NODE) and the job (LAUNCH).  Started by srun, every daemon of the
+ * job in one step, it has "--node by-name" and tells mpirun its Slurm node
+ * name instead.  Then it starts its own children in the tree, registers the
  * job with its PMIx server as seen from this node, binds and starts its
  * ranks, and runs one epoll loop: the ranks' output, PMIx events, exits,
  * fences and direct-modex requests go up as frames; signals, stdin, fence
@@ -563,7 +565,16 @@ static int wait_launch(void *arg, struct lark_conn *c, uint32_t type, struct lar
         lark_buf_bytes(&deferred, b->data, b->len);
         return 0;
     }
-    if (type != LARK_MSG_LAUNCH)
+    if (type == LARK_MSG_NODE) {
+        /* Which node we are: the one the command line said, or, started
+         * by srun with every other daemon, the one our name is. */
+        int node = (int)lark_buf_get_u32(b);
+        if (b->bad || node < 0 || (D.node >= 0 && node != D.node))
+            return -1;
+        D.node = node;
+        return 0;
+    }
+    if (type != LARK_MSG_LAUNCH || D.node < 0)
         return -1;
     struct lark_map *m = arg;
     if (lark_launch_unpack(b, &D.l, &D.o, m) < 0)
@@ -575,8 +586,8 @@ static int wait_launch(void *arg, struct lark_conn *c, uint32_t type, struct lar
 static void usage_exit(const char *why)
 {
     fprintf(stderr,
-            "lark-noded: %s\nlark-noded is started by mpirun (usage: lark-noded --node N "
-            "--parent IP:PORT[,...], the job's secret on stdin)\n",
+            "lark-noded: %s\nlark-noded is started by mpirun (usage: lark-noded --node "
+            "N|by-name --parent IP:PORT[,...], the job's secret on stdin)\n",
             why);
     _exit(1);
 }
@@ -584,18 +595,27 @@ static void usage_exit(const char *why)
 int main(int argc, char **argv)
 {
     const char *parent = NULL;
+    bool by_name = false;
     D.node = -1;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--node") == 0)
-            D.node = atoi(argv[i + 1]);
-        else if (strcmp(argv[i], "--parent") == 0)
+        if (strcmp(argv[i], "--node") == 0) {
+            by_name = strcmp(argv[i + 1], "by-name") == 0;
+            D.node = by_name ? -1 : atoi(argv[i + 1]);
+        } else if (strcmp(argv[i], "--parent") == 0) {
             parent = argv[i + 1];
+        }
     }
-    if (D.node < 0 || !parent)
+    if ((D.node < 0 && !by_name) || !parent)
         usage_exit("missing --node or --parent");
     char host[256] = "?";
     gethostname(host, sizeof(host));
     host[sizeof(host) - 1] = 0;
+    /* Our node's name as mpirun knows it: under Slurm the node name of
+     * the allocation (SLURMD_NODENAME, set in every task of a step),
+     * else the host name. */
+    const char *name = getenv("SLURMD_NODENAME");
+    if (!name || !*name)
+        name = host;
     /* The secret: one line on stdin, then stdin is done with. */
     char secret[128];
     size_t sl = 0;
@@ -640,7 +660,8 @@ int main(int argc, char **argv)
     D.up = lark_conn_new(fd);
     struct lark_buf hb = {0};
     lark_buf_str(&hb, secret);
-    lark_buf_u32(&hb, (uint32_t)D.node);
+    lark_buf_u32(&hb, by_name ? UINT32_MAX : (uint32_t)D.node);
+    lark_buf_str(&hb, name);
     if (!D.up || lark_conn_send(D.up, LARK_MSG_HELLO, &hb) < 0)
         _exit(1);
     /* Wait for the LAUNCH frame (the parent sends it at once). */
@@ -649,8 +670,14 @@ int main(int argc, char **argv)
         if (lark_conn_pending(D.up))
             lark_conn_flush(D.up);
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, 60000) <= 0 || lark_conn_read(D.up, wait_launch, m) == 0)
+        if (poll(&p, 1, 60000) <= 0 || lark_conn_read(D.up, wait_launch, m) == 0) {
+            if (by_name)
+                fprintf(stderr,
+                        "lark-noded on %s: mpirun at %s refused or closed the call-back "
+                        "(is '%s' one of the job's node names?)\n",
+                        host, parent, name);
             _exit(1); /* refused (a wrong secret), or the parent went away */
+        }
     }
     lark_buf_free(&hb);
     m->me = D.node;

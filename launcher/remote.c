@@ -398,8 +398,5 @@ void lark_remote_end(struct loop *L)
                 lark_down_on_conn(&L->down, (int)(uint32_t)evs[e].data.u64, evs[e].events);
         }
     }
-    lark_down_kill_agents(&L->down);
-    for (int k = 0; k < L->down.nkids; k++)
-        if (L->down.kids[k].agent > 0)
-            waitpid(L->down.kids[k].agent, NULL, 0);
+    lark_down_wait_agents(&L->down, 1000);
 }

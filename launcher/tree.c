@@ -6,7 +6,10 @@
  * log_k(nodes) rounds.  Radix 0 is the flat launch: mpirun starts every
  * daemon itself.  The same arithmetic, done by every daemon from the LAUNCH
  * frame, tells it its children, and tells mpirun whose ranks went with a
- * daemon that died (its whole subtree). */
+ * daemon that died (its whole subtree).  Inside a Slurm allocation (the
+ * agent is srun) mpirun starts every daemon at once, in ONE srun step of
+ * one task per node, and each calls back to mpirun: the launch is flat,
+ * as Open MPI's and Hydra's are under Slurm. */
 #include "launcher.h"
 
 #include <errno.h>
@@ -131,18 +134,19 @@ bool lark_tree_agent_is_srun(const char *agent)
     return (size_t)(agent + n - base) == 4 && strncmp(base, "srun", 4) == 0;
 }
 
-/* srun's options for one daemon, placed before the user's own srun words
- * (so that those win): one task on one node, with every CPU the job has
+/* srun's options for the daemons' step, placed before the user's own srun
+ * words (so that those win): one task on each node (--nodes and --ntasks
+ * are added), with every CPU the job has
  * there (--whole: the daemon's ranks inherit its step, and under
  * task/cgroup a one-CPU step would confine them all to one CPU), sharing
- * them with the steps already running there (mpirun's batch step, other
- * daemons), no PMIx of Slurm's (the daemon is Lark's PMIx server), no
+ * them with the steps already running there (mpirun's batch step, the
+ * ranks' own work), no PMIx of Slurm's (the daemon is Lark's PMIx server), no
  * binding (the daemon binds its ranks itself, with hwloc, as mpirun
- * does), and the whole step killed if the daemon fails.  --cpu-bind=none
+ * does), and the whole step killed if one daemon fails.  --cpu-bind=none
  * is added only where the cluster can bind (srun_can_bind). */
 static const char *const srun_opts[] = {
-    "--nodes=1",
-    "--ntasks=1",
+    "--ntasks-per-node=1",
+    "--input=all", /* the secret, on stdin, reaches every daemon */
     "--whole",
     "--overlap",
     "--mpi=none",
@@ -202,54 +206,15 @@ static char **srun_env(void)
     return env;
 }
 
-pid_t lark_tree_start(const char *agent, const char *host, const char *daemon, int node,
-                      const char *parent_addrs, const char *secret)
+/* fork and exec the agent (argv, in env when not NULL), its stdin a pipe
+ * that gets the secret (never a command line), its stdout /dev/null; in a
+ * process group of its own.  `where` names the host(s) in the message of
+ * an exec that fails.  Returns the pid or -1. */
+static pid_t run_agent(char **argv, char **env, const char *where, const char *secret)
 {
-    char qd[4096], qa[2048], cmd[8192];
-    shell_quote(qd, sizeof(qd), daemon);
-    shell_quote(qa, sizeof(qa), parent_addrs);
-    snprintf(cmd, sizeof(cmd), "%s --node %d --parent %s", qd, node, qa);
-    /* argv: the agent's words, the host, the command as one line. */
-    char *words = strdup(agent);
-    if (!words)
-        return -1;
-    bool srun = lark_tree_agent_is_srun(agent);
-    char *argv[64 + NSRUN_OPTS + 5], nodelist[1100];
-    char **env = srun ? srun_env() : NULL; /* freed below */
-    int argc = 0;
-    char *save = NULL;
-    for (char *w = strtok_r(words, " \t", &save); w && argc < 60;
-         w = strtok_r(NULL, " \t", &save)) {
-        argv[argc++] = w;
-        if (srun && argc == 1) {
-            for (size_t k = 0; k < NSRUN_OPTS; k++)
-                argv[argc++] = (char *)srun_opts[k];
-            if (srun_can_bind())
-                argv[argc++] = "--cpu-bind=none";
-        }
-    }
-    if (argc == 0 || (srun && !env)) {
-        free(words);
-        free(env);
-        return -1;
-    }
-    if (srun) {
-        /* srun runs a program, not a shell line as ssh does. */
-        snprintf(nodelist, sizeof(nodelist), "--nodelist=%s", host);
-        argv[argc++] = nodelist;
-        argv[argc++] = "/bin/sh";
-        argv[argc++] = "-c";
-    } else {
-        argv[argc++] = (char *)host;
-    }
-    argv[argc++] = cmd;
-    argv[argc] = NULL;
     int in[2];
-    if (pipe2(in, O_CLOEXEC) < 0) {
-        free(words);
-        free(env);
+    if (pipe2(in, O_CLOEXEC) < 0)
         return -1;
-    }
     pid_t pid = fork();
     if (pid == 0) {
         /* Own process group: a terminal's ^C reaches mpirun, which decides. */
@@ -266,17 +231,14 @@ pid_t lark_tree_start(const char *agent, const char *host, const char *daemon, i
             execvpe(argv[0], argv, env);
         else
             execvp(argv[0], argv);
-        fprintf(stderr, "mpirun: cannot run the remote-start agent '%s' for host %s: %s\n", argv[0],
-                host, strerror(errno));
+        fprintf(stderr, "mpirun: cannot run the remote-start agent '%s' for %s: %s\n", argv[0],
+                where, strerror(errno));
         _exit(127);
     }
-    free(words);
-    free(env);
     close(in[0]);
     if (pid > 0) {
         setpgid(pid, pid);
-        lark_reaper_spare(pid); /* its daemon ends its own ranks (reaper.c) */
-        /* The secret travels on stdin, never on a command line. */
+        lark_reaper_spare(pid); /* its daemons end their own ranks (reaper.c) */
         char line[128];
         int n = snprintf(line, sizeof(line), "%s\n", secret);
         if (write(in[1], line, (size_t)n) != n) {
@@ -284,5 +246,92 @@ pid_t lark_tree_start(const char *agent, const char *host, const char *daemon, i
         }
     }
     close(in[1]);
+    return pid;
+}
+
+pid_t lark_tree_start(const char *agent, const char *host, const char *daemon, int node,
+                      const char *parent_addrs, const char *secret)
+{
+    char qd[4096], qa[2048], cmd[8192], where[300];
+    shell_quote(qd, sizeof(qd), daemon);
+    shell_quote(qa, sizeof(qa), parent_addrs);
+    snprintf(cmd, sizeof(cmd), "%s --node %d --parent %s", qd, node, qa);
+    snprintf(where, sizeof(where), "host %s", host);
+    /* argv: the agent's words, the host, the command as one line. */
+    char *words = strdup(agent);
+    if (!words)
+        return -1;
+    char *argv[64 + 3];
+    int argc = 0;
+    char *save = NULL;
+    for (char *w = strtok_r(words, " \t", &save); w && argc < 60; w = strtok_r(NULL, " \t", &save))
+        argv[argc++] = w;
+    if (argc == 0) {
+        free(words);
+        return -1;
+    }
+    argv[argc++] = (char *)host;
+    argv[argc++] = cmd;
+    argv[argc] = NULL;
+    pid_t pid = run_agent(argv, NULL, where, secret);
+    free(words);
+    return pid;
+}
+
+pid_t lark_tree_start_srun(const char *agent, const char *const *hosts, int nhosts,
+                           const char *daemon, const char *parent_addrs, const char *secret)
+{
+    /* --nodelist=a,b,c: srun takes the list as one argument (the kernel
+     * allows 128 KiB per argument: about 10,000 host names). */
+    size_t len = 16;
+    for (int h = 0; h < nhosts; h++)
+        len += strlen(hosts[h]) + 1;
+    char *nodelist = malloc(len), *words = strdup(agent);
+    char **env = srun_env();
+    char nodes[32], tasks[32];
+    char *argv[64 + NSRUN_OPTS + 12];
+    pid_t pid = -1;
+    int argc = 0;
+    if (!nodelist || !words || !env || nhosts <= 0)
+        goto out;
+    size_t k = (size_t)snprintf(nodelist, len, "--nodelist=");
+    for (int h = 0; h < nhosts; h++)
+        k += (size_t)snprintf(nodelist + k, len - k, "%s%s", h ? "," : "", hosts[h]);
+    snprintf(nodes, sizeof(nodes), "--nodes=%d", nhosts);
+    snprintf(tasks, sizeof(tasks), "--ntasks=%d", nhosts);
+    char *save = NULL;
+    for (char *w = strtok_r(words, " \t", &save); w && argc < 60;
+         w = strtok_r(NULL, " \t", &save)) {
+        argv[argc++] = w;
+        if (argc == 1) {
+            /* ours first: the user's own srun words, after, win */
+            argv[argc++] = nodes;
+            argv[argc++] = tasks;
+            for (size_t o = 0; o < NSRUN_OPTS; o++)
+                argv[argc++] = (char *)srun_opts[o];
+            if (srun_can_bind())
+                argv[argc++] = "--cpu-bind=none";
+        }
+    }
+    if (argc == 0)
+        goto out;
+    argv[argc++] = nodelist;
+    /* srun runs a program, not a shell line as ssh does: the daemon's
+     * argv as it is.  Every task runs the same line; each daemon tells
+     * its parent which node it is by its Slurm node name (noded.c). */
+    argv[argc++] = (char *)daemon;
+    argv[argc++] = "--node";
+    argv[argc++] = "by-name";
+    argv[argc++] = "--parent";
+    argv[argc++] = (char *)parent_addrs;
+    argv[argc] = NULL;
+    char where[128];
+    snprintf(where, sizeof(where), "%d host%s (%s%s)", nhosts, nhosts == 1 ? "" : "s", hosts[0],
+             nhosts > 1 ? ", ..." : "");
+    pid = run_agent(argv, env, where, secret);
+out:
+    free(nodelist);
+    free(words);
+    free(env);
     return pid;
 }

@@ -3,7 +3,8 @@
 # machine (tests/slurm/cluster.sh): srun --mpi=pmix on one and on two nodes,
 # the --mpi=none trap, a rank that aborts or dies under srun, scancel of a
 # running job, mpirun inside an sbatch and a salloc allocation (daemons
-# started with srun), and scancel of a job run by mpirun.  Skipped (exit 77),
+# started in one srun step), scancel of a job run by mpirun, a daemon killed
+# and srun failing.  Skipped (exit 77),
 # with the reason, where the machine cannot host the cluster.
 . "$top_srcdir/tests/scripts/lib.sh"
 . "$top_srcdir/tests/slurm/cluster.sh"
@@ -40,6 +41,29 @@ no_leftovers() {
     if pgrep -f "$prog" >/dev/null; then
         fail "$what: ranks still running: $(pgrep -af "$prog")"
     fi
+}
+
+# Wait until the 4 ranks of a "sleep" job run (what: the job, for the message).
+wait_ranks() {
+    i=0
+    until [ "$(pgrep -fc "$prog sleep")" -ge 4 ]; do
+        i=$((i + 1))
+        [ $i -lt 300 ] || fail "$1 never started its 4 ranks: $(squeue; cat "$2")"
+        sleep 0.1
+    done
+}
+
+# Wait (at most $2 s) until job $1 (every job: "") has left the queue and
+# no rank or daemon of ours runs (srun's command line names the daemon too).
+wait_gone() {
+    i=0
+    while squeue -h ${1:+-j "$1"} 2>/dev/null | grep -q . || pgrep -f "$prog sleep" >/dev/null ||
+        pgrep -f "$top_builddir/lark-noded" >/dev/null; do
+        i=$((i + 1))
+        [ $i -lt $(($2 * 10)) ] ||
+            fail "$3: still there $2 s later: $(squeue; pgrep -af "$prog|$top_builddir/lark-noded")"
+        sleep 0.1
+    done
 }
 
 # 1. One node, two ranks, wire-up through Slurm's PMIx server.
@@ -81,19 +105,9 @@ no_leftovers "after a rank died"
 # 6. scancel of a running batch job leaves nothing behind on any node.
 job=$(sbatch --parsable -N2 -n4 -o "$scratch/scancel.out" \
     --wrap "srun --mpi=pmix $prog sleep") || fail "sbatch failed"
-i=0
-until [ "$(pgrep -fc "$prog sleep")" -ge 4 ]; do
-    i=$((i + 1))
-    [ $i -lt 300 ] || fail "the job to cancel never started its 4 ranks: $(squeue; cat "$scratch/scancel.out")"
-    sleep 0.1
-done
+wait_ranks "the job to cancel" "$scratch/scancel.out"
 scancel "$job" || fail "scancel failed"
-i=0
-while squeue -h -j "$job" 2>/dev/null | grep -q .; do
-    i=$((i + 1))
-    [ $i -lt 300 ] || fail "job $job still in the queue 30 s after scancel"
-    sleep 0.1
-done
+wait_gone "$job" 30 "job $job after scancel"
 sleep 0.5
 no_leftovers "after scancel"
 
@@ -145,23 +159,65 @@ export SLURM_EXACT=1
 exec "$LARK_MPIRUN" -n 4 "$prog" sleep
 JOB
 job=$(sbatch --parsable -N2 -n4 -o "$scratch/cancel.out" "$scratch/cancel.sh") || fail "sbatch failed"
-i=0
-until [ "$(pgrep -fc "$prog sleep")" -ge 4 ]; do
-    i=$((i + 1))
-    [ $i -lt 300 ] || fail "mpirun's job to cancel never started its 4 ranks: $(squeue; cat "$scratch/cancel.out")"
-    sleep 0.1
-done
+wait_ranks "mpirun's job to cancel" "$scratch/cancel.out"
 steps=$(scontrol show step)
 echo "$steps" | grep -q "CPUs=2 Tasks=1 Name=lark-noded" ||
     fail "the daemon's step did not get the node's 2 CPUs: $steps"
 scancel "$job" || fail "scancel failed"
-i=0
-while squeue -h -j "$job" 2>/dev/null | grep -q . || pgrep -f "$prog sleep" >/dev/null ||
-    pgrep -f "$top_builddir/lark-noded" >/dev/null; do
-    i=$((i + 1))
-    [ $i -lt 300 ] || fail "job $job or its processes still there 30 s after scancel: $(pgrep -af "$prog|$top_builddir/lark-noded")"
-    sleep 0.1
-done
+wait_gone "$job" 30 "job $job or its processes after scancel"
 no_leftovers "after scancel of mpirun"
 
-echo "slurm: srun on 1 and 2 nodes, --mpi=none, abort, rank death, scancel, mpirun in sbatch and salloc, scancel of mpirun: ok in $(($(date +%s) - t0)) s"
+# 10. mpirun inside salloc from this host starts both nodes' daemons in ONE
+# srun step: one srun process under mpirun, one step named lark-noded with
+# a task on each node.  Then the daemon on n2 is killed: the job ends at
+# once, non-zero, with one line naming n2, and nothing stays behind (no
+# rank, no daemon, no srun, no file, the allocation gone).
+salloc -Q -N2 -n4 "$LARK_MPIRUN" -n 4 "$prog" sleep >"$scratch/kill.out" 2>&1 &
+sal=$!
+wait_ranks "mpirun in salloc" "$scratch/kill.out"
+mp=$(pgrep -P "$sal" | head -n 1)
+[ -n "$mp" ] || fail "no mpirun under salloc $sal"
+sruns=$(pgrep -P "$mp" -x srun | wc -l)
+[ "$sruns" -eq 1 ] || fail "mpirun runs $sruns srun processes for 2 daemons, not 1: $(pgrep -a -P "$mp")"
+steps=$(scontrol show step)
+echo "$steps"
+[ "$(echo "$steps" | grep -c 'Name=lark-noded')" -eq 1 ] ||
+    fail "the daemons did not run in exactly one step: $steps"
+echo "$steps" | grep -q 'Nodes=2 CPUs=[0-9]* Tasks=2 Name=lark-noded' ||
+    fail "the daemons' step has not one task on each of the 2 nodes: $steps"
+victim=
+for p in $(ip netns pids "lsl$LARK_SL_TAG-n2"); do
+    # the daemon, not its cleaner (a child of it, same command line)
+    pp=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null)
+    tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "lark-noded --node by-name" &&
+        ! tr '\0' ' ' <"/proc/$pp/cmdline" 2>/dev/null | grep -q "lark-noded" && victim=$p
+done
+[ -n "$victim" ] || fail "no lark-noded found on n2"
+s=$(date +%s)
+kill -9 "$victim"
+i=0
+while kill -0 "$sal" 2>/dev/null; do
+    i=$((i + 1))
+    [ $i -lt 150 ] || fail "mpirun still runs 15 s after its daemon on n2 was killed: $(cat "$scratch/kill.out")"
+    sleep 0.1
+done
+wait "$sal" && fail "mpirun exited 0 after its daemon on n2 was killed: $(cat "$scratch/kill.out")"
+cat "$scratch/kill.out"
+[ $(($(date +%s) - s)) -le 5 ] || fail "the job took $(($(date +%s) - s)) s to end after the daemon died"
+grep -q "mpirun: the daemon on host n2 died" "$scratch/kill.out" ||
+    fail "no line naming n2's dead daemon: $(cat "$scratch/kill.out")"
+[ "$(grep -c '^mpirun: ' "$scratch/kill.out")" -eq 1 ] ||
+    fail "more than one line from mpirun: $(cat "$scratch/kill.out")"
+wait_gone "" 10 "the job whose daemon died"
+no_leftovers "after the daemon on n2 was killed"
+
+# 11. srun refusing the daemons' step (a bad option of the user's): the
+# launch ends at once, naming the hosts and the agent.
+out=$(timeout 60 salloc -Q -N2 -n4 "$LARK_MPIRUN" -launcher-exec "srun --no-such-option" -n 4 "$prog" ok 2>&1) &&
+    fail "mpirun with a failing srun exited 0: $out"
+echo "$out"
+echo "$out" | grep -q "cannot start the daemon on host n[12]: the agent 'srun --no-such-option' exited" ||
+    fail "a failing srun: no line naming the host and the agent: $out"
+no_leftovers "after a failing srun"
+
+echo "slurm: srun on 1 and 2 nodes, --mpi=none, abort, rank death, scancel, mpirun in sbatch and salloc, scancel of mpirun, one srun step for the daemons, a daemon killed, srun failing: ok in $(($(date +%s) - t0)) s"

@@ -1,13 +1,18 @@
 /* Unit tests of the multi-host pieces that need no host: the launch tree's
  * arithmetic (launcher/tree.c), frame payloads (wire.c), the LAUNCH frame
- * round trip (launch.c) and mpirun's fence table (fence.c). */
+ * round trip (launch.c), mpirun's fence table (fence.c) and the one srun
+ * step that starts every daemon under Slurm (tree.c, with a fake srun). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "launcher.h"
 
@@ -228,6 +233,65 @@ static void test_launcher_tree_fence_table(void **state)
     assert_null(pend);
 }
 
+/* Under Slurm every daemon starts in ONE srun step: one srun process, one
+ * task per node, the same command line for all (each names its node when
+ * it calls back), the secret on srun's stdin (for every task), the user's
+ * srun words after ours, SLURM_EXACT kept out. */
+static void test_launcher_tree_srun_one_step(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lark-test-srun.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char srun[128], out[128], conf[128], agent[160];
+    snprintf(srun, sizeof srun, "%s/srun", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(conf, sizeof conf, "%s/slurm.conf", dir);
+    FILE *f = fopen(srun, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "#!/bin/sh\n{ for a; do echo \"$a\"; done; echo \"exact=${SLURM_EXACT-unset}\"; "
+            "echo stdin; cat; } >'%s'\n",
+            out);
+    fclose(f);
+    assert_int_equal(chmod(srun, 0700), 0);
+    f = fopen(conf, "w");
+    assert_non_null(f);
+    fputs("TaskPlugin=task/none\n", f); /* srun would refuse --cpu-bind here */
+    fclose(f);
+    setenv("SLURM_CONF", conf, 1);
+    setenv("SLURM_EXACT", "1", 1);
+    snprintf(agent, sizeof agent, "%s --user-word", srun);
+    const char *hosts[] = {"n1", "n2", "n3"};
+    pid_t pid =
+        lark_tree_start_srun(agent, hosts, 3, "/x/lark-noded", "10.0.0.1:5,127.0.0.1:5", "s3cret");
+    assert_true(pid > 0);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    unsetenv("SLURM_EXACT");
+    unsetenv("SLURM_CONF");
+    char got[4096] = "";
+    f = fopen(out, "r");
+    assert_non_null(f);
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    got[n] = 0;
+    fclose(f);
+    assert_non_null(strstr(got, "--nodes=3\n--ntasks=3\n--ntasks-per-node=1\n"));
+    assert_non_null(strstr(got, "--whole\n"));
+    assert_non_null(strstr(got, "--mpi=none\n"));
+    assert_non_null(strstr(got, "--kill-on-bad-exit=1\n"));
+    assert_null(strstr(got, "--cpu-bind"));
+    /* the user's words after ours, then the nodes and the daemon's line */
+    assert_true(strstr(got, "--user-word\n") > strstr(got, "--job-name=lark-noded\n"));
+    assert_non_null(strstr(got, "--user-word\n--nodelist=n1,n2,n3\n/x/lark-noded\n--node\n"
+                                "by-name\n--parent\n10.0.0.1:5,127.0.0.1:5\nexact=unset\n"
+                                "stdin\ns3cret\n"));
+    unlink(out);
+    unlink(conf);
+    unlink(srun);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 /* fence.c completes parked callbacks through the PMIx server; not here. */
 void lark_pmix_modex_done(void *cbfunc, void *cbdata, int status, char *data, size_t ndata)
 {
@@ -254,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_launcher_tree_buffers),
         cmocka_unit_test(test_launcher_tree_launch_round_trip),
         cmocka_unit_test(test_launcher_tree_fence_table),
+        cmocka_unit_test(test_launcher_tree_srun_one_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
