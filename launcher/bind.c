@@ -139,6 +139,91 @@ static void place(const struct lark_options *o, int idx, hwloc_bitmap_t out)
     }
 }
 
+/* --rank-by core|socket|numa|hwthread: which of the node's n places (in
+ * mapping order, place(o, k) for k = 0..n-1) each of its ranks takes, in
+ * local rank order.  As Open MPI ranks: round-robin over the node's
+ * objects of that kind, each object taking the first place not yet taken
+ * that lies on it, until every rank has one (places on no object go last,
+ * in order).  With --map-by ppr:2:socket on two packages, ranks 0 and 2 go
+ * to package 0, 1 and 3 to package 1.  Returns a malloc'd array the
+ * caller frees, or NULL for the mapping order (or out of memory). */
+static int *rank_order(const struct lark_options *o, int n)
+{
+    hwloc_obj_type_t t = o->rank_by == LARK_MAP_CORE       ? HWLOC_OBJ_CORE
+                         : o->rank_by == LARK_MAP_HWTHREAD ? HWLOC_OBJ_PU
+                         : o->rank_by == LARK_MAP_NUMA     ? HWLOC_OBJ_NUMANODE
+                                                           : HWLOC_OBJ_PACKAGE;
+    if (n <= 0 || (o->rank_by != LARK_MAP_CORE && o->rank_by != LARK_MAP_HWTHREAD &&
+                   o->rank_by != LARK_MAP_NUMA && o->rank_by != LARK_MAP_SOCKET))
+        return NULL;
+    int nobj = hwloc_get_nbobjs_by_type(topo, t);
+    if (nobj <= 0)
+        return NULL;
+    int *order = malloc((size_t)n * sizeof(*order));
+    bool *taken = calloc((size_t)n, sizeof(*taken));
+    int *cnt = calloc((size_t)nobj + 1, sizeof(*cnt)); /* places per object, then offsets */
+    int *cur = calloc((size_t)nobj, sizeof(*cur));
+    hwloc_bitmap_t *sets = calloc((size_t)n, sizeof(*sets));
+    int *list = NULL;
+    bool ok = order && taken && cnt && cur && sets;
+    for (int k = 0; ok && k < n; k++) {
+        sets[k] = hwloc_bitmap_alloc();
+        ok = sets[k] != NULL;
+        if (ok)
+            place(o, k, sets[k]);
+    }
+    /* Each object's places, in mapping order: one pass to count, one to fill. */
+    long total = 0;
+    for (int j = 0; ok && j < nobj; j++) {
+        hwloc_obj_t obj = hwloc_get_obj_by_type(topo, t, (unsigned)j);
+        for (int k = 0; k < n; k++)
+            cnt[j] += hwloc_bitmap_intersects(obj->cpuset, sets[k]);
+        total += cnt[j];
+    }
+    if (ok)
+        list = malloc((size_t)(total > 0 ? total : 1) * sizeof(*list));
+    ok = ok && list;
+    /* From here on cnt[j] is where object j's places start in list. */
+    for (int j = 0, at = 0; ok && j < nobj; j++) {
+        hwloc_obj_t obj = hwloc_get_obj_by_type(topo, t, (unsigned)j);
+        cnt[j] = at;
+        for (int k = 0; k < n; k++)
+            if (hwloc_bitmap_intersects(obj->cpuset, sets[k]))
+                list[at++] = k;
+        cnt[j + 1] = at;
+    }
+    for (int next = 0; ok && next < n;) {
+        int before = next;
+        for (int j = 0; j < nobj && next < n; j++) {
+            while (cnt[j] + cur[j] < cnt[j + 1] && taken[list[cnt[j] + cur[j]]])
+                cur[j]++;
+            if (cnt[j] + cur[j] < cnt[j + 1]) {
+                int k = list[cnt[j] + cur[j]];
+                taken[k] = true;
+                order[next++] = k;
+            }
+        }
+        for (int k = 0; next == before && k < n; k++)
+            if (!taken[k]) { /* on no object of that kind */
+                taken[k] = true;
+                order[next++] = k;
+            }
+    }
+    for (int k = 0; sets && k < n; k++)
+        if (sets[k])
+            hwloc_bitmap_free(sets[k]);
+    free(sets);
+    free(list);
+    free(cur);
+    free(cnt);
+    free(taken);
+    if (!ok) {
+        free(order);
+        return NULL;
+    }
+    return order;
+}
+
 /* "[B/./.][./.]": one bracket per package, one mark per core. */
 static void draw_map(hwloc_const_bitmap_t set, char *buf, size_t len)
 {
@@ -263,6 +348,7 @@ int lark_bind_compute(const struct lark_options *o, struct lark_proc *all, int n
     hwloc_bitmap_t pl = hwloc_bitmap_alloc(), set = hwloc_bitmap_alloc();
     char what[160], map[512], cpus[256];
     int rc = 0;
+    int *order = rank_order(o, nprocs); /* --rank-by an object; freed below */
     for (int i = 0; i < nall && rc == 0; i++) {
         struct lark_proc *p = &all[i];
         if (p->node != node)
@@ -277,7 +363,8 @@ int lark_bind_compute(const struct lark_options *o, struct lark_proc *all, int n
                 rc = -1;
             continue;
         }
-        place(o, p->local_rank, pl);
+        int lr = p->local_rank >= 0 && p->local_rank < nprocs ? p->local_rank : 0;
+        place(o, order ? order[lr] : p->local_rank, pl);
         hwloc_bitmap_zero(set);
         bool on_pus = o->map_by == LARK_MAP_HWTHREAD ||
                       (o->map_by == LARK_MAP_PPR && o->ppr_obj == LARK_MAP_HWTHREAD);
@@ -316,6 +403,7 @@ int lark_bind_compute(const struct lark_options *o, struct lark_proc *all, int n
     }
     hwloc_bitmap_free(pl);
     hwloc_bitmap_free(set);
+    free(order);
     if (rc < 0)
         return lark_launcher_fail(err, errlen, "mpirun: cannot compute the binding of the ranks");
     return 0;

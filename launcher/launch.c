@@ -1,7 +1,7 @@
 /* The LAUNCH frame: everything a node daemon needs to play its part, sent
  * by its parent once it has called back and shown the secret.  It carries
  * the options that matter on a node (the programs and their arguments, -env,
- * --wdir, binding, --report-bindings, stdin target), the whole map (every
+ * --wdir, mapping, ranking and binding, --report-bindings, stdin target), the whole map (every
  * rank's node and local rank, every node's name: each daemon registers the
  * job's true description with its PMIx server), the ranks' TCP secret
  * (every node registers the same "lark.secret", or ranks on different hosts
@@ -74,6 +74,7 @@ void lark_launch_pack(struct lark_buf *b, const struct lark_launch *l, const str
     lark_buf_u32(b, o->report_bindings);
     lark_buf_u32(b, (uint32_t)o->stdin_target);
     lark_buf_u32(b, (uint32_t)o->session);
+    lark_buf_u32(b, (uint32_t)o->rank_by);
     lark_buf_str(b, o->wdir);
     lark_buf_str(b, o->prefix);
     lark_buf_u32(b, o->preload && l->bin);
@@ -169,6 +170,7 @@ static int unpack(struct lark_buf *b, struct lark_launch *l, struct lark_options
     o->report_bindings = lark_buf_get_u32(b) != 0;
     o->stdin_target = (int)lark_buf_get_u32(b);
     o->session = (enum lark_session_mode)lark_buf_get_u32(b);
+    o->rank_by = (enum lark_map_by)lark_buf_get_u32(b);
     o->wdir = lark_buf_get_str(b);
     o->prefix = lark_buf_get_str(b);
     o->preload = lark_buf_get_u32(b) != 0;

@@ -105,7 +105,10 @@ struct lark_options {
     bool flat;             /* --flat-launch */
     bool recovery;         /* --enable-recovery / -disable-auto-cleanup: a death ends nothing */
     bool preload;          /* --preload-binary / -s: programs travel in the LAUNCH frame */
-    bool rank_by_node;     /* --rank-by node: ranks numbered round-robin over the nodes */
+    /* --rank-by: LARK_MAP_DEFAULT (slot: mapping order), _NODE (round-robin
+     * over the nodes), _CORE, _SOCKET, _NUMA, _HWTHREAD (each node's ranks
+     * round-robin over those objects of the node: bind.c) */
+    enum lark_map_by rank_by;
     /* Whether each rank leads a session of its own (spawn.c): by default
      * when the node's ranks fit its CPUs and mpirun is not niced;
      * --session-per-rank always,

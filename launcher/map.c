@@ -217,15 +217,20 @@ int lark_map_ranks(const struct lark_options *o, struct lark_map *m, char *err, 
     }
     /* --rank-by node: the same places, numbered round-robin over the nodes
      * that have them (per application context), as Open MPI does: with
-     * two slots on each of a and b, ranks 0 and 2 on a, 1 and 3 on b. */
-    if (o->rank_by_node) {
+     * two slots on each of a and b, ranks 0 and 2 on a, 1 and 3 on b.
+     * --rank-by core|socket|numa|hwthread: node by node (each node's ranks
+     * consecutive, per application context), then round-robin over the
+     * node's objects of that kind, which its agent does (bind.c). */
+    bool by_obj = o->rank_by == LARK_MAP_CORE || o->rank_by == LARK_MAP_SOCKET ||
+                  o->rank_by == LARK_MAP_NUMA || o->rank_by == LARK_MAP_HWTHREAD;
+    if (o->rank_by == LARK_MAP_NODE || by_obj) {
         int *left = calloc((size_t)nnodes, sizeof(int));
         int *seq = malloc(sizeof(int) * (size_t)total);
         if (!left || !seq) {
             free(left);
             free(seq);
             free(count);
-            lark_launcher_fail(err, errlen, "mpirun: out of memory for --rank-by node");
+            lark_launcher_fail(err, errlen, "mpirun: out of memory for --rank-by");
             goto out;
         }
         for (long first = 0; first < total;) {
@@ -234,9 +239,11 @@ int lark_map_ranks(const struct lark_options *o, struct lark_map *m, char *err, 
                 left[p[end++].node]++;
             for (long t = first; t < end;)
                 for (int n = 0; n < nnodes && t < end; n++)
-                    if (left[n] > 0) {
+                    while (left[n] > 0) {
                         seq[t++] = n;
                         left[n]--;
+                        if (!by_obj)
+                            break; /* one each, round-robin */
                     }
             first = end;
         }

@@ -136,8 +136,9 @@ const char lark_options_usage[] =
     "  --map-by core|socket|numa|node|slot|hwthread[:PE=n]\n"
     "  --map-by ppr:N:node|socket|numa|core|hwthread\n"
     "                             N ranks per node, package, NUMA node, core or hwthread\n"
-    "  --rank-by slot|node        number the mapped ranks in mapping order (default)\n"
-    "                             or round-robin over the nodes\n"
+    "  --rank-by slot|node|core|socket|numa|hwthread\n"
+    "                             number each node's ranks round-robin over those objects\n"
+    "                             (node: over the nodes; slot: mapping order, the default)\n"
     "  --bind-to core|socket|numa|hwthread|none\n"
     "  --report-bindings          print each rank's binding\n"
     "  --display-map              print where each rank goes before starting\n"
@@ -444,19 +445,23 @@ static int apply_opt(const struct opt_def *d, const char *tok, char **vals, stru
         return parse_map_by(v, o, err, errlen);
     case OPT_RANKBY: {
         /* Open MPI's values; modifiers after ':' (span, fill) change
-         * nothing here.  Every object smaller than a node numbers the
-         * ranks in mapping order, as slot does. */
+         * nothing here: ranks are numbered node by node.  Caches are not
+         * in the topology Lark loads: they keep the mapping order. */
         size_t len = strcspn(v, ":");
-        static const char *const inorder[] = {"slot",    "core", "hwthread", "socket",
-                                              "package", "numa", "l1cache",  "l2cache",
-                                              "l3cache", "fill", "span"};
-        if (len == 4 && strncasecmp(v, "node", 4) == 0) {
-            o->rank_by_node = true;
-            return 0;
-        }
-        for (size_t k = 0; k < sizeof(inorder) / sizeof(inorder[0]); k++)
-            if (strlen(inorder[k]) == len && strncasecmp(v, inorder[k], len) == 0) {
-                o->rank_by_node = false;
+        static const struct {
+            const char *name;
+            enum lark_map_by by;
+        } vals[] = {
+            {"slot", LARK_MAP_DEFAULT},      {"fill", LARK_MAP_DEFAULT},
+            {"span", LARK_MAP_DEFAULT},      {"l1cache", LARK_MAP_DEFAULT},
+            {"l2cache", LARK_MAP_DEFAULT},   {"l3cache", LARK_MAP_DEFAULT},
+            {"node", LARK_MAP_NODE},         {"core", LARK_MAP_CORE},
+            {"hwthread", LARK_MAP_HWTHREAD}, {"socket", LARK_MAP_SOCKET},
+            {"package", LARK_MAP_SOCKET},    {"numa", LARK_MAP_NUMA},
+        };
+        for (size_t k = 0; k < sizeof(vals) / sizeof(vals[0]); k++)
+            if (strlen(vals[k].name) == len && strncasecmp(v, vals[k].name, len) == 0) {
+                o->rank_by = vals[k].by;
                 return 0;
             }
         return lark_launcher_fail(err, errlen,

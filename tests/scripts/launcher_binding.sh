@@ -3,7 +3,8 @@
 # its own Cpus_allowed_list from /proc/self/status.  Ranks that fit the cores
 # are bound one core each, distinct; oversubscribed or --bind-to none ranks
 # are not bound; taskset limits what mpirun uses; --report-bindings tells
-# the truth (its cpus are the rank's Cpus_allowed_list).
+# the truth (its cpus are the rank's Cpus_allowed_list); --rank-by over
+# packages, cores and hwthreads of simulated topologies.
 . "$top_srcdir/tests/scripts/launcher_lib.sh"
 
 all=$(grep Cpus_allowed_list /proc/self/status | awk '{print $2}')
@@ -69,6 +70,29 @@ if [ "$all" = "0-1" ]; then
     run --map-by ppr:1:socket --report-bindings sh -c "$SHOW"; expect_rc 0 "ppr:1:socket"
     [ "$(sort "$out" | tr '\n' '|')" = "0 0|1 1|" ] || fail "ppr:1:socket: $(cat "$out")"
     expect_err "rank 1 on .*: bound to core L#1 (cpus 1): \[.\]\[B\]" "ppr:1:socket"
+    # --rank-by: Open MPI's example (mpirun(1), "Mapping, Ranking, and
+    # Binding: Oh My!"): --map-by ppr:2:socket puts two ranks on each
+    # package; in mapping order (slot) they are 0 1 ! 2 3, by socket
+    # 0 2 ! 1 3.  By core too here: each package has one core, so the
+    # round-robin over cores is the one over packages.  Open MPI 4.1.4
+    # gives these three on the same topology (an XML of it given with
+    # --mca hwloc_base_topo_file, --bind-to core:overload-allowed).
+    for r in slot socket core; do
+        run --oversubscribe --map-by ppr:2:socket --rank-by $r --bind-to core --report-bindings \
+            sh -c "$SHOW"
+        expect_rc 0 "ppr:2:socket --rank-by $r"
+        got=$(sort "$out" | tr '\n' '|')
+        case $r in
+        slot) want="0 0|1 0|2 1|3 1|" ;;
+        *) want="0 0|1 1|2 0|3 1|" ;;
+        esac
+        [ "$got" = "$want" ] || fail "ppr:2:socket --rank-by $r: $got, not $want"
+    done
+    expect_err "rank 2 on .*: bound to core L#0 (cpus 0)" "--rank-by socket report"
+    # --map-by socket deals the places round-robin already: by socket too.
+    run -n 2 --map-by core --rank-by socket --report-bindings sh -c "$SHOW"
+    expect_rc 0 "map-by core, rank-by socket"
+    [ "$(sort "$out" | tr '\n' '|')" = "0 0|1 1|" ] || fail "rank-by socket, 2 ranks: $(cat "$out")"
     export HWLOC_SYNTHETIC="pack:1 core:1 pu:2"
     run -n 2 --map-by hwthread --report-bindings sh -c "$SHOW"; expect_rc 0 "2 hwthreads"
     [ "$(sort "$out" | tr '\n' '|')" = "0 0|1 1|" ] || fail "map-by hwthread: $(cat "$out")"

@@ -168,10 +168,30 @@ static void test_launcher_map_rank_by_node(void **state)
                      0);
     assert_string_equal(nodes_of_ranks(), "00101");
     assert_int_equal(procs[3].app_rank, 2);
-    /* slot (and objects smaller than a node) keep the mapping order. */
+    /* slot keeps the mapping order; objects smaller than a node number
+     * node by node (their order inside a node is the node agent's:
+     * bind.c), as Open MPI does: --map-by node puts ranks 0 and 1 on h1. */
     assert_int_equal(
         parse_and_map("--host", "h1:2,h2:2", "--rank-by", "core", "-n", "4", "a", NULL), 0);
     assert_string_equal(nodes_of_ranks(), "0011");
+    assert_int_equal(parse_and_map("--host", "h1:2,h2:2", "--map-by", "node", "--rank-by", "slot",
+                                   "-n", "4", "a", NULL),
+                     0);
+    assert_string_equal(nodes_of_ranks(), "0101");
+    assert_int_equal(parse_and_map("--host", "h1:2,h2:2", "--map-by", "node", "--rank-by", "socket",
+                                   "-n", "4", "a", NULL),
+                     0);
+    assert_string_equal(nodes_of_ranks(), "0011");
+    assert_int_equal(procs[1].local_rank, 1);
+    assert_int_equal(procs[2].local_rank, 0);
+    assert_int_equal(o.rank_by, LARK_MAP_SOCKET);
+    /* Oversubscribed (dealt round-robin past the slots), per app. */
+    assert_int_equal(parse_and_map("--host", "h1:1,h2:1", "--oversubscribe", "--rank-by", "numa",
+                                   "-n", "3", "a", ":", "-n", "2", "b", NULL),
+                     0);
+    assert_string_equal(nodes_of_ranks(), "00101");
+    assert_int_equal(parse_and_map("--host", "h1:1", "--rank-by", "hwthread:span", "a", NULL), 0);
+    assert_int_equal(o.rank_by, LARK_MAP_HWTHREAD);
     lark_options_free(&o);
     static char *bad[] = {"mpirun", "--rank-by", "board", "a", NULL};
     assert_int_equal(lark_options_parse(4, bad, &o, err, sizeof(err)), -1);

@@ -104,6 +104,7 @@ static void test_launcher_tree_launch_round_trip(void **state)
                              .napps = 1,
                              .pe = 1,
                              .bind_to = LARK_BIND_CORE,
+                             .rank_by = LARK_MAP_SOCKET,
                              .stdin_target = 2,
                              .wdir = "/w"};
     struct lark_proc procs[3] = {
@@ -139,6 +140,7 @@ static void test_launcher_tree_launch_round_trip(void **state)
     assert_null(o2.apps[0].argv[2]);
     assert_string_equal(o2.apps[0].env[0], "X=1");
     assert_int_equal(o2.bind_to, LARK_BIND_CORE);
+    assert_int_equal(o2.rank_by, LARK_MAP_SOCKET);
     assert_int_equal(o2.stdin_target, 2);
     assert_string_equal(o2.wdir, "/w");
     assert_null(o2.prefix);
