@@ -339,6 +339,13 @@ int lark_hostfile_read(const char *path, struct lark_host **hosts, int *nhosts, 
     return rc;
 }
 
+void lark_topo_free(struct lark_topo *t, int n)
+{
+    for (int h = 0; t && h < n; h++)
+        free(t[h].name);
+    free(t);
+}
+
 void lark_hosts_free(struct lark_host *hosts, int nhosts)
 {
     for (int i = 0; i < nhosts; i++)

@@ -117,6 +117,11 @@ struct lark_options {
     /* Where hosts came from when not from the user: "the Slurm allocation
      * of job N" (a static buffer of main.c), or NULL. */
     const char *hosts_origin;
+    /* Other hosts' own counts, for maps that count objects per node
+     * (probe.c; malloc'd, freed by lark_options_free), or NULL: every
+     * node is taken to look like mpirun's. */
+    struct lark_topo *topos;
+    int ntopos;
 };
 
 /* Parse mpirun's command line (argv[0] is the program name) into *o, which is
@@ -562,6 +567,23 @@ int lark_connect_any(const char *addrs, double timeout_s);
 /* Constant-time comparison of two secrets. */
 bool lark_secret_equal(const char *a, const char *b);
 
+/* ---- probe.c: other hosts' topology, before the map ------------------- */
+
+/* One host's counts, as its lark-noded --topology saw them. */
+struct lark_topo {
+    char *name;   /* the host, as in the host list (malloc'd) */
+    int count[4]; /* packages, NUMA nodes, cores, PUs (each >= 1) */
+};
+/* Run "daemon --topology" on each of hosts[nhosts] through the agent (ssh
+ * like, one per host, in parallel; srun: one step) and read their counts,
+ * waiting at most timeout s.  mpirun calls it before mapping; it blocks.
+ * Returns 0 with *out a malloc'd array in the order of hosts (free with
+ * lark_topo_free), or -1 with a message naming the host that did not
+ * answer. */
+int lark_probe_topology(const char *agent, const char *daemon, char **hosts, int nhosts,
+                        double timeout, struct lark_topo **out, char *err, size_t errlen);
+void lark_topo_free(struct lark_topo *t, int n); /* hostfile.c */
+
 /* ---- tree.c: the launch tree and remote starts ------------------------- */
 
 /* The daemons form a tree: position 0 is mpirun, positions 1.. are the
@@ -600,6 +622,13 @@ pid_t lark_tree_start(const char *agent, const char *host, const char *daemon, i
  * by mpirun's down.c; returns srun's pid or -1. */
 pid_t lark_tree_start_srun(const char *agent, const char *const *hosts, int nhosts,
                            const char *daemon, const char *parent_addrs, const char *secret);
+/* Start "daemon --topology" (which prints one line, "lark-topology NAME
+ * PACKAGES NUMA CORES PUS", and exits) through the agent: on hosts[0]
+ * (nhosts must be 1) like ssh, or on every host in one srun step.  The
+ * agent's stdout is a pipe whose reading end goes to *out (the caller
+ * closes it).  Called by probe.c; returns the agent's pid or -1. */
+pid_t lark_tree_start_probe(const char *agent, const char *const *hosts, int nhosts,
+                            const char *daemon, int *out);
 
 /* ---- down.c: the daemons a node starts (its children in the tree) ----- */
 

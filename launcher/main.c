@@ -84,6 +84,37 @@ static int report_state(const char *arg)
     return 0;
 }
 
+/* The hosts of the host list other than this one, each once, run
+ * "lark-noded --topology" and say their counts into o->topos (probe.c).
+ * Returns 0 (also when there is no other host), or -1 with a message. */
+static int probe_hosts(struct lark_options *o, const char *agent, double timeout, char *err,
+                       size_t errlen)
+{
+    char **names = calloc((size_t)(o->nhosts > 0 ? o->nhosts : 1), sizeof(*names));
+    int n = 0, rc = -1;
+    if (!names)
+        return lark_launcher_fail(err, errlen, "mpirun: out of memory for the host list");
+    for (int h = 0; h < o->nhosts; h++) {
+        bool seen = lark_host_is_local(o->hosts[h].name);
+        for (int k = 0; k < n && !seen; k++)
+            seen = strcmp(names[k], o->hosts[h].name) == 0;
+        if (!seen)
+            names[n++] = o->hosts[h].name;
+    }
+    char *daemon = n > 0 ? lark_tree_daemon_path(o->prefix) : NULL;
+    if (n == 0)
+        rc = 0;
+    else if (!daemon)
+        lark_launcher_fail(err, errlen, "mpirun: out of memory");
+    else if (lark_probe_topology(agent, daemon, names, n, timeout, &o->topos, err, errlen) == 0)
+        rc = 0;
+    if (rc == 0)
+        o->ntopos = n;
+    free(daemon);
+    free(names);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "--report-state") == 0)
@@ -174,6 +205,19 @@ int main(int argc, char **argv)
     }
     debug = getenv("LARK_MPIRUN_DEBUG") != NULL;
     phase("options parsed");
+    /* How other hosts' daemons start, and the limit on their call-back. */
+    const char *ea = getenv("LARK_LAUNCHER_EXEC");
+    const char *agent = o.agent ? o.agent : ea && *ea ? ea : slurm ? LARK_SRUN_AGENT : "ssh";
+    const char *et = getenv("LARK_LAUNCH_TIMEOUT");
+    double launch_timeout = o.launch_timeout > 0 ? o.launch_timeout
+                            : et && atof(et) > 0 ? atof(et)
+                                                 : LARK_DEFAULT_LAUNCH_TIMEOUT;
+    /* ppr counts each node's own objects: other hosts say theirs first. */
+    if (o.map_by == LARK_MAP_PPR && probe_hosts(&o, agent, launch_timeout, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        goto out;
+    }
+    phase("other hosts' topology read");
     if (lark_map_ranks(&o, &job.map, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);
         goto out;
@@ -185,17 +229,13 @@ int main(int argc, char **argv)
         remote |= n != job.map.me;
     if (remote) {
         /* Other hosts: how their daemons start, and the secret they show. */
-        const char *ea = getenv("LARK_LAUNCHER_EXEC");
-        job.agent = o.agent ? o.agent : ea && *ea ? ea : slurm ? LARK_SRUN_AGENT : "ssh";
+        job.agent = agent;
         /* Under srun, mpirun starts every daemon in one step and each
          * calls back to mpirun (tree.c): the launch is flat. */
         if (lark_tree_agent_is_srun(job.agent))
             o.flat = true;
         job.daemon = lark_tree_daemon_path(o.prefix);
-        const char *et = getenv("LARK_LAUNCH_TIMEOUT");
-        job.launch_timeout = o.launch_timeout > 0 ? o.launch_timeout
-                             : et && atof(et) > 0 ? atof(et)
-                                                  : LARK_DEFAULT_LAUNCH_TIMEOUT;
+        job.launch_timeout = launch_timeout;
         unsigned char r[16];
         if (!job.daemon || getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
             fprintf(stderr, "mpirun: cannot make the job's secret: %s\n", strerror(errno));

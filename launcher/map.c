@@ -1,7 +1,8 @@
 /* Mapping, the planner's core: which ranks the job has and on which node
  * each runs.  The rank table is built from the application contexts (-n per
  * program, MPMD in order), the hosts and their slots (--host, --hostfile, or
- * this machine's allowed cores), --npernode / ppr:N, --map-by node, and the
+ * this machine's allowed cores), --npernode / ppr:N (with each host's own
+ * counts: probe.c), --map-by node, and the
  * oversubscription rule: more ranks than slots is an error unless
  * --oversubscribe is given.  Every mention of this machine (localhost,
  * 127.x, its name) is one node, named by gethostname.  Nodes that get no
@@ -79,6 +80,20 @@ static int collect_nodes(const struct lark_options *o, const char *me, char ***n
     return 0;
 }
 
+/* How many objects of ppr's kind node `name` has: its own counts when
+ * its host said them (probe.c), this machine's otherwise. */
+static int node_count(const struct lark_options *o, const char *name, const char *me)
+{
+    int k = o->ppr_obj == LARK_MAP_NUMA       ? 1
+            : o->ppr_obj == LARK_MAP_CORE     ? 2
+            : o->ppr_obj == LARK_MAP_HWTHREAD ? 3
+                                              : 0;
+    for (int h = 0; strcmp(name, me) != 0 && h < o->ntopos; h++)
+        if (strcmp(o->topos[h].name, name) == 0)
+            return o->topos[h].count[k];
+    return lark_bind_count(o->ppr_obj);
+}
+
 int lark_map_ranks(const struct lark_options *o, struct lark_map *m, char *err, size_t errlen)
 {
     memset(m, 0, sizeof(*m));
@@ -92,6 +107,7 @@ int lark_map_ranks(const struct lark_options *o, struct lark_map *m, char *err, 
     bool *nset = NULL;
     int rc = -1;
     struct lark_proc *p = NULL;
+    int *cap = NULL; /* ranks per node with -N or ppr */
     int crc = collect_nodes(o, me, &names, &nslots, &nset, &nnodes);
     if (crc == -2) {
         lark_launcher_fail(err, errlen,
@@ -109,11 +125,29 @@ int lark_map_ranks(const struct lark_options *o, struct lark_map *m, char *err, 
         slots += nslots[n] > 0 ? nslots[n] : 1;
     bool user_slots = o->nhosts > 0;
     const char *where = nnodes == 1 ? names[0] : "the hosts given";
-    /* ppr:N:socket|numa is N per such object of the node (nodes are taken
-     * to look like this one). */
+    /* ppr:N:socket|numa|core|hwthread is N per such object of each node:
+     * this one's counted here, the others' as their hosts said (probe.c;
+     * a host that said nothing is taken to look like this one).  pernode
+     * is the ranks per node when every node takes the same, else 0 with
+     * pernode_mode set. */
     int pernode = o->npernode;
-    if (o->map_by == LARK_MAP_PPR)
-        pernode = o->ppr_n * lark_bind_count(o->ppr_obj);
+    long capsum = 0;
+    bool pernode_mode = pernode > 0 || o->map_by == LARK_MAP_PPR;
+    cap = pernode_mode ? calloc((size_t)nnodes, sizeof(int)) : NULL;
+    if (pernode_mode && !cap) {
+        lark_launcher_fail(err, errlen, "mpirun: out of memory for the host list");
+        goto out;
+    }
+    for (int n = 0; pernode_mode && n < nnodes; n++) {
+        cap[n] = o->npernode;
+        if (o->map_by == LARK_MAP_PPR)
+            cap[n] = o->ppr_n * node_count(o, names[n], me);
+        capsum += cap[n];
+        if (n > 0 && cap[n] != cap[0])
+            pernode = 0;
+        else if (n == 0)
+            pernode = cap[0];
+    }
 
     /* -n given per app; a single app without -n fills the slots (or
      * --npernode ranks per node). */
@@ -121,12 +155,19 @@ int lark_map_ranks(const struct lark_options *o, struct lark_map *m, char *err, 
     for (int k = 0; k < o->napps; k++) {
         long np = o->apps[k].np;
         if (np == 0)
-            np = pernode ? (long)pernode * nnodes : slots;
+            np = pernode_mode ? capsum : slots;
         total += np;
     }
     if (total > LARK_MAX_RANKS) {
         lark_launcher_fail(err, errlen, "mpirun: %ld ranks requested; a job has at most %d", total,
                            LARK_MAX_RANKS);
+        goto out;
+    }
+    if (pernode_mode && !pernode && total > capsum) {
+        lark_launcher_fail(err, errlen,
+                           "mpirun: %ld ranks requested, but --map-by ppr:%d places only %ld on "
+                           "%s (their own counts); use -n %ld",
+                           total, o->ppr_n, capsum, where, capsum);
         goto out;
     }
     if (pernode && total > (long)pernode * nnodes) {
@@ -178,18 +219,21 @@ int lark_map_ranks(const struct lark_options *o, struct lark_map *m, char *err, 
      * otherwise each node's slots are filled before the next one's.  Past
      * the slots (oversubscribed) the rest are dealt round-robin. */
     int per = o->pe > 1 ? o->pe : 1;
-    int cur = 0, over = 0, r = 0;
+    int cur = 0, over = 0, r = 0, pcur = 0;
     long fit = 0, placed = 0; /* ranks that fit in the slots, ranks placed there */
     for (int n = 0; n < nnodes; n++)
         fit += (nslots[n] > 0 ? nslots[n] : 1) / per;
     for (int k = 0; k < o->napps; k++) {
         long np = o->apps[k].np;
         if (np == 0)
-            np = pernode ? (long)pernode * nnodes : slots;
+            np = pernode_mode ? capsum : slots;
         for (long j = 0; j < np; j++, r++) {
             int node = -1;
-            if (pernode) {
-                node = r / pernode;
+            if (pernode_mode) {
+                /* each node's share in turn */
+                while (pcur < nnodes - 1 && count[pcur] >= cap[pcur])
+                    pcur++;
+                node = pcur;
             } else {
                 if (placed >= fit) { /* oversubscribed: round-robin from the first */
                     node = over;
@@ -285,6 +329,7 @@ int lark_map_ranks(const struct lark_options *o, struct lark_map *m, char *err, 
     p = NULL;
     rc = 0;
 out:
+    free(cap);
     free(p);
     for (int n = 0; names && n < nnodes; n++)
         free(names[n]);

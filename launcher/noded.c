@@ -587,13 +587,30 @@ static void usage_exit(const char *why)
 {
     fprintf(stderr,
             "lark-noded: %s\nlark-noded is started by mpirun (usage: lark-noded --node "
-            "N|by-name --parent IP:PORT[,...], the job's secret on stdin)\n",
+            "N|by-name --parent IP:PORT[,...], the job's secret on stdin; or lark-noded "
+            "--topology)\n",
             why);
     _exit(1);
 }
 
+/* lark-noded --topology: this host's name and counts on stdout, for
+ * mpirun's planner when its map needs them (probe.c). */
+static int print_topology(void)
+{
+    char host[256] = "?";
+    gethostname(host, sizeof(host));
+    host[sizeof(host) - 1] = 0;
+    const char *name = getenv("SLURMD_NODENAME");
+    printf("lark-topology %s %d %d %d %d\n", name && *name ? name : host,
+           lark_bind_count(LARK_MAP_SOCKET), lark_bind_count(LARK_MAP_NUMA),
+           lark_bind_count(LARK_MAP_CORE), lark_bind_count(LARK_MAP_HWTHREAD));
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "--topology") == 0)
+        return print_topology();
     const char *parent = NULL;
     bool by_name = false;
     D.node = -1;

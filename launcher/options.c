@@ -760,5 +760,6 @@ void lark_options_free(struct lark_options *o)
     free(o->output_dir);
     free(o->trace);
     lark_hosts_free(o->hosts, o->nhosts);
+    lark_topo_free(o->topos, o->ntopos);
     memset(o, 0, sizeof(*o));
 }

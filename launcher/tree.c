@@ -136,14 +136,14 @@ bool lark_tree_agent_is_srun(const char *agent)
 
 /* srun's options for the daemons' step, placed before the user's own srun
  * words (so that those win): one task on each node (--nodes and --ntasks
- * are added), with every CPU the job has
- * there (--whole: the daemon's ranks inherit its step, and under
- * task/cgroup a one-CPU step would confine them all to one CPU), sharing
- * them with the steps already running there (mpirun's batch step, the
- * ranks' own work), no PMIx of Slurm's (the daemon is Lark's PMIx server), no
- * binding (the daemon binds its ranks itself, with hwloc, as mpirun
- * does), and the whole step killed if one daemon fails.  --cpu-bind=none
- * is added only where the cluster can bind (srun_can_bind). */
+ * are added), with every CPU the job has there (--whole: the daemon's
+ * ranks inherit its step, and under task/cgroup a one-CPU step would
+ * confine them all to one CPU), sharing them with the steps already
+ * running there (mpirun's batch step, the ranks' own work), no PMIx of
+ * Slurm's (the daemon is Lark's PMIx server), no binding (the daemon
+ * binds its ranks itself, with hwloc, as mpirun does), and the whole step
+ * killed if one daemon fails.  --cpu-bind=none is added only where the
+ * cluster can bind (srun_can_bind). */
 static const char *const srun_opts[] = {
     "--ntasks-per-node=1",
     "--input=all", /* the secret, on stdin, reaches every daemon */
@@ -207,21 +207,29 @@ static char **srun_env(void)
 }
 
 /* fork and exec the agent (argv, in env when not NULL), its stdin a pipe
- * that gets the secret (never a command line), its stdout /dev/null; in a
- * process group of its own.  `where` names the host(s) in the message of
- * an exec that fails.  Returns the pid or -1. */
-static pid_t run_agent(char **argv, char **env, const char *where, const char *secret)
+ * that gets the secret (never a command line), its stdout /dev/null, or a
+ * pipe whose reading end goes to *out (close-on-exec; the caller closes
+ * it); in a process group of its own.  `where` names the host(s) in the
+ * message of an exec that fails.  Returns the pid or -1. */
+static pid_t run_agent(char **argv, char **env, const char *where, const char *secret, int *out)
 {
-    int in[2];
+    int in[2], po[2] = {-1, -1};
     if (pipe2(in, O_CLOEXEC) < 0)
         return -1;
+    if (out && pipe2(po, O_CLOEXEC) < 0) {
+        close(in[0]);
+        close(in[1]);
+        return -1;
+    }
     pid_t pid = fork();
     if (pid == 0) {
         /* Own process group: a terminal's ^C reaches mpirun, which decides. */
         setpgid(0, 0);
         int devnull = open("/dev/null", O_WRONLY);
         dup2(in[0], 0);
-        if (devnull >= 0)
+        if (po[1] >= 0)
+            dup2(po[1], 1);
+        else if (devnull >= 0)
             dup2(devnull, 1);
         sigset_t none;
         sigemptyset(&none);
@@ -236,6 +244,8 @@ static pid_t run_agent(char **argv, char **env, const char *where, const char *s
         _exit(127);
     }
     close(in[0]);
+    if (po[1] >= 0)
+        close(po[1]);
     if (pid > 0) {
         setpgid(pid, pid);
         lark_reaper_spare(pid); /* its daemons end their own ranks (reaper.c) */
@@ -244,20 +254,21 @@ static pid_t run_agent(char **argv, char **env, const char *where, const char *s
         if (write(in[1], line, (size_t)n) != n) {
             /* the agent died at once: its exit tells the story */
         }
+        if (out)
+            *out = po[0];
+    } else if (po[0] >= 0) {
+        close(po[0]);
     }
     close(in[1]);
     return pid;
 }
 
-pid_t lark_tree_start(const char *agent, const char *host, const char *daemon, int node,
-                      const char *parent_addrs, const char *secret)
+/* The agent as ssh: its words, the host, the command as one shell line. */
+static pid_t start_ssh(const char *agent, const char *host, const char *cmd, const char *secret,
+                       int *out)
 {
-    char qd[4096], qa[2048], cmd[8192], where[300];
-    shell_quote(qd, sizeof(qd), daemon);
-    shell_quote(qa, sizeof(qa), parent_addrs);
-    snprintf(cmd, sizeof(cmd), "%s --node %d --parent %s", qd, node, qa);
+    char where[300];
     snprintf(where, sizeof(where), "host %s", host);
-    /* argv: the agent's words, the host, the command as one line. */
     char *words = strdup(agent);
     if (!words)
         return -1;
@@ -266,20 +277,31 @@ pid_t lark_tree_start(const char *agent, const char *host, const char *daemon, i
     char *save = NULL;
     for (char *w = strtok_r(words, " \t", &save); w && argc < 60; w = strtok_r(NULL, " \t", &save))
         argv[argc++] = w;
-    if (argc == 0) {
-        free(words);
-        return -1;
+    pid_t pid = -1;
+    if (argc > 0) {
+        argv[argc++] = (char *)host;
+        argv[argc++] = (char *)cmd;
+        argv[argc] = NULL;
+        pid = run_agent(argv, NULL, where, secret, out);
     }
-    argv[argc++] = (char *)host;
-    argv[argc++] = cmd;
-    argv[argc] = NULL;
-    pid_t pid = run_agent(argv, NULL, where, secret);
     free(words);
     return pid;
 }
 
-pid_t lark_tree_start_srun(const char *agent, const char *const *hosts, int nhosts,
-                           const char *daemon, const char *parent_addrs, const char *secret)
+pid_t lark_tree_start(const char *agent, const char *host, const char *daemon, int node,
+                      const char *parent_addrs, const char *secret)
+{
+    char qd[4096], qa[2048], cmd[8192];
+    shell_quote(qd, sizeof(qd), daemon);
+    shell_quote(qa, sizeof(qa), parent_addrs);
+    snprintf(cmd, sizeof(cmd), "%s --node %d --parent %s", qd, node, qa);
+    return start_ssh(agent, host, cmd, secret, NULL);
+}
+
+/* The agent as srun: one step of one task per host, each running dargv
+ * (NULL-terminated, at most 8 words). */
+static pid_t start_srun(const char *agent, const char *const *hosts, int nhosts, char *const *dargv,
+                        const char *secret, int *out)
 {
     /* --nodelist=a,b,c: srun takes the list as one argument (the kernel
      * allows 128 KiB per argument: about 10,000 host names). */
@@ -317,21 +339,41 @@ pid_t lark_tree_start_srun(const char *agent, const char *const *hosts, int nhos
         goto out;
     argv[argc++] = nodelist;
     /* srun runs a program, not a shell line as ssh does: the daemon's
-     * argv as it is.  Every task runs the same line; each daemon tells
-     * its parent which node it is by its Slurm node name (noded.c). */
-    argv[argc++] = (char *)daemon;
-    argv[argc++] = "--node";
-    argv[argc++] = "by-name";
-    argv[argc++] = "--parent";
-    argv[argc++] = (char *)parent_addrs;
+     * argv as it is, the same in every task. */
+    for (int d = 0; dargv[d] && d < 8; d++)
+        argv[argc++] = dargv[d];
     argv[argc] = NULL;
     char where[128];
     snprintf(where, sizeof(where), "%d host%s (%s%s)", nhosts, nhosts == 1 ? "" : "s", hosts[0],
              nhosts > 1 ? ", ..." : "");
-    pid = run_agent(argv, env, where, secret);
+    pid = run_agent(argv, env, where, secret, out);
 out:
     free(nodelist);
     free(words);
     free(env);
     return pid;
+}
+
+pid_t lark_tree_start_srun(const char *agent, const char *const *hosts, int nhosts,
+                           const char *daemon, const char *parent_addrs, const char *secret)
+{
+    /* Each daemon tells its parent which node it is by its Slurm node
+     * name (noded.c). */
+    char *dargv[] = {(char *)daemon, "--node", "by-name", "--parent", (char *)parent_addrs, NULL};
+    return start_srun(agent, hosts, nhosts, dargv, secret, NULL);
+}
+
+pid_t lark_tree_start_probe(const char *agent, const char *const *hosts, int nhosts,
+                            const char *daemon, int *out)
+{
+    if (lark_tree_agent_is_srun(agent)) {
+        char *dargv[] = {(char *)daemon, "--topology", NULL};
+        return start_srun(agent, hosts, nhosts, dargv, "", out);
+    }
+    if (nhosts != 1)
+        return -1;
+    char qd[4096], cmd[4200];
+    shell_quote(qd, sizeof(qd), daemon);
+    snprintf(cmd, sizeof(cmd), "%s --topology", qd);
+    return start_ssh(agent, hosts[0], cmd, "", out);
 }

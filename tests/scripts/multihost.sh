@@ -1,7 +1,8 @@
 #!/bin/sh
 # Multi-host jobs across network-namespace "hosts" (multihost_lib.sh): the
 # daemons started through an agent (-launcher-exec, --mca plm_rsh_agent),
-# tree and flat launch, --rank-by node, the PMIx description per host,
+# tree and flat launch, --rank-by node, ppr and --rank-by socket with each
+# host's own topology, the PMIx description per host,
 # fences with and without data collection (direct modex), stdio (--tag-output, stdin to a
 # remote rank, --output-filename), -x, MPMD, --report-bindings per host,
 # a session per rank (or not) on every host;
@@ -44,6 +45,33 @@ expect_rc 0 "rank-by node"
 grep -q "^rank 1: host ${MH}h1, node 1 of 2, 2 local" "$out" || { cat "$out" "$err"; fail "--rank-by node"; }
 grep -q "^rank 2: host ${MH}h0, node 0 of 2, 2 local" "$out" || { cat "$out" "$err"; fail "--rank-by node"; }
 mh_no_leftovers "rank-by node"
+
+# --- each host's own topology: h1's daemon sees two packages of one core
+# (simulated, in its environment only), mpirun's h0 one package of two.
+# ppr:2:socket puts 2 ranks on h0 and 4 on h1 (mpirun asked h1 first:
+# probe.c), and --rank-by socket numbers h1's over its packages: ranks 2
+# and 4 on core L#0 (package 0), 3 and 5 on core L#1.
+if [ "$(grep Cpus_allowed_list /proc/self/status | cut -f2)" = "0-1" ]; then
+    TA="$scratch/agent-topo"
+    printf '#!/bin/sh\ncase $1 in %s) HWLOC_SYNTHETIC="pack:2 core:1 pu:1"; export HWLOC_SYNTHETIC ;; esac\nexec "%s" "$@"\n' \
+        "$H1" "$AGENT" >"$TA"
+    chmod +x "$TA"
+    HWLOC_SYNTHETIC="pack:1 core:2 pu:1" mh_run "$H0" $A "$TA" --host "$H0:2,$H1:4" \
+        --map-by ppr:2:socket --rank-by socket --bind-to core --report-bindings "$PC" hosts
+    expect_rc 0 "ppr with each host's counts"
+    [ "$(grep -c '^rank [0-9]*: host' "$out")" = 6 ] || { cat "$out" "$err"; fail "ppr:2:socket: not 2 + 4 ranks"; }
+    grep -q "^rank 5: host ${MH}h1, node 1 of 2, 4 local" "$out" || { cat "$out" "$err"; fail "ppr on h1"; }
+    grep -q "^rank 1: host ${MH}h0, node 0 of 2, 2 local" "$out" || { cat "$out" "$err"; fail "ppr on h0"; }
+    expect_err "rank 3 on ${MH}h1: bound to core L#1 (cpus 1): \[.\]\[B\]" "rank-by socket on h1"
+    expect_err "rank 4 on ${MH}h1: bound to core L#0 (cpus 0): \[B\]\[.\]" "rank-by socket on h1"
+    mh_no_leftovers "ppr with each host's counts"
+    # A host that cannot say its counts fails the job before anything starts.
+    printf '#!/bin/sh\ncase $1 in %s) exit 3 ;; esac\nexec "%s" "$@"\n' "$H1" "$AGENT" >"$TA"
+    mh_run "$H0" $A "$TA" --host "$H0:2,$H1:4" --map-by ppr:1:socket "$PC" hosts
+    [ "$rc" = 1 ] || fail "ppr, h1 silent: status $rc"
+    expect_err "cannot read the topology of host ${MH}h1.*exited with status 3" "ppr, h1 silent"
+    mh_no_leftovers "ppr, a host silent"
+fi
 
 # --- mpirun's host runs no rank; tree of radix 1 (a chain h1 -> h2 -> h3).
 # Each daemon combines its subtree's fence contributions: mpirun gets one

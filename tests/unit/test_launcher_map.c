@@ -2,7 +2,7 @@
  * order with their app numbers, slots from --host, the oversubscription
  * rule and its message, PE=n, --npernode, and ranks over several nodes
  * (by slot, by node, -N, oversubscribed, nodes without ranks dropped),
- * --rank-by node. */
+ * --rank-by, ppr with each host's own counts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -198,6 +198,34 @@ static void test_launcher_map_rank_by_node(void **state)
     expect_error("bad --rank-by value 'board'");
 }
 
+static void test_launcher_map_ppr_with_each_hosts_counts(void **state)
+{
+    (void)state;
+    /* ppr:1:socket with h1 one package and h2 two, as their hosts said
+     * (probe.c): one rank on h1, two on h2; more is refused. */
+    static char *argv[] = {"mpirun", "--host", "h1:4,h2:4", "--map-by", "ppr:1:socket", "a", NULL};
+    lark_options_free(&o);
+    lark_map_free(&m);
+    assert_int_equal(lark_options_parse(6, argv, &o, err, sizeof(err)), 0);
+    o.topos = calloc(2, sizeof(*o.topos));
+    assert_non_null(o.topos);
+    o.topos[0] = (struct lark_topo){.name = strdup("h1"), .count = {1, 1, 2, 2}};
+    o.topos[1] = (struct lark_topo){.name = strdup("h2"), .count = {2, 2, 8, 16}};
+    o.ntopos = 2;
+    assert_int_equal(lark_map_ranks(&o, &m, err, sizeof(err)), 0);
+    assert_string_equal(nodes_of_ranks(), "011");
+    assert_int_equal(procs[2].local_rank, 1);
+    o.apps[0].np = 4;
+    lark_map_free(&m);
+    assert_int_equal(lark_map_ranks(&o, &m, err, sizeof(err)), -1);
+    expect_error("places only 3 on the hosts given");
+    /* ppr:1:numa, -n 2: h1's one, then h2's first. */
+    o.ppr_obj = LARK_MAP_NUMA;
+    o.apps[0].np = 2;
+    assert_int_equal(lark_map_ranks(&o, &m, err, sizeof(err)), 0);
+    assert_string_equal(nodes_of_ranks(), "01");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +235,7 @@ int main(void)
         cmocka_unit_test_teardown(test_launcher_map_npernode, teardown),
         cmocka_unit_test_teardown(test_launcher_map_several_nodes, teardown),
         cmocka_unit_test_teardown(test_launcher_map_rank_by_node, teardown),
+        cmocka_unit_test_teardown(test_launcher_map_ppr_with_each_hosts_counts, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -252,7 +252,7 @@ static void test_launcher_tree_srun_one_step(void **state)
     assert_non_null(f);
     fprintf(f,
             "#!/bin/sh\n{ for a; do echo \"$a\"; done; echo \"exact=${SLURM_EXACT-unset}\"; "
-            "echo stdin; cat; } >'%s'\n",
+            "echo stdin; cat; } >'%s'\necho from-srun\n",
             out);
     fclose(f);
     assert_int_equal(chmod(srun, 0700), 0);
@@ -288,6 +288,25 @@ static void test_launcher_tree_srun_one_step(void **state)
     assert_non_null(strstr(got, "--user-word\n--nodelist=n1,n2,n3\n/x/lark-noded\n--node\n"
                                 "by-name\n--parent\n10.0.0.1:5,127.0.0.1:5\nexact=unset\n"
                                 "stdin\ns3cret\n"));
+    /* The topology probe (probe.c): the same step, "--topology", and
+     * srun's stdout comes back through a pipe. */
+    int fd = -1;
+    pid = lark_tree_start_probe(agent, hosts, 2, "/x/lark-noded", &fd);
+    assert_true(pid > 0 && fd >= 0);
+    char line[64] = "";
+    ssize_t got_n = read(fd, line, sizeof(line) - 1);
+    close(fd);
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(got_n > 0);
+    line[got_n] = 0;
+    assert_string_equal(line, "from-srun\n");
+    f = fopen(out, "r");
+    assert_non_null(f);
+    n = fread(got, 1, sizeof got - 1, f);
+    got[n] = 0;
+    fclose(f);
+    assert_non_null(strstr(got, "--nodes=2\n--ntasks=2\n"));
+    assert_non_null(strstr(got, "--nodelist=n1,n2\n/x/lark-noded\n--topology\nexact="));
     unlink(out);
     unlink(conf);
     unlink(srun);
