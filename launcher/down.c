@@ -34,22 +34,31 @@ static void ep_set(struct lark_down *d, struct lark_conn *c, int idx, bool add)
     epoll_ctl(d->ep, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c->fd, &ev);
 }
 
-int lark_down_start(struct lark_down *d, const struct lark_tree *t, int mypos, char **nodes,
-                    const char *agent, const char *daemon, const char *secret, double timeout,
-                    char *err, size_t errlen)
+/* The children of mypos, their hosts and call-back deadlines; the
+ * listening socket (lfd, with its addresses), made here when lfd < 0. */
+static int setup_kids(struct lark_down *d, const struct lark_tree *t, int mypos, char **nodes,
+                      int lfd, const char *addrs, const char *secret, double timeout, char *err,
+                      size_t errlen)
 {
     int first, n = lark_tree_children(t, mypos, &first);
     d->nkids = n;
     d->timeout_ms = (long long)(timeout * 1000);
     snprintf(d->secret, sizeof(d->secret), "%s", secret);
-    if (n == 0)
+    if (n == 0 && !d->up_addrs) {
+        if (lfd >= 0)
+            close(lfd); /* nobody will call */
         return 0;
-    d->kids = calloc((size_t)n, sizeof(*d->kids));
-    d->conns = calloc((size_t)n * 2 + 8, sizeof(*d->conns));
-    d->cap = n * 2 + 8;
+    }
+    /* mpirun under srun: every daemon of the job calls it first. */
+    int room = d->up_addrs ? lark_tree_npos(t) : n;
+    d->kids = calloc((size_t)(n > 0 ? n : 1), sizeof(*d->kids));
+    d->conns = calloc((size_t)room * 2 + 8, sizeof(*d->conns));
+    d->cap = room * 2 + 8;
     if (!d->kids || !d->conns)
-        return lark_launcher_fail(err, errlen, "out of memory for %d daemons", n);
-    d->lfd = lark_listen(d->addrs, sizeof(d->addrs));
+        return lark_launcher_fail(err, errlen, "out of memory for %d daemons", room);
+    d->lfd = lfd >= 0 ? lfd : lark_listen(d->addrs, sizeof(d->addrs));
+    if (lfd >= 0)
+        snprintf(d->addrs, sizeof(d->addrs), "%s", addrs);
     if (d->lfd < 0)
         return lark_launcher_fail(err, errlen,
                                   "cannot listen on a TCP port for the daemons to call back: %s",
@@ -64,15 +73,39 @@ int lark_down_start(struct lark_down *d, const struct lark_tree *t, int mypos, c
         c->host = nodes[c->node];
         c->deadline = now + d->timeout_ms;
     }
-    if (lark_tree_agent_is_srun(agent)) {
-        /* One srun step for all of them (a step per daemon would be one
-         * srun process per host on this one). */
-        const char **hosts = calloc((size_t)n, sizeof(*hosts)); /* n > 0 here */
+    return 0;
+}
+
+int lark_down_start(struct lark_down *d, const struct lark_tree *t, int mypos, char **nodes,
+                    const char *agent, const char *daemon, const char *secret, double timeout,
+                    char *err, size_t errlen)
+{
+    bool srun = lark_tree_agent_is_srun(agent);
+    int npos = lark_tree_npos(t);
+    if (srun && mypos == 0 && npos > 1) {
+        /* Every daemon calls here first and is told its node (and, below
+         * our children, its parent's address): their addresses, by node. */
+        d->tree = *t;
+        d->nodes = nodes;
+        d->up_addrs = calloc((size_t)t->nnodes, sizeof(*d->up_addrs)); /* lives as mpirun */
+        if (!d->up_addrs)
+            return lark_launcher_fail(err, errlen, "out of memory for %d daemons", npos - 1);
+    }
+    if (setup_kids(d, t, mypos, nodes, -1, NULL, secret, timeout, err, errlen) < 0)
+        return -1;
+    int n = d->nkids;
+    if (n == 0)
+        return 0;
+    if (srun) {
+        /* One srun step for every daemon of the job (a step per daemon
+         * would be one srun process per host on this one); those below
+         * our children are sent on to their parents when they call. */
+        const char **hosts = calloc((size_t)npos, sizeof(*hosts));
         pid_t pid = -1;
-        for (int k = 0; hosts && k < n; k++)
-            hosts[k] = d->kids[k].host;
+        for (int p = 1; hosts && p < npos; p++)
+            hosts[p - 1] = nodes[lark_tree_node(t, p)];
         if (hosts)
-            pid = lark_tree_start_srun(agent, hosts, n, daemon, d->addrs, secret);
+            pid = lark_tree_start_srun(agent, hosts, npos - 1, daemon, d->addrs, secret);
         free(hosts);
         for (int k = 0; k < n; k++) {
             d->kids[k].agent = pid > 0 ? pid : 0;
@@ -81,7 +114,7 @@ int lark_down_start(struct lark_down *d, const struct lark_tree *t, int mypos, c
         if (pid < 0)
             return lark_launcher_fail(err, errlen,
                                       "cannot start the agent '%s' for the %d daemons: %s", agent,
-                                      n, strerror(errno));
+                                      npos - 1, strerror(errno));
         return 0;
     }
     for (int k = 0; k < n; k++) {
@@ -94,6 +127,13 @@ int lark_down_start(struct lark_down *d, const struct lark_tree *t, int mypos, c
         }
     }
     return 0;
+}
+
+int lark_down_adopt(struct lark_down *d, const struct lark_tree *t, int mypos, char **nodes,
+                    int lfd, const char *addrs, const char *secret, double timeout, char *err,
+                    size_t errlen)
+{
+    return setup_kids(d, t, mypos, nodes, lfd, addrs, secret, timeout, err, errlen);
 }
 
 long long lark_down_next_deadline(const struct lark_down *d)
@@ -188,6 +228,51 @@ struct frame_ctx {
     int idx;
 };
 
+/* mpirun under srun: conn is a daemon below one of our children (every
+ * daemon of the step knows only our address).  Send it its parent's
+ * address once the parent has called and said it; until then it waits. */
+static void redirect(struct lark_down *d, struct lark_conn *c)
+{
+    int ppos = lark_tree_parent(&d->tree, lark_tree_pos(&d->tree, c->node));
+    const char *pa = d->up_addrs[lark_tree_node(&d->tree, ppos)];
+    if (!pa)
+        return;
+    struct lark_buf b = {0};
+    lark_buf_str(&b, pa);
+    lark_conn_send(c, LARK_MSG_REDIRECT, &b);
+    lark_buf_free(&b);
+    c->parked = false;
+}
+
+/* A daemon of the srun step named itself: which node it is, its address
+ * kept for its own children; one below our children goes on to its
+ * parent.  Returns the node (ours to keep), -2 (redirected or parked,
+ * not a child of ours) or -1 (a stranger's name, or said twice). */
+static int by_name(struct lark_down *d, struct lark_conn *c, const char *name, const char *addrs)
+{
+    int nd = -1;
+    for (int k = 0; k < d->tree.nnodes && nd < 0; k++)
+        if (k != d->tree.root_node && strcmp(d->nodes[k], name) == 0)
+            nd = k;
+    if (nd < 0 || d->up_addrs[nd])
+        return -1;
+    d->up_addrs[nd] = strdup(*addrs ? addrs : "-"); /* "-": it listens nowhere */
+    /* children of nd that called before it */
+    for (int i = 0; i < d->nconns; i++)
+        if (d->conns[i] && d->conns[i]->parked)
+            redirect(d, d->conns[i]);
+    if (lark_tree_parent(&d->tree, lark_tree_pos(&d->tree, nd)) == 0)
+        return nd;
+    c->node = nd;
+    c->parked = true;
+    struct lark_buf nb = {0};
+    lark_buf_u32(&nb, (uint32_t)nd);
+    lark_conn_send(c, LARK_MSG_NODE, &nb);
+    lark_buf_free(&nb);
+    redirect(d, c);
+    return -2;
+}
+
 static int on_frame(void *arg, struct lark_conn *c, uint32_t type, struct lark_buf *b)
 {
     struct frame_ctx *x = arg;
@@ -200,8 +285,22 @@ static int on_frame(void *arg, struct lark_conn *c, uint32_t type, struct lark_b
     char *secret = lark_buf_get_str(b);
     uint32_t node = lark_buf_get_u32(b);
     char *name = lark_buf_get_str(b);
-    bool ok = !b->bad && secret && name && lark_secret_equal(secret, d->secret);
+    char *addrs = lark_buf_get_str(b);
+    bool ok =
+        !b->bad && secret && name && addrs && !c->parked && lark_secret_equal(secret, d->secret);
     free(secret);
+    if (ok && node == UINT32_MAX && d->up_addrs) {
+        int nd = by_name(d, c, name, addrs);
+        ok = nd != -1;
+        if (nd >= 0)
+            node = (uint32_t)nd;
+        else if (nd == -2) {
+            free(name);
+            free(addrs);
+            return 0;
+        }
+    }
+    free(addrs);
     if (!ok) {
         free(name);
         return -1;

@@ -489,7 +489,8 @@ int lark_job_run(struct lark_job *job);
 
 /* Frame types.  "up" goes towards mpirun, "down" towards the daemons. */
 enum lark_msg {
-    LARK_MSG_HELLO = 1,  /* up, first frame: secret, node (~0: by name), node name */
+    LARK_MSG_HELLO = 1,  /* up, first frame: secret, node (~0: by name), node name,
+                            the daemon's own listening addresses (by name only) */
     LARK_MSG_LAUNCH,     /* down: the job (launch.c) */
     LARK_MSG_READY,      /* up: node; its ranks are started */
     LARK_MSG_IO,         /* up: rank, stream (1 or 2), bytes */
@@ -512,6 +513,7 @@ enum lark_msg {
     LARK_MSG_STDIN_DROP, /* down: target node, rank: close its stdin, discard its queue */
     LARK_MSG_DIED,       /* down: rank, line: it died and the job goes on (--enable-recovery) */
     LARK_MSG_NODE,       /* down, first frame: the node the daemon is (before LAUNCH) */
+    LARK_MSG_REDIRECT,   /* down, after NODE: call your parent at these addresses instead */
 };
 
 /* A growing byte buffer for frame payloads (writing), or a view of one
@@ -535,6 +537,7 @@ struct lark_conn {
     int fd;
     int node;    /* the peer's node (after HELLO), -1 before */
     bool authed; /* HELLO with the right secret received */
+    bool parked; /* mpirun: a daemon waiting for its parent's address (down.c) */
     bool dead;   /* a send failed: treat as closed */
     char *out;   /* frames not yet sent: out[outoff..outlen) */
     size_t outlen, outoff, outcap;
@@ -653,6 +656,11 @@ struct lark_down {
     /* a child could not be started (lost = false) or died (lost = true) */
     void (*failed)(void *arg, int node, const char *msg, bool lost);
     bool ending; /* END sent: closing connections are expected */
+    /* mpirun under srun (lark_down_start): every daemon of the step calls
+     * here first, by name; those below our children are sent on */
+    struct lark_tree tree;
+    char **nodes;    /* the map's node names (not owned) */
+    char **up_addrs; /* by node: the addresses it said (malloc'd, as is the array) */
     /* state */
     int lfd;
     char addrs[1024];
@@ -666,6 +674,12 @@ struct lark_down {
 int lark_down_start(struct lark_down *d, const struct lark_tree *t, int mypos, char **nodes,
                     const char *agent, const char *daemon, const char *secret, double timeout,
                     char *err, size_t errlen);
+/* A daemon of mpirun's srun step: its children run already (the same
+ * step) and call it back on lfd (made before its own call-back, addrs its
+ * addresses); only their deadlines are set. */
+int lark_down_adopt(struct lark_down *d, const struct lark_tree *t, int mypos, char **nodes,
+                    int lfd, const char *addrs, const char *secret, double timeout, char *err,
+                    size_t errlen);
 void lark_down_accept(struct lark_down *d);
 void lark_down_on_conn(struct lark_down *d, int idx, uint32_t events);
 /* A reaped pid: true if it was one of our agents (a failure if early). */

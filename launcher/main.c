@@ -230,10 +230,6 @@ int main(int argc, char **argv)
     if (remote) {
         /* Other hosts: how their daemons start, and the secret they show. */
         job.agent = agent;
-        /* Under srun, mpirun starts every daemon in one step and each
-         * calls back to mpirun (tree.c): the launch is flat. */
-        if (lark_tree_agent_is_srun(job.agent))
-            o.flat = true;
         job.daemon = lark_tree_daemon_path(o.prefix);
         job.launch_timeout = launch_timeout;
         unsigned char r[16];

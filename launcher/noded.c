@@ -555,6 +555,7 @@ static int write_bins(struct lark_launch *l, struct lark_options *o, const char 
 
 /* Read one frame from the parent, blocking up to timeout_ms (the LAUNCH). */
 static struct lark_buf deferred; /* frames that came with the LAUNCH */
+static char redirect_to[1024];   /* a REDIRECT's addresses: our parent's (srun step) */
 
 static int wait_launch(void *arg, struct lark_conn *c, uint32_t type, struct lark_buf *b)
 {
@@ -572,6 +573,18 @@ static int wait_launch(void *arg, struct lark_conn *c, uint32_t type, struct lar
         if (b->bad || node < 0 || (D.node >= 0 && node != D.node))
             return -1;
         D.node = node;
+        return 0;
+    }
+    if (type == LARK_MSG_REDIRECT && D.node >= 0) {
+        /* mpirun, for a daemon of its srun step below its children: our
+         * parent in the tree is another daemon, at these addresses. */
+        char *a = lark_buf_get_str(b);
+        if (!a || b->bad || !*a) {
+            free(a);
+            return -1;
+        }
+        snprintf(redirect_to, sizeof(redirect_to), "%s", a);
+        free(a);
         return 0;
     }
     if (type != LARK_MSG_LAUNCH || D.node < 0)
@@ -668,35 +681,58 @@ int main(int argc, char **argv)
     }
     lark_reaper_init(); /* setsid descendants of our ranks stay ours (reaper.c) */
 
-    int fd = lark_connect_any(parent, 5.0);
-    if (fd < 0) {
-        fprintf(stderr, "lark-noded on %s: cannot reach mpirun at %s: %s\n", host, parent,
+    /* Started by srun with every other daemon, we may be a parent in the
+     * tree: our listening socket first, its addresses in our HELLO. */
+    char myaddrs[1024] = "";
+    int lfd = by_name ? lark_listen(myaddrs, sizeof(myaddrs)) : -1;
+    if (by_name && lfd < 0) {
+        fprintf(stderr, "lark-noded on %s: cannot listen on a TCP port: %s\n", host,
                 strerror(errno));
         _exit(1);
     }
-    D.up = lark_conn_new(fd);
-    struct lark_buf hb = {0};
-    lark_buf_str(&hb, secret);
-    lark_buf_u32(&hb, by_name ? UINT32_MAX : (uint32_t)D.node);
-    lark_buf_str(&hb, name);
-    if (!D.up || lark_conn_send(D.up, LARK_MSG_HELLO, &hb) < 0)
-        _exit(1);
-    /* Wait for the LAUNCH frame (the parent sends it at once). */
+    int fd = -1;
     struct lark_map *m = &D.job.map;
+    char to[1024]; /* mpirun, or (srun step, after a REDIRECT) our parent daemon */
+    const char *whom = "mpirun";
+    snprintf(to, sizeof(to), "%s", parent);
     while (!D.job.opts) {
-        if (lark_conn_pending(D.up))
-            lark_conn_flush(D.up);
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, 60000) <= 0 || lark_conn_read(D.up, wait_launch, m) == 0) {
-            if (by_name)
-                fprintf(stderr,
-                        "lark-noded on %s: mpirun at %s refused or closed the call-back "
-                        "(is '%s' one of the job's node names?)\n",
-                        host, parent, name);
-            _exit(1); /* refused (a wrong secret), or the parent went away */
+        if (redirect_to[0]) {
+            snprintf(to, sizeof(to), "%s", redirect_to);
+            whom = "its parent daemon";
+        }
+        fd = lark_connect_any(to, 5.0);
+        if (fd < 0) {
+            fprintf(stderr, "lark-noded on %s: cannot reach %s at %s: %s\n", host, whom, to,
+                    strerror(errno));
+            _exit(1);
+        }
+        lark_conn_free(D.up);
+        D.up = lark_conn_new(fd);
+        redirect_to[0] = 0;
+        struct lark_buf hb = {0};
+        lark_buf_str(&hb, secret);
+        lark_buf_u32(&hb, D.node < 0 ? UINT32_MAX : (uint32_t)D.node);
+        lark_buf_str(&hb, name);
+        lark_buf_str(&hb, myaddrs);
+        int rc = D.up ? lark_conn_send(D.up, LARK_MSG_HELLO, &hb) : -1;
+        lark_buf_free(&hb);
+        if (rc < 0)
+            _exit(1);
+        /* Wait for the LAUNCH frame (the parent sends it at once). */
+        while (!D.job.opts && !redirect_to[0]) {
+            if (lark_conn_pending(D.up))
+                lark_conn_flush(D.up);
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            if (poll(&p, 1, 60000) <= 0 || lark_conn_read(D.up, wait_launch, m) == 0) {
+                if (by_name)
+                    fprintf(stderr,
+                            "lark-noded on %s: %s at %s refused or closed the call-back "
+                            "(is '%s' one of the job's node names?)\n",
+                            host, whom, to, name);
+                _exit(1); /* refused (a wrong secret), or the parent went away */
+            }
         }
     }
-    lark_buf_free(&hb);
     m->me = D.node;
     D.job.procs = m->procs;
     D.job.nprocs = m->nprocs;
@@ -731,8 +767,11 @@ int main(int argc, char **argv)
     struct lark_buf lb = {0};
     lark_launch_pack(&lb, &D.l, &D.o, m);
     D.down.launch = lb;
-    if (lark_down_start(&D.down, &D.tree, lark_tree_pos(&D.tree, D.node), m->nodes, D.l.agent,
-                        D.l.daemon, secret, D.l.launch_timeout, err, sizeof(err)) < 0) {
+    int mypos = lark_tree_pos(&D.tree, D.node);
+    if ((by_name ? lark_down_adopt(&D.down, &D.tree, mypos, m->nodes, lfd, myaddrs, secret,
+                                   D.l.launch_timeout, err, sizeof(err))
+                 : lark_down_start(&D.down, &D.tree, mypos, m->nodes, D.l.agent, D.l.daemon, secret,
+                                   D.l.launch_timeout, err, sizeof(err))) < 0) {
         snprintf(msg, sizeof(msg), "daemon on %s: %s", host, err);
         up_error(LARK_MSG_ERROR, D.node, msg);
     }

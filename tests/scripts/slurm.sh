@@ -3,8 +3,8 @@
 # machine (tests/slurm/cluster.sh): srun --mpi=pmix on one and on two nodes,
 # the --mpi=none trap, a rank that aborts or dies under srun, scancel of a
 # running job, mpirun inside an sbatch and a salloc allocation (daemons
-# started in one srun step), scancel of a job run by mpirun, a daemon killed
-# and srun failing.  Skipped (exit 77),
+# started in one srun step), scancel of a job run by mpirun, a daemon killed,
+# srun failing and a tree of call-backs inside the step.  Skipped (exit 77),
 # with the reason, where the machine cannot host the cluster.
 . "$top_srcdir/tests/scripts/lib.sh"
 . "$top_srcdir/tests/slurm/cluster.sh"
@@ -220,4 +220,15 @@ echo "$out" | grep -q "cannot start the daemon on host n[12]: the agent 'srun --
     fail "a failing srun: no line naming the host and the agent: $out"
 no_leftovers "after a failing srun"
 
-echo "slurm: srun on 1 and 2 nodes, --mpi=none, abort, rank death, scancel, mpirun in sbatch and salloc, scancel of mpirun, one srun step for the daemons, a daemon killed, srun failing: ok in $(($(date +%s) - t0)) s"
+# 12. A tree of call-backs inside the one step (--tree-radix 1 from this
+# host: n1's daemon is mpirun's child, n2's is n1's): n2's daemon calls
+# mpirun, is sent on to n1, and the fences are combined on the way (mpirun
+# gets one contribution, n1's holding n2's, not one per node).
+out=$(LARK_MPIRUN_DEBUG=1 timeout 90 salloc -Q -N2 -n4 "$LARK_MPIRUN" --tree-radix 1 -n 4 "$prog" ok 2>&1) ||
+    fail "mpirun --tree-radix 1 inside salloc failed: $out"
+[ "$(echo "$out" | grep -c 'of 4 on n[12]: ok$')" -eq 4 ] || fail "tree under srun: not 4 ranks ok: $out"
+echo "$out" | grep -q "fence .* complete: 1 contribution " || fail "tree under srun: fence not combined: $out"
+echo "$out" | grep -q "fence .* complete: [02-9]" && fail "tree under srun: contributions relayed: $out"
+no_leftovers "after a tree of call-backs"
+
+echo "slurm: srun on 1 and 2 nodes, --mpi=none, abort, rank death, scancel, mpirun in sbatch and salloc, scancel of mpirun, one srun step for the daemons, a daemon killed, srun failing, a tree of call-backs: ok in $(($(date +%s) - t0)) s"
