@@ -69,8 +69,12 @@ int PMPI_Win_fence(int assert, MPI_Win win)
     if (w->nlocks > 0 || w->lock_all || w->access != NULL || w->expose != NULL)
         return LARK_WIN_RAISE(w, call, MPI_ERR_RMA_SYNC,
                               "a lock or post/start epoch is open on the window");
-    in_sync(w, call, LARK_WHERE_COLL, LARK_WHERE_NONE);
-    return done(w, call, lark_rma_fence(w, assert));
+    /* Collective over the window: recorded for a hang report only once
+     * its barrier really waits (where.h, lark_where_defer). */
+    lark_where_defer(call, w->comm);
+    rc = lark_rma_fence(w, assert);
+    lark_where_defer_end();
+    return rc == 0 ? MPI_SUCCESS : LARK_WIN_RAISE(w, call, rc, "the synchronisation failed");
 }
 
 /* The window ranks of a group's members; *out freed by the caller. */
