@@ -180,22 +180,17 @@ static bool direct(MPI_Win win, bool put, void *obuf, MPI_Count count, MPI_Datat
         return false;
     struct lark_win *w = lark_win_from_handle(win);
     struct lark_datatype *dt = lark_datatype_from_handle(otype);
-    if (w == NULL || dt == NULL || !dt->predefined || !dt->contig || dt->lb != 0 ||
-        w->flavor == MPI_WIN_FLAVOR_DYNAMIC || target < 0 || target >= w->comm->size)
+    if (w == NULL || dt == NULL || target < 0 || target >= w->comm->size ||
+        !lark_rma_can_access(w, target))
         return false;
-    struct lark_win_target *t = &w->t[target];
-    if (!t->local || !lark_rma_can_access(w, target) || t->disp_unit <= 0 ||
-        tdisp > t->size / t->disp_unit ||
-        (dt->size > 0 && count > (MPI_Count)t->size / (MPI_Count)dt->size))
+    char *addr = lark_rma_direct_addr(w, target, tdisp, (size_t)count, dt, (size_t)count, dt);
+    if (addr == NULL)
         return false;
     size_t bytes = dt->size * (size_t)count;
-    MPI_Aint start = tdisp * (MPI_Aint)t->disp_unit;
-    if ((MPI_Aint)bytes > t->size - start)
-        return false;
     if (put)
-        lark_copy(t->direct + start, obuf, bytes);
+        lark_copy(addr, obuf, bytes);
     else
-        lark_copy(obuf, t->direct + start, bytes);
+        lark_copy(obuf, addr, bytes);
     return true;
 }
 

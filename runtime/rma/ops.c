@@ -238,17 +238,15 @@ static void complete_now(struct lark_request *req)
         lark_request_complete(req);
 }
 
-/* The common case, kept short: contiguous data both sides, a target
- * whose memory is mapped here, a window that is not dynamic.  Returns the
- * target address, or NULL when the general path must decide. */
-static char *fast_addr(struct lark_win *win, int target, MPI_Aint tdisp, size_t ocount,
-                       const struct lark_datatype *odt, size_t tcount,
-                       const struct lark_datatype *tdt)
+char *lark_rma_direct_addr(struct lark_win *win, int target, MPI_Aint tdisp, size_t ocount,
+                           const struct lark_datatype *odt, size_t tcount,
+                           const struct lark_datatype *tdt)
 {
     struct lark_win_target *t = &win->t[target];
     if (!t->local || !odt->contig || !tdt->contig || !tdt->predefined ||
-        win->flavor == MPI_WIN_FLAVOR_DYNAMIC || tdisp < 0 || tdt->lb != 0)
-        return NULL;
+        win->flavor == MPI_WIN_FLAVOR_DYNAMIC || tdisp < 0 || tdt->lb != 0 || t->disp_unit <= 0 ||
+        tdisp > t->size / t->disp_unit || (tdt->size > 0 && tcount > (size_t)t->size / tdt->size))
+        return NULL; /* (the last two also keep the products below from overflowing) */
     size_t bytes = tdt->size * tcount;
     MPI_Aint start = tdisp * (MPI_Aint)t->disp_unit;
     if (odt->size * ocount != bytes || (MPI_Aint)bytes > t->size - start)
@@ -260,7 +258,7 @@ int lark_rma_put(struct lark_win *win, const void *obuf, size_t ocount, struct l
                  int target, MPI_Aint tdisp, size_t tcount, struct lark_datatype *tdt,
                  struct lark_request *req)
 {
-    char *dst = fast_addr(win, target, tdisp, ocount, odt, tcount, tdt);
+    char *dst = lark_rma_direct_addr(win, target, tdisp, ocount, odt, tcount, tdt);
     if (LARK_LIKELY(dst != NULL)) {
         lark_copy(dst, (const char *)obuf + odt->true_lb, odt->size * ocount);
         complete_now(req);
@@ -287,7 +285,7 @@ int lark_rma_get(struct lark_win *win, void *obuf, size_t ocount, struct lark_da
                  int target, MPI_Aint tdisp, size_t tcount, struct lark_datatype *tdt,
                  struct lark_request *req)
 {
-    char *src = fast_addr(win, target, tdisp, ocount, odt, tcount, tdt);
+    char *src = lark_rma_direct_addr(win, target, tdisp, ocount, odt, tcount, tdt);
     if (LARK_LIKELY(src != NULL)) {
         lark_copy((char *)obuf + odt->true_lb, src, odt->size * ocount);
         complete_now(req);

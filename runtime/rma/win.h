@@ -217,6 +217,13 @@ void lark_rma_am_init(void);
 void lark_rma_am_forget(struct lark_win *win);
 
 /* ---- origin side (ops.c) ---- */
+/* The common case of put and get: contiguous data both sides, a target
+ * whose memory is mapped here, a window that is not dynamic, the access in
+ * range.  Returns the target address, or NULL when the general path must
+ * decide (and raise any error). */
+char *lark_rma_direct_addr(struct lark_win *win, int target, MPI_Aint tdisp, size_t ocount,
+                           const struct lark_datatype *odt, size_t tcount,
+                           const struct lark_datatype *tdt);
 /* Put/Get/Accumulate/Get_accumulate of (obuf, ocount, odt) to (tdisp,
  * tcount, tdt) at target.  For get-like ops rbuf/rcount/rdt is the result.
  * `req` (may be NULL) completes at local completion.  Runtime lock held.
