@@ -12,10 +12,7 @@
  * the failing rank's status (128+signal for a signal, the MPI_Abort code).
  * Later deaths during teardown are the teardown's doing and are not reported.
  *
- * Output never blocks the loop: it goes through sinks (sink.c); while one
- * holds more than SINK_BOUND bytes, the ranks' pipes of that stream are not
- * read (the ranks wait in their writes), and after the last rank, what a
- * failed job could not write within the teardown is dropped with a note. */
+ * Output never blocks the loop: it goes through sinks (output.c). */
 #include "launcher.h"
 #include "loop.h"
 #include "report.h"
@@ -36,28 +33,24 @@
 #include <time.h>
 #include <unistd.h>
 
-#define KILL_GRACE_MS 500
-#define EXIT_TIMEOUT  124
-#define VERDICT_MS    300 /* see check_suspects */
+#define EXIT_TIMEOUT 124
+#define VERDICT_MS   300 /* see check_suspects */
 /* MPI_ERR_PROC_ABORTED: the code a rank aborts with when it loses a peer
  * (runtime/peer.c). */
 #define ABORT_LOST_PEER 58
-#define SINK_BOUND      (4 << 20)     /* bytes queued for stdout or stderr before pausing */
-#define FLUSH_MS        KILL_GRACE_MS /* from the teardown: time a failed job's output gets */
-#define DRAIN_ROUNDS    16            /* reads of a dead rank's pipe at a time (4 MiB) */
 
-static uint64_t key(enum src_kind k, int idx)
+uint64_t lark_loop_key(enum src_kind k, int idx)
 {
     return ((uint64_t)k << 32) | (uint32_t)idx;
 }
 
-static int ep_add(struct loop *L, int fd, uint32_t events, enum src_kind k, int idx)
+int lark_loop_ep_add(struct loop *L, int fd, uint32_t events, enum src_kind k, int idx)
 {
-    struct epoll_event ev = {.events = events, .data.u64 = key(k, idx)};
+    struct epoll_event ev = {.events = events, .data.u64 = lark_loop_key(k, idx)};
     return epoll_ctl(L->ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
-static void ep_del(struct loop *L, int fd)
+void lark_loop_ep_del(struct loop *L, int fd)
 {
     epoll_ctl(L->ep, EPOLL_CTL_DEL, fd, NULL);
 }
@@ -117,7 +110,7 @@ static void teardown(struct loop *L, int code)
     signal_job(L, SIGCONT); /* a stopped rank must see its SIGTERM */
     /* And what left the ranks' process groups (setsid). */
     lark_reaper_signal(SIGTERM, true);
-    lark_loop_arm(L->gracefd, KILL_GRACE_MS);
+    lark_loop_arm(L->gracefd, LARK_LOOP_KILL_GRACE_MS);
 }
 
 static void kill_all(struct loop *L)
@@ -192,31 +185,6 @@ __attribute__((format(printf, 5, 6))) static void say_lost(struct loop *L, int r
         L->lost_code = code;
 }
 
-/* Read what a rank's pipes hold now (it is dead, or the job ends): a
- * bounded amount, in case something still writes into them. */
-static void drain_fd(struct loop *L, int *fd, struct lark_iof **io)
-{
-    if (*fd < 0)
-        return;
-    int r, rounds = 0;
-    while ((r = lark_iof_read(*io, *fd)) == 2 && ++rounds < DRAIN_ROUNDS)
-        ;
-    if (r == 0) {
-        ep_del(L, *fd);
-        close(*fd);
-        *fd = -1;
-        lark_iof_free(*io);
-        *io = NULL;
-    }
-}
-
-static void drain(struct loop *L, int i)
-{
-    struct lark_proc *p = &L->job->procs[i];
-    drain_fd(L, &p->fd_out, &L->iof_out[i]);
-    drain_fd(L, &p->fd_err, &L->iof_err[i]);
-}
-
 void lark_loop_close_stdin(struct loop *L, int i)
 {
     lark_stdin_rank_gone(L->in, i);
@@ -231,117 +199,6 @@ static void remote_stdin(void *ctx, int rank, const char *data, size_t n)
 static void remote_stdin_drop(void *ctx, int rank)
 {
     lark_remote_stdin_drop(ctx, rank);
-}
-
-/* Stop or resume reading the ranks' pipes of stream w (0 stdout, 1 stderr). */
-static void pause_stream(struct loop *L, int w, bool pause)
-{
-    L->paused[w] = pause;
-    for (int i = 0; i < L->job->nprocs; i++) {
-        struct lark_proc *p = &L->job->procs[i];
-        int fd = w == 0 ? p->fd_out : p->fd_err;
-        if (fd < 0)
-            continue;
-        struct epoll_event ev = {.events = pause ? 0 : EPOLLIN,
-                                 .data.u64 = key(w == 0 ? SRC_OUT : SRC_ERR, i)};
-        epoll_ctl(L->ep, EPOLL_CTL_MOD, fd, &ev);
-    }
-}
-
-/* After each round of events: write what the sinks hold, poll for room
- * while something waits, and pause the ranks' pipes of a stream whose
- * sink is over its bound (resumed below half of it). */
-static void service_sinks(struct loop *L)
-{
-    for (int w = 0; w < 2; w++) {
-        struct lark_sink *k = L->sink[w];
-        if (!k)
-            continue;
-        bool waiting = lark_sink_flush(k) > 0;
-        if (waiting != L->sink_polled[w]) {
-            if (waiting)
-                L->sink_polled[w] = ep_add(L, lark_sink_fd(k), EPOLLOUT, SRC_SINK, w) == 0;
-            else {
-                ep_del(L, lark_sink_fd(k));
-                L->sink_polled[w] = false;
-            }
-        }
-        size_t q = lark_sink_pending(k);
-        if (!L->paused[w] && q > SINK_BOUND)
-            pause_stream(L, w, true);
-        else if (L->paused[w] && q < SINK_BOUND / 2)
-            pause_stream(L, w, false);
-    }
-}
-
-/* After the last rank: write what the sinks still hold.  A clean job waits
- * for the reader as long as it takes (SIGINT, SIGTERM, SIGHUP or SIGQUIT
- * end the wait); a failed job gives it until FLUSH_MS after the teardown
- * began.  What is left is dropped, with a note. */
-static void flush_sinks(struct loop *L)
-{
-    for (int w = 0; w < 2; w++)
-        if (L->sink_polled[w]) {
-            ep_del(L, lark_sink_fd(L->sink[w]));
-            L->sink_polled[w] = false;
-        }
-    int ep = epoll_create1(EPOLL_CLOEXEC);
-    struct epoll_event a = {.events = EPOLLIN, .data.u32 = 2};
-    if (ep >= 0)
-        epoll_ctl(ep, EPOLL_CTL_ADD, L->sigfd, &a);
-    bool stop = ep < 0;
-    while (!stop && (lark_sink_flush(L->sink[0]) | lark_sink_flush(L->sink[1]))) {
-        int wait_ms = -1;
-        if (L->failing) {
-            long long left = L->teardown_ms + FLUSH_MS - lark_loop_now();
-            if (left <= 0)
-                break;
-            wait_ms = (int)left;
-        }
-        for (int w = 0; w < 2; w++) {
-            if (L->sink_polled[w] || !lark_sink_pending(L->sink[w]))
-                continue;
-            struct epoll_event o = {.events = EPOLLOUT, .data.u32 = (uint32_t)w};
-            L->sink_polled[w] = epoll_ctl(ep, EPOLL_CTL_ADD, lark_sink_fd(L->sink[w]), &o) == 0;
-        }
-        struct epoll_event evs[3];
-        int n = epoll_wait(ep, evs, 3, wait_ms);
-        if (n < 0 && errno != EINTR)
-            break;
-        for (int e = 0; e < n; e++) {
-            if (evs[e].data.u32 != 2)
-                continue;
-            struct signalfd_siginfo si;
-            while (read(L->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-                int sig = (int)si.ssi_signo;
-                if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
-                    if (!L->failing) {
-                        L->failing = true;
-                        L->exit_code = 128 + sig;
-                    }
-                    stop = true;
-                } else if (sig == SIGCHLD) {
-                    while (waitpid(-1, NULL, WNOHANG) > 0)
-                        ;
-                }
-            }
-        }
-    }
-    if (ep >= 0)
-        close(ep);
-    L->sink_polled[0] = L->sink_polled[1] = false;
-    size_t lost[2] = {lark_sink_drop(L->sink[0]), lark_sink_drop(L->sink[1])};
-    for (int w = 0; w < 2; w++) {
-        if (!lost[w])
-            continue;
-        char note[256];
-        int n = snprintf(note, sizeof(note),
-                         "mpirun: %zu bytes of the job's output to %s were dropped: nobody read "
-                         "them before the job ended\n",
-                         lost[w], w == 0 ? "stdout" : "stderr");
-        lark_sink_put(L->sink[1], note, (size_t)n);
-        lark_sink_flush(L->sink[1]);
-    }
 }
 
 void lark_loop_report(struct loop *L, struct lark_where_view *v, int n)
@@ -601,7 +458,7 @@ static void reap(struct loop *L)
             /* Whatever it left running in its process group goes too, first,
              * so that what is in its pipes is all there will be. */
             kill(-pid, SIGKILL);
-            drain(L, i); /* its last words come before our verdict */
+            lark_loop_drain(L, i); /* its last words come before our verdict */
             lark_stdin_rank_gone(L->in, i);
             lark_loop_exit(L, p);
         }
@@ -716,12 +573,12 @@ static int loop_setup(struct loop *L, struct lark_job *job)
     if (!L->iof_out || !L->iof_err || L->launchfd < 0 || L->ep < 0 || L->sigfd < 0 || L->tofd < 0 ||
         L->gracefd < 0 || L->verdictfd < 0)
         return -1;
-    ep_add(L, L->sigfd, EPOLLIN, SRC_SIGNAL, 0);
-    ep_add(L, job->event_pipe[0], EPOLLIN, SRC_EVENT, 0);
-    ep_add(L, L->tofd, EPOLLIN, SRC_TIMEOUT, 0);
-    ep_add(L, L->gracefd, EPOLLIN, SRC_GRACE, 0);
-    ep_add(L, L->verdictfd, EPOLLIN, SRC_VERDICT, 0);
-    ep_add(L, L->launchfd, EPOLLIN, SRC_LAUNCH, 0);
+    lark_loop_ep_add(L, L->sigfd, EPOLLIN, SRC_SIGNAL, 0);
+    lark_loop_ep_add(L, job->event_pipe[0], EPOLLIN, SRC_EVENT, 0);
+    lark_loop_ep_add(L, L->tofd, EPOLLIN, SRC_TIMEOUT, 0);
+    lark_loop_ep_add(L, L->gracefd, EPOLLIN, SRC_GRACE, 0);
+    lark_loop_ep_add(L, L->verdictfd, EPOLLIN, SRC_VERDICT, 0);
+    lark_loop_ep_add(L, L->launchfd, EPOLLIN, SRC_LAUNCH, 0);
     return 0;
 }
 
@@ -790,8 +647,8 @@ int lark_job_run(struct lark_job *job)
                                     open_output(job, p->rank, "stderr"), o->tag_output);
         if (remote)
             continue;
-        ep_add(&L, p->fd_out, EPOLLIN, SRC_OUT, i);
-        ep_add(&L, p->fd_err, EPOLLIN, SRC_ERR, i);
+        lark_loop_ep_add(&L, p->fd_out, EPOLLIN, SRC_OUT, i);
+        lark_loop_ep_add(&L, p->fd_err, EPOLLIN, SRC_ERR, i);
     }
     if (rc < 0) {
         /* Some ranks may have started: they go like any failed job. */
@@ -813,8 +670,8 @@ int lark_job_run(struct lark_job *job)
                                                     .drop = remote_stdin_drop,
                                                     .ctx = &L,
                                                     .notes = L.sink[1],
-                                                    .src_key = key(SRC_STDIN, 0),
-                                                    .dst_key = key(SRC_STDIN_DST, 0)});
+                                                    .src_key = lark_loop_key(SRC_STDIN, 0),
+                                                    .dst_key = lark_loop_key(SRC_STDIN_DST, 0)});
     free(remote_in);
 
     /* With other hosts, a verdict on a suspect waits in this loop, where
@@ -851,7 +708,7 @@ int lark_job_run(struct lark_job *job)
                 int *fd = k == SRC_OUT ? &p->fd_out : &p->fd_err;
                 struct lark_iof **io = k == SRC_OUT ? &L.iof_out[idx] : &L.iof_err[idx];
                 if (*fd >= 0 && lark_iof_read(*io, *fd) == 0) {
-                    ep_del(&L, *fd);
+                    lark_loop_ep_del(&L, *fd);
                     close(*fd);
                     *fd = -1;
                     lark_iof_free(*io);
@@ -902,7 +759,7 @@ int lark_job_run(struct lark_job *job)
                 break; /* written by service_sinks below */
             }
         }
-        service_sinks(&L);
+        lark_loop_service_sinks(&L);
     }
     /* Every rank is reaped.  A pending verdict waits out its moment (the
      * only wait of a clean job is none: no suspect, no wait). */
@@ -935,7 +792,7 @@ int lark_job_run(struct lark_job *job)
      * that may still hold them open. */
     drain_events(&L);
     for (int i = 0; i < job->nprocs; i++) {
-        drain(&L, i);
+        lark_loop_drain(&L, i);
         struct lark_proc *p = &job->procs[i];
         if (p->fd_out >= 0)
             close(p->fd_out);
@@ -953,7 +810,7 @@ int lark_job_run(struct lark_job *job)
     if (L.remote)
         lark_remote_end(&L);
     lark_reaper_end(); /* whatever of the job is still running here */
-    flush_sinks(&L);
+    lark_loop_flush_sinks(&L);
     lark_sink_close(L.sink[0]);
     lark_sink_close(L.sink[1]);
     close(L.ep);

@@ -66,8 +66,15 @@ struct loop {
     bool where_timed_out;          /* the job's --timeout: fail it after */
 };
 
+/* Between SIGTERM and SIGKILL in a teardown. */
+#define LARK_LOOP_KILL_GRACE_MS 500
+
 /* job.c */
 long long lark_loop_now(void);
+/* The loop's epoll key for source k of index idx, and (un)registering. */
+uint64_t lark_loop_key(enum src_kind k, int idx);
+int lark_loop_ep_add(struct loop *L, int fd, uint32_t events, enum src_kind k, int idx);
+void lark_loop_ep_del(struct loop *L, int fd);
 void lark_loop_arm(int fd, long ms);
 void lark_loop_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *lark_loop_host(struct loop *L, const struct lark_proc *p);
@@ -82,6 +89,13 @@ void lark_loop_exit(struct loop *L, struct lark_proc *p); /* judge an exit */
 void lark_loop_close_stdin(struct loop *L, int rank);
 /* --timeout expired (and its report is printed): end the job. */
 void lark_loop_timed_out(struct loop *L);
+
+/* output.c */
+void lark_loop_drain(struct loop *L, int rank); /* a dead rank's pipes, bounded */
+/* After each round of events: write what the sinks hold, pause or resume
+ * the ranks' pipes of a stream by its sink's fill. */
+void lark_loop_service_sinks(struct loop *L);
+void lark_loop_flush_sinks(struct loop *L); /* after the last rank */
 
 /* remote.c */
 int lark_remote_start(struct loop *L, char *err, size_t errlen);
