@@ -19,6 +19,26 @@
  * so a sender that only polls again costs the consumer nothing.  Sleeps
  * are bounded (LARK_SLEEP_NS) as a safety net.
  *
+ * The waker's fence is paid on every message, the sleeper's only when it
+ * sleeps; so the sleeper pays for both: where the kernel offers it, every
+ * rank registers for membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) and
+ * marks its doorbells LARK_BELL_MEMBARRIER, and its sleeper issues that
+ * membarrier instead of its fence, which runs a full barrier on every CPU
+ * that runs a registered process at that moment (one that is not running
+ * passed one when it was switched out).  Then a waker's store of the frame
+ * and its load of `sleepers` need only stay in program order: either the
+ * barrier fell between them (the frame is visible to the sleeper's last
+ * poll) or both come after the sleeper's count (the waker sees it).  A
+ * waker whose process did not register, or a doorbell without the mark,
+ * keeps the fence.  The fence stalled the sender on every message until
+ * its store of the frame had crossed to the receiver's core (message rate
+ * 1-64 B +7%, runtime/README.md).  But a membarrier interrupts the other
+ * CPUs and costs 1-50 us on this VM: worth it only where sleeps are rare,
+ * so a job with more local ranks than the node has CPUs (it sleeps at
+ * every wait) keeps the fences.  The choice is made before any peer sees a
+ * doorbell (MPI_Init, before the fence: from the local rank count and the
+ * CPUs this rank may use) and never changes.  LARK_WAIT_MEMBARRIER=0/1 forces it.
+ *
  * When a transport has a wait source of its own (a file descriptor, e.g.
  * TCP's epoll set), one futex cannot cover it: the process then sleeps in
  * ONE epoll_wait over every transport's source plus its wake socket, a
@@ -33,6 +53,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -73,6 +94,10 @@ static int ep_fd = -1;
 static int bell_sock = -1;         /* our wake socket, in ep_fd */
 static uint64_t bell_id[2];        /* its name, copied into every doorbell we own */
 static _Atomic int ring_sock = -1; /* unbound socket to ring others' wake sockets */
+/* Whether this process registered for the sleeper-side membarrier (see
+ * above): 1 yes, -1 no, 0 not decided yet.  Decided by the main thread at
+ * init, read by any thread (wakers). */
+static _Atomic int membarrier_state;
 
 static inline void cpu_relax(void)
 {
@@ -86,6 +111,58 @@ static int64_t now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Decide, once, whether this process's doorbells use the sleeper-side
+ * membarrier; register for it if so.  Main thread, at init, before any
+ * peer can see a doorbell of ours (so before the fence of MPI_Init: the
+ * layout is known only roughly then, see above). */
+static bool membarrier_setup(void)
+{
+    int st = atomic_load_explicit(&membarrier_state, memory_order_relaxed);
+    if (st == 0) {
+        const char *env = getenv("LARK_WAIT_MEMBARRIER");
+        /* Bound to one CPU: the launcher binds only ranks that fit the
+         * cores.  Else our mask is what the whole job may use (taskset,
+         * cgroup, or the whole node). */
+        cpu_set_t mask;
+        int ncpu = sched_getaffinity(0, sizeof mask, &mask) == 0
+                       ? CPU_COUNT(&mask)
+                       : (int)sysconf(_SC_NPROCESSORS_ONLN);
+        bool want = env != NULL ? atoi(env) != 0 : ncpu == 1 || lark_rt.local_size <= ncpu;
+        long cmds = want ? syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0) : 0;
+        st = cmds > 0 && (cmds & MEMBARRIER_CMD_GLOBAL_EXPEDITED) &&
+                     syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0) == 0
+                 ? 1
+                 : -1;
+        atomic_store_explicit(&membarrier_state, st, memory_order_release);
+        if (st > 0)
+            private_bell.flags |= LARK_BELL_MEMBARRIER;
+    }
+    return st > 0;
+}
+
+/* The sleeper's side of the doorbell protocol, after it counted itself. */
+static void sleeper_fence(const struct lark_doorbell *b)
+{
+    if ((b->flags & LARK_BELL_MEMBARRIER) &&
+        syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0) == 0)
+        return;
+    atomic_thread_fence(memory_order_seq_cst);
+}
+
+void lark_transport_fence_sleeper(void)
+{
+    sleeper_fence(&private_bell); /* marked exactly when this process registered */
+}
+
+void lark_transport_fence_waker(const struct lark_doorbell *sleeper)
+{
+    if ((sleeper->flags & LARK_BELL_MEMBARRIER) &&
+        atomic_load_explicit(&membarrier_state, memory_order_relaxed) > 0)
+        atomic_signal_fence(memory_order_seq_cst); /* the sleeper's membarrier covers us */
+    else
+        atomic_thread_fence(memory_order_seq_cst);
 }
 
 static socklen_t bell_addr(const uint64_t id[2], struct sockaddr_un *a)
@@ -139,6 +216,7 @@ void lark_progress_finalize(void)
 
 int lark_progress_init(int ncpu)
 {
+    membarrier_setup();
     if (policy_by_tool) {
         /* The tool's choice stands over the layout's and the environment's. */
     } else if (ncpu > 0 && lark_rt.local_size > ncpu) {
@@ -193,8 +271,10 @@ bool lark_progress_oversubscribed(void)
 
 void lark_transport_set_doorbell(struct lark_doorbell *db)
 {
-    if (db != NULL)
+    if (db != NULL) {
         memcpy(db->sock, bell_id, sizeof bell_id);
+        db->flags = membarrier_setup() ? LARK_BELL_MEMBARRIER : 0;
+    }
     bell = db != NULL ? db : &private_bell;
 }
 
@@ -224,7 +304,7 @@ static void ring_socket(const struct lark_doorbell *db)
 
 void lark_doorbell_ring(struct lark_doorbell *db)
 {
-    atomic_thread_fence(memory_order_seq_cst);
+    lark_transport_fence_waker(db);
     if (atomic_load_explicit(&db->sleepers, memory_order_relaxed) != 0) {
         atomic_fetch_add_explicit(&db->seq, 1, memory_order_seq_cst);
         syscall(SYS_futex, &db->seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
@@ -263,7 +343,7 @@ static bool sleep_epoll(bool (*done)(void *), void *arg)
 {
     struct lark_doorbell *b = bell;
     atomic_fetch_add_explicit(&b->fd_sleepers, 1, memory_order_seq_cst);
-    atomic_thread_fence(memory_order_seq_cst);
+    sleeper_fence(b);
     lark_lock();
     bool d = done(arg);
     int ev = 0;
@@ -341,7 +421,7 @@ static int64_t wait_until(bool (*done)(void *arg), void *arg, const struct lark_
         /* Sleep until rung (see the protocol above). */
         struct lark_doorbell *b = bell;
         atomic_fetch_add_explicit(&b->sleepers, 1, memory_order_seq_cst);
-        atomic_thread_fence(memory_order_seq_cst);
+        sleeper_fence(b);
         uint32_t seen = atomic_load_explicit(&b->seq, memory_order_seq_cst);
         ev = 0;
         if (poll_once(done, arg, &ev)) {

@@ -86,9 +86,13 @@ struct lark_doorbell {
     _Atomic uint32_t seq;         /* futex word: bumped by each wake */
     _Atomic uint32_t sleepers;    /* threads of the owner that may sleep on the futex */
     _Atomic uint32_t fd_sleepers; /* threads of the owner that may sleep in epoll */
-    uint32_t reserved;
-    uint64_t sock[2]; /* the owner's wake socket: "\0lark-bell-<hex>" (0: none yet) */
+    uint32_t flags;               /* LARK_BELL_*, written by the owner before peers see it */
+    uint64_t sock[2];             /* the owner's wake socket: "\0lark-bell-<hex>" (0: none yet) */
 };
+/* The owner issues membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) between
+ * counting itself a sleeper and its last look for work, so a waker in a
+ * registered process needs no fence of its own (progress.c). */
+#define LARK_BELL_MEMBARRIER 1u
 
 struct lark_transport;
 
@@ -271,7 +275,18 @@ void lark_transport_set_doorbell(struct lark_doorbell *db);
  * ourselves was queued).  Cheap when nobody sleeps. */
 void lark_transport_wake_self(void);
 /* Wake the owner of `db` if it may be sleeping.  Call after the frame that
- * it should see is fully written. */
+ * it should see is fully written.  Costs no fence when the owner pays for
+ * it at sleep (LARK_BELL_MEMBARRIER). */
 void lark_doorbell_ring(struct lark_doorbell *db);
+/* The two sides of a store-then-load handshake between processes (Dekker:
+ * each side stores its flag, fences, loads the other's): the side that is
+ * about to sleep, the rare one, calls lark_transport_fence_sleeper (a
+ * membarrier over every process of the job that registered, or a plain
+ * fence); the side that runs on every message calls
+ * lark_transport_fence_waker with the sleeper's doorbell, which is only a
+ * compiler barrier when the sleeper's fence covers this process.  The shm
+ * transport's want-wake flag uses them.  Neither blocks; any thread. */
+void lark_transport_fence_sleeper(void);
+void lark_transport_fence_waker(const struct lark_doorbell *sleeper);
 
 #endif

@@ -109,6 +109,17 @@ void lark_doorbell_ring(struct lark_doorbell *db)
     if (atomic_load(&db->sleepers))
         rings++;
 }
+static int sleeper_fences; /* lark_transport_fence_sleeper calls (shm_arm) */
+void lark_transport_fence_sleeper(void)
+{
+    sleeper_fences++;
+    atomic_thread_fence(memory_order_seq_cst);
+}
+void lark_transport_fence_waker(const struct lark_doorbell *sleeper)
+{
+    (void)sleeper;
+    atomic_thread_fence(memory_order_seq_cst);
+}
 
 /* ---- fixture: two endpoints ---- */
 static struct lark_transport tp[2];
@@ -285,7 +296,9 @@ static void test_shm_full_ring_rings_sender(void **state)
     assert_int_equal(rings, 0);
     while (tp[0].ops->send(&tp[0], st01, &h, b, sizeof b) == LARK_OK)
         ;
+    sleeper_fences = 0;
     assert_int_equal(tp[0].ops->arm(&tp[0]), 0); /* still full: sleep */
+    assert_int_equal(sleeper_fences, 1);         /* the sleeper pays the handshake's fence */
     assert_true(drain() > 0);
     assert_int_equal(rings, 1);
     /* Room came free between the refusal and the arming: do not sleep. */
@@ -300,6 +313,10 @@ static void test_shm_full_ring_rings_sender(void **state)
     assert_int_equal(tp[0].ops->send(&tp[0], st01, &h, &one, 1), LARK_OK);
     assert_int_equal(drain(), 1);
     assert_int_equal(rings, 2);
+    /* A sender whose last frame went out arms nothing, at no fence. */
+    sleeper_fences = 0;
+    assert_int_equal(tp[0].ops->arm(&tp[0]), 0);
+    assert_int_equal(sleeper_fences, 0);
     atomic_store(&bells[0]->sleepers, 0);
 }
 

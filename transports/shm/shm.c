@@ -594,16 +594,18 @@ static int poll_ring(struct shm_state *s, struct shm_peer *p)
      * when the ring looks full, and each store here would take the line
      * back from it.  Then wake the sender if it may wait for room: a pool
      * slot came free, or it found this ring full and went to sleep (it set
-     * want_wake in shm_arm, then fenced and read the tail: Dekker). */
+     * want_wake in shm_arm, then fenced and read the tail: Dekker; the
+     * sleeper's fence is a membarrier where it can, and ours then none). */
     atomic_store_explicit(&r->tail, p->tail, memory_order_release);
+    struct lark_doorbell *bell = &((struct seg_header *)p->seg)->bell;
     bool wake = freed_slot;
-    atomic_thread_fence(memory_order_seq_cst);
+    lark_transport_fence_waker(bell);
     if (atomic_load_explicit(&r->want_wake, memory_order_relaxed)) {
         atomic_store_explicit(&r->want_wake, 0, memory_order_relaxed);
         wake = true;
     }
     if (wake)
-        lark_doorbell_ring(&((struct seg_header *)p->seg)->bell);
+        lark_doorbell_ring(bell);
     return n;
 }
 
@@ -618,14 +620,22 @@ static int shm_arm(struct lark_transport *tp)
 {
     struct shm_state *s = tp->priv;
     int ready = 0;
+    bool asked = false;
     for (uint32_t i = 0; i < s->L; i++) {
         struct shm_peer *p = &s->peers[i];
         if (!p->blocked || p->out == NULL)
             continue;
         if (!atomic_load_explicit(&p->out->want_wake, memory_order_relaxed))
             atomic_store_explicit(&p->out->want_wake, 1, memory_order_relaxed);
-        atomic_thread_fence(memory_order_seq_cst);
-        if (atomic_load_explicit(&p->out->tail, memory_order_acquire) != p->tail_seen)
+        asked = true;
+    }
+    if (!asked)
+        return 0;
+    lark_transport_fence_sleeper();
+    for (uint32_t i = 0; i < s->L; i++) {
+        struct shm_peer *p = &s->peers[i];
+        if (p->blocked && p->out != NULL &&
+            atomic_load_explicit(&p->out->tail, memory_order_acquire) != p->tail_seen)
             ready++;
     }
     return ready;
