@@ -73,6 +73,7 @@ static void want_out(struct tcp_state *s, struct lark_tcp_conn *c, bool on)
     if (c->want_out == on || c->st == LARK_TCP_DEAD)
         return;
     c->want_out = on;
+    s->nwant_out += on ? 1 : -1;
     watch(s, c, EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0), EPOLL_CTL_MOD);
 }
 
@@ -108,6 +109,12 @@ static void conn_close(struct tcp_state *s, struct lark_tcp_conn *c)
     c->fd = -1;
     c->st = LARK_TCP_DEAD;
     s->nconns--;
+    s->dead_pending = true;
+    if (c->want_out)
+        s->nwant_out--;
+    c->want_out = false;
+    if (s->hot == c)
+        s->hot = NULL;
     if (c->peer != NULL && c->peer->conn == c)
         c->peer->conn = NULL;
 }
@@ -674,7 +681,19 @@ static int rx_read(struct tcp_state *s, struct lark_tcp_conn *c)
         if ((size_t)n < want)
             break;
     }
+    if (frames > 0)
+        s->hot = c;
     return frames;
+}
+
+/* Read established connection c without asking epoll first (tcp_progress,
+ * for the connection that last brought frames).  Returns frames handled. */
+int lark_tcp_conn_poll(struct tcp_state *s, struct lark_tcp_conn *c)
+{
+    if (c->st != LARK_TCP_UP)
+        return 0;
+    int k = rx_read(s, c);
+    return k > 0 ? k : 0;
 }
 
 int lark_tcp_conn_event(struct tcp_state *s, struct lark_tcp_conn *c, uint32_t events)
@@ -746,6 +765,9 @@ int lark_tcp_conn_event(struct tcp_state *s, struct lark_tcp_conn *c, uint32_t e
 
 void lark_tcp_reap(struct tcp_state *s)
 {
+    if (!s->dead_pending)
+        return;
+    s->dead_pending = false;
     for (struct lark_tcp_conn **pp = &s->conns; *pp;) {
         struct lark_tcp_conn *c = *pp;
         if (c->st != LARK_TCP_DEAD) {

@@ -99,6 +99,12 @@ struct tcp_state {
     struct tcp_peer *waiting; /* peers connecting (retry timers) */
     int nwaiting;
     unsigned idle;
+    /* The connection that last brought frames, read directly at each
+     * progress pass (tcp_progress); NULL when it closed. */
+    struct lark_tcp_conn *hot;
+    unsigned passes;   /* progress passes, to space the epoll_wait calls */
+    int nwant_out;     /* connections with EPOLLOUT asked (writes queued) */
+    bool dead_pending; /* a connection is DEAD: lark_tcp_reap has work */
     int strangers_logged;
     bool skip_logged;
     bool finalizing; /* lark_tcp_goodbye: broken connections are no failure */
@@ -115,6 +121,7 @@ int lark_tcp_conn_send(struct tcp_state *s, struct tcp_peer *p, const struct lar
                        const void *payload, size_t len, void *cookie);
 void lark_tcp_accept(struct tcp_state *s, int lfd);
 int lark_tcp_conn_event(struct tcp_state *s, struct lark_tcp_conn *c, uint32_t events);
+int lark_tcp_conn_poll(struct tcp_state *s, struct lark_tcp_conn *c);
 void lark_tcp_timers(struct tcp_state *s);
 void lark_tcp_reap(struct tcp_state *s);
 void lark_tcp_goodbye(struct tcp_state *s);
