@@ -138,6 +138,7 @@ struct lark_datatype {
     size_t nruns;
     struct lark_dt_run *runs; /* the flattened layout (owned, or inl for predefined) */
     MPI_Count nblocks;        /* blocks in one element (0: predefined, see nruns) */
+    bool single_runs;         /* every run is one block (nd == 0): structs, hindexed */
     int nsig;                 /* 0: a leaf (a predefined type that is one element) */
     struct lark_dt_sig *sig;
     MPI_Count nbasic;           /* basic elements in one element */

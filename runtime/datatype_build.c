@@ -229,8 +229,10 @@ static int finish(struct builder *b, bool pad, struct lark_datatype **out)
         dt->runs = r ? r : b->runs;
     }
     size_t p = 0;
+    dt->single_runs = true;
     for (size_t i = 0; i < dt->nruns; i++) {
         struct lark_dt_run *r = &dt->runs[i];
+        dt->single_runs = dt->single_runs && r->nd == 0;
         r->pstart = p;
         size_t blocks = 1;
         for (int k = 0; k < r->nd; k++)

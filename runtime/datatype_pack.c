@@ -232,6 +232,17 @@ static inline size_t walk(enum mode mode, const struct lark_datatype *dt, const 
     size_t r = o == 0 ? 0 : find_run(dt, o);
     while (done < len) {
         char *base = (char *)buf + (MPI_Aint)inst * dt->extent;
+        if (mode != IOV && dt->single_runs && o == 0 && len - done >= size) {
+            /* A whole element made of single blocks (a struct, a
+             * struct of arrays): one copy per block, none of the cursor
+             * bookkeeping below, which cost more than the copies for
+             * small messages. */
+            for (const struct lark_dt_run *run = dt->runs, *end = run + dt->nruns; run < end; run++)
+                visit(mode, w, base + run->off, run->len);
+            done += size;
+            inst++;
+            continue;
+        }
         for (; r < dt->nruns && done < len; r++) {
             const struct lark_dt_run *run = &dt->runs[r];
             size_t ro = o - run->pstart, m = run_bytes(dt, r) - ro;

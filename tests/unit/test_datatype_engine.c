@@ -453,6 +453,77 @@ static void test_datatype_engine_compact(void **state)
     lark_datatype_release(v1);
 }
 
+/* A struct of four arrays (the struct-of-arrays message): every run is one
+ * block, so whole elements take the per-block loop of datatype_pack.c; a
+ * range that starts or ends inside an element takes the cursor.  Both must
+ * give the type map's bytes, and unpacking must touch nothing else. */
+static void test_datatype_engine_single_runs(void **state)
+{
+    (void)state;
+    enum { N = 40, GAP = 24, ELEM = 3 * N * 8 + N * 4 };
+    struct lark_datatype *d = lark_datatype_from_handle(MPI_DOUBLE),
+                         *i32 = lark_datatype_from_handle(MPI_INT32_T), *t, *v;
+    struct lark_datatype *types[4] = {d, d, d, i32};
+    MPI_Count bls[4] = {N, N, N, N};
+    MPI_Aint disps[4] = {0, N * 8 + GAP, 2 * (N * 8 + GAP), 3 * (N * 8 + GAP)};
+    assert_int_equal(lark_datatype_blocks(4, bls, disps, types, true, true, &t), LARK_OK);
+    assert_true(t->single_runs);
+    assert_int_equal(t->size, (size_t)ELEM);
+    assert_int_equal(lark_datatype_vector(4, 1, 16, d, &v), LARK_OK);
+    assert_false(v->single_runs); /* one strided run */
+    lark_datatype_release(v);
+
+    enum { COUNT = 3 };
+    size_t span = (size_t)t->extent * COUNT;
+    unsigned char *mem = malloc(span), *copy = malloc(span), *want = malloc(ELEM * COUNT),
+                  *got = malloc(ELEM * COUNT);
+    assert_non_null(mem);
+    assert_non_null(copy);
+    assert_non_null(want);
+    assert_non_null(got);
+    for (size_t i = 0; i < span; i++)
+        mem[i] = (unsigned char)(i * 7 + 1);
+    size_t p = 0;
+    for (int k = 0; k < COUNT; k++)
+        for (int a = 0; a < 4; a++) {
+            size_t n = a < 3 ? N * 8 : N * 4;
+            memcpy(want + p, mem + (size_t)k * (size_t)t->extent + (size_t)disps[a], n);
+            p += n;
+        }
+    /* Whole, from an element boundary over two elements, and from the
+     * middle of the first array of element 0 to the middle of element 2. */
+    size_t ranges[3][2] = {{0, ELEM * COUNT}, {ELEM, 2 * ELEM}, {100, 2 * ELEM + 333}};
+    for (int r = 0; r < 3; r++) {
+        size_t a = ranges[r][0], len = ranges[r][1] - a;
+        memset(got, 0, ELEM * COUNT);
+        lark_datatype_pack(t, mem, COUNT, a, got, len);
+        assert_memory_equal(got, want + a, len);
+        memset(copy, 0xee, span);
+        lark_datatype_unpack(t, copy, COUNT, a, want + a, len);
+        /* Exactly the range's bytes came back; gaps and the rest untouched. */
+        memset(got, 0xee, ELEM * COUNT);
+        memcpy(got + a, want + a, len);
+        size_t q = 0;
+        for (int k = 0; k < COUNT; k++)
+            for (int b = 0; b < 4; b++) {
+                size_t n = b < 3 ? N * 8 : N * 4;
+                assert_memory_equal(copy + (size_t)k * (size_t)t->extent + (size_t)disps[b],
+                                    got + q, n);
+                q += n;
+            }
+        for (int k = 0; k < COUNT; k++)
+            for (int b = 0; b < 3; b++)
+                for (size_t g = 0; g < GAP; g++)
+                    assert_int_equal(
+                        copy[(size_t)k * (size_t)t->extent + (size_t)disps[b] + N * 8 + g], 0xee);
+    }
+    free(mem);
+    free(copy);
+    free(want);
+    free(got);
+    lark_datatype_release(t);
+}
+
 /* external32: big-endian, element by element. */
 static void test_datatype_engine_external32(void **state)
 {
@@ -488,6 +559,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_datatype_engine_random),
         cmocka_unit_test(test_datatype_engine_compact),
+        cmocka_unit_test(test_datatype_engine_single_runs),
         cmocka_unit_test(test_datatype_engine_external32),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
