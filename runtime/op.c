@@ -136,10 +136,21 @@ bool lark_op_commutes(MPI_Op op)
 
 /* ---- Kernels ------------------------------------------------------------- */
 
+/* GCC's -O2 vectorises only loops it needs no run-time check for, and
+ * these need one (in and inout might overlap as far as it knows): the
+ * double MPI_SUM loop ran one scalar addsd per element, 6 GB/s, a quarter
+ * of a 2-rank MPI_Reduce's time at 256 KiB.  `restrict` states what MPI
+ * guarantees (the two buffers of a reduction never overlap) and the
+ * pragma lets GCC vectorise the rest of this file with its usual cost
+ * model. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("tree-vectorize", "vect-cost-model=dynamic")
+#endif
+
 #define LOOP(T, EXPR)                                                                              \
     do {                                                                                           \
-        const T *a = in;                                                                           \
-        T *b = inout;                                                                              \
+        const T *restrict a = in;                                                                  \
+        T *restrict b = inout;                                                                     \
         for (size_t i = 0; i < n; i++)                                                             \
             b[i] = (EXPR);                                                                         \
     } while (0)
