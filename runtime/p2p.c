@@ -12,8 +12,11 @@
  * the second half (PUT, PUT_DONE) so both sides copy at once.  When get is
  * missing, refused, or the message is shorter than the transport's get_min,
  * it answers CTS and the sender streams DATA frames through the transport
- * (the pipelined copy).  Synchronous sends set SYNC on EAGER and get a SACK
- * when matched (rendezvous is synchronous anyway).
+ * (the pipelined copy).  A receive posted by lark_p2p_irecv_read (those of
+ * nonblocking and persistent collectives) reads any rendezvous whole with
+ * get, never CTS or split, so that its data moves in the receiver's own
+ * progress pass while the sender computes.  Synchronous sends set SYNC on
+ * EAGER and get a SACK when matched (rendezvous is synchronous anyway).
  *
  * A non-contiguous datatype is never packed whole: eager frames and DATA
  * pieces are packed by the datatype engine straight into the transport's
@@ -490,7 +493,9 @@ static void deliver_matched(struct lark_request *req, int src, const struct lark
     /* Until it completes, it waits for p (DATA, PUT_DONE): if p is lost,
      * it fails (completing it unwatches it). */
     lark_peer_watch(p, req);
-    bool cma = p->tp->ops->get != NULL && req->status_count >= p->tp->get_min;
+    /* get_min is SIZE_MAX where CMA is refused or turned off: no get then. */
+    bool cma = p->tp->ops->get != NULL && (req->status_count >= p->tp->get_min ||
+                                           (req->one_read && p->tp->get_min != SIZE_MAX));
     bool rcontig = lark_datatype_contig_n(req->dt, req->count);
     bool scontig = !(h->flags & LARK_WIRE_NONCONTIG);
     if (cma && !rcontig && scontig && p->tp->ops->getv != NULL &&
@@ -524,7 +529,8 @@ static void deliver_matched(struct lark_request *req, int src, const struct lark
         return;
     }
     bool get_ok = cma && rcontig && scontig;
-    if (get_ok && p->tp->ops->put != NULL && req->status_count >= p->tp->split_min) {
+    if (get_ok && p->tp->ops->put != NULL && req->status_count >= p->tp->split_min &&
+        !req->one_read) {
         /* Split: the sender writes the second half into our buffer while we
          * read the first half from its buffer, so both cores copy. */
         size_t n = req->status_count, split = (n / 2) & ~(size_t)4095;
@@ -827,15 +833,28 @@ static int start_recv(struct lark_request *req)
     return LARK_OK;
 }
 
-int lark_p2p_irecv(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,
-                   struct lark_comm *comm, int ctxsel, struct lark_request **out)
+static int irecv(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,
+                 struct lark_comm *comm, int ctxsel, bool one_read, struct lark_request **out)
 {
     struct lark_request *req = lark_request_alloc(LARK_REQ_RECV, comm);
     if (req == NULL)
         return LARK_ERR_NOMEM;
     fill_recv(req, buf, count, dt, source, tag, ctxsel);
+    req->one_read = one_read;
     *out = req;
     return start_recv(req);
+}
+
+int lark_p2p_irecv(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,
+                   struct lark_comm *comm, int ctxsel, struct lark_request **out)
+{
+    return irecv(buf, count, dt, source, tag, comm, ctxsel, false, out);
+}
+
+int lark_p2p_irecv_read(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,
+                        struct lark_comm *comm, int ctxsel, struct lark_request **out)
+{
+    return irecv(buf, count, dt, source, tag, comm, ctxsel, true, out);
 }
 
 int lark_p2p_recv_init(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,

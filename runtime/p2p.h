@@ -29,6 +29,16 @@ int lark_p2p_send_now(const void *buf, size_t count, struct lark_datatype *dt, i
                       struct lark_comm *comm, int ctxsel);
 int lark_p2p_irecv(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,
                    struct lark_comm *comm, int ctxsel, struct lark_request **req);
+/* lark_p2p_irecv for a receive whose sender may not enter MPI for a
+ * while (a nonblocking collective's, whose ranks compute between
+ * MPI_Test calls): a rendezvous it matches is read whole by the
+ * transport's single-copy get whatever its size, instead of a CTS the
+ * sender answers with a stream, or a split that waits for the sender's
+ * PUT: the data moves in the receiver's own progress pass, and the
+ * sender only has to see the FIN.  Streams as usual where the transport
+ * has no get or CMA is refused.  Runtime lock held. */
+int lark_p2p_irecv_read(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,
+                        struct lark_comm *comm, int ctxsel, struct lark_request **req);
 
 /* Blocking conveniences: isend/irecv + wait.  Take the lock themselves
  * (call without it). */

@@ -46,7 +46,7 @@ struct lark_request *lark_request_alloc(int kind, struct lark_comm *comm)
     r->magic = LARK_REQUEST_MAGIC;
     r->kind = (uint8_t)kind;
     r->mode = 0;
-    r->persistent = r->active = r->freed = r->cancelled = r->bsend = false;
+    r->persistent = r->active = r->freed = r->cancelled = r->bsend = r->one_read = false;
     atomic_store_explicit(&r->complete, 0, memory_order_relaxed);
     r->error = 0;
     r->status.MPI_SOURCE = MPI_ANY_SOURCE;

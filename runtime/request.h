@@ -54,6 +54,7 @@ struct lark_request {
     bool freed;                   /* MPI_Request_free called while pending: free at completion */
     bool cancelled;               /* MPI_Cancel succeeded */
     bool bsend;                   /* a buffered send's internal copy: free buf at completion */
+    bool one_read;                /* receives: lark_p2p_irecv_read's (p2p.h) */
     _Atomic int complete;         /* 1 once done; written under the runtime lock */
     int error;                    /* internal code (< 0) the operation ended with */
     MPI_Status status;            /* receives: filled at completion */

@@ -267,6 +267,19 @@ static struct {
          "alltoall(v,w): pairwise exchange from this many bytes in a rank's largest block, "
          "every message posted at once below",
          32 * 1024},
+    /* A message streamed through the shm pool (7 slots of 32 KiB) needs a
+     * pass of its sender for every pool's worth, and a sender inside a
+     * nonblocking collective passes only when the program calls MPI_Test:
+     * an MPI_Iallreduce of 1 MiB on 2 ranks took 10-15 MPI_Test calls to
+     * finish, 2-5 when each message is read whole (Open MPI: 2-6).  Below
+     * a pool's worth the stream needs one sender pass anyway, and a
+     * single read costs more there (64 KiB ping-pong: 10.7 us against
+     * 4.8 streamed). */
+    [LARK_LIM_NB_ONE_READ] =
+        {"LARK_COLL_NB_ONE_READ",
+         "nonblocking and persistent collectives: a received message of this many bytes or more "
+         "is read whole by the receiver (single copy), without waiting for the sender's MPI calls",
+         256 * 1024},
 };
 
 size_t lark_coll_limit(enum lark_coll_limit l)

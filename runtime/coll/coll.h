@@ -271,6 +271,7 @@ enum lark_coll_limit {
     LARK_LIM_ALLREDUCE_RING,
     LARK_LIM_ALLGATHER_RING,
     LARK_LIM_ALLTOALL_PAIRWISE,
+    LARK_LIM_NB_ONE_READ,
     LARK_NLIMS
 };
 size_t lark_coll_limit(enum lark_coll_limit l);

@@ -57,15 +57,21 @@ static int keep_req(struct lark_sched *s, struct lark_request *r)
     return 0;
 }
 
-/* Post one send or receive in comm now.  Runtime lock held. */
+/* Post one send or receive in comm now.  A recorded schedule's large
+ * receives read the message whole (lark_p2p_irecv_read): its peers may be
+ * computing between MPI_Test calls.  Runtime lock held. */
 static int post(struct lark_sched *s, struct lark_comm *comm, bool send, const void *buf,
                 size_t bytes, int peer, int tag)
 {
     struct lark_request *r = NULL;
-    int rc = send ? lark_p2p_isend(buf, bytes, byte_type(), peer, (int)s->tagbase + tag, comm,
-                                   LARK_CTX_COLL, LARK_SEND_STANDARD, &r)
-                  : lark_p2p_irecv((void *)buf, bytes, byte_type(), peer, (int)s->tagbase + tag,
-                                   comm, LARK_CTX_COLL, &r);
+    int rc, t = (int)s->tagbase + tag;
+    if (send)
+        rc = lark_p2p_isend(buf, bytes, byte_type(), peer, t, comm, LARK_CTX_COLL,
+                            LARK_SEND_STANDARD, &r);
+    else if (s->record && bytes >= lark_coll_limit(LARK_LIM_NB_ONE_READ))
+        rc = lark_p2p_irecv_read((void *)buf, bytes, byte_type(), peer, t, comm, LARK_CTX_COLL, &r);
+    else
+        rc = lark_p2p_irecv((void *)buf, bytes, byte_type(), peer, t, comm, LARK_CTX_COLL, &r);
     if (rc == 0 && (rc = keep_req(s, r)) != 0)
         lark_request_free(r); /* out of memory: cannot track it */
     return rc;
