@@ -460,8 +460,13 @@ int lark_coll_api_alltoall(const void *sbuf, MPI_Count scount, MPI_Datatype styp
     int rc = lark_collarg_stage(s, &a[0], rbuf, rcount * n, rtype, inplace, true);
     if (rc == 0 && !inplace)
         rc = lark_collarg_stage(s, &a[1], sbuf, scount * n, stype, true, false);
-    if (rc == 0)
+    struct lark_coll_shm *sh = rc == 0 ? lark_sched_alltoall_shm(s, rbytes) : NULL;
+    if (sh != NULL) {
+        lark_stats_coll(LARK_ROW_ALLTOALL, 0);
+        rc = lark_coll_shm_alltoall(sh, inplace ? a[0].p : a[1].p, a[0].p, rbytes, c);
+    } else if (rc == 0) {
         rc = alltoall_bytes(s, a[1].p, inplace ? NULL : v, a[0].p, v);
+    }
     rc = lark_collarg_complete(c, k, s, rc, a, 2);
     free(v);
     return rc;

@@ -16,6 +16,11 @@
  * arrived.  Both send exactly one message to every peer with the same
  * tag, so each rank may choose by its own largest block (alltoallv's
  * counts differ per rank) and the two still match.
+ *
+ * Small blocking allgathers and alltoalls (not alltoallv: its ranks could
+ * not agree on the choice) on an all-local communicator go through its
+ * shared-memory segment (shm.c): each rank posts its blocks and copies
+ * out what is meant for it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +72,11 @@ int lark_sched_allgather(struct lark_sched *s, void *rbuf, size_t bytes)
     struct lark_coll_nodes *nd = ring ? NULL : lark_coll_nodes_get(s);
     if (nd != NULL)
         return lark_sched_node_allgather(s, nd, rbuf, bytes);
+    struct lark_coll_shm *sh = s->record ? NULL : lark_coll_shm_get(s->comm, bytes);
+    if (sh != NULL) {
+        lark_stats_coll(LARK_ROW_ALLGATHER, 0);
+        return lark_coll_shm_allgather(sh, rbuf, bytes, s->comm);
+    }
     enum lark_coll_alg alg = lark_coll_forced(LARK_ROW_ALLGATHER);
     if (alg == LARK_ALG_AUTO)
         alg = ring ? LARK_ALG_2 : LARK_ALG_1;
@@ -109,6 +119,14 @@ static int alltoall_linear(struct lark_sched *s, const char *in, const size_t *s
     }
     int wrc = lark_sched_wait(s);
     return rc != 0 ? rc : wrc;
+}
+
+struct lark_coll_shm *lark_sched_alltoall_shm(struct lark_sched *s, size_t bytes)
+{
+    size_t all = (size_t)s->comm->size * bytes;
+    if (s->record || s->comm->size == 1 || bytes == 0 || all > LARK_SHM_POST)
+        return NULL;
+    return lark_coll_shm_get(s->comm, 0);
 }
 
 int lark_sched_alltoallv(struct lark_sched *s, const void *sbuf, const size_t *scounts,

@@ -123,6 +123,9 @@ int lark_sched_allgatherv(struct lark_sched *s, void *rbuf, const size_t *counts
 int lark_sched_alltoallv(struct lark_sched *s, const void *sbuf, const size_t *scounts,
                          const size_t *sdispls, void *rbuf, const size_t *rcounts,
                          const size_t *rdispls);
+/* The segment an alltoall of n blocks of `bytes` (the same at every rank)
+ * goes through (lark_coll_shm_alltoall), or NULL: run alltoallv. */
+struct lark_coll_shm *lark_sched_alltoall_shm(struct lark_sched *s, size_t bytes);
 /* Neighbourhood exchange (neighbor.c): block i of rbuf (rv[i] bytes at
  * rbuf + rv[indegree + i]) from in[i], block j of sbuf (sv[j] bytes at
  * sbuf + sv[outdegree + j]) to out[j]; MPI_PROC_NULL entries move
@@ -202,6 +205,8 @@ int lark_coll_alltoallv(const void *sbuf, const size_t *scounts, const size_t *s
  * bytes > LARK_SHM_SLOT, LARK_COLL_SHM=off, or the segment failed).
  * Blocking forms only: direct schedules. */
 #define LARK_SHM_SLOT 512
+/* What one rank may put in an exchange: alltoall's n blocks together. */
+#define LARK_SHM_POST 4096
 struct lark_coll_shm;
 struct lark_coll_shm *lark_coll_shm_get(struct lark_comm *comm, size_t bytes);
 int lark_coll_shm_barrier(struct lark_coll_shm *sh, struct lark_comm *comm);
@@ -209,6 +214,15 @@ int lark_coll_shm_bcast(struct lark_coll_shm *sh, void *buf, size_t bytes, int r
                         struct lark_comm *comm);
 int lark_coll_shm_allreduce(struct lark_coll_shm *sh, void *buf, const struct lark_reduction *red,
                             struct lark_comm *comm);
+/* Reduce of sbuf (may be rbuf: in place) into rbuf at root (rbuf is not
+ * touched elsewhere); allgather in place (as lark_coll_allgather); alltoall
+ * of n blocks of `bytes` (n * bytes <= LARK_SHM_POST; sbuf may be rbuf). */
+int lark_coll_shm_reduce(struct lark_coll_shm *sh, const void *sbuf, void *rbuf,
+                         const struct lark_reduction *red, int root, struct lark_comm *comm);
+int lark_coll_shm_allgather(struct lark_coll_shm *sh, void *rbuf, size_t bytes,
+                            struct lark_comm *comm);
+int lark_coll_shm_alltoall(struct lark_coll_shm *sh, const void *sbuf, void *rbuf, size_t bytes,
+                           struct lark_comm *comm);
 void lark_coll_shm_destroy(struct lark_coll_shm *sh);
 /* Where the communicator keeps its segment (scratch.c), and its state:
  * 0 not decided, 1 ready, -1 off, -2 being set up.  NULL when out of
@@ -250,9 +264,10 @@ void lark_coll_state_set(struct lark_comm *comm, enum lark_coll_state which, int
  * LARK_COLL_ALLGATHER=bruck|ring,
  * LARK_COLL_REDUCE=binomial|reduce_scatter_gather,
  * LARK_COLL_ALLTOALL=pairwise|linear,
- * LARK_COLL_SHM=on|off (the shared-memory barrier, bcast and allreduce of
- * blocking collectives on all-local communicators, up to LARK_SHM_SLOT
- * bytes; on by default),
+ * LARK_COLL_SHM=on|off (the shared-memory barrier, bcast, reduce,
+ * allreduce, allgather and alltoall of blocking collectives on all-local
+ * communicators, up to LARK_SHM_SLOT bytes, alltoall LARK_SHM_POST in all;
+ * on by default),
  * LARK_COLL_NODE=on|off (node-aware barrier, bcast, reduce, allreduce on
  * communicators spanning nodes, node.c; on by default).  Read once (coll.c). */
 enum lark_coll_alg { LARK_ALG_AUTO = 0, LARK_ALG_1, LARK_ALG_2, LARK_ALG_3 };

@@ -1,6 +1,8 @@
 /*
  * reduce.c -- MPI_Reduce: a binomial tree, or for large commutative
- * reductions on more than two ranks, reduce-scatter + gather.
+ * reductions on more than two ranks, reduce-scatter + gather; small
+ * blocking ones on an all-local communicator through its shared-memory
+ * segment (shm.c: each rank posts its vector, the root folds them).
  *
  * Each rank combines the partial results of its subtree and passes the sum
  * up.  Partial results always cover a contiguous range of ranks and are
@@ -55,6 +57,11 @@ int lark_sched_reduce(struct lark_sched *s, const void *sbuf, void *rbuf,
     struct lark_coll_nodes *nd = lark_coll_nodes_get(s);
     if (nd != NULL && (red->commutes || lark_coll_nodes_in_order(nd)))
         return lark_sched_node_reduce(s, nd, sbuf, rbuf, red, root);
+    struct lark_coll_shm *sh = s->record ? NULL : lark_coll_shm_get(comm, red->bytes);
+    if (sh != NULL) {
+        lark_stats_coll(LARK_ROW_REDUCE, 0);
+        return lark_coll_shm_reduce(sh, sbuf, rbuf, red, root, comm);
+    }
     enum lark_coll_alg alg = lark_coll_forced(LARK_ROW_REDUCE);
     /* The ring needs a commutative predefined op (fixed-size elements,
      * combined in ring order) and at least one element per rank. */

@@ -1,9 +1,11 @@
 /*
- * shm.c (coll) -- barrier, small bcast and small allreduce through a
- * shared-memory segment of the communicator, when all its ranks are on
- * this node: ranks meet at a counter and a release generation in the
- * segment (a gather / release pair) instead of exchanging log2(n) rounds of
- * messages, and data travels through per-rank posts.
+ * shm.c (coll) -- barrier and small bcast, reduce, allreduce, allgather
+ * and alltoall through a shared-memory segment of the communicator, when
+ * all its ranks are on this node: the barrier meets at a counter and a
+ * release generation in the segment (a gather / release pair) instead of
+ * exchanging log2(n) rounds of messages; the others never meet: data
+ * travels through per-rank posts and bcast rings, each reader waiting
+ * only for what it reads.
  *
  * The segment ("/<nspace>.coll.<cid>.<random>", mode 0600) is made at the
  * first such collective on the communicator: rank 0 creates it and
@@ -11,47 +13,60 @@
  * (an allreduce), and rank 0 unlinks it, so nothing is left behind.  Any
  * failure on any rank disables the path for that communicator (the
  * point-to-point algorithms take over).  Cost: one segment per such
- * communicator, 2 * n posts of 576 bytes and n lines of 64, plus two
- * cache lines and 34 KiB of bcast buffers: 338 KiB at 256 ranks, 44 KiB
- * at 8; unmapped when the communicator is freed.
+ * communicator, 34 KiB of bcast rings, a line per rank and 2 posts of
+ * 4.1 KiB per rank: 100 KiB at 8 ranks, 2.1 MiB at 256, of which only
+ * the pages used are ever touched (an 8-byte allreduce touches one line
+ * per post); unmapped when the communicator is freed.
  *
- * Synchronisation: an arrival counter and a release generation.  A rank
- * reads the generation, adds itself to the counter; the last to arrive
- * resets the counter, bumps the generation and wakes sleepers (a futex on
- * the generation).  The others wait for the generation to change with
- * the progress engine's policy (progress.h: spin, then yield the core,
- * then sleep; no spinning when ranks outnumber the cores: yielding lets
- * the rank they wait for run at once), polling the point-to-point engine
- * meanwhile (a peer may need our progress to finish a send it started
- * before this collective), with sleeps bounded to 1 ms.
+ * Waiting: with the progress engine's policy (progress.h: spin, then
+ * yield the core, then sleep on the word's futex; no spinning when ranks
+ * outnumber the cores: yielding lets the rank they wait for run at
+ * once), polling the point-to-point engine meanwhile (a peer may need
+ * our progress to finish a send it started before this collective), with
+ * sleeps bounded to 1 ms.  A sleeper counts itself in the line of the
+ * rank that writes the word (every word but the barrier's has one
+ * writer), so a writer learns from a line of its own whether to wake.
  *
- * Allreduce does not meet either: every rank publishes its vector in its
- * post (data, then a sequence number stored with release, the first 48
- * bytes in the number's cache line) and folds the others' posts, in rank
- * order, as each appears: with 2 ranks one cache line crosses each way,
- * at once, where the meeting cost a counter's line, the generation's and
- * the slots' (0.20 us for 8 B, against 0.205 for Open MPI).  Each rank
- * has two posts used alternately: a rank writes the post of exchange k
- * again at k + 2, when it has seen every rank's post of k + 1, written
- * after that rank finished reading k.  A waiter sleeps on the post's
- * number and counts itself in the writer's own line, so a writer learns
- * from a line of its own whether to wake anyone.
+ * Barrier: a rank reads the generation, adds itself to the counter; the
+ * last to arrive resets the counter, bumps the generation and wakes the
+ * sleepers; the others wait for the generation to change.
+ *
+ * Exchanges (allreduce, reduce, allgather, alltoall): every rank publishes
+ * its data in its post (data, then a sequence number stored with
+ * release; the first 48 bytes share the number's cache line) and reads
+ * the others' posts as each appears: allreduce folds all of them in rank
+ * order (the same result everywhere, in order for non-commutative ops),
+ * reduce only at the root (the others leave at once), allgather copies
+ * each, alltoall its block of each.  With 2 ranks an 8-byte allreduce
+ * moves one cache line each way, at once, where a meeting cost a
+ * counter's line, the generation's and the slots' (0.20 us, against 0.205
+ * for Open MPI).  Each rank has two posts used alternately: exchange k
+ * reuses the post of k - 2, once every rank is done with k - 2 (each
+ * rank's line says which exchange it is done with).  A rank that read
+ * every post of k - 1 knows that without looking: each rank wrote its
+ * post of k - 1 after it was done with k - 2; after a reduce, a non-root
+ * looks at the lines (and may wait for the root): so a non-root runs up
+ * to one reduce ahead of its root.
  *
  * Bcast does not synchronise: a meeting per call cost a full round of
  * scheduling when ranks outnumber cores (84 us for 8 B with 8 ranks on 2
  * cores, against 5 us for the binomial tree).  It has its own rings of
- * buffers, each with a stamp (the number of the bcast written there) and a
- * count of the ranks that have read it: the root of bcast k waits until
- * every rank has read what bcast k - depth left in buffer k % depth,
- * writes, and stamps it k; the others wait for the stamp, copy, and count
- * themselves.  So the root runs up to `depth` calls ahead, and a rank that
- * gets the core reads several in a row: with ranks outnumbering cores each
- * rank is scheduled about once per `depth` calls (getrusage: 0.25 context
+ * buffers, each with a stamp (the number of the bcast written there): the
+ * root of bcast k waits until every rank has read bcast k - depth (each
+ * rank's line says which bcast of the ring it read last; the root
+ * remembers the least it saw and looks again only when that is too old),
+ * writes buffer k % depth and stamps it k; the others wait for the stamp,
+ * copy, and record k in their own line.  Readers write no shared line: a
+ * count of readers in the buffer made every reader take the line in turn
+ * (0.42 us per 8-byte bcast with 8 ranks on 2 cores, Open MPI 0.16).  So
+ * the root runs up to `depth` calls ahead, and a rank that gets the core
+ * reads several in a row: with ranks outnumbering cores each rank is
+ * scheduled about once per `depth` calls (getrusage: 0.25 context
  * switches per call summed over 8 ranks with a depth of 32).  Up to
- * CELL_DATA bytes go through a ring of CELL_DEPTH cache-line cells (stamp,
- * count and data in one line: 16 KiB for 256 calls ahead), larger ones
- * through BCAST_DEPTH buffers of LARK_SHM_SLOT bytes.  Every rank picks
- * the same ring: a bcast moves the same bytes at every rank.
+ * CELL_DATA bytes go through a ring of CELL_DEPTH cache-line cells (stamp
+ * and data in one line: 16 KiB for 256 calls ahead), larger ones through
+ * BCAST_DEPTH buffers of LARK_SHM_SLOT bytes.  Every rank picks the same
+ * ring: a bcast moves the same bytes at every rank.
  *
  * Only the blocking forms use this (direct schedules); nonblocking and
  * persistent ones run the point-to-point algorithms.  Not by oversight:
@@ -73,6 +88,7 @@
 #include <sched.h>
 #include <linux/futex.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,43 +111,47 @@
 #define BCAST_DEPTH 32  /* bcast buffers: how far a root may run ahead */
 #define CELL_DEPTH  256 /* the same for bcasts of up to CELL_DATA bytes */
 #define CELL_DATA   56
-#define POST_DATA   LARK_SHM_SLOT
 
 struct bcast_cell {
     _Alignas(64) _Atomic uint32_t stamp; /* the bcast written here (futex word) */
-    _Atomic uint32_t reads;              /* ranks that have copied it out */
     char data[CELL_DATA];
 };
 
 struct bcast_buf {
     _Alignas(64) _Atomic uint32_t stamp; /* the bcast written here (futex word) */
-    _Atomic uint32_t reads;              /* ranks that have copied it out */
     char data[LARK_SHM_SLOT];
 };
 
 struct seg_header {
     _Alignas(64) _Atomic uint32_t count; /* ranks arrived in this synchronisation */
     _Alignas(64) _Atomic uint32_t gen;   /* release generation: the futex word */
-    _Atomic uint32_t sleepers;           /* ranks in FUTEX_WAIT on gen or a bcast stamp */
+    _Atomic uint32_t sleepers;           /* ranks in FUTEX_WAIT on gen */
     struct bcast_buf bcast[BCAST_DEPTH];
     struct bcast_cell cells[CELL_DEPTH];
 };
 
-/* One line per rank, written by that rank: whoever sleeps on a word the
- * rank writes (its posts) counts itself here, so that the writer learns
- * from its own line, without touching a shared one, whether to wake. */
+/* One line per rank, written by that rank only (but `sleepers`): its
+ * progress through the rings and exchanges, which writers that want to
+ * reuse a place read; and whoever sleeps on a word this rank writes
+ * (its posts, its progress, the stamps of its bcasts) counts itself in
+ * `sleepers`, so that the writer learns from its own line, without
+ * touching a shared one, whether to wake. */
 struct rank_line {
     _Alignas(64) _Atomic uint32_t sleepers;
+    _Atomic uint32_t cells_read; /* the last cell bcast read here (or written) */
+    _Atomic uint32_t bufs_read;  /* the same for the buffer ring */
+    _Atomic uint32_t xdone;      /* the last exchange this rank is done with */
 };
 
-/* A rank's contribution to an exchange (allreduce): `seq` says which
- * exchange it holds and is stored last (release), so a reader that sees
- * its number sees the data; the first 48 bytes share seq's cache line, so
- * a small exchange moves one line per peer. */
+/* A rank's contribution to an exchange (allreduce, reduce, allgather,
+ * alltoall): `seq` says which exchange it holds and is stored last
+ * (release), so a reader that sees its number sees the data; the first
+ * 48 bytes share seq's cache line, so a small exchange moves one line per
+ * reader. */
 struct post {
     _Alignas(64) _Atomic uint32_t seq; /* futex word */
     char pad[12];
-    char data[POST_DATA];
+    char data[LARK_SHM_POST];
 };
 
 struct lark_coll_shm {
@@ -141,8 +161,11 @@ struct lark_coll_shm {
     size_t size;
     uint32_t calls;     /* synchronisations (sync_all) run through the segment */
     uint32_t xchgs;     /* exchanges run through the posts */
+    uint32_t xmin;      /* every rank is done with this exchange (known so far) */
     uint32_t bcasts;    /* bcasts run through the segment's buffers */
+    uint32_t bufs_min;  /* every rank has read this bcast of the buffers */
     uint32_t cellcasts; /* and through its cells */
+    uint32_t cells_min;
 };
 
 static size_t seg_size(int n)
@@ -215,9 +238,9 @@ static struct lark_coll_shm *attach(struct lark_comm *comm)
     sh->posts = (struct post *)(sh->lines + comm->size);
     sh->size = size;
     sh->calls = 0;
-    sh->xchgs = 0;
-    sh->bcasts = 0;
-    sh->cellcasts = 0;
+    sh->xchgs = sh->xmin = 0;
+    sh->bcasts = sh->bufs_min = 0;
+    sh->cellcasts = sh->cells_min = 0;
     return sh;
 }
 
@@ -330,6 +353,12 @@ static bool is_not(uint32_t v, uint32_t arg)
     return v != arg;
 }
 
+/* v >= arg, for counters that wrap around. */
+static bool is_at_least(uint32_t v, uint32_t arg)
+{
+    return (int32_t)(v - arg) >= 0;
+}
+
 /* After changing *w: wake whoever sleeps on it (counted in *sleepers). */
 static void wake_word(_Atomic uint32_t *sleepers, _Atomic uint32_t *w)
 {
@@ -360,27 +389,62 @@ int lark_coll_shm_barrier(struct lark_coll_shm *sh, struct lark_comm *comm)
     return sync_all(sh, comm);
 }
 
-/* Bcast number k through one buffer of a ring of `depth` (see the top). */
-static int ring_bcast(struct seg_header *h, struct lark_comm *comm, _Atomic uint32_t *stamp,
-                      _Atomic uint32_t *reads, char *data, uint32_t k, uint32_t depth, void *buf,
-                      size_t bytes, bool root, uint32_t readers)
+/* Store *w = v, a word of ours (lines[me]), and wake its sleepers. */
+static void set_mine(struct lark_coll_shm *sh, int me, _Atomic uint32_t *w, uint32_t v)
 {
-    int rc;
-    if (root) {
-        /* The buffer's last use (bcast k - depth) read by all. */
-        if (k > depth && (rc = wait_word(&h->sleepers, comm, reads, is_equal, readers)) != 0)
+    atomic_store_explicit(w, v, memory_order_seq_cst);
+    wake_word(&sh->lines[me].sleepers, w);
+}
+
+/* Make sure every rank's counter (the member at `off` of its line) has
+ * reached `want`: *known is the least value seen at the last look, so
+ * usually nothing is read; else wait for each rank in turn (sleeping on
+ * its word, counted in its line), and remember the least value seen. */
+static int await_all(struct lark_coll_shm *sh, struct lark_comm *comm, size_t off, uint32_t want,
+                     uint32_t *known)
+{
+    if (is_at_least(*known, want))
+        return 0;
+    uint32_t least = 0;
+    for (int r = 0; r < comm->size; r++) {
+        struct rank_line *l = &sh->lines[r];
+        _Atomic uint32_t *w = (_Atomic uint32_t *)((char *)l + off);
+        int rc = wait_word(&l->sleepers, comm, w, is_at_least, want);
+        if (rc != 0)
             return rc;
-        atomic_store_explicit(reads, 0, memory_order_relaxed);
+        uint32_t v = atomic_load_explicit(w, memory_order_acquire);
+        if (r == 0 || !is_at_least(v, least))
+            least = v;
+    }
+    *known = least;
+    return 0;
+}
+
+/* Bcast number k through one place of a ring of `depth` (see the top):
+ * `off` names the rank lines' counter of that ring, *known the least of
+ * them seen. */
+static int ring_bcast(struct lark_coll_shm *sh, struct lark_comm *comm, _Atomic uint32_t *stamp,
+                      char *data, uint32_t k, uint32_t depth, size_t off, uint32_t *known,
+                      void *buf, size_t bytes, int root)
+{
+    int rc, me = comm->rank;
+    _Atomic uint32_t *mine = (_Atomic uint32_t *)((char *)&sh->lines[me] + off);
+    if (me == root) {
+        /* The place's last use (bcast k - depth) read by all. */
+        if ((rc = await_all(sh, comm, off, k - depth, known)) != 0)
+            return rc;
         memcpy(data, buf, bytes);
+        /* Our own counter first: whoever sees the stamp sees it too. */
+        atomic_store_explicit(mine, k, memory_order_relaxed);
         atomic_store_explicit(stamp, k, memory_order_seq_cst);
-        wake_word(&h->sleepers, stamp);
+        wake_word(&sh->lines[me].sleepers, stamp);
         return 0;
     }
-    if ((rc = wait_word(&h->sleepers, comm, stamp, is_equal, k)) != 0)
+    if (atomic_load_explicit(stamp, memory_order_acquire) != k &&
+        (rc = wait_word(&sh->lines[root].sleepers, comm, stamp, is_equal, k)) != 0)
         return rc;
     memcpy(buf, data, bytes);
-    if (atomic_fetch_add_explicit(reads, 1, memory_order_seq_cst) + 1 == readers)
-        wake_word(&h->sleepers, reads);
+    set_mine(sh, me, mine, k);
     return 0;
 }
 
@@ -388,39 +452,47 @@ int lark_coll_shm_bcast(struct lark_coll_shm *sh, void *buf, size_t bytes, int r
                         struct lark_comm *comm)
 {
     struct seg_header *h = sh->hdr;
-    uint32_t readers = (uint32_t)comm->size - 1;
-    bool me = comm->rank == root;
     if (lark_lost_comm(comm))
         return LARK_ERR_PEER;
     /* k: the same number at every rank (they call in order, with the same bytes). */
     if (bytes <= CELL_DATA) {
         uint32_t k = ++sh->cellcasts;
         struct bcast_cell *c = &h->cells[k % CELL_DEPTH];
-        return ring_bcast(h, comm, &c->stamp, &c->reads, c->data, k, CELL_DEPTH, buf, bytes, me,
-                          readers);
+        return ring_bcast(sh, comm, &c->stamp, c->data, k, CELL_DEPTH,
+                          offsetof(struct rank_line, cells_read), &sh->cells_min, buf, bytes, root);
     }
     uint32_t k = ++sh->bcasts;
     struct bcast_buf *b = &h->bcast[k % BCAST_DEPTH];
-    return ring_bcast(h, comm, &b->stamp, &b->reads, b->data, k, BCAST_DEPTH, buf, bytes, me,
-                      readers);
+    return ring_bcast(sh, comm, &b->stamp, b->data, k, BCAST_DEPTH,
+                      offsetof(struct rank_line, bufs_read), &sh->bufs_min, buf, bytes, root);
 }
 
-/* Exchange k: publish `bytes` of ours in our post of parity k % 2.  The
- * post was last used by exchange k - 2, which every rank has finished
- * reading: to finish exchange k - 1, we saw every rank's post of k - 1,
- * written after it had finished k - 2. */
+/* ---- exchanges through the posts ----
+ * Exchange k: each rank publishes in its post of parity k % 2, which
+ * exchange k - 2 used: every rank must be done with k - 2 (lines' xdone).
+ * After an exchange in which a rank read every post, it knows that
+ * without looking (each rank wrote its post of k after it was done with
+ * k - 1); only after a reduce, where the others read nothing, does a rank
+ * look at the lines (and wait for the root). */
 static struct post *post_of(struct lark_coll_shm *sh, int n, uint32_t k, int r)
 {
     return &sh->posts[(size_t)(k % 2) * (size_t)n + (size_t)r];
 }
 
-static void publish(struct lark_coll_shm *sh, struct lark_comm *comm, uint32_t k, const void *buf,
-                    size_t bytes)
+/* Start exchange *k: the next number, our post free, `bytes` of buf in it. */
+static int publish(struct lark_coll_shm *sh, struct lark_comm *comm, uint32_t *k, const void *buf,
+                   size_t bytes)
 {
-    struct post *p = post_of(sh, comm->size, k, comm->rank);
+    if (lark_lost_comm(comm))
+        return LARK_ERR_PEER; /* the segment's words may be half-way: never touch them */
+    *k = ++sh->xchgs;
+    int rc = await_all(sh, comm, offsetof(struct rank_line, xdone), *k - 2, &sh->xmin);
+    if (rc != 0)
+        return rc;
+    struct post *p = post_of(sh, comm->size, *k, comm->rank);
     memcpy(p->data, buf, bytes);
-    atomic_store_explicit(&p->seq, k, memory_order_seq_cst);
-    wake_word(&sh->lines[comm->rank].sleepers, &p->seq);
+    set_mine(sh, comm->rank, &p->seq, *k);
+    return 0;
 }
 
 /* Rank r's post of exchange k, once it is there. */
@@ -433,32 +505,99 @@ static int await_post(struct lark_coll_shm *sh, struct lark_comm *comm, uint32_t
     return wait_word(&sh->lines[r].sleepers, comm, &(*p)->seq, is_equal, k);
 }
 
-/* Allreduce: every rank publishes its vector and folds everyone's, in
- * rank order (inout = in op inout, `in` the lower rank), so the result is
- * the same everywhere and in order for non-commutative ops.  No meeting:
- * a rank waits only for the posts it reads, one cache line each when
- * small (two ranks: one line each way, at once). */
+/* End exchange k: done with it; `all`: we read every post of it. */
+static void finish(struct lark_coll_shm *sh, struct lark_comm *comm, uint32_t k, bool all)
+{
+    if (all && !is_at_least(sh->xmin, k - 1))
+        sh->xmin = k - 1;
+    set_mine(sh, comm->rank, &sh->lines[comm->rank].xdone, k);
+}
+
+/* Fold every rank's post of exchange k into out, in rank order (inout =
+ * in op inout, `in` the lower rank), ours included: the same result at
+ * every rank, and in order for non-commutative ops. */
+static int fold(struct lark_coll_shm *sh, struct lark_comm *comm, uint32_t k, void *out,
+                const struct lark_reduction *red)
+{
+    int n = comm->size, rc;
+    struct post *p;
+    if ((rc = await_post(sh, comm, k, n - 1, &p)) != 0)
+        return rc;
+    memcpy(out, p->data, red->bytes);
+    for (int i = n - 2; i >= 0; i--) {
+        if ((rc = await_post(sh, comm, k, i, &p)) != 0)
+            return rc;
+        lark_sched_apply(red->op, p->data, out, red->count, red->type);
+    }
+    return 0;
+}
+
+/* Allreduce: every rank publishes its vector and folds everyone's.  No
+ * meeting: a rank waits only for the posts it reads, one cache line each
+ * when small (two ranks: one line each way, at once). */
 int lark_coll_shm_allreduce(struct lark_coll_shm *sh, void *buf, const struct lark_reduction *red,
                             struct lark_comm *comm)
 {
-    int n = comm->size, me = comm->rank, rc;
-    if (lark_lost_comm(comm))
-        return LARK_ERR_PEER;
-    uint32_t k = ++sh->xchgs;
-    publish(sh, comm, k, buf, red->bytes);
-    struct post *p;
-    if (me != n - 1) {
-        if ((rc = await_post(sh, comm, k, n - 1, &p)) != 0)
-            return rc;
-        memcpy(buf, p->data, red->bytes);
+    uint32_t k;
+    int rc = publish(sh, comm, &k, buf, red->bytes);
+    if (rc == 0)
+        rc = fold(sh, comm, k, buf, red);
+    if (rc == 0)
+        finish(sh, comm, k, true);
+    return rc;
+}
+
+/* Reduce: every rank publishes, the root folds; the others leave at once
+ * (up to one exchange ahead of the root: their next post waits until the
+ * root is done with the one before). */
+int lark_coll_shm_reduce(struct lark_coll_shm *sh, const void *sbuf, void *rbuf,
+                         const struct lark_reduction *red, int root, struct lark_comm *comm)
+{
+    uint32_t k;
+    bool me = comm->rank == root;
+    int rc = publish(sh, comm, &k, sbuf, red->bytes);
+    if (rc == 0 && me)
+        rc = fold(sh, comm, k, rbuf, red);
+    if (rc == 0)
+        finish(sh, comm, k, me);
+    return rc;
+}
+
+/* Allgather in place: rbuf holds n blocks of `bytes`, ours filled in. */
+int lark_coll_shm_allgather(struct lark_coll_shm *sh, void *rbuf, size_t bytes,
+                            struct lark_comm *comm)
+{
+    int n = comm->size, me = comm->rank;
+    char *out = rbuf;
+    uint32_t k;
+    int rc = publish(sh, comm, &k, out + (size_t)me * bytes, bytes);
+    for (int i = 1; i < n && rc == 0; i++) {
+        int r = (me + i) % n;
+        struct post *p;
+        if ((rc = await_post(sh, comm, k, r, &p)) == 0)
+            memcpy(out + (size_t)r * bytes, p->data, bytes);
     }
-    for (int i = n - 2; i >= 0; i--) {
-        if (i == me) {
-            p = post_of(sh, n, k, me);
-        } else if ((rc = await_post(sh, comm, k, i, &p)) != 0) {
-            return rc;
-        }
-        lark_sched_apply(red->op, p->data, buf, red->count, red->type);
+    if (rc == 0)
+        finish(sh, comm, k, true);
+    return rc;
+}
+
+/* Alltoall: each rank publishes its n blocks of `bytes` (sbuf may be
+ * rbuf: in place) and takes its block from every post. */
+int lark_coll_shm_alltoall(struct lark_coll_shm *sh, const void *sbuf, void *rbuf, size_t bytes,
+                           struct lark_comm *comm)
+{
+    int n = comm->size, me = comm->rank;
+    char *out = rbuf;
+    uint32_t k;
+    int rc = publish(sh, comm, &k, sbuf, (size_t)n * bytes);
+    for (int i = 0; i < n && rc == 0; i++) {
+        int r = (me + i) % n;
+        struct post *p;
+        if ((rc = await_post(sh, comm, k, r, &p)) == 0)
+            memcpy(out + (size_t)r * bytes, p->data + (size_t)me * bytes, bytes);
     }
-    return 0;
+    if (rc == 0)
+        finish(sh, comm, k, true);
+    return rc;
 }

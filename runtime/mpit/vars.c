@@ -384,8 +384,6 @@ static void build_pvars(void)
         }
         const char *var = lark_coll_var((enum lark_coll_row)r);
         for (int a = 0; a < coll_enums[r].n; a++) {
-            if (a == 0 && r != LARK_ROW_BCAST && r != LARK_ROW_ALLREDUCE)
-                continue; /* no shared-memory path */
             char name[64];
             snprintf(name, sizeof name, "%s_%s", var, a == 0 ? "shm" : coll_enums[r].items[a]);
             lower(name);
