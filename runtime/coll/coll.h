@@ -207,6 +207,8 @@ int lark_coll_alltoallv(const void *sbuf, const size_t *scounts, const size_t *s
 #define LARK_SHM_SLOT 512
 /* What one rank may put in an exchange: alltoall's n blocks together. */
 #define LARK_SHM_POST 4096
+/* The largest reduce through the segment (a cache line with its stamp). */
+#define LARK_SHM_CELL 48
 struct lark_coll_shm;
 struct lark_coll_shm *lark_coll_shm_get(struct lark_comm *comm, size_t bytes);
 int lark_coll_shm_barrier(struct lark_coll_shm *sh, struct lark_comm *comm);
@@ -214,9 +216,10 @@ int lark_coll_shm_bcast(struct lark_coll_shm *sh, void *buf, size_t bytes, int r
                         struct lark_comm *comm);
 int lark_coll_shm_allreduce(struct lark_coll_shm *sh, void *buf, const struct lark_reduction *red,
                             struct lark_comm *comm);
-/* Reduce of sbuf (may be rbuf: in place) into rbuf at root (rbuf is not
- * touched elsewhere); allgather in place (as lark_coll_allgather); alltoall
- * of n blocks of `bytes` (n * bytes <= LARK_SHM_POST; sbuf may be rbuf). */
+/* Reduce of sbuf (may be rbuf: in place; up to LARK_SHM_CELL bytes) into
+ * rbuf at root (rbuf is not touched elsewhere); allgather in place (as
+ * lark_coll_allgather); alltoall of n blocks of `bytes` (n * bytes <=
+ * LARK_SHM_POST; sbuf may be rbuf). */
 int lark_coll_shm_reduce(struct lark_coll_shm *sh, const void *sbuf, void *rbuf,
                          const struct lark_reduction *red, int root, struct lark_comm *comm);
 int lark_coll_shm_allgather(struct lark_coll_shm *sh, void *rbuf, size_t bytes,
@@ -266,7 +269,8 @@ void lark_coll_state_set(struct lark_comm *comm, enum lark_coll_state which, int
  * LARK_COLL_ALLTOALL=pairwise|linear,
  * LARK_COLL_SHM=on|off (the shared-memory barrier, bcast, reduce,
  * allreduce, allgather and alltoall of blocking collectives on all-local
- * communicators, up to LARK_SHM_SLOT bytes, alltoall LARK_SHM_POST in all;
+ * communicators, up to LARK_SHM_SLOT bytes, alltoall LARK_SHM_POST in all,
+ * reduce LARK_SHM_CELL;
  * on by default),
  * LARK_COLL_NODE=on|off (node-aware barrier, bcast, reduce, allreduce on
  * communicators spanning nodes, node.c; on by default).  Read once (coll.c). */

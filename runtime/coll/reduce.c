@@ -57,7 +57,8 @@ int lark_sched_reduce(struct lark_sched *s, const void *sbuf, void *rbuf,
     struct lark_coll_nodes *nd = lark_coll_nodes_get(s);
     if (nd != NULL && (red->commutes || lark_coll_nodes_in_order(nd)))
         return lark_sched_node_reduce(s, nd, sbuf, rbuf, red, root);
-    struct lark_coll_shm *sh = s->record ? NULL : lark_coll_shm_get(comm, red->bytes);
+    bool small = !s->record && red->bytes <= LARK_SHM_CELL;
+    struct lark_coll_shm *sh = small ? lark_coll_shm_get(comm, red->bytes) : NULL;
     if (sh != NULL) {
         lark_stats_coll(LARK_ROW_REDUCE, 0);
         return lark_coll_shm_reduce(sh, sbuf, rbuf, red, root, comm);

@@ -13,10 +13,11 @@
  * (an allreduce), and rank 0 unlinks it, so nothing is left behind.  Any
  * failure on any rank disables the path for that communicator (the
  * point-to-point algorithms take over).  Cost: one segment per such
- * communicator, 34 KiB of bcast rings, a line per rank and 2 posts of
- * 4.1 KiB per rank: 100 KiB at 8 ranks, 2.1 MiB at 256, of which only
- * the pages used are ever touched (an 8-byte allreduce touches one line
- * per post); unmapped when the communicator is freed.
+ * communicator, 34 KiB of bcast rings, and per rank a line, 4 KiB of
+ * reduce cells and 2 posts of 4.1 KiB: 132 KiB at 8 ranks, 3.1 MiB at
+ * 256, of which only the pages used are ever touched (an 8-byte
+ * allreduce touches one line per post); unmapped when the communicator
+ * is freed.
  *
  * Waiting: with the progress engine's policy (progress.h: spin, then
  * yield the core, then sleep on the word's futex; no spinning when ranks
@@ -31,22 +32,26 @@
  * last to arrive resets the counter, bumps the generation and wakes the
  * sleepers; the others wait for the generation to change.
  *
- * Exchanges (allreduce, reduce, allgather, alltoall): every rank publishes
- * its data in its post (data, then a sequence number stored with
- * release; the first 48 bytes share the number's cache line) and reads
- * the others' posts as each appears: allreduce folds all of them in rank
+ * Exchanges (allreduce, allgather, alltoall): every rank publishes its
+ * data in its post (data, then a sequence number stored with release;
+ * the first 48 bytes share the number's cache line) and reads the
+ * others' posts as each appears: allreduce folds all of them in rank
  * order (the same result everywhere, in order for non-commutative ops),
- * reduce only at the root (the others leave at once), allgather copies
- * each, alltoall its block of each.  With 2 ranks an 8-byte allreduce
- * moves one cache line each way, at once, where a meeting cost a
- * counter's line, the generation's and the slots' (0.20 us, against 0.205
- * for Open MPI).  Each rank has two posts used alternately: exchange k
- * reuses the post of k - 2, once every rank is done with k - 2 (each
- * rank's line says which exchange it is done with).  A rank that read
- * every post of k - 1 knows that without looking: each rank wrote its
- * post of k - 1 after it was done with k - 2; after a reduce, a non-root
- * looks at the lines (and may wait for the root): so a non-root runs up
- * to one reduce ahead of its root.
+ * allgather copies each, alltoall its block of each.  With 2 ranks an
+ * 8-byte allreduce moves one cache line each way, at once, where a
+ * meeting cost a counter's line, the generation's and the slots' (0.20
+ * us, against 0.205 for Open MPI).  Each rank has two posts used
+ * alternately: exchange k reuses the post of k - 2, which every rank has
+ * finished reading: to finish k - 1 we saw every rank's post of k - 1,
+ * written after that rank finished k - 2.
+ *
+ * Reduce (up to LARK_SHM_CELL bytes): each rank writes its vector into
+ * its own ring of RED_DEPTH cells (stamp and data in one line), the root
+ * folds the cells of the reduce in rank order, and the others leave at
+ * once: they run up to RED_DEPTH calls ahead, as eager messages would
+ * let them (with two posts they ran one ahead: every call waited for the
+ * root).  A cell is reused once every rank is done with the reduce that
+ * used it (each rank's line says which reduce it is done with).
  *
  * Bcast does not synchronise: a meeting per call cost a full round of
  * scheduling when ranks outnumber cores (84 us for 8 B with 8 ranks on 2
@@ -111,6 +116,7 @@
 #define BCAST_DEPTH 32  /* bcast buffers: how far a root may run ahead */
 #define CELL_DEPTH  256 /* the same for bcasts of up to CELL_DATA bytes */
 #define CELL_DATA   56
+#define RED_DEPTH   64 /* reduce cells per rank: how far a non-root may run ahead */
 
 struct bcast_cell {
     _Alignas(64) _Atomic uint32_t stamp; /* the bcast written here (futex word) */
@@ -140,7 +146,7 @@ struct rank_line {
     _Alignas(64) _Atomic uint32_t sleepers;
     _Atomic uint32_t cells_read; /* the last cell bcast read here (or written) */
     _Atomic uint32_t bufs_read;  /* the same for the buffer ring */
-    _Atomic uint32_t xdone;      /* the last exchange this rank is done with */
+    _Atomic uint32_t red_done;   /* the last reduce this rank is done with */
 };
 
 /* A rank's contribution to an exchange (allreduce, reduce, allgather,
@@ -154,14 +160,23 @@ struct post {
     char data[LARK_SHM_POST];
 };
 
+/* A rank's contribution to a small reduce: a ring of these per rank. */
+struct red_cell {
+    _Alignas(64) _Atomic uint32_t stamp; /* the reduce written here (futex word) */
+    char pad[12];
+    char data[LARK_SHM_CELL];
+};
+
 struct lark_coll_shm {
     struct seg_header *hdr;
     struct rank_line *lines; /* n */
+    struct red_cell *rcells; /* n * RED_DEPTH: rank r's ring from r * RED_DEPTH */
     struct post *posts;      /* 2 * n: exchange k uses posts[(k % 2) * n + rank] */
     size_t size;
     uint32_t calls;     /* synchronisations (sync_all) run through the segment */
     uint32_t xchgs;     /* exchanges run through the posts */
-    uint32_t xmin;      /* every rank is done with this exchange (known so far) */
+    uint32_t reduces;   /* reduces run through the reduce cells */
+    uint32_t red_min;   /* every rank is done with this reduce (known so far) */
     uint32_t bcasts;    /* bcasts run through the segment's buffers */
     uint32_t bufs_min;  /* every rank has read this bcast of the buffers */
     uint32_t cellcasts; /* and through its cells */
@@ -171,7 +186,7 @@ struct lark_coll_shm {
 static size_t seg_size(int n)
 {
     return sizeof(struct seg_header) + (size_t)n * sizeof(struct rank_line) +
-           2 * (size_t)n * sizeof(struct post);
+           (size_t)n * RED_DEPTH * sizeof(struct red_cell) + 2 * (size_t)n * sizeof(struct post);
 }
 
 void lark_coll_shm_destroy(struct lark_coll_shm *sh)
@@ -235,10 +250,12 @@ static struct lark_coll_shm *attach(struct lark_comm *comm)
     }
     sh->hdr = p;
     sh->lines = (struct rank_line *)((char *)p + sizeof(struct seg_header));
-    sh->posts = (struct post *)(sh->lines + comm->size);
+    sh->rcells = (struct red_cell *)(sh->lines + comm->size);
+    sh->posts = (struct post *)(sh->rcells + (size_t)comm->size * RED_DEPTH);
     sh->size = size;
     sh->calls = 0;
-    sh->xchgs = sh->xmin = 0;
+    sh->xchgs = 0;
+    sh->reduces = sh->red_min = 0;
     sh->bcasts = sh->bufs_min = 0;
     sh->cellcasts = sh->cells_min = 0;
     return sh;
@@ -469,26 +486,21 @@ int lark_coll_shm_bcast(struct lark_coll_shm *sh, void *buf, size_t bytes, int r
 
 /* ---- exchanges through the posts ----
  * Exchange k: each rank publishes in its post of parity k % 2, which
- * exchange k - 2 used: every rank must be done with k - 2 (lines' xdone).
- * After an exchange in which a rank read every post, it knows that
- * without looking (each rank wrote its post of k after it was done with
- * k - 1); only after a reduce, where the others read nothing, does a rank
- * look at the lines (and wait for the root). */
+ * exchange k - 2 used, and every rank has finished reading that: to
+ * finish exchange k - 1, we saw every rank's post of k - 1, written after
+ * that rank finished k - 2 (every exchange reads every post). */
 static struct post *post_of(struct lark_coll_shm *sh, int n, uint32_t k, int r)
 {
     return &sh->posts[(size_t)(k % 2) * (size_t)n + (size_t)r];
 }
 
-/* Start exchange *k: the next number, our post free, `bytes` of buf in it. */
+/* Start exchange *k: the next number, `bytes` of buf in our post. */
 static int publish(struct lark_coll_shm *sh, struct lark_comm *comm, uint32_t *k, const void *buf,
                    size_t bytes)
 {
     if (lark_lost_comm(comm))
         return LARK_ERR_PEER; /* the segment's words may be half-way: never touch them */
     *k = ++sh->xchgs;
-    int rc = await_all(sh, comm, offsetof(struct rank_line, xdone), *k - 2, &sh->xmin);
-    if (rc != 0)
-        return rc;
     struct post *p = post_of(sh, comm->size, *k, comm->rank);
     memcpy(p->data, buf, bytes);
     set_mine(sh, comm->rank, &p->seq, *k);
@@ -503,14 +515,6 @@ static int await_post(struct lark_coll_shm *sh, struct lark_comm *comm, uint32_t
     if (atomic_load_explicit(&(*p)->seq, memory_order_acquire) == k)
         return 0;
     return wait_word(&sh->lines[r].sleepers, comm, &(*p)->seq, is_equal, k);
-}
-
-/* End exchange k: done with it; `all`: we read every post of it. */
-static void finish(struct lark_coll_shm *sh, struct lark_comm *comm, uint32_t k, bool all)
-{
-    if (all && !is_at_least(sh->xmin, k - 1))
-        sh->xmin = k - 1;
-    set_mine(sh, comm->rank, &sh->lines[comm->rank].xdone, k);
 }
 
 /* Fold every rank's post of exchange k into out, in rank order (inout =
@@ -542,25 +546,43 @@ int lark_coll_shm_allreduce(struct lark_coll_shm *sh, void *buf, const struct la
     int rc = publish(sh, comm, &k, buf, red->bytes);
     if (rc == 0)
         rc = fold(sh, comm, k, buf, red);
-    if (rc == 0)
-        finish(sh, comm, k, true);
     return rc;
 }
 
-/* Reduce: every rank publishes, the root folds; the others leave at once
- * (up to one exchange ahead of the root: their next post waits until the
- * root is done with the one before). */
+/* Reduce of up to LARK_SHM_CELL bytes: every rank writes its vector in
+ * its cell of this reduce (a ring of RED_DEPTH per rank) and the root
+ * folds them in rank order.  The others leave at once: a rank reuses a
+ * cell RED_DEPTH reduces later, once every rank is done with the reduce
+ * that used it (each rank's line says which reduce it is done with; a
+ * writer remembers the least it saw and looks again only when that is
+ * too old).  So non-roots run up to RED_DEPTH calls ahead of the root,
+ * as they would with eager messages, and the root reads cells written
+ * one after the other. */
 int lark_coll_shm_reduce(struct lark_coll_shm *sh, const void *sbuf, void *rbuf,
                          const struct lark_reduction *red, int root, struct lark_comm *comm)
 {
-    uint32_t k;
-    bool me = comm->rank == root;
-    int rc = publish(sh, comm, &k, sbuf, red->bytes);
-    if (rc == 0 && me)
-        rc = fold(sh, comm, k, rbuf, red);
-    if (rc == 0)
-        finish(sh, comm, k, me);
-    return rc;
+    int n = comm->size, me = comm->rank, rc;
+    size_t done = offsetof(struct rank_line, red_done);
+    if (lark_lost_comm(comm))
+        return LARK_ERR_PEER;
+    uint32_t j = ++sh->reduces;
+    if ((rc = await_all(sh, comm, done, j - RED_DEPTH, &sh->red_min)) != 0)
+        return rc;
+    struct red_cell *c = &sh->rcells[(size_t)me * RED_DEPTH + j % RED_DEPTH];
+    memcpy(c->data, sbuf, red->bytes);
+    set_mine(sh, me, &c->stamp, j);
+    for (int i = n - 1; i >= 0 && me == root; i--) {
+        c = &sh->rcells[(size_t)i * RED_DEPTH + j % RED_DEPTH];
+        if (atomic_load_explicit(&c->stamp, memory_order_acquire) != j &&
+            (rc = wait_word(&sh->lines[i].sleepers, comm, &c->stamp, is_equal, j)) != 0)
+            return rc;
+        if (i == n - 1)
+            memcpy(rbuf, c->data, red->bytes);
+        else
+            lark_sched_apply(red->op, c->data, rbuf, red->count, red->type);
+    }
+    set_mine(sh, me, &sh->lines[me].red_done, j);
+    return 0;
 }
 
 /* Allgather in place: rbuf holds n blocks of `bytes`, ours filled in. */
@@ -577,8 +599,6 @@ int lark_coll_shm_allgather(struct lark_coll_shm *sh, void *rbuf, size_t bytes,
         if ((rc = await_post(sh, comm, k, r, &p)) == 0)
             memcpy(out + (size_t)r * bytes, p->data, bytes);
     }
-    if (rc == 0)
-        finish(sh, comm, k, true);
     return rc;
 }
 
@@ -597,7 +617,5 @@ int lark_coll_shm_alltoall(struct lark_coll_shm *sh, const void *sbuf, void *rbu
         if ((rc = await_post(sh, comm, k, r, &p)) == 0)
             memcpy(out + (size_t)r * bytes, p->data + (size_t)me * bytes, bytes);
     }
-    if (rc == 0)
-        finish(sh, comm, k, true);
     return rc;
 }

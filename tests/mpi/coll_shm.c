@@ -70,8 +70,44 @@ static void pairsum(void *in, void *inout, int *len, MPI_Datatype *type)
 
 static void nap(void)
 {
-    struct timespec ts = {0, 200000}; /* 0.2 ms: the others run ahead */
+    struct timespec ts = {0, 1000000}; /* 1 ms: the others run ahead */
     nanosleep(&ts, NULL);
+}
+
+/* Rooted collectives alone, back to back, with the root (reduce) or a
+ * reader (bcast) sleeping now and then: the others get further ahead
+ * than any ring is deep, and must wait before reusing a place. */
+static void run_ahead(MPI_Comm comm, const char *what)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    for (int k = 0; k < 300; k++) {
+        int root = k < 150 ? 0 : size - 1;
+        long x[2] = {val(k, rank, 0), val(k, rank, 1)}, y[2] = {-1, -1};
+        if (rank == root && k % 100 == 10)
+            nap();
+        MPI_Reduce(x, y, 1 + k % 2, MPI_LONG, MPI_SUM, root, comm);
+        if (rank == root)
+            for (int i = 0; i <= k % 2; i++) {
+                long want = 0;
+                for (int r = 0; r < size; r++)
+                    want += val(k, r, i);
+                CHECK(y[i] == want, "%s: reduce %d run ahead: [%d] = %ld, want %ld", what, k, i,
+                      y[i], want);
+            }
+    }
+    long b[40];
+    for (int k = 0; k < 800; k++) {
+        int root = (k / 200) % size, n = k % 5 == 4 ? 40 : 1 + k % 3;
+        if (rank == (root + 1) % size && k % 150 == 20)
+            nap();
+        for (int i = 0; i < n; i++)
+            b[i] = rank == root ? val(k, root, i) : -1;
+        MPI_Bcast(b, n, MPI_LONG, root, comm);
+        for (int i = 0; i < n; i++)
+            CHECK(b[i] == val(k, root, i), "%s: bcast %d run ahead: [%d] = %ld", what, k, i, b[i]);
+    }
 }
 
 static void stream(MPI_Comm comm, const char *what)
@@ -273,6 +309,7 @@ int main(int argc, char **argv)
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &wrank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
+    run_ahead(MPI_COMM_WORLD, "world");
     stream(MPI_COMM_WORLD, "world");
     for (int k = 1; k <= size; k++) {
         MPI_Comm sub;
@@ -280,6 +317,7 @@ int main(int argc, char **argv)
         if (sub != MPI_COMM_NULL) {
             char what[32];
             snprintf(what, sizeof what, "split-%d", k);
+            run_ahead(sub, what);
             stream(sub, what);
             MPI_Comm_free(&sub);
         }
