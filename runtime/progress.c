@@ -137,17 +137,25 @@ static bool membarrier_setup(void)
                  : -1;
         atomic_store_explicit(&membarrier_state, st, memory_order_release);
         if (st > 0)
-            private_bell.flags |= LARK_BELL_MEMBARRIER;
+            atomic_fetch_or_explicit(&private_bell.flags, LARK_BELL_MEMBARRIER,
+                                     memory_order_relaxed);
     }
     return st > 0;
 }
 
-/* The sleeper's side of the doorbell protocol, after it counted itself. */
+/* The sleeper's side of the doorbell protocol, after it counted itself.
+ * Should the kernel ever refuse the membarrier (it cannot once we
+ * registered, by its documentation), our doorbells lose their mark first,
+ * so every later waker fences for itself; a waker that read the mark
+ * before that may miss this one sleep, which its bound then ends. */
 static void sleeper_fence(const struct lark_doorbell *b)
 {
-    if ((b->flags & LARK_BELL_MEMBARRIER) &&
-        syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0) == 0)
-        return;
+    if (atomic_load_explicit(&b->flags, memory_order_relaxed) & LARK_BELL_MEMBARRIER) {
+        if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0) == 0)
+            return;
+        atomic_fetch_and_explicit(&private_bell.flags, ~LARK_BELL_MEMBARRIER, memory_order_relaxed);
+        atomic_fetch_and_explicit(&bell->flags, ~LARK_BELL_MEMBARRIER, memory_order_relaxed);
+    }
     atomic_thread_fence(memory_order_seq_cst);
 }
 
@@ -158,7 +166,7 @@ void lark_transport_fence_sleeper(void)
 
 void lark_transport_fence_waker(const struct lark_doorbell *sleeper)
 {
-    if ((sleeper->flags & LARK_BELL_MEMBARRIER) &&
+    if ((atomic_load_explicit(&sleeper->flags, memory_order_relaxed) & LARK_BELL_MEMBARRIER) &&
         atomic_load_explicit(&membarrier_state, memory_order_relaxed) > 0)
         atomic_signal_fence(memory_order_seq_cst); /* the sleeper's membarrier covers us */
     else
@@ -273,7 +281,8 @@ void lark_transport_set_doorbell(struct lark_doorbell *db)
 {
     if (db != NULL) {
         memcpy(db->sock, bell_id, sizeof bell_id);
-        db->flags = membarrier_setup() ? LARK_BELL_MEMBARRIER : 0;
+        atomic_store_explicit(&db->flags, membarrier_setup() ? LARK_BELL_MEMBARRIER : 0,
+                              memory_order_relaxed);
     }
     bell = db != NULL ? db : &private_bell;
 }

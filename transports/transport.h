@@ -86,7 +86,7 @@ struct lark_doorbell {
     _Atomic uint32_t seq;         /* futex word: bumped by each wake */
     _Atomic uint32_t sleepers;    /* threads of the owner that may sleep on the futex */
     _Atomic uint32_t fd_sleepers; /* threads of the owner that may sleep in epoll */
-    uint32_t flags;               /* LARK_BELL_*, written by the owner before peers see it */
+    _Atomic uint32_t flags;       /* LARK_BELL_*: set by the owner before peers see it */
     uint64_t sock[2];             /* the owner's wake socket: "\0lark-bell-<hex>" (0: none yet) */
 };
 /* The owner issues membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) between
