@@ -8,9 +8,13 @@
  * the segment's limits, MPI_IN_PLACE, a non-commutative op, a derived
  * type, one rank sleeping now and then so that the others run ahead,
  * and nonblocking collectives started and completed in the middle of the
- * stream on the same communicator.  Every result is checked against one
- * computed locally.  Runs on MPI_COMM_WORLD, on communicators of every
- * size from 1 to the world's, and on one of reversed rank order.
+ * stream on the same communicator; every predefined op on the types it
+ * applies to at sizes on both sides of the limits, reduce at every root.
+ * Every result is checked against one computed locally.  Runs on
+ * MPI_COMM_WORLD, on communicators of every size from 1 to the world's,
+ * and on one of reversed rank order.  The MPI_T counters
+ * lark_coll_<coll>_shm count the calls through the segment (none with
+ * LARK_COLL_SHM=off).
  */
 #include <mpi.h>
 #include <stdbool.h>
@@ -108,6 +112,155 @@ static void run_ahead(MPI_Comm comm, const char *what)
         for (int i = 0; i < n; i++)
             CHECK(b[i] == val(k, root, i), "%s: bcast %d run ahead: [%d] = %ld", what, k, i, b[i]);
     }
+}
+
+/* Value v as element i of a buffer of `type` (small integers: exact in
+ * every type, and products of a few stay small). */
+static void put(MPI_Datatype type, void *buf, long i, int v)
+{
+    if (type == MPI_INT)
+        ((int *)buf)[i] = v;
+    else if (type == MPI_DOUBLE)
+        ((double *)buf)[i] = v;
+    else if (type == MPI_FLOAT)
+        ((float *)buf)[i] = (float)v;
+    else if (type == MPI_SHORT)
+        ((short *)buf)[i] = (short)v;
+    else if (type == MPI_UNSIGNED_CHAR)
+        ((unsigned char *)buf)[i] = (unsigned char)v;
+    else
+        ((unsigned long *)buf)[i] = (unsigned long)v;
+}
+
+/* Every pair of a predefined op and a type it applies to, at sizes up to
+ * past the segment's limits (reduce: 48 B; allreduce: 512 B), reduce at
+ * every root and allreduce, against a reference folded locally in rank
+ * order (MPI_Reduce_local); and MINLOC on MPI_DOUBLE_INT. */
+static void ops(MPI_Comm comm, const char *what)
+{
+    static const struct {
+        MPI_Datatype type;
+        int size;
+        const char *name;
+    } types[] = {
+        {MPI_INT, 4, "int"},     {MPI_DOUBLE, 8, "double"},       {MPI_FLOAT, 4, "float"},
+        {MPI_SHORT, 2, "short"}, {MPI_UNSIGNED_CHAR, 1, "uchar"}, {MPI_UNSIGNED_LONG, 8, "ulong"}};
+    static const struct {
+        MPI_Op op;
+        bool bits; /* integers only */
+        const char *name;
+    } opl[] = {{MPI_SUM, false, "sum"}, {MPI_PROD, false, "prod"}, {MPI_MIN, false, "min"},
+               {MPI_MAX, false, "max"}, {MPI_BAND, true, "band"},  {MPI_BXOR, true, "bxor"},
+               {MPI_LOR, true, "lor"}};
+    static const int sizes[] = {1, 8, 40, 48, 56, 200, 512, 520};
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    char in[520], out[520], ref[520], mine[520];
+    int call = 0;
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++)
+        for (size_t o = 0; o < sizeof opl / sizeof opl[0]; o++) {
+            bool fl = types[t].type == MPI_DOUBLE || types[t].type == MPI_FLOAT;
+            if (opl[o].bits && fl)
+                continue;
+            for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++, call++) {
+                int count = sizes[z] / types[t].size;
+                if (count == 0)
+                    continue;
+                /* Products stay within a byte: few factors above 1. */
+                for (int r = size - 1; r >= 0; r--) {
+                    for (int i = 0; i < count; i++) {
+                        int v = opl[o].op == MPI_PROD ? 1 + ((i + r + call) % 7 == 0)
+                                                      : (i * 7 + r * 13 + call) % 100;
+                        put(types[t].type, r == size - 1 ? ref : in, i, v);
+                        if (r == rank)
+                            put(types[t].type, mine, i, v);
+                    }
+                    if (r != size - 1)
+                        MPI_Reduce_local(in, ref, count, types[t].type, opl[o].op);
+                }
+                size_t bytes = (size_t)count * (size_t)types[t].size;
+                int root = call % size;
+                memset(out, 0x5a, sizeof out);
+                MPI_Reduce(mine, out, count, types[t].type, opl[o].op, root, comm);
+                if (rank == root)
+                    CHECK(memcmp(out, ref, bytes) == 0, "%s: reduce %s %s of %zu B to %d", what,
+                          opl[o].name, types[t].name, bytes, root);
+                memcpy(out, mine, bytes);
+                MPI_Allreduce(call % 2 ? MPI_IN_PLACE : mine, out, count, types[t].type, opl[o].op,
+                              comm);
+                CHECK(memcmp(out, ref, bytes) == 0, "%s: allreduce %s %s of %zu B", what,
+                      opl[o].name, types[t].name, bytes);
+            }
+        }
+    struct {
+        double v;
+        int i;
+    } a[3], b[3];
+    for (int root = 0; root < size; root++) {
+        for (int e = 0; e < 3; e++) {
+            a[e].v = (rank * 5 + e * 3 + root) % 4; /* ties: the lowest rank wins */
+            a[e].i = rank;
+            b[e].v = -1;
+        }
+        MPI_Reduce(a, b, 3, MPI_DOUBLE_INT, MPI_MINLOC, root, comm);
+        for (int e = 0; e < 3 && rank == root; e++) {
+            double best = 1e9;
+            int at = -1;
+            for (int r = 0; r < size; r++)
+                if ((r * 5 + e * 3 + root) % 4 < best) {
+                    best = (r * 5 + e * 3 + root) % 4;
+                    at = r;
+                }
+            CHECK(b[e].v == best && b[e].i == at, "%s: minloc at %d: [%d] = %g at %d", what, root,
+                  e, b[e].v, b[e].i);
+        }
+    }
+}
+
+/* The MPI_T counters lark_coll_<coll>_shm: one more per call through the
+ * segment on a communicator of several ranks, none when it is off. */
+static void counters(MPI_Comm comm)
+{
+    static const char *const names[] = {"lark_coll_bcast_shm", "lark_coll_reduce_shm",
+                                        "lark_coll_allreduce_shm", "lark_coll_allgather_shm",
+                                        "lark_coll_alltoall_shm"};
+    enum { NC = sizeof names / sizeof names[0] };
+    int provided, size;
+    MPI_Comm_size(comm, &size);
+    CHECK(MPI_T_init_thread(MPI_THREAD_SINGLE, &provided) == MPI_SUCCESS, "MPI_T_init_thread");
+    MPI_T_pvar_session s;
+    MPI_T_pvar_session_create(&s);
+    MPI_T_pvar_handle h[NC];
+    unsigned long long before[NC], after[NC];
+    for (int c = 0; c < NC; c++) {
+        int idx, count;
+        CHECK(MPI_T_pvar_get_index(names[c], MPI_T_PVAR_CLASS_COUNTER, &idx) == MPI_SUCCESS,
+              "no counter %s", names[c]);
+        CHECK(MPI_T_pvar_handle_alloc(s, idx, NULL, &h[c], &count) == MPI_SUCCESS, "alloc %s",
+              names[c]);
+        MPI_T_pvar_start(s, h[c]);
+        MPI_T_pvar_read(s, h[c], &before[c]);
+    }
+    long x[4] = {1, 2, 3, 4}, y[4 * 64];
+    MPI_Bcast(x, 1, MPI_LONG, 0, comm);
+    MPI_Reduce(x, y, 2, MPI_LONG, MPI_SUM, 0, comm);
+    MPI_Allreduce(x, y, 2, MPI_LONG, MPI_SUM, comm);
+    if (size <= 64) {
+        MPI_Allgather(x, 1, MPI_LONG, y, 1, MPI_LONG, comm);
+        MPI_Alltoall(y, 1, MPI_LONG, y + 64, 1, MPI_LONG, comm);
+    }
+    const char *env = getenv("LARK_COLL_SHM");
+    bool on = size > 1 && (env == NULL || strcmp(env, "off") != 0);
+    for (int c = 0; c < NC; c++) {
+        MPI_T_pvar_read(s, h[c], &after[c]);
+        unsigned long long want = on && (c < 3 || size <= 64) ? 1 : 0;
+        CHECK(after[c] - before[c] == want, "%s: %llu calls counted, want %llu", names[c],
+              after[c] - before[c], want);
+        MPI_T_pvar_handle_free(s, &h[c]);
+    }
+    MPI_T_pvar_session_free(&s);
+    MPI_T_finalize();
 }
 
 static void stream(MPI_Comm comm, const char *what)
@@ -309,7 +462,9 @@ int main(int argc, char **argv)
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &wrank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
+    counters(MPI_COMM_WORLD);
     run_ahead(MPI_COMM_WORLD, "world");
+    ops(MPI_COMM_WORLD, "world");
     stream(MPI_COMM_WORLD, "world");
     for (int k = 1; k <= size; k++) {
         MPI_Comm sub;
@@ -318,6 +473,7 @@ int main(int argc, char **argv)
             char what[32];
             snprintf(what, sizeof what, "split-%d", k);
             run_ahead(sub, what);
+            ops(sub, what);
             stream(sub, what);
             MPI_Comm_free(&sub);
         }
