@@ -232,6 +232,66 @@ static void test_shm_order_and_wrap(void **state)
     assert_int_equal(seen, 3000);
 }
 
+/* The consumer writes nothing into the ring, so a cell it looks at may
+ * hold payload of an earlier lap; the producer must never let that pass
+ * for a frame.  Payload here is forged: the first word of every payload
+ * cell is the control word a header-only frame would have in that cell one
+ * lap later.  Sizes vary so frames start on other cells every lap; the
+ * consumer catches up after most frames (so it looks at the cell after the
+ * last one), and now and then the sender fills the ring until "no room"
+ * and the consumer takes a bounded pass at a time.  Every frame arrives
+ * once, in order, byte for byte. */
+static void test_shm_stale_payload_never_a_frame(void **state)
+{
+    (void)state;
+    static unsigned char buf[1024];
+    const uint64_t n = lark_shm_ring_cells(2);
+    uint64_t pos = 0; /* the ring position the next frame starts at */
+    static size_t lens[6000];
+    static uint64_t want[6000]; /* hashes of what was sent */
+    int sent = 0;
+    unsigned rnd = 12345;
+    while (sent < 6000) {
+        rnd = rnd * 1103515245u + 12345u;
+        size_t len = (rnd >> 8) % 240; /* 0-239 B: inline, 1 to 5 cells */
+        uint64_t cells = 1 + (len + 63) / 64;
+        uint64_t at = (pos & (n - 1)) + cells > n ? pos + n - (pos & (n - 1)) : pos;
+        fill(buf, len, (unsigned)sent);
+        for (uint64_t k = 1; k < cells; k++) {
+            uint64_t forged = ((at + k + n) & 0x7fffffffu) | 0x80000000u;
+            size_t o = (size_t)(k - 1) * 64, w = len - o < 8 ? len - o : 8;
+            memcpy(buf + o, &forged, w);
+        }
+        struct lark_wire h = {.type = LARK_WIRE_EAGER, .tag = sent, .len = len};
+        int rc = tp[0].ops->send(&tp[0], st01, &h, buf, len);
+        if (rc == LARK_ERR_AGAIN) {
+            int k = drain();
+            assert_true(k > 0 && k <= 16);
+            continue;
+        }
+        assert_int_equal(rc, LARK_OK);
+        lens[sent] = len;
+        want[sent] = hash(buf, len);
+        sent++;
+        pos = at + cells;
+        /* Mostly catch up at once; in every other 250 frames, the sender
+         * runs until the ring is full. */
+        if ((sent / 250) % 2 == 0) {
+            while (drain() > 0)
+                ;
+            assert_int_equal(ngot, sent);
+        }
+    }
+    while (drain() > 0)
+        ;
+    assert_int_equal(ngot, sent);
+    for (int i = 0; i < sent; i++) {
+        assert_int_equal(got[i].h.tag, i);
+        assert_int_equal(got[i].len, lens[i]);
+        assert_true(got[i].hash == want[i]);
+    }
+}
+
 /* With nobody consuming, the ring (small frames) or the pool (big ones)
  * fills and send says "no room" without sending; after a drain it works. */
 static void test_shm_no_room(void **state)
@@ -365,6 +425,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_shm_segments_unlinked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shm_order_and_wrap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shm_stale_payload_never_a_frame, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shm_no_room, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shm_full_ring_rings_sender, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shm_ring_size, NULL, NULL),

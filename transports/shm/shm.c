@@ -22,12 +22,16 @@
  * a pool slot index in the control word.  The producer writes everything,
  * then the control word with release; the consumer reads the control word
  * with acquire, checks its stamp (the ring position), delivers, and
- * publishes its tail once per pass.  A frame never wraps: a SKIP control word sends the
- * consumer back to cell 0.  Stale bytes never pass for a stamp: the consumer
- * zeroes the first word of every payload cell and of every cell a SKIP
- * jumped over, so at any time a cell's first word is 0 or a stamp written
- * in the previous lap (which differs from this lap's); the first cell of a
- * frame is left alone, which spares a cache-line transfer per message.
+ * publishes its tail once per pass.  A frame never wraps: a SKIP control
+ * word sends the consumer back to cell 0.  The consumer writes nothing into
+ * the ring (each such store would pull a line the producer writes next
+ * into the consumer's cache and back), so stale bytes are the producer's
+ * business: it remembers which cells hold something else than 0 or a
+ * control word of their own position (payload, in `stale`), and before it
+ * publishes a frame it zeroes the first word of the cell after it if that
+ * cell is stale.  So the word the consumer reads at its position is always
+ * 0, a stamp of an earlier lap, or the frame it waits for.  A stream of
+ * frames of one size lands on the same cells every lap and zeroes nothing.
  *
  * Large messages are read in one copy with process_vm_readv (get); when the
  * kernel refuses (ptrace_scope, containers) get answers
@@ -164,6 +168,9 @@ struct shm_peer {
     uint64_t head;      /* next cell we write */
     uint64_t tail_seen; /* its tail when we last looked */
     bool blocked;       /* the last frame found the ring full (shm_arm asks for a wake) */
+    /* Bit k: cell k's first word may hold bytes that are neither 0 nor a
+     * control word written for that cell (payload of an earlier frame). */
+    uint64_t stale[LARK_SHM_RING_MAX / 64];
     /* receiving from it: */
     struct ring *in; /* its ring in our segment */
     uint64_t tail;   /* next cell we read */
@@ -344,6 +351,19 @@ static int shm_connect(struct lark_transport *tp, int peer, void **state)
     return LARK_OK;
 }
 
+static void stale_set(uint64_t *st, uint64_t k, bool on)
+{
+    if (on)
+        st[k / 64] |= UINT64_C(1) << (k % 64);
+    else
+        st[k / 64] &= ~(UINT64_C(1) << (k % 64));
+}
+
+static bool stale_get(const uint64_t *st, uint64_t k)
+{
+    return (st[k / 64] >> (k % 64)) & 1;
+}
+
 /* Write a frame's payload: copy it, or have fill() write it in place. */
 static void put_payload(void *dst, const void *payload, size_t len,
                         void (*fill)(void *ctx, void *dst, size_t len), void *ctx)
@@ -417,20 +437,36 @@ static int send_frame(struct lark_transport *tp, void *state, const struct lark_
     } else {
         ctl_extra = (uint64_t)len << CTL_LEN_SHIFT;
     }
+    /* Does not fit before the end: the frame goes to cell 0 and a SKIP
+     * control word here sends the consumer there, published after the
+     * frame (the cells it takes were consumed in the last lap: room was
+     * checked for both). */
+    uint64_t skip_at = off, pos = p->head;
     if (off + cells > n) {
-        /* Does not fit before the end: a SKIP frame, then start at cell 0. */
-        _Atomic uint64_t *ctl = (_Atomic uint64_t *)r->cells[off].b;
-        atomic_store_explicit(ctl, STAMP(p->head) | CTL_SKIP, memory_order_release);
-        p->head += n - off;
+        pos += n - off;
         off = 0;
     }
     struct cell *c = &r->cells[off];
     memcpy(c->b + 8, hdr, sizeof *hdr);
     if (!pooled && len > 0)
         put_payload(c[1].b, payload, len, fill, ctx);
-    atomic_store_explicit((_Atomic uint64_t *)c->b, STAMP(p->head) | ctl_extra,
-                          memory_order_release);
-    p->head += cells;
+    stale_set(p->stale, off, false);
+    for (uint64_t k = 1; k < cells; k++)
+        stale_set(p->stale, off + k, true);
+    /* The cell after the frame is where the consumer looks next: free
+     * (room was checked), or the frame it is at when the ring is full. */
+    uint64_t next = (off + cells) & (n - 1);
+    if (stale_get(p->stale, next)) {
+        atomic_store_explicit((_Atomic uint64_t *)r->cells[next].b, 0, memory_order_relaxed);
+        stale_set(p->stale, next, false);
+    }
+    atomic_store_explicit((_Atomic uint64_t *)c->b, STAMP(pos) | ctl_extra, memory_order_release);
+    if (pos != p->head) {
+        atomic_store_explicit((_Atomic uint64_t *)r->cells[skip_at].b, STAMP(p->head) | CTL_SKIP,
+                              memory_order_release);
+        stale_set(p->stale, skip_at, false);
+    }
+    p->head = pos + cells;
     lark_doorbell_ring(&((struct seg_header *)p->seg)->bell);
     return LARK_OK;
 }
@@ -560,10 +596,6 @@ static int poll_ring(struct shm_state *s, struct shm_peer *p)
         if ((ctl & CTL_STAMP_MASK) != STAMP(p->tail))
             break;
         if (ctl & CTL_SKIP) {
-            /* The cells after a SKIP were not written in this lap: clear
-             * them, so every cell holds 0 or a stamp of the last lap. */
-            for (uint64_t k = off + 1; k < ncells; k++)
-                atomic_store_explicit((_Atomic uint64_t *)r->cells[k].b, 0, memory_order_relaxed);
             p->tail += ncells - off;
             continue;
         }
@@ -581,9 +613,6 @@ static int poll_ring(struct shm_state *s, struct shm_peer *p)
             size_t len = (size_t)(ctl >> CTL_LEN_SHIFT) & 0xffff;
             cells += (len + CELL - 1) / CELL;
             lark_transport_deliver(p->world, &hdr, r->cells[off + 1].b, len);
-            for (uint64_t k = 1; k < cells; k++)
-                atomic_store_explicit((_Atomic uint64_t *)r->cells[off + k].b, 0,
-                                      memory_order_relaxed);
         }
         p->tail += cells;
         n++;
