@@ -8,7 +8,11 @@
  *    tag arrives in order, also through wildcard receives;
  *  - wildcards: ANY_SOURCE / ANY_TAG with the status telling the truth;
  *  - thousands of outstanding requests;
- *  - messages that arrive before their receive (unexpected), of every size.
+ *  - messages that arrive before their receive (unexpected), of every size;
+ *  - a stream of 1200 small and mid-size messages (17 B - 1 KiB)
+ *    sent back to back, each direction, the receives posted late for half
+ *    of them: the sender runs ahead until the transport has no room
+ *    (shm: big inline frames, small slots past half a ring, ring full).
  * Options (before MPI_Init, so they reach the runtime): --no-cma forces the
  * pipelined copy through shared memory instead of process_vm_readv;
  * --cma-refused makes the shm transport act as if the kernel refused CMA
@@ -200,6 +204,48 @@ static void test_outstanding(void)
     free(rq);
 }
 
+/* A stream of mid-size messages, both directions at once, byte for byte:
+ * the first half of the receives is posted before the sends, the second
+ * after them, so the senders run ahead and the transport fills up. */
+static void test_stream(void)
+{
+    enum { N = 1200 };
+    static const size_t mix[] = {17, 1024, 100, 255, 256, 512, 960, 961, 40, 700, 1000, 64, 300};
+    enum { NMIX = sizeof mix / sizeof mix[0] };
+    size_t total = 0;
+    for (int i = 0; i < N; i++)
+        total += mix[i % NMIX];
+    uint8_t *sb = malloc(total), *rb = malloc(total);
+    MPI_Request *rq = malloc(2 * N * sizeof *rq);
+    CHECK(sb && rb && rq);
+    size_t off = 0;
+    for (int i = 0; i < N / 2; i++) {
+        OK(MPI_Irecv(rb + off, (int)mix[i % NMIX], MPI_BYTE, peer, 9, MPI_COMM_WORLD, &rq[i]));
+        off += mix[i % NMIX];
+    }
+    size_t half = off;
+    off = 0;
+    for (int i = 0; i < N; i++) {
+        fill(sb + off, mix[i % NMIX], rank, 7000 + (unsigned)i);
+        OK(MPI_Isend(sb + off, (int)mix[i % NMIX], MPI_BYTE, peer, 9, MPI_COMM_WORLD, &rq[N + i]));
+        off += mix[i % NMIX];
+    }
+    off = half;
+    for (int i = N / 2; i < N; i++) {
+        OK(MPI_Irecv(rb + off, (int)mix[i % NMIX], MPI_BYTE, peer, 9, MPI_COMM_WORLD, &rq[i]));
+        off += mix[i % NMIX];
+    }
+    OK(MPI_Waitall(2 * N, rq, MPI_STATUSES_IGNORE));
+    off = 0;
+    for (int i = 0; i < N; i++) {
+        verify(rb + off, mix[i % NMIX], peer, 7000 + (unsigned)i, "stream");
+        off += mix[i % NMIX];
+    }
+    free(sb);
+    free(rb);
+    free(rq);
+}
+
 /* Wildcard receives report the real source and tag. */
 static void test_wildcards(void)
 {
@@ -247,6 +293,7 @@ int main(int argc, char **argv)
     test_unexpected();
     test_ordering();
     test_outstanding();
+    test_stream();
     test_wildcards();
     OK(MPI_Finalize());
     if (rank == 0)

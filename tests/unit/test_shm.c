@@ -40,6 +40,7 @@ struct got {
 };
 static struct got *got;
 static int ngot, maxgot;
+static void (*on_deliver)(void); /* called after each delivery (tests of re-entry) */
 
 static uint64_t hash(const unsigned char *p, size_t n)
 {
@@ -58,6 +59,8 @@ void lark_transport_deliver(int src, const struct lark_wire *hdr, const void *pa
     got[ngot].hash = hash(payload, len);
     memcpy(got[ngot].first, payload, len < 16 ? len : 16);
     ngot++;
+    if (on_deliver != NULL)
+        on_deliver();
 }
 int lark_transport_publish(const char *key, const char *value, enum lark_scope scope)
 {
@@ -292,6 +295,43 @@ static void test_shm_stale_payload_never_a_frame(void **state)
     }
 }
 
+/* A pass over frames of many cells gives their room back before it ends:
+ * a sender streaming 255-byte frames (5 cells each, inline always) into a
+ * full ring finds room while the receiver is still in the pass that
+ * drains it (the runtime may send from inside a delivery, so the test
+ * sends from there). */
+static unsigned char big[255];
+static int sent_during_pass;
+static void send_during_pass(void)
+{
+    struct lark_wire h = {.type = LARK_WIRE_EAGER, .tag = 1000 + sent_during_pass};
+    me = 0;
+    if (tp[0].ops->send(&tp[0], st01, &h, big, sizeof big) == LARK_OK)
+        sent_during_pass++;
+    me = 1;
+}
+
+static void test_shm_room_back_during_a_pass(void **state)
+{
+    (void)state;
+    struct lark_wire h = {.type = LARK_WIRE_EAGER};
+    int n = 0;
+    while (tp[0].ops->send(&tp[0], st01, &h, big, sizeof big) == LARK_OK)
+        n++;
+    assert_int_equal(n, (int)lark_shm_ring_cells(2) / 5);
+    sent_during_pass = 0;
+    on_deliver = send_during_pass;
+    int k = drain();
+    on_deliver = NULL;
+    assert_int_equal(k, 16);            /* one pass: 80 cells, more than half the ring */
+    assert_true(sent_during_pass >= 7); /* room back every 32 cells */
+    while (drain() > 0)
+        ;
+    assert_int_equal(ngot, n + sent_during_pass);
+    for (int i = n; i < ngot; i++)
+        assert_int_equal(got[i].h.tag, 1000 + i - n);
+}
+
 /* With nobody consuming, the ring (small frames) or the pool (big ones)
  * fills and send says "no room" without sending; after a drain it works. */
 static void test_shm_no_room(void **state)
@@ -426,6 +466,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shm_segments_unlinked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shm_order_and_wrap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shm_stale_payload_never_a_frame, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shm_room_back_during_a_pass, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shm_no_room, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shm_full_ring_rings_sender, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shm_ring_size, NULL, NULL),

@@ -10,9 +10,10 @@
  *    cache line with the consumer's tail and one with its want-wake flag;
  *  - this process's send pool: POOL_SLOTS buffers of POOL_SLOT bytes that
  *    it fills with frames too long for a ring, to any receiver, and
- *    SMALL_SLOTS buffers of SMALL_SLOT bytes for frames of SMALL_MIN to
- *    SMALL_SLOT bytes (see send_frame: the ring then holds one cell per
- *    frame, so many more of them are in flight per pair).
+ *    SMALL_SLOTS buffers of SMALL_SLOT bytes for frames of up to 1 KiB
+ *    that are too long for the ring or would fill it past half (see
+ *    SMALL_MIN: the ring then holds one cell per frame, so many more of
+ *    them are in flight per pair).
  * Cost per node with L local ranks: L*L rings of at most 16 KiB, within 32
  * MiB in all from 46 ranks up, plus L*258 KiB of pools: 128 ranks -> 34 + 32
  * = 66 MiB; 64 -> 33 + 16 MiB; 8 -> 1 + 2.
@@ -22,8 +23,8 @@
  * a pool slot index in the control word.  The producer writes everything,
  * then the control word with release; the consumer reads the control word
  * with acquire, checks its stamp (the ring position), delivers, and
- * publishes its tail once per pass.  A frame never wraps: a SKIP control
- * word sends the consumer back to cell 0.  The consumer writes nothing into
+ * publishes its tail once per pass (poll_ring).  A frame never wraps: a
+ * SKIP control word sends the consumer back to cell 0.  The consumer writes nothing into
  * the ring (each such store would pull a line the producer writes next
  * into the consumer's cache and back), so stale bytes are the producer's
  * business: it remembers which cells hold something else than 0 or a
@@ -54,8 +55,17 @@
 #include "shm_ring.h"
 #include "transport.h"
 
-#define CELL       LARK_SHM_CELL
-#define INLINE_MAX (15u * CELL) /* payload bytes that travel in the ring */
+#define CELL LARK_SHM_CELL
+/* Payload that travels in the ring: up to 960 B (a frame of 16 cells),
+ * and at most what keeps a frame within an eighth of the ring (shm_init:
+ * 960 B up to 64 local ranks, 448 B up to 90, 192 B beyond).  A bigger
+ * frame goes through the pool, which costs the receiver a store into the
+ * sender's segment and a doorbell check per frame: ping-pong of 960 B took
+ * 0.69 us through a small slot, 0.57 inline (2 ranks, chrt -r, medians of
+ * 6 interleaved runs).  But 1 KiB inline (17 cells, which do not divide
+ * the ring: a SKIP every lap) took 0.76 against 0.69 through a slot, so
+ * 16 cells it is. */
+#define INLINE_CELLS 15u
 #ifndef POOL_SLOTS
 #define POOL_SLOTS 7u /* 7, not 8: keeps 128 local ranks under 64 MiB */
 #endif
@@ -65,10 +75,12 @@
 #define POLL_MAX    16    /* frames taken from one ring per progress pass (poll_ring) */
 #define SMALL_SLOTS 32u   /* small pool slots: 34 KiB per process */
 #define SMALL_SLOT  1024u /* their payload */
-/* Frames from SMALL_MIN bytes take a small slot when one is free: a
- * 512-byte frame inline takes 9 of the ring's 32 cells, so only 3 were in
- * flight per pair, and 4 ranks on 2 cores switched tasks every 3 messages
- * (0.43 Mmsg/s against Open MPI's 4.6). */
+/* A frame of SMALL_MIN bytes or more that would fill the ring past half
+ * takes a small slot (and one cell) instead, when one is free: with 32-cell
+ * rings a 512-byte frame inline took 9 cells, so only 3 were in flight per
+ * pair, and 4 ranks on 2 cores switched tasks every 3 messages (0.43
+ * Mmsg/s against Open MPI's 4.6).  Below half, inline is faster; past it,
+ * a window of 64 messages of 512 B still has 56 in flight. */
 #define SMALL_MIN      256u
 #define SEG_MAGIC      UINT64_C(0x4c41524b53484d31) /* "LARKSHM1" */
 
@@ -164,10 +176,11 @@ struct shm_peer {
     int world;
     pid_t pid;
     /* sending to it: */
-    struct ring *out;   /* our ring in its segment */
-    uint64_t head;      /* next cell we write */
-    uint64_t tail_seen; /* its tail when we last looked */
-    bool blocked;       /* the last frame found the ring full (shm_arm asks for a wake) */
+    struct ring *out;      /* our ring in its segment */
+    uint64_t head;         /* next cell we write */
+    uint64_t tail_seen;    /* its tail when we last looked */
+    uint64_t tail_read_at; /* our head then (mid-size frames look at most every n/4 cells) */
+    bool blocked;          /* the last frame found the ring full (shm_arm asks for a wake) */
     /* Bit k: cell k's first word may hold bytes that are neither 0 nor a
      * control word written for that cell (payload of an earlier frame). */
     uint64_t stale[LARK_SHM_RING_MAX / 64];
@@ -184,8 +197,9 @@ struct shm_state {
     char name[256];
     struct shm_peer *peers; /* by local rank; [me] unused */
     uint32_t pool_next, small_next;
-    size_t split_min; /* LARK_RNDV_SPLIT_MIN: split from here once CMA is known to work */
-    int group;        /* LARK_SHM_GROUP test knob (0: off) */
+    size_t inline_max; /* payload bytes a frame carries in the ring (INLINE_CELLS) */
+    size_t split_min;  /* LARK_RNDV_SPLIT_MIN: split from here once CMA is known to work */
+    int group;         /* LARK_SHM_GROUP test knob (0: off) */
     bool cma_refused;
     bool put_refused; /* test hook: process_vm_writev "refused" */
 };
@@ -199,6 +213,8 @@ static int shm_init(struct lark_transport *tp)
     s->me = (uint32_t)lark_transport_local_rank(lark_transport_world_rank());
     s->size = seg_size(s->L);
     s->cells = lark_shm_ring_cells(s->L);
+    uint32_t inl = s->cells / 8 - 1;
+    s->inline_max = (size_t)(inl < INLINE_CELLS ? inl : INLINE_CELLS) * CELL;
     uint64_t rnd[2];
     if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
         return LARK_ERR_SYSTEM;
@@ -277,7 +293,10 @@ static int shm_init(struct lark_transport *tp)
     tp->npeers = 0;
     for (uint32_t i = 0; i < s->L; i++)
         tp->npeers += i != s->me && shm_reachable(tp, lark_transport_local_peers()[i]);
-    const char *env = getenv("LARK_SHM_EAGER_LIMIT");
+    const char *env = getenv("LARK_SHM_INLINE_MAX"); /* tests, benchmarks: only lower it */
+    if (env != NULL && strtoul(env, NULL, 0) < s->inline_max)
+        s->inline_max = strtoul(env, NULL, 0);
+    env = getenv("LARK_SHM_EAGER_LIMIT");
     if (env != NULL && strtoul(env, NULL, 0) <= POOL_SLOT)
         tp->eager_limit = strtoul(env, NULL, 0);
     return LARK_OK;
@@ -364,6 +383,19 @@ static bool stale_get(const uint64_t *st, uint64_t k)
     return (st[k / 64] >> (k % 64)) & 1;
 }
 
+/* A free small slot of this process's pool (round robin), or -1. */
+static int small_slot(struct shm_state *s)
+{
+    for (uint32_t i = 0; i < SMALL_SLOTS; i++) {
+        uint32_t k = (s->small_next + i) % SMALL_SLOTS;
+        unsigned char *d;
+        if (atomic_load_explicit(&seg_slot(s->seg, s->L, POOL_SLOTS + k, &d)->busy,
+                                 memory_order_acquire) == 0)
+            return (int)k;
+    }
+    return -1;
+}
+
 /* Write a frame's payload: copy it, or have fill() write it in place. */
 static void put_payload(void *dst, const void *payload, size_t len,
                         void (*fill)(void *ctx, void *dst, size_t len), void *ctx)
@@ -381,22 +413,25 @@ static int send_frame(struct lark_transport *tp, void *state, const struct lark_
     struct shm_state *s = tp->priv;
     struct shm_peer *p = state;
     struct ring *r = p->out;
-    bool pooled = len > INLINE_MAX;
-    /* A small slot, when one is free, for a frame that would take many
-     * cells (see SMALL_MIN); else inline as far as it fits. */
-    int small = -1;
-    if (len >= SMALL_MIN && len <= SMALL_SLOT) {
-        for (uint32_t i = 0; i < SMALL_SLOTS && small < 0; i++) {
-            uint32_t k = (s->small_next + i) % SMALL_SLOTS;
-            unsigned char *d;
-            if (atomic_load_explicit(&seg_slot(s->seg, s->L, POOL_SLOTS + k, &d)->busy,
-                                     memory_order_acquire) == 0)
-                small = (int)k;
-        }
-        pooled = small >= 0 || len > INLINE_MAX;
-    }
-    uint64_t cells = pooled ? 1 : 1 + (len + CELL - 1) / CELL;
     const uint64_t n = s->cells;
+    bool pooled = len > s->inline_max;
+    uint64_t cells = pooled ? 1 : 1 + (len + CELL - 1) / CELL;
+    int small = -1;
+    if (!pooled && len >= SMALL_MIN && p->head + cells - p->tail_seen > n / 2) {
+        /* Inline would fill the ring past half (see SMALL_MIN): a small
+         * slot and one cell instead, when one is free.  The tail is on the
+         * consumer's line: read it at most once per quarter ring. */
+        if (p->head - p->tail_read_at >= n / 4) {
+            p->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
+            p->tail_read_at = p->head;
+        }
+        if (p->head + cells - p->tail_seen > n / 2 && (small = small_slot(s)) >= 0) {
+            pooled = true;
+            cells = 1;
+        }
+    } else if (pooled && len <= SMALL_SLOT) {
+        small = small_slot(s); /* else a big slot */
+    }
     uint64_t off = p->head & (n - 1); /* a power of two */
     uint64_t need = cells + (off + cells > n ? n - off : 0);
     if (p->head + need - p->tail_seen > n) {
@@ -447,9 +482,11 @@ static int send_frame(struct lark_transport *tp, void *state, const struct lark_
         off = 0;
     }
     struct cell *c = &r->cells[off];
-    memcpy(c->b + 8, hdr, sizeof *hdr);
+    /* The payload first, the header cell last: the consumer may be polling
+     * that cell, and each look takes its line away from us. */
     if (!pooled && len > 0)
         put_payload(c[1].b, payload, len, fill, ctx);
+    memcpy(c->b + 8, hdr, sizeof *hdr);
     stale_set(p->stale, off, false);
     for (uint64_t k = 1; k < cells; k++)
         stale_set(p->stale, off + k, true);
@@ -588,7 +625,7 @@ static int poll_ring(struct shm_state *s, struct shm_peer *p)
     const uint64_t ncells = s->cells;
     int n = 0;
     bool freed_slot = false;
-    uint64_t start = p->tail;
+    uint64_t start = p->tail, pub = p->tail;
     while (n < POLL_MAX) {
         uint64_t off = p->tail & (ncells - 1); /* a power of two */
         _Atomic uint64_t *ctlp = (_Atomic uint64_t *)r->cells[off].b;
@@ -616,12 +653,20 @@ static int poll_ring(struct shm_state *s, struct shm_peer *p)
         }
         p->tail += cells;
         n++;
+        if (p->tail - pub >= ncells / 8) {
+            /* Big frames: give the room back now (see below). */
+            atomic_store_explicit(&r->tail, p->tail, memory_order_release);
+            pub = p->tail;
+        }
     }
     if (p->tail == start)
         return 0;
     /* The tail once per pass, not per frame: the producer reads it only
      * when the ring looks full, and each store here would take the line
-     * back from it.  Then wake the sender if it may wait for room: a pool
+     * back from it.  But a pass of 16 frames of 512 B holds 144 cells,
+     * more than half the ring, which a streaming sender then waited for:
+     * so also whenever an eighth of the ring came free (2 ranks, 512 B:
+     * 2.98 -> 3.69 Mmsg/s).  Then wake the sender if it may wait for room: a pool
      * slot came free, or it found this ring full and went to sleep (it set
      * want_wake in shm_arm, then fenced and read the tail: Dekker; the
      * sleeper's fence is a membarrier where it can, and ours then none). */
