@@ -7,9 +7,9 @@
 #
 #   bench/fastpath.sh LARK_BUILD_DIR [REPETITIONS]      (default 5)
 #
-# Rows: 0 B ping-pong latency; message rate at 1, 8, 64 and 512 B with 2
-# ranks and with 4 ranks (on this 2-core machine: oversubscribed);
-# streaming bandwidth at 1-64 B; bidirectional bandwidth at 4-64 KiB;
+# Rows: 0 B and 1 KiB ping-pong latency; message rate at 1, 8, 64 and 512 B
+# with 2 ranks and with 4 ranks (on this 2-core machine: oversubscribed);
+# streaming bandwidth at 1-64 B; bidirectional bandwidth at 64 B - 1 MiB;
 # MPI_Bcast and MPI_Reduce at 2-64 KiB with 2 ranks.  The programs are
 # those of bench/compare (bench/src/*.c).  Raw results go to
 # $FASTPATH_OUT (default ./fastpath-bench): raw.txt (every measurement),
@@ -50,11 +50,11 @@ cc -O2 -o "$out/cacheline" "$src/src/cacheline.c"
 # One repetition of every row for one implementation.
 rows() {
     i=$1
-    side_run "$i" 2 "$out/pingpong.$i" -s 0 -t 50
+    side_run "$i" 2 "$out/pingpong.$i" -s 0,1K -t 50
     side_run "$i" 2 "$out/msgrate.$i" -s 1,8,64,512 -t 50
     side_run "$i" 4 "$out/msgrate.$i" -s 1,8,64,512 -t 50
     side_run "$i" 2 "$out/bandwidth.$i" -x uni -s 1,8,64 -t 30
-    side_run "$i" 2 "$out/bandwidth.$i" -x bi -s 4K,16K,64K -t 30
+    side_run "$i" 2 "$out/bandwidth.$i" -x bi -s 64,1K,4K,16K,64K,256K,1M -t 30
     side_run "$i" 2 "$out/bcast.$i" -s 2K,4K,8K,16K,32K,64K -t 20
     side_run "$i" 2 "$out/reduce.$i" -s 2K,4K,8K,16K,32K,64K -t 20
 }
@@ -89,6 +89,7 @@ median() { side_median; }
         printf '| %s, %s |%s %s | %s | %s | %s |\n' "$title" "$unit" "$bcol" "$l" "$o" "$m" "$ratio"
     done <<EOF
 lat 2 0 us low ping-pong 0 B (one way)
+lat 2 1024 us low ping-pong 1 KiB (one way)
 msgrate 2 1 Mmsg/s high message rate 1 B
 msgrate 2 8 Mmsg/s high message rate 8 B
 msgrate 2 64 Mmsg/s high message rate 64 B
@@ -100,9 +101,13 @@ msgrate 4 512 Mmsg/s high message rate 512 B, 4 ranks (over)
 bw 2 1 GB/s high streaming 1 B
 bw 2 8 GB/s high streaming 8 B
 bw 2 64 GB/s high streaming 64 B
+bibw 2 64 GB/s high bidirectional 64 B
+bibw 2 1024 GB/s high bidirectional 1 KiB
 bibw 2 4096 GB/s high bidirectional 4 KiB
 bibw 2 16384 GB/s high bidirectional 16 KiB
 bibw 2 65536 GB/s high bidirectional 64 KiB
+bibw 2 262144 GB/s high bidirectional 256 KiB
+bibw 2 1048576 GB/s high bidirectional 1 MiB
 bcast 2 2048 us low MPI_Bcast 2 KiB
 bcast 2 4096 us low MPI_Bcast 4 KiB
 bcast 2 8192 us low MPI_Bcast 8 KiB
