@@ -329,47 +329,6 @@ static int start_send(struct lark_request *req)
     return rc;
 }
 
-int lark_p2p_send_now(const void *buf, size_t count, struct lark_datatype *dt, int dest, int tag,
-                      struct lark_comm *comm, int ctxsel)
-{
-    if (dest == MPI_PROC_NULL || (ctxsel == LARK_CTX_COLL && lark_lost_comm(comm)))
-        return LARK_ERR_AGAIN; /* the request path does it, or says why not */
-    bool contig = lark_datatype_contig_n(dt, count);
-    int err = LARK_OK;
-    struct lark_peer *p = lark_peer_get(lark_comm_world_rank(comm, dest), &err);
-    if (p == NULL)
-        return LARK_ERR_AGAIN; /* the request path reports it */
-    size_t len = lark_datatype_packed_size(dt, count);
-    if (len > lark_peer_eager_limit(p))
-        return LARK_ERR_AGAIN;
-    /* What start_send sends for a standard eager message; no request, so
-     * sreq stays 0 (only SYNC and RTS frames are answered). */
-    struct lark_wire h = {.type = LARK_WIRE_EAGER,
-                          .ctx = comm->ctx[ctxsel],
-                          .src = comm->rank,
-                          .tag = tag,
-                          .len = len,
-                          .seq = p->send_seq};
-    const void *data = (const char *)buf + dt->true_lb;
-    size_t plen = len;
-    if (len <= LARK_WIRE_INLINE_MAX) {
-        h.flags = LARK_WIRE_INLINE;
-        if (len && contig)
-            memcpy(h.inl, data, len);
-        else if (len)
-            lark_datatype_pack(dt, buf, count, 0, h.inl, len);
-        data = NULL;
-        plen = 0;
-        contig = true;
-    }
-    /* A non-contiguous buffer is packed straight into the transport. */
-    int rc = contig ? lark_peer_send_now(p, &h, data, plen)
-                    : lark_peer_send_now_packed(p, &h, buf, count, dt, len);
-    if (rc == LARK_OK)
-        p->send_seq++;
-    return rc;
-}
-
 static void fill_send(struct lark_request *req, const void *buf, size_t count,
                       struct lark_datatype *dt, int dest, int tag, int ctxsel, int mode)
 {
@@ -800,7 +759,7 @@ static void fill_recv(struct lark_request *req, void *buf, size_t count, struct 
     req->ctxsel = ctxsel;
 }
 
-static int start_recv(struct lark_request *req)
+int lark_p2p_post_recv(struct lark_request *req)
 {
     if (req->peer == MPI_PROC_NULL) {
         req->status.MPI_SOURCE = MPI_PROC_NULL;
@@ -842,7 +801,7 @@ static int irecv(void *buf, size_t count, struct lark_datatype *dt, int source, 
     fill_recv(req, buf, count, dt, source, tag, ctxsel);
     req->one_read = one_read;
     *out = req;
-    return start_recv(req);
+    return lark_p2p_post_recv(req);
 }
 
 int lark_p2p_irecv(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,
@@ -880,7 +839,7 @@ int lark_p2p_start(struct lark_request *req)
     req->pending_acks = 0;
     memset(&req->status, 0, sizeof req->status);
     if (req->kind == LARK_REQ_RECV)
-        return start_recv(req);
+        return lark_p2p_post_recv(req);
     if (req->peer == MPI_PROC_NULL) {
         lark_request_complete(req);
         return LARK_OK;
@@ -949,7 +908,7 @@ int lark_p2p_imrecv(void *buf, size_t count, struct lark_datatype *dt, void *msg
     *out = req;
     if (msg == NULL) { /* MPI_MESSAGE_NO_PROC */
         req->peer = MPI_PROC_NULL;
-        return start_recv(req);
+        return lark_p2p_post_recv(req);
     }
     struct lark_msg *m = msg;
     deliver_matched(req, m->src, &m->hdr, m->data);
@@ -981,30 +940,4 @@ int lark_p2p_cancel(struct lark_request *req)
     /* A send already carries a sequence number the receiver waits for, so it
      * is never withdrawn: it completes normally (MPI allows this). */
     return LARK_OK;
-}
-
-/* ---- blocking conveniences ---- */
-
-int lark_p2p_send(const void *buf, size_t count, struct lark_datatype *dt, int dest, int tag,
-                  struct lark_comm *comm, int ctxsel)
-{
-    struct lark_request *req;
-    lark_lock();
-    int rc = lark_p2p_isend(buf, count, dt, dest, tag, comm, ctxsel, LARK_SEND_STANDARD, &req);
-    lark_unlock();
-    if (rc != LARK_OK)
-        return rc;
-    return lark_request_wait(req, MPI_STATUS_IGNORE);
-}
-
-int lark_p2p_recv(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,
-                  struct lark_comm *comm, int ctxsel, MPI_Status *st)
-{
-    struct lark_request *req;
-    lark_lock();
-    int rc = lark_p2p_irecv(buf, count, dt, source, tag, comm, ctxsel, &req);
-    lark_unlock();
-    if (rc != LARK_OK)
-        return rc;
-    return lark_request_wait(req, st);
 }

@@ -40,12 +40,24 @@ int lark_p2p_irecv(void *buf, size_t count, struct lark_datatype *dt, int source
 int lark_p2p_irecv_read(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,
                         struct lark_comm *comm, int ctxsel, struct lark_request **req);
 
-/* Blocking conveniences: isend/irecv + wait.  Take the lock themselves
- * (call without it). */
+/* Blocking send and receive (p2p_block.c): lark_p2p_send_now, else
+ * isend + wait; a receive whose request lives in the caller's frame.
+ * Return 0 or the operation's error code (st, unless MPI_STATUS_IGNORE,
+ * is filled either way).  Take the lock themselves (call without it); may
+ * block.  With `w`, the where-record shows it once the receive really
+ * waits (lark_progress_wait_as). */
+struct lark_where_call;
 int lark_p2p_send(const void *buf, size_t count, struct lark_datatype *dt, int dest, int tag,
                   struct lark_comm *comm, int ctxsel);
 int lark_p2p_recv(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,
                   struct lark_comm *comm, int ctxsel, MPI_Status *st);
+int lark_p2p_recv_as(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,
+                     struct lark_comm *comm, int ctxsel, MPI_Status *st,
+                     const struct lark_where_call *w);
+/* Post a receive request that is filled in (buffer, datatype, peer, tag,
+ * comm, ctxsel): match it against the unexpected messages, or queue it.
+ * Used by p2p.c and p2p_block.c only.  Runtime lock held; returns 0. */
+int lark_p2p_post_recv(struct lark_request *req);
 
 /* (Re)start a persistent or inactive request built by lark_p2p_*_init. */
 int lark_p2p_start(struct lark_request *req);

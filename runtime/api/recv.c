@@ -31,18 +31,13 @@ static int recv_blocking(const char *call, void *buf, MPI_Count count, MPI_Datat
     int rc = lark_check_p2p(call, buf, count, datatype, source, tag, comm, true, &c, &d);
     if (rc != MPI_SUCCESS)
         return rc;
+    /* st: raise_status names the message's source and tag. */
     MPI_Status tmp;
     MPI_Status *st = status == MPI_STATUS_IGNORE ? &tmp : status;
-    /* Post, then wait; the where-record (for a hang report) is written only
-     * if the receive really waits (see send_blocking in send.c). */
-    struct lark_request *req;
-    lark_lock();
-    rc = lark_p2p_irecv(buf, (size_t)count, d, source, tag, c, LARK_CTX_PT2PT, &req);
-    lark_unlock();
-    if (rc != LARK_OK)
-        return raise_status(c, call, rc, st);
+    /* The where-record (for a hang report) is written only if the receive
+     * really waits (see send_blocking in send.c). */
     struct lark_where_call w = {call, LARK_WHERE_RECV, c, source, tag, (size_t)count * d->size};
-    rc = lark_request_wait_as(req, st, &w);
+    rc = lark_p2p_recv_as(buf, (size_t)count, d, source, tag, c, LARK_CTX_PT2PT, st, &w);
     if (rc != LARK_OK)
         return raise_status(c, call, rc, st);
     return MPI_SUCCESS;
