@@ -92,6 +92,8 @@ static int (*am_progress)(void);
 int lark_p2p_init(void)
 {
     int rc = lark_match_init(&match, lark_rt.size);
+    if (rc == LARK_OK)
+        rc = lark_request_init();
     if (rc != LARK_OK)
         return rc;
     const char *env = getenv("LARK_IOV_MIN");
@@ -132,6 +134,7 @@ void lark_p2p_finalize(void)
     }
     msg_free_count = 0;
     lark_match_fini(&match);
+    lark_request_fini();
 }
 
 int (*lark_p2p_progress_hook)(void);

@@ -19,6 +19,27 @@
 static struct lark_request *freelist; /* runtime lock held */
 static int nfree;
 
+struct lark_request *lark_request_sent;
+
+int lark_request_init(void)
+{
+    /* Freed by lark_request_fini. */
+    struct lark_request *r = lark_request_alloc(LARK_REQ_SEND, NULL);
+    if (r == NULL)
+        return LARK_ERR_NOMEM;
+    atomic_store_explicit(&r->complete, 1, memory_order_release);
+    lark_request_sent = r;
+    return LARK_OK;
+}
+
+void lark_request_fini(void)
+{
+    struct lark_request *r = lark_request_sent;
+    lark_request_sent = NULL;
+    if (r != NULL)
+        lark_request_free(r);
+}
+
 struct lark_request *lark_request_from_handle(MPI_Request h)
 {
     if (!lark_handle_valid(LARK_HANDLE_REQUEST, h))
@@ -73,6 +94,8 @@ struct lark_request *lark_request_alloc(int kind, struct lark_comm *comm)
 
 void lark_request_free(struct lark_request *r)
 {
+    if (LARK_UNLIKELY(r == lark_request_sent))
+        return; /* shared and never freed but by lark_request_fini */
     if (LARK_UNLIKELY(r->watch_peer != NULL))
         lark_peer_unwatch(r);
     if (r->release != NULL)

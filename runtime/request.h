@@ -96,6 +96,17 @@ static inline MPI_Request lark_request_to_handle(struct lark_request *r)
     return (MPI_Request)r;
 }
 
+/* The request MPI_Isend hands back when the transport took its message
+ * at once (as MPICH's lightweight requests do): complete, kind SEND, no
+ * communicator, an empty status.  Made by lark_request_init (MPI_Init)
+ * and never written until lark_request_fini (MPI_Finalize), so any
+ * number of threads may wait on, test, inspect or free it at once:
+ * lark_request_free leaves it alone, and nothing else writes to a
+ * complete request. */
+extern struct lark_request *lark_request_sent;
+int lark_request_init(void);
+void lark_request_fini(void);
+
 /* Make a request (zeroed, magic set, one reference on comm).  Returns NULL
  * when out of memory.  Freed with lark_request_free(). */
 struct lark_request *lark_request_alloc(int kind, struct lark_comm *comm);

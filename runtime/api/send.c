@@ -10,11 +10,15 @@
 #include "request.h"
 #include "where.h"
 
-/* Start a send of `mode`; *req gets the request (NULL for buffered sends,
- * which complete at once). */
-static int isend_common(const char *call, const void *buf, MPI_Count count, MPI_Datatype datatype,
-                        int dest, int tag, MPI_Comm comm, int mode, struct lark_request **req,
-                        struct lark_comm **cp)
+/* Start a send of `mode`: *req gets its request, or the shared complete
+ * one (lark_request_sent, request.h) when it is done at once: a buffered
+ * send (copied), or a standard send of an eager message that the
+ * transport took (no request made: about a third of a 0-byte send's
+ * instructions; bench/instr.sh).  Inlined into the blocking and the
+ * nonblocking forms: as a call of 10 arguments it cost ~25 more. */
+LARK_INLINE int isend_common(const char *call, const void *buf, MPI_Count count,
+                             MPI_Datatype datatype, int dest, int tag, MPI_Comm comm, int mode,
+                             struct lark_request **req, struct lark_comm **cp)
 {
     struct lark_comm *c;
     struct lark_datatype *d;
@@ -22,22 +26,26 @@ static int isend_common(const char *call, const void *buf, MPI_Count count, MPI_
     if (rc != MPI_SUCCESS)
         return rc;
     *cp = c;
+    *req = lark_request_sent;
     lark_lock();
     if (mode == LARK_SEND_BUFFERED) {
         rc = lark_bsend_start(buf, (size_t)count, d, dest, tag, c);
-        *req = NULL;
     } else {
-        rc = lark_p2p_isend(buf, (size_t)count, d, dest, tag, c, LARK_CTX_PT2PT, mode, req);
+        rc = mode == LARK_SEND_STANDARD
+                 ? lark_p2p_send_now(buf, (size_t)count, d, dest, tag, c, LARK_CTX_PT2PT)
+                 : LARK_ERR_AGAIN;
+        if (rc == LARK_ERR_AGAIN) /* not at once: the request path */
+            rc = lark_p2p_isend(buf, (size_t)count, d, dest, tag, c, LARK_CTX_PT2PT, mode, req);
     }
     lark_unlock();
+    if (LARK_LIKELY(rc == LARK_OK))
+        return MPI_SUCCESS;
     if (rc == LARK_ERR_NOMEM && mode == LARK_SEND_BUFFERED)
         return lark_err_raise(c, call, MPI_ERR_BUFFER,
                               "the attached buffer has no room for %lld elements (attach a larger "
                               "one with MPI_Buffer_attach)",
                               (long long)count);
-    if (rc != LARK_OK)
-        return lark_err_raise(c, call, rc, "could not start the send to rank %d", dest);
-    return MPI_SUCCESS;
+    return lark_err_raise(c, call, rc, "could not start the send to rank %d", dest);
 }
 
 static int send_blocking(const char *call, const void *buf, MPI_Count count, MPI_Datatype datatype,
@@ -45,28 +53,11 @@ static int send_blocking(const char *call, const void *buf, MPI_Count count, MPI
 {
     struct lark_request *req;
     struct lark_comm *c;
-    if (mode == LARK_SEND_STANDARD) {
-        /* The common case first: an eager message the transport takes at
-         * once needs no request (~120 instructions of the ~620 of a
-         * 0-byte send).  Anything else takes the request path below. */
-        struct lark_datatype *d;
-        int rc = lark_check_p2p(call, buf, count, datatype, dest, tag, comm, false, &c, &d);
-        if (rc != MPI_SUCCESS)
-            return rc;
-        lark_lock();
-        rc = lark_p2p_send_now(buf, (size_t)count, d, dest, tag, c, LARK_CTX_PT2PT);
-        lark_unlock();
-        if (rc == LARK_OK)
-            return MPI_SUCCESS;
-        if (rc != LARK_ERR_AGAIN)
-            return lark_err_raise(c, call, rc, "the send to rank %d failed", dest);
-    }
     int rc = isend_common(call, buf, count, datatype, dest, tag, comm, mode, &req, &c);
-    if (rc != MPI_SUCCESS || req == NULL)
+    if (rc != MPI_SUCCESS || req == lark_request_sent)
         return rc;
     /* The where-record (for a hang report, ~150 instructions) is written
-     * only if the send really waits: an eager send is complete once the
-     * transport took it. */
+     * only if the send really waits. */
     struct lark_where_call w = {call, LARK_WHERE_SEND, c, dest, tag, req->len};
     rc = lark_request_wait_as(req, MPI_STATUS_IGNORE, &w);
     if (rc != LARK_OK)
@@ -83,19 +74,9 @@ static int send_nonblocking(const char *call, const void *buf, MPI_Count count,
     if (request == NULL)
         return lark_err_raise(lark_comm_from_handle(comm), call, MPI_ERR_ARG, "request is NULL");
     int rc = isend_common(call, buf, count, datatype, dest, tag, comm, mode, &req, &c);
-    if (rc != MPI_SUCCESS)
-        return rc;
-    if (req == NULL) { /* buffered: already copied, hand back a done request */
-        lark_lock();
-        req = lark_request_alloc(LARK_REQ_SEND, c);
-        if (req != NULL)
-            lark_request_complete(req);
-        lark_unlock();
-        if (req == NULL)
-            return lark_err_raise(c, call, LARK_ERR_NOMEM, "out of memory for a request");
-    }
-    *request = lark_request_to_handle(req);
-    return MPI_SUCCESS;
+    if (rc == MPI_SUCCESS)
+        *request = lark_request_to_handle(req);
+    return rc;
 }
 
 int PMPI_Send(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm)

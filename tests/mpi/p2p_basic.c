@@ -323,6 +323,62 @@ static void test_probe_cancel(void)
     CHECK(flag == 0 && r[0] == peer);
 }
 
+/* Standard and buffered sends that completed at once share one complete
+ * request (request.h): every call on such handles behaves as on any
+ * other completed send, whichever order they come in. */
+static void test_done_sends(void)
+{
+    enum { N = 8 };
+    int v[N], r[N], flag;
+    MPI_Request sq[N], rq[N];
+    MPI_Status st;
+    for (int i = 0; i < N; i++)
+        OK(MPI_Irecv(&r[i], 1, MPI_INT, peer, 40 + i, MPI_COMM_WORLD, &rq[i]));
+    /* Once the peer's zero arrives, its receives are posted (an exchange
+     * with the peer, not a barrier: pairs may sit on different hosts with
+     * shm alone, tests/scripts/multihost_mpi.sh). */
+    int sync = 0;
+    OK(MPI_Sendrecv(&sync, 1, MPI_INT, peer, 49, &sync, 1, MPI_INT, peer, 49, MPI_COMM_WORLD,
+                    MPI_STATUS_IGNORE));
+    int bsize = sizeof(int) + MPI_BSEND_OVERHEAD;
+    void *buf = malloc(bsize);
+    OK(MPI_Buffer_attach(buf, bsize));
+    for (int i = 0; i < N; i++) {
+        v[i] = rank * 100 + i;
+        if (i == N - 1)
+            OK(MPI_Ibsend(&v[i], 1, MPI_INT, peer, 40 + i, MPI_COMM_WORLD, &sq[i]));
+        else
+            OK(MPI_Isend(&v[i], 1, MPI_INT, peer, 40 + i, MPI_COMM_WORLD, &sq[i]));
+        CHECK(sq[i] != MPI_REQUEST_NULL);
+    }
+    OK(MPI_Request_free(&sq[0]));
+    CHECK(sq[0] == MPI_REQUEST_NULL);
+    flag = 0;
+    while (!flag)
+        OK(MPI_Request_get_status(sq[1], &flag, &st));
+    OK(MPI_Cancel(&sq[1])); /* too late: it completes normally */
+    OK(MPI_Wait(&sq[1], &st));
+    OK(MPI_Test_cancelled(&st, &flag));
+    CHECK(flag == 0 && sq[1] == MPI_REQUEST_NULL);
+    flag = 0;
+    while (!flag)
+        OK(MPI_Test(&sq[2], &flag, MPI_STATUS_IGNORE));
+    CHECK(sq[2] == MPI_REQUEST_NULL);
+    int idx;
+    OK(MPI_Waitany(N - 3, &sq[3], &idx, MPI_STATUS_IGNORE));
+    CHECK(idx >= 0 && sq[3 + idx] == MPI_REQUEST_NULL);
+    OK(MPI_Waitall(N, sq, MPI_STATUSES_IGNORE));
+    for (int i = 0; i < N; i++)
+        CHECK(sq[i] == MPI_REQUEST_NULL);
+    OK(MPI_Waitall(N, rq, MPI_STATUSES_IGNORE));
+    for (int i = 0; i < N; i++)
+        CHECK(r[i] == peer * 100 + i);
+    void *out;
+    int osz;
+    OK(MPI_Buffer_detach(&out, &osz));
+    free(buf);
+}
+
 /* Persistent requests, restarted many times. */
 static void test_persistent(void)
 {
@@ -381,6 +437,7 @@ int main(int argc, char **argv)
     test_many_requests();
     test_modes();
     test_probe_cancel();
+    test_done_sends();
     test_persistent();
     OK(MPI_Finalize());
     if (rank == 0)
