@@ -99,11 +99,6 @@ static struct lark_match_ctx *ctx_get(struct lark_match *m, uint32_t ctx, bool c
     return c;
 }
 
-bool lark_match_in_order(const struct lark_match *m, int peer, uint32_t seq)
-{
-    return m->expected[peer] == seq;
-}
-
 void lark_match_park(struct lark_match *m, struct lark_match_item *msg)
 {
     q_append(&m->parked, msg);

@@ -57,7 +57,10 @@ int lark_match_init(struct lark_match *m, int npeers);
 void lark_match_fini(struct lark_match *m);
 
 /* Is `seq` the next message expected from world rank `peer`? */
-bool lark_match_in_order(const struct lark_match *m, int peer, uint32_t seq);
+static inline bool lark_match_in_order(const struct lark_match *m, int peer, uint32_t seq)
+{
+    return m->expected[peer] == seq;
+}
 /* Keep an out-of-order message (its payload must already be owned by the
  * caller) until lark_match_unpark() returns it. */
 void lark_match_park(struct lark_match *m, struct lark_match_item *msg);

@@ -438,7 +438,8 @@ static void deliver_matched(struct lark_request *req, int src, const struct lark
 {
     set_recv_status(req, h);
     if (h->type == LARK_WIRE_EAGER) {
-        lark_datatype_unpack(req->dt, req->buf, req->count, 0, payload, req->status_count);
+        if (req->status_count > 0)
+            lark_datatype_unpack(req->dt, req->buf, req->count, 0, payload, req->status_count);
         if (h->flags & LARK_WIRE_SYNC)
             send_ctrl(src, LARK_WIRE_SACK, h->sreq, 0);
         lark_request_complete(req);

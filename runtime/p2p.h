@@ -54,6 +54,14 @@ int lark_p2p_recv(void *buf, size_t count, struct lark_datatype *dt, int source,
 int lark_p2p_recv_as(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,
                      struct lark_comm *comm, int ctxsel, MPI_Status *st,
                      const struct lark_where_call *w);
+/* MPI_Sendrecv: the receive in the caller's frame, posted first, the
+ * send without a request when it goes at once; returns when both are
+ * done (the first error of: starting the send, the receive, the send).
+ * Point-to-point context; takes the lock itself; may block. */
+int lark_p2p_sendrecv(const void *sbuf, size_t scount, struct lark_datatype *sdt, int dest,
+                      int stag, void *rbuf, size_t rcount, struct lark_datatype *rdt, int source,
+                      int rtag, struct lark_comm *comm, MPI_Status *st,
+                      const struct lark_where_call *w);
 /* Post a receive request that is filled in (buffer, datatype, peer, tag,
  * comm, ctxsel): match it against the unexpected messages, or queue it.
  * Used by p2p.c and p2p_block.c only.  Runtime lock held; returns 0. */

@@ -88,39 +88,64 @@ static bool recv_done(void *arg)
     return lark_request_done(arg);
 }
 
-int lark_p2p_recv_as(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,
-                     struct lark_comm *comm, int ctxsel, MPI_Status *st,
-                     const struct lark_where_call *w)
+/* A receive request in the caller's frame: never a handle (magic 0),
+ * never in the pool, never freed.  Set here is what the receive paths of
+ * p2p.c read (the rest they write before reading; zeroing all of it cost
+ * ~55 instructions).  References on the communicator and the datatype
+ * are what a pending operation holds against MPI_Comm_free /
+ * MPI_Type_free in another thread; predefined ones need none (released
+ * by frame_recv_end). */
+LARK_INLINE void frame_recv(struct lark_request *req, void *buf, size_t count,
+                            struct lark_datatype *dt, int source, int tag, struct lark_comm *comm,
+                            int ctxsel)
 {
-    /* The request is this frame's: never a handle (magic 0), never in the
-     * pool, never freed.  Set here is what the receive paths of p2p.c
-     * read (the rest they write before reading; zeroing all of it cost
-     * ~55 instructions).  References on the communicator and the datatype
-     * are what a pending operation holds against MPI_Comm_free /
-     * MPI_Type_free in another thread; predefined ones need none. */
-    struct lark_request req;
-    req.magic = 0;
-    req.kind = LARK_REQ_RECV;
-    req.persistent = req.freed = req.cancelled = req.bsend = false;
-    atomic_init(&req.complete, 0);
-    req.error = 0;
-    req.status.MPI_SOURCE = MPI_ANY_SOURCE; /* a failure may set only the source */
-    req.status.MPI_TAG = MPI_ANY_TAG;
-    req.status_count = 0;
-    req.buf = buf;
-    req.count = count;
-    req.dt = dt;
-    req.len = lark_datatype_packed_size(dt, count);
-    req.peer = source;
-    req.tag = tag;
-    req.comm = comm;
-    req.ctxsel = ctxsel;
-    req.watch_peer = NULL;
-    req.parent = NULL;
+    req->magic = 0;
+    req->kind = LARK_REQ_RECV;
+    req->persistent = req->freed = req->cancelled = req->bsend = false;
+    atomic_init(&req->complete, 0);
+    req->error = 0;
+    req->status.MPI_SOURCE = MPI_ANY_SOURCE; /* a failure may set only the source */
+    req->status.MPI_TAG = MPI_ANY_TAG;
+    req->status_count = 0;
+    req->buf = buf;
+    req->count = count;
+    req->dt = dt;
+    req->len = lark_datatype_packed_size(dt, count);
+    req->peer = source;
+    req->tag = tag;
+    req->comm = comm;
+    req->ctxsel = ctxsel;
+    req->watch_peer = NULL;
+    req->parent = NULL;
     if (LARK_UNLIKELY(!comm->predefined))
         lark_comm_retain(comm);
     if (LARK_UNLIKELY(!dt->predefined))
         lark_datatype_retain(dt);
+}
+
+/* The frame's receive completed: its status, its references back. */
+LARK_INLINE int frame_recv_end(struct lark_request *req, MPI_Status *st)
+{
+    if (st != MPI_STATUS_IGNORE) {
+        st->MPI_SOURCE = req->status.MPI_SOURCE;
+        st->MPI_TAG = req->status.MPI_TAG;
+        st->MPI_ERROR = req->error ? lark_err_class_of(req->error) : MPI_SUCCESS;
+        lark_status_set_bytes(st, req->status_count);
+        lark_status_set_cancelled(st, false);
+    }
+    if (LARK_UNLIKELY(!req->dt->predefined))
+        lark_datatype_release(req->dt);
+    if (LARK_UNLIKELY(!req->comm->predefined))
+        lark_comm_release(req->comm);
+    return req->error;
+}
+
+int lark_p2p_recv_as(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,
+                     struct lark_comm *comm, int ctxsel, MPI_Status *st,
+                     const struct lark_where_call *w)
+{
+    struct lark_request req;
+    frame_recv(&req, buf, count, dt, source, tag, comm, ctxsel);
     lark_lock();
     lark_p2p_post_recv(&req);
     bool done = lark_request_done(&req);
@@ -136,18 +161,53 @@ int lark_p2p_recv_as(void *buf, size_t count, struct lark_datatype *dt, int sour
      * touches req any more, and this frame may go. */
     if (!done)
         lark_progress_wait_as(recv_done, &req, w);
-    if (st != MPI_STATUS_IGNORE) {
-        st->MPI_SOURCE = req.status.MPI_SOURCE;
-        st->MPI_TAG = req.status.MPI_TAG;
-        st->MPI_ERROR = req.error ? lark_err_class_of(req.error) : MPI_SUCCESS;
-        lark_status_set_bytes(st, req.status_count);
-        lark_status_set_cancelled(st, false);
+    return frame_recv_end(&req, st);
+}
+
+/* An exchange: its receive (in the frame) and its send (a request only
+ * when it could not go at once). */
+struct exchange {
+    struct lark_request *recv, *send;
+};
+
+static bool exchange_done(void *arg)
+{
+    const struct exchange *x = arg;
+    return lark_request_done(x->recv) && (x->send == NULL || lark_request_done(x->send));
+}
+
+int lark_p2p_sendrecv(const void *sbuf, size_t scount, struct lark_datatype *sdt, int dest,
+                      int stag, void *rbuf, size_t rcount, struct lark_datatype *rdt, int source,
+                      int rtag, struct lark_comm *comm, MPI_Status *st,
+                      const struct lark_where_call *w)
+{
+    struct lark_request req;
+    frame_recv(&req, rbuf, rcount, rdt, source, rtag, comm, LARK_CTX_PT2PT);
+    struct exchange x = {&req, NULL};
+    lark_lock();
+    lark_p2p_post_recv(&req); /* first: the peer's message may land straight in it */
+    int rc = lark_p2p_send_now(sbuf, scount, sdt, dest, stag, comm, LARK_CTX_PT2PT);
+    if (rc == LARK_ERR_AGAIN)
+        rc = lark_p2p_isend(sbuf, scount, sdt, dest, stag, comm, LARK_CTX_PT2PT, LARK_SEND_STANDARD,
+                            &x.send);
+    if (rc != LARK_OK) /* no send: the receive ends (cancelled, or done if matched) */
+        lark_p2p_cancel(&req);
+    bool done = exchange_done(&x);
+    if (!done) {
+        lark_p2p_progress();
+        done = exchange_done(&x);
     }
-    if (LARK_UNLIKELY(!dt->predefined))
-        lark_datatype_release(dt);
-    if (LARK_UNLIKELY(!comm->predefined))
-        lark_comm_release(comm);
-    return req.error;
+    lark_unlock();
+    if (!done)
+        lark_progress_wait_as(exchange_done, &x, w);
+    int src = 0;
+    if (x.send != NULL) {
+        lark_lock();
+        src = lark_request_finish(x.send, MPI_STATUS_IGNORE);
+        lark_unlock();
+    }
+    int rrc = frame_recv_end(&req, st);
+    return rc != LARK_OK ? rc : rrc != LARK_OK ? rrc : src;
 }
 
 int lark_p2p_recv(void *buf, size_t count, struct lark_datatype *dt, int source, int tag,

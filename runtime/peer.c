@@ -49,10 +49,10 @@ struct outq {
 #define MAX_TRANSPORTS 8
 static struct lark_transport transports[MAX_TRANSPORTS]; /* started ones, by priority */
 static int ntransports;
-static struct lark_peer **peers;   /* by world rank, made on first use */
+struct lark_peer **lark_peers;     /* by world rank, made on first use */
 static struct lark_peer *busy;     /* peers with queued frames */
 static struct outq *outq_free;     /* recycled queue entries */
-static size_t eager_override;      /* LARK_EAGER_LIMIT, 0 = transport's */
+size_t lark_peer_eager_override;   /* LARK_EAGER_LIMIT, 0 = transport's */
 static bool eager_by_tool;         /* MPI_T set it before MPI_Init: keep it */
 static void *bounce;               /* packing space for transports without send_fill */
 static size_t bounce_size;         /* (grown to the largest frame, freed at finalize) */
@@ -85,12 +85,12 @@ static int transport_start(struct lark_transport *tp, const struct lark_transpor
 int lark_peer_init(void)
 {
     /* One pointer per world rank; each peer is made on first use. */
-    peers = calloc((size_t)lark_rt.size, sizeof *peers);
-    if (peers == NULL)
+    lark_peers = calloc((size_t)lark_rt.size, sizeof *lark_peers);
+    if (lark_peers == NULL)
         return LARK_ERR_NOMEM;
     const char *env = getenv("LARK_EAGER_LIMIT");
     if (env != NULL && !eager_by_tool)
-        eager_override = strtoul(env, NULL, 0);
+        lark_peer_eager_override = strtoul(env, NULL, 0);
     /* Start the wanted transports, highest priority first (registry.c). */
     int nreg, rc;
     const struct lark_transport_entry *reg = lark_transport_registry(&nreg);
@@ -133,9 +133,9 @@ void lark_peer_finalize(void)
         transports[i].priv = NULL;
     }
     ntransports = 0;
-    if (peers != NULL) {
+    if (lark_peers != NULL) {
         for (int i = 0; i < lark_rt.size; i++) {
-            struct lark_peer *p = peers[i];
+            struct lark_peer *p = lark_peers[i];
             if (p == NULL)
                 continue;
             while (p->qhead) {
@@ -146,8 +146,8 @@ void lark_peer_finalize(void)
             }
             free(p);
         }
-        free(peers);
-        peers = NULL;
+        free(lark_peers);
+        lark_peers = NULL;
     }
     while (outq_free) {
         struct outq *q = outq_free;
@@ -165,12 +165,10 @@ void lark_peer_finalize(void)
     lost_note[0] = '\0';
 }
 
-/* The peer object of world rank `w`: the one place that picks a transport. */
-struct lark_peer *lark_peer_get(int w, int *err)
+/* The peer object of world rank `w` on its first use: the one place that
+ * picks a transport. */
+struct lark_peer *lark_peer_make(int w, int *err)
 {
-    struct lark_peer *p = peers[w];
-    if (LARK_LIKELY(p != NULL))
-        return p;
     struct lark_transport *tp = NULL;
     for (int i = 0; i < ntransports && tp == NULL; i++)
         if (transports[i].ops->reachable(&transports[i], w))
@@ -184,7 +182,7 @@ struct lark_peer *lark_peer_get(int w, int *err)
         return NULL;
     }
     /* Freed at finalize. */
-    p = calloc(1, sizeof *p);
+    struct lark_peer *p = calloc(1, sizeof *p);
     if (p == NULL) {
         *err = LARK_ERR_NOMEM;
         return NULL;
@@ -198,16 +196,8 @@ struct lark_peer *lark_peer_get(int w, int *err)
         *err = rc;
         return NULL;
     }
-    peers[w] = p;
+    lark_peers[w] = p;
     return p;
-}
-
-size_t lark_peer_eager_limit(const struct lark_peer *p)
-{
-    size_t e = p->tp->eager_limit;
-    if (eager_override && eager_override < e)
-        e = eager_override;
-    return e;
 }
 
 size_t lark_peer_transport_eager(const char *name)
@@ -220,12 +210,12 @@ size_t lark_peer_transport_eager(const char *name)
 
 size_t lark_peer_eager_cap(void)
 {
-    return eager_override;
+    return lark_peer_eager_override;
 }
 
 void lark_peer_set_eager_cap(size_t cap)
 {
-    eager_override = cap;
+    lark_peer_eager_override = cap;
     if (!lark_initialized())
         eager_by_tool = true;
 }
@@ -450,8 +440,8 @@ void lark_transport_peer_lost(int peer, const char *why)
     lark_peer_lost_map[peer] = 1;
     lark_peer_lost_pending++;
     lark_peer_lost_gen++;
-    if (peers != NULL && peers[peer] != NULL)
-        peers[peer]->lost = true;
+    if (lark_peers != NULL && lark_peers[peer] != NULL)
+        lark_peers[peer]->lost = true;
     if (lost_note[0] == '\0') {
         char *host = NULL;
         lark_runtime_get_peer_string(peer, "pmix.hname", &host);
@@ -483,7 +473,7 @@ int lark_peer_fail_lost(int *lost, int max)
         lost_done[w] = 1;
         lark_peer_lost_pending--;
         lost[n++] = w;
-        struct lark_peer *p = peers[w];
+        struct lark_peer *p = lark_peers[w];
         if (p == NULL)
             continue;
         p->lost = true;

@@ -42,11 +42,24 @@ int lark_peer_wireup(void);
 void lark_peer_finalize(void);
 
 /* The peer of world rank `w`, made (and its transport chosen) on first
- * use.  NULL with *err set when no transport reaches it. */
-struct lark_peer *lark_peer_get(int w, int *err);
+ * use by lark_peer_make.  NULL with *err set when no transport reaches
+ * it.  Inline: every message asks (as a call it cost ~20 instructions,
+ * the slow path's register saves included). */
+extern struct lark_peer **lark_peers; /* by world rank; NULL until made */
+struct lark_peer *lark_peer_make(int w, int *err);
+static inline struct lark_peer *lark_peer_get(int w, int *err)
+{
+    struct lark_peer *p = lark_peers[w];
+    return LARK_LIKELY(p != NULL) ? p : lark_peer_make(w, err);
+}
 /* The eager limit for this peer: its transport's, capped by
- * LARK_EAGER_LIMIT. */
-size_t lark_peer_eager_limit(const struct lark_peer *p);
+ * LARK_EAGER_LIMIT (lark_peer_eager_override, 0: no cap). */
+extern size_t lark_peer_eager_override;
+static inline size_t lark_peer_eager_limit(const struct lark_peer *p)
+{
+    size_t e = p->tp->eager_limit;
+    return lark_peer_eager_override && lark_peer_eager_override < e ? lark_peer_eager_override : e;
+}
 /* The cap over every transport's eager limit (0: none): LARK_EAGER_LIMIT,
  * or MPI_T's lark_eager_limit (which, set before MPI_Init, stands over the
  * environment).  Only the sender decides eager or rendezvous, so it may

@@ -52,7 +52,10 @@ static inline int lark_check_buf(const char *call, struct lark_comm *c, const vo
     if (LARK_UNLIKELY(!(*d)->committed))
         return lark_err_raise(c, call, MPI_ERR_TYPE, "datatype %s is not committed",
                               (*d)->name ? (*d)->name : "");
-    if (LARK_UNLIKELY((*d)->size > 0 && (uint64_t)count > (uint64_t)PTRDIFF_MAX / (*d)->size))
+    /* (a multiply and a flag, not a 64-bit division, on every call) */
+    uint64_t bytes;
+    if (LARK_UNLIKELY(__builtin_mul_overflow((uint64_t)count, (uint64_t)(*d)->size, &bytes) ||
+                      bytes > (uint64_t)PTRDIFF_MAX))
         return lark_err_raise(c, call, MPI_ERR_COUNT,
                               "count %lld of a %zu-byte datatype is more bytes than a process can "
                               "address (at most %lld elements)",

@@ -89,12 +89,15 @@ static void poll_set(const char *call, bool done, struct lark_request **rs, int 
         }
 }
 
-/* Wait for a request (where-record: its peer and tag). */
+/* Wait for a request.  The where-record (its peer and tag, ~150
+ * instructions with the clock) is written only once the wait drags on
+ * (lark_progress_wait_as): a request that completes at the first poll,
+ * its message there already, never touches it. */
 static void wait_one(const char *call, struct lark_request *r)
 {
-    lark_where_enter(call, r->kind, r->comm, r->peer, r->tag, r->len);
-    lark_progress_wait(req_done, r);
-    lark_where_leave();
+    struct lark_where_call w = {call, r->kind, r->comm, r->peer, r->tag, r->len};
+    lark_progress_wait_as(req_done, r, &w);
+    lark_where_poll_end(); /* an MPI_Test of it before may have left its mark */
 }
 
 int PMPI_Wait(MPI_Request *request, MPI_Status *status)
@@ -246,18 +249,19 @@ static int finish_done(int count, MPI_Request reqs[], struct lark_request **rs, 
     return n;
 }
 
-/* Wait for a set (where-record: the first request not yet done). */
+/* Wait for a set (where-record, once the wait drags on: the first
+ * request not yet done when it began). */
 static void wait_set(const char *call, struct set_args *a)
 {
     for (int i = 0; i < a->n; i++) {
         struct lark_request *r = a->rs[i];
         if (r != NULL && !lark_request_done(r)) {
-            lark_where_enter(call, r->kind, r->comm, r->peer, r->tag, r->len);
-            break;
+            struct lark_where_call w = {call, r->kind, r->comm, r->peer, r->tag, r->len};
+            lark_progress_wait_as(set_done, a, &w);
+            lark_where_poll_end(); /* a test of the set before may have left its mark */
+            return;
         }
     }
-    lark_progress_wait(set_done, a);
-    lark_where_leave();
 }
 
 int PMPI_Waitall(int count, MPI_Request array_of_requests[], MPI_Status array_of_statuses[])
