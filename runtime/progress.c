@@ -277,6 +277,11 @@ bool lark_progress_oversubscribed(void)
     return spin_ns == 0;
 }
 
+bool lark_progress_membarrier(void)
+{
+    return atomic_load_explicit(&membarrier_state, memory_order_acquire) > 0;
+}
+
 void lark_transport_set_doorbell(struct lark_doorbell *db)
 {
     if (db != NULL) {

@@ -24,6 +24,10 @@ void lark_progress_wake_self(void);
 /* Do this node's ranks outnumber its cores (the waiting policy gives the
  * core away at once)?  For waits outside lark_progress_wait. */
 bool lark_progress_oversubscribed(void);
+/* Does lark_transport_fence_sleeper issue a membarrier over every process
+ * of the job that registered (this one did)?  Then a waker whose sleepers
+ * all registered needs only a compiler barrier. */
+bool lark_progress_membarrier(void);
 /* The waiting policy in ns (spin, then yield, then sleep): read and set by
  * MPI_T (control variables lark_wait_spin_us / lark_wait_yield_us).  Set
  * before MPI_Init, it stands over the layout's default and LARK_WAIT_*. */

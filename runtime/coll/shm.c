@@ -181,6 +181,7 @@ struct lark_coll_shm {
     uint32_t bufs_min;  /* every rank has read this bcast of the buffers */
     uint32_t cellcasts; /* and through its cells */
     uint32_t cells_min;
+    bool light; /* every rank's sleepers fence with a membarrier: writers need none */
 };
 
 static size_t seg_size(int n)
@@ -236,10 +237,13 @@ static struct lark_coll_shm *attach(struct lark_comm *comm)
         close(fd);
     if (p == MAP_FAILED)
         ok = 0;
-    /* Everyone mapped it (or nobody uses it). */
-    struct lark_reduction red = {MPI_MIN, MPI_INT, 1, sizeof ok, 1};
-    if (lark_coll_allreduce(&ok, &red, comm) != 0)
-        ok = 0;
+    /* Everyone mapped it (or nobody uses it), and whether every rank's
+     * sleepers fence with a membarrier: 2 + that, or 0. */
+    int agree = ok ? 2 + lark_progress_membarrier() : 0;
+    struct lark_reduction red = {MPI_MIN, MPI_INT, 1, sizeof agree, 1};
+    if (lark_coll_allreduce(&agree, &red, comm) != 0)
+        agree = 0;
+    ok = agree >= 2;
     if (comm->rank == 0 && name[0] != '\0')
         shm_unlink(name);
     struct lark_coll_shm *sh = ok ? malloc(sizeof *sh) : NULL; /* freed by lark_coll_shm_destroy */
@@ -258,6 +262,7 @@ static struct lark_coll_shm *attach(struct lark_comm *comm)
     sh->reduces = sh->red_min = 0;
     sh->bcasts = sh->bufs_min = 0;
     sh->cellcasts = sh->cells_min = 0;
+    sh->light = agree == 3;
     return sh;
 }
 
@@ -316,8 +321,8 @@ static bool progress_lost(struct lark_comm *comm)
  * a futex round trip.  Nor does a waiter spin then, not even briefly: the
  * rank it waits for may need this core.  Returns 0, or LARK_ERR_PEER
  * when a rank of comm is lost meanwhile. */
-static int wait_word(_Atomic uint32_t *sleepers, struct lark_comm *comm, _Atomic uint32_t *w,
-                     bool (*done)(uint32_t v, uint32_t arg), uint32_t arg)
+static int wait_word(struct lark_coll_shm *sh, _Atomic uint32_t *sleepers, struct lark_comm *comm,
+                     _Atomic uint32_t *w, bool (*done)(uint32_t v, uint32_t arg), uint32_t arg)
 {
     int64_t spin = 0, yield = 0, t0 = 0, t = 0;
     bool over = lark_progress_oversubscribed();
@@ -353,6 +358,8 @@ static int wait_word(_Atomic uint32_t *sleepers, struct lark_comm *comm, _Atomic
         if (progress_lost(comm))
             return LARK_ERR_PEER;
         atomic_fetch_add_explicit(sleepers, 1, memory_order_seq_cst);
+        if (sh->light)
+            lark_transport_fence_sleeper(); /* the writers' fence (wake_word) */
         v = atomic_load_explicit(w, memory_order_seq_cst);
         if (!done(v, arg))
             futex_wait(w, v);
@@ -376,10 +383,20 @@ static bool is_at_least(uint32_t v, uint32_t arg)
     return (int32_t)(v - arg) >= 0;
 }
 
-/* After changing *w: wake whoever sleeps on it (counted in *sleepers). */
-static void wake_word(_Atomic uint32_t *sleepers, _Atomic uint32_t *w)
+/* After storing *w (release): wake whoever sleeps on it (counted in
+ * *sleepers).  Store, fence, load the count, against the sleeper's count,
+ * fence, load the word: when every rank's sleepers fence with a
+ * membarrier, which runs a full barrier on our CPU, ours is only the
+ * compiler's, and the store need not drain before we go on (a full fence
+ * per post, stamp and progress word cost a store buffer drain each: the
+ * line's transfer to the reader's core, every call). */
+static void wake_word(struct lark_coll_shm *sh, _Atomic uint32_t *sleepers, _Atomic uint32_t *w)
 {
-    if (atomic_load_explicit(sleepers, memory_order_seq_cst) != 0)
+    if (sh->light)
+        atomic_signal_fence(memory_order_seq_cst);
+    else
+        atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(sleepers, memory_order_relaxed) != 0)
         syscall(SYS_futex, w, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
@@ -392,11 +409,11 @@ static int sync_all(struct lark_coll_shm *sh, struct lark_comm *comm)
     sh->calls++;
     if (atomic_fetch_add_explicit(&h->count, 1, memory_order_acq_rel) == n - 1) {
         atomic_store_explicit(&h->count, 0, memory_order_relaxed);
-        atomic_store_explicit(&h->gen, g + 1, memory_order_seq_cst);
-        wake_word(&h->sleepers, &h->gen);
+        atomic_store_explicit(&h->gen, g + 1, memory_order_release);
+        wake_word(sh, &h->sleepers, &h->gen);
         return 0;
     }
-    return wait_word(&h->sleepers, comm, &h->gen, is_not, g);
+    return wait_word(sh, &h->sleepers, comm, &h->gen, is_not, g);
 }
 
 int lark_coll_shm_barrier(struct lark_coll_shm *sh, struct lark_comm *comm)
@@ -409,8 +426,8 @@ int lark_coll_shm_barrier(struct lark_coll_shm *sh, struct lark_comm *comm)
 /* Store *w = v, a word of ours (lines[me]), and wake its sleepers. */
 static void set_mine(struct lark_coll_shm *sh, int me, _Atomic uint32_t *w, uint32_t v)
 {
-    atomic_store_explicit(w, v, memory_order_seq_cst);
-    wake_word(&sh->lines[me].sleepers, w);
+    atomic_store_explicit(w, v, memory_order_release);
+    wake_word(sh, &sh->lines[me].sleepers, w);
 }
 
 /* Make sure every rank's counter (the member at `off` of its line) has
@@ -426,7 +443,7 @@ static int await_all(struct lark_coll_shm *sh, struct lark_comm *comm, size_t of
     for (int r = 0; r < comm->size; r++) {
         struct rank_line *l = &sh->lines[r];
         _Atomic uint32_t *w = (_Atomic uint32_t *)((char *)l + off);
-        int rc = wait_word(&l->sleepers, comm, w, is_at_least, want);
+        int rc = wait_word(sh, &l->sleepers, comm, w, is_at_least, want);
         if (rc != 0)
             return rc;
         uint32_t v = atomic_load_explicit(w, memory_order_acquire);
@@ -453,12 +470,12 @@ static int ring_bcast(struct lark_coll_shm *sh, struct lark_comm *comm, _Atomic 
         memcpy(data, buf, bytes);
         /* Our own counter first: whoever sees the stamp sees it too. */
         atomic_store_explicit(mine, k, memory_order_relaxed);
-        atomic_store_explicit(stamp, k, memory_order_seq_cst);
-        wake_word(&sh->lines[me].sleepers, stamp);
+        atomic_store_explicit(stamp, k, memory_order_release);
+        wake_word(sh, &sh->lines[me].sleepers, stamp);
         return 0;
     }
     if (atomic_load_explicit(stamp, memory_order_acquire) != k &&
-        (rc = wait_word(&sh->lines[root].sleepers, comm, stamp, is_equal, k)) != 0)
+        (rc = wait_word(sh, &sh->lines[root].sleepers, comm, stamp, is_equal, k)) != 0)
         return rc;
     memcpy(buf, data, bytes);
     set_mine(sh, me, mine, k);
@@ -514,7 +531,7 @@ static int await_post(struct lark_coll_shm *sh, struct lark_comm *comm, uint32_t
     *p = post_of(sh, comm->size, k, r);
     if (atomic_load_explicit(&(*p)->seq, memory_order_acquire) == k)
         return 0;
-    return wait_word(&sh->lines[r].sleepers, comm, &(*p)->seq, is_equal, k);
+    return wait_word(sh, &sh->lines[r].sleepers, comm, &(*p)->seq, is_equal, k);
 }
 
 /* Fold every rank's post of exchange k into out, in rank order (inout =
@@ -574,7 +591,7 @@ int lark_coll_shm_reduce(struct lark_coll_shm *sh, const void *sbuf, void *rbuf,
     for (int i = n - 1; i >= 0 && me == root; i--) {
         c = &sh->rcells[(size_t)i * RED_DEPTH + j % RED_DEPTH];
         if (atomic_load_explicit(&c->stamp, memory_order_acquire) != j &&
-            (rc = wait_word(&sh->lines[i].sleepers, comm, &c->stamp, is_equal, j)) != 0)
+            (rc = wait_word(sh, &sh->lines[i].sleepers, comm, &c->stamp, is_equal, j)) != 0)
             return rc;
         if (i == n - 1)
             memcpy(rbuf, c->data, red->bytes);
