@@ -173,6 +173,20 @@ static int tcp_init(struct lark_transport *tp)
         fprintf(stderr, "Lark MPI: rank %d (host %s): TCP: %s\n", s->me, s->host, err);
         return LARK_ERR_PEER;
     }
+    /* Ranks on other hosts cannot reach a loopback address: with nothing
+     * else selected, say so now rather than at the first message. */
+    int reachable = 0;
+    for (int i = 0; i < s->nifs; i++)
+        reachable += !s->ifs[i].loopback;
+    if (!all_local && reachable == 0) {
+        fprintf(stderr,
+                "Lark MPI: rank %d (host %s): TCP: no usable network interface for the ranks on "
+                "other hosts: only loopback is left%s%s%s%s (set LARK_TCP_IF_INCLUDE to an "
+                "interface or subnet the hosts share)\n",
+                s->me, s->host, inc ? ", in LARK_TCP_IF_INCLUDE=" : "", inc ? inc : "",
+                exc ? ", not in LARK_TCP_IF_EXCLUDE=" : "", exc ? exc : "");
+        return LARK_ERR_PEER;
+    }
     int lo = 0, hi = 0;
     const char *range = getenv("LARK_TCP_PORT_RANGE");
     if (range != NULL &&
