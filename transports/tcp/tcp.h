@@ -103,6 +103,7 @@ struct tcp_state {
      * progress pass (tcp_progress); NULL when it closed. */
     struct lark_tcp_conn *hot;
     unsigned passes;   /* progress passes, to space the epoll_wait calls */
+    unsigned every;    /* ask epoll every this many passes (4..64, tcp_progress) */
     int nwant_out;     /* connections with EPOLLOUT asked (writes queued) */
     bool dead_pending; /* a connection is DEAD: lark_tcp_reap has work */
     int strangers_logged;
