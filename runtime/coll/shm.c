@@ -13,8 +13,8 @@
  * (an allreduce), and rank 0 unlinks it, so nothing is left behind.  Any
  * failure on any rank disables the path for that communicator (the
  * point-to-point algorithms take over).  Cost: one segment per such
- * communicator, 34 KiB of bcast rings, and per rank a line, 4 KiB of
- * reduce cells and 2 posts of 4.1 KiB: 132 KiB at 8 ranks, 3.1 MiB at
+ * communicator, 34 KiB of bcast rings, and per rank a line, 8 KiB of
+ * reduce cells and 2 posts of 4.1 KiB: 164 KiB at 8 ranks, 4.1 MiB at
  * 256, of which only the pages used are ever touched (an 8-byte
  * allreduce touches one line per post); unmapped when the communicator
  * is freed.
@@ -52,6 +52,10 @@
  * let them (with two posts they ran one ahead: every call waited for the
  * root).  A cell is reused once every rank is done with the reduce that
  * used it (each rank's line says which reduce it is done with).
+ * Reduces of up to TINY_DATA bytes (one double) have rings of TINY_DEPTH
+ * cells of 16 bytes, four to a line: the root, reading cells a non-root
+ * wrote ahead, takes a line from the other core every fourth call (2
+ * ranks, 8 B: 0.19 -> 0.12 us, Open MPI 0.13).
  *
  * Bcast does not synchronise: a meeting per call cost a full round of
  * scheduling when ranks outnumber cores (84 us for 8 B with 8 ranks on 2
@@ -117,6 +121,8 @@
 #define CELL_DEPTH  256 /* the same for bcasts of up to CELL_DATA bytes */
 #define CELL_DATA   56
 #define RED_DEPTH   64 /* reduce cells per rank: how far a non-root may run ahead */
+#define TINY_DATA   8  /* reduces of up to this go through the packed rings */
+#define TINY_DEPTH  256
 
 struct bcast_cell {
     _Alignas(64) _Atomic uint32_t stamp; /* the bcast written here (futex word) */
@@ -167,10 +173,20 @@ struct red_cell {
     char data[LARK_SHM_CELL];
 };
 
+/* The same for reduces of up to TINY_DATA bytes (one double): four to a
+ * line, so the root, reading a ring that a non-root filled ahead, takes
+ * a line from the other core every fourth call, not every call. */
+struct red_tiny {
+    _Atomic uint32_t stamp; /* the reduce written here (futex word) */
+    char pad[4];
+    char data[TINY_DATA];
+};
+
 struct lark_coll_shm {
     struct seg_header *hdr;
     struct rank_line *lines; /* n */
     struct red_cell *rcells; /* n * RED_DEPTH: rank r's ring from r * RED_DEPTH */
+    struct red_tiny *rtiny;  /* n * TINY_DEPTH: the same */
     struct post *posts;      /* 2 * n: exchange k uses posts[(k % 2) * n + rank] */
     size_t size;
     uint32_t calls;     /* synchronisations (sync_all) run through the segment */
@@ -187,7 +203,8 @@ struct lark_coll_shm {
 static size_t seg_size(int n)
 {
     return sizeof(struct seg_header) + (size_t)n * sizeof(struct rank_line) +
-           (size_t)n * RED_DEPTH * sizeof(struct red_cell) + 2 * (size_t)n * sizeof(struct post);
+           (size_t)n * RED_DEPTH * sizeof(struct red_cell) +
+           (size_t)n * TINY_DEPTH * sizeof(struct red_tiny) + 2 * (size_t)n * sizeof(struct post);
 }
 
 void lark_coll_shm_destroy(struct lark_coll_shm *sh)
@@ -255,7 +272,8 @@ static struct lark_coll_shm *attach(struct lark_comm *comm)
     sh->hdr = p;
     sh->lines = (struct rank_line *)((char *)p + sizeof(struct seg_header));
     sh->rcells = (struct red_cell *)(sh->lines + comm->size);
-    sh->posts = (struct post *)(sh->rcells + (size_t)comm->size * RED_DEPTH);
+    sh->rtiny = (struct red_tiny *)(sh->rcells + (size_t)comm->size * RED_DEPTH);
+    sh->posts = (struct post *)(sh->rtiny + (size_t)comm->size * TINY_DEPTH);
     sh->size = size;
     sh->calls = 0;
     sh->xchgs = 0;
@@ -575,28 +593,44 @@ int lark_coll_shm_allreduce(struct lark_coll_shm *sh, void *buf, const struct la
  * too old).  So non-roots run up to RED_DEPTH calls ahead of the root,
  * as they would with eager messages, and the root reads cells written
  * one after the other. */
+/* Rank r's place for reduce j: its stamp, *data its bytes. */
+static _Atomic uint32_t *red_place(struct lark_coll_shm *sh, int r, uint32_t j, bool tiny,
+                                   char **data)
+{
+    if (tiny) {
+        struct red_tiny *c = &sh->rtiny[(size_t)r * TINY_DEPTH + j % TINY_DEPTH];
+        *data = c->data;
+        return &c->stamp;
+    }
+    struct red_cell *c = &sh->rcells[(size_t)r * RED_DEPTH + j % RED_DEPTH];
+    *data = c->data;
+    return &c->stamp;
+}
+
 int lark_coll_shm_reduce(struct lark_coll_shm *sh, const void *sbuf, void *rbuf,
                          const struct lark_reduction *red, int root, struct lark_comm *comm)
 {
     int n = comm->size, me = comm->rank, rc;
     size_t done = offsetof(struct rank_line, red_done);
+    bool tiny = red->bytes <= TINY_DATA;
     if (lark_lost_comm(comm))
         return LARK_ERR_PEER;
     uint32_t j = ++sh->reduces;
-    if ((rc = await_all(sh, comm, done, j - RED_DEPTH, &sh->red_min)) != 0)
+    if ((rc = await_all(sh, comm, done, j - (tiny ? TINY_DEPTH : RED_DEPTH), &sh->red_min)) != 0)
         return rc;
-    struct red_cell *c = &sh->rcells[(size_t)me * RED_DEPTH + j % RED_DEPTH];
-    memcpy(c->data, sbuf, red->bytes);
-    set_mine(sh, me, &c->stamp, j);
+    char *data;
+    _Atomic uint32_t *stamp = red_place(sh, me, j, tiny, &data);
+    memcpy(data, sbuf, red->bytes);
+    set_mine(sh, me, stamp, j);
     for (int i = n - 1; i >= 0 && me == root; i--) {
-        c = &sh->rcells[(size_t)i * RED_DEPTH + j % RED_DEPTH];
-        if (atomic_load_explicit(&c->stamp, memory_order_acquire) != j &&
-            (rc = wait_word(sh, &sh->lines[i].sleepers, comm, &c->stamp, is_equal, j)) != 0)
+        stamp = red_place(sh, i, j, tiny, &data);
+        if (atomic_load_explicit(stamp, memory_order_acquire) != j &&
+            (rc = wait_word(sh, &sh->lines[i].sleepers, comm, stamp, is_equal, j)) != 0)
             return rc;
         if (i == n - 1)
-            memcpy(rbuf, c->data, red->bytes);
+            memcpy(rbuf, data, red->bytes);
         else
-            lark_sched_apply(red->op, c->data, rbuf, red->count, red->type);
+            lark_sched_apply(red->op, data, rbuf, red->count, red->type);
     }
     set_mine(sh, me, &sh->lines[me].red_done, j);
     return 0;

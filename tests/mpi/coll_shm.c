@@ -86,14 +86,15 @@ static void run_ahead(MPI_Comm comm, const char *what)
     int rank, size;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
-    for (int k = 0; k < 300; k++) {
-        int root = k < 150 ? 0 : size - 1;
+    /* Sizes alternating, then one long only (its own ring, deeper). */
+    for (int k = 0; k < 900; k++) {
+        int root = k < 150 || k >= 600 ? 0 : size - 1, cnt = k < 300 ? 1 + k % 2 : 1;
         long x[2] = {val(k, rank, 0), val(k, rank, 1)}, y[2] = {-1, -1};
         if (rank == root && k % 100 == 10)
             nap();
-        MPI_Reduce(x, y, 1 + k % 2, MPI_LONG, MPI_SUM, root, comm);
+        MPI_Reduce(x, y, cnt, MPI_LONG, MPI_SUM, root, comm);
         if (rank == root)
-            for (int i = 0; i <= k % 2; i++) {
+            for (int i = 0; i < cnt; i++) {
                 long want = 0;
                 for (int r = 0; r < size; r++)
                     want += val(k, r, i);
