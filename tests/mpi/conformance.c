@@ -12,7 +12,8 @@
  *  - a stream of 1200 small and mid-size messages (17 B - 1 KiB)
  *    sent back to back, each direction, the receives posted late for half
  *    of them: the sender runs ahead until the transport has no room
- *    (shm: big inline frames, small slots past half a ring, ring full).
+ *    (shm: big inline frames, small slots past half a ring, ring full);
+ *  - large messages streamed both ways at once, several in flight.
  * Options (before MPI_Init, so they reach the runtime): --no-cma forces the
  * pipelined copy through shared memory instead of process_vm_readv;
  * --cma-refused makes the shm transport act as if the kernel refused CMA
@@ -246,6 +247,36 @@ static void test_stream(void)
     free(rq);
 }
 
+/* Large messages streamed both ways at once, several in flight each way
+ * (the runtime then reads them whole with CMA where it can: p2p.c,
+ * BOTH_WAYS_MIN), half the receives posted after the sends, byte for
+ * byte. */
+static void test_both_ways(void)
+{
+    static const size_t big[] = {262144, 300001, 524288, 262145, 1048576, 270000};
+    enum { NB = sizeof big / sizeof big[0] };
+    uint8_t *sb[NB], *rb[NB];
+    MPI_Request rq[2 * NB];
+    for (int i = 0; i < NB; i++) {
+        sb[i] = malloc(big[i]);
+        rb[i] = malloc(big[i]);
+        CHECK(sb[i] && rb[i]);
+        fill(sb[i], big[i], rank, 9000 + (unsigned)i);
+    }
+    for (int i = 0; i < NB / 2; i++)
+        OK(MPI_Irecv(rb[i], (int)big[i], MPI_BYTE, peer, 11, MPI_COMM_WORLD, &rq[i]));
+    for (int i = 0; i < NB; i++)
+        OK(MPI_Isend(sb[i], (int)big[i], MPI_BYTE, peer, 11, MPI_COMM_WORLD, &rq[NB + i]));
+    for (int i = NB / 2; i < NB; i++)
+        OK(MPI_Irecv(rb[i], (int)big[i], MPI_BYTE, peer, 11, MPI_COMM_WORLD, &rq[i]));
+    OK(MPI_Waitall(2 * NB, rq, MPI_STATUSES_IGNORE));
+    for (int i = 0; i < NB; i++) {
+        verify(rb[i], big[i], peer, 9000 + (unsigned)i, "both ways");
+        free(sb[i]);
+        free(rb[i]);
+    }
+}
+
 /* Wildcard receives report the real source and tag. */
 static void test_wildcards(void)
 {
@@ -294,6 +325,7 @@ int main(int argc, char **argv)
     test_ordering();
     test_outstanding();
     test_stream();
+    test_both_ways();
     test_wildcards();
     OK(MPI_Finalize());
     if (rank == 0)
