@@ -101,7 +101,7 @@ LARK_INLINE void frame_recv(struct lark_request *req, void *buf, size_t count,
 {
     req->magic = 0;
     req->kind = LARK_REQ_RECV;
-    req->persistent = req->freed = req->cancelled = req->bsend = false;
+    req->persistent = req->freed = req->cancelled = req->bsend = req->one_read = false;
     atomic_init(&req->complete, 0);
     req->error = 0;
     req->status.MPI_SOURCE = MPI_ANY_SOURCE; /* a failure may set only the source */
