@@ -45,6 +45,9 @@ enum lark_req_kind {
 /* Send modes (MPI_Send, MPI_Ssend, MPI_Rsend, MPI_Bsend). */
 enum lark_send_mode { LARK_SEND_STANDARD = 0, LARK_SEND_SYNC, LARK_SEND_READY, LARK_SEND_BUFFERED };
 
+/* A field that the receive paths of p2p.c read before they write it
+ * must also be set by frame_recv (p2p_block.c): a blocking receive's
+ * request lives in its caller's frame, not zeroed. */
 struct lark_request {
     uint32_t magic;
     uint8_t kind;                 /* enum lark_req_kind */
