@@ -89,8 +89,9 @@ static bool recv_done(void *arg)
 }
 
 /* A receive request in the caller's frame: never a handle (magic 0),
- * never in the pool, never freed.  Set here is what the receive paths of
- * p2p.c read (the rest they write before reading; zeroing all of it cost
+ * never in the pool, never freed.  It starts as a pooled one does
+ * (lark_request_reset: one list of fields for both, so a field added
+ * to the request cannot be forgotten here; a memset of all of it cost
  * ~55 instructions).  References on the communicator and the datatype
  * are what a pending operation holds against MPI_Comm_free /
  * MPI_Type_free in another thread; predefined ones need none (released
@@ -99,14 +100,8 @@ LARK_INLINE void frame_recv(struct lark_request *req, void *buf, size_t count,
                             struct lark_datatype *dt, int source, int tag, struct lark_comm *comm,
                             int ctxsel)
 {
-    req->magic = 0;
-    req->kind = LARK_REQ_RECV;
-    req->persistent = req->freed = req->cancelled = req->bsend = req->one_read = false;
-    atomic_init(&req->complete, 0);
-    req->error = 0;
-    req->status.MPI_SOURCE = MPI_ANY_SOURCE; /* a failure may set only the source */
-    req->status.MPI_TAG = MPI_ANY_TAG;
-    req->status_count = 0;
+    req->magic = 0; /* not a handle: MPI calls given it refuse it */
+    lark_request_reset(req, LARK_REQ_RECV);
     req->buf = buf;
     req->count = count;
     req->dt = dt;
@@ -115,8 +110,6 @@ LARK_INLINE void frame_recv(struct lark_request *req, void *buf, size_t count,
     req->tag = tag;
     req->comm = comm;
     req->ctxsel = ctxsel;
-    req->watch_peer = NULL;
-    req->parent = NULL;
     if (LARK_UNLIKELY(!comm->predefined))
         lark_comm_retain(comm);
     if (LARK_UNLIKELY(!dt->predefined))

@@ -60,32 +60,8 @@ struct lark_request *lark_request_alloc(int kind, struct lark_comm *comm)
         if (r == NULL)
             return NULL;
     }
-    /* Field by field rather than memset: every message makes a request, and
-     * a 300-byte memset (rep stos) showed as the top cost of MPI_Isend.
-     * Fields set by every user before use (buffer, peer, status, match
-     * item, ...) are left alone. */
     r->magic = LARK_REQUEST_MAGIC;
-    r->kind = (uint8_t)kind;
-    r->mode = 0;
-    r->persistent = r->active = r->freed = r->cancelled = r->bsend = r->one_read = false;
-    atomic_store_explicit(&r->complete, 0, memory_order_relaxed);
-    r->error = 0;
-    r->status.MPI_SOURCE = MPI_ANY_SOURCE;
-    r->status.MPI_TAG = MPI_ANY_TAG;
-    r->status_count = r->msg_len = 0;
-    r->data = NULL;
-    r->packed = NULL;
-    r->dt = NULL; /* a reference is held once set (lark_request_free releases it) */
-    r->tpeer = NULL;
-    r->remote = r->remote_sreq = 0;
-    r->sent = r->received = 0;
-    r->pending_acks = 0;
-    r->next = NULL;
-    r->watch_peer = NULL;
-    r->ext = NULL;
-    r->release = NULL;
-    r->parent = r->rchild = NULL;
-    r->children = 0;
+    lark_request_reset(r, kind);
     r->comm = comm;
     if (comm != NULL)
         lark_comm_retain(comm);

@@ -45,9 +45,9 @@ enum lark_req_kind {
 /* Send modes (MPI_Send, MPI_Ssend, MPI_Rsend, MPI_Bsend). */
 enum lark_send_mode { LARK_SEND_STANDARD = 0, LARK_SEND_SYNC, LARK_SEND_READY, LARK_SEND_BUFFERED };
 
-/* A field that the receive paths of p2p.c read before they write it
- * must also be set by frame_recv (p2p_block.c): a blocking receive's
- * request lives in its caller's frame, not zeroed. */
+/* Every field is either set by lark_request_reset (below) or written by
+ * each user before it is read: a blocking receive's request lives in its
+ * caller's frame, not zeroed (p2p_block.c). */
 struct lark_request {
     uint32_t magic;
     uint8_t kind;                 /* enum lark_req_kind */
@@ -90,6 +90,37 @@ struct lark_request {
     int children;                /* MULTI, PART: children not yet complete */
     struct lark_request *rchild; /* MULTI, PART: the receive child while it runs */
 };
+
+/* The state every request starts in, whether from the pool
+ * (lark_request_alloc) or in a caller's frame (p2p_block.c): field by
+ * field rather than memset, since every message makes a request and a
+ * 300-byte memset (rep stos) showed as the top cost of MPI_Isend.  Fields
+ * set by every user before use (buffer, peer, tag, match item, ...) are
+ * left alone; magic and comm are the caller's. */
+static inline void lark_request_reset(struct lark_request *r, int kind)
+{
+    r->kind = (uint8_t)kind;
+    r->mode = 0;
+    r->persistent = r->active = r->freed = r->cancelled = r->bsend = r->one_read = false;
+    atomic_store_explicit(&r->complete, 0, memory_order_relaxed);
+    r->error = 0;
+    r->status.MPI_SOURCE = MPI_ANY_SOURCE;
+    r->status.MPI_TAG = MPI_ANY_TAG;
+    r->status_count = r->msg_len = 0;
+    r->data = NULL;
+    r->packed = NULL;
+    r->dt = NULL; /* a reference is held once set (lark_request_free releases it) */
+    r->tpeer = NULL;
+    r->remote = r->remote_sreq = 0;
+    r->sent = r->received = 0;
+    r->pending_acks = 0;
+    r->next = NULL;
+    r->watch_peer = NULL;
+    r->ext = NULL;
+    r->release = NULL;
+    r->parent = r->rchild = NULL;
+    r->children = 0;
+}
 
 /* Handle <-> object.  from_handle returns NULL for MPI_REQUEST_NULL and for
  * anything that is not a live request. */
