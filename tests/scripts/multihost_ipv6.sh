@@ -73,4 +73,11 @@ mpi "LARK_TCP_IF_EXCLUDE=fd00::/8" fails -launcher-exec "$AGENT" --host "$H0,$H1
     -x LARK_TCP_IF_EXCLUDE=fd00::/8 "$scratch/p2p_basic"
 expect_err "no usable network interface.*not in LARK_TCP_IF_EXCLUDE=fd00::/8" \
     "LARK_TCP_IF_EXCLUDE=fd00::/8"
+# With TCP forced (LARK_TRANSPORTS), loopback is allowed, so the same
+# exclusion leaves only loopback: across hosts that reaches no peer, and
+# MPI_Init says so rather than the first send.
+mpi "TCP forced, only loopback left" fails -launcher-exec "$AGENT" --host "$H0,$H1" -n 2 \
+    -x LARK_TRANSPORTS=tcp,self -x LARK_TCP_IF_EXCLUDE=fd00::/8 "$scratch/p2p_basic"
+expect_err "no usable network interface for the ranks on other hosts: only loopback.*not in LARK_TCP_IF_EXCLUDE=fd00::/8" \
+    "TCP forced, only loopback left"
 echo "multihost_ipv6: daemons and ranks across hosts over IPv6 alone"
