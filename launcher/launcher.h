@@ -781,6 +781,9 @@ void lark_cleanup_node(const char *tmpdir, const char *nspace);
 /* Fork a cleaner that calls lark_cleanup_node once this process is gone,
  * however it went (multi-host jobs: a SIGKILLed agent leaves nothing). */
 void lark_cleanup_guard(const char *tmpdir, const char *nspace);
+/* Tell the cleaner of a rank this process started: it sweeps only once
+ * that rank is gone too.  Nothing without a cleaner. */
+void lark_cleanup_watch(pid_t rank_pid);
 
 /* Format a message for the user into err (errlen bytes) and return -1: how
  * parsers and setup steps report a failure to their caller (errmsg.c). */

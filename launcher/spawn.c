@@ -473,6 +473,7 @@ int lark_spawn_all(struct lark_job *job, char *err, size_t errlen)
         if (!session)
             setpgid(pid, pid);
         p->pid = pid;
+        lark_cleanup_watch(pid);
         p->fd_out = po[0];
         p->fd_err = pe[0];
         p->fd_in = pi[1];
