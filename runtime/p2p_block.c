@@ -12,6 +12,7 @@
  * on its stack, waits for it and reads its status in place (bench/instr.sh
  * counts what that saves; runtime/README.md, "The hot path").
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lark.h"
@@ -130,6 +131,7 @@ LARK_INLINE int frame_recv_end(struct lark_request *req, MPI_Status *st)
         lark_datatype_release(req->dt);
     if (LARK_UNLIKELY(!req->comm->predefined))
         lark_comm_release(req->comm);
+    free(req->packed); /* a split's block list whose PUT_DONE never came (p2p.c) */
     return req->error;
 }
 

@@ -45,7 +45,13 @@ enum lark_wire_type {
 #define LARK_WIRE_INLINE     0x4  /* flags of EAGER: the payload (<= 16 B) is in `inl` */
 #define LARK_WIRE_NONCONTIG  0x8  /* flags of RTS: the sender's data is not one block (addr 0) */
 #define LARK_WIRE_SMALLBLK   0x10 /* flags of RTS with NONCONTIG: blocks too small for putv */
+#define LARK_WIRE_IOVLIST    0x20 /* flags of RTS with NONCONTIG, of PUT: blocks listed (below) */
 #define LARK_WIRE_INLINE_MAX 16
+/* IOVLIST: the RTS's sender lists its blocks in its memory, rreq struct
+ * iovec at addr, for a non-contiguous receiver that reads them (getvv);
+ * a PUT lists the receiver's blocks of [off, off+len), `reserved` of them
+ * at addr (putvv).  Lists hold at most this many blocks. */
+#define LARK_WIRE_IOVLIST_MAX 64
 
 /* The most blocks one getv/putv call takes (the kernel's IOV_MAX). */
 #define LARK_TRANSPORT_IOV_MAX 1024
@@ -68,8 +74,8 @@ struct lark_wire {
     uint64_t sreq; /* sender's request id */
     union {
         struct {
-            uint64_t rreq; /* receiver's request id (CTS, DATA, PUT, PUT_DONE) */
-            uint64_t addr; /* RTS: sender buffer address; DATA: offset; PUT: receiver address */
+            uint64_t rreq; /* receiver's request id (CTS, DATA, PUT, PUT_DONE); RTS: list length */
+            uint64_t addr; /* RTS: sender buffer (or list) address; DATA: offset; PUT: receiver's */
         };
         uint8_t inl[16]; /* EAGER with LARK_WIRE_INLINE: the payload itself */
     };
@@ -156,6 +162,15 @@ struct lark_transport_ops {
                 uint64_t remote, size_t len);
     int (*putv)(struct lark_transport *tp, void *state, uint64_t remote, const struct iovec *local,
                 int n, size_t len);
+    /* Like getv, but the remote side is a list too: nr <= LARK_TRANSPORT_IOV_MAX blocks of the
+     * peer's memory, len bytes in all (both sides non-contiguous: a sender's RTS with
+     * LARK_WIRE_IOVLIST).  Same contract as get.  Optional (then such messages are streamed). */
+    int (*getvv)(struct lark_transport *tp, void *state, const struct iovec *local, int n,
+                 const struct iovec *remote, int nr, size_t len);
+    /* The other way (a split of such a message: the sender writes the second half into the
+     * receiver's blocks, listed in a PUT with LARK_WIRE_IOVLIST).  Optional. */
+    int (*putvv)(struct lark_transport *tp, void *state, const struct iovec *remote, int nr,
+                 const struct iovec *local, int n, size_t len);
     /* Poll for arriving frames, calling lark_transport_deliver() for each;
      * returns how many it handled (0: nothing to do), < 0 on error.
      * Mandatory. */

@@ -280,6 +280,72 @@ static void bottom(void)
     OK(MPI_Type_free(&t));
 }
 
+/* Both sides non-contiguous, with few large blocks: a struct of four
+ * arrays (absolute addresses, MPI_BOTTOM) sent to the same shape, to an
+ * hvector of more 1 KiB blocks than one iovec list takes (so the
+ * sender's listed blocks are cut across pieces), and twice from a
+ * persistent send.  Sizes on both sides of the single-copy limit. */
+static void listed(void)
+{
+    static const size_t sizes[] = {256 * 1024, (3u << 20) + 4096};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        size_t n = sizes[k] / 4 / sizeof(double), bytes = 4 * n * sizeof(double);
+        double *a = malloc(4 * (n + 8) * sizeof(double));
+        unsigned char *v = malloc(2 * bytes);
+        CHECK(a && v, "out of memory");
+        int bl[4] = {(int)n, (int)n, (int)n, (int)n};
+        MPI_Aint d[4];
+        MPI_Datatype ty[4] = {MPI_DOUBLE, MPI_DOUBLE, MPI_DOUBLE, MPI_DOUBLE}, soa, vec;
+        /* The arrays in reverse order: packed order is not address order. */
+        for (int i = 0; i < 4; i++)
+            OK(MPI_Get_address(a + (size_t)(3 - i) * (n + 8), &d[i]));
+        OK(MPI_Type_create_struct(4, bl, d, ty, &soa));
+        OK(MPI_Type_commit(&soa));
+        OK(MPI_Type_create_hvector((int)(bytes / 1024), 1024, 2048, MPI_BYTE, &vec));
+        OK(MPI_Type_commit(&vec));
+        if (wrank == 0) {
+            for (int i = 0; i < 4; i++)
+                for (size_t j = 0; j < n; j++)
+                    a[(size_t)(3 - i) * (n + 8) + j] = (double)(i * n + j);
+            OK(MPI_Send(MPI_BOTTOM, 1, soa, 1, 30, MPI_COMM_WORLD));
+            OK(MPI_Send(MPI_BOTTOM, 1, soa, 1, 31, MPI_COMM_WORLD));
+            MPI_Request rq;
+            OK(MPI_Send_init(MPI_BOTTOM, 1, soa, 1, 32, MPI_COMM_WORLD, &rq));
+            for (int r = 0; r < 2; r++) {
+                OK(MPI_Start(&rq));
+                OK(MPI_Wait(&rq, MPI_STATUS_IGNORE));
+            }
+            OK(MPI_Request_free(&rq));
+        } else {
+            for (int r = 0; r < 3; r++) {
+                memset(a, 0, 4 * (n + 8) * sizeof(double));
+                OK(MPI_Recv(MPI_BOTTOM, 1, soa, 0, r == 0 ? 30 : 32, MPI_COMM_WORLD,
+                            MPI_STATUS_IGNORE));
+                for (int i = 0; i < 4; i++)
+                    for (size_t j = 0; j < n; j++)
+                        CHECK(a[(size_t)(3 - i) * (n + 8) + j] == (double)(i * n + j),
+                              "listed blocks, %zu bytes, struct %d: element %zu of array %d", bytes,
+                              r, j, i);
+                if (r == 0) {
+                    memset(v, 0xee, 2 * bytes);
+                    OK(MPI_Recv(v, 1, vec, 0, 31, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+                    for (size_t j = 0; j < bytes / sizeof(double); j++) {
+                        double x;
+                        size_t at = j * sizeof x;
+                        memcpy(&x, v + at / 1024 * 2048 + at % 1024, sizeof x);
+                        CHECK(x == (double)j, "listed blocks into a vector: element %zu", j);
+                    }
+                    CHECK(v[1024] == 0xee && v[2 * bytes - 1] == 0xee, "vector gaps written");
+                }
+            }
+        }
+        OK(MPI_Type_free(&soa));
+        OK(MPI_Type_free(&vec));
+        free(a);
+        free(v);
+    }
+}
+
 static void external32(void)
 {
     struct {
@@ -458,6 +524,7 @@ int main(int argc, char **argv)
     all_constructors();
     partial();
     bottom();
+    listed();
     external32();
     envelopes();
     if (bad_args)

@@ -520,25 +520,36 @@ static int shm_send_fill(struct lark_transport *tp, void *state, const struct la
     return send_frame(tp, state, hdr, NULL, len, fill, ctx);
 }
 
-/* One CMA copy between n local blocks and len contiguous remote bytes,
- * either way, retried until complete (a partial transfer resumes inside
- * the block it stopped in). */
-static int cma_copyv(struct shm_state *s, struct shm_peer *p, const struct iovec *local, int n,
-                     uint64_t remote, size_t len, bool write)
+/* Skip k bytes of the list v[*first..n): whole blocks, then into one. */
+static void iov_advance(struct iovec *v, int n, int *first, size_t k)
+{
+    while (*first < n && k >= v[*first].iov_len)
+        k -= v[(*first)++].iov_len;
+    if (*first < n) {
+        v[*first].iov_base = (char *)v[*first].iov_base + k;
+        v[*first].iov_len -= k;
+    }
+}
+
+/* One CMA copy between n local blocks and nr remote ones (len bytes on
+ * each side), either way, retried until complete (a partial transfer
+ * resumes inside the blocks it stopped in, on both sides). */
+static int cma_copyvv(struct shm_state *s, struct shm_peer *p, const struct iovec *local, int n,
+                      const struct iovec *remote, int nr, size_t len, bool write)
 {
     if (s->cma_refused || (write && s->put_refused))
         return LARK_ERR_UNSUPPORTED;
-    struct iovec l[LARK_TRANSPORT_IOV_MAX];
-    if (n > LARK_TRANSPORT_IOV_MAX)
+    struct iovec l[LARK_TRANSPORT_IOV_MAX], r[LARK_TRANSPORT_IOV_MAX];
+    if (n > LARK_TRANSPORT_IOV_MAX || nr > LARK_TRANSPORT_IOV_MAX)
         return LARK_ERR_ARG;
     memcpy(l, local, (size_t)n * sizeof *l);
+    memcpy(r, remote, (size_t)nr * sizeof *r);
     size_t done = 0;
-    int first = 0;
+    int first = 0, rfirst = 0;
     while (done < len) {
-        struct iovec r = {(void *)(uintptr_t)(remote + done), len - done};
-        ssize_t k = write
-                        ? process_vm_writev(p->pid, l + first, (unsigned long)(n - first), &r, 1, 0)
-                        : process_vm_readv(p->pid, l + first, (unsigned long)(n - first), &r, 1, 0);
+        unsigned long ln = (unsigned long)(n - first), rn = (unsigned long)(nr - rfirst);
+        ssize_t k = write ? process_vm_writev(p->pid, l + first, ln, r + rfirst, rn, 0)
+                          : process_vm_readv(p->pid, l + first, ln, r + rfirst, rn, 0);
         if (k < 0) {
             if (errno == EINTR)
                 continue;
@@ -551,15 +562,17 @@ static int cma_copyv(struct shm_state *s, struct shm_peer *p, const struct iovec
         if (k == 0)
             return LARK_ERR_SYSTEM;
         done += (size_t)k;
-        size_t left = (size_t)k;
-        while (first < n && left >= l[first].iov_len)
-            left -= l[first++].iov_len;
-        if (first < n) {
-            l[first].iov_base = (char *)l[first].iov_base + left;
-            l[first].iov_len -= left;
-        }
+        iov_advance(l, n, &first, (size_t)k);
+        iov_advance(r, nr, &rfirst, (size_t)k);
     }
     return LARK_OK;
+}
+
+static int cma_copyv(struct shm_state *s, struct shm_peer *p, const struct iovec *local, int n,
+                     uint64_t remote, size_t len, bool write)
+{
+    struct iovec r = {(void *)(uintptr_t)remote, len};
+    return cma_copyvv(s, p, local, n, &r, 1, len, write);
 }
 
 static int cma_copy(struct shm_state *s, struct shm_peer *p, void *local, uint64_t remote,
@@ -584,6 +597,18 @@ static int shm_getv(struct lark_transport *tp, void *state, const struct iovec *
                     uint64_t remote, size_t len)
 {
     return read_result(tp, cma_copyv(tp->priv, state, local, n, remote, len, false));
+}
+
+static int shm_getvv(struct lark_transport *tp, void *state, const struct iovec *local, int n,
+                     const struct iovec *remote, int nr, size_t len)
+{
+    return read_result(tp, cma_copyvv(tp->priv, state, local, n, remote, nr, len, false));
+}
+
+static int shm_putvv(struct lark_transport *tp, void *state, const struct iovec *remote, int nr,
+                     const struct iovec *local, int n, size_t len)
+{
+    return cma_copyvv(tp->priv, state, local, n, remote, nr, len, true);
 }
 
 static int shm_putv(struct lark_transport *tp, void *state, uint64_t remote,
@@ -754,6 +779,8 @@ const struct lark_transport_ops lark_transport_shm_ops = {
     .send_fill = shm_send_fill,
     .getv = shm_getv,
     .putv = shm_putv,
+    .getvv = shm_getvv,
+    .putvv = shm_putvv,
     .progress = shm_progress,
     .arm = shm_arm,
     .finalize = shm_finalize,
