@@ -101,8 +101,7 @@ struct lark_user_op *lark_op_user(MPI_Op op)
 
 int lark_op_check(MPI_Op op, MPI_Datatype type)
 {
-    if (lark_op_user(op) != NULL)
-        return MPI_SUCCESS;
+    /* The predefined ops first: every small reduction asks this. */
     enum family f = family_of(type);
     switch ((intptr_t)op) {
     case (intptr_t)MPI_MAX:
@@ -123,8 +122,9 @@ int lark_op_check(MPI_Op op, MPI_Datatype type)
     case (intptr_t)MPI_MAXLOC:
         return f == F_PAIR ? MPI_SUCCESS : MPI_ERR_OP;
     default:
-        /* MPI_REPLACE and MPI_NO_OP exist for one-sided accumulate only. */
-        return MPI_ERR_OP;
+        /* A user op takes any type; MPI_REPLACE and MPI_NO_OP exist for
+         * one-sided accumulate only. */
+        return lark_op_user(op) != NULL ? MPI_SUCCESS : MPI_ERR_OP;
     }
 }
 
@@ -324,7 +324,7 @@ static void apply_predefined(MPI_Op op, const void *in, void *inout, size_t n, M
 
 void lark_op_apply(MPI_Op op, const void *in, void *inout, size_t count, MPI_Datatype type)
 {
-    struct lark_user_op *u = lark_op_user(op);
+    struct lark_user_op *u = lark_op_is_predefined(op) ? NULL : lark_op_user(op);
     if (u != NULL) {
         MPI_Datatype t = type;
         if (u->fn_c != NULL) {
