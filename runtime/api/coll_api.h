@@ -35,6 +35,16 @@ int lark_coll_api_reduce(const void *sbuf, void *rbuf, MPI_Count count, MPI_Data
                          MPI_Op op, int root, MPI_Comm comm, const struct lark_coll_call *k);
 int lark_coll_api_allreduce(const void *sbuf, void *rbuf, MPI_Count count, MPI_Datatype type,
                             MPI_Op op, MPI_Comm comm, const struct lark_coll_call *k);
+/* The direct path of the blocking MPI_Allreduce, MPI_Reduce and
+ * MPI_Bcast (coll_fast.c): true when it ran the call (*err its MPI error
+ * class), false when the call must go the long way (lark_coll_api_X) --
+ * nothing has happened then. */
+bool lark_coll_fast_allreduce(const void *sbuf, void *rbuf, MPI_Count count, MPI_Datatype type,
+                              MPI_Op op, MPI_Comm comm, int *err);
+bool lark_coll_fast_reduce(const void *sbuf, void *rbuf, MPI_Count count, MPI_Datatype type,
+                           MPI_Op op, int root, MPI_Comm comm, int *err);
+bool lark_coll_fast_bcast(void *buf, MPI_Count count, MPI_Datatype type, int root, MPI_Comm comm,
+                          int *err);
 /* Scan (exclusive = 0) and Exscan (1). */
 int lark_coll_api_scan(const void *sbuf, void *rbuf, MPI_Count count, MPI_Datatype type, MPI_Op op,
                        MPI_Comm comm, int exclusive, const struct lark_coll_call *k);

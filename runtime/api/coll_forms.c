@@ -34,6 +34,9 @@ LARK_API_ALIAS(Barrier_init)
 
 int PMPI_Bcast(void *buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm)
 {
+    int err;
+    if (lark_coll_fast_bcast(buffer, count, datatype, root, comm, &err))
+        return err;
     const struct lark_coll_call k = {"MPI_Bcast", LARK_FORM_BLOCKING, NULL, false};
     return lark_coll_api_bcast(buffer, count, datatype, root, comm, &k);
 }
@@ -83,6 +86,9 @@ LARK_API_ALIAS(Bcast_init_c)
 int PMPI_Reduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
                 int root, MPI_Comm comm)
 {
+    int err;
+    if (lark_coll_fast_reduce(sendbuf, recvbuf, count, datatype, op, root, comm, &err))
+        return err;
     const struct lark_coll_call k = {"MPI_Reduce", LARK_FORM_BLOCKING, NULL, false};
     return lark_coll_api_reduce(sendbuf, recvbuf, count, datatype, op, root, comm, &k);
 }
@@ -133,6 +139,9 @@ LARK_API_ALIAS(Reduce_init_c)
 int PMPI_Allreduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
                    MPI_Comm comm)
 {
+    int err;
+    if (lark_coll_fast_allreduce(sendbuf, recvbuf, count, datatype, op, comm, &err))
+        return err;
     const struct lark_coll_call k = {"MPI_Allreduce", LARK_FORM_BLOCKING, NULL, false};
     return lark_coll_api_allreduce(sendbuf, recvbuf, count, datatype, op, comm, &k);
 }

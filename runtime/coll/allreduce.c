@@ -138,7 +138,7 @@ int lark_sched_allreduce(struct lark_sched *s, void *buf, const struct lark_redu
     struct lark_coll_shm *sh = s->record ? NULL : lark_coll_shm_get(comm, red->bytes);
     if (sh != NULL) {
         lark_stats_coll(LARK_ROW_ALLREDUCE, 0);
-        return lark_coll_shm_allreduce(sh, buf, red, comm);
+        return lark_coll_shm_allreduce(sh, buf, buf, red, comm);
     }
     enum lark_coll_alg alg = lark_coll_forced(LARK_ROW_ALLREDUCE);
     /* The ring needs a commutative op (blocks are combined in ring order)

@@ -214,8 +214,9 @@ struct lark_coll_shm *lark_coll_shm_get(struct lark_comm *comm, size_t bytes);
 int lark_coll_shm_barrier(struct lark_coll_shm *sh, struct lark_comm *comm);
 int lark_coll_shm_bcast(struct lark_coll_shm *sh, void *buf, size_t bytes, int root,
                         struct lark_comm *comm);
-int lark_coll_shm_allreduce(struct lark_coll_shm *sh, void *buf, const struct lark_reduction *red,
-                            struct lark_comm *comm);
+/* Allreduce of sbuf (may be rbuf: in place) into rbuf. */
+int lark_coll_shm_allreduce(struct lark_coll_shm *sh, const void *sbuf, void *rbuf,
+                            const struct lark_reduction *red, struct lark_comm *comm);
 /* Reduce of sbuf (may be rbuf: in place; up to LARK_SHM_CELL bytes) into
  * rbuf at root (rbuf is not touched elsewhere); allgather in place (as
  * lark_coll_allgather); alltoall of n blocks of `bytes` (n * bytes <=
@@ -231,6 +232,12 @@ void lark_coll_shm_destroy(struct lark_coll_shm *sh);
  * 0 not decided, 1 ready, -1 off, -2 being set up.  NULL when out of
  * memory. */
 struct lark_coll_shm **lark_coll_shm_slot(struct lark_comm *comm, int **state);
+/* The segment, when a blocking reduction on comm would take it now
+ * whatever its size (it is set up, and comm has no node layout: decided
+ * and none); else NULL.  Reads two words: for the API layer's direct
+ * path (runtime/api/coll_fast.c), which goes the long way until the
+ * first calls have decided. */
+struct lark_coll_shm *lark_coll_shm_ready(struct lark_comm *comm);
 
 /* ---- node-aware collectives (node.c) ----
  * lark_coll_nodes_get: the layout of s->comm when its ranks span several

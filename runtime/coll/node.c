@@ -193,7 +193,7 @@ fail:
 struct lark_coll_nodes *lark_coll_nodes_get(struct lark_sched *s)
 {
     struct lark_comm *comm = s->comm;
-    if (comm->size < 3 || comm->remote != NULL)
+    if (comm->remote != NULL)
         return NULL;
     int *state;
     struct lark_coll_nodes **slot = lark_coll_nodes_slot(comm, &state);
@@ -201,9 +201,11 @@ struct lark_coll_nodes *lark_coll_nodes_get(struct lark_sched *s)
         return NULL;
     if (*state == 0) {
         /* Decided once per communicator, the same way at every rank: the
-         * layout is the job's, read from PMIx by everyone alike. */
+         * layout is the job's, read from PMIx by everyone alike.  Fewer
+         * than 3 ranks have nothing to compose (decided too: -1, which
+         * lark_coll_shm_ready reads). */
         *state = -1;
-        if (lark_coll_forced(LARK_ROW_NODE) != LARK_ALG_2)
+        if (comm->size >= 3 && lark_coll_forced(LARK_ROW_NODE) != LARK_ALG_2)
             *slot = build(comm);
         if (*slot != NULL)
             *state = 1;

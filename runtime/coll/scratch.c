@@ -76,6 +76,14 @@ struct lark_coll_nodes **lark_coll_nodes_slot(struct lark_comm *comm, int **node
     return &st->nodes;
 }
 
+struct lark_coll_shm *lark_coll_shm_ready(struct lark_comm *comm)
+{
+    struct coll_state *st = comm->coll;
+    if (st == NULL || st->shm_state != 1 || st->nodes_state != -1)
+        return NULL;
+    return st->shm;
+}
+
 void lark_coll_state_set(struct lark_comm *comm, enum lark_coll_state which, int value)
 {
     struct coll_state *st = state(comm);

@@ -574,13 +574,13 @@ static int fold(struct lark_coll_shm *sh, struct lark_comm *comm, uint32_t k, vo
 /* Allreduce: every rank publishes its vector and folds everyone's.  No
  * meeting: a rank waits only for the posts it reads, one cache line each
  * when small (two ranks: one line each way, at once). */
-int lark_coll_shm_allreduce(struct lark_coll_shm *sh, void *buf, const struct lark_reduction *red,
-                            struct lark_comm *comm)
+int lark_coll_shm_allreduce(struct lark_coll_shm *sh, const void *sbuf, void *rbuf,
+                            const struct lark_reduction *red, struct lark_comm *comm)
 {
     uint32_t k;
-    int rc = publish(sh, comm, &k, buf, red->bytes);
+    int rc = publish(sh, comm, &k, sbuf, red->bytes);
     if (rc == 0)
-        rc = fold(sh, comm, k, buf, red);
+        rc = fold(sh, comm, k, rbuf, red);
     return rc;
 }
 
