@@ -51,7 +51,14 @@
  * once: they run up to RED_DEPTH calls ahead, as eager messages would
  * let them (with two posts they ran one ahead: every call waited for the
  * root).  A cell is reused once every rank is done with the reduce that
- * used it (each rank's line says which reduce it is done with).
+ * used it (each rank's line says which reduce it is done with, every
+ * RED_EVERY reduces only: a non-root a ring ahead waits on the root's
+ * line, and a root storing there every call had that line cross between
+ * the cores every call; 2 ranks, 48 B: 0.22 -> 0.17 us, and 8 B steady at
+ * 0.12 where it spread from 0.11 to 0.28).  The root prefetches the cells
+ * of the reduce RED_AHEAD ahead, which the others have usually written
+ * already: the line's transfer overlaps the calls in between (48 B:
+ * 0.144 -> 0.131 us).
  * Reduces of up to TINY_DATA bytes (one double) have rings of TINY_DEPTH
  * cells of 16 bytes, four to a line: the root, reading cells a non-root
  * wrote ahead, takes a line from the other core every fourth call (2
@@ -123,6 +130,8 @@
 #define RED_DEPTH   64 /* reduce cells per rank: how far a non-root may run ahead */
 #define TINY_DATA   8  /* reduces of up to this go through the packed rings */
 #define TINY_DEPTH  256
+#define RED_AHEAD   4  /* the root prefetches the cells of the reduce this many ahead */
+#define RED_EVERY   16 /* a rank says which reduce it is done with every RED_EVERY */
 
 struct bcast_cell {
     _Alignas(64) _Atomic uint32_t stamp; /* the bcast written here (futex word) */
@@ -627,12 +636,18 @@ int lark_coll_shm_reduce(struct lark_coll_shm *sh, const void *sbuf, void *rbuf,
         if (atomic_load_explicit(stamp, memory_order_acquire) != j &&
             (rc = wait_word(sh, &sh->lines[i].sleepers, comm, stamp, is_equal, j)) != 0)
             return rc;
+        if (i != me) {
+            char *next;
+            red_place(sh, i, j + RED_AHEAD, tiny, &next);
+            __builtin_prefetch(next);
+        }
         if (i == n - 1)
             memcpy(rbuf, data, red->bytes);
         else
             lark_sched_apply(red->op, data, rbuf, red->count, red->type);
     }
-    set_mine(sh, me, &sh->lines[me].red_done, j);
+    if (j % RED_EVERY == 0)
+        set_mine(sh, me, &sh->lines[me].red_done, j);
     return 0;
 }
 
