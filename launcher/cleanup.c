@@ -126,7 +126,8 @@ void lark_cleanup_guard(const char *tmpdir, const char *nspace)
     pid_t pid = fork();
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, 0);
-        setpgid(0, 0); /* out of the way of signals to the parent's group */
+        prctl(PR_SET_NAME, LARK_CLEANER_NAME); /* spared by the reaper that adopts us */
+        setpgid(0, 0);                         /* out of the way of signals to the parent's group */
         sigset_t all;
         sigfillset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);

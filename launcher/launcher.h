@@ -423,6 +423,11 @@ char *lark_spawn_resolve(const char *prog, char **env, const char *wdir);
 void lark_reaper_init(void);
 /* Leave child `pid` and its descendants alone (an agent, a cleaner). */
 void lark_reaper_spare(pid_t pid);
+/* Also spare the cleaners of daemons running daemon_path that become our
+ * children when their daemon dies (a daemon started by a local agent). */
+void lark_reaper_spare_cleaners(const char *daemon_path);
+/* A cleaner's process name (cleanup.c), how the reaper knows it. */
+#define LARK_CLEANER_NAME "lark-cleaner"
 /* Send sig (then SIGCONT when cont) to every descendant of this process but
  * the spared ones, found in one walk of /proc; returns how many there were. */
 int lark_reaper_signal(int sig, bool cont);

@@ -231,6 +231,7 @@ int main(int argc, char **argv)
         /* Other hosts: how their daemons start, and the secret they show. */
         job.agent = agent;
         job.daemon = lark_tree_daemon_path(o.prefix);
+        lark_reaper_spare_cleaners(job.daemon);
         job.launch_timeout = launch_timeout;
         unsigned char r[16];
         if (!job.daemon || getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {

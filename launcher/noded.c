@@ -680,6 +680,7 @@ int main(int argc, char **argv)
         setenv("PMIX_MCA_plog", "syslog", 0);
     }
     lark_reaper_init(); /* setsid descendants of our ranks stay ours (reaper.c) */
+    lark_reaper_spare_cleaners("/proc/self/exe"); /* those of the daemons below us */
 
     /* Started by srun with every other daemon, we may be a parent in the
      * tree: our listening socket first, its addresses in our HELLO. */

@@ -11,7 +11,12 @@
  * Children that are not the job's (the agents that start other hosts'
  * daemons, the cleaner of cleanup.c) are spared with their whole subtree:
  * a daemon started by a local agent is our descendant too, and it ends its
- * ranks itself, reporting their exits. */
+ * ranks itself, reporting their exits.  When such a daemon is killed, its
+ * cleaner is orphaned and adopted by us (the nearest subreaper); it is
+ * spared too, known by its name ("lark-cleaner", set by cleanup.c) and its
+ * program (the daemon's, compared by device and inode): a rank can rename
+ * itself but not become that program without exec'ing it, and that program
+ * named so does nothing but sweep the job's files and exit. */
 #include "launcher.h"
 
 #include <dirent.h>
@@ -21,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,12 +54,43 @@ void lark_reaper_spare(pid_t pid)
     spared[nspared++] = pid;
 }
 
+static dev_t cleaner_dev; /* the daemon program, whose adopted cleaners are spared */
+static ino_t cleaner_ino;
+static bool cleaner_known;
+
+void lark_reaper_spare_cleaners(const char *daemon_path)
+{
+    struct stat st;
+    if (daemon_path && stat(daemon_path, &st) == 0) {
+        cleaner_dev = st.st_dev;
+        cleaner_ino = st.st_ino;
+        cleaner_known = true;
+    }
+}
+
+/* An orphaned cleaner of a daemon below us (see the top of the file). */
+static bool is_cleaner(pid_t pid)
+{
+    if (!cleaner_known)
+        return false;
+    char path[64], comm[32];
+    snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    bool named = fgets(comm, sizeof(comm), f) && strcmp(comm, LARK_CLEANER_NAME "\n") == 0;
+    fclose(f);
+    struct stat st;
+    snprintf(path, sizeof(path), "/proc/%ld/exe", (long)pid);
+    return named && stat(path, &st) == 0 && st.st_dev == cleaner_dev && st.st_ino == cleaner_ino;
+}
+
 static bool is_spared(pid_t pid)
 {
     for (size_t i = 0; i < nspared; i++)
         if (spared[i] == pid)
             return true;
-    return false;
+    return is_cleaner(pid);
 }
 
 struct pp {

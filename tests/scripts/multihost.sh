@@ -212,13 +212,16 @@ nsleeps() {
     echo $n
 }
 # kill_prog HOST PROGRAM: SIGKILL PROGRAM on HOST, not its cleaner (a
-# child running the same program).
+# child running the same program).  All are looked at before any is
+# killed: a dead parent's cleaner has another parent, and would pass.
 kill_prog() {
+    victims=
     for p in $(ip netns pids "$1"); do
         pp=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null)
         [ "$(readlink "/proc/$p/exe")" = "$2" ] &&
-            [ "$(readlink "/proc/$pp/exe")" != "$2" ] && kill -9 "$p"
+            [ "$(readlink "/proc/$pp/exe")" != "$2" ] && victims="$victims $p"
     done
+    [ -n "$victims" ] && kill -9 $victims
 }
 mh_run_bg "$H0" $A "$AGENT" --hostfile "$HF" -n 4 "$SLEEP" 30
 kill_prog "$H2" "$LARK_NODED"

@@ -121,11 +121,16 @@ until [ "$(ip netns pids "$H1" | while read -r p; do readlink "/proc/$p/exe"; do
     i=$((i + 1)); [ $i -gt 200 ] && fail "the job did not start on $H1"; sleep 0.05
 done
 sleep 0.5
+# Pick the daemon first, kill it after: once it is dead its cleaner (a
+# lark-noded child) has another parent and would look like a daemon too.
+daemon=
 for p in $(ip netns pids "$H1"); do
     pp=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null)
     [ "$(readlink "/proc/$p/exe")" = "$LARK_NODED" ] &&
-        [ "$(readlink "/proc/$pp/exe")" != "$LARK_NODED" ] && kill -9 "$p"
+        [ "$(readlink "/proc/$pp/exe")" != "$LARK_NODED" ] && daemon="$daemon $p"
 done
+[ "$(echo $daemon | wc -w)" = 1 ] || fail "daemon killed: not one daemon on $H1:$daemon"
+kill -9 $daemon
 t0=$(date +%s%N)
 wait
 ms=$((($(date +%s%N) - t0) / 1000000))
