@@ -124,6 +124,10 @@ int main(int argc, char **argv)
     for (int fd = 0; fd < 3; fd++)
         if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
             open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+    /* From the start: the topology probe writes to agents that may have
+     * exited (a host that cannot run the daemon), and a broken pipe is an
+     * error to report, not a death.  What we exec sets it back. */
+    signal(SIGPIPE, SIG_IGN);
     struct lark_options o;
     char err[LARK_ERRLEN];
     if (lark_options_parse(argc, argv, &o, err, sizeof(err)) < 0) {
@@ -314,7 +318,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
         if (sigs[i] != SIGHUP)
             signal(sigs[i], SIG_DFL);
-    signal(SIGPIPE, SIG_IGN);
     lark_reaper_init();
 
     /* What jobs killed before they could clean up left on this node. */
