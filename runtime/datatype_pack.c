@@ -17,6 +17,16 @@
 
 enum mode { PACK, UNPACK, IOV };
 
+/* Unpacking blocks of a cache line or more that are strided apart, the
+ * stores wait for their lines (a read for ownership each): asking for
+ * each line PREFETCH_BLOCKS blocks ahead, with intent to write, overlaps
+ * those reads.  halo8 (64-byte blocks, 128 apart), 2 ranks, chrt -r, 3
+ * runs on a loaded Intel VM: 4 MiB 1720-1900 us against 2300-3120, 16
+ * MiB 8900-9480 against 10940-11730, 1 MiB unchanged.  Packing gets no
+ * prefetch: there the hardware's stride prefetcher did better alone (4
+ * MiB packed at 0.41 of memcpy with it, 0.66 without). */
+#define PREFETCH_BLOCKS 16
+
 struct walk {
     char *p; /* the packed side (PACK, UNPACK) */
     struct iovec *iov;
@@ -47,7 +57,10 @@ static inline void copy(void *d, const void *s, size_t n)
 static inline __attribute__((always_inline)) void strided_n(char *packed, char *mem, MPI_Aint st,
                                                             MPI_Count n, size_t len, bool pack)
 {
+    bool ahead = !pack && len >= 64 && st > (MPI_Aint)len && n > PREFETCH_BLOCKS;
     for (MPI_Count i = 0; i < n; i++, mem += st, packed += len) {
+        if (ahead)
+            __builtin_prefetch(mem + PREFETCH_BLOCKS * st, 1, 3);
         if (pack)
             memcpy(packed, mem, len);
         else
