@@ -417,7 +417,8 @@ static bool is_at_least(uint32_t v, uint32_t arg)
  * compiler's, and the store need not drain before we go on (a full fence
  * per post, stamp and progress word cost a store buffer drain each: the
  * line's transfer to the reader's core, every call). */
-static void wake_word(struct lark_coll_shm *sh, _Atomic uint32_t *sleepers, _Atomic uint32_t *w)
+LARK_INLINE void wake_word(struct lark_coll_shm *sh, _Atomic uint32_t *sleepers,
+                           _Atomic uint32_t *w)
 {
     if (sh->light)
         atomic_signal_fence(memory_order_seq_cst);
@@ -484,9 +485,9 @@ static int await_all(struct lark_coll_shm *sh, struct lark_comm *comm, size_t of
 /* Bcast number k through one place of a ring of `depth` (see the top):
  * `off` names the rank lines' counter of that ring, *known the least of
  * them seen. */
-static int ring_bcast(struct lark_coll_shm *sh, struct lark_comm *comm, _Atomic uint32_t *stamp,
-                      char *data, uint32_t k, uint32_t depth, size_t off, uint32_t *known,
-                      void *buf, size_t bytes, int root)
+LARK_INLINE int ring_bcast(struct lark_coll_shm *sh, struct lark_comm *comm,
+                           _Atomic uint32_t *stamp, char *data, uint32_t k, uint32_t depth,
+                           size_t off, uint32_t *known, void *buf, size_t bytes, int root)
 {
     int rc, me = comm->rank;
     _Atomic uint32_t *mine = (_Atomic uint32_t *)((char *)&sh->lines[me] + off);
