@@ -131,7 +131,8 @@ LARK_INLINE int frame_recv_end(struct lark_request *req, MPI_Status *st)
         lark_datatype_release(req->dt);
     if (LARK_UNLIKELY(!req->comm->predefined))
         lark_comm_release(req->comm);
-    free(req->packed); /* a split's block list whose PUT_DONE never came (p2p.c) */
+    if (LARK_UNLIKELY(req->packed != NULL))
+        free(req->packed); /* a split's block list whose PUT_DONE never came (p2p.c) */
     return req->error;
 }
 
