@@ -6,6 +6,7 @@
 #ifndef LARK_LAUNCHER_H
 #define LARK_LAUNCHER_H
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -317,9 +318,23 @@ void lark_sink_close(struct lark_sink *k);
  * bounded, a slow reader loses nothing and paces the rest); one that has
  * taken nothing from its pipe for LARK_STDIN_STALL_MS while so far behind
  * has its stdin closed with a note, so that a rank that never reads holds
- * the others up no longer than that. */
-#define LARK_STDIN_BOUND    (1 << 20)
-#define LARK_STDIN_STALL_MS 1000
+ * the others up no longer than that.  A rank that has read (its pipe took
+ * more than the pipe holds) is a slow reader, not one that never reads: it
+ * gets LARK_STDIN_STALL_READER_MS, so that a loaded machine, where such a
+ * rank may not run for a second, does not cost it its input. */
+#define LARK_STDIN_BOUND           (1 << 20)
+#define LARK_STDIN_STALL_MS        1000
+#define LARK_STDIN_STALL_READER_MS 30000
+/* How long a rank whose stdin pipe (fd) took `taken` bytes so far may
+ * take nothing more while far behind (mpirun's stdin.c, the daemon's
+ * noded.c). */
+static inline int lark_stdin_stall_ms(int fd, uint64_t taken)
+{
+    int cap = fd >= 0 ? fcntl(fd, F_GETPIPE_SZ) : -1;
+    if (cap <= 0)
+        cap = 65536; /* Linux's default pipe */
+    return taken > (uint64_t)cap ? LARK_STDIN_STALL_READER_MS : LARK_STDIN_STALL_MS;
+}
 /* A rank on another host is paced the same way: its daemon reports how
  * many bytes the rank's pipe has taken (LARK_MSG_STDIN_ACK, at least every
  * LARK_STDIN_ACK_EVERY bytes and whenever its queue empties) and when the

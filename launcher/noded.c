@@ -196,7 +196,7 @@ static int stdin_stalls(void)
         struct stdin_q *q = &D.in[i];
         if (D.job.procs[i].fd_in < 0 || q->off == q->len || q->stall_told)
             continue;
-        int64_t left = q->since_ms + LARK_STDIN_STALL_MS - now;
+        int64_t left = q->since_ms + lark_stdin_stall_ms(D.job.procs[i].fd_in, q->taken) - now;
         if (left <= 0) {
             q->stall_told = true;
             stdin_report(i, true);

@@ -32,7 +32,7 @@ struct queue {
     size_t off, len, cap;
     bool polled;          /* its pipe is registered for EPOLLOUT */
     int64_t progress_ms;  /* when its pipe last took bytes, or it went behind */
-    uint64_t sent, taken; /* a remote rank: bytes sent, and taken by its pipe */
+    uint64_t sent, taken; /* bytes sent (a remote rank), and taken by its pipe */
     bool stalled;         /* a remote rank: its daemon says it stalled */
 };
 
@@ -162,6 +162,7 @@ static void pump(struct lark_stdin *s, int i)
         ssize_t n = write(p->fd_in, q->buf + q->off, q->len - q->off);
         if (n > 0) {
             q->off += (size_t)n;
+            q->taken += (uint64_t)n;
             q->progress_ms = now_ms();
             continue;
         }
@@ -248,19 +249,22 @@ static int end_stalled(struct lark_stdin *s)
         if (!behind(s, i))
             continue;
         /* A remote rank's stall is timed by its daemon. */
-        int64_t left = s->remote[i] ? (s->q[i].stalled ? 0 : 1)
-                                    : s->q[i].progress_ms + LARK_STDIN_STALL_MS - now;
+        int stall_ms = s->remote[i] ? 0 : lark_stdin_stall_ms(s->procs[i].fd_in, s->q[i].taken);
+        int64_t left =
+            s->remote[i] ? (s->q[i].stalled ? 0 : 1) : s->q[i].progress_ms + stall_ms - now;
         if (left > 0 && s->remote[i])
             continue;
         if (left > 0) {
             next = next < 0 || left < next ? left : next;
             continue;
         }
-        char note[256];
+        char note[256], how[32] = "";
+        if (!s->remote[i]) /* (a remote one's daemon timed it) */
+            snprintf(how, sizeof(how), " for %d ms", stall_ms);
         int len = snprintf(note, sizeof(note),
-                           "mpirun: rank %d has not read its stdin for %d ms (%zu bytes waiting) "
+                           "mpirun: rank %d has not read its stdin%s (%zu bytes waiting) "
                            "while other ranks have; its stdin is closed so that they can go on\n",
-                           s->procs[i].rank, LARK_STDIN_STALL_MS, (size_t)waiting(s, i));
+                           s->procs[i].rank, how, (size_t)waiting(s, i));
         lark_sink_put(s->notes, note, (size_t)len);
         end_rank(s, i, true);
         closed = true;

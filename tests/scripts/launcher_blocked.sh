@@ -88,6 +88,19 @@ rc=$?
 expect_rc 0 "--stdin all with a rank late to read"
 [ "$(grep -c '^4194304$' "$out")" = 3 ] || { cat "$out" "$err"; fail "--stdin all: a rank late to read lost input"; }
 grep -q "has not read its stdin" "$err" && { cat "$err"; fail "--stdin all: a rank late to read was cut off"; }
-rm -f "$scratch/input"
 no_leftovers "--stdin all, a late reader"
+
+# --stdin all: a rank that has read (more than its pipe holds) and then
+# stops for 2.5 s (it computes; on a loaded machine, it does not run) is
+# a slow reader, not one that never reads: it loses nothing.
+timeout -k 2 40 "$MPIRUN" --stdin all -n 2 --oversubscribe sh -c \
+    "if [ \$LARK_COMM_WORLD_RANK = 0 ]; then
+         { dd bs=1048576 count=1 iflag=fullblock 2>/dev/null; $SLEEP 2.5; cat; } | wc -c
+     else wc -c; fi" <"$scratch/input" >"$out" 2>"$err"
+rc=$?
+expect_rc 0 "--stdin all with a rank that pauses"
+[ "$(grep -c '^4194304$' "$out")" = 2 ] || { cat "$out" "$err"; fail "--stdin all: a rank that paused lost input"; }
+grep -q "has not read its stdin" "$err" && { cat "$err"; fail "--stdin all: a rank that paused was cut off"; }
+rm -f "$scratch/input"
+no_leftovers "--stdin all, a reader that pauses"
 exit 0
