@@ -333,6 +333,11 @@ void lark_progress_wake_self(void)
     lark_doorbell_ring(bell);
 }
 
+int lark_transport_sleepers(void)
+{
+    return atomic_load_explicit(&bell->fd_sleepers, memory_order_seq_cst);
+}
+
 void lark_transport_wake_self(void)
 {
     if (lark_rt.locking)

@@ -289,6 +289,11 @@ void lark_transport_set_doorbell(struct lark_doorbell *db);
 /* Wake threads of this process that may sleep waiting (a frame for
  * ourselves was queued).  Cheap when nobody sleeps. */
 void lark_transport_wake_self(void);
+/* How many threads of this process sleep, or are about to, on the
+ * transports' wait sources (between their count and their wake-up; arm
+ * is called after the count).  A transport may take a source out of its
+ * wait set only while none does.  Any thread; never blocks. */
+int lark_transport_sleepers(void);
 /* Wake the owner of `db` if it may be sleeping.  Call after the frame that
  * it should see is fully written.  Costs no fence when the owner pays for
  * it at sleep (LARK_BELL_MEMBARRIER). */

@@ -13,7 +13,11 @@
  *    sent back to back, each direction, the receives posted late for half
  *    of them: the sender runs ahead until the transport has no room
  *    (shm: big inline frames, small slots past half a ring, ring full);
- *  - large messages streamed both ways at once, several in flight.
+ *  - large messages streamed both ways at once, several in flight;
+ *  - a send buffer is the caller's again once its send completes: rewritten
+ *    at once and sent again, every message arrives as it was when sent
+ *    (TCP splices large payloads from the sender's pages: its send may
+ *    complete only once the receiver has read them).
  * Options (before MPI_Init, so they reach the runtime): --no-cma forces the
  * pipelined copy through shared memory instead of process_vm_readv;
  * --cma-refused makes the shm transport act as if the kernel refused CMA
@@ -278,6 +282,28 @@ static void test_both_ways(void)
 }
 
 /* Wildcard receives report the real source and tag. */
+/* Both ways at once: send, overwrite the buffer the moment the send
+ * completes, check what arrived. */
+static void test_reuse(void)
+{
+    static const size_t n[] = {262147, 4194309};
+    for (unsigned k = 0; k < 2; k++) {
+        uint8_t *s = malloc(n[k]), *r = malloc(n[k]);
+        CHECK(s && r);
+        for (unsigned i = 0; i < 6; i++) {
+            MPI_Request rq;
+            fill(s, n[k], rank, 500 + i);
+            OK(MPI_Irecv(r, (int)n[k], MPI_BYTE, peer, 7, MPI_COMM_WORLD, &rq));
+            OK(MPI_Send(s, (int)n[k], MPI_BYTE, peer, 7, MPI_COMM_WORLD));
+            memset(s, 0xa5, n[k]);
+            OK(MPI_Wait(&rq, MPI_STATUS_IGNORE));
+            verify(r, n[k], peer, 500 + i, "reuse");
+        }
+        free(s);
+        free(r);
+    }
+}
+
 static void test_wildcards(void)
 {
     for (int t = 0; t < 20; t++) {
@@ -326,6 +352,7 @@ int main(int argc, char **argv)
     test_outstanding();
     test_stream();
     test_both_ways();
+    test_reuse();
     test_wildcards();
     OK(MPI_Finalize());
     if (rank == 0)

@@ -94,10 +94,14 @@ static void test_tcp_frame_headers(void **state)
     f = frame(LARK_WIRE_DATA, 4096, 8192);
     f.w.addr = 4096;
     assert_int_equal(lark_tcp_frame_check(&f, &why), 0);
+    f.word = LARK_TCP_MAGIC | LARK_TCP_CONFIRM; /* the same DATA, spliced */
+    assert_int_equal(lark_tcp_frame_check(&f, &why), 0);
     f = (struct lark_tcp_frame){.word = LARK_TCP_MAGIC | LARK_TCP_BYE};
     assert_int_equal(lark_tcp_frame_check(&f, &why), 0);
+    f.word = LARK_TCP_MAGIC | LARK_TCP_DONE;
+    assert_int_equal(lark_tcp_frame_check(&f, &why), 0);
     /* Malformed: each with a reason. */
-    struct lark_tcp_frame bad[8];
+    struct lark_tcp_frame bad[10];
     bad[0] = frame(LARK_WIRE_EAGER, 99, 100); /* payload is not the message */
     bad[1] = frame(LARK_WIRE_EAGER, 0, 17);   /* inline too long */
     bad[1].w.flags = LARK_WIRE_INLINE;
@@ -110,7 +114,10 @@ static void test_tcp_frame_headers(void **state)
     bad[6] = frame(LARK_WIRE_EAGER, 8, 8);
     bad[6].word = LARK_TCP_MAGIC | 9;                        /* unknown kind */
     bad[7] = frame(LARK_WIRE_DATA, 0xffffffffu, UINT64_MAX); /* absurd length */
-    for (int i = 0; i < 8; i++) {
+    bad[8] = (struct lark_tcp_frame){.word = LARK_TCP_MAGIC | LARK_TCP_DONE, .plen = 8};
+    bad[9] = frame(LARK_WIRE_RTS, 8, 8); /* a CONFIRM is checked as a FRAME */
+    bad[9].word = LARK_TCP_MAGIC | LARK_TCP_CONFIRM;
+    for (int i = 0; i < 10; i++) {
         why = NULL;
         assert_int_equal(lark_tcp_frame_check(&bad[i], &why), -1);
         assert_non_null(why);

@@ -69,14 +69,14 @@ int lark_tcp_frame_check(const struct lark_tcp_frame *f, const char **why)
         *why = "a frame longer than any Lark sends";
         return -1;
     }
-    if (kind == LARK_TCP_BYE) {
+    if (kind == LARK_TCP_BYE || kind == LARK_TCP_DONE) {
         if (f->plen != 0) {
-            *why = "a BYE frame with a payload";
+            *why = "a BYE or DONE frame with a payload";
             return -1;
         }
         return 0;
     }
-    if (kind != LARK_TCP_FRAME) {
+    if (kind != LARK_TCP_FRAME && kind != LARK_TCP_CONFIRM) {
         *why = "unknown frame kind";
         return -1;
     }

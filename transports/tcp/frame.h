@@ -52,8 +52,17 @@ void lark_tcp_hello_make(struct lark_tcp_hello *h, enum lark_tcp_hello_kind kind
 int lark_tcp_hello_check(const struct lark_tcp_hello *h, int kind, int me, int size,
                          int expect_from, const char *job, const uint8_t *secret, const char **why);
 
-/* Frame kinds (the low byte of the first header word). */
-enum lark_tcp_kind { LARK_TCP_FRAME = 1, LARK_TCP_BYE = 2 };
+/* Frame kinds (the low byte of the first header word).  CONFIRM is a
+ * FRAME whose payload was spliced from the sender's own pages (conn.c):
+ * the sender may reuse them only once the receiver has read it all, and
+ * the receiver then answers DONE (no payload; DONEs come back in the order
+ * of the CONFIRMs they answer). */
+enum lark_tcp_kind {
+    LARK_TCP_FRAME = 1,
+    LARK_TCP_BYE = 2,
+    LARK_TCP_CONFIRM = 3,
+    LARK_TCP_DONE = 4
+};
 #define LARK_TCP_MAGIC     0x4c4b5400u /* "LKT" in the upper 24 bits */
 #define LARK_TCP_MAX_FRAME (1u << 30)  /* largest payload of one frame */
 

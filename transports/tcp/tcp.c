@@ -14,18 +14,23 @@
  * payload, TCP_NODELAY); what the socket does not take is queued in order
  * (copied, up to TX_LIMIT bytes per connection, then LARK_ERR_AGAIN) and
  * written when epoll says the socket is writable.  Large rendezvous data
- * goes straight from the user's buffer (send_zc) and is read straight into
- * the receiver's buffer (lark_transport_recv_target): no staging copy.
+ * goes straight from the user's buffer (send_zc; from LARK_TCP_SPLICE_MIN
+ * spliced from its pages, the send completing on the receiver's DONE:
+ * stream.c) and is read straight into the receiver's buffer
+ * (lark_transport_recv_target): no staging copy.
  *
  * Everything runs in the caller's thread from progress(): one epoll set of
  * listening sockets and connections, polled without blocking (and, in
- * between, a direct read of the connection that last brought frames); its
- * fd is the transport's wait source, so a rank with nothing to do sleeps
- * in the runtime's epoll_wait until a socket has something.
+ * between, a direct read of the connection that last brought frames, taken
+ * out of the set while it keeps bringing them); its fd is the transport's
+ * wait source, so a rank with nothing to do sleeps in the runtime's
+ * epoll_wait until a socket has something (tcp_arm puts that connection
+ * back first).
  *
  * Costs: one pointer per world rank (calloc'd, untouched until used); per
- * connected peer ~300 B of state, a 256 KiB receive buffer, one fd, and the
- * kernel's socket buffers (LARK_TCP_SOCKBUF each way).
+ * connected peer ~370 B of state, a 256 KiB receive buffer, one fd, and the
+ * kernel's socket buffers (LARK_TCP_SOCKBUF each way); per process one
+ * pipe for splicing (two fds, at most 1 MiB of the caller's pages).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -160,6 +165,8 @@ static int tcp_init(struct lark_transport *tp)
     s->ep = -1;
     s->every = 4;
     s->sockbuf = env_size("LARK_TCP_SOCKBUF", 0);
+    s->splice_min = env_size("LARK_TCP_SPLICE_MIN", LARK_TCP_SPLICE_MIN);
+    s->pipe_r = s->pipe_w = -1;
     s->connect_timeout_ns = (int64_t)env_size("LARK_TCP_CONNECT_TIMEOUT", 10) * 1000000000;
     /* Loopback serves when every rank is on this host, or when TCP is
      * forced between local ranks. */
@@ -232,6 +239,7 @@ static int tcp_init(struct lark_transport *tp)
         lark_tcp_close_all(s);
         return rc;
     }
+    lark_tcp_pipe_reset(s); /* closed by lark_tcp_close_all */
     tp->max_send = LARK_TCP_MAX_FRAME;
     tp->eager_limit = env_size("LARK_TCP_EAGER_LIMIT", 64 * 1024);
     if (tp->eager_limit > LARK_TCP_DIRECT_MIN)
@@ -315,6 +323,12 @@ static int tcp_progress(struct lark_transport *tp)
          * a 5 us loopback round trip).  A rank that goes to sleep sleeps
          * on the whole set. */
         events = lark_tcp_conn_poll(s, h);
+        /* A connection that keeps bringing data leaves the epoll set
+         * (lark_tcp_detach); tcp_arm puts it back before the rank sleeps,
+         * and no thread may be asleep on the set meanwhile. */
+        if (events > 0 && h == s->hot && s->hot_streak >= 16 && !h->detached &&
+            lark_transport_sleepers() == 0)
+            lark_tcp_detach(s, h);
         if (h != s->hot || s->nwant_out > 0 || s->nhandshakes > 0 || ++s->passes % s->every == 0) {
             n = epoll_wait(s->ep, ev, 32, 0);
             bool other = false;
@@ -344,6 +358,18 @@ static int tcp_wait_fd(struct lark_transport *tp)
     return ((struct tcp_state *)tp->priv)->ep;
 }
 
+/* Before the rank sleeps on wait_fd: the hot connection, read directly
+ * and maybe out of the set, goes back in; bytes that came meanwhile make
+ * the set readable at once (level-triggered), so no wake-up is lost. */
+static int tcp_arm(struct lark_transport *tp)
+{
+    struct tcp_state *s = tp->priv;
+    if (s->hot != NULL)
+        lark_tcp_attach(s, s->hot);
+    s->hot_streak = 0;
+    return 0;
+}
+
 static void tcp_finalize(struct lark_transport *tp)
 {
     struct tcp_state *s = tp->priv;
@@ -362,5 +388,6 @@ const struct lark_transport_ops lark_transport_tcp_ops = {
     .send_zc = tcp_send_zc,
     .progress = tcp_progress,
     .wait_fd = tcp_wait_fd,
+    .arm = tcp_arm,
     .finalize = tcp_finalize,
 };

@@ -1,7 +1,8 @@
 /*
  * tcp.h -- the TCP transport's internal state, shared by tcp.c (the
- * transport's operations: init, listening, progress) and conn.c (one
- * connection: connect, handshake, framed reads and writes, faults).
+ * transport's operations: init, listening, progress), conn.c (one
+ * connection: connect, handshake, faults, the end) and stream.c (framed
+ * writes and reads on an established connection).
  */
 #ifndef LARK_TCP_H_INCLUDED
 #define LARK_TCP_H_INCLUDED
@@ -19,6 +20,7 @@
 #define LARK_TCP_DIRECT_MIN (128u * 1024)      /* payloads from here are read in place */
 #define LARK_TCP_TX_LIMIT   (4u * 1024 * 1024) /* copied bytes queued per connection */
 #define LARK_TCP_MAX_ADDRS  8
+#define LARK_TCP_SPLICE_MIN (256u * 1024) /* zero-copy payloads from here are spliced */
 
 /* One frame (or its unwritten rest) waiting for the socket. */
 struct lark_tcp_txi {
@@ -28,6 +30,7 @@ struct lark_tcp_txi {
     const char *payload; /* the caller's bytes (zero copy) or data[] */
     size_t plen, poff;
     void *cookie; /* zero copy: lark_transport_sent(cookie) once written */
+    bool splice;  /* payload spliced from the caller's pages: cookie waits for DONE */
     char data[];
 };
 
@@ -46,6 +49,7 @@ struct lark_tcp_conn {
     enum lark_tcp_cstate st;
     bool outgoing;
     bool want_out;         /* EPOLLOUT in the epoll set */
+    bool detached;         /* out of the epoll set while read directly (s->hot) */
     bool bye;              /* the peer said BYE: its EOF is no failure */
     struct tcp_peer *peer; /* NULL until the handshake names it */
     int64_t deadline;      /* handshake deadline (ns) */
@@ -65,7 +69,8 @@ struct lark_tcp_conn {
     /* sending */
     struct lark_tcp_txi *txh, *txt;
     size_t tx_copied;
-    struct lark_tcp_conn *next; /* all connections (s->conns) */
+    struct lark_tcp_txi *cfh, *cft; /* spliced, written, waiting for the peer's DONE */
+    struct lark_tcp_conn *next;     /* all connections (s->conns) */
 };
 
 struct tcp_peer {
@@ -102,14 +107,21 @@ struct tcp_state {
     /* The connection that last brought frames, read directly at each
      * progress pass (tcp_progress); NULL when it closed. */
     struct lark_tcp_conn *hot;
-    unsigned passes;   /* progress passes, to space the epoll_wait calls */
-    unsigned every;    /* ask epoll every this many passes (4..64, tcp_progress) */
-    int nwant_out;     /* connections with EPOLLOUT asked (writes queued) */
-    bool dead_pending; /* a connection is DEAD: lark_tcp_reap has work */
+    unsigned hot_streak; /* passes in a row that hot brought data; detached from 16 */
+    unsigned passes;     /* progress passes, to space the epoll_wait calls */
+    unsigned every;      /* ask epoll every this many passes (4..64, tcp_progress) */
+    int nwant_out;       /* connections with EPOLLOUT asked (writes queued) */
+    bool dead_pending;   /* a connection is DEAD: lark_tcp_reap has work */
     int strangers_logged;
     bool skip_logged;
     bool finalizing; /* lark_tcp_goodbye: broken connections are no failure */
     size_t sockbuf;
+    /* Splicing large zero-copy payloads (conn.c, splice_out): one pipe per
+     * process, holding at most one connection's pages at a time. */
+    size_t splice_min; /* payloads from this size are spliced (0: never) */
+    int pipe_r, pipe_w;
+    size_t pipe_cap, pipe_fill;
+    struct lark_tcp_conn *pipe_owner;
     int64_t connect_timeout_ns;
 };
 
@@ -118,15 +130,28 @@ int64_t lark_tcp_now(void);
 /* conn.c */
 struct tcp_peer *lark_tcp_peer(struct tcp_state *s, int world);
 void lark_tcp_conn_start(struct tcp_state *s, struct tcp_peer *p);
-int lark_tcp_conn_send(struct tcp_state *s, struct tcp_peer *p, const struct lark_wire *hdr,
-                       const void *payload, size_t len, void *cookie);
 void lark_tcp_accept(struct tcp_state *s, int lfd);
 int lark_tcp_conn_event(struct tcp_state *s, struct lark_tcp_conn *c, uint32_t events);
-int lark_tcp_conn_poll(struct tcp_state *s, struct lark_tcp_conn *c);
+void lark_tcp_detach(struct tcp_state *s, struct lark_tcp_conn *c);
+void lark_tcp_attach(struct tcp_state *s, struct lark_tcp_conn *c);
+void lark_tcp_want_out(struct tcp_state *s, struct lark_tcp_conn *c, bool on);
+void lark_tcp_conn_close(struct tcp_state *s, struct lark_tcp_conn *c);
+void lark_tcp_conn_lost(struct tcp_state *s, struct lark_tcp_conn *c, const char *what);
 void lark_tcp_timers(struct tcp_state *s);
 void lark_tcp_reap(struct tcp_state *s);
 void lark_tcp_goodbye(struct tcp_state *s);
 void lark_tcp_close_all(struct tcp_state *s);
 void lark_tcp_sockbuf(struct tcp_state *s, int fd);
+
+/* stream.c */
+int lark_tcp_conn_send(struct tcp_state *s, struct tcp_peer *p, const struct lark_wire *hdr,
+                       const void *payload, size_t len, void *cookie);
+int lark_tcp_conn_poll(struct tcp_state *s, struct lark_tcp_conn *c);
+int lark_tcp_tx_flush(struct tcp_state *s, struct lark_tcp_conn *c);
+int lark_tcp_rx_read(struct tcp_state *s, struct lark_tcp_conn *c);
+void lark_tcp_pipe_reset(struct tcp_state *s);
+/* Append t to the list (head, tail): a connection's queue or its DONE list. */
+void lark_tcp_txi_push(struct lark_tcp_txi **head, struct lark_tcp_txi **tail,
+                       struct lark_tcp_txi *t);
 
 #endif
