@@ -13,8 +13,8 @@
  * (an allreduce), and rank 0 unlinks it, so nothing is left behind.  Any
  * failure on any rank disables the path for that communicator (the
  * point-to-point algorithms take over).  Cost: one segment per such
- * communicator, 34 KiB of bcast rings, and per rank a line, 8 KiB of
- * reduce cells and 2 posts of 4.1 KiB: 164 KiB at 8 ranks, 4.1 MiB at
+ * communicator, 34 KiB of bcast rings, and per rank a line, 12 KiB of
+ * reduce cells and 2 posts of 4.1 KiB: 196 KiB at 8 ranks, 5.1 MiB at
  * 256, of which only the pages used are ever touched (an 8-byte
  * allreduce touches one line per post); unmapped when the communicator
  * is freed.
@@ -62,7 +62,9 @@
  * Reduces of up to TINY_DATA bytes (one double) have rings of TINY_DEPTH
  * cells of 16 bytes, four to a line: the root, reading cells a non-root
  * wrote ahead, takes a line from the other core every fourth call (2
- * ranks, 8 B: 0.19 -> 0.12 us, Open MPI 0.13).
+ * ranks, 8 B: 0.19 -> 0.12 us, Open MPI 0.13); of up to SMALL_DATA
+ * (three doubles), rings of SMALL_DEPTH cells of 32 bytes, two to a line
+ * (16 and 24 B: 0.155 -> 0.122 us).
  *
  * Bcast does not synchronise: a meeting per call cost a full round of
  * scheduling when ranks outnumber cores (84 us for 8 B with 8 ranks on 2
@@ -130,6 +132,8 @@
 #define RED_DEPTH   64 /* reduce cells per rank: how far a non-root may run ahead */
 #define TINY_DATA   8  /* reduces of up to this go through the packed rings */
 #define TINY_DEPTH  256
+#define SMALL_DATA  24 /* and of up to this through rings of 32-byte cells */
+#define SMALL_DEPTH 128
 #define RED_AHEAD   4  /* the root prefetches the cells of the reduce this many ahead */
 #define RED_EVERY   16 /* a rank says which reduce it is done with every RED_EVERY */
 
@@ -191,12 +195,21 @@ struct red_tiny {
     char data[TINY_DATA];
 };
 
+/* And of up to SMALL_DATA bytes, two to a line; the stamp last, so that
+ * the data keeps the cell's 32-byte alignment. */
+struct red_small {
+    char data[SMALL_DATA];
+    char pad[4];
+    _Atomic uint32_t stamp; /* the reduce written here (futex word) */
+};
+
 struct lark_coll_shm {
     struct seg_header *hdr;
-    struct rank_line *lines; /* n */
-    struct red_cell *rcells; /* n * RED_DEPTH: rank r's ring from r * RED_DEPTH */
-    struct red_tiny *rtiny;  /* n * TINY_DEPTH: the same */
-    struct post *posts;      /* 2 * n: exchange k uses posts[(k % 2) * n + rank] */
+    struct rank_line *lines;  /* n */
+    struct red_cell *rcells;  /* n * RED_DEPTH: rank r's ring from r * RED_DEPTH */
+    struct red_tiny *rtiny;   /* n * TINY_DEPTH: the same */
+    struct red_small *rsmall; /* n * SMALL_DEPTH: the same */
+    struct post *posts;       /* 2 * n: exchange k uses posts[(k % 2) * n + rank] */
     size_t size;
     uint32_t calls;     /* synchronisations (sync_all) run through the segment */
     uint32_t xchgs;     /* exchanges run through the posts */
@@ -213,7 +226,8 @@ static size_t seg_size(int n)
 {
     return sizeof(struct seg_header) + (size_t)n * sizeof(struct rank_line) +
            (size_t)n * RED_DEPTH * sizeof(struct red_cell) +
-           (size_t)n * TINY_DEPTH * sizeof(struct red_tiny) + 2 * (size_t)n * sizeof(struct post);
+           (size_t)n * TINY_DEPTH * sizeof(struct red_tiny) +
+           (size_t)n * SMALL_DEPTH * sizeof(struct red_small) + 2 * (size_t)n * sizeof(struct post);
 }
 
 void lark_coll_shm_destroy(struct lark_coll_shm *sh)
@@ -282,7 +296,8 @@ static struct lark_coll_shm *attach(struct lark_comm *comm)
     sh->lines = (struct rank_line *)((char *)p + sizeof(struct seg_header));
     sh->rcells = (struct red_cell *)(sh->lines + comm->size);
     sh->rtiny = (struct red_tiny *)(sh->rcells + (size_t)comm->size * RED_DEPTH);
-    sh->posts = (struct post *)(sh->rtiny + (size_t)comm->size * TINY_DEPTH);
+    sh->rsmall = (struct red_small *)(sh->rtiny + (size_t)comm->size * TINY_DEPTH);
+    sh->posts = (struct post *)(sh->rsmall + (size_t)comm->size * SMALL_DEPTH);
     sh->size = size;
     sh->calls = 0;
     sh->xchgs = 0;
@@ -603,12 +618,18 @@ int lark_coll_shm_allreduce(struct lark_coll_shm *sh, const void *sbuf, void *rb
  * too old).  So non-roots run up to RED_DEPTH calls ahead of the root,
  * as they would with eager messages, and the root reads cells written
  * one after the other. */
-/* Rank r's place for reduce j: its stamp, *data its bytes. */
-static _Atomic uint32_t *red_place(struct lark_coll_shm *sh, int r, uint32_t j, bool tiny,
+/* Rank r's place for reduce j in the ring of `depth` cells: its stamp,
+ * *data its bytes. */
+static _Atomic uint32_t *red_place(struct lark_coll_shm *sh, int r, uint32_t j, uint32_t depth,
                                    char **data)
 {
-    if (tiny) {
+    if (depth == TINY_DEPTH) {
         struct red_tiny *c = &sh->rtiny[(size_t)r * TINY_DEPTH + j % TINY_DEPTH];
+        *data = c->data;
+        return &c->stamp;
+    }
+    if (depth == SMALL_DEPTH) {
+        struct red_small *c = &sh->rsmall[(size_t)r * SMALL_DEPTH + j % SMALL_DEPTH];
         *data = c->data;
         return &c->stamp;
     }
@@ -622,24 +643,26 @@ int lark_coll_shm_reduce(struct lark_coll_shm *sh, const void *sbuf, void *rbuf,
 {
     int n = comm->size, me = comm->rank, rc;
     size_t done = offsetof(struct rank_line, red_done);
-    bool tiny = red->bytes <= TINY_DATA;
+    uint32_t depth = red->bytes <= TINY_DATA    ? TINY_DEPTH
+                     : red->bytes <= SMALL_DATA ? SMALL_DEPTH
+                                                : RED_DEPTH;
     if (lark_lost_comm(comm))
         return LARK_ERR_PEER;
     uint32_t j = ++sh->reduces;
-    if ((rc = await_all(sh, comm, done, j - (tiny ? TINY_DEPTH : RED_DEPTH), &sh->red_min)) != 0)
+    if ((rc = await_all(sh, comm, done, j - depth, &sh->red_min)) != 0)
         return rc;
     char *data;
-    _Atomic uint32_t *stamp = red_place(sh, me, j, tiny, &data);
+    _Atomic uint32_t *stamp = red_place(sh, me, j, depth, &data);
     memcpy(data, sbuf, red->bytes);
     set_mine(sh, me, stamp, j);
     for (int i = n - 1; i >= 0 && me == root; i--) {
-        stamp = red_place(sh, i, j, tiny, &data);
+        stamp = red_place(sh, i, j, depth, &data);
         if (atomic_load_explicit(stamp, memory_order_acquire) != j &&
             (rc = wait_word(sh, &sh->lines[i].sleepers, comm, stamp, is_equal, j)) != 0)
             return rc;
         if (i != me) {
             char *next;
-            red_place(sh, i, j + RED_AHEAD, tiny, &next);
+            red_place(sh, i, j + RED_AHEAD, depth, &next);
             __builtin_prefetch(next);
         }
         if (i == n - 1)

@@ -134,7 +134,8 @@ static void put(MPI_Datatype type, void *buf, long i, int v)
 }
 
 /* Every pair of a predefined op and a type it applies to, at sizes up to
- * past the segment's limits (reduce: 48 B; allreduce: 512 B), reduce at
+ * past the segment's limits (reduce: 48 B, with rings of cells of up to
+ * 8, 24 and 48 B; allreduce: 512 B), reduce at
  * every root and allreduce, against a reference folded locally in rank
  * order (MPI_Reduce_local); and MINLOC on MPI_DOUBLE_INT. */
 static void ops(MPI_Comm comm, const char *what)
@@ -153,7 +154,7 @@ static void ops(MPI_Comm comm, const char *what)
     } opl[] = {{MPI_SUM, false, "sum"}, {MPI_PROD, false, "prod"}, {MPI_MIN, false, "min"},
                {MPI_MAX, false, "max"}, {MPI_BAND, true, "band"},  {MPI_BXOR, true, "bxor"},
                {MPI_LOR, true, "lor"}};
-    static const int sizes[] = {1, 8, 40, 48, 56, 200, 512, 520};
+    static const int sizes[] = {1, 8, 16, 24, 25, 40, 48, 56, 200, 512, 520};
     int rank, size;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
