@@ -12,8 +12,10 @@
 struct user_code {
     bool live;
     bool is_class;
-    int errclass; /* the class (itself for a class) */
-    char *string; /* owned; NULL: none set */
+    int errclass;   /* the class (itself for a class) */
+    char *string;   /* owned; NULL: none set */
+    int live_codes; /* a user class: how many live codes it has, so removing it
+                     * costs O(1) however many numbers were ever handed out */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -56,7 +58,10 @@ int lark_errcode_add(int errclass, int *out)
         /* Numbers are never reused: a stale code never names a new one. */
         int code = MPI_ERR_LASTCODE + 1 + ncodes;
         codes[ncodes++] =
-            (struct user_code){true, errclass < 0, errclass < 0 ? code : errclass, NULL};
+            (struct user_code){true, errclass < 0, errclass < 0 ? code : errclass, NULL, 0};
+        struct user_code *cls = errclass < 0 ? NULL : lookup(errclass);
+        if (cls != NULL)
+            cls->live_codes++;
         *out = code;
     }
     pthread_mutex_unlock(&lock);
@@ -70,10 +75,12 @@ int lark_errcode_remove(int code, bool want_class)
     struct user_code *u = lookup(code);
     if (u == NULL || u->is_class != want_class)
         rc = LARK_ERR_ARG;
-    for (int i = 0; rc == LARK_OK && want_class && i < ncodes; i++)
-        if (codes[i].live && !codes[i].is_class && codes[i].errclass == code)
-            rc = LARK_ERR_ARG; /* a code of this class is still there */
+    if (rc == LARK_OK && want_class && u->live_codes > 0)
+        rc = LARK_ERR_ARG; /* a code of this class is still there */
     if (rc == LARK_OK) {
+        struct user_code *cls = want_class ? NULL : lookup(u->errclass);
+        if (cls != NULL)
+            cls->live_codes--;
         free(u->string);
         u->string = NULL;
         u->live = false;
