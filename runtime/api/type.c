@@ -204,6 +204,9 @@ static int blocks_common(const char *call, int combiner, bool large, const struc
         return lark_err_raise(NULL, call, MPI_ERR_NO_MEM, "out of memory for %lld blocks",
                               (long long)n);
     }
+    /* A single-oldtype form records oldtype in its envelope even with no
+     * blocks (count 0), so types[0] must name it before the loop runs. */
+    types[0] = old;
     for (size_t i = 0; i < un && err == MPI_SUCCESS; i++) {
         bls[i] = s->ibls ? s->ibls[i] : s->cbls ? s->cbls[i] : s->bl;
         if (bls[i] < 0)
