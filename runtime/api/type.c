@@ -166,6 +166,7 @@ struct blockspec {
     const MPI_Count *cdisps;
     bool hdisp;
     const MPI_Datatype *types; /* struct */
+    bool per_type;             /* struct: a type per block (types may be NULL when count is 0) */
 };
 
 static int blocks_common(const char *call, int combiner, bool large, const struct blockspec *s,
@@ -183,14 +184,14 @@ static int blocks_common(const char *call, int combiner, bool large, const struc
                           s->idisps   ? (const void *)s->idisps
                           : s->adisps ? (const void *)s->adisps
                                       : (const void *)s->cdisps);
-    if (err == MPI_SUCCESS && s->types != NULL)
+    if (err == MPI_SUCCESS && s->per_type)
         err = check_array(call, "array_of_types", n, s->types);
     if (err == MPI_SUCCESS)
         err = check_out(call, newtype);
     if (err != MPI_SUCCESS)
         return err;
     struct lark_datatype *old = NULL;
-    if (s->types == NULL && (err = check_old(call, oldtype, &old)) != MPI_SUCCESS)
+    if (!s->per_type && (err = check_old(call, oldtype, &old)) != MPI_SUCCESS)
         return err;
     size_t un = (size_t)n;
     /* Scratch (widened arguments), freed before returning. */
@@ -213,7 +214,7 @@ static int blocks_common(const char *call, int combiner, bool large, const struc
             err = lark_err_raise(NULL, call, MPI_ERR_ARG,
                                  "blocklength %lld of block %zu is negative", (long long)bls[i], i);
         types[i] = old;
-        if (s->types != NULL && (types[i] = lark_datatype_from_handle(s->types[i])) == NULL)
+        if (s->per_type && (types[i] = lark_datatype_from_handle(s->types[i])) == NULL)
             err = lark_err_raise(NULL, call, MPI_ERR_TYPE,
                                  "array_of_types[%zu] is not a valid datatype", i);
         if (err != MPI_SUCCESS)
@@ -228,10 +229,10 @@ static int blocks_common(const char *call, int combiner, bool large, const struc
     struct lark_datatype *dt = NULL;
     int rc = LARK_OK;
     if (err == MPI_SUCCESS)
-        rc = lark_datatype_blocks(n, bls, disps, types, s->types != NULL,
+        rc = lark_datatype_blocks(n, bls, disps, types, s->per_type,
                                   combiner == MPI_COMBINER_STRUCT, &dt);
     /* The envelope, in the layout get_contents returns for this form. */
-    int ni = 0, na = 0, nc = 0, nt = s->types ? (int)n : 1;
+    int ni = 0, na = 0, nc = 0, nt = s->per_type ? (int)n : 1;
     int *ints = NULL;
     MPI_Aint *aints = NULL;
     MPI_Count *counts = NULL;
@@ -376,7 +377,8 @@ int PMPI_Type_create_struct(int count, const int array_of_blocklengths[],
                           .ibls = array_of_blocklengths,
                           .adisps = array_of_displacements,
                           .hdisp = true,
-                          .types = array_of_types};
+                          .types = array_of_types,
+                          .per_type = true};
     return blocks_common("MPI_Type_create_struct", MPI_COMBINER_STRUCT, false, &s,
                          MPI_DATATYPE_NULL, newtype);
 }
@@ -390,7 +392,8 @@ int PMPI_Type_create_struct_c(MPI_Count count, const MPI_Count array_of_blocklen
                           .cbls = array_of_blocklengths,
                           .cdisps = array_of_displacements,
                           .hdisp = true,
-                          .types = array_of_types};
+                          .types = array_of_types,
+                          .per_type = true};
     return blocks_common("MPI_Type_create_struct_c", MPI_COMBINER_STRUCT, true, &s,
                          MPI_DATATYPE_NULL, newtype);
 }

@@ -4,7 +4,9 @@
  * the type has size and extent 0, commits, goes through a send to self,
  * and MPI_Type_get_contents names the oldtype of a single-oldtype form
  * (MPICH's zeroparms test crashed here: the envelope read a block that
- * does not exist).
+ * does not exist).  With count 0 the arrays may be NULL: a struct with
+ * NULL arrays is still a struct, not a form with one (missing) oldtype
+ * (MPICH's struct-zero-count test got MPI_ERR_TYPE).
  */
 #include <mpi.h>
 #include <stdio.h>
@@ -66,6 +68,14 @@ int main(int argc, char **argv)
     check_type(t, "hvector", 1);
     MPI_Type_create_struct(0, bl, ad, types, &t);
     check_type(t, "struct", 0);
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    CHECK(MPI_Type_create_struct(0, NULL, NULL, NULL, &t) == MPI_SUCCESS, "struct, NULL arrays");
+    check_type(t, "struct, NULL arrays", 0);
+    CHECK(MPI_Type_create_struct_c(0, NULL, NULL, NULL, &t) == MPI_SUCCESS,
+          "struct_c, NULL arrays");
+    check_type(t, "struct_c, NULL arrays", 0);
+    CHECK(MPI_Type_indexed(0, NULL, NULL, MPI_DOUBLE, &t) == MPI_SUCCESS, "indexed, NULL arrays");
+    check_type(t, "indexed, NULL arrays", 1);
     MPI_Finalize();
     return 0;
 }
