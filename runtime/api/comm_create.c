@@ -101,8 +101,10 @@ int PMPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm)
     lark_where_coll(call, c);
     err = dup_comm(call, c, NULL, &n);
     lark_where_leave();
-    if (err == MPI_SUCCESS)
-        *newcomm = lark_comm_to_handle(n);
+    /* A failed dup (an attribute copy callback failed) gives MPI_COMM_NULL,
+     * as MPICH does (its attrerr test checks it), so the caller never reads
+     * a stale handle. */
+    *newcomm = err == MPI_SUCCESS ? lark_comm_to_handle(n) : MPI_COMM_NULL;
     return err;
 }
 LARK_API_ALIAS(Comm_dup)
@@ -135,8 +137,7 @@ int PMPI_Comm_dup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm)
     lark_where_coll(call, c);
     err = dup_comm(call, c, i != NULL ? i : &empty, &n);
     lark_where_leave();
-    if (err == MPI_SUCCESS)
-        *newcomm = lark_comm_to_handle(n);
+    *newcomm = err == MPI_SUCCESS ? lark_comm_to_handle(n) : MPI_COMM_NULL;
     return err;
 }
 LARK_API_ALIAS(Comm_dup_with_info)

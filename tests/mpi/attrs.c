@@ -4,12 +4,12 @@
  * copy callbacks at MPI_Comm_dup in the order the attributes were set,
  * delete callbacks at MPI_Comm_free and at MPI_Finalize (MPI_COMM_SELF's
  * first), MPI_COMM_DUP_FN / NULL_COPY_FN, a copy callback that fails the
- * dup, replacing and deleting values, freed keyvals, and the deprecated
- * MPI-1 names.  Then attributes on windows: user keyvals beside the
- * predefined MPI_WIN_* ones, delete callbacks at MPI_Win_free (newest
- * first), and the errors for predefined or other-kind keyvals; and on
- * datatypes: copied by MPI_Type_dup, deleted by MPI_Type_free, on a
- * predefined type too.
+ * dup (newcomm becomes MPI_COMM_NULL), replacing and deleting values,
+ * freed keyvals, and the deprecated MPI-1 names.  Then attributes on
+ * windows: user keyvals beside the predefined MPI_WIN_* ones, delete
+ * callbacks at MPI_Win_free (newest first), and the errors for predefined
+ * or other-kind keyvals; and on datatypes: copied by MPI_Type_dup, deleted
+ * by MPI_Type_free, on a predefined type too.
  */
 #include <mpi.h>
 #include <stdint.h>
@@ -311,9 +311,16 @@ int main(int argc, char **argv)
 
     /* A failing copy callback fails the dup. */
     MPI_Comm_set_attr(b, kbad, (void *)1);
-    MPI_Comm c = MPI_COMM_NULL;
+    MPI_Comm c = MPI_COMM_WORLD; /* not NULL: the failed dup must write MPI_COMM_NULL */
     int rc = MPI_Comm_dup(b, &c);
     CHECK(rc != MPI_SUCCESS, "dup succeeded although a copy callback failed");
+#ifndef OPEN_MPI /* not checked against Open MPI */
+    CHECK(c == MPI_COMM_NULL, "a failed dup left newcomm unchanged, not MPI_COMM_NULL");
+    c = MPI_COMM_WORLD;
+    rc = MPI_Comm_dup_with_info(b, MPI_INFO_NULL, &c);
+    CHECK(rc != MPI_SUCCESS && c == MPI_COMM_NULL, "failed dup_with_info: rc %d, newcomm not NULL",
+          rc);
+#endif
     MPI_Comm_delete_attr(b, kbad);
 
     /* A freed keyval: its attributes stay until deleted; new sets fail. */
