@@ -173,6 +173,19 @@ struct lark_match_item *lark_match_peek(struct lark_match *m, uint32_t ctx, int 
     return NULL;
 }
 
+struct lark_match_item *lark_match_find(struct lark_match *m, uint32_t ctx,
+                                        bool (*is)(const struct lark_match_item *it, void *arg),
+                                        void *arg)
+{
+    struct lark_match_ctx *c = ctx_get(m, ctx, false);
+    if (c == NULL)
+        return NULL;
+    for (struct lark_match_item *u = c->unexpected.head; u; u = u->next)
+        if (is(u, arg))
+            return u;
+    return NULL;
+}
+
 struct lark_match_item *lark_match_leftover(struct lark_match *m)
 {
     for (int b = 0; b < LARK_MATCH_BUCKETS; b++)

@@ -73,6 +73,11 @@ struct lark_match_item *lark_match_unpark(struct lark_match *m);
  * before anything else touches the engine.  Either way the sender's
  * expected sequence advances.  (Split in two so the caller copies the
  * payload only when no receive is waiting.) */
+/* The first unexpected message of context ctx that `is` accepts, or NULL
+ * (left in the queue: lark_match_take removes it). */
+struct lark_match_item *lark_match_find(struct lark_match *m, uint32_t ctx,
+                                        bool (*is)(const struct lark_match_item *it, void *arg),
+                                        void *arg);
 struct lark_match_item *lark_match_arrive(struct lark_match *m, const struct lark_match_item *msg);
 /* Append an arrived, unmatched message to its context's unexpected queue.
  * Returns 0 or LARK_ERR_NOMEM. */

@@ -790,6 +790,35 @@ static void out_of_memory(const char *what)
     lark_runtime_abort(MPI_ERR_NO_MEM, msg);
 }
 
+/* MPI_Cancel of a send, at the receiver: the message it names (sender and
+ * request id), if it is still unexpected, is withdrawn and the sender told;
+ * one already matched (or taken by MPI_Mprobe) completes as usual, and the
+ * sender hears nothing.  A plain EAGER is not withdrawn: its send completed
+ * when it was written. */
+struct cancel_key {
+    int src;
+    uint64_t sreq;
+};
+
+static bool is_cancelled_msg(const struct lark_match_item *it, void *arg)
+{
+    const struct cancel_key *k = arg;
+    const struct lark_msg *m = LARK_CONTAINER_OF(it, struct lark_msg, item);
+    return m->src == k->src && m->hdr.sreq == k->sreq &&
+           (m->hdr.type == LARK_WIRE_RTS || (m->hdr.flags & LARK_WIRE_SYNC));
+}
+
+static void withdraw(int src, const struct lark_wire *h)
+{
+    struct cancel_key k = {src, h->sreq};
+    struct lark_match_item *u = lark_match_find(&match, h->ctx, is_cancelled_msg, &k);
+    if (u == NULL)
+        return;
+    lark_match_take(&match, u);
+    msg_free(LARK_CONTAINER_OF(u, struct lark_msg, item));
+    send_ctrl(src, LARK_WIRE_CANCEL_ACK, h->sreq, 0);
+}
+
 /* An in-order EAGER/RTS: match it or keep it. */
 static void arrive(int src, const struct lark_wire *h, const void *payload, size_t len)
 {
@@ -918,6 +947,17 @@ void lark_transport_deliver(int src, const struct lark_wire *h, const void *payl
         req = (struct lark_request *)(uintptr_t)h->sreq;
         if (--req->pending_acks <= 0)
             lark_request_complete(req);
+        return;
+    case LARK_WIRE_CANCEL:
+        withdraw(src, h);
+        return;
+    case LARK_WIRE_CANCEL_ACK:
+        /* Sent only for a message withdrawn unmatched: no FIN or SACK
+         * will come, and the request waits for nothing else. */
+        req = (struct lark_request *)(uintptr_t)h->sreq;
+        req->cancelled = true;
+        req->pending_acks = 0;
+        lark_request_complete(req);
         return;
     default:
         fprintf(stderr, "Lark MPI: rank %d: unknown frame type %d from rank %d\n", lark_rt.rank,
@@ -1129,7 +1169,19 @@ int lark_p2p_cancel(struct lark_request *req)
         req->status_count = 0;
         lark_request_complete(req);
     }
-    /* A send already carries a sequence number the receiver waits for, so it
-     * is never withdrawn: it completes normally (MPI allows this). */
+    /* A send waiting for its receiver (an RTS, or a synchronous EAGER, not
+     * yet acknowledged) asks it to withdraw the message: if it is still
+     * unexpected there, the receiver drops it and says so (CANCEL_ACK), and
+     * the send completes cancelled; if it matched, the send completes
+     * normally (MPI allows either).  The request goes only after the
+     * answer or the transfer, so the id the receiver echoes stays valid.
+     * Any other send already completed, or is moving its bytes.  Asking
+     * twice is harmless: the second finds nothing to withdraw. */
+    if (req->kind == LARK_REQ_SEND && req->pending_acks > 0 && req->tpeer != NULL) {
+        struct lark_wire h = {.type = LARK_WIRE_CANCEL,
+                              .ctx = req->comm->ctx[req->ctxsel],
+                              .sreq = (uint64_t)(uintptr_t)req};
+        (void)lark_peer_send(req->tpeer, &h, NULL, 0, NULL); /* a lost peer fails the send */
+    }
     return LARK_OK;
 }

@@ -38,7 +38,9 @@ enum lark_wire_type {
     LARK_WIRE_SACK,      /* synchronous send: the receive has matched */
     LARK_WIRE_PUT,       /* rendezvous split: sender, write your bytes [off, off+len) at addr */
     LARK_WIRE_PUT_DONE,  /* rendezvous split: sender wrote its part (flags: LARK_WIRE_FAILED) */
-    LARK_WIRE_RMA        /* one-sided active message: runtime/rma/am.c reads the fields */
+    LARK_WIRE_RMA,       /* one-sided active message: runtime/rma/am.c reads the fields */
+    LARK_WIRE_CANCEL,    /* MPI_Cancel of a send not yet matched (RTS, SYNC EAGER): withdraw it */
+    LARK_WIRE_CANCEL_ACK /* it was withdrawn (sreq): the send completes, cancelled */
 };
 #define LARK_WIRE_SYNC       0x1  /* flags: sender wants a SACK when matched */
 #define LARK_WIRE_FAILED     0x2  /* flags of PUT_DONE: the put failed, read it yourself */

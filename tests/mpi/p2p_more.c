@@ -181,6 +181,60 @@ static void test_cancel(void)
     CHECK(flag && y == 0, "the exchange's receive was not cancelled");
 }
 
+/* MPI_Cancel of sends around the ring: one that nobody receives (a
+ * rendezvous-sized MPI_Isend, a small MPI_Issend) is withdrawn: its wait
+ * returns cancelled, the message never arrives, and the next one with
+ * the same tag does.  One whose receive is already posted completes
+ * normally (not cancelled) with its data intact.  (Cancelling an unmatched
+ * rendezvous send once hung in the wait: nothing answered it.) */
+static void test_cancel_send(void)
+{
+    enum { BIG = 65536 }; /* 256 KiB: past every eager limit */
+    int *s = malloc(sizeof(int) * BIG), *r = malloc(sizeof(int) * BIG);
+    CHECK(s && r, "out of memory");
+    int small = 42, got = 0, flag = 0, found = 0;
+    MPI_Request req;
+    MPI_Status st;
+
+    fill(s, BIG, wrank, 31);
+    MPI_Isend(s, BIG, MPI_INT, right, 555, MPI_COMM_WORLD, &req);
+    MPI_Cancel(&req);
+    MPI_Wait(&req, &st);
+    MPI_Test_cancelled(&st, &flag);
+    CHECK(flag, "an unmatched rendezvous send was not cancelled");
+    MPI_Issend(&small, 1, MPI_INT, right, 556, MPI_COMM_WORLD, &req);
+    MPI_Cancel(&req);
+    MPI_Wait(&req, &st);
+    MPI_Test_cancelled(&st, &flag);
+    CHECK(flag, "an unmatched synchronous send was not cancelled");
+    MPI_Barrier(MPI_COMM_WORLD); /* every withdrawal has been answered */
+    MPI_Iprobe(left, 555, MPI_COMM_WORLD, &found, &st);
+    CHECK(!found, "a cancelled rendezvous send still arrived");
+    MPI_Iprobe(left, 556, MPI_COMM_WORLD, &found, &st);
+    CHECK(!found, "a cancelled synchronous send still arrived");
+    MPI_Barrier(MPI_COMM_WORLD); /* every rank has looked before anyone sends again */
+    /* The same tags again, not cancelled: they arrive, in order. */
+    MPI_Sendrecv(&small, 1, MPI_INT, right, 556, &got, 1, MPI_INT, left, 556, MPI_COMM_WORLD, &st);
+    CHECK(got == 42, "the send after a cancelled one brought %d", got);
+    MPI_Sendrecv(s, BIG, MPI_INT, right, 555, r, BIG, MPI_INT, left, 555, MPI_COMM_WORLD, &st);
+    expect(r, BIG, left, 31, "the rendezvous after a cancelled one");
+
+    /* Matched first: the cancel fails, the send completes normally. */
+    MPI_Request rr;
+    memset(r, 0, sizeof(int) * BIG);
+    MPI_Irecv(r, BIG, MPI_INT, left, 557, MPI_COMM_WORLD, &rr);
+    MPI_Barrier(MPI_COMM_WORLD); /* every receive is posted */
+    MPI_Isend(s, BIG, MPI_INT, right, 557, MPI_COMM_WORLD, &req);
+    MPI_Wait(&rr, &st); /* the send has matched */
+    MPI_Cancel(&req);
+    MPI_Wait(&req, &st);
+    MPI_Test_cancelled(&st, &flag);
+    CHECK(!flag, "a send already received says it was cancelled");
+    expect(r, BIG, left, 31, "a send cancelled after it matched");
+    free(s);
+    free(r);
+}
+
 /* Every large-count send and receive, with ordinary counts. */
 static void test_c_forms(void)
 {
@@ -546,6 +600,7 @@ int main(int argc, char **argv)
     test_truly_nonblocking();
     test_isendrecv_replace();
     test_cancel();
+    test_cancel_send();
     test_c_forms();
     test_op_create_c();
     test_big();

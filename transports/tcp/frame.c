@@ -93,6 +93,8 @@ int lark_tcp_frame_check(const struct lark_tcp_frame *f, const char **why)
     case LARK_WIRE_CTS:
     case LARK_WIRE_FIN:
     case LARK_WIRE_SACK:
+    case LARK_WIRE_CANCEL:
+    case LARK_WIRE_CANCEL_ACK:
         if (f->plen != 0) {
             *why = "a control frame with a payload";
             return -1;
