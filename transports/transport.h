@@ -209,6 +209,9 @@ struct lark_transport {
     size_t split_min;            /* rendezvous from this size may be split: the sender puts
                                     the second half while the receiver gets the first (set by
                                     init, changed by the transport: SIZE_MAX never) */
+    size_t both_min;             /* from this size (and get_min not SIZE_MAX) a message is got
+                                    whole while the receiver streams the other way too
+                                    (runtime/p2p.c, sending_to); 0: the runtime's default */
     int npeers;                  /* how many other ranks it can reach (set by init) */
     struct lark_tp_stats *stats; /* its MPI_T counters (runtime/mpit/stats.h; set by the runtime) */
 };

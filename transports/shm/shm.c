@@ -52,6 +52,7 @@
 #include <unistd.h>
 
 #include "shm_name.h"
+#include "cma_cost.h"
 #include "shm_ring.h"
 #include "transport.h"
 
@@ -269,16 +270,15 @@ static int shm_init(struct lark_transport *tp)
     s->put_refused = refuse != NULL && atoi(refuse) != 0;
     tp->max_send = POOL_SLOT;
     tp->eager_limit = POOL_SLOT;
-    /* Measured on a 2-core VM (AMD EPYC, Linux 6.1): one process_vm_readv
-     * of 64 KiB costs 25-40 us against 7 us streamed through the pool, and
-     * the two cross near 2 MiB; so CMA starts there.  LARK_SHM_CMA_MIN
-     * moves it. */
+    /* Where single-copy reads start: timed on this machine once we know
+     * there is a local peer (cma_cost.c), or LARK_SHM_CMA_MIN. */
     tp->get_min = 2u << 20;
     const char *cmamin = getenv("LARK_SHM_CMA_MIN");
     if (cmamin != NULL)
         tp->get_min = strtoul(cmamin, NULL, 0);
     const char *nocma = getenv("LARK_SHM_NO_CMA");
-    if (nocma != NULL && atoi(nocma) != 0)
+    bool no_cma = nocma != NULL && atoi(nocma) != 0;
+    if (no_cma)
         tp->get_min = SIZE_MAX; /* never: the pipelined copy through the pool */
     /* The split rendezvous (the sender writes half with process_vm_writev)
      * is used only once a read has shown that CMA works here. */
@@ -293,6 +293,10 @@ static int shm_init(struct lark_transport *tp)
     tp->npeers = 0;
     for (uint32_t i = 0; i < s->L; i++)
         tp->npeers += i != s->me && shm_reachable(tp, lark_transport_local_peers()[i]);
+    if (tp->npeers > 0 && cmamin == NULL && !no_cma && !s->cma_refused && lark_shm_cma_cheap()) {
+        tp->get_min = 128u << 10;
+        tp->both_min = 64u << 10;
+    }
     const char *env = getenv("LARK_SHM_INLINE_MAX"); /* tests, benchmarks: only lower it */
     if (env != NULL && strtoul(env, NULL, 0) < s->inline_max)
         s->inline_max = strtoul(env, NULL, 0);
