@@ -17,23 +17,24 @@ static int wrank;
 
 static void check_type(MPI_Datatype t, const char *what, int want_types)
 {
-    int size, ni, na, nt, combiner;
+    int size, combiner;
     MPI_Aint lb, extent;
-    MPI_Count nc;
+    MPI_Count ni, na, nc, nt;
     CHECK(MPI_Type_commit(&t) == MPI_SUCCESS, "%s: commit", what);
     MPI_Type_size(t, &size);
     MPI_Type_get_extent(t, &lb, &extent);
     CHECK(size == 0 && lb == 0 && extent == 0, "%s: size %d lb %ld extent %ld", what, size,
           (long)lb, (long)extent);
     MPI_Type_get_envelope_c(t, &ni, &na, &nc, &nt, &combiner);
-    CHECK(nt == want_types, "%s: envelope has %d types, want %d", what, nt, want_types);
+    CHECK(nt == want_types, "%s: envelope has %lld types, want %d", what, (long long)nt,
+          want_types);
     if (nt == 1) {
         int ints[4];
         MPI_Aint aints[4];
         MPI_Count counts[4];
         MPI_Datatype types[1] = {MPI_DATATYPE_NULL};
-        CHECK(ni <= 4 && na <= 4 && nc <= 4, "%s: envelope %d %d %lld", what, ni, na,
-              (long long)nc);
+        CHECK(ni <= 4 && na <= 4 && nc <= 4, "%s: envelope %lld %lld %lld", what, (long long)ni,
+              (long long)na, (long long)nc);
         MPI_Type_get_contents_c(t, ni, na, nc, nt, ints, aints, counts, types);
         CHECK(types[0] == MPI_DOUBLE, "%s: get_contents names another oldtype", what);
     }
