@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "check.h"
+#include "coll_api.h"
 #include "attr.h"
 #include "coll/coll.h"
 #include "comm.h"
@@ -528,9 +529,8 @@ int PMPI_Comm_create_group(MPI_Comm comm, MPI_Group group, int tag, MPI_Comm *ne
 }
 LARK_API_ALIAS(Comm_create_group)
 
-int PMPI_Comm_free(MPI_Comm *comm)
+static int comm_free(const char *call, MPI_Comm *comm)
 {
-    static const char call[] = "MPI_Comm_free";
     struct lark_comm *c;
     if (comm == NULL)
         return lark_err_raise(NULL, call, MPI_ERR_ARG, "comm is NULL");
@@ -550,4 +550,35 @@ int PMPI_Comm_free(MPI_Comm *comm)
     *comm = MPI_COMM_NULL;
     return MPI_SUCCESS;
 }
+
+int PMPI_Comm_free(MPI_Comm *comm)
+{
+    return comm_free("MPI_Comm_free", comm);
+}
 LARK_API_ALIAS(Comm_free)
+
+/* MPI_Comm_disconnect belongs to dynamic processes (not implemented yet),
+ * but programs that never spawn call it on their own communicators too.
+ * The caller must have completed and matched all its communication on
+ * comm (the standard's condition, as for MPI_Finalize), so what is left
+ * moves inside the library (a buffered send's bytes): a barrier over comm,
+ * whose progress pushes it, and then the communicator is freed.
+ * Collective, as the standard says; not for MPI_COMM_WORLD or
+ * MPI_COMM_SELF. */
+int PMPI_Comm_disconnect(MPI_Comm *comm)
+{
+    static const char call[] = "MPI_Comm_disconnect";
+    struct lark_comm *c;
+    if (comm == NULL)
+        return lark_err_raise(NULL, call, MPI_ERR_ARG, "comm is NULL");
+    int err = lark_check_comm(call, *comm, &c);
+    if (err != MPI_SUCCESS)
+        return err;
+    if (c->predefined)
+        return lark_err_raise(c, call, MPI_ERR_COMM,
+                              "MPI_COMM_WORLD and MPI_COMM_SELF cannot be disconnected");
+    const struct lark_coll_call k = {call, LARK_FORM_BLOCKING, NULL, false};
+    err = lark_coll_api_barrier(*comm, &k);
+    return err != MPI_SUCCESS ? err : comm_free(call, comm);
+}
+LARK_API_ALIAS(Comm_disconnect)

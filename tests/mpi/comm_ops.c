@@ -312,6 +312,39 @@ static void dups(void)
     CHECK(error_class(rc) == MPI_ERR_COMM, "freeing MPI_COMM_NULL: class %d", error_class(rc));
 }
 
+/* MPI_Comm_disconnect: of a duplicate after traffic (a buffered send
+ * included), of an intercommunicator; refused for the predefined ones. */
+static void disconnects(void)
+{
+    MPI_Comm d, half, inter;
+    MPI_Comm_dup(MPI_COMM_WORLD, &d);
+    int right = (wrank + 1) % wsize, left = (wrank + wsize - 1) % wsize, got = -1;
+    static char bbuf[1024];
+    MPI_Buffer_attach(bbuf, sizeof bbuf);
+    MPI_Bsend(&wrank, 1, MPI_INT, right, 7, d);
+    MPI_Recv(&got, 1, MPI_INT, left, 7, d, MPI_STATUS_IGNORE);
+    CHECK(got == left, "before disconnect: got %d from %d", got, left);
+    CHECK(MPI_Comm_disconnect(&d) == MPI_SUCCESS, "disconnect of a duplicate failed");
+    CHECK(d == MPI_COMM_NULL, "disconnect did not set the handle to MPI_COMM_NULL");
+    void *b;
+    int bsize;
+    MPI_Buffer_detach(&b, &bsize);
+    if (wsize > 1) {
+        MPI_Comm_split(MPI_COMM_WORLD, wrank % 2, wrank, &half);
+        MPI_Intercomm_create(half, 0, MPI_COMM_WORLD, wrank % 2 ? 0 : 1, 5, &inter);
+        works(half, "a half before its intercommunicator is disconnected");
+        CHECK(MPI_Comm_disconnect(&inter) == MPI_SUCCESS && inter == MPI_COMM_NULL,
+              "disconnect of an intercommunicator");
+        MPI_Comm_free(&half);
+    }
+    MPI_Comm w = MPI_COMM_WORLD;
+    int rc = MPI_Comm_disconnect(&w);
+    CHECK(error_class(rc) == MPI_ERR_COMM && w == MPI_COMM_WORLD,
+          "disconnect of MPI_COMM_WORLD: class %d", error_class(rc));
+    rc = MPI_Comm_disconnect(NULL);
+    CHECK(error_class(rc) == MPI_ERR_ARG, "disconnect of NULL: class %d", error_class(rc));
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -324,6 +357,7 @@ int main(int argc, char **argv)
         creates();
         dups();
     }
+    disconnects();
     MPI_Finalize();
     return 0;
 }
