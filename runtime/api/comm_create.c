@@ -529,7 +529,11 @@ int PMPI_Comm_create_group(MPI_Comm comm, MPI_Group group, int tag, MPI_Comm *ne
 }
 LARK_API_ALIAS(Comm_create_group)
 
-static int comm_free(const char *call, MPI_Comm *comm)
+/* MPI_Comm_free and MPI_Comm_disconnect: *comm must name a communicator
+ * that is not predefined; with `barrier` (disconnect) the members meet
+ * first.  Then attributes go, by their delete callbacks (newest first),
+ * and the communicator with its last reference. */
+static int comm_free(const char *call, MPI_Comm *comm, bool barrier)
 {
     struct lark_comm *c;
     if (comm == NULL)
@@ -539,8 +543,13 @@ static int comm_free(const char *call, MPI_Comm *comm)
         return err;
     if (c->predefined)
         return lark_err_raise(c, call, MPI_ERR_COMM,
-                              "MPI_COMM_WORLD and MPI_COMM_SELF cannot be freed");
-    /* Attributes go first, by their delete callbacks (newest first). */
+                              "MPI_COMM_WORLD and MPI_COMM_SELF cannot be %s",
+                              barrier ? "disconnected" : "freed");
+    if (barrier) {
+        const struct lark_coll_call k = {call, LARK_FORM_BLOCKING, NULL, false};
+        if ((err = lark_coll_api_barrier(*comm, &k)) != MPI_SUCCESS)
+            return err;
+    }
     int rc = lark_attr_delete_all(LARK_ATTR_COMM, c->handle, &c->attrs);
     if (rc != MPI_SUCCESS)
         return lark_err_raise(c, call, rc, "an attribute delete callback failed");
@@ -553,7 +562,7 @@ static int comm_free(const char *call, MPI_Comm *comm)
 
 int PMPI_Comm_free(MPI_Comm *comm)
 {
-    return comm_free("MPI_Comm_free", comm);
+    return comm_free("MPI_Comm_free", comm, false);
 }
 LARK_API_ALIAS(Comm_free)
 
@@ -567,18 +576,6 @@ LARK_API_ALIAS(Comm_free)
  * MPI_COMM_SELF. */
 int PMPI_Comm_disconnect(MPI_Comm *comm)
 {
-    static const char call[] = "MPI_Comm_disconnect";
-    struct lark_comm *c;
-    if (comm == NULL)
-        return lark_err_raise(NULL, call, MPI_ERR_ARG, "comm is NULL");
-    int err = lark_check_comm(call, *comm, &c);
-    if (err != MPI_SUCCESS)
-        return err;
-    if (c->predefined)
-        return lark_err_raise(c, call, MPI_ERR_COMM,
-                              "MPI_COMM_WORLD and MPI_COMM_SELF cannot be disconnected");
-    const struct lark_coll_call k = {call, LARK_FORM_BLOCKING, NULL, false};
-    err = lark_coll_api_barrier(*comm, &k);
-    return err != MPI_SUCCESS ? err : comm_free(call, comm);
+    return comm_free("MPI_Comm_disconnect", comm, true);
 }
 LARK_API_ALIAS(Comm_disconnect)
