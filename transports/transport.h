@@ -211,7 +211,8 @@ struct lark_transport {
                                     init, changed by the transport: SIZE_MAX never) */
     size_t both_min;             /* from this size (and get_min not SIZE_MAX) a message is got
                                     whole while the receiver streams the other way too
-                                    (runtime/p2p.c, sending_to); 0: the runtime's default */
+                                    (runtime/p2p.c, sending_to), and a collective's always;
+                                    0: the runtime's default, and collectives keep get_min */
     int npeers;                  /* how many other ranks it can reach (set by init) */
     struct lark_tp_stats *stats; /* its MPI_T counters (runtime/mpit/stats.h; set by the runtime) */
 };
